@@ -1,0 +1,1 @@
+export { FakeEnumeratorContext } from '@tributary/core/testing';

@@ -1,0 +1,219 @@
+/**
+ * Kafka connector benchmark against the local broker of `@tributary/e2e` (started on first use).
+ *
+ * For 100 B and 1 KB records, in one run on the same broker:
+ *  (a) a raw kafkajs produce loop vs `KafkaSink` (at-least-once) through a Tributary job, and a raw
+ *      kafkajs consume loop vs `KafkaSource` through a Tributary job;
+ *  (b) Kafka → Kafka at-least-once vs exactly-once with 1 s checkpoints.
+ * Prints a table and one `BENCH_JSON {...}` line. Ratios are Tributary / raw (targets: ≥ 0.9 for
+ * (a), ≥ 0.8 for exactly-once / at-least-once); nothing fails on them.
+ *
+ * Run: `pnpm --filter @tributary/connector-kafka bench` (`BENCH_SCALE=0.2` for a quick run).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
+import { type KafkaService, useService } from '@tributary/e2e';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
+import { KafkaSink } from '../src/sink/kafka-sink.js';
+import { valueOnly } from '../src/source/kafka-record-deserializer.js';
+import { KafkaSource } from '../src/source/kafka-source.js';
+
+const PARTITIONS = 3;
+const BATCH = 1000;
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const SIZES = [
+  { label: '100B', bytes: 100, records: Math.round(1_000_000 * scale) },
+  { label: '1KB', bytes: 1024, records: Math.round(200_000 * scale) },
+];
+
+/** One measured run. */
+interface Measurement {
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly mbPerSecond: number;
+}
+
+function measurement(records: number, bytes: number, ms: number): Measurement {
+  const seconds = ms / 1000;
+  return {
+    records,
+    seconds: round(seconds, 3),
+    recordsPerSecond: Math.round(records / seconds),
+    mbPerSecond: round((records * bytes) / 1_000_000 / seconds, 2),
+  };
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+const passThroughBytes = { deserialize: (bytes: Uint8Array) => bytes };
+
+async function rawProduce(kafka: KafkaService, topic: string, payload: Buffer, count: number) {
+  const producer = new Kafka({ ...kafka.kafkaConfig(), logLevel: logLevel.NOTHING }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  const start = performance.now();
+  for (let sent = 0; sent < count; sent += BATCH) {
+    const n = Math.min(BATCH, count - sent);
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: n }, (_, i) => ({ partition: (sent + i) % PARTITIONS, value: payload })),
+    });
+  }
+  const ms = performance.now() - start;
+  await producer.disconnect();
+  return ms;
+}
+
+async function tributaryProduce(kafka: KafkaService, topic: string, payload: Buffer, count: number) {
+  const start = performance.now();
+  await Pipeline.from(new DataGeneratorSource<number>({ generator: (i) => i, count }))
+    .sinkTo(
+      new KafkaSink<number>(
+        { brokers: kafka.brokers },
+        kafkaRecordSerializer({ topic, value: () => payload, partitioner: (i) => i % PARTITIONS }),
+      ),
+    )
+    .execute({ parallelism: 1 }, { logger: silentLogger });
+  return performance.now() - start;
+}
+
+/** kafkajs consumer, from its first batch to the last record (group join excluded). */
+async function rawConsume(kafka: KafkaService, topic: string, count: number) {
+  const consumer = new Kafka({ ...kafka.kafkaConfig(), logLevel: logLevel.NOTHING }).consumer({
+    groupId: `${topic}-raw-${Date.now()}`,
+    maxBytes: 10_485_760,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let first = 0;
+  const ms = await new Promise<number>((resolve, reject) => {
+    consumer
+      .run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          if (first === 0) first = performance.now();
+          seen += batch.messages.length;
+          if (seen >= count) resolve(performance.now() - first);
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return ms;
+}
+
+/** A bounded `KafkaSource` job, from its first record to its end (job start-up excluded, like the raw loop). */
+async function tributaryConsume(kafka: KafkaService, topic: string) {
+  let first = 0;
+  await Pipeline.from(
+    new KafkaSource<Uint8Array>(
+      { brokers: kafka.brokers, topics: [topic], stoppingOffsets: 'latest' },
+      valueOnly(passThroughBytes),
+    ),
+  )
+    .map((v) => {
+      if (first === 0) first = performance.now();
+      return v;
+    })
+    .sinkTo(new DiscardingSink<Uint8Array>())
+    .execute({ parallelism: 1 }, { logger: silentLogger });
+  return performance.now() - first;
+}
+
+/** Kafka → Kafka, whole job wall time. */
+async function kafkaToKafka(
+  kafka: KafkaService,
+  input: string,
+  output: string,
+  guarantee: 'at-least-once' | 'exactly-once',
+  checkpointDir: string,
+) {
+  const start = performance.now();
+  await Pipeline.from(
+    new KafkaSource<Uint8Array>(
+      { brokers: kafka.brokers, topics: [input], stoppingOffsets: 'latest' },
+      valueOnly(passThroughBytes),
+    ),
+  )
+    .sinkTo(
+      new KafkaSink<Uint8Array>(
+        {
+          brokers: kafka.brokers,
+          deliveryGuarantee: guarantee,
+          ...(guarantee === 'exactly-once' ? { transactionalIdPrefix: `${output}-bench` } : {}),
+        },
+        kafkaRecordSerializer({
+          topic: output,
+          value: (v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+        }),
+      ),
+    )
+    .execute(
+      { parallelism: 1, checkpointing: { intervalMs: 1000, directory: checkpointDir } },
+      { logger: silentLogger },
+    );
+  return performance.now() - start;
+}
+
+const kafka = await useService('kafka');
+const dir = await mkdtemp(join(tmpdir(), 'kafka-bench-'));
+const results: Record<string, Record<string, Measurement | number>> = {};
+try {
+  for (const size of SIZES) {
+    const payload = Buffer.alloc(size.bytes, 0x61);
+    const m = (ms: number) => measurement(size.records, size.bytes, ms);
+    const rawTopic = await kafka.createTopic({ prefix: `bench-raw-${size.label}`, partitions: PARTITIONS });
+    const tribTopic = await kafka.createTopic({ prefix: `bench-trib-${size.label}`, partitions: PARTITIONS });
+    const aloOut = await kafka.createTopic({ prefix: `bench-alo-${size.label}`, partitions: PARTITIONS });
+    const eosOut = await kafka.createTopic({ prefix: `bench-eos-${size.label}`, partitions: PARTITIONS });
+
+    const rawProduceRun = m(await rawProduce(kafka, rawTopic, payload, size.records));
+    const sinkRun = m(await tributaryProduce(kafka, tribTopic, payload, size.records));
+    const rawConsumeRun = m(await rawConsume(kafka, rawTopic, size.records));
+    const sourceRun = m(await tributaryConsume(kafka, tribTopic));
+    const aloRun = m(
+      await kafkaToKafka(kafka, rawTopic, aloOut, 'at-least-once', join(dir, `alo-${size.label}`)),
+    );
+    const eosRun = m(
+      await kafkaToKafka(kafka, rawTopic, eosOut, 'exactly-once', join(dir, `eos-${size.label}`)),
+    );
+    results[size.label] = {
+      rawProduce: rawProduceRun,
+      kafkaSink: sinkRun,
+      sinkRatio: round(sinkRun.recordsPerSecond / rawProduceRun.recordsPerSecond, 2),
+      rawConsume: rawConsumeRun,
+      kafkaSource: sourceRun,
+      sourceRatio: round(sourceRun.recordsPerSecond / rawConsumeRun.recordsPerSecond, 2),
+      kafkaToKafkaAtLeastOnce: aloRun,
+      kafkaToKafkaExactlyOnce: eosRun,
+      exactlyOnceRatio: round(eosRun.recordsPerSecond / aloRun.recordsPerSecond, 2),
+    };
+    for (const [name, value] of Object.entries(results[size.label] ?? {})) {
+      const text =
+        typeof value === 'number'
+          ? `ratio ${value}`
+          : `${value.recordsPerSecond.toLocaleString('en')} records/s  ${value.mbPerSecond} MB/s  (${value.records} in ${value.seconds} s)`;
+      process.stdout.write(`${size.label.padEnd(5)} ${name.padEnd(24)} ${text}\n`);
+    }
+    for (const topic of [rawTopic, tribTopic, aloOut, eosOut])
+      await kafka.deleteTopic(topic).catch(() => undefined);
+  }
+  process.stdout.write(
+    `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka', partitions: PARTITIONS, parallelism: 1, checkpointIntervalMs: 1000, results })}\n`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+  await kafka.close();
+}

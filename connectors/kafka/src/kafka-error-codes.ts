@@ -1,0 +1,33 @@
+/** Stable error codes raised by `@tributary/connector-kafka`. Classify with `hasErrorCode`. */
+export const KafkaErrorCodes = {
+  /** The installed kafkajs is not the version whose internals this connector reaches. */
+  CLIENT_INCOMPATIBLE: 'TRIB_KAFKA_CLIENT_INCOMPATIBLE',
+  /** A request to the brokers failed (after the client's own retries). Context names the operation. */
+  REQUEST_FAILED: 'TRIB_KAFKA_REQUEST_FAILED',
+  /** Authentication or authorization failed (SASL, ACLs). Never carries the credentials. */
+  AUTH_FAILED: 'TRIB_KAFKA_AUTH_FAILED',
+  /** Sending records failed; the records were not acknowledged. */
+  SEND_FAILED: 'TRIB_KAFKA_SEND_FAILED',
+  /** Another producer with the same transactional id took over (epoch bumped): this one is a zombie. */
+  TXN_FENCED: 'TRIB_KAFKA_TXN_FENCED',
+  /** `transactionTimeoutMs` exceeds the brokers' `transaction.max.timeout.ms`. */
+  TXN_TIMEOUT_TOO_HIGH: 'TRIB_KAFKA_TXN_TIMEOUT_TOO_HIGH',
+  /** A transaction stayed open longer than `transactionTimeoutMs`; the broker aborts it. */
+  TXN_TIMED_OUT: 'TRIB_KAFKA_TXN_TIMED_OUT',
+  /** A pre-committed transaction could not be committed: the broker aborted it or forgot it. */
+  TXN_LOST: 'TRIB_KAFKA_TXN_LOST',
+  /** Committing a transaction failed for a reason the committer does not recognise. */
+  COMMIT_FAILED: 'TRIB_KAFKA_COMMIT_FAILED',
+  /** A record could not be turned into a Kafka message (serializer or topic selector threw). */
+  SERIALIZATION_FAILED: 'TRIB_KAFKA_SERIALIZATION_FAILED',
+  /** A topic named by the job does not exist (auto creation is never relied on). */
+  UNKNOWN_TOPIC: 'TRIB_KAFKA_UNKNOWN_TOPIC',
+  /** The position a split should start at could not be resolved (no committed offset and reset `none`). */
+  NO_OFFSET: 'TRIB_KAFKA_NO_OFFSET',
+  /** A fetch position is outside the partition's log (retention deleted it) and the reset strategy is `none`. */
+  OFFSET_OUT_OF_RANGE: 'TRIB_KAFKA_OFFSET_OUT_OF_RANGE',
+  /** A message could not be deserialized; context names topic, partition and offset. */
+  DESERIALIZATION_FAILED: 'TRIB_KAFKA_DESERIALIZATION_FAILED',
+} as const;
+
+export type KafkaErrorCode = (typeof KafkaErrorCodes)[keyof typeof KafkaErrorCodes];

@@ -1,0 +1,87 @@
+import { CollectSink, createJsonLogger, hasErrorCode, Pipeline } from '@tributary/core';
+import { type KafkaService, useService } from '@tributary/e2e';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaErrorCodes } from './kafka-error-codes.js';
+import type { ExactlyOnceKafkaSinkWriter } from './sink/exactly-once-kafka-sink-writer.js';
+import { kafkaRecordSerializer } from './sink/kafka-record-serializer.js';
+import { KafkaSink } from './sink/kafka-sink.js';
+import { utf8Schema, valueOnly } from './source/kafka-record-deserializer.js';
+import { KafkaSource } from './source/kafka-source.js';
+import { commitRequests, committerContext, writerContext } from './testing-fixtures/kafka-test-contexts.js';
+
+type EosWriter = ExactlyOnceKafkaSinkWriter<string>;
+
+describe('SASL/SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
+  let kafka: KafkaService;
+  beforeAll(async () => {
+    kafka = await useService('kafka');
+  });
+  afterAll(async () => {
+    await kafka?.close();
+  });
+
+  const sasl = (mechanism: 'scram-sha-256' | 'scram-sha-512', password?: string) => ({
+    mechanism,
+    username: kafka.connection.sasl.username,
+    password: password ?? kafka.connection.sasl.password,
+  });
+
+  it('writes exactly-once with SCRAM-SHA-512 and reads back with SCRAM-SHA-256', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const brokers = [...kafka.connection.saslBrokers];
+    const values = Array.from({ length: 50 }, (_, i) => `scram-${i}`);
+    const sink = new KafkaSink<string>(
+      {
+        brokers,
+        sasl: sasl('scram-sha-512'),
+        deliveryGuarantee: 'exactly-once',
+        transactionalIdPrefix: `${topic}-w`,
+      },
+      kafkaRecordSerializer({ topic, key: (v: string) => v, value: (v: string) => v }),
+    );
+    const writer = await sink.createWriter(writerContext());
+    await writer.write(values, { currentWatermark: undefined, timestamp: () => undefined });
+    await writer.flush(true);
+    const committables = await (writer as EosWriter).prepareCommit();
+    await writer.close();
+    const committer = sink.createCommitter(committerContext());
+    const { requests, outcomes } = commitRequests(committables);
+    await committer.commit(requests);
+    expect(outcomes).toEqual([{ kind: 'success' }]);
+    await committer.close();
+
+    using out = CollectSink.create<string>();
+    await Pipeline.from(
+      new KafkaSource(
+        { brokers, sasl: sasl('scram-sha-256'), topics: [topic], stoppingOffsets: 'latest' },
+        valueOnly(utf8Schema),
+      ),
+    )
+      .sinkTo(out.sink)
+      .execute({ parallelism: 2 });
+    expect(out.results().sort()).toEqual([...values].sort());
+  });
+
+  it('a wrong password fails with TRIB_KAFKA_AUTH_FAILED and the password appears in no error or log line', async () => {
+    const secret = 'not-the-password-9f3a';
+    const lines: string[] = [];
+    const logger = createJsonLogger({ level: 'debug', write: (line) => lines.push(line) });
+    const sink = new KafkaSink<string>(
+      { brokers: [...kafka.connection.saslBrokers], sasl: sasl('scram-sha-256', secret), retries: 0 },
+      kafkaRecordSerializer({ topic: 'unused', value: (v: string) => v }),
+    );
+    const error = await sink.createWriter(writerContext({ logger })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(hasErrorCode(error, KafkaErrorCodes.AUTH_FAILED)).toBe(true);
+    expect((error as { retriable: boolean }).retriable).toBe(false);
+    const visible = [
+      String((error as Error).message),
+      JSON.stringify((error as { toJSON(): unknown }).toJSON()),
+      JSON.stringify((error as { context: unknown }).context),
+      ...lines,
+    ].join('\n');
+    expect(visible).not.toContain(secret);
+  });
+});

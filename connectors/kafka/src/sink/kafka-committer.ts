@@ -1,0 +1,149 @@
+import {
+  type CommitRequest,
+  type Committer,
+  type CommitterInitContext,
+  type Logger,
+  retry,
+  TributaryError,
+  toError,
+} from '@tributary/core';
+import { createKafkaClient } from '../client/kafka-client.js';
+import { isConnectionError, kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
+import { createCluster, type KafkaJsCluster, TRANSACTION_COORDINATOR } from '../client/kafkajs-internals.js';
+import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import type { KafkaCommittable } from './kafka-committable.js';
+import { emitPhaseMarker, phaseMarkersEnabled } from './kafka-phase-markers.js';
+import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
+
+/** Broker answers that mean "not now": the coordinator moved, is loading, or is still finishing markers. */
+const TRANSIENT_TYPES = new Set([
+  'CONCURRENT_TRANSACTIONS',
+  'NOT_COORDINATOR',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+]);
+
+/**
+ * The transaction is gone: the broker aborted it (timeout, or an InitProducerId on its id bumped
+ * the epoch) or no longer knows the id (`transactional.id.expiration.ms`). A commit of a
+ * transaction that *was* committed answers NONE (the protocol makes EndTxn(commit) idempotent),
+ * so these mean its records were not committed.
+ */
+const LOST_TYPES = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'INVALID_TXN_STATE',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/**
+ * Commits pre-committed transactions with the protocol's EndTxn, using only the stored
+ * `{transactionalId, producerId, producerEpoch}` — Flink's `resumeTransaction` + commit, without
+ * the producer that opened the transaction (it may have died with its process). Idempotent: a
+ * transaction committed before answers NONE again.
+ */
+export class KafkaCommitter implements Committer<KafkaCommittable> {
+  private cluster: Promise<KafkaJsCluster> | undefined;
+  private readonly logger: Logger;
+
+  /** `connect` is for tests (a fake cluster); by default the committer opens its own connections lazily. */
+  constructor(
+    private readonly options: ResolvedKafkaSinkOptions,
+    ctx: CommitterInitContext,
+    private readonly connect: () => Promise<KafkaJsCluster> = () => this.openCluster(),
+  ) {
+    this.logger = ctx.logger.child({ component: 'kafka-committer' });
+  }
+
+  async commit(requests: readonly CommitRequest<KafkaCommittable>[]): Promise<void> {
+    if (phaseMarkersEnabled()) {
+      const ids = requests.map((r) => r.committable.transactionalId);
+      await emitPhaseMarker('precommitted', ids);
+      await Promise.all(requests.map((request) => this.commitOne(request)));
+      await emitPhaseMarker('committed', ids);
+      return;
+    }
+    await Promise.all(requests.map((request) => this.commitOne(request)));
+  }
+
+  async close(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    if (cluster) await (await cluster.catch(() => undefined))?.disconnect().catch(() => undefined);
+  }
+
+  private async commitOne(request: CommitRequest<KafkaCommittable>): Promise<void> {
+    const c = request.committable;
+    try {
+      await retry(() => this.endTxn(c), {
+        maxAttempts: 6,
+        initialDelayMs: 50,
+        maxDelayMs: 2000,
+        isRetriable: (error) => TRANSIENT_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error),
+        operation: `commit of Kafka transaction ${c.transactionalId}`,
+      });
+      this.logger.debug({ ...c }, 'committed Kafka transaction');
+    } catch (error) {
+      const type = kafkaErrorType(error);
+      if (type !== undefined && LOST_TYPES.has(type)) {
+        const lost = new TributaryError(
+          KafkaErrorCodes.TXN_LOST,
+          `Kafka transaction ${c.transactionalId} could not be committed (${type}): the broker aborted it (it outlived transactionTimeoutMs) or forgot it; its records are not visible to read_committed consumers`,
+          { cause: error, context: { ...c, kafkaError: type } },
+        );
+        this.logger.error({ err: lost }, lost.message);
+        request.signalFailedWithKnownReason(lost);
+      } else if (TRANSIENT_TYPES.has(type ?? '') || isConnectionError(error)) {
+        this.logger.warn({ err: toError(error), transactionalId: c.transactionalId }, 'commit retried later');
+        request.retryLater();
+      } else {
+        request.signalFailedWithUnknownReason(
+          wrapKafkaError(
+            error,
+            'EndTxn',
+            { transactionalId: c.transactionalId },
+            KafkaErrorCodes.COMMIT_FAILED,
+          ),
+        );
+      }
+    }
+  }
+
+  private async endTxn(c: KafkaCommittable): Promise<void> {
+    const cluster = await this.connected();
+    const coordinator = await cluster.findGroupCoordinator({
+      groupId: c.transactionalId,
+      coordinatorType: TRANSACTION_COORDINATOR,
+    });
+    await coordinator.endTxn({
+      transactionalId: c.transactionalId,
+      producerId: c.producerId,
+      producerEpoch: c.producerEpoch,
+      transactionResult: true,
+    });
+  }
+
+  private async openCluster(): Promise<KafkaJsCluster> {
+    const kafka = createKafkaClient(
+      { ...this.options, clientId: `${this.options.clientId}-committer` },
+      this.logger,
+    );
+    const cluster = createCluster(kafka, { metadataMaxAgeMs: this.options.metadataMaxAgeMs });
+    await cluster.connect();
+    return cluster;
+  }
+
+  private connected(): Promise<KafkaJsCluster> {
+    this.cluster ??= this.connect();
+    const pending = this.cluster;
+    pending.catch(() => {
+      if (this.cluster === pending) this.cluster = undefined;
+    });
+    return pending;
+  }
+}

@@ -1,0 +1,128 @@
+import { type SinkWriterContext, TributaryError } from '@tributary/core';
+import { wrapKafkaError } from '../client/kafka-errors.js';
+import type { KafkaJsCluster, KafkaJsMessage } from '../client/kafkajs-internals.js';
+import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import type {
+  KafkaBytes,
+  KafkaHeaders,
+  KafkaPartitionerFunction,
+  KafkaProducerRecord,
+  KafkaRecordSerializer,
+  KafkaSinkContext,
+} from './kafka-record-serializer.js';
+
+/** One write's messages, grouped by topic, with their sizes for the metrics. */
+export interface ConvertedBatch {
+  readonly topicMessages: Map<string, KafkaJsMessage[]>;
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/**
+ * Turns a batch of records into kafkajs messages grouped by topic (one pass, no per-record
+ * promise), applying the partitioner. The `default` partitioner is left to kafkajs (murmur2 of the
+ * key, the Java client's); the others need the topic's partition count, read from the cluster's
+ * metadata after the batch's topics are made known to it.
+ */
+export class KafkaMessageConverter<T> {
+  private readonly knownTopics = new Set<string>();
+  private readonly partition: KafkaPartitionerFunction<T> | undefined;
+  private roundRobin = 0;
+
+  constructor(
+    private readonly serializer: KafkaRecordSerializer<T>,
+    private readonly context: KafkaSinkContext,
+  ) {
+    const partitioner = serializer.partitioner ?? 'default';
+    this.partition =
+      partitioner === 'default'
+        ? undefined
+        : partitioner === 'fixed'
+          ? (_r, _m, count, ctx) => ctx.subtaskId % count
+          : partitioner === 'round-robin'
+            ? (_r, _m, count) => {
+                this.roundRobin = (this.roundRobin + 1) & 0x7fffffff;
+                return this.roundRobin % count;
+              }
+            : partitioner;
+    // Start round-robin at a different partition per subtask so writers do not move in lockstep.
+    this.roundRobin = context.subtaskId;
+  }
+
+  async convert(
+    batch: readonly T[],
+    writerContext: SinkWriterContext,
+    cluster: KafkaJsCluster,
+  ): Promise<ConvertedBatch> {
+    const records: KafkaProducerRecord[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        records[i] = this.serializer.serialize(batch[i] as T, writerContext.timestamp(i), this.context);
+      } catch (cause) {
+        throw new TributaryError(
+          KafkaErrorCodes.SERIALIZATION_FAILED,
+          `Kafka record serializer failed on record ${i} of the batch: ${(cause as Error)?.message ?? String(cause)}`,
+          { cause, context: { index: i } },
+        );
+      }
+    }
+    if (this.partition !== undefined) await this.ensureTopics(records, cluster);
+    const topicMessages = new Map<string, KafkaJsMessage[]>();
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as KafkaProducerRecord;
+      const message: KafkaJsMessage = { value: toBuffer(record.value) };
+      if (record.key !== undefined && record.key !== null) message.key = toBuffer(record.key);
+      if (record.headers !== undefined) message.headers = toHeaders(record.headers);
+      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+      if (record.partition !== undefined) {
+        message.partition = record.partition;
+      } else if (this.partition !== undefined) {
+        const count = cluster.findTopicPartitionMetadata(record.topic).length;
+        message.partition = this.partition(batch[i] as T, record, count, this.context);
+      }
+      bytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+      const list = topicMessages.get(record.topic);
+      if (list) list.push(message);
+      else topicMessages.set(record.topic, [message]);
+    }
+    return { topicMessages, count: records.length, bytes };
+  }
+
+  private async ensureTopics(
+    records: readonly KafkaProducerRecord[],
+    cluster: KafkaJsCluster,
+  ): Promise<void> {
+    const fresh: string[] = [];
+    for (const record of records) {
+      if (!this.knownTopics.has(record.topic) && !fresh.includes(record.topic)) fresh.push(record.topic);
+    }
+    if (fresh.length === 0) return;
+    try {
+      await cluster.addMultipleTargetTopics(fresh);
+    } catch (error) {
+      throw wrapKafkaError(error, 'metadata', { topics: fresh }, KafkaErrorCodes.UNKNOWN_TOPIC);
+    }
+    for (const topic of fresh) this.knownTopics.add(topic);
+  }
+}
+
+function toBuffer(bytes: KafkaBytes): Buffer;
+function toBuffer(bytes: KafkaBytes | null): Buffer | null;
+function toBuffer(bytes: KafkaBytes | null): Buffer | null {
+  if (bytes === null) return null;
+  if (typeof bytes === 'string') return Buffer.from(bytes, 'utf8');
+  if (Buffer.isBuffer(bytes)) return bytes;
+  // A view on the same memory: no copy.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toHeaders(headers: KafkaHeaders): Record<string, Buffer | Buffer[]> {
+  const out: Record<string, Buffer | Buffer[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = Array.isArray(value)
+      ? value.map((v: KafkaBytes) => toBuffer(v))
+      : toBuffer(value as KafkaBytes);
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+import { hasErrorCode, type SinkWriter } from '@tributary/core';
+import { type KafkaService, useService } from '@tributary/e2e';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { committedValues, readTopic } from '../testing-fixtures/committed-reader.js';
+import {
+  batchContext,
+  commitRequests,
+  committerContext,
+  writerContext,
+} from '../testing-fixtures/kafka-test-contexts.js';
+import type { ExactlyOnceKafkaSinkWriter } from './exactly-once-kafka-sink-writer.js';
+import type { KafkaCommittable, KafkaWriterState } from './kafka-committable.js';
+import { kafkaRecordSerializer } from './kafka-record-serializer.js';
+import { KafkaSink } from './kafka-sink.js';
+
+type EosWriter = ExactlyOnceKafkaSinkWriter<string>;
+
+describe('KafkaSink exactly-once (real broker)', () => {
+  let kafka: KafkaService;
+
+  beforeAll(async () => {
+    kafka = await useService('kafka');
+  });
+  afterAll(async () => {
+    await kafka?.close();
+  });
+
+  function sinkFor(topic: string, prefix: string, extra: Record<string, unknown> = {}): KafkaSink<string> {
+    return new KafkaSink<string>(
+      {
+        brokers: kafka.brokers,
+        deliveryGuarantee: 'exactly-once',
+        transactionalIdPrefix: prefix,
+        transactionTimeoutMs: 120_000,
+        ...extra,
+      },
+      kafkaRecordSerializer({ topic, key: (v: string) => v, value: (v: string) => v }),
+    );
+  }
+
+  async function commit(sink: KafkaSink<string>, committables: readonly KafkaCommittable[]) {
+    const committer = sink.createCommitter(committerContext());
+    try {
+      const { requests, outcomes } = commitRequests(committables);
+      await committer.commit(requests);
+      return outcomes;
+    } finally {
+      await committer.close();
+    }
+  }
+
+  /** Simulates a crash: the process dies with its connections, nothing is ended or aborted. */
+  async function crash(writer: SinkWriter<string>): Promise<void> {
+    await (writer as unknown as { resources: { release(): Promise<void> } }).resources.release();
+  }
+
+  it('commits a pre-committed transaction from another client, idempotently, once visible', async () => {
+    const topic = await kafka.createTopic({ partitions: 3 });
+    const sink = sinkFor(topic, `${topic}-txn`);
+    const writer = (await sink.createWriter(writerContext())) as EosWriter;
+    await writer.write(['a', 'b', 'c', 'd'], batchContext());
+    await writer.flush(false);
+    const committables = await writer.prepareCommit();
+    expect(committables).toHaveLength(1);
+    expect(committables[0]?.transactionalId).toBe(`${topic}-txn-0-1`);
+    await crash(writer);
+
+    // Written but not committed: invisible to read_committed, and the open transaction pins the LSO.
+    const before = await readTopic(kafka.brokers, topic);
+    expect(before.flatMap((p) => p.values)).toEqual([]);
+    expect(before.some((p) => p.highWatermark > p.lastStableOffset)).toBe(true);
+
+    expect(await commit(sink, committables)).toEqual([{ kind: 'success' }]);
+    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd']);
+    // A re-commit after a restore answers NONE: idempotent.
+    expect(await commit(sink, committables)).toEqual([{ kind: 'success' }]);
+    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('after a crash commits the restored checkpoint and aborts the lingering transaction', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const sink = sinkFor(topic, `${topic}-txn`);
+    // Attempt 1: checkpoint 1 pre-commits ['a','b']; ['c','d'] go into the next transaction; crash.
+    const first = (await sink.createWriter(writerContext())) as EosWriter;
+    await first.write(['a', 'b'], batchContext());
+    await first.flush(false);
+    const checkpoint1 = await first.prepareCommit();
+    const state1 = await first.snapshotState();
+    await first.write(['c', 'd'], batchContext());
+    await first.flush(false);
+    await crash(first);
+    const lingering = await readTopic(kafka.brokers, topic, { isolation: 'read_uncommitted' });
+    expect(lingering.flatMap((p) => p.values).sort()).toEqual(['a', 'b', 'c', 'd']);
+
+    // Attempt 2 restores checkpoint 1: the runtime commits its committables before writers start.
+    expect(await commit(sink, checkpoint1)).toEqual([{ kind: 'success' }]);
+    const second = (await sink.restoreWriter(
+      writerContext({ restoredCheckpointId: 1, attemptNumber: 1 }),
+      state1,
+    )) as EosWriter;
+    // The lingering transaction is aborted on restore: nothing pins the LSO any more.
+    const afterRestore = await readTopic(kafka.brokers, topic);
+    expect(afterRestore.flatMap((p) => p.values).sort()).toEqual(['a', 'b']);
+    for (const p of afterRestore) expect(p.lastStableOffset).toBe(p.highWatermark);
+
+    // The source replays ['c','d'] after the restore; checkpoint 2 commits them once.
+    await second.write(['c', 'd'], batchContext());
+    await second.flush(false);
+    const checkpoint2 = await second.prepareCommit();
+    expect(checkpoint2[0]?.transactionalId).toBe(`${topic}-txn-0-2`);
+    expect(await commit(sink, checkpoint2)).toEqual([{ kind: 'success' }]);
+    await second.close();
+    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('aborts lingering transactions of every old subtask after a downscale', async () => {
+    const topic = await kafka.createTopic({ partitions: 4 });
+    const prefix = `${topic}-txn`;
+    const sink = sinkFor(topic, prefix);
+    const states: KafkaWriterState[] = [];
+    // Parallelism 3, checkpoint 1 is empty; each subtask leaves an open transaction behind.
+    for (let subtask = 0; subtask < 3; subtask++) {
+      const w = (await sink.createWriter(writerContext({ subtaskId: subtask, parallelism: 3 }))) as EosWriter;
+      expect(await w.prepareCommit()).toEqual([]);
+      states.push(...(await w.snapshotState()));
+      await w.write([`s${subtask}-1`, `s${subtask}-2`, `s${subtask}-3`], batchContext());
+      await w.flush(false);
+      await crash(w);
+    }
+    expect((await readTopic(kafka.brokers, topic)).some((p) => p.lastStableOffset < p.highWatermark)).toBe(
+      true,
+    );
+
+    // Restore checkpoint 1 with parallelism 1: the one writer cleans up subtasks 0, 1 and 2.
+    const w = await sink.restoreWriter(writerContext({ restoredCheckpointId: 1, parallelism: 1 }), states);
+    const after = await readTopic(kafka.brokers, topic);
+    for (const p of after) expect(p.lastStableOffset).toBe(p.highWatermark);
+    expect(after.flatMap((p) => p.values)).toEqual([]);
+    await w.close();
+  });
+
+  it('aborts lingering transactions of subtasks that only a failed attempt had (upscale then crash)', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const sink = sinkFor(topic, `${topic}-txn`);
+    // A failed attempt ran with parallelism 3 from a fresh start; no checkpoint knows subtasks 1, 2.
+    for (const subtask of [1, 2]) {
+      const w = (await sink.createWriter(writerContext({ subtaskId: subtask, parallelism: 3 }))) as EosWriter;
+      await w.write([`zombie-${subtask}`], batchContext());
+      await w.flush(false);
+      await crash(w);
+    }
+    expect((await readTopic(kafka.brokers, topic)).some((p) => p.lastStableOffset < p.highWatermark)).toBe(
+      true,
+    );
+    // Started again with parallelism 1: writer 0 probes subtasks 1, 2, 3 … while their first id shows use.
+    const w0 = await sink.createWriter(writerContext({ subtaskId: 0, parallelism: 1 }));
+    const after = await readTopic(kafka.brokers, topic);
+    for (const p of after) expect(p.lastStableOffset).toBe(p.highWatermark);
+    await w0.close();
+  });
+
+  it('aborts its open transaction on close, so read_committed readers are not held back', async () => {
+    const topic = await kafka.createTopic();
+    const sink = sinkFor(topic, `${topic}-txn`);
+    const writer = await sink.createWriter(writerContext());
+    await writer.write(['x'], batchContext());
+    await writer.flush(false);
+    await writer.close();
+    const [p] = await readTopic(kafka.brokers, topic);
+    expect(p?.values).toEqual([]);
+    expect(p?.lastStableOffset).toBe(p?.highWatermark);
+  });
+
+  it('reports a lost transaction (aborted by the broker) as a known commit failure', async () => {
+    const topic = await kafka.createTopic();
+    const prefix = `${topic}-txn`;
+    const sink = sinkFor(topic, prefix);
+    const writer = (await sink.createWriter(writerContext())) as EosWriter;
+    await writer.write(['lost'], batchContext());
+    const committables = await writer.prepareCommit();
+    await crash(writer);
+    // Someone initializes the id (as a timeout abort does, bumping the epoch) before the commit.
+    const fencer = (await sink.createWriter(writerContext())) as EosWriter;
+    await fencer.close();
+    const outcomes = await commit(sink, committables);
+    expect(outcomes[0]?.kind).toBe('known');
+    expect(hasErrorCode((outcomes[0] as { error: unknown }).error, KafkaErrorCodes.TXN_LOST)).toBe(true);
+    expect(await committedValues(kafka.brokers, topic)).toEqual([]);
+  });
+
+  it('fails with a clear error when transactionTimeoutMs exceeds transaction.max.timeout.ms', async () => {
+    const topic = await kafka.createTopic();
+    const sink = sinkFor(topic, `${topic}-txn`, { transactionTimeoutMs: 3_600_000 });
+    const error = await sink.createWriter(writerContext()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(hasErrorCode(error, KafkaErrorCodes.TXN_TIMEOUT_TOO_HIGH)).toBe(true);
+    expect(String((error as Error).message)).toMatch(/transaction\.max\.timeout\.ms/);
+  });
+
+  it('writes nothing to the committer for an empty checkpoint and keeps ids contiguous', async () => {
+    const topic = await kafka.createTopic();
+    const sink = sinkFor(topic, `${topic}-txn`);
+    const writer = (await sink.createWriter(writerContext())) as EosWriter;
+    expect(await writer.prepareCommit()).toEqual([]);
+    await writer.write(['one'], batchContext());
+    const [c] = await writer.prepareCommit();
+    expect(c?.transactionalId).toBe(`${topic}-txn-0-2`);
+    await writer.close();
+    expect(await commit(sink, c ? [c] : [])).toEqual([{ kind: 'success' }]);
+    expect(await committedValues(kafka.brokers, topic)).toEqual(['one']);
+  });
+});

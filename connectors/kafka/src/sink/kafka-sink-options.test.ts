@@ -1,0 +1,62 @@
+import { hasErrorCode, InvalidOptionsError } from '@tributary/core';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRANSACTION_TIMEOUT_MS, KafkaSinkOptions } from './kafka-sink-options.js';
+
+function issues(input: unknown): { key: string; message: string }[] {
+  try {
+    KafkaSinkOptions.parse(input);
+  } catch (error) {
+    expect(hasErrorCode(error, 'TRIB_INVALID_OPTIONS')).toBe(true);
+    return [...(error as InvalidOptionsError).issues];
+  }
+  return [];
+}
+
+describe('KafkaSinkOptions', () => {
+  it('applies defaults: at-least-once, idempotent, acks all, 15 min transactions', () => {
+    const o = KafkaSinkOptions.parse({ brokers: ['localhost:9092'] });
+    expect(o.deliveryGuarantee).toBe('at-least-once');
+    expect(o.idempotent).toBe(true);
+    expect(o.acks).toBe('all');
+    expect(o.transactionTimeoutMs).toBe(DEFAULT_TRANSACTION_TIMEOUT_MS);
+    expect(o.ssl).toBe(false);
+  });
+
+  it('requires a transactional id prefix for exactly-once', () => {
+    expect(issues({ brokers: ['b:1'], deliveryGuarantee: 'exactly-once' })).toEqual([
+      { key: 'kafka.sink.transactionalIdPrefix', message: expect.stringMatching(/required/) },
+    ]);
+  });
+
+  it('refuses acks other than all and more requests in flight for an idempotent producer', () => {
+    const keys = issues({ brokers: ['b:1'], acks: 'leader', maxInFlightRequests: 4 }).map((i) => i.key);
+    expect(keys).toEqual(['kafka.sink.acks', 'kafka.sink.maxInFlightRequests']);
+    expect(issues({ brokers: ['b:1'], acks: 'leader', maxInFlightRequests: 4, idempotent: false })).toEqual(
+      [],
+    );
+  });
+
+  it('names unknown and malformed keys without echoing secrets', () => {
+    const found = issues({
+      brokers: ['nohostport'],
+      sasl: { mechanism: 'scram-sha-256', username: 'u', password: '' },
+      lingerMs: 5,
+    });
+    const keys = found.map((i) => i.key);
+    expect(keys).toContain('kafka.sink.brokers.0');
+    expect(keys).toContain('kafka.sink.sasl.password');
+    expect(keys).toContain('kafka.sink');
+    expect(JSON.stringify(found)).not.toContain('nohostport');
+  });
+
+  it('accepts TLS material and SASL mechanisms', () => {
+    const o = KafkaSinkOptions.parse({
+      brokers: ['b:9093'],
+      ssl: { ca: '-----BEGIN CERTIFICATE-----', rejectUnauthorized: false },
+      sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'secret' },
+    });
+    expect(o.ssl).toEqual({ ca: '-----BEGIN CERTIFICATE-----', rejectUnauthorized: false });
+    expect(o.sasl?.mechanism).toBe('scram-sha-512');
+    expect(InvalidOptionsError).toBeDefined();
+  });
+});

@@ -1,0 +1,105 @@
+import { defineOptions } from '@tributary/core';
+import { z } from 'zod';
+import { kafkaConnectionShape } from '../client/kafka-client-options.js';
+
+/**
+ * The default transaction timeout: 15 minutes, the brokers' default `transaction.max.timeout.ms`.
+ * A larger value is refused by brokers with the default setting (Flink's 1-hour default is the
+ * most reported Kafka sink misconfiguration).
+ */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
+
+const sinkSchema = z
+  .object({
+    ...kafkaConnectionShape,
+    deliveryGuarantee: z
+      .enum(['none', 'at-least-once', 'exactly-once'])
+      .default('at-least-once')
+      .describe(
+        '`none`: fire and forget; `at-least-once`: every checkpoint waits for all acknowledgements; `exactly-once`: one Kafka transaction per checkpoint and subtask, committed when the checkpoint completes.',
+      ),
+    transactionalIdPrefix: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, `.`, `_` and `-`')
+      .optional()
+      .describe(
+        'Required for `exactly-once`: transactional ids are `<prefix>-<subtask>-<n>`. Unique per job and stable across restarts (another job with the same prefix would abort this job’s transactions).',
+      ),
+    transactionTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(DEFAULT_TRANSACTION_TIMEOUT_MS)
+      .describe(
+        'Broker-side timeout of each transaction. Must exceed checkpoint interval + checkpoint duration + the longest restart, and be ≤ the brokers’ `transaction.max.timeout.ms`.',
+      ),
+    idempotent: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Idempotent producer (no duplicates from producer retries, ordered per partition). Always on for `exactly-once`.',
+      ),
+    acks: z
+      .enum(['all', 'leader', 'none'])
+      .default('all')
+      .describe(
+        'Acknowledgements a send waits for. The idempotent and transactional producer require `all`.',
+      ),
+    compression: z.enum(['none', 'gzip']).default('none').describe('Record batch compression codec.'),
+    sendTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('Time the partition leaders have to acknowledge a produce request.'),
+    maxInFlightRequests: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(1)
+      .describe(
+        'Send requests in flight per writer. Above 1 only without idempotence: a retried request could overtake a later one.',
+      ),
+    maxRecordsPerRequest: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe('Records handed to the producer per request; larger writes are split.'),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.deliveryGuarantee === 'exactly-once' && value.transactionalIdPrefix === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transactionalIdPrefix'],
+        message: 'is required with deliveryGuarantee "exactly-once" (e.g. "orders-job")',
+      });
+    }
+    const idempotent = value.deliveryGuarantee === 'exactly-once' || value.idempotent;
+    if (idempotent && value.acks !== 'all') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acks'],
+        message: 'must be "all" for an idempotent or transactional producer (or set idempotent: false)',
+      });
+    }
+    if (idempotent && value.maxInFlightRequests > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInFlightRequests'],
+        message: 'must be 1 for an idempotent or transactional producer (or set idempotent: false)',
+      });
+    }
+  });
+
+/** Options of {@link KafkaSink} (`kafka.sink.*`). */
+export const KafkaSinkOptions = defineOptions('kafka.sink', sinkSchema);
+
+/** What a user passes to {@link KafkaSink}. */
+export type KafkaSinkOptionsInput = z.input<typeof sinkSchema>;
+/** Options with defaults applied. */
+export type ResolvedKafkaSinkOptions = z.output<typeof sinkSchema>;

@@ -1,0 +1,301 @@
+import {
+  type Logger,
+  RecordsBySplits,
+  type RecordsWithSplitIds,
+  retry,
+  type SplitReader,
+  type SplitsChange,
+  TributaryError,
+  WakeUpLatch,
+} from '@tributary/core';
+import { decodeFetchedPartition } from '../client/fetched-partition.js';
+import { isConnectionError, kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
+import type {
+  KafkaJsBroker,
+  KafkaJsCluster,
+  KafkaJsFetchedMessage,
+  KafkaJsFetchPartitionResponse,
+} from '../client/kafkajs-internals.js';
+import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { KafkaOffsetsResolver } from './kafka-offsets-resolver.js';
+import type { KafkaPartitionSplit } from './kafka-partition-split.js';
+import type { ResolvedKafkaSourceOptions } from './kafka-source-options.js';
+
+/** High watermarks seen by the fetches, by split id: the reader's `pendingRecords` gauge reads it. */
+export type HighWatermarks = Map<string, number>;
+
+interface FetchState {
+  readonly split: KafkaPartitionSplit;
+  /** Next offset to fetch (runs ahead of what the reader emitted). */
+  position: number;
+}
+
+/** Errors after which a fetch is simply tried again once metadata is fresh (leader moved, broker restarted). */
+const STALE_METADATA_TYPES = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'REPLICA_NOT_AVAILABLE',
+  'KAFKA_STORAGE_ERROR',
+  'OFFSET_NOT_AVAILABLE',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+]);
+
+/**
+ * Reads the partitions a reader owns with the protocol's Fetch, straight from each partition's
+ * leader (no consumer group, no rebalance: the enumerator's assignment is the only ownership).
+ *
+ * Why not kafkajs's consumer: it only works as a group member — partitions are assigned by
+ * rebalances, not by us, and `subscribe` + `seek` still lets the group move partitions between
+ * readers, which breaks checkpointed positions. The fetch path here is kafkajs's own (request
+ * encoders, record batch decoding, aborted-transaction filtering).
+ *
+ * One fetch per leader runs concurrently per `fetch()`; a wake-up returns at once with nothing
+ * (the fetched data is dropped and read again: positions only move when a result is used).
+ */
+export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMessage, KafkaPartitionSplit> {
+  private readonly splits = new Map<string, FetchState>();
+  private readonly paused = new Set<string>();
+  private readonly latch = new WakeUpLatch();
+  private readonly closing = new AbortController();
+  private readonly resolver: KafkaOffsetsResolver;
+  private readonly isolation: number;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    private readonly cluster: KafkaJsCluster,
+    private readonly options: ResolvedKafkaSourceOptions,
+    private readonly highWatermarks: HighWatermarks,
+    private readonly logger: Logger,
+  ) {
+    this.resolver = new KafkaOffsetsResolver(cluster);
+    this.isolation = options.isolationLevel === 'read_committed' ? 1 : 0;
+  }
+
+  async handleSplitsChanges(change: SplitsChange<KafkaPartitionSplit>): Promise<void> {
+    if (change.type === 'remove') {
+      for (const split of change.splits) {
+        this.splits.delete(split.splitId);
+        this.paused.delete(split.splitId);
+      }
+      return;
+    }
+    for (const split of change.splits)
+      this.splits.set(split.splitId, { split, position: split.startingOffset });
+    await this.connect();
+    await this.resolver.ensureMetadata([...new Set([...this.splits.values()].map((s) => s.split.topic))]);
+  }
+
+  pauseOrResumeSplits(
+    toPause: readonly KafkaPartitionSplit[],
+    toResume: readonly KafkaPartitionSplit[],
+  ): void {
+    for (const s of toPause) this.paused.add(s.splitId);
+    for (const s of toResume) this.paused.delete(s.splitId);
+  }
+
+  wakeUp(): void {
+    this.latch.wakeUp();
+  }
+
+  async fetch(): Promise<RecordsWithSplitIds<KafkaJsFetchedMessage>> {
+    const finished = this.finishedAtStart();
+    const active = [...this.splits.values()].filter(
+      (s) => !this.paused.has(s.split.splitId) && !finished.includes(s.split.splitId),
+    );
+    if (active.length === 0) {
+      for (const id of finished) this.splits.delete(id);
+      return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
+    }
+    const raced = await this.latch.race(this.fetchWithRetry(active));
+    if (raced.woken) {
+      for (const id of finished) this.splits.delete(id);
+      return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
+    }
+    const builder = RecordsBySplits.builder<KafkaJsFetchedMessage>();
+    for (const id of finished) builder.markFinished(id);
+    for (const { state, data } of raced.value) this.apply(state, data, builder);
+    const fetched = builder.build();
+    for (const id of fetched.finishedSplits) this.splits.delete(id);
+    return fetched;
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    this.latch.wakeUp();
+    await this.connected?.catch(() => undefined);
+    await this.cluster.disconnect().catch(() => undefined);
+  }
+
+  /** Bounded splits already at their stopping offset (e.g. an empty partition) end without a request. */
+  private finishedAtStart(): string[] {
+    const done: string[] = [];
+    for (const s of this.splits.values()) {
+      const stop = s.split.stoppingOffset;
+      if (stop !== undefined && s.position >= stop) done.push(s.split.splitId);
+    }
+    return done;
+  }
+
+  /** Uses one partition's fetch result: keeps records below the stop, moves the position. */
+  private apply(
+    state: FetchState,
+    data: KafkaJsFetchPartitionResponse,
+    builder: ReturnType<typeof RecordsBySplits.builder<KafkaJsFetchedMessage>>,
+  ): void {
+    const id = state.split.splitId;
+    if (!this.splits.has(id)) return;
+    this.highWatermarks.set(id, Number(data.highWatermark));
+    const fetched = decodeFetchedPartition(state.position, data, this.isolation === 1);
+    if (fetched.nextOffset === undefined) return;
+    // Past aborted records and transaction markers too: they are never emitted.
+    state.position = fetched.nextOffset;
+    const stop = state.split.stoppingOffset;
+    let messages = fetched.records;
+    if (stop !== undefined) {
+      if (
+        messages.length > 0 &&
+        Number((messages[messages.length - 1] as KafkaJsFetchedMessage).offset) >= stop
+      ) {
+        messages = messages.filter((m) => Number(m.offset) < stop);
+      }
+      if (state.position >= stop) builder.markFinished(id);
+    }
+    builder.addAll(id, messages);
+  }
+
+  private fetchWithRetry(
+    active: readonly FetchState[],
+  ): Promise<{ state: FetchState; data: KafkaJsFetchPartitionResponse }[]> {
+    return retry(() => this.fetchOnce(active), {
+      maxAttempts: this.options.retries + 1,
+      initialDelayMs: this.options.initialRetryTimeMs,
+      maxDelayMs: this.options.maxRetryTimeMs,
+      signal: this.closing.signal,
+      operation: 'Kafka fetch',
+      isRetriable: (error) =>
+        isConnectionError(error) ||
+        STALE_METADATA_TYPES.has(kafkaErrorType(error) ?? '') ||
+        hasName(error, 'KafkaJSBrokerNotFound'),
+      onRetry: (error) => {
+        this.logger.debug({ err: error }, 'Kafka fetch failed; refreshing metadata and retrying');
+        this.cluster.refreshMetadata().catch(() => undefined);
+      },
+    });
+  }
+
+  /** One Fetch per leader broker, concurrently. */
+  private async fetchOnce(
+    active: readonly FetchState[],
+  ): Promise<{ state: FetchState; data: KafkaJsFetchPartitionResponse }[]> {
+    const byLeader = new Map<string, FetchState[]>();
+    for (const state of active) {
+      const leaders = this.cluster.findLeaderForPartitions(state.split.topic, [state.split.partition]);
+      const leader = Object.keys(leaders)[0];
+      if (leader === undefined) {
+        throw Object.assign(new Error(`no leader known for ${state.split.splitId}`), {
+          type: 'LEADER_NOT_AVAILABLE',
+        });
+      }
+      const list = byLeader.get(leader);
+      if (list) list.push(state);
+      else byLeader.set(leader, [state]);
+    }
+    const results = await Promise.all(
+      [...byLeader].map(async ([nodeId, states]) =>
+        this.fetchFromLeader(await this.cluster.findBroker({ nodeId }), states),
+      ),
+    );
+    return results.flat();
+  }
+
+  private async fetchFromLeader(
+    broker: KafkaJsBroker,
+    states: readonly FetchState[],
+  ): Promise<{ state: FetchState; data: KafkaJsFetchPartitionResponse }[]> {
+    const byTopic = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+    for (const s of states) {
+      const entry = {
+        partition: s.split.partition,
+        fetchOffset: String(s.position),
+        maxBytes: this.options.maxPartitionFetchBytes,
+      };
+      const list = byTopic.get(s.split.topic);
+      if (list) list.push(entry);
+      else byTopic.set(s.split.topic, [entry]);
+    }
+    let response: Awaited<ReturnType<KafkaJsBroker['fetch']>>;
+    try {
+      response = await broker.fetch({
+        isolationLevel: this.isolation,
+        maxWaitTime: this.options.fetchMaxWaitMs,
+        minBytes: this.options.fetchMinBytes,
+        maxBytes: this.options.fetchMaxBytes,
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      });
+    } catch (error) {
+      if (hasName(error, 'KafkaJSOffsetOutOfRange')) {
+        await this.resetOutOfRange(error as { topic: string; partition: number });
+        return [];
+      }
+      throw error;
+    }
+    const byId = new Map(states.map((s) => [`${s.split.topic}\u0000${s.split.partition}`, s]));
+    const out: { state: FetchState; data: KafkaJsFetchPartitionResponse }[] = [];
+    for (const { topicName, partitions } of response.responses) {
+      for (const data of partitions) {
+        const state = byId.get(`${topicName}\u0000${data.partition}`);
+        if (state) out.push({ state, data });
+      }
+    }
+    return out;
+  }
+
+  /** A position left the log (retention, truncation): apply `offsetResetStrategy`. */
+  private async resetOutOfRange(where: { topic: string; partition: number }): Promise<void> {
+    const state = [...this.splits.values()].find(
+      (s) => s.split.topic === where.topic && s.split.partition === where.partition,
+    );
+    if (!state) return;
+    const strategy = this.options.offsetResetStrategy;
+    if (strategy === 'none') {
+      throw new TributaryError(
+        KafkaErrorCodes.OFFSET_OUT_OF_RANGE,
+        `Offset ${state.position} of ${state.split.splitId} is out of range (deleted by retention?) and kafka.source.offsetResetStrategy is "none"`,
+        { context: { topic: where.topic, partition: where.partition, offset: state.position } },
+      );
+    }
+    const partitions = [{ topic: where.topic, partition: where.partition }];
+    const offsets =
+      strategy === 'earliest'
+        ? await this.resolver.earliest(partitions)
+        : await this.resolver.latest(partitions);
+    const next = offsets.get(state.split.splitId) ?? state.position;
+    this.logger.warn(
+      { topic: where.topic, partition: where.partition, from: state.position, to: next },
+      `Kafka offset out of range; reset to ${strategy}`,
+    );
+    state.position = next;
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.cluster.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw wrapKafkaError(error, 'connect', { brokers: this.options.brokers });
+    });
+    return this.connected;
+  }
+}
+
+function hasName(error: unknown, name: string): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current !== null && typeof current === 'object' && depth < 8; depth++) {
+    if ((current as { name?: unknown }).name === name) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

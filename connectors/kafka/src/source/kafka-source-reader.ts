@@ -1,0 +1,236 @@
+import {
+  type InputStatus,
+  type Logger,
+  type ReaderOutput,
+  SingleSplitFetcherManager,
+  SourceReaderBase,
+  type SourceReaderContext,
+  toError,
+} from '@tributary/core';
+import type { Kafka } from 'kafkajs';
+import { wrapKafkaError } from '../client/kafka-errors.js';
+import {
+  createCluster,
+  type KafkaJsCluster,
+  type KafkaJsFetchedMessage,
+} from '../client/kafkajs-internals.js';
+import type { KafkaPartitionSplit, KafkaPartitionSplitState } from './kafka-partition-split.js';
+import { type HighWatermarks, KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
+import type { KafkaRecordDeserializer } from './kafka-record-deserializer.js';
+import { KafkaRecordEmitter } from './kafka-record-emitter.js';
+import type { ResolvedKafkaSourceOptions } from './kafka-source-options.js';
+
+type PendingOffsets = Map<string, { topic: string; partition: number; offset: number }>;
+
+/** Checkpoints whose offsets wait for completion; older ones are dropped when a newer one completes. */
+const MAX_PENDING_OFFSET_COMMITS = 16;
+
+/**
+ * The Kafka source reader: one fetch loop for all of the reader's partitions
+ * ({@link SingleSplitFetcherManager} + {@link KafkaPartitionSplitReader}), per-partition outputs
+ * (watermarks and idleness per partition), exact positions in checkpoints, and offsets committed
+ * to the group when a checkpoint completes (monitoring only: restores use the checkpoint).
+ *
+ * A reader that owns no partition (parallelism above the partition count) marks itself idle so
+ * it does not hold the job's watermark back.
+ */
+export class KafkaSourceReader<T> extends SourceReaderBase<
+  KafkaJsFetchedMessage,
+  T,
+  KafkaPartitionSplit,
+  KafkaPartitionSplitState
+> {
+  private readonly highWatermarks: HighWatermarks;
+  private readonly states = new Map<string, KafkaPartitionSplitState>();
+  private readonly offsetsToCommit = new Map<number, PendingOffsets>();
+  /** Final offsets of finished splits, committed with the next completed checkpoint. */
+  private readonly finishedOffsets: PendingOffsets = new Map();
+  private nextCommit: { checkpointId: number; offsets: PendingOffsets } | undefined;
+  private committing: Promise<void> | undefined;
+  private committer: Promise<KafkaJsCluster> | undefined;
+  private idleMarked = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ResolvedKafkaSourceOptions,
+    deserializer: KafkaRecordDeserializer<T>,
+    context: SourceReaderContext,
+  ) {
+    const highWatermarks: HighWatermarks = new Map();
+    const logger = context.logger.child({ component: 'kafka-source', subtask: context.subtaskId });
+    const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0;
+    super(
+      new SingleSplitFetcherManager<KafkaJsFetchedMessage, KafkaPartitionSplit>(
+        () =>
+          new KafkaPartitionSplitReader(
+            createCluster(kafka, { metadataMaxAgeMs: options.metadataMaxAgeMs, isolationLevel }),
+            options,
+            highWatermarks,
+            logger,
+          ),
+        options,
+        logger,
+      ),
+      new KafkaRecordEmitter(deserializer, context.metricGroup, options.onDeserializationError, logger),
+      context,
+      options,
+    );
+    this.highWatermarks = highWatermarks;
+    this.log = logger;
+    context.metricGroup.setPendingRecordsGauge(() => this.pendingRecords());
+  }
+
+  override pollNext(output: ReaderOutput<T>): InputStatus {
+    if (this.states.size === 0) {
+      if (!this.idleMarked) {
+        this.idleMarked = true;
+        output.markIdle();
+      }
+    } else {
+      this.idleMarked = false;
+    }
+    return super.pollNext(output);
+  }
+
+  override snapshotState(checkpointId: number): KafkaPartitionSplit[] {
+    const splits = super.snapshotState(checkpointId);
+    if (this.options.groupId !== undefined && this.options.commitOffsetsOnCheckpoint) {
+      const offsets: PendingOffsets = new Map(this.finishedOffsets);
+      for (const s of splits)
+        offsets.set(s.splitId, { topic: s.topic, partition: s.partition, offset: s.startingOffset });
+      this.offsetsToCommit.set(checkpointId, offsets);
+      if (this.offsetsToCommit.size > MAX_PENDING_OFFSET_COMMITS) {
+        this.offsetsToCommit.delete(this.offsetsToCommit.keys().next().value as number);
+      }
+    }
+    return splits;
+  }
+
+  /**
+   * Commits the completed checkpoint's offsets to the group in the background (the subtask's loop
+   * does not wait for the round trips). Failures are logged, never fatal: the offsets are for
+   * monitoring, and the next checkpoint commits newer ones. At most one commit runs at a time; a
+   * checkpoint completing meanwhile is folded into the next one.
+   */
+  notifyCheckpointComplete(checkpointId: number): void {
+    if (this.options.groupId === undefined || !this.options.commitOffsetsOnCheckpoint) return;
+    // A reader that ended takes no snapshot; its finished splits' offsets still get committed.
+    const offsets = this.offsetsToCommit.get(checkpointId) ?? new Map(this.finishedOffsets);
+    for (const id of offsets.keys()) this.finishedOffsets.delete(id);
+    for (const id of [...this.offsetsToCommit.keys()])
+      if (id <= checkpointId) this.offsetsToCommit.delete(id);
+    if (offsets === undefined || offsets.size === 0) return;
+    this.nextCommit = { checkpointId, offsets };
+    if (this.committing === undefined) this.committing = this.commitLoop();
+  }
+
+  /** Resolves when no offset commit is in flight (tests, orderly shutdown). */
+  async offsetCommitsSettled(): Promise<void> {
+    while (this.committing !== undefined) await this.committing;
+  }
+
+  private async commitLoop(): Promise<void> {
+    for (let next = this.nextCommit; next !== undefined; next = this.nextCommit) {
+      this.nextCommit = undefined;
+      await this.commitOffsets(next.checkpointId, next.offsets);
+    }
+    this.committing = undefined;
+  }
+
+  private async commitOffsets(checkpointId: number, offsets: PendingOffsets): Promise<void> {
+    const groupId = this.options.groupId as string;
+    const topics = new Map<string, { partition: number; offset: string }[]>();
+    for (const { topic, partition, offset } of offsets.values()) {
+      const list = topics.get(topic);
+      const entry = { partition, offset: String(offset) };
+      if (list) list.push(entry);
+      else topics.set(topic, [entry]);
+    }
+    try {
+      const cluster = await this.committerCluster();
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit({
+        groupId,
+        // A group without members (generation -1, no member id): the source never joins it.
+        groupGenerationId: -1,
+        memberId: '',
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+      });
+    } catch (error) {
+      this.log.warn(
+        { err: wrapKafkaError(error, 'OffsetCommit', { groupId, checkpointId }) },
+        'committing offsets to the consumer group failed (monitoring only; the next checkpoint retries)',
+      );
+    }
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.offsetCommitsSettled();
+    const committer = this.committer;
+    this.committer = undefined;
+    if (committer)
+      await (await committer.catch(() => undefined))?.disconnect().catch((e: unknown) => {
+        this.log.debug({ err: toError(e) }, 'error while disconnecting the offset committer');
+      });
+  }
+
+  protected initializedState(split: KafkaPartitionSplit): KafkaPartitionSplitState {
+    const state: KafkaPartitionSplitState = {
+      splitId: split.splitId,
+      topic: split.topic,
+      partition: split.partition,
+      offset: split.startingOffset,
+      stoppingOffset: split.stoppingOffset,
+    };
+    this.states.set(split.splitId, state);
+    return state;
+  }
+
+  protected toSplitType(splitId: string, state: KafkaPartitionSplitState): KafkaPartitionSplit {
+    return {
+      splitId,
+      topic: state.topic,
+      partition: state.partition,
+      startingOffset: state.offset,
+      ...(state.stoppingOffset === undefined ? {} : { stoppingOffset: state.stoppingOffset }),
+    };
+  }
+
+  protected onSplitFinished(finished: ReadonlyMap<string, KafkaPartitionSplitState>): void {
+    for (const [id, state] of finished) {
+      this.finishedOffsets.set(id, {
+        topic: state.topic,
+        partition: state.partition,
+        offset: state.stoppingOffset ?? state.offset,
+      });
+      this.states.delete(id);
+      this.highWatermarks.delete(id);
+    }
+    this.log.debug({ splits: [...finished.keys()] }, 'Kafka partitions reached their stopping offset');
+  }
+
+  /** Records between each owned partition's emitted position and its high watermark. */
+  private pendingRecords(): number {
+    let pending = 0;
+    for (const [id, state] of this.states) {
+      const hw = this.highWatermarks.get(id);
+      if (hw !== undefined && hw > state.offset) pending += hw - state.offset;
+    }
+    return pending;
+  }
+
+  private committerCluster(): Promise<KafkaJsCluster> {
+    this.committer ??= (async () => {
+      const cluster = createCluster(this.kafka, { metadataMaxAgeMs: this.options.metadataMaxAgeMs });
+      await cluster.connect();
+      return cluster;
+    })();
+    const pending = this.committer;
+    pending.catch(() => {
+      if (this.committer === pending) this.committer = undefined;
+    });
+    return pending;
+  }
+}

@@ -1,0 +1,103 @@
+import type { FileInput, FilePosition, FileReadBatch, FileRecordReader, FileRegion } from '../api/format.js';
+import {
+  type LineRegionBatch,
+  LineRegionReader,
+  type LineRegionReaderOptions,
+} from './line-region-reader.js';
+
+/** Output a line parser fills for one batch. */
+export interface RecordBatchBuilder<T> {
+  readonly records: T[];
+  /** One per record: where to resume right after it (line formats: `{ offset: lineEnd, recordsToSkip: 0 }`). */
+  readonly positions: FilePosition[];
+  /** One per record when line numbers are known (the reader started at byte 0), else undefined. */
+  readonly lineNumbers: number[] | undefined;
+  /** Records dropped because they failed to parse (`errors: 'skip-and-count'`). */
+  skippedErrors: number;
+}
+
+/**
+ * Template for line-based {@link FileRecordReader}s (JSON Lines, CSV, plain text). The base reads the
+ * region's lines through {@link LineRegionReader}, applies a restored `recordsToSkip`, and assembles
+ * `FileReadBatch`es; a format only turns a batch of lines into records in {@link parseLines}.
+ *
+ * One `readBatch` returns the records of one input chunk (hundreds to thousands of records), so the
+ * per-record path has no promise and no extra copy.
+ */
+export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
+  protected readonly input: FileInput;
+  protected readonly region: FileRegion;
+  private readonly lines: LineRegionReader;
+  private toSkip: number;
+  private prepared = false;
+  private ended = false;
+
+  constructor(input: FileInput, region: FileRegion, options: LineRegionReaderOptions = {}) {
+    this.input = input;
+    this.region = region;
+    this.lines = new LineRegionReader(input, region, options);
+    this.toSkip = region.restoredPosition?.recordsToSkip ?? 0;
+  }
+
+  /** Runs once before the first batch (CSV reads its header here). */
+  protected async prepare(): Promise<void> {}
+
+  /**
+   * Turns one batch of lines into records, appending to `out`. Throws `TRIB_RECORD_INVALID` for a
+   * bad record in `fail` mode; counts it in `out.skippedErrors` in `skip-and-count` mode.
+   */
+  protected abstract parseLines(batch: LineRegionBatch, out: RecordBatchBuilder<T>): void;
+
+  /** Called once when the region has no more lines: emit or reject a record still being assembled. */
+  protected endOfInput(_out: RecordBatchBuilder<T>): void {}
+
+  async readBatch(): Promise<FileReadBatch<T> | null> {
+    if (this.ended) return null;
+    if (!this.prepared) {
+      this.prepared = true;
+      await this.prepare();
+    }
+    let bytesRead = 0;
+    for (;;) {
+      const batch = await this.lines.next();
+      const out: RecordBatchBuilder<T> = {
+        records: [],
+        positions: [],
+        lineNumbers: batch?.firstLineNumber === undefined ? undefined : [],
+        skippedErrors: 0,
+      };
+      if (batch === null) {
+        this.ended = true;
+        this.endOfInput(out);
+      } else {
+        bytesRead += batch.bytesRead;
+        this.parseLines(batch, out);
+      }
+      if (this.toSkip > 0 && out.records.length > 0) this.skipRestored(out);
+      if (out.records.length > 0 || out.skippedErrors > 0 || (this.ended && bytesRead > 0)) {
+        return {
+          records: out.records,
+          positions: out.positions,
+          bytesRead,
+          ...(out.lineNumbers === undefined ? {} : { lineNumbers: out.lineNumbers }),
+          ...(out.skippedErrors > 0 ? { skippedErrors: out.skippedErrors } : {}),
+        };
+      }
+      if (this.ended) return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.lines.close();
+  }
+
+  /** Drops the records a restored position says were already emitted. */
+  private skipRestored(out: RecordBatchBuilder<T>): void {
+    const n = Math.min(this.toSkip, out.records.length);
+    this.toSkip -= n;
+    out.records.splice(0, n);
+    out.positions.splice(0, n);
+    out.lineNumbers?.splice(0, n);
+  }
+}

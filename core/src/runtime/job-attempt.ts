@@ -1,0 +1,524 @@
+import { supportsCommitter } from '../api/sink.js';
+import { CoreErrorCodes } from '../errors/error-codes.js';
+import { TributaryError, toError } from '../errors/tributary-error.js';
+import type { Logger } from '../logging/logger.js';
+import {
+  CommitterMetricGroup,
+  type JobMetricGroup,
+  SinkWriterMetricGroup,
+  SourceReaderMetricGroup,
+  SplitEnumeratorMetricGroup,
+} from '../metrics/metric-groups.js';
+import type { MetricRegistry } from '../metrics/metric-registry.js';
+import type { VersionedSerializer } from '../serialization/versioned-serializer.js';
+import { type CheckpointData, type CheckpointStorage, writeSavepoint } from './checkpoint-storage.js';
+import { CommitManager, type PendingCommittable } from './commit-manager.js';
+import type { JobGraph } from './job-graph.js';
+import type { ResolvedJobOptions } from './job-options.js';
+import type { CoordinatorToSubtask, StoredBytes, SubtaskSnapshot, SubtaskToCoordinator } from './messages.js';
+import { SourceCoordinator } from './source-coordinator.js';
+import { SubtaskTask } from './subtask-task.js';
+
+export type AttemptOutcome =
+  | { readonly kind: 'finished' }
+  | { readonly kind: 'stopped'; readonly savepointPath: string }
+  | { readonly kind: 'cancelled' };
+
+export interface JobAttemptDeps {
+  readonly graph: JobGraph;
+  readonly options: ResolvedJobOptions;
+  readonly storage: CheckpointStorage;
+  readonly restored: CheckpointData | undefined;
+  readonly attemptNumber: number;
+  readonly jobId: string;
+  readonly registry: MetricRegistry;
+  readonly jobMetrics: JobMetricGroup;
+  readonly logger: Logger;
+}
+
+interface PendingCheckpoint {
+  readonly id: number;
+  readonly kind: 'checkpoint' | 'savepoint';
+  readonly startedAt: number;
+  readonly acks: Map<number, SubtaskSnapshot>;
+  readonly savepointDir: string | undefined;
+  readonly stopAfter: boolean;
+  enumerator: StoredBytes | undefined;
+  resolve(path: string): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface SavepointRequest {
+  readonly directory: string;
+  readonly stop: boolean;
+  readonly drain: boolean;
+  resolve(path: string): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One run of a job, from restore to finish or failure: the coordinator side (enumerator,
+ * checkpoint coordinator, commit step) plus the parallel subtasks. A failure ends the attempt;
+ * the {@link JobRunner} decides whether to start another one from the latest checkpoint.
+ */
+export class JobAttempt {
+  private readonly parallelism: number;
+  private readonly subtasks: SubtaskTask[] = [];
+  private readonly subtaskRuns: Promise<unknown>[] = [];
+  private readonly sourceCoordinator: SourceCoordinator;
+  private commitManager: CommitManager<unknown> | undefined;
+  private nextCheckpointId: number;
+  private inFlight: PendingCheckpoint | undefined;
+  private readonly inputFinished = new Set<number>();
+  private readonly savepointQueue: SavepointRequest[] = [];
+  private periodicTimer: NodeJS.Timeout | undefined;
+  private lastCheckpointEnd = 0;
+  private consecutiveFailures = 0;
+  private done = false;
+  /** A final or stop-with-savepoint checkpoint completed: no new checkpoint may start. */
+  private stopping = false;
+  private settle!: { resolve(o: AttemptOutcome): void; reject(e: unknown): void };
+  private readonly outcome: Promise<AttemptOutcome>;
+
+  constructor(private readonly deps: JobAttemptDeps) {
+    this.parallelism = deps.options.parallelism;
+    this.nextCheckpointId = (deps.restored?.checkpointId ?? 0) + 1;
+    this.outcome = new Promise<AttemptOutcome>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    const labels = { job: deps.options.jobName, operator: deps.graph.sourceName };
+    this.sourceCoordinator = new SourceCoordinator({
+      source: deps.graph.source,
+      parallelism: this.parallelism,
+      send: (subtask, message) => this.sendToSubtask(subtask, message),
+      metricGroup: new SplitEnumeratorMetricGroup(deps.registry, labels),
+      logger: deps.logger.child({ component: 'enumerator' }),
+      failJob: (error) => this.fail(error),
+    });
+  }
+
+  /** Runs the attempt to its end. Rejects when the job failed. */
+  async run(): Promise<AttemptOutcome> {
+    const { deps } = this;
+    try {
+      await this.setUpCommitter();
+      if (deps.restored?.jobFinished) {
+        deps.logger.info(
+          { checkpointId: deps.restored.checkpointId },
+          'job had already finished; nothing to do',
+        );
+        this.finish({ kind: 'finished' });
+        return await this.outcome;
+      }
+      await this.sourceCoordinator.start(deps.restored?.enumerator);
+      this.startSubtasks();
+      this.schedulePeriodicCheckpoint();
+    } catch (error) {
+      this.fail(error);
+    }
+    try {
+      return await this.outcome;
+    } finally {
+      await this.tearDown();
+    }
+  }
+
+  /** Takes a savepoint; with `stop`, ends the job after it (draining the input when asked). */
+  savepoint(directory: string, stop: boolean, drain: boolean): Promise<string> {
+    if (this.done || this.stopping) {
+      return Promise.reject(
+        new TributaryError(
+          CoreErrorCodes.CHECKPOINT_FAILED,
+          'The job already finished or stopped: no savepoint taken',
+          {
+            context: { directory },
+          },
+        ),
+      );
+    }
+    return new Promise<string>((resolve, reject) => {
+      this.savepointQueue.push({ directory, stop, drain, resolve, reject });
+      this.maybeStartQueuedSavepoint();
+    });
+  }
+
+  cancel(): void {
+    this.finish({ kind: 'cancelled' });
+  }
+
+  /** Fails the attempt (first error wins). */
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.deps.logger.error({ err: toError(error) }, 'job attempt failed');
+    this.abortInFlight(error);
+    for (const request of this.savepointQueue.splice(0)) request.reject(error);
+    this.settle.reject(error);
+  }
+
+  private finish(outcome: AttemptOutcome): void {
+    if (this.done) return;
+    this.done = true;
+    for (const request of this.savepointQueue.splice(0))
+      request.reject(new Error(`job ${outcome.kind} before the savepoint`));
+    this.settle.resolve(outcome);
+  }
+
+  private async setUpCommitter(): Promise<void> {
+    const { deps } = this;
+    const sink = deps.graph.sink;
+    if (!supportsCommitter(sink)) return;
+    const metricGroup = new CommitterMetricGroup(deps.registry, {
+      job: deps.options.jobName,
+      operator: `${deps.graph.sinkName}: Committer`,
+    });
+    const committer = await sink.createCommitter({
+      metricGroup,
+      logger: deps.logger.child({ component: 'committer' }),
+      jobId: deps.jobId,
+    });
+    this.commitManager = new CommitManager(
+      committer,
+      sink.committableSerializer as VersionedSerializer<unknown>,
+      metricGroup,
+      deps.logger.child({ component: 'committer' }),
+      { maxRetries: 10, initialRetryDelayMs: 100, maxRetryDelayMs: 10_000 },
+    );
+    const restored = deps.restored;
+    if (restored && restored.committables.length > 0) {
+      // Re-commit what the restored checkpoint pre-committed before any writer starts, so that
+      // writers recovering lingering transactions never race a pending commit.
+      this.commitManager.add(restored.committables);
+      await this.commitManager.commitUpTo(restored.checkpointId);
+    }
+  }
+
+  private startSubtasks(): void {
+    const { deps } = this;
+    const restoredSplits = this.redistribute((s) => s.splits);
+    const restoredStates = this.redistribute((s) => s.writerStates);
+    for (let index = 0; index < this.parallelism; index++) {
+      const labels = { job: deps.options.jobName, subtask: String(index) };
+      const task = new SubtaskTask({
+        index,
+        parallelism: this.parallelism,
+        graph: deps.graph,
+        options: deps.options,
+        send: (message) => this.onSubtaskMessage(message),
+        restoredSplits: restoredSplits[index] ?? [],
+        restoredWriterStates: restoredStates[index] ?? [],
+        restoredCheckpointId: deps.restored?.checkpointId,
+        attemptNumber: deps.attemptNumber,
+        jobId: deps.jobId,
+        readerMetrics: new SourceReaderMetricGroup(deps.registry, {
+          ...labels,
+          operator: deps.graph.sourceName,
+        }),
+        writerMetrics: new SinkWriterMetricGroup(deps.registry, { ...labels, operator: deps.graph.sinkName }),
+        logger: deps.logger.child({ subtask: index }),
+      });
+      this.subtasks.push(task);
+      const run = task.run();
+      this.subtaskRuns.push(run.catch(() => undefined));
+      run.then(
+        () => {
+          if (!this.done) this.fail(new Error(`subtask ${index} stopped unexpectedly`));
+        },
+        (error: unknown) => this.fail(error),
+      );
+    }
+  }
+
+  /**
+   * Restored reader splits and writer states per new subtask: the same index at the same
+   * parallelism, round-robin over the new subtasks after a rescale.
+   */
+  private redistribute(
+    pick: (s: CheckpointData['subtasks'][number]) => readonly StoredBytes[],
+  ): StoredBytes[][] {
+    const restored = this.deps.restored;
+    const result: StoredBytes[][] = Array.from({ length: this.parallelism }, () => []);
+    if (!restored) return result;
+    if (restored.parallelism === this.parallelism) {
+      for (const s of restored.subtasks) result[s.subtask]?.push(...pick(s));
+      return result;
+    }
+    let next = 0;
+    for (const s of [...restored.subtasks].sort((a, b) => a.subtask - b.subtask)) {
+      for (const item of pick(s)) {
+        result[next % this.parallelism]?.push(item);
+        next++;
+      }
+    }
+    return result;
+  }
+
+  private sendToSubtask(subtask: number, message: CoordinatorToSubtask): void {
+    const task = this.subtasks[subtask];
+    if (!task) {
+      // Before subtasks exist (enumerator start) nothing may be sent; it is an enumerator bug.
+      this.fail(
+        new TributaryError(CoreErrorCodes.CONTRACT_VIOLATION, `Message to unknown subtask ${subtask}`),
+      );
+      return;
+    }
+    task.mailbox.put(message);
+  }
+
+  private broadcast(message: CoordinatorToSubtask): void {
+    for (const task of this.subtasks) task.mailbox.put(message);
+  }
+
+  private onSubtaskMessage(message: SubtaskToCoordinator): void {
+    if (this.done) return;
+    switch (message.type) {
+      case 'readerRegistered':
+        this.sourceCoordinator.readerRegistered(message.subtask, message.location);
+        return;
+      case 'splitRequest':
+        this.sourceCoordinator.splitRequest(message.subtask);
+        return;
+      case 'sourceEvent':
+        this.sourceCoordinator.sourceEvent(message.subtask, message.event);
+        return;
+      case 'checkpointAck':
+        this.onAck(message.snapshot);
+        return;
+      case 'checkpointDeclined':
+        this.abortInFlight(new Error(`subtask ${message.subtask} declined: ${message.reason}`));
+        return;
+      case 'inputFinished':
+        this.inputFinished.add(message.subtask);
+        if (this.inputFinished.size === this.parallelism) this.triggerIfIdle();
+        return;
+      case 'failed':
+        this.fail(message.error);
+        return;
+    }
+  }
+
+  private schedulePeriodicCheckpoint(): void {
+    const interval = this.deps.options.checkpointing.intervalMs;
+    if (interval === undefined || this.done) return;
+    this.periodicTimer = setTimeout(() => {
+      this.periodicTimer = undefined;
+      const pause = this.deps.options.checkpointing.minPauseBetweenMs;
+      if (Date.now() - this.lastCheckpointEnd >= pause) this.triggerIfIdle();
+      this.schedulePeriodicCheckpoint();
+    }, interval);
+  }
+
+  /** Starts a checkpoint unless one is running (a finished checkpoint re-checks what is due). */
+  private triggerIfIdle(): void {
+    if (this.done || this.stopping || this.inFlight) return;
+    if (this.savepointQueue.length > 0) {
+      this.maybeStartQueuedSavepoint();
+      return;
+    }
+    this.trigger('checkpoint', undefined, false, false).catch((error: unknown) =>
+      this.onCheckpointFailure(error),
+    );
+  }
+
+  private maybeStartQueuedSavepoint(): void {
+    if (this.done || this.stopping || this.inFlight) return;
+    const request = this.savepointQueue.shift();
+    if (!request) return;
+    this.trigger('savepoint', request.directory, request.stop, request.drain).then(
+      request.resolve,
+      (error: unknown) => {
+        request.reject(error);
+        this.onCheckpointFailure(error);
+      },
+    );
+  }
+
+  private trigger(
+    kind: 'checkpoint' | 'savepoint',
+    savepointDir: string | undefined,
+    stopAfter: boolean,
+    drain: boolean,
+  ): Promise<string> {
+    const id = this.nextCheckpointId++;
+    return new Promise<string>((resolve, reject) => {
+      const pending: PendingCheckpoint = {
+        id,
+        kind,
+        startedAt: Date.now(),
+        acks: new Map(),
+        savepointDir,
+        stopAfter,
+        enumerator: undefined,
+        resolve,
+        reject,
+        timer: undefined,
+      };
+      this.inFlight = pending;
+      pending.timer = setTimeout(
+        () => this.abortInFlight(new Error(`checkpoint ${id} timed out`)),
+        this.deps.options.checkpointing.timeoutMs,
+      );
+      this.sourceCoordinator
+        .snapshotThenTrigger(id, () =>
+          this.broadcast({ type: 'triggerCheckpoint', checkpointId: id, kind, drain }),
+        )
+        .then((state) => {
+          pending.enumerator = state;
+          this.maybeComplete(pending);
+        })
+        .catch((error: unknown) => this.abortInFlight(error));
+    });
+  }
+
+  private onAck(snapshot: SubtaskSnapshot): void {
+    const pending = this.inFlight;
+    if (!pending || pending.id !== snapshot.checkpointId) {
+      // A late ack of an aborted checkpoint: its writer already handed off these committables.
+      this.carryOver([snapshot], snapshot.checkpointId);
+      return;
+    }
+    pending.acks.set(snapshot.subtask, snapshot);
+    this.maybeComplete(pending);
+  }
+
+  private maybeComplete(pending: PendingCheckpoint): void {
+    if (pending.enumerator === undefined || pending.acks.size < this.parallelism) return;
+    this.complete(pending).then(
+      (path) => pending.resolve(path),
+      (error: unknown) => {
+        pending.reject(error);
+        // A checkpoint that could not be stored or committed fails the job: committed data is at stake.
+        this.fail(error);
+      },
+    );
+  }
+
+  private async complete(pending: PendingCheckpoint): Promise<string> {
+    const { deps } = this;
+    const acks = [...pending.acks.values()].sort((a, b) => a.subtask - b.subtask);
+    const fresh: PendingCommittable[] = acks.flatMap((a) =>
+      a.committables.map((data) => ({ checkpointId: pending.id, subtask: a.subtask, data })),
+    );
+    const jobFinished = acks.every((a) => a.finished);
+    const data: CheckpointData = {
+      formatVersion: 1,
+      checkpointId: pending.id,
+      jobId: deps.jobId,
+      kind: pending.kind,
+      timestamp: pending.startedAt,
+      parallelism: this.parallelism,
+      enumerator: pending.enumerator as StoredBytes,
+      subtasks: acks.map((a) => ({
+        subtask: a.subtask,
+        splits: a.splits,
+        writerStates: a.writerStates,
+        finished: a.finished,
+      })),
+      committables: [...(this.commitManager?.snapshotPending() ?? []), ...fresh],
+      jobFinished,
+    };
+    const bytes = await deps.storage.store(data);
+    let location = deps.storage.locationOf(pending.id);
+    if (pending.savepointDir !== undefined) location = await writeSavepoint(pending.savepointDir, data);
+    if (pending.timer) clearTimeout(pending.timer);
+    // Set before inFlight is cleared: the periodic timer must not start a checkpoint that the stop would abort.
+    if (jobFinished || pending.stopAfter) this.stopping = true;
+    this.inFlight = undefined;
+    this.lastCheckpointEnd = Date.now();
+    this.consecutiveFailures = 0;
+    const metrics = deps.jobMetrics;
+    metrics.numberOfCompletedCheckpoints.inc();
+    metrics.lastCheckpointDurationMs = this.lastCheckpointEnd - pending.startedAt;
+    metrics.lastCheckpointSizeBytes = bytes;
+    metrics.lastCompletedCheckpointId = pending.id;
+    deps.logger.debug(
+      { checkpointId: pending.id, bytes, kind: pending.kind, location },
+      'checkpoint complete',
+    );
+
+    this.commitManager?.add(fresh);
+    this.broadcast({ type: 'checkpointComplete', checkpointId: pending.id });
+    this.sourceCoordinator.notifyCheckpointComplete(pending.id);
+    const commit = this.commitManager?.commitUpTo(pending.id);
+    await deps.storage.prune(deps.options.checkpointing.retainedCheckpoints);
+
+    if (jobFinished || pending.stopAfter) {
+      await commit;
+      if (jobFinished) this.finish({ kind: 'finished' });
+      else this.finish({ kind: 'stopped', savepointPath: location });
+    } else {
+      commit?.catch((error: unknown) => this.fail(error));
+      if (this.inputFinished.size === this.parallelism) this.triggerIfIdle();
+      else this.maybeStartQueuedSavepoint();
+    }
+    return location;
+  }
+
+  private abortInFlight(reason: unknown): void {
+    const pending = this.inFlight;
+    if (!pending) return;
+    this.inFlight = undefined;
+    if (pending.timer) clearTimeout(pending.timer);
+    this.carryOver([...pending.acks.values()], pending.id);
+    this.deps.jobMetrics.numberOfFailedCheckpoints.inc();
+    if (!this.done) this.broadcast({ type: 'checkpointAborted', checkpointId: pending.id });
+    pending.reject(reason);
+  }
+
+  /**
+   * Committables of an aborted checkpoint are not lost: writers already handed them off, so they
+   * join the pending committables and are stored with (and committed after) the next completed
+   * checkpoint, as Flink does. If the process dies first, the restore replays their records from
+   * the previous checkpoint and the writers abort the lingering transactions.
+   */
+  private carryOver(acks: readonly SubtaskSnapshot[], checkpointId: number): void {
+    if (this.done || !this.commitManager) return;
+    this.commitManager.add(
+      acks.flatMap((a) => a.committables.map((data) => ({ checkpointId, subtask: a.subtask, data }))),
+    );
+  }
+
+  private onCheckpointFailure(error: unknown): void {
+    if (this.done) return;
+    this.consecutiveFailures++;
+    this.deps.logger.warn(
+      { err: toError(error), consecutive: this.consecutiveFailures },
+      'checkpoint failed',
+    );
+    if (this.consecutiveFailures > this.deps.options.checkpointing.tolerableFailedCheckpoints) {
+      this.fail(
+        new TributaryError(
+          CoreErrorCodes.CHECKPOINT_FAILED,
+          `${this.consecutiveFailures} consecutive checkpoints failed`,
+          {
+            cause: error,
+          },
+        ),
+      );
+    } else if (this.inputFinished.size === this.parallelism) {
+      this.triggerIfIdle();
+    }
+  }
+
+  private async tearDown(): Promise<void> {
+    if (this.periodicTimer) clearTimeout(this.periodicTimer);
+    this.abortInFlight(new Error('job attempt ended'));
+    for (const task of this.subtasks) task.abort();
+    // Let subtasks close their readers and writers, but never hang a restart on a stuck one.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.subtaskRuns),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.sourceCoordinator.close().catch((error: unknown) => {
+      this.deps.logger.warn({ err: toError(error) }, 'error while closing the enumerator');
+    });
+    await this.commitManager?.close().catch((error: unknown) => {
+      this.deps.logger.warn({ err: toError(error) }, 'error while closing the committer');
+    });
+  }
+}

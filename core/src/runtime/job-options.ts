@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { defineOptions } from '../config/options.js';
+
+const restartStrategySchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('none') }).describe('Fail the job on the first error.'),
+    z
+      .object({
+        type: z.literal('fixed-delay'),
+        attempts: z.number().int().min(1).default(3).describe('Restarts before the job fails.'),
+        delayMs: z.number().int().min(0).default(1000).describe('Wait before each restart.'),
+      })
+      .describe('Restart a bounded number of times with a fixed delay.'),
+    z
+      .object({
+        type: z.literal('exponential-backoff'),
+        maxAttempts: z.number().int().min(1).default(10).describe('Restarts before the job fails.'),
+        initialDelayMs: z.number().int().min(0).default(500).describe('Delay before the first restart.'),
+        maxDelayMs: z.number().int().min(0).default(60_000).describe('Upper bound of the delay.'),
+        multiplier: z.number().min(1).default(2).describe('Delay growth per restart.'),
+        resetAfterMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(300_000)
+          .describe('A run this long without failure resets the attempt count.'),
+      })
+      .describe('Restart with exponentially growing delays.'),
+  ])
+  .describe('What to do when a running job fails.');
+
+export type RestartStrategyOptions = z.output<typeof restartStrategySchema>;
+
+const checkpointingSchema = z
+  .object({
+    intervalMs: z
+      .number()
+      .int()
+      .min(10)
+      .optional()
+      .describe('Take a checkpoint this often. Unset: only the final checkpoint of bounded jobs.'),
+    directory: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Checkpoint directory. Unset: checkpoints live in memory (no restore after a process crash).',
+      ),
+    mode: z
+      .enum(['exactly-once', 'at-least-once'])
+      .default('exactly-once')
+      .describe('Checkpointing guarantee (sinks declare their own delivery guarantee).'),
+    retainedCheckpoints: z.number().int().min(1).default(3).describe('Completed checkpoints kept on disk.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(120_000)
+      .describe('A checkpoint not complete by then is aborted.'),
+    minPauseBetweenMs: z.number().int().min(0).default(0).describe('Minimum pause between two checkpoints.'),
+    tolerableFailedCheckpoints: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe('Consecutive failed checkpoints tolerated before the job fails.'),
+  })
+  .strict()
+  .default({
+    mode: 'exactly-once',
+    retainedCheckpoints: 3,
+    timeoutMs: 120_000,
+    minPauseBetweenMs: 0,
+    tolerableFailedCheckpoints: 3,
+  });
+
+/** Options of one job run. */
+export const JobOptions = defineOptions(
+  'job',
+  z
+    .object({
+      jobName: z.string().min(1).default('tributary-job').describe('Name used in logs and metric labels.'),
+      parallelism: z
+        .number()
+        .int()
+        .min(1)
+        .max(1024)
+        .default(1)
+        .describe('Parallel subtasks (readers → chain → writer).'),
+      checkpointing: checkpointingSchema,
+      restartStrategy: restartStrategySchema.default({ type: 'none' }),
+      restoreFrom: z
+        .string()
+        .optional()
+        .describe('Start from this savepoint/checkpoint directory (wins over the latest checkpoint).'),
+      autoWatermarkIntervalMs: z
+        .number()
+        .int()
+        .min(1)
+        .default(200)
+        .describe('How often watermark generators emit periodically.'),
+      maxBatchesPerYield: z
+        .number()
+        .int()
+        .min(1)
+        .default(16)
+        .describe('Batches a subtask processes before yielding to the event loop.'),
+      contractChecks: z
+        .enum(['off', 'warn', 'fail'])
+        .default('warn')
+        .describe(
+          'What to do when a connector breaks the reader contract (e.g. data waiting while isAvailable() stays pending).',
+        ),
+      availabilityProbeMs: z
+        .number()
+        .int()
+        .min(10)
+        .default(2000)
+        .describe('A reader whose isAvailable() stays pending this long is probed with pollNext.'),
+      metrics: z
+        .looseObject({})
+        .optional()
+        .describe(
+          'Reporter config, see @tributary/metrics (`{ prometheus: { port }, otlp: { url }, console: {} }`). Set: the runtime loads that optional package and runs the reporters with the job.',
+        ),
+    })
+    .strict(),
+);
+
+export type JobOptionsInput = z.input<typeof JobOptions.schema>;
+export type ResolvedJobOptions = z.output<typeof JobOptions.schema>;

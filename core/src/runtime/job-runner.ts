@@ -1,0 +1,232 @@
+import { CoreErrorCodes } from '../errors/error-codes.js';
+import { TributaryError, toError } from '../errors/tributary-error.js';
+import { createJsonLogger, type Logger } from '../logging/logger.js';
+import { JobMetricGroup } from '../metrics/metric-groups.js';
+import { MetricRegistry } from '../metrics/metric-registry.js';
+import type { MetricReporter } from '../metrics/metric-reporter.js';
+import { ProcessMetricGroup } from '../metrics/process-metric-group.js';
+import { sleep } from '../retry/retry.js';
+import {
+  type CheckpointData,
+  type CheckpointStorage,
+  FileCheckpointStorage,
+  loadCheckpointDir,
+  MemoryCheckpointStorage,
+} from './checkpoint-storage.js';
+import { type AttemptOutcome, JobAttempt } from './job-attempt.js';
+import type { JobGraph } from './job-graph.js';
+import { JobOptions, type JobOptionsInput, type ResolvedJobOptions } from './job-options.js';
+import { loadMetricReporters } from './metric-reporters-loader.js';
+import { createRestartStrategy } from './restart-strategy.js';
+
+/** Things a job uses that are objects, not options: logger and metrics. */
+export interface JobEnvironment {
+  readonly logger?: Logger;
+  /** Registry the job's metric groups register into (create one to read metrics in tests). */
+  readonly metricRegistry?: MetricRegistry;
+  /** Reporters started with the job and stopped after it (see `@tributary/metrics`). */
+  readonly metricReporters?: readonly MetricReporter[];
+}
+
+export type JobStatus =
+  | 'initializing'
+  | 'running'
+  | 'restarting'
+  | 'finished'
+  | 'stopped'
+  | 'cancelled'
+  | 'failed';
+
+export interface JobResult {
+  readonly jobId: string;
+  readonly status: 'finished' | 'stopped' | 'cancelled';
+  /** Where the job resumed from, if it restored. */
+  readonly restoredFromCheckpointId: number | undefined;
+  readonly restarts: number;
+  readonly completedCheckpoints: number;
+  readonly lastCheckpointId: number | undefined;
+  /** For stop-with-savepoint: where the savepoint is. */
+  readonly savepointPath: string | undefined;
+  readonly durationMs: number;
+}
+
+/** A running job. */
+export interface JobClient extends AsyncDisposable {
+  /** Settles when the job ends; rejects with `TRIB_JOB_FAILED` when it failed for good. */
+  readonly result: Promise<JobResult>;
+  readonly metrics: MetricRegistry;
+  /**
+   * The job's started reporters (`metricReporters` of the environment, then those of the job
+   * option `metrics`), once they run; e.g. find the `PrometheusReporter` to read the `url` of a
+   * `port: 0` endpoint. Rejects if they could not start (the job fails with the same error).
+   */
+  metricReporters(): Promise<readonly MetricReporter[]>;
+  status(): JobStatus;
+  /** Takes a savepoint into `directory` and returns its path; the job goes on. */
+  triggerSavepoint(directory: string): Promise<string>;
+  /** Takes a savepoint and stops. With `drain`, sinks flush as at end of input first. */
+  stopWithSavepoint(options: { readonly directory: string; readonly drain?: boolean }): Promise<string>;
+  /** Stops without a savepoint. */
+  cancel(): Promise<void>;
+}
+
+/** Starts a job graph; the restart loop lives here, one {@link JobAttempt} per run. */
+export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobEnvironment = {}): JobClient {
+  const options = JobOptions.parse(input);
+  const registry = env.metricRegistry ?? new MetricRegistry();
+  const logger = (env.logger ?? createJsonLogger({ level: 'warn' })).child({ job: options.jobName });
+  let status: JobStatus = 'initializing';
+  let current: JobAttempt | undefined;
+  let cancelled = false;
+  const waiters: (() => void)[] = [];
+  let reportersReady!: (reporters: readonly MetricReporter[]) => void;
+  let reportersFailed!: (error: unknown) => void;
+  const reportersStarted = new Promise<readonly MetricReporter[]>((resolve, reject) => {
+    reportersReady = resolve;
+    reportersFailed = reject;
+  });
+  reportersStarted.catch(() => undefined);
+  const attemptReady = () =>
+    current
+      ? Promise.resolve(current)
+      : new Promise<JobAttempt>((resolve) => waiters.push(() => resolve(current as JobAttempt)));
+
+  const result = (async (): Promise<JobResult> => {
+    const started = Date.now();
+    const storage: CheckpointStorage = options.checkpointing.directory
+      ? new FileCheckpointStorage(options.checkpointing.directory)
+      : new MemoryCheckpointStorage();
+    const jobId = await storage.jobId();
+    const jobMetrics = new JobMetricGroup(registry, { job: options.jobName });
+    const restart = createRestartStrategy(options.restartStrategy);
+    // Lives as long as the job (not one attempt): lag and heap matter most around restarts. The
+    // extra `scope` label lets close() remove only these gauges: the job's own metrics stay
+    // readable in the registry after the job ends.
+    const processMetrics = new ProcessMetricGroup(registry, { job: options.jobName, scope: 'process' });
+    const reporters: MetricReporter[] = [];
+    let restarts = 0;
+    let firstRestore: number | undefined;
+    try {
+      try {
+        const fromOption = options.metrics ? await loadMetricReporters(options.metrics, logger) : [];
+        for (const reporter of [...(env.metricReporters ?? []), ...fromOption]) {
+          await reporter.start(registry);
+          reporters.push(reporter);
+        }
+        reportersReady(reporters);
+      } catch (error) {
+        reportersFailed(error);
+        throw error;
+      }
+      for (let attemptNumber = 0; ; attemptNumber++) {
+        const restored = await pickRestorePoint(storage, options, attemptNumber);
+        if (attemptNumber === 0) firstRestore = restored?.checkpointId;
+        if (restored) logger.info({ checkpointId: restored.checkpointId, attemptNumber }, 'restoring');
+        const attempt = new JobAttempt({
+          graph,
+          options,
+          storage,
+          restored,
+          attemptNumber,
+          jobId,
+          registry,
+          jobMetrics,
+          logger,
+        });
+        current = attempt;
+        for (const wake of waiters.splice(0)) wake();
+        status = 'running';
+        if (cancelled) attempt.cancel();
+        const attemptStart = Date.now();
+        let outcome: AttemptOutcome;
+        try {
+          outcome = await attempt.run();
+        } catch (failure) {
+          if (cancelled) {
+            outcome = { kind: 'cancelled' };
+          } else {
+            const delay = restart.nextDelayMs(failure, attemptStart, Date.now());
+            if (delay === undefined) {
+              status = 'failed';
+              throw new TributaryError(
+                CoreErrorCodes.JOB_FAILED,
+                `Job '${options.jobName}' failed: ${toError(failure).message}`,
+                {
+                  cause: failure,
+                  context: { jobId, restarts },
+                },
+              );
+            }
+            restarts++;
+            jobMetrics.numRestarts.inc();
+            status = 'restarting';
+            logger.warn(
+              { err: toError(failure), delayMs: delay, restarts },
+              'job failed; restarting from the latest checkpoint',
+            );
+            current = undefined;
+            await sleep(delay);
+            continue;
+          }
+        }
+        status = outcome.kind;
+        return {
+          jobId,
+          status: outcome.kind,
+          restoredFromCheckpointId: firstRestore,
+          restarts,
+          completedCheckpoints: jobMetrics.numberOfCompletedCheckpoints.count,
+          lastCheckpointId: jobMetrics.lastCompletedCheckpointId,
+          savepointPath: outcome.kind === 'stopped' ? outcome.savepointPath : undefined,
+          durationMs: Date.now() - started,
+        };
+      }
+    } finally {
+      reportersFailed(
+        new TributaryError(
+          CoreErrorCodes.CLOSED,
+          `Job '${options.jobName}' ended before its reporters started`,
+        ),
+      );
+      for (const reporter of reporters) await reporter.stop().catch(() => undefined);
+      processMetrics.close();
+    }
+  })();
+  // Also settles metricReporters() when the job fails before reaching the reporters.
+  result.catch((error: unknown) => reportersFailed(error));
+
+  const client: JobClient = {
+    result,
+    metrics: registry,
+    metricReporters: () => reportersStarted,
+    status: () => status,
+    triggerSavepoint: async (directory) => (await attemptReady()).savepoint(directory, false, false),
+    stopWithSavepoint: async ({ directory, drain = false }) =>
+      (await attemptReady()).savepoint(directory, true, drain),
+    cancel: async () => {
+      cancelled = true;
+      current?.cancel();
+      await result.catch(() => undefined);
+    },
+    [Symbol.asyncDispose]: async () => {
+      if (status === 'running' || status === 'initializing' || status === 'restarting') await client.cancel();
+    },
+  };
+  return client;
+}
+
+/**
+ * The latest checkpoint in the job's own storage wins; `restoreFrom` is used only when the
+ * storage has none. So re-running the same command after a crash resumes instead of replaying
+ * the savepoint.
+ */
+async function pickRestorePoint(
+  storage: CheckpointStorage,
+  options: ResolvedJobOptions,
+  attemptNumber: number,
+): Promise<CheckpointData | undefined> {
+  const latest = await storage.latest();
+  if (latest) return latest;
+  if (options.restoreFrom !== undefined && attemptNumber >= 0) return loadCheckpointDir(options.restoreFrom);
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import type { Sink } from '../api/sink.js';
+import type { AnySource } from '../api/source.js';
+import type { WatermarkStrategy } from '../api/watermark.js';
+import type { JobGraph } from './job-graph.js';
+import type { JobOptionsInput } from './job-options.js';
+import { type JobClient, type JobEnvironment, type JobResult, startJob } from './job-runner.js';
+import type { ChainOperator, ProcessContext } from './operator-chain.js';
+
+/**
+ * The fluent job builder: `Pipeline.from(source).map(f).filter(g).sinkTo(sink).execute(options)`.
+ * Builders are immutable; each step returns a new stream.
+ */
+export const Pipeline = {
+  from<T>(
+    source: AnySource<T>,
+    options: { readonly name?: string; readonly watermarks?: WatermarkStrategy<T> } = {},
+  ): DataStream<T> {
+    return new DataStream<T>(
+      source as AnySource<unknown>,
+      options.name ?? 'source',
+      options.watermarks as WatermarkStrategy<unknown> | undefined,
+      [],
+    );
+  },
+};
+
+export class DataStream<T> {
+  /** @internal */
+  constructor(
+    private readonly source: AnySource<unknown>,
+    private readonly sourceName: string,
+    private readonly watermarks: WatermarkStrategy<unknown> | undefined,
+    private readonly operators: readonly ChainOperator[],
+  ) {}
+
+  private with<R>(op: ChainOperator): DataStream<R> {
+    return new DataStream<R>(this.source, this.sourceName, this.watermarks, [...this.operators, op]);
+  }
+
+  map<R>(fn: (value: T) => R, name = 'map'): DataStream<R> {
+    return this.with<R>({ kind: 'map', name, fn: fn as (v: unknown) => unknown });
+  }
+
+  filter(fn: (value: T) => boolean, name = 'filter'): DataStream<T> {
+    return this.with<T>({ kind: 'filter', name, fn: fn as (v: unknown) => boolean });
+  }
+
+  flatMap<R>(fn: (value: T) => Iterable<R>, name = 'flatMap'): DataStream<R> {
+    return this.with<R>({ kind: 'flatMap', name, fn: fn as (v: unknown) => Iterable<unknown> });
+  }
+
+  /** Per-record function with access to the timestamp and watermark; emits any number of records. */
+  process<R>(fn: (value: T, ctx: ProcessContext<R>) => void, name = 'process'): DataStream<R> {
+    return this.with<R>({
+      kind: 'process',
+      name,
+      fn: fn as (v: unknown, ctx: ProcessContext<unknown>) => void,
+    });
+  }
+
+  sinkTo(sink: Sink<T>, options: { readonly name?: string } = {}): Job {
+    return new Job({
+      source: this.source,
+      sourceName: this.sourceName,
+      watermarks: this.watermarks,
+      operators: this.operators,
+      sink: sink as Sink<unknown>,
+      sinkName: options.name ?? 'sink',
+    });
+  }
+}
+
+/** A complete job graph, ready to run any number of times. */
+export class Job {
+  constructor(readonly graph: JobGraph) {}
+
+  /** Starts the job and returns a client to watch, savepoint or cancel it. */
+  start(options: JobOptionsInput = {}, env: JobEnvironment = {}): JobClient {
+    return startJob(this.graph, options, env);
+  }
+
+  /** Runs the job to its end (bounded input, stop or cancel). */
+  execute(options: JobOptionsInput = {}, env: JobEnvironment = {}): Promise<JobResult> {
+    return this.start(options, env).result;
+  }
+}

@@ -1,0 +1,382 @@
+import { hostname } from 'node:os';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  isCommittingWriter,
+  isStatefulWriter,
+  type SinkWriter,
+  type SinkWriterContext,
+  supportsCommitter,
+  supportsWriterState,
+  type WriterInitContext,
+} from '../api/sink.js';
+import type { InputStatus, SourceReader, SourceReaderContext, SourceSplit } from '../api/source.js';
+import { CoreErrorCodes } from '../errors/error-codes.js';
+import { TributaryError, toError } from '../errors/tributary-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { SinkWriterMetricGroup, SourceReaderMetricGroup } from '../metrics/metric-groups.js';
+import type { VersionedSerializer } from '../serialization/versioned-serializer.js';
+import { BatchingReaderOutput } from '../watermark/batching-reader-output.js';
+import { Watermarks } from '../watermark/watermark-strategies.js';
+import type { JobGraph } from './job-graph.js';
+import type { ResolvedJobOptions } from './job-options.js';
+import { Mailbox } from './mailbox.js';
+import type { CoordinatorToSubtask, StoredBytes, SubtaskToCoordinator } from './messages.js';
+import { runChain } from './operator-chain.js';
+import { fromStored, toStored } from './stored-bytes.js';
+
+export interface SubtaskTaskDeps {
+  readonly index: number;
+  readonly parallelism: number;
+  readonly graph: JobGraph;
+  readonly options: ResolvedJobOptions;
+  readonly send: (message: SubtaskToCoordinator) => void;
+  readonly restoredSplits: readonly StoredBytes[];
+  readonly restoredWriterStates: readonly StoredBytes[];
+  readonly restoredCheckpointId: number | undefined;
+  readonly attemptNumber: number;
+  readonly jobId: string;
+  readonly readerMetrics: SourceReaderMetricGroup;
+  readonly writerMetrics: SinkWriterMetricGroup;
+  readonly logger: Logger;
+}
+
+/**
+ * One parallel subtask: reader → operator chain → writer on a serialized "mailbox" loop. Reader,
+ * chain and writer methods are never called concurrently; coordinator messages (split
+ * assignments, checkpoint barriers, commit notifications) are handled between batches, which
+ * makes every checkpoint aligned by construction. Awaiting `writer.write` is the backpressure
+ * path: while the sink is slow, the reader is not polled and its fetch queue fills and stops.
+ */
+export class SubtaskTask {
+  readonly mailbox = new Mailbox<CoordinatorToSubtask>();
+  private reader: SourceReader<unknown, SourceSplit> | undefined;
+  private writer: SinkWriter<unknown> | undefined;
+  private output: BatchingReaderOutput<unknown>;
+  private stopped = false;
+  private inputEnded = false;
+  private readerEnded = false;
+  private finalCommittables: unknown[] | undefined;
+  private lastWatermarkTick = 0;
+  private emptyPolls = 0;
+  private warnedContract = false;
+  private readonly watermarksEnabled: boolean;
+  private readonly writerCtx: SinkWriterContext & { timestamps: number[] };
+
+  constructor(private readonly deps: SubtaskTaskDeps) {
+    const strategy = deps.graph.watermarks ?? Watermarks.none<unknown>();
+    this.watermarksEnabled = strategy.disabled !== true;
+    this.output = new BatchingReaderOutput(strategy);
+    const output = this.output;
+    this.writerCtx = {
+      timestamps: [],
+      get currentWatermark() {
+        return Number.isFinite(output.currentWatermark) ? output.currentWatermark : undefined;
+      },
+      timestamp(index: number) {
+        const ts = this.timestamps[index];
+        return ts === undefined || Number.isNaN(ts) ? undefined : ts;
+      },
+    };
+  }
+
+  /** Asks the loop to end (job failure or cancel); wakes it if it waits. */
+  abort(): void {
+    this.stopped = true;
+    this.mailbox.put({ type: 'stop' });
+  }
+
+  async run(): Promise<void> {
+    const { deps } = this;
+    const { source, sink } = deps.graph;
+    try {
+      this.reader = source.createReader(this.readerContext());
+      const writerCtx = this.writerInitContext();
+      const states = deps.restoredWriterStates;
+      this.writer =
+        states.length > 0 && supportsWriterState(sink)
+          ? await sink.restoreWriter(
+              writerCtx,
+              states.map((s) => fromStored(sink.writerStateSerializer as VersionedSerializer<unknown>, s)),
+            )
+          : await sink.createWriter(writerCtx);
+      await this.reader.start();
+      if (deps.restoredSplits.length > 0) {
+        this.reader.addSplits(
+          deps.restoredSplits.map((s) => fromStored(source.splitSerializer, s) as SourceSplit),
+        );
+      }
+      deps.send({ type: 'readerRegistered', subtask: deps.index, location: `${hostname()}:${process.pid}` });
+      await this.loop();
+    } finally {
+      await this.closeQuietly();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const reader = this.reader as SourceReader<unknown, SourceSplit>;
+    const maxBatches = this.deps.options.maxBatchesPerYield;
+    let batches = 0;
+    while (!this.stopped) {
+      for (let mail = this.mailbox.poll(); mail !== undefined; mail = this.mailbox.poll()) {
+        await this.handleMail(mail);
+        if (this.stopped) return;
+      }
+      if (this.inputEnded) {
+        await this.mailbox.available();
+        continue;
+      }
+      if (this.watermarksEnabled) await this.maybeEmitWatermark();
+      const status = reader.pollNext(this.output);
+      if (this.output.size > 0) {
+        this.emptyPolls = 0;
+        await this.processBatch();
+      }
+      if (status === 'end') {
+        this.readerEnded = true;
+        await this.endInput();
+      } else if (status === 'nothing') {
+        if (this.output.size === 0) this.noteEmptyPoll();
+        await this.waitForInput(reader);
+        batches = 0;
+      } else if (++batches >= maxBatches) {
+        batches = 0;
+        await yieldToEventLoop();
+      }
+    }
+  }
+
+  private async processBatch(): Promise<void> {
+    const { deps } = this;
+    const batch = this.output.takeBatch();
+    const metrics = deps.readerMetrics;
+    const n = batch.values.length;
+    metrics.numRecordsIn.inc(n);
+    metrics.lastEmitTime = Date.now();
+    const lastTs = batch.timestamps[n - 1];
+    if (lastTs !== undefined && !Number.isNaN(lastTs)) metrics.lastEmitEventTime = lastTs;
+    const out =
+      deps.graph.operators.length === 0
+        ? batch
+        : runChain(deps.graph.operators, batch, {
+            subtaskId: deps.index,
+            currentWatermark: () => this.writerCtx.currentWatermark,
+          });
+    if (out.values.length === 0) return;
+    this.writerCtx.timestamps = out.timestamps;
+    await (this.writer as SinkWriter<unknown>).write(out.values, this.writerCtx);
+  }
+
+  private async maybeEmitWatermark(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastWatermarkTick < this.deps.options.autoWatermarkIntervalMs) return;
+    this.lastWatermarkTick = now;
+    const advanced = this.output.onPeriodicEmit(now);
+    if (advanced !== undefined) {
+      this.deps.readerMetrics.currentWatermark = advanced;
+      await this.writer?.writeWatermark?.(advanced);
+    }
+  }
+
+  /** Waits for reader data, a message, the next watermark tick, or the availability probe. */
+  private async waitForInput(reader: SourceReader<unknown, SourceSplit>): Promise<void> {
+    let readerSignalled = false;
+    let readerError: unknown;
+    // Settle both ways here: a rejection after the race was won by a message must not go unhandled.
+    const available = reader.isAvailable().then(
+      () => {
+        readerSignalled = true;
+      },
+      (error: unknown) => {
+        readerSignalled = true;
+        readerError = error ?? new Error('isAvailable() rejected');
+      },
+    );
+    const timers: NodeJS.Timeout[] = [];
+    const timer = (ms: number) =>
+      new Promise<'timer'>((resolve) => {
+        timers.push(setTimeout(() => resolve('timer'), ms));
+      });
+    const waits: Promise<unknown>[] = [
+      available,
+      this.mailbox.available(),
+      timer(this.deps.options.availabilityProbeMs),
+    ];
+    if (this.watermarksEnabled) waits.push(timer(this.deps.options.autoWatermarkIntervalMs));
+    try {
+      await Promise.race(waits);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+    if (readerError !== undefined) throw readerError;
+    if (!readerSignalled && this.mailbox.size === 0 && this.deps.options.contractChecks !== 'off') {
+      await this.probeReader(reader, available);
+    }
+  }
+
+  /**
+   * Polls a reader whose `isAvailable()` has not resolved. Data found now means the reader would
+   * have stalled forever: a contract violation, reported (or failed, in `fail` mode).
+   */
+  private async probeReader(
+    reader: SourceReader<unknown, SourceSplit>,
+    available: Promise<void>,
+  ): Promise<void> {
+    let signalled = false;
+    void available.then(() => {
+      signalled = true;
+    });
+    await Promise.resolve();
+    if (signalled) return;
+    const status: InputStatus = reader.pollNext(this.output);
+    const hadData = this.output.size > 0 || status === 'more';
+    if (this.output.size > 0) await this.processBatch();
+    if (status === 'end') {
+      this.readerEnded = true;
+      await this.endInput();
+    }
+    if (hadData) this.contractViolation('isAvailable() stayed pending while data was waiting');
+  }
+
+  private noteEmptyPoll(): void {
+    // Thousands of empty polls in a row mean isAvailable() resolves without data: busy waiting.
+    if (++this.emptyPolls === 10_000) {
+      this.emptyPolls = 0;
+      this.contractViolation('isAvailable() keeps resolving while pollNext() has nothing (busy waiting)');
+    }
+  }
+
+  private contractViolation(what: string): void {
+    const error = new TributaryError(
+      CoreErrorCodes.CONTRACT_VIOLATION,
+      `Source reader contract violation: ${what}`,
+      {
+        context: { subtask: this.deps.index, source: this.deps.graph.sourceName },
+      },
+    );
+    if (this.deps.options.contractChecks === 'fail') throw error;
+    if (!this.warnedContract) {
+      this.warnedContract = true;
+      this.deps.logger.warn({ err: error }, error.message);
+    }
+  }
+
+  /** End of input (or drain): flush everything and prepare the final committables. */
+  private async endInput(): Promise<void> {
+    if (this.inputEnded) return;
+    this.inputEnded = true;
+    const writer = this.writer as SinkWriter<unknown>;
+    if (this.watermarksEnabled) await writer.writeWatermark?.(Number.POSITIVE_INFINITY);
+    await writer.flush(true);
+    this.finalCommittables = isCommittingWriter(writer) ? await writer.prepareCommit() : [];
+    this.deps.send({ type: 'inputFinished', subtask: this.deps.index });
+  }
+
+  private async handleMail(mail: CoordinatorToSubtask): Promise<void> {
+    const reader = this.reader as SourceReader<unknown, SourceSplit>;
+    switch (mail.type) {
+      case 'addSplits':
+        reader.addSplits(
+          mail.splits.map((s) => fromStored(this.deps.graph.source.splitSerializer, s) as SourceSplit),
+        );
+        return;
+      case 'noMoreSplits':
+        reader.notifyNoMoreSplits();
+        return;
+      case 'sourceEvent':
+        reader.handleSourceEvent?.(mail.event);
+        return;
+      case 'triggerCheckpoint':
+        await this.snapshot(mail.checkpointId, mail.drain);
+        return;
+      case 'checkpointComplete':
+        await reader.notifyCheckpointComplete?.(mail.checkpointId);
+        return;
+      case 'checkpointAborted':
+        reader.notifyCheckpointAborted?.(mail.checkpointId);
+        return;
+      case 'stop':
+        this.stopped = true;
+        return;
+    }
+  }
+
+  /** The aligned snapshot: flush → prepareCommit → writer state → reader splits. */
+  private async snapshot(checkpointId: number, drain: boolean): Promise<void> {
+    const { deps } = this;
+    const { sink, source } = deps.graph;
+    const writer = this.writer as SinkWriter<unknown>;
+    if (drain) await this.endInput();
+    let committables: unknown[] = [];
+    if (!this.inputEnded) {
+      await writer.flush(false);
+      if (isCommittingWriter(writer)) committables = await writer.prepareCommit();
+    } else if (this.finalCommittables) {
+      committables = this.finalCommittables;
+      this.finalCommittables = undefined;
+    }
+    const writerStates = isStatefulWriter(writer) ? await writer.snapshotState(checkpointId) : [];
+    const splits = this.readerEnded
+      ? []
+      : (this.reader as SourceReader<unknown, SourceSplit>).snapshotState(checkpointId);
+    if (committables.length > 0 && !supportsCommitter(sink)) {
+      throw new TributaryError(
+        CoreErrorCodes.CONTRACT_VIOLATION,
+        'Writer returned committables but the sink has no committer',
+        {
+          context: { sink: deps.graph.sinkName },
+        },
+      );
+    }
+    deps.send({
+      type: 'checkpointAck',
+      snapshot: {
+        checkpointId,
+        subtask: deps.index,
+        splits: splits.map((s) => toStored(source.splitSerializer, s)),
+        writerStates: supportsWriterState(sink)
+          ? writerStates.map((s) => toStored(sink.writerStateSerializer as VersionedSerializer<unknown>, s))
+          : [],
+        committables: supportsCommitter(sink)
+          ? committables.map((c) => toStored(sink.committableSerializer as VersionedSerializer<unknown>, c))
+          : [],
+        finished: this.readerEnded,
+      },
+    });
+  }
+
+  private readerContext(): SourceReaderContext {
+    const { deps } = this;
+    return {
+      subtaskId: deps.index,
+      parallelism: deps.parallelism,
+      metricGroup: deps.readerMetrics,
+      logger: deps.logger,
+      location: `${hostname()}:${process.pid}`,
+      sendSplitRequest: () => deps.send({ type: 'splitRequest', subtask: deps.index }),
+      sendSourceEventToCoordinator: (event) => deps.send({ type: 'sourceEvent', subtask: deps.index, event }),
+    };
+  }
+
+  private writerInitContext(): WriterInitContext {
+    const { deps } = this;
+    return {
+      subtaskId: deps.index,
+      parallelism: deps.parallelism,
+      attemptNumber: deps.attemptNumber,
+      restoredCheckpointId: deps.restoredCheckpointId,
+      jobId: deps.jobId,
+      metricGroup: deps.writerMetrics,
+      logger: deps.logger,
+    };
+  }
+
+  private async closeQuietly(): Promise<void> {
+    for (const closeable of [this.reader, this.writer]) {
+      try {
+        await closeable?.close();
+      } catch (error) {
+        this.deps.logger.warn({ err: toError(error), subtask: this.deps.index }, 'error while closing');
+      }
+    }
+  }
+}

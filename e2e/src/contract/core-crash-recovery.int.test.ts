@@ -1,0 +1,99 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DataGeneratorSource,
+  Pipeline,
+  readCommitted,
+  silentLogger,
+  TwoPhaseCommitTestSink,
+} from '@tributary/core';
+import { describe, expect, it } from 'vitest';
+import { runWithCrashes } from './child-job.js';
+import type { CrashRecord } from './fixtures/datagen-2pc-job.js';
+
+const jobScript = fileURLToPath(new URL('./fixtures/datagen-2pc-job.ts', import.meta.url));
+// At 2500 records/s the job needs 20 s of progress; 20 runs killed within 1.5 s of their start
+// (start-up included) make at most ~16 s of it, so the quota of kills is always reached first.
+const COUNT = 50_000;
+
+function idsOf(records: readonly CrashRecord[]): number[] {
+  return records.map((r) => r.id).sort((a, b) => a - b);
+}
+
+const everyId = Array.from({ length: COUNT }, (_, i) => i);
+
+describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink, 200 ms checkpoints)', () => {
+  for (const guarantee of ['exactly-once', 'at-least-once'] as const) {
+    it(`${guarantee}: 20 kills at random moments, then the output holds every record${guarantee === 'exactly-once' ? ' exactly once' : ''}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), `trib-crash-${guarantee}-`));
+      const storeDir = join(dir, 'store');
+      const result = await runWithCrashes({
+        script: jobScript,
+        args: [guarantee, join(dir, 'checkpoints'), storeDir, String(COUNT), '3', '2500'],
+        kills: 20,
+        minKillDelayMs: 300,
+        maxKillDelayMs: 1500,
+        timeoutMs: 240_000,
+      });
+      expect(result.kills).toBe(20);
+      expect(result.finishedEarly).toBe(false);
+      const { records } = await readCommitted<CrashRecord>(storeDir);
+      expect(records.every((r) => r.payload === `RECORD-${r.id}`)).toBe(true);
+      if (guarantee === 'exactly-once') {
+        expect(idsOf(records)).toEqual(everyId);
+      } else {
+        expect([...new Set(idsOf(records))]).toEqual(everyId);
+      }
+    });
+  }
+
+  it('savepoint at parallelism 4, resumed at 2 and then at 6, still exactly once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trib-rescale-'));
+    const storeDir = join(dir, 'store');
+    const count = 6000;
+    const job = Pipeline.from(
+      new DataGeneratorSource<CrashRecord>({
+        generator: (index) => ({ id: index, payload: `record-${index}` }),
+        count,
+        recordsPerSecond: 4000,
+        numSplits: 12,
+      }),
+    ).sinkTo(new TwoPhaseCommitTestSink<CrashRecord>({ directory: storeDir }));
+    const env = { logger: silentLogger };
+    const committed = async () => (await readCommitted<CrashRecord>(storeDir)).records.length;
+    const waitForMoreThan = async (n: number) => {
+      const deadline = Date.now() + 30_000;
+      while ((await committed()) <= n) {
+        if (Date.now() > deadline) throw new Error(`no progress beyond ${n} records`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    const at4 = job.start(
+      { parallelism: 4, checkpointing: { intervalMs: 100, directory: join(dir, 'chk-4') } },
+      env,
+    );
+    await waitForMoreThan(0);
+    const sp1 = await at4.stopWithSavepoint({ directory: join(dir, 'savepoints') });
+    const afterFirst = await committed();
+    expect(afterFirst).toBeLessThan(count);
+
+    const at2 = job.start(
+      { parallelism: 2, restoreFrom: sp1, checkpointing: { intervalMs: 100, directory: join(dir, 'chk-2') } },
+      env,
+    );
+    await waitForMoreThan(afterFirst);
+    const sp2 = await at2.stopWithSavepoint({ directory: join(dir, 'savepoints') });
+    expect(await committed()).toBeLessThan(count);
+
+    const at6 = await job.execute(
+      { parallelism: 6, restoreFrom: sp2, checkpointing: { intervalMs: 100, directory: join(dir, 'chk-6') } },
+      env,
+    );
+    expect(at6.status).toBe('finished');
+    const { records } = await readCommitted<CrashRecord>(storeDir);
+    expect(idsOf(records)).toEqual(Array.from({ length: count }, (_, i) => i));
+  });
+});

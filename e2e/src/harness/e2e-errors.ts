@@ -1,0 +1,22 @@
+/** Stable error codes raised by the `@tributary/e2e` service harness. */
+export const E2eErrorCodes = {
+  /** A service name that the harness does not know. */
+  UNKNOWN_SERVICE: 'TRIB_E2E_UNKNOWN_SERVICE',
+  /** The requested backend cannot run here (e.g. testcontainers without a Docker engine). */
+  BACKEND_UNAVAILABLE: 'TRIB_E2E_BACKEND_UNAVAILABLE',
+  /** A service process exited or failed before it became ready; the message holds the log tail. */
+  SERVICE_START_FAILED: 'TRIB_E2E_SERVICE_START_FAILED',
+  /** A readiness probe did not succeed before its deadline. */
+  READINESS_TIMEOUT: 'TRIB_E2E_READINESS_TIMEOUT',
+  /** Maven could not resolve the artifacts a local JVM service needs. */
+  ARTIFACT_FETCH_FAILED: 'TRIB_E2E_ARTIFACT_FETCH_FAILED',
+  /** Another process held a service lock longer than the wait allowed. */
+  LOCK_TIMEOUT: 'TRIB_E2E_LOCK_TIMEOUT',
+  /** A system server (MariaDB, PostgreSQL) is missing or could not be configured. */
+  SYSTEM_SERVICE_FAILED: 'TRIB_E2E_SYSTEM_SERVICE_FAILED',
+  /** A helper (create topic, index, database, stream) failed against a running service. */
+  SERVICE_REQUEST_FAILED: 'TRIB_E2E_SERVICE_REQUEST_FAILED',
+} as const;
+
+/** One of the {@link E2eErrorCodes}. */
+export type E2eErrorCode = (typeof E2eErrorCodes)[keyof typeof E2eErrorCodes];

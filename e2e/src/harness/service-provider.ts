@@ -1,0 +1,37 @@
+import type { Logger } from '@tributary/core';
+import type { BackendKind, ServiceName, ServiceState } from './service-types.js';
+
+/** What a provider gets when it is asked to start a new instance. */
+export interface StartContext {
+  /** A directory owned by this service for config, data and logs (wiped by the provider as needed). */
+  readonly workDir: string;
+  /** The log file the server's stdout and stderr go to. */
+  readonly logFile: string;
+  /** Id of the test run asking, recorded in the state so CI teardown stops only its own. */
+  readonly runId: string | undefined;
+  /** Progress messages (artifact downloads, restarts of system servers). */
+  readonly logger: Logger;
+}
+
+/**
+ * One service on one backend: how to start it, check it and stop it. Providers hold no state of
+ * their own; everything needed to reuse or stop an instance goes into the returned
+ * {@link ServiceState}, which the manager records.
+ */
+export interface ServiceProvider<N extends ServiceName = ServiceName> {
+  readonly name: N;
+  readonly backend: BackendKind;
+  /** The server version this provider starts (pinned). */
+  readonly version: string;
+  /**
+   * Starts a fresh instance and resolves once a real protocol check passed. On failure nothing
+   * is left running and the error carries the log tail.
+   */
+  start(context: StartContext): Promise<ServiceState<N>>;
+  /** Resolves when the recorded instance answers its protocol; throws (with the reason) otherwise. */
+  check(state: ServiceState<N>, signal: AbortSignal): Promise<void>;
+  /** Cheap liveness without the protocol: is the recorded process / container still there? */
+  isAlive(state: ServiceState<N>): Promise<boolean>;
+  /** Ends the instance; for instances the harness owns, no process is left behind. */
+  stop(state: ServiceState<N>, logger: Logger): Promise<void>;
+}

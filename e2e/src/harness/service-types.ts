@@ -1,0 +1,143 @@
+import type { ProcessRecord } from './process-group.js';
+
+/** The services the harness can provide, by name. */
+export type ServiceName = 'kafka' | 'pulsar' | 'elasticsearch' | 'mariadb' | 'postgres' | 'kinesis';
+
+/** Every {@link ServiceName}, in the order `pnpm services up` starts them. */
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'kafka',
+  'mariadb',
+  'postgres',
+  'kinesis',
+  'elasticsearch',
+  'pulsar',
+];
+
+/** True when `name` is a {@link ServiceName}. */
+export function isServiceName(name: string): name is ServiceName {
+  return (SERVICE_NAMES as readonly string[]).includes(name);
+}
+
+/** Where services run: real servers on this machine, or Docker containers via testcontainers. */
+export type BackendKind = 'local' | 'testcontainers';
+
+/** SCRAM mechanisms the Kafka SASL listener accepts, spelled as kafkajs spells them. */
+export type KafkaScramMechanism = 'scram-sha-256' | 'scram-sha-512';
+
+/** How to reach Kafka. Both listeners belong to the same single KRaft node. */
+export interface KafkaConnection {
+  /** PLAINTEXT bootstrap servers (`host:port`), no authentication. */
+  readonly brokers: readonly string[];
+  /** SASL_PLAINTEXT bootstrap servers; SCRAM-SHA-256 and SCRAM-SHA-512 with {@link sasl}. */
+  readonly saslBrokers: readonly string[];
+  /** A SCRAM user created at format time, for authentication tests. */
+  readonly sasl: {
+    readonly username: string;
+    readonly password: string;
+    readonly mechanisms: readonly KafkaScramMechanism[];
+  };
+  /** Whether producing to a missing topic creates it (the harness turns this off). */
+  readonly autoCreateTopics: boolean;
+}
+
+/** How to reach Pulsar standalone (transactions enabled). */
+export interface PulsarConnection {
+  /** Binary protocol URL (`pulsar://host:port`) for Pulsar clients. */
+  readonly serviceUrl: string;
+  /** Admin REST API base (`http://host:port`). */
+  readonly adminUrl: string;
+  /** WebSocket API base (`ws://host:port`), served by the broker's web port. */
+  readonly webSocketUrl: string;
+  /** The standalone cluster's name (needed when creating tenants). */
+  readonly cluster: string;
+}
+
+/** How to reach Elasticsearch. */
+export interface ElasticsearchConnection {
+  /** HTTP endpoint (`http://host:port`). */
+  readonly node: string;
+  /** Server version, e.g. `8.14.1`. */
+  readonly version: string;
+  /** Basic-auth credentials the server checks (a wrong password gets 401); absent when security is off. */
+  readonly auth?: { readonly username: string; readonly password: string };
+  /** Whether requests without credentials are accepted (anonymous access or security off). */
+  readonly anonymousAccess: boolean;
+}
+
+/** How to reach MariaDB as an administrator (binlog in ROW format, GTIDs recorded). */
+export interface MariaDbConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+}
+
+/** How to reach PostgreSQL as a superuser (`max_prepared_transactions` > 0). */
+export interface PostgresConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** A database that always exists (`postgres`), to connect to before creating others. */
+  readonly database: string;
+}
+
+/** How to reach the Kinesis emulator. */
+export interface KinesisConnection {
+  /** HTTP endpoint (`http://host:port`); HTTP/1.1 only. */
+  readonly endpoint: string;
+  readonly region: string;
+  /** Dummy credentials; the emulator accepts any. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Connection details per service name. All plain, JSON-serializable data. */
+export interface ServiceConnections {
+  kafka: KafkaConnection;
+  pulsar: PulsarConnection;
+  elasticsearch: ElasticsearchConnection;
+  mariadb: MariaDbConnection;
+  postgres: PostgresConnection;
+  kinesis: KinesisConnection;
+}
+
+/** The connection details of service `N`. */
+export type ConnectionOf<N extends ServiceName> = ServiceConnections[N];
+
+/** Who owns the running server, which decides how `down` ends it. */
+export type InstanceOwner =
+  /** A process group the harness started. */
+  | { readonly kind: 'process'; readonly process: ProcessRecord }
+  /** A Docker container the harness started. */
+  | { readonly kind: 'container'; readonly containerId: string }
+  /**
+   * A system server (MariaDB, PostgreSQL) shared with the machine. `startedByHarness` is true only
+   * when the harness found it stopped and started it; only then does `down` stop it.
+   */
+  | { readonly kind: 'system'; readonly startedByHarness: boolean };
+
+/** What the harness records about a running service (`<cache>/services/<name>.json`). */
+export interface ServiceState<N extends ServiceName = ServiceName> {
+  readonly name: N;
+  readonly backend: BackendKind;
+  /** Server version, e.g. `3.9.2`. */
+  readonly version: string;
+  /** ISO time of the start. */
+  readonly startedAt: string;
+  /** The test run that started it (`TRIBUTARY_E2E_RUN_ID`), so CI teardown stops only its own. */
+  readonly runId?: string;
+  readonly owner: InstanceOwner;
+  readonly connection: ConnectionOf<N>;
+  /** Server log (stdout + stderr), when the harness captures one. */
+  readonly logFile?: string;
+}
+
+/** What `pnpm services status` reports per service. */
+export interface ServiceStatus {
+  readonly name: ServiceName;
+  /** `healthy`: recorded and answering; `unhealthy`: recorded but not answering; `stopped`: none. */
+  readonly state: 'healthy' | 'unhealthy' | 'stopped';
+  readonly recorded?: ServiceState;
+  /** Why it is unhealthy. */
+  readonly detail?: string;
+}

@@ -1,0 +1,65 @@
+/**
+ * @tributary/e2e — real services on demand for integration tests, by name, through one interface
+ * with two backends (local servers or testcontainers). Curated named exports only.
+ */
+
+export {
+  type ChildJobSpec,
+  type CrashLoopOptions,
+  type CrashLoopResult,
+  type RunningChildJob,
+  runWithCrashes,
+  startChildJob,
+} from './contract/child-job.js';
+export { ELASTICSEARCH_USER, ELASTICSEARCH_VERSION } from './elasticsearch/elasticsearch-config.js';
+export {
+  type CreateElasticsearchIndexOptions,
+  type ElasticsearchClientOptions,
+  ElasticsearchService,
+} from './elasticsearch/elasticsearch-service.js';
+export { type DockerProbeResult, probeDockerEngine, selectBackend } from './harness/backend-selection.js';
+export { type E2eErrorCode, E2eErrorCodes } from './harness/e2e-errors.js';
+export { cacheRootDir } from './harness/harness-paths.js';
+export { ServiceManager, type ServiceManagerOptions, type StopOutcome } from './harness/service-manager.js';
+export {
+  type BackendKind,
+  type ConnectionOf,
+  type ElasticsearchConnection,
+  type InstanceOwner,
+  isServiceName,
+  type KafkaConnection,
+  type KafkaScramMechanism,
+  type KinesisConnection,
+  type MariaDbConnection,
+  type PostgresConnection,
+  type PulsarConnection,
+  SERVICE_NAMES,
+  type ServiceConnections,
+  type ServiceName,
+  type ServiceState,
+  type ServiceStatus,
+} from './harness/service-types.js';
+export { uniqueName } from './harness/unique-names.js';
+export { type WaitUntilOptions, waitUntil } from './harness/wait-until.js';
+export { KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
+export {
+  type CreateKafkaTopicOptions,
+  type KafkaClientConfigOptions,
+  KafkaService,
+} from './kafka/kafka-service.js';
+export { createKinesisClient } from './kinesis/kinesis-client.js';
+export { type CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
+export { MariaDbService } from './mariadb/mariadb-service.js';
+export { PostgresService } from './postgres/postgres-service.js';
+export { PulsarAdminError } from './pulsar/pulsar-admin.js';
+export { PULSAR_VERSION } from './pulsar/pulsar-config.js';
+export type { TransactionCoordinatorStats } from './pulsar/pulsar-probe.js';
+export { type CreatePulsarTopicOptions, PulsarService } from './pulsar/pulsar-service.js';
+export {
+  type DescribeServiceOptions,
+  describeService,
+  type ServiceDescription,
+} from './services/service-description.js';
+export type { ServiceHandle } from './services/service-handle-base.js';
+export type { ServiceHandleOf, ServiceHandles } from './services/service-handles.js';
+export { useService } from './services/use-service.js';

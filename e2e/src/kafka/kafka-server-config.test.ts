@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { kafkaFormatArgs, kafkaServerProperties, randomKafkaClusterId } from './kafka-server-config.js';
+
+function parse(properties: string): Record<string, string> {
+  return Object.fromEntries(
+    properties
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('kafka server config', () => {
+  const config = parse(
+    kafkaServerProperties({
+      ports: { plaintext: 9092, sasl: 9094, controller: 9093 },
+      bindHost: '0.0.0.0',
+      advertisedHost: 'localhost',
+      logDir: '/data',
+    }),
+  );
+
+  it('is a single KRaft node with both client listeners advertised', () => {
+    expect(config['process.roles']).toBe('broker,controller');
+    expect(config['controller.quorum.voters']).toBe('1@127.0.0.1:9093');
+    expect(config.listeners).toBe(
+      'PLAINTEXT://0.0.0.0:9092,SASL_PLAINTEXT://0.0.0.0:9094,CONTROLLER://0.0.0.0:9093',
+    );
+    expect(config['advertised.listeners']).toBe('PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9094');
+    expect(config['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512');
+  });
+
+  it('makes transactions usable on one broker and turns topic auto creation off', () => {
+    expect(config['transaction.state.log.replication.factor']).toBe('1');
+    expect(config['transaction.state.log.min.isr']).toBe('1');
+    expect(config['offsets.topic.replication.factor']).toBe('1');
+    expect(config['transaction.max.timeout.ms']).toBeUndefined();
+    expect(config['auto.create.topics.enable']).toBe('false');
+  });
+
+  it('formats storage with SCRAM users for both mechanisms', () => {
+    const args = kafkaFormatArgs('/cfg', 'abc');
+    expect(args.slice(0, 5)).toEqual(['format', '--cluster-id', 'abc', '--config', '/cfg']);
+    expect(args.filter((arg) => arg.startsWith('SCRAM-SHA-'))).toEqual([
+      'SCRAM-SHA-256=[name=tributary,password=tributary-secret]',
+      'SCRAM-SHA-512=[name=tributary,password=tributary-secret]',
+    ]);
+  });
+
+  it('generates cluster ids in Kafka Uuid form (22 url-safe base64 characters)', () => {
+    expect(randomKafkaClusterId()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(randomKafkaClusterId()).not.toBe(randomKafkaClusterId());
+  });
+});

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+
+/** The pinned Kafka version of both backends (Maven `org.apache.kafka:kafka_2.13`, image `apache/kafka`). */
+export const KAFKA_VERSION = '3.9.2';
+
+/** The SCRAM user created at format time; the credentials are test-only and not secret. */
+export const KAFKA_SCRAM_USER = { username: 'tributary', password: 'tributary-secret' } as const;
+
+/** Ports of the three listeners of the single KRaft node. */
+export interface KafkaPorts {
+  /** PLAINTEXT, for clients. */
+  readonly plaintext: number;
+  /** SASL_PLAINTEXT with SCRAM-SHA-256/512, for authentication tests. */
+  readonly sasl: number;
+  /** KRaft controller quorum; not for clients. */
+  readonly controller: number;
+}
+
+/** Inputs of {@link kafkaServerProperties}. */
+export interface KafkaServerConfigInput {
+  readonly ports: KafkaPorts;
+  /** Interface the listeners bind to (`127.0.0.1` locally, `0.0.0.0` in a container). */
+  readonly bindHost: string;
+  /** Host clients use; advertised in metadata. */
+  readonly advertisedHost: string;
+  readonly logDir: string;
+}
+
+/**
+ * `server.properties` of a single-node KRaft broker+controller tuned for tests:
+ * - transactions usable on one node: the internal topics get replication factor 1 and
+ *   `transaction.state.log.min.isr=1`; `transaction.max.timeout.ms` keeps its default (15 min);
+ * - `auto.create.topics.enable=false`, so a test that forgets to create its topic fails loudly
+ *   instead of writing to an auto-created single-partition topic;
+ * - few partitions for `__consumer_offsets` / `__transaction_state` (5 instead of 50) and no
+ *   initial rebalance delay, so the first consumer group and first transaction are quick;
+ * - a SASL_PLAINTEXT listener with SCRAM-SHA-256 and SCRAM-SHA-512 (users are added when the
+ *   storage is formatted, see {@link kafkaFormatArgs}).
+ *
+ * Both backends use this file, so a test sees the same broker either way.
+ */
+export function kafkaServerProperties(input: KafkaServerConfigInput): string {
+  const { ports, bindHost, advertisedHost } = input;
+  const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  const entries: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    // The controller talks to itself; inside a container too, so loopback rather than advertisedHost.
+    'controller.quorum.voters': `1@127.0.0.1:${ports.controller}`,
+    listeners: `PLAINTEXT://${bindHost}:${ports.plaintext},SASL_PLAINTEXT://${bindHost}:${ports.sasl},CONTROLLER://${bindHost}:${ports.controller}`,
+    'advertised.listeners': `PLAINTEXT://${advertisedHost}:${ports.plaintext},SASL_PLAINTEXT://${advertisedHost}:${ports.sasl}`,
+    'listener.security.protocol.map':
+      'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scramJaas,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scramJaas,
+    'log.dirs': input.logDir,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'auto.create.topics.enable': false,
+    'delete.topic.enable': true,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 5,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 5,
+    'min.insync.replicas': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    // Small segments and a short retention check keep the data directory small across reuse.
+    'log.segment.bytes': 64 * 1024 * 1024,
+    'log.retention.hours': 24,
+    'log.retention.check.interval.ms': 60_000,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'background.threads': 4,
+  };
+  return `${Object.entries(entries)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+}
+
+/** A random KRaft cluster id (16 bytes, URL-safe base64 without padding, as `kafka-storage random-uuid`). */
+export function randomKafkaClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Arguments after the `StorageTool` main class / `kafka-storage.sh`: format with the SCRAM users. */
+export function kafkaFormatArgs(configFile: string, clusterId: string): string[] {
+  const { username, password } = KAFKA_SCRAM_USER;
+  return [
+    'format',
+    '--cluster-id',
+    clusterId,
+    '--config',
+    configFile,
+    '--ignore-formatted',
+    '--add-scram',
+    `SCRAM-SHA-256=[name=${username},password=${password}]`,
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${username},password=${password}]`,
+  ];
+}
+
+/** log4j 1 (reload4j) configuration: everything at INFO to stdout, which goes to the log file. */
+export const KAFKA_LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.kafka.log.LogCleaner=WARN
+log4j.logger.state.change.logger=WARN
+`;

@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TributaryError } from '@tributary/core';
+import { E2eErrorCodes } from '../harness/e2e-errors.js';
+import { freePorts } from '../harness/free-port.js';
+import { extraJavaOptions, javaCommand } from '../harness/java-command.js';
+import { launchLocalServer } from '../harness/local-launcher.js';
+import { type MavenArtifactSet, resolveMavenArtifacts } from '../harness/maven-artifacts.js';
+import { isRecordedProcessAlive, killProcessGroup } from '../harness/process-group.js';
+import type { ServiceProvider, StartContext } from '../harness/service-provider.js';
+import type { KafkaConnection, ServiceState } from '../harness/service-types.js';
+import { probeKafka } from './kafka-probe.js';
+import {
+  KAFKA_LOG4J_PROPERTIES,
+  KAFKA_SCRAM_USER,
+  KAFKA_VERSION,
+  kafkaFormatArgs,
+  kafkaServerProperties,
+  randomKafkaClusterId,
+} from './kafka-server-config.js';
+
+/** The Kafka broker's runtime class path: `kafka_2.13` plus a log4j binding for its slf4j logging. */
+export const KAFKA_ARTIFACTS: MavenArtifactSet = {
+  key: `kafka-${KAFKA_VERSION}`,
+  dependencies: [
+    { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
+    // The binary distribution ships slf4j-reload4j; without a binding the broker logs nothing.
+    { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' },
+  ],
+};
+
+/**
+ * Kafka from Maven Central on this machine: a single KRaft node (`kafka.Kafka`) with a fresh
+ * data directory per start, formatted with `kafka.tools.StorageTool` (which also adds the SCRAM
+ * user). Heap 512 MiB; `TRIBUTARY_KAFKA_JAVA_OPTS` adds JVM flags.
+ */
+export const localKafkaProvider: ServiceProvider<'kafka'> = {
+  name: 'kafka',
+  backend: 'local',
+  version: KAFKA_VERSION,
+
+  async start(context: StartContext): Promise<ServiceState<'kafka'>> {
+    const lib = await resolveMavenArtifacts(KAFKA_ARTIFACTS, { logger: context.logger });
+    const java = javaCommand();
+    const classPath = `${lib}/*`;
+    const log4j = join(context.workDir, 'log4j.properties');
+    const launched = await launchLocalServer({
+      name: 'kafka',
+      context,
+      readyTimeoutMs: 120_000,
+      plan: async () => {
+        const [plaintext = 0, sasl = 0, controller = 0] = await freePorts(3);
+        const dataDir = join(context.workDir, 'data');
+        rmSync(dataDir, { recursive: true, force: true });
+        mkdirSync(dataDir, { recursive: true });
+        const configFile = join(context.workDir, 'server.properties');
+        writeFileSync(
+          configFile,
+          kafkaServerProperties({
+            ports: { plaintext, sasl, controller },
+            bindHost: '127.0.0.1',
+            advertisedHost: '127.0.0.1',
+            logDir: dataDir,
+          }),
+        );
+        writeFileSync(log4j, KAFKA_LOG4J_PROPERTIES);
+        await runStorageFormat(java, classPath, log4j, configFile);
+        const connection: KafkaConnection = {
+          brokers: [`127.0.0.1:${plaintext}`],
+          saslBrokers: [`127.0.0.1:${sasl}`],
+          sasl: { ...KAFKA_SCRAM_USER, mechanisms: ['scram-sha-256', 'scram-sha-512'] },
+          autoCreateTopics: false,
+        };
+        return {
+          spawn: {
+            command: java,
+            args: [
+              '-Dtributary.service=kafka',
+              '-Xms256m',
+              '-Xmx512m',
+              '-XX:+UseG1GC',
+              '-XX:MaxGCPauseMillis=20',
+              '-XX:+ExitOnOutOfMemoryError',
+              '-Djava.awt.headless=true',
+              `-Dlog4j.configuration=file:${log4j}`,
+              ...extraJavaOptions('TRIBUTARY_KAFKA_JAVA_OPTS'),
+              '-cp',
+              classPath,
+              'kafka.Kafka',
+              configFile,
+            ],
+            cwd: context.workDir,
+          },
+          connection,
+        };
+      },
+      probe: probeKafka,
+    });
+    return {
+      name: 'kafka',
+      backend: 'local',
+      version: KAFKA_VERSION,
+      startedAt: new Date().toISOString(),
+      ...(context.runId === undefined ? {} : { runId: context.runId }),
+      owner: { kind: 'process', process: launched.process },
+      connection: launched.connection,
+      logFile: context.logFile,
+    };
+  },
+
+  check: (state, signal) => probeKafka(state.connection, signal),
+
+  isAlive: async (state) => state.owner.kind === 'process' && isRecordedProcessAlive(state.owner.process),
+
+  async stop(state) {
+    if (state.owner.kind === 'process' && isRecordedProcessAlive(state.owner.process)) {
+      await killProcessGroup(state.owner.process.pgid);
+    }
+  },
+};
+
+/** Formats the KRaft storage (and adds the SCRAM user) before the first start of a data dir. */
+function runStorageFormat(java: string, classPath: string, log4j: string, configFile: string): Promise<void> {
+  const args = [
+    `-Dlog4j.configuration=file:${log4j}`,
+    '-cp',
+    classPath,
+    'kafka.tools.StorageTool',
+    ...kafkaFormatArgs(configFile, randomKafkaClusterId()),
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(java, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error === null) return resolve();
+      reject(
+        new TributaryError(
+          E2eErrorCodes.SERVICE_START_FAILED,
+          `kafka storage format failed: ${`${stdout}\n${stderr}`.trim().split('\n').slice(-20).join('\n')}`,
+          { cause: error, context: { service: 'kafka', config: configFile } },
+        ),
+      );
+    });
+  });
+}

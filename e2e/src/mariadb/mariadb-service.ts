@@ -1,0 +1,64 @@
+import { type Connection, type ConnectionOptions, createConnection } from 'mysql2/promise';
+import type { ServiceState } from '../harness/service-types.js';
+import { uniqueName } from '../harness/unique-names.js';
+import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
+
+/**
+ * A started MariaDB (binlog on, ROW format, full row images, GTIDs): admin credentials and unique
+ * databases that are dropped on cleanup.
+ */
+export class MariaDbService extends ServiceHandleBase<'mariadb'> {
+  private admin: Promise<Connection> | undefined;
+
+  constructor(state: ServiceState<'mariadb'>, context: HandleContext) {
+    super(state, context);
+  }
+
+  /** mysql2 connection options for the admin user, optionally on `database`. */
+  connectionOptions(database?: string): ConnectionOptions {
+    const { host, port, user, password } = this.connection;
+    return { host, port, user, password, ...(database === undefined ? {} : { database }) };
+  }
+
+  /** Creates a uniquely named database (`utf8mb4`) and returns its name. */
+  async createDatabase(prefix = 'db'): Promise<string> {
+    this.assertOpen();
+    const database = uniqueName(prefix, '_');
+    const admin = await this.adminConnection();
+    try {
+      await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+    } catch (error) {
+      throw this.requestFailed('create database', error, { database });
+    }
+    this.track(`database ${database}`, () => this.dropDatabase(database));
+    return database;
+  }
+
+  /** Drops a database now (instead of at cleanup). */
+  async deleteDatabase(database: string): Promise<void> {
+    this.untrack(`database ${database}`);
+    await this.dropDatabase(database);
+  }
+
+  /** The handle's admin connection (no default database), opened on first use. */
+  async adminConnection(): Promise<Connection> {
+    this.assertOpen();
+    this.admin ??= createConnection({ ...this.connectionOptions(), multipleStatements: false });
+    return this.admin;
+  }
+
+  private async dropDatabase(database: string): Promise<void> {
+    const admin = await this.adminConnection();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    } catch (error) {
+      throw this.requestFailed('drop database', error, { database });
+    }
+  }
+
+  protected override async closeClients(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin !== undefined) await (await admin.catch(() => undefined))?.end();
+  }
+}

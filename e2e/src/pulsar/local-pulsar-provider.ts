@@ -1,0 +1,151 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePorts } from '../harness/free-port.js';
+import { extraJavaOptions, javaCommand } from '../harness/java-command.js';
+import { launchLocalServer } from '../harness/local-launcher.js';
+import { type MavenArtifactSet, resolveMavenArtifacts } from '../harness/maven-artifacts.js';
+import { isRecordedProcessAlive, killProcessGroup, tailFile } from '../harness/process-group.js';
+import type { ServiceProvider, StartContext } from '../harness/service-provider.js';
+import type { PulsarConnection, ServiceState } from '../harness/service-types.js';
+import { uniqueName } from '../harness/unique-names.js';
+import { waitUntil } from '../harness/wait-until.js';
+import { pulsarAdmin } from './pulsar-admin.js';
+import {
+  PULSAR_CLUSTER,
+  PULSAR_JVM_OPTIONS,
+  PULSAR_VERSION,
+  pulsarLog4j2Properties,
+  pulsarStandaloneConf,
+} from './pulsar-config.js';
+import { probePulsar, probePulsarBroker } from './pulsar-probe.js';
+import { runPulsarTransactionCheck } from './pulsar-transaction-check.js';
+
+/**
+ * The broker and everything standalone mode starts in-process (a BookKeeper bookie, the RocksDB
+ * metadata store, the WebSocket service). 4.0.7 rather than the newest 4.0.x: the Maven Central
+ * this project can reach lacks two 4.0.8 artifacts (`jetcd-core-shaded`, `pulsar-opentelemetry`).
+ */
+export const PULSAR_ARTIFACTS: MavenArtifactSet = {
+  key: `pulsar-${PULSAR_VERSION}`,
+  dependencies: [{ groupId: 'org.apache.pulsar', artifactId: 'pulsar-broker', version: PULSAR_VERSION }],
+};
+
+/**
+ * Pulsar standalone on this machine (`org.apache.pulsar.PulsarStandaloneStarter`, no functions
+ * worker, no stream storage), transactions enabled, a fresh data directory per start.
+ * `TRIBUTARY_PULSAR_JAVA_OPTS` adds JVM flags.
+ */
+export const localPulsarProvider: ServiceProvider<'pulsar'> = {
+  name: 'pulsar',
+  backend: 'local',
+  version: PULSAR_VERSION,
+
+  async start(context: StartContext): Promise<ServiceState<'pulsar'>> {
+    const lib = await resolveMavenArtifacts(PULSAR_ARTIFACTS, { logger: context.logger });
+    const java = javaCommand();
+    const classPath = `${lib}/*`;
+    const launched = await launchLocalServer({
+      name: 'pulsar',
+      context,
+      readyTimeoutMs: 300_000,
+      plan: async () => {
+        const [broker = 0, web = 0, bookie = 0] = await freePorts(3);
+        const dataDir = join(context.workDir, 'data');
+        rmSync(dataDir, { recursive: true, force: true });
+        mkdirSync(dataDir, { recursive: true });
+        const configFile = join(context.workDir, 'standalone.conf');
+        const log4j = join(context.workDir, 'log4j2.properties');
+        writeFileSync(
+          configFile,
+          pulsarStandaloneConf({
+            ports: { broker, web },
+            bindAddress: '127.0.0.1',
+            advertisedAddress: '127.0.0.1',
+          }),
+        );
+        writeFileSync(log4j, pulsarLog4j2Properties());
+        const connection: PulsarConnection = {
+          serviceUrl: `pulsar://127.0.0.1:${broker}`,
+          adminUrl: `http://127.0.0.1:${web}`,
+          webSocketUrl: `ws://127.0.0.1:${web}`,
+          cluster: PULSAR_CLUSTER,
+        };
+        return {
+          spawn: {
+            command: java,
+            args: [
+              '-Dtributary.service=pulsar',
+              ...PULSAR_JVM_OPTIONS,
+              `-Dlog4j.configurationFile=${log4j}`,
+              ...extraJavaOptions('TRIBUTARY_PULSAR_JAVA_OPTS'),
+              '-cp',
+              classPath,
+              'org.apache.pulsar.PulsarStandaloneStarter',
+              '--config',
+              configFile,
+              '--no-functions-worker',
+              '--no-stream-storage',
+              '--bookkeeper-port',
+              String(bookie),
+              '--metadata-dir',
+              join(dataDir, 'metadata'),
+              '--bookkeeper-dir',
+              join(dataDir, 'bookkeeper'),
+            ],
+            cwd: context.workDir,
+          },
+          connection,
+        };
+      },
+      probe: probePulsarBroker,
+    });
+
+    // Transactions: a real round trip with the Java client, which also loads the coordinator.
+    const check = {
+      connection: launched.connection,
+      topic: `persistent://public/default/${uniqueName('txn-check')}`,
+    };
+    try {
+      await runPulsarTransactionCheck({
+        java,
+        classPath,
+        workDir: context.workDir,
+        serviceUrl: check.connection.serviceUrl,
+        topic: check.topic,
+      });
+      await waitUntil((signal) => probePulsar(check.connection, signal), {
+        what: 'the Pulsar transaction coordinator',
+        timeoutMs: 60_000,
+        diagnostics: () => tailFile(context.logFile, 30),
+      });
+      await pulsarAdmin(
+        check.connection,
+        'DELETE',
+        `/admin/v2/${check.topic.replace('://', '/')}?force=true`,
+      );
+    } catch (error) {
+      await killProcessGroup(launched.process.pgid).catch(() => undefined);
+      throw error;
+    }
+    return {
+      name: 'pulsar',
+      backend: 'local',
+      version: PULSAR_VERSION,
+      startedAt: new Date().toISOString(),
+      ...(context.runId === undefined ? {} : { runId: context.runId }),
+      owner: { kind: 'process', process: launched.process },
+      connection: launched.connection,
+      logFile: context.logFile,
+    };
+  },
+
+  check: (state, signal) => probePulsar(state.connection, signal),
+
+  isAlive: async (state) => state.owner.kind === 'process' && isRecordedProcessAlive(state.owner.process),
+
+  async stop(state) {
+    if (state.owner.kind === 'process' && isRecordedProcessAlive(state.owner.process)) {
+      await killProcessGroup(state.owner.process.pgid, 30_000);
+    }
+  },
+};

@@ -1,0 +1,109 @@
+/** The pinned Pulsar version (Maven `org.apache.pulsar:pulsar-broker`, image `apachepulsar/pulsar`). */
+export const PULSAR_VERSION = '4.0.7';
+
+/** The cluster name of the standalone instance. */
+export const PULSAR_CLUSTER = 'standalone';
+
+/** Ports of a standalone instance. */
+export interface PulsarPorts {
+  /** Binary protocol (`pulsar://`). */
+  readonly broker: number;
+  /** Admin REST API, lookups and the WebSocket API (`http://`, `ws://`). */
+  readonly web: number;
+}
+
+/** Inputs of {@link pulsarStandaloneConf}. */
+export interface PulsarConfigInput {
+  readonly ports: PulsarPorts;
+  /** Interface to bind (`127.0.0.1` locally, `0.0.0.0` in a container). */
+  readonly bindAddress: string;
+  /** Host clients use; lookups answer with it. */
+  readonly advertisedAddress: string;
+}
+
+/**
+ * `standalone.conf` for tests. Only what differs from the broker's defaults is written:
+ * - transactions on (`transactionCoordinatorEnabled`), with system topics and topic-level policies
+ *   they depend on;
+ * - one bookie, so ensemble / write / ack quorum 1;
+ * - WebSocket API on the web port; no functions worker; no load balancing;
+ * - topics auto-created on first use (Pulsar's default), inactive topics never deleted behind a
+ *   test's back, and forced tenant/namespace deletion allowed so cleanup is one call;
+ * - small BookKeeper caches (32 MiB each) to keep memory low.
+ */
+export function pulsarStandaloneConf(input: PulsarConfigInput): string {
+  const entries: Record<string, string | number | boolean> = {
+    metadataStoreUrl: '',
+    clusterName: PULSAR_CLUSTER,
+    brokerServicePort: input.ports.broker,
+    webServicePort: input.ports.web,
+    bindAddress: input.bindAddress,
+    advertisedAddress: input.advertisedAddress,
+    loadManagerClassName: 'org.apache.pulsar.broker.loadbalance.NoopLoadManager',
+    loadBalancerEnabled: false,
+    brokerDeleteInactiveTopicsEnabled: false,
+    brokerShutdownTimeoutMs: 10_000,
+    forceDeleteTenantAllowed: true,
+    forceDeleteNamespaceAllowed: true,
+    managedLedgerDefaultEnsembleSize: 1,
+    managedLedgerDefaultWriteQuorum: 1,
+    managedLedgerDefaultAckQuorum: 1,
+    ledgerStorageClass: 'org.apache.bookkeeper.bookie.storage.ldb.DbLedgerStorage',
+    dbStorage_writeCacheMaxSizeMb: 32,
+    dbStorage_readAheadCacheMaxSizeMb: 32,
+    journalSyncData: false,
+    journalMaxGroupWaitMSec: 1,
+    diskUsageThreshold: 0.99,
+    diskUsageWarnThreshold: 0.99,
+    allowLoopback: true,
+    allowAutoTopicCreation: true,
+    allowAutoTopicCreationType: 'non-partitioned',
+    transactionCoordinatorEnabled: true,
+    systemTopicEnabled: true,
+    topicLevelPoliciesEnabled: true,
+    webSocketServiceEnabled: true,
+    webSocketNumIoThreads: 2,
+    webSocketConnectionsPerBroker: 2,
+    functionsWorkerEnabled: false,
+    statusFilePath: '',
+    httpServerEnabled: false,
+    exposeTopicLevelMetricsInPrometheus: false,
+  };
+  return `${Object.entries(entries)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+}
+
+/** log4j2 configuration: INFO to stdout (the service log); `level` for the transaction check. */
+export function pulsarLog4j2Properties(level: 'info' | 'warn' = 'info'): string {
+  return `status = warn
+appender.console.type = Console
+appender.console.name = console
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{ISO8601} %-5p [%t] %c{1.} - %m%n
+rootLogger.level = ${level}
+rootLogger.appenderRef.console.ref = console
+`;
+}
+
+/**
+ * JVM flags: 1 GiB heap, 512 MiB direct memory (BookKeeper and Netty buffers), and the module
+ * opens Pulsar's own launch script passes on Java 17.
+ */
+export const PULSAR_JVM_OPTIONS: readonly string[] = [
+  '-Xms256m',
+  '-Xmx1g',
+  '-XX:MaxDirectMemorySize=512m',
+  '-XX:+UseG1GC',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Dio.netty.leakDetectionLevel=disabled',
+  '-Dio.netty.recycler.maxCapacityPerThread=4096',
+  '--add-opens=java.base/java.io=ALL-UNNAMED',
+  '--add-opens=java.base/java.util.zip=ALL-UNNAMED',
+  '--add-opens=java.base/sun.net=ALL-UNNAMED',
+  '--add-opens=java.management/sun.management=ALL-UNNAMED',
+  '--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED',
+  '--add-opens=java.base/jdk.internal.platform=ALL-UNNAMED',
+  '--add-opens=java.base/java.nio=ALL-UNNAMED',
+  '--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED',
+];

@@ -1,0 +1,95 @@
+import type { CsvColumnType } from './csv-format-options.js';
+
+/** Returned by {@link parseCsvValue} when the text does not convert; the reason is in `conversionProblem.reason`. */
+export const BAD_VALUE: unique symbol = Symbol('tributary.csv.bad-value');
+
+/** Why the last conversion failed (a shared slot: no allocation on the hot path). */
+export const conversionProblem = { reason: '' };
+
+function bad(reason: string): typeof BAD_VALUE {
+  conversionProblem.reason = reason;
+  return BAD_VALUE;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_LIKE = /^[+-]?\d{4,6}-\d{2}-\d{2}/;
+const DIGITS = /^-?\d+$/;
+
+/**
+ * Converts the text of a non-empty field to `type`. Empty fields never get here: they are null (or
+ * `''` for strings) before conversion. Reasons name the expected type, never the text.
+ */
+export function parseCsvValue(type: CsvColumnType, text: string): unknown {
+  switch (type) {
+    case 'string':
+      return text;
+    case 'number': {
+      const n = Number(text);
+      if (Number.isNaN(n) ? text !== 'NaN' : n === 0 && text.trim().length === 0) return bad('not a number');
+      return n;
+    }
+    case 'integer': {
+      const n = Number(text);
+      if (!Number.isSafeInteger(n) || text.trim().length === 0)
+        return bad('not an integer (or beyond ±2^53)');
+      return n;
+    }
+    case 'boolean': {
+      const lower = text.length <= 5 ? text.toLowerCase() : '';
+      if (lower === 'true') return true;
+      if (lower === 'false') return false;
+      return bad('not a boolean (true or false)');
+    }
+    case 'date': {
+      const m = DATE.exec(text);
+      if (m === null) return bad('not a date (YYYY-MM-DD)');
+      const date = new Date(0);
+      // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+      date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+      if (date.getUTCDate() !== Number(m[3]) || date.getUTCMonth() !== Number(m[2]) - 1) {
+        return bad('not a valid calendar date');
+      }
+      return date;
+    }
+    case 'timestamp': {
+      if (DIGITS.test(text)) return new Date(Number(text));
+      const ms = ISO_LIKE.test(text) ? Date.parse(text) : Number.NaN;
+      if (Number.isNaN(ms)) return bad('not a timestamp (ISO-8601 or epoch milliseconds)');
+      return new Date(ms);
+    }
+    case 'json':
+      try {
+        return JSON.parse(text);
+      } catch {
+        return bad('not valid JSON');
+      }
+  }
+}
+
+/** Text of a non-null value for a column of `type` (or of unknown type when undefined). */
+export function formatCsvValue(value: unknown, type: CsvColumnType | undefined): string | typeof BAD_VALUE {
+  switch (typeof value) {
+    case 'string':
+      return type === 'json' ? JSON.stringify(value) : value;
+    case 'number':
+      if (type === 'json')
+        return Number.isFinite(value) ? JSON.stringify(value) : bad('number is not finite JSON');
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'object':
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) return bad('invalid Date');
+        const iso = value.toISOString();
+        return type === 'date' ? iso.slice(0, iso.indexOf('T')) : iso;
+      }
+      try {
+        return JSON.stringify(value);
+      } catch {
+        return bad('value cannot be written as JSON');
+      }
+    default:
+      return bad(`a ${typeof value} cannot be written to CSV`);
+  }
+}

@@ -1,0 +1,85 @@
+import { BAD_VALUE, conversionProblem, parseCsvValue } from './csv-column-types.js';
+import type { CsvColumn, CsvColumnType } from './csv-format-options.js';
+
+/** Why the last conversion failed: reason, 1-based column and its name. */
+export interface CsvConversionProblem {
+  reason: string;
+  column: number;
+  field: string | undefined;
+}
+
+/** Returned by {@link CsvRecordConverter.convert} for a record that does not convert; see `problem`. */
+export const BAD_RECORD: unique symbol = Symbol('tributary.csv.bad-record');
+
+/**
+ * Turns a record's fields into the output value: an object keyed by column name when names are
+ * known (from `columns` or the header), converted to the column types; otherwise the array of
+ * strings as read. Empty fields are null for non-string columns (text has no other empty value).
+ */
+export class CsvRecordConverter {
+  readonly problem: CsvConversionProblem = { reason: '', column: 0, field: undefined };
+  private names: readonly string[] | undefined;
+  private types: readonly CsvColumnType[] | undefined;
+  private nullable: readonly boolean[] | undefined;
+  /** No conversion needed: every column is a string column. */
+  private allStrings = true;
+
+  constructor(columns: readonly CsvColumn[] | undefined) {
+    if (columns !== undefined) {
+      this.names = columns.map((c) => c.name);
+      this.types = columns.map((c) => c.type);
+      this.nullable = columns.map((c) => c.nullable);
+      this.allStrings = columns.every((c) => c.type === 'string' && c.nullable);
+    }
+  }
+
+  /** Whether column names are known (records are objects). */
+  get hasNames(): boolean {
+    return this.names !== undefined;
+  }
+
+  /** Column names from a header line, when `columns` did not give them. */
+  setNames(names: readonly string[]): void {
+    this.names = names;
+  }
+
+  /** The record, or {@link BAD_RECORD} with the reason in `problem`. */
+  convert(fields: readonly (string | null)[]): unknown {
+    const names = this.names;
+    if (names === undefined) return fields;
+    if (fields.length !== names.length) {
+      return this.bad(
+        `expected ${names.length} fields, got ${fields.length}`,
+        Math.min(fields.length, names.length) + 1,
+      );
+    }
+    const record: Record<string, unknown> = {};
+    if (this.allStrings) {
+      for (let j = 0; j < names.length; j++) record[names[j] as string] = fields[j];
+      return record;
+    }
+    const types = this.types as readonly CsvColumnType[];
+    const nullable = this.nullable as readonly boolean[];
+    for (let j = 0; j < names.length; j++) {
+      const text = fields[j] as string | null;
+      const type = types[j] as CsvColumnType;
+      let value: unknown;
+      if (text === null || (text.length === 0 && type !== 'string')) {
+        if (!nullable[j]) return this.bad('empty or null value in a non-nullable column', j + 1);
+        value = null;
+      } else {
+        value = type === 'string' ? text : parseCsvValue(type, text);
+        if (value === BAD_VALUE) return this.bad(`${conversionProblem.reason}, expected ${type}`, j + 1);
+      }
+      record[names[j] as string] = value;
+    }
+    return record;
+  }
+
+  private bad(reason: string, column: number): typeof BAD_RECORD {
+    this.problem.reason = reason;
+    this.problem.column = column;
+    this.problem.field = this.names?.[column - 1];
+    return BAD_RECORD;
+  }
+}

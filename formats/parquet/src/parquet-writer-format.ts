@@ -1,0 +1,151 @@
+import { gzipSync } from 'node:zlib';
+import {
+  type FileOutput,
+  type FileRecordWriter,
+  type FileWriterFormat,
+  recordInvalidError,
+} from '@tributary/core';
+import type { CompressionCodec } from 'hyparquet';
+import { ParquetWriter } from 'hyparquet-writer';
+import { BAD_VALUE, deriveColumns, fileSchemaOf, toColumnValue, valueProblem } from './parquet-columns.js';
+import {
+  type ParquetColumn,
+  type ParquetFormatConfig,
+  ParquetFormatOptions,
+  type ResolvedParquetFormatOptions,
+} from './parquet-format-options.js';
+import { ParquetOutputWriter } from './parquet-output-writer.js';
+
+const CODECS: Record<ResolvedParquetFormatOptions['compression'], CompressionCodec> = {
+  snappy: 'SNAPPY',
+  gzip: 'GZIP',
+  uncompressed: 'UNCOMPRESSED',
+};
+
+/**
+ * Writes Parquet part files (`.parquet`) with hyparquet-writer. A bulk format: a Parquet file is only
+ * readable once its footer is written, so the files connector rolls the part file on every checkpoint
+ * (`finish()`). Rows are buffered column by column and written a row group at a time
+ * (`rowGroupRows`); `flush()` does not cut a row group, since small groups make poor files.
+ */
+export class ParquetWriterFormat<T = Record<string, unknown>> implements FileWriterFormat<T> {
+  readonly name = 'parquet';
+  readonly extension = '.parquet';
+  readonly kind = 'bulk';
+  private readonly options: ResolvedParquetFormatOptions;
+
+  constructor(options: ParquetFormatConfig = {}) {
+    this.options = ParquetFormatOptions.parse(options);
+  }
+
+  createWriter(output: FileOutput): FileRecordWriter<T> {
+    return new ParquetRecordWriter<T>(output, this.options);
+  }
+}
+
+class ParquetRecordWriter<T> implements FileRecordWriter<T> {
+  private readonly output: FileOutput;
+  private readonly options: ResolvedParquetFormatOptions;
+  private columns: ParquetColumn[] | undefined;
+  private writer: ParquetWriter | undefined;
+  /** Buffered values, one array per column. */
+  private data: unknown[][] = [];
+  private rows = 0;
+
+  constructor(output: FileOutput, options: ResolvedParquetFormatOptions) {
+    this.output = output;
+    this.options = options;
+    this.columns = options.columns;
+    this.data = (options.columns ?? []).map(() => []);
+  }
+
+  async writeBatch(records: readonly T[]): Promise<void> {
+    if (records.length === 0) return;
+    const columns = this.columns ?? this.start(deriveColumns(records));
+    // Re-read after each row group: writing one replaces the column arrays.
+    let data = this.data;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as Record<string, unknown> | null;
+      if (typeof record !== 'object' || record === null) {
+        throw recordInvalidError(
+          `Record ${i} of the batch is ${record === null ? 'null' : typeof record}, not an object`,
+        );
+      }
+      for (let j = 0; j < columns.length; j++) {
+        const column = columns[j] as ParquetColumn;
+        const raw = record[column.name];
+        let value: unknown = null;
+        if (raw !== null && raw !== undefined) {
+          value = toColumnValue(column.type, raw);
+          if (value === BAD_VALUE) {
+            this.dropPartialRow(j);
+            throw recordInvalidError(
+              `Record ${i} of the batch: ${valueProblem.reason} (${column.type} column)`,
+              {
+                field: column.name,
+              },
+            );
+          }
+        } else if (!column.nullable) {
+          this.dropPartialRow(j);
+          throw recordInvalidError(`Record ${i} of the batch: null in a required column`, {
+            field: column.name,
+          });
+        }
+        (data[j] as unknown[]).push(value);
+      }
+      this.rows++;
+      if (this.rows >= this.options.rowGroupRows) {
+        await this.writeRowGroup();
+        data = this.data;
+      }
+    }
+  }
+
+  /** Bulk format: nothing is readable before `finish()`, so flush does not cut a row group. */
+  async flush(): Promise<void> {}
+
+  async finish(): Promise<void> {
+    if (this.columns === undefined) this.start([]);
+    await this.writeRowGroup();
+    await (this.writer as ParquetWriter).finish();
+  }
+
+  private start(columns: ParquetColumn[]): ParquetColumn[] {
+    this.columns = columns;
+    this.data = columns.map(() => []);
+    return columns;
+  }
+
+  private open(): ParquetWriter {
+    this.writer ??= new ParquetWriter({
+      writer: new ParquetOutputWriter(this.output),
+      schema: fileSchemaOf(this.columns as ParquetColumn[]),
+      codec: CODECS[this.options.compression],
+      compressors: { GZIP: (input: Uint8Array) => gzipSync(input) },
+      statistics: this.options.statistics,
+      createdBy: 'tributary (hyparquet-writer)',
+    });
+    return this.writer;
+  }
+
+  private async writeRowGroup(): Promise<void> {
+    const writer = this.open();
+    if (this.rows === 0) return;
+    const columns = this.columns as ParquetColumn[];
+    const columnData = columns.map((c, j) => ({ name: c.name, data: this.data[j] as unknown[] }));
+    const rows = this.rows;
+    this.data = columns.map(() => []);
+    this.rows = 0;
+    await writer.write({
+      columnData: columnData as Parameters<ParquetWriter['write']>[0]['columnData'],
+      rowGroupSize: rows,
+      pageSize: this.options.pageSizeBytes,
+    });
+  }
+
+  /** A record failed half-way: remove the values of its first `count` columns. */
+  private dropPartialRow(count: number): void {
+    for (let j = 0; j < count; j++) (this.data[j] as unknown[]).pop();
+  }
+}

@@ -1,0 +1,53 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest run covers every package. Workspace packages resolve from source through the
+ * `@tributary/source` export condition, so tests never see a stale `dist/`.
+ */
+const sourceCondition = ['@tributary/source', 'import', 'module', 'node', 'default'];
+/**
+ * Server-side (test worker, global setup) conditions. Vitest also passes these to Node as
+ * `--conditions` for externalized dependencies, so they must not include `import` / `module`:
+ * with them Node's `require()` picks ESM or bundler-only entries (pg's `require('pg-pool')` gets
+ * an ES module namespace, @aws-sdk loads `dist-es` with extensionless imports). Vite adds
+ * `import` / `require` per import kind by itself.
+ */
+const serverCondition = ['@tributary/source', 'node'];
+const exclude = ['**/node_modules/**', '**/dist/**', '**/.tributary/**'];
+
+export default defineConfig({
+  resolve: { conditions: sourceCondition },
+  ssr: { resolve: { conditions: serverCondition, externalConditions: ['@tributary/source'] } },
+  // Global setup files (e2e/src/vitest-global-setup.ts) run in vitest's own `__vitest__`
+  // environment, which needs the source condition too to import workspace packages.
+  environments: {
+    __vitest__: { resolve: { conditions: serverCondition, externalConditions: ['@tributary/source'] } },
+  },
+  test: {
+    reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
+          exclude: [...exclude, '**/*.int.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['**/*.int.test.ts'],
+          exclude,
+          globalSetup: ['e2e/src/vitest-global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          // Real services are shared across files; keep the machine (2 cores) from thrashing.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
