@@ -160,7 +160,9 @@ export class CommitManager<CommT> {
     if (i >= 0) this.pending[i] = next;
   }
 
+  /** Lets a commit under way finish (a restore re-commits what it did not) before closing. */
   async close(): Promise<void> {
+    await this.chain;
     await this.committer.close();
   }
 }

@@ -75,6 +75,8 @@ export class JobAttempt {
   private periodicTimer: NodeJS.Timeout | undefined;
   private lastCheckpointEnd = 0;
   private consecutiveFailures = 0;
+  /** A checkpoint being stored/committed; the attempt does not end before it settles. */
+  private completing: Promise<unknown> | undefined;
   private done = false;
   /** A final or stop-with-savepoint checkpoint completed: no new checkpoint may start. */
   private stopping = false;
@@ -384,7 +386,9 @@ export class JobAttempt {
 
   private maybeComplete(pending: PendingCheckpoint): void {
     if (pending.enumerator === undefined || pending.acks.size < this.parallelism) return;
-    this.complete(pending).then(
+    const completing = this.complete(pending);
+    this.completing = completing.catch(() => undefined);
+    completing.then(
       (path) => pending.resolve(path),
       (error: unknown) => {
         pending.reject(error);
@@ -419,9 +423,16 @@ export class JobAttempt {
       jobFinished,
     };
     const bytes = await deps.storage.store(data);
+    if (pending.timer) clearTimeout(pending.timer);
     let location = deps.storage.locationOf(pending.id);
     if (pending.savepointDir !== undefined) location = await writeSavepoint(pending.savepointDir, data);
-    if (pending.timer) clearTimeout(pending.timer);
+    if (this.done) {
+      // The attempt failed while this checkpoint was being stored. It is complete and the next
+      // attempt restores from it (tearDown waits for this store), re-committing its committables;
+      // committing here as well would race that restore.
+      deps.logger.debug({ checkpointId: pending.id }, 'checkpoint stored after the attempt ended');
+      return location;
+    }
     // Set before inFlight is cleared: the periodic timer must not start a checkpoint that the stop would abort.
     if (jobFinished || pending.stopAfter) this.stopping = true;
     this.inFlight = undefined;
@@ -504,6 +515,10 @@ export class JobAttempt {
   private async tearDown(): Promise<void> {
     if (this.periodicTimer) clearTimeout(this.periodicTimer);
     this.abortInFlight(new Error('job attempt ended'));
+    // A checkpoint whose store is under way must land (or fail) before the runner picks the
+    // restore point: otherwise the next attempt could restore an older checkpoint than one
+    // whose transactions get committed.
+    await this.completing;
     for (const task of this.subtasks) task.abort();
     // Let subtasks close their readers and writers, but never hang a restart on a stuck one.
     let timer: NodeJS.Timeout | undefined;

@@ -92,7 +92,9 @@ export const JobOptions = defineOptions(
       restoreFrom: z
         .string()
         .optional()
-        .describe('Start from this savepoint/checkpoint directory (wins over the latest checkpoint).'),
+        .describe(
+          'Start from this savepoint/checkpoint directory when the checkpoint storage holds none yet (a rerun resumes from its own latest checkpoint).',
+        ),
       autoWatermarkIntervalMs: z
         .number()
         .int()

@@ -26,6 +26,11 @@ export interface JobEnvironment {
   readonly metricRegistry?: MetricRegistry;
   /** Reporters started with the job and stopped after it (see `@tributary/metrics`). */
   readonly metricReporters?: readonly MetricReporter[];
+  /**
+   * Where checkpoints live, when neither a local directory (`checkpointing.directory`) nor memory
+   * fits (e.g. object storage). Wins over `checkpointing.directory`.
+   */
+  readonly checkpointStorage?: CheckpointStorage;
 }
 
 export type JobStatus =
@@ -93,9 +98,11 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
 
   const result = (async (): Promise<JobResult> => {
     const started = Date.now();
-    const storage: CheckpointStorage = options.checkpointing.directory
-      ? new FileCheckpointStorage(options.checkpointing.directory)
-      : new MemoryCheckpointStorage();
+    const storage: CheckpointStorage =
+      env.checkpointStorage ??
+      (options.checkpointing.directory
+        ? new FileCheckpointStorage(options.checkpointing.directory)
+        : new MemoryCheckpointStorage());
     const jobId = await storage.jobId();
     const jobMetrics = new JobMetricGroup(registry, { job: options.jobName });
     const restart = createRestartStrategy(options.restartStrategy);

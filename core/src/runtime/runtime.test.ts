@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CoreErrorCodes } from '../errors/error-codes.js';
 import { hasErrorCode } from '../errors/tributary-error.js';
-import { silentLogger } from '../logging/logger.js';
+import { createJsonLogger, silentLogger } from '../logging/logger.js';
 import { MetricRegistry } from '../metrics/metric-registry.js';
+import { type CheckpointStorage, MemoryCheckpointStorage } from './checkpoint-storage.js';
 import { Pipeline } from './pipeline.js';
 import { MemoryCommittingSink } from './testing-fixtures/memory-committing-sink.js';
 import { rangeSource } from './testing-fixtures/range-source.js';
@@ -55,6 +56,59 @@ describe('runtime', () => {
       );
     expect(failed).toBe(true);
     expect(result.restarts).toBe(1);
+    expect(sink.values()).toEqual(range(3000));
+  });
+
+  it('restores a checkpoint whose store finished after the attempt failed, never an older one', async () => {
+    // Regression: the old attempt's in-flight checkpoint landed after the runner had picked the
+    // previous one to restore, then committed its transactions: the replay duplicated them.
+    const sink = new MemoryCommittingSink();
+    const memory = new MemoryCheckpointStorage();
+    let storing3 = false;
+    let failedAt: number | undefined;
+    const slowStorage: CheckpointStorage = {
+      jobId: () => memory.jobId(),
+      locationOf: (id) => memory.locationOf(id),
+      latest: () => memory.latest(),
+      prune: (retain) => memory.prune(retain),
+      store: async (data) => {
+        if (data.checkpointId === 3 && failedAt === undefined) {
+          storing3 = true;
+          while (failedAt === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+          // Land well after the failure: an attempt that does not wait for it restores checkpoint 2.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        return memory.store(data);
+      },
+    };
+    const restoredIds: number[] = [];
+    const logger = createJsonLogger({
+      level: 'info',
+      write: (line) => {
+        const entry = JSON.parse(line) as { msg?: string; checkpointId?: number };
+        if (entry.msg === 'restoring' && entry.checkpointId !== undefined)
+          restoredIds.push(entry.checkpointId);
+      },
+    });
+    const result = await Pipeline.from(rangeSource({ total: 3000, numSplits: 4, batchSize: 10, pauseMs: 1 }))
+      .map((v) => {
+        if (storing3 && failedAt === undefined) {
+          failedAt = v;
+          throw new Error('injected failure while checkpoint 3 is being stored');
+        }
+        return v;
+      })
+      .sinkTo(sink)
+      .execute(
+        {
+          parallelism: 2,
+          checkpointing: { intervalMs: 10 },
+          restartStrategy: { type: 'fixed-delay', attempts: 1, delayMs: 0 },
+        },
+        { logger, checkpointStorage: slowStorage },
+      );
+    expect(result.restarts).toBe(1);
+    expect(restoredIds).toEqual([3]);
     expect(sink.values()).toEqual(range(3000));
   });
 
