@@ -1,5 +1,6 @@
 import type { Logger } from '@tributary/core';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { registerCompressionCodecs } from './compression-codecs.js';
 import type { KafkaConnectionOptions } from './kafka-client-options.js';
 
 /**
@@ -7,6 +8,8 @@ import type { KafkaConnectionOptions } from './kafka-client-options.js';
  * Tributary logger (as a child with `component: 'kafkajs'`), where secret-named keys are redacted.
  */
 export function createKafkaClient(options: KafkaConnectionOptions, logger: Logger): Kafka {
+  // Other producers' snappy/lz4/zstd batches must be readable, and the sink may write them.
+  registerCompressionCodecs();
   const config: KafkaConfig = {
     brokers: [...options.brokers],
     clientId: options.clientId,

@@ -1,6 +1,7 @@
 import type { SinkWriterMetricGroup } from '@tributary/core';
 import { TributaryError } from '@tributary/core';
 import type { Kafka } from 'kafkajs';
+import { COMPRESSION_CODEC_IDS } from '../client/compression-codecs.js';
 import { kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
 import {
   createEosManager,
@@ -14,7 +15,6 @@ import { KafkaSendPipeline } from './kafka-send-pipeline.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
-const COMPRESSION = { none: 0, gzip: 1 } as const;
 
 /**
  * Opens producers — an idempotent or plain one, or one transaction — on one shared kafkajs
@@ -91,7 +91,7 @@ export class KafkaProducerFactory {
     return new KafkaSendPipeline(producer, {
       acks: ACKS[o.acks],
       sendTimeoutMs: o.sendTimeoutMs,
-      compression: COMPRESSION[o.compression],
+      compression: COMPRESSION_CODEC_IDS[o.compression],
       maxInFlightRequests: o.maxInFlightRequests,
       maxRecordsPerRequest: o.maxRecordsPerRequest,
       metrics: this.metrics,

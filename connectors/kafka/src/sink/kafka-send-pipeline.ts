@@ -8,7 +8,7 @@ import type { ConvertedBatch } from './kafka-message-converter.js';
 export interface KafkaSendPipelineOptions {
   readonly acks: number;
   readonly sendTimeoutMs: number;
-  /** kafkajs compression codec number (0 none, 1 gzip). */
+  /** Record batch codec id (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
   readonly compression: number;
   readonly maxInFlightRequests: number;
   readonly maxRecordsPerRequest: number;

@@ -47,7 +47,10 @@ const sinkSchema = z
       .describe(
         'Acknowledgements a send waits for. The idempotent and transactional producer require `all`.',
       ),
-    compression: z.enum(['none', 'gzip']).default('none').describe('Record batch compression codec.'),
+    compression: z
+      .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+      .default('none')
+      .describe('Record batch compression codec (all readable by Java clients; no native code).'),
     sendTimeoutMs: z
       .number()
       .int()
