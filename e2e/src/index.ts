@@ -28,6 +28,7 @@ export {
   type InstanceOwner,
   isServiceName,
   type KafkaConnection,
+  type KafkaSaslMechanism,
   type KafkaScramMechanism,
   type KinesisConnection,
   type MariaDbConnection,

@@ -1,4 +1,4 @@
-import { CollectSink, createJsonLogger, hasErrorCode, Pipeline } from '@tributary/core';
+import { CollectionSource, CollectSink, createJsonLogger, hasErrorCode, Pipeline } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaErrorCodes } from './kafka-error-codes.js';
@@ -11,7 +11,7 @@ import { commitRequests, committerContext, writerContext } from './testing-fixtu
 
 type EosWriter = ExactlyOnceKafkaSinkWriter<string>;
 
-describe('SASL/SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
+describe('SASL PLAIN and SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
   let kafka: KafkaService;
   beforeAll(async () => {
     kafka = await useService('kafka');
@@ -20,7 +20,7 @@ describe('SASL/SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
     await kafka?.close();
   });
 
-  const sasl = (mechanism: 'scram-sha-256' | 'scram-sha-512', password?: string) => ({
+  const sasl = (mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', password?: string) => ({
     mechanism,
     username: kafka.connection.sasl.username,
     password: password ?? kafka.connection.sasl.password,
@@ -60,6 +60,30 @@ describe('SASL/SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
       .sinkTo(out.sink)
       .execute({ parallelism: 2 });
     expect(out.results().sort()).toEqual([...values].sort());
+  });
+
+  it('writes and reads back with SASL PLAIN', async () => {
+    const topic = await kafka.createTopic({ partitions: 1 });
+    const brokers = [...kafka.connection.saslBrokers];
+    const values = Array.from({ length: 30 }, (_, i) => `plain-${i}`);
+    await Pipeline.from(CollectionSource.of(values))
+      .sinkTo(
+        new KafkaSink<string>(
+          { brokers, sasl: sasl('plain'), deliveryGuarantee: 'at-least-once' },
+          kafkaRecordSerializer({ topic, value: (v: string) => v }),
+        ),
+      )
+      .execute();
+    using out = CollectSink.create<string>();
+    await Pipeline.from(
+      new KafkaSource(
+        { brokers, sasl: sasl('plain'), topics: [topic], stoppingOffsets: 'latest' },
+        valueOnly(utf8Schema),
+      ),
+    )
+      .sinkTo(out.sink)
+      .execute();
+    expect(out.results()).toEqual(values);
   });
 
   it('a wrong password fails with TRIB_KAFKA_AUTH_FAILED and the password appears in no error or log line', async () => {

@@ -112,6 +112,20 @@ describe('ServiceManager', () => {
     expect(manager.store.read('kinesis')).toEqual(second);
   });
 
+  it('replaces a healthy recorded instance the provider no longer accepts (older configuration)', async () => {
+    const fake = fakeKinesis();
+    const dir = mkdtempSync(join(tmpdir(), 'trib-manager-'));
+    const first = await (await managerWith(fake.provider, 'run-a', dir)).ensure('kinesis');
+    const newer: ServiceProvider<'kinesis'> = {
+      ...fake.provider,
+      accepts: (state) => state.connection.endpoint !== first.connection.endpoint,
+    };
+    const second = await (await managerWith(newer, 'run-b', dir)).ensure('kinesis');
+    expect(second.connection.endpoint).not.toBe(first.connection.endpoint);
+    expect(fake.calls.stop).toBe(1);
+    expect(fake.running.has(first.connection.endpoint)).toBe(false);
+  });
+
   it('replaces a recorded instance whose process is gone', async () => {
     const fake = fakeKinesis();
     const manager = await managerWith(fake.provider);

@@ -142,6 +142,7 @@ export class ServiceManager {
     state: ServiceState<N>,
   ): Promise<boolean> {
     if (state.backend !== provider.backend || state.version !== provider.version) return false;
+    if (provider.accepts !== undefined && !provider.accepts(state)) return false;
     try {
       if (!(await provider.isAlive(state))) return false;
       await provider.check(state, AbortSignal.timeout(HEALTH_CHECK_TIMEOUT_MS));

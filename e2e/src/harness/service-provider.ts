@@ -32,6 +32,11 @@ export interface ServiceProvider<N extends ServiceName = ServiceName> {
   check(state: ServiceState<N>, signal: AbortSignal): Promise<void>;
   /** Cheap liveness without the protocol: is the recorded process / container still there? */
   isAlive(state: ServiceState<N>): Promise<boolean>;
+  /**
+   * Whether a recorded instance offers everything this provider's instances do (e.g. a listener
+   * an older harness did not configure). Not accepted: the manager replaces it. Default: yes.
+   */
+  accepts?(state: ServiceState<N>): boolean;
   /** Ends the instance; for instances the harness owns, no process is left behind. */
   stop(state: ServiceState<N>, logger: Logger): Promise<void>;
 }

@@ -23,18 +23,28 @@ export type BackendKind = 'local' | 'testcontainers';
 
 /** SCRAM mechanisms the Kafka SASL listener accepts, spelled as kafkajs spells them. */
 export type KafkaScramMechanism = 'scram-sha-256' | 'scram-sha-512';
+/** SASL mechanisms of the harness broker's SASL listener. */
+export type KafkaSaslMechanism = 'plain' | KafkaScramMechanism;
 
 /** How to reach Kafka. Both listeners belong to the same single KRaft node. */
 export interface KafkaConnection {
   /** PLAINTEXT bootstrap servers (`host:port`), no authentication. */
   readonly brokers: readonly string[];
-  /** SASL_PLAINTEXT bootstrap servers; SCRAM-SHA-256 and SCRAM-SHA-512 with {@link sasl}. */
+  /** SASL_PLAINTEXT bootstrap servers; PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with {@link sasl}. */
   readonly saslBrokers: readonly string[];
-  /** A SCRAM user created at format time, for authentication tests. */
+  /** A user for authentication tests (SCRAM credentials created at format time, PLAIN from JAAS). */
   readonly sasl: {
     readonly username: string;
     readonly password: string;
-    readonly mechanisms: readonly KafkaScramMechanism[];
+    readonly mechanisms: readonly KafkaSaslMechanism[];
+  };
+  /**
+   * SSL listener (server-authenticated TLS) and the self-signed certificate to trust; the local
+   * backend provides it, the container backend does not (yet).
+   */
+  readonly tls?: {
+    readonly brokers: readonly string[];
+    readonly caPem: string;
   };
   /** Whether producing to a missing topic creates it (the harness turns this off). */
   readonly autoCreateTopics: boolean;

@@ -27,7 +27,28 @@ describe('kafka server config', () => {
       'PLAINTEXT://0.0.0.0:9092,SASL_PLAINTEXT://0.0.0.0:9094,CONTROLLER://0.0.0.0:9093',
     );
     expect(config['advertised.listeners']).toBe('PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9094');
-    expect(config['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512');
+    expect(config['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512,PLAIN');
+    expect(config['listener.name.sasl_plaintext.plain.sasl.jaas.config']).toContain('user_tributary=');
+    expect(config['ssl.keystore.location']).toBeUndefined();
+  });
+
+  it('adds an SSL listener with the given keystore when asked', () => {
+    const withTls = parse(
+      kafkaServerProperties({
+        ports: { plaintext: 9092, sasl: 9094, controller: 9093, ssl: 9095 },
+        bindHost: '127.0.0.1',
+        advertisedHost: '127.0.0.1',
+        logDir: '/data',
+        tls: { keystorePath: '/work/broker.p12', keystorePassword: 'pw' },
+      }),
+    );
+    expect(withTls.listeners).toBe(
+      'PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9094,SSL://127.0.0.1:9095,CONTROLLER://127.0.0.1:9093',
+    );
+    expect(withTls['advertised.listeners']).toContain('SSL://127.0.0.1:9095');
+    expect(withTls['ssl.keystore.location']).toBe('/work/broker.p12');
+    expect(withTls['ssl.keystore.type']).toBe('PKCS12');
+    expect(withTls['ssl.client.auth']).toBe('none');
   });
 
   it('makes transactions usable on one broker and turns topic auto creation off', () => {

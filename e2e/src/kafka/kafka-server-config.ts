@@ -14,6 +14,14 @@ export interface KafkaPorts {
   readonly sasl: number;
   /** KRaft controller quorum; not for clients. */
   readonly controller: number;
+  /** SSL (server-authenticated TLS), when the start provides a keystore. */
+  readonly ssl?: number;
+}
+
+/** The broker's SSL listener keystore (see `kafka-tls.ts`). */
+export interface KafkaServerTls {
+  readonly keystorePath: string;
+  readonly keystorePassword: string;
 }
 
 /** Inputs of {@link kafkaServerProperties}. */
@@ -24,6 +32,8 @@ export interface KafkaServerConfigInput {
   /** Host clients use; advertised in metadata. */
   readonly advertisedHost: string;
   readonly logDir: string;
+  /** With `ports.ssl`: the keystore of the SSL listener. */
+  readonly tls?: KafkaServerTls;
 }
 
 /**
@@ -35,27 +45,53 @@ export interface KafkaServerConfigInput {
  * - few partitions for `__consumer_offsets` / `__transaction_state` (5 instead of 50) and no
  *   initial rebalance delay, so the first consumer group and first transaction are quick;
  * - a SASL_PLAINTEXT listener with SCRAM-SHA-256 and SCRAM-SHA-512 (users are added when the
- *   storage is formatted, see {@link kafkaFormatArgs}).
+ *   storage is formatted, see {@link kafkaFormatArgs}) and PLAIN (the same user, from JAAS);
+ * - with `ports.ssl` and `tls`, an SSL listener (server certificate only, no client auth).
  *
  * Both backends use this file, so a test sees the same broker either way.
  */
 export function kafkaServerProperties(input: KafkaServerConfigInput): string {
   const { ports, bindHost, advertisedHost } = input;
   const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  const { username, password } = KAFKA_SCRAM_USER;
+  const plainJaas = `org.apache.kafka.common.security.plain.PlainLoginModule required user_${username}="${password}";`;
+  const ssl =
+    ports.ssl !== undefined && input.tls !== undefined ? { port: ports.ssl, ...input.tls } : undefined;
+  const listeners = [
+    `PLAINTEXT://${bindHost}:${ports.plaintext}`,
+    `SASL_PLAINTEXT://${bindHost}:${ports.sasl}`,
+    ...(ssl ? [`SSL://${bindHost}:${ssl.port}`] : []),
+    `CONTROLLER://${bindHost}:${ports.controller}`,
+  ];
+  const advertised = [
+    `PLAINTEXT://${advertisedHost}:${ports.plaintext}`,
+    `SASL_PLAINTEXT://${advertisedHost}:${ports.sasl}`,
+    ...(ssl ? [`SSL://${advertisedHost}:${ssl.port}`] : []),
+  ];
   const entries: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     // The controller talks to itself; inside a container too, so loopback rather than advertisedHost.
     'controller.quorum.voters': `1@127.0.0.1:${ports.controller}`,
-    listeners: `PLAINTEXT://${bindHost}:${ports.plaintext},SASL_PLAINTEXT://${bindHost}:${ports.sasl},CONTROLLER://${bindHost}:${ports.controller}`,
-    'advertised.listeners': `PLAINTEXT://${advertisedHost}:${ports.plaintext},SASL_PLAINTEXT://${advertisedHost}:${ports.sasl}`,
+    listeners: listeners.join(','),
+    'advertised.listeners': advertised.join(','),
     'listener.security.protocol.map':
-      'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
     'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scramJaas,
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scramJaas,
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas,
+    ...(ssl
+      ? {
+          'ssl.keystore.type': 'PKCS12',
+          'ssl.keystore.location': ssl.keystorePath,
+          'ssl.keystore.password': ssl.keystorePassword,
+          'ssl.key.password': ssl.keystorePassword,
+          'ssl.client.auth': 'none',
+        }
+      : {}),
     'log.dirs': input.logDir,
     'num.partitions': 1,
     'default.replication.factor': 1,

@@ -1,5 +1,7 @@
+import { TributaryError } from '@tributary/core';
 import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
-import type { KafkaScramMechanism, ServiceState } from '../harness/service-types.js';
+import { E2eErrorCodes } from '../harness/e2e-errors.js';
+import type { KafkaSaslMechanism, ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
 import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
 
@@ -16,8 +18,10 @@ export interface CreateKafkaTopicOptions {
 /** Options of {@link KafkaService.kafkaConfig}. */
 export interface KafkaClientConfigOptions {
   readonly clientId?: string;
-  /** Connect to the SASL listener with this SCRAM mechanism and the harness user. */
-  readonly sasl?: KafkaScramMechanism;
+  /** Connect to the SASL listener with this mechanism and the harness user. */
+  readonly sasl?: KafkaSaslMechanism;
+  /** Connect to the SSL listener, trusting the broker's self-signed certificate (not with `sasl`). */
+  readonly tls?: boolean;
 }
 
 /**
@@ -41,21 +45,39 @@ export class KafkaService extends ServiceHandleBase<'kafka'> {
    * harness's SCRAM user when `sasl` is given. Quiet logging; pass it to `new Kafka(...)`.
    */
   kafkaConfig(options: KafkaClientConfigOptions = {}): KafkaConfig {
-    const base: KafkaConfig = {
+    const base = {
       clientId: options.clientId ?? 'tributary-e2e',
-      brokers: options.sasl === undefined ? this.brokers : [...this.connection.saslBrokers],
       logLevel: logLevel.NOTHING,
     };
-    if (options.sasl === undefined) return base;
+    if (options.tls === true) {
+      const tls = this.tls;
+      return { ...base, brokers: [...tls.brokers], ssl: { ca: [tls.caPem] } };
+    }
+    if (options.sasl === undefined) return { ...base, brokers: this.brokers };
     const { username, password } = this.connection.sasl;
+    const brokers = [...this.connection.saslBrokers];
     // Spelled out per mechanism: kafkajs types SASL options as a union keyed by `mechanism`.
-    return {
-      ...base,
-      sasl:
-        options.sasl === 'scram-sha-256'
-          ? { mechanism: 'scram-sha-256', username, password }
-          : { mechanism: 'scram-sha-512', username, password },
-    };
+    switch (options.sasl) {
+      case 'plain':
+        return { ...base, brokers, sasl: { mechanism: 'plain', username, password } };
+      case 'scram-sha-256':
+        return { ...base, brokers, sasl: { mechanism: 'scram-sha-256', username, password } };
+      case 'scram-sha-512':
+        return { ...base, brokers, sasl: { mechanism: 'scram-sha-512', username, password } };
+    }
+  }
+
+  /** The SSL listener and the certificate to trust; throws on a backend without one. */
+  get tls(): { readonly brokers: readonly string[]; readonly caPem: string } {
+    const tls = this.connection.tls;
+    if (tls === undefined) {
+      throw new TributaryError(
+        E2eErrorCodes.BACKEND_UNAVAILABLE,
+        `kafka on the ${this.backend} backend has no SSL listener (the local backend has one)`,
+        { context: { service: 'kafka', backend: this.backend } },
+      );
+    }
+    return tls;
   }
 
   /** Creates a uniquely named topic (leaders elected when it resolves) and returns its name. */

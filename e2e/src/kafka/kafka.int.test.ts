@@ -51,16 +51,27 @@ describe('kafka service', () => {
     expect(values).toEqual(['committed-1', 'committed-2']);
   });
 
-  it('authenticates with SCRAM-SHA-256 and SCRAM-SHA-512 on the SASL listener', async () => {
+  it('authenticates with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 on the SASL listener', async () => {
     const topic = await kafka.createTopic();
-    for (const mechanism of ['scram-sha-256', 'scram-sha-512'] as const) {
+    for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
       const producer = new Kafka(kafka.kafkaConfig({ sasl: mechanism })).producer();
       await producer.connect();
       await producer.send({ topic, messages: [{ value: mechanism }] });
       await producer.disconnect();
     }
-    const values = await consume(new Kafka(kafka.kafkaConfig({ sasl: 'scram-sha-256' })), topic, 2);
-    expect(values).toEqual(['scram-sha-256', 'scram-sha-512']);
+    const values = await consume(new Kafka(kafka.kafkaConfig({ sasl: 'scram-sha-256' })), topic, 3);
+    expect(values).toEqual(['plain', 'scram-sha-256', 'scram-sha-512']);
+  });
+
+  it('serves TLS on the SSL listener with a certificate the handle trusts', async () => {
+    const topic = await kafka.createTopic();
+    const client = new Kafka(kafka.kafkaConfig({ tls: true }));
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'over-tls' }] });
+    await producer.disconnect();
+    expect(await consume(client, topic, 1)).toEqual(['over-tls']);
+    expect(kafka.tls.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
   });
 
   it('rejects a wrong SCRAM password', async () => {

@@ -19,6 +19,7 @@ import {
   kafkaServerProperties,
   randomKafkaClusterId,
 } from './kafka-server-config.js';
+import { createKafkaTlsMaterial } from './kafka-tls.js';
 
 /** The Kafka broker's runtime class path: `kafka_2.13` plus a log4j binding for its slf4j logging. */
 export const KAFKA_ARTIFACTS: MavenArtifactSet = {
@@ -33,7 +34,7 @@ export const KAFKA_ARTIFACTS: MavenArtifactSet = {
 /**
  * Kafka from Maven Central on this machine: a single KRaft node (`kafka.Kafka`) with a fresh
  * data directory per start, formatted with `kafka.tools.StorageTool` (which also adds the SCRAM
- * user). Heap 512 MiB; `TRIBUTARY_KAFKA_JAVA_OPTS` adds JVM flags.
+ * user) and an SSL listener with a fresh self-signed certificate. Heap 512 MiB; `TRIBUTARY_KAFKA_JAVA_OPTS` adds JVM flags.
  */
 export const localKafkaProvider: ServiceProvider<'kafka'> = {
   name: 'kafka',
@@ -50,7 +51,8 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
       context,
       readyTimeoutMs: 120_000,
       plan: async () => {
-        const [plaintext = 0, sasl = 0, controller = 0] = await freePorts(3);
+        const [plaintext = 0, sasl = 0, controller = 0, ssl = 0] = await freePorts(4);
+        const tls = await createKafkaTlsMaterial(context.workDir, java);
         const dataDir = join(context.workDir, 'data');
         rmSync(dataDir, { recursive: true, force: true });
         mkdirSync(dataDir, { recursive: true });
@@ -58,10 +60,11 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
         writeFileSync(
           configFile,
           kafkaServerProperties({
-            ports: { plaintext, sasl, controller },
+            ports: { plaintext, sasl, controller, ssl },
             bindHost: '127.0.0.1',
             advertisedHost: '127.0.0.1',
             logDir: dataDir,
+            tls,
           }),
         );
         writeFileSync(log4j, KAFKA_LOG4J_PROPERTIES);
@@ -69,7 +72,8 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
         const connection: KafkaConnection = {
           brokers: [`127.0.0.1:${plaintext}`],
           saslBrokers: [`127.0.0.1:${sasl}`],
-          sasl: { ...KAFKA_SCRAM_USER, mechanisms: ['scram-sha-256', 'scram-sha-512'] },
+          sasl: { ...KAFKA_SCRAM_USER, mechanisms: ['plain', 'scram-sha-256', 'scram-sha-512'] },
+          tls: { brokers: [`127.0.0.1:${ssl}`], caPem: tls.caPem },
           autoCreateTopics: false,
         };
         return {
@@ -110,6 +114,10 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
   },
 
   check: (state, signal) => probeKafka(state.connection, signal),
+
+  // Instances started before the SSL listener and PLAIN existed are replaced.
+  accepts: (state) =>
+    state.connection.tls !== undefined && state.connection.sasl.mechanisms.includes('plain'),
 
   isAlive: async (state) => state.owner.kind === 'process' && isRecordedProcessAlive(state.owner.process),
 
