@@ -45,8 +45,10 @@ export {
 export {
   type KafkaConsumerRecord,
   type KafkaMessage,
+  type KafkaRecordBytes,
   type KafkaRecordDeserializer,
   kafkaMessageDeserializer,
+  prepareKeysAndValues,
   utf8Schema,
   valueOnly,
 } from './source/kafka-record-deserializer.js';

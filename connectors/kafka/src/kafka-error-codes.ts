@@ -28,6 +28,11 @@ export const KafkaErrorCodes = {
   OFFSET_OUT_OF_RANGE: 'TRIB_KAFKA_OFFSET_OUT_OF_RANGE',
   /** A message could not be deserialized; context names topic, partition and offset. */
   DESERIALIZATION_FAILED: 'TRIB_KAFKA_DESERIALIZATION_FAILED',
+  /**
+   * Preparing a fetched batch for deserialization failed (`KafkaRecordDeserializer.prepare`, e.g.
+   * a schema registry lookup); context names each partition's offset range.
+   */
+  PREPARE_FAILED: 'TRIB_KAFKA_PREPARE_FAILED',
 } as const;
 
 export type KafkaErrorCode = (typeof KafkaErrorCodes)[keyof typeof KafkaErrorCodes];

@@ -17,8 +17,10 @@ import type {
   KafkaJsFetchPartitionResponse,
 } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { KafkaBatchPreparer } from './kafka-batch-preparer.js';
 import { KafkaOffsetsResolver } from './kafka-offsets-resolver.js';
 import type { KafkaPartitionSplit } from './kafka-partition-split.js';
+import type { KafkaRecordDeserializer } from './kafka-record-deserializer.js';
 import type { ResolvedKafkaSourceOptions } from './kafka-source-options.js';
 
 /** High watermarks seen by the fetches, by split id: the reader's `pendingRecords` gauge reads it. */
@@ -28,6 +30,15 @@ interface FetchState {
   readonly split: KafkaPartitionSplit;
   /** Next offset to fetch (runs ahead of what the reader emitted). */
   position: number;
+}
+
+/** One partition of a fetch response, decoded and cut at the stop, not yet used. */
+interface DecodedPartition {
+  readonly state: FetchState;
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: KafkaJsFetchedMessage[];
+  readonly nextOffset: number;
 }
 
 /** Errors after which a fetch is simply tried again once metadata is fresh (leader moved, broker restarted). */
@@ -56,6 +67,10 @@ const STALE_METADATA_TYPES = new Set([
  *
  * One fetch per leader runs concurrently per `fetch()`; a wake-up returns at once with nothing
  * (the fetched data is dropped and read again: positions only move when a result is used).
+ *
+ * When the deserializer has a `prepare` (schema-registry formats), each fetch is prepared here,
+ * in the fetch loop, before it is handed to the reader: the async lookups run ahead of emission
+ * and never on the reader's per-record path (see {@link KafkaBatchPreparer} for the failure policy).
  */
 export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMessage, KafkaPartitionSplit> {
   private readonly splits = new Map<string, FetchState>();
@@ -64,6 +79,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
   private readonly closing = new AbortController();
   private readonly resolver: KafkaOffsetsResolver;
   private readonly isolation: number;
+  private readonly preparer: KafkaBatchPreparer | undefined;
   private connected: Promise<void> | undefined;
 
   constructor(
@@ -71,9 +87,15 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     private readonly options: ResolvedKafkaSourceOptions,
     private readonly highWatermarks: HighWatermarks,
     private readonly logger: Logger,
+    deserializer?: Pick<KafkaRecordDeserializer<unknown>, 'prepare'>,
   ) {
     this.resolver = new KafkaOffsetsResolver(cluster);
     this.isolation = options.isolationLevel === 'read_committed' ? 1 : 0;
+    const prepare = deserializer?.prepare;
+    this.preparer =
+      prepare === undefined
+        ? undefined
+        : new KafkaBatchPreparer(prepare.bind(deserializer), options, this.closing.signal, logger);
   }
 
   async handleSplitsChanges(change: SplitsChange<KafkaPartitionSplit>): Promise<void> {
@@ -112,16 +134,28 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
       return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
     }
     const raced = await this.latch.race(this.fetchWithRetry(active));
-    if (raced.woken) {
-      for (const id of finished) this.splits.delete(id);
-      return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
+    if (raced.woken) return this.onlyFinished(finished);
+    const decoded: DecodedPartition[] = [];
+    for (const { state, data } of raced.value) {
+      const partition = this.decode(state, data);
+      if (partition !== undefined) decoded.push(partition);
+    }
+    if (this.preparer !== undefined && decoded.length > 0) {
+      // Before any position moves: a wake-up here drops the fetch, which is read and prepared again.
+      const prepared = await this.latch.race(this.preparer.prepare(decoded));
+      if (prepared.woken) return this.onlyFinished(finished);
     }
     const builder = RecordsBySplits.builder<KafkaJsFetchedMessage>();
     for (const id of finished) builder.markFinished(id);
-    for (const { state, data } of raced.value) this.apply(state, data, builder);
+    for (const partition of decoded) this.apply(partition, builder);
     const fetched = builder.build();
     for (const id of fetched.finishedSplits) this.splits.delete(id);
     return fetched;
+  }
+
+  private onlyFinished(finished: readonly string[]): RecordsWithSplitIds<KafkaJsFetchedMessage> {
+    for (const id of finished) this.splits.delete(id);
+    return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
   }
 
   async close(): Promise<void> {
@@ -141,31 +175,38 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     return done;
   }
 
-  /** Uses one partition's fetch result: keeps records below the stop, moves the position. */
-  private apply(
-    state: FetchState,
-    data: KafkaJsFetchPartitionResponse,
-    builder: ReturnType<typeof RecordsBySplits.builder<KafkaJsFetchedMessage>>,
-  ): void {
+  /** Decodes one partition's fetch result and keeps the records below the stop; moves nothing. */
+  private decode(state: FetchState, data: KafkaJsFetchPartitionResponse): DecodedPartition | undefined {
     const id = state.split.splitId;
-    if (!this.splits.has(id)) return;
+    if (!this.splits.has(id)) return undefined;
     this.highWatermarks.set(id, Number(data.highWatermark));
     const fetched = decodeFetchedPartition(state.position, data, this.isolation === 1);
-    if (fetched.nextOffset === undefined) return;
-    // Past aborted records and transaction markers too: they are never emitted.
-    state.position = fetched.nextOffset;
+    if (fetched.nextOffset === undefined) return undefined;
     const stop = state.split.stoppingOffset;
-    let messages = fetched.records;
-    if (stop !== undefined) {
-      if (
-        messages.length > 0 &&
-        Number((messages[messages.length - 1] as KafkaJsFetchedMessage).offset) >= stop
-      ) {
-        messages = messages.filter((m) => Number(m.offset) < stop);
-      }
-      if (state.position >= stop) builder.markFinished(id);
+    let records = fetched.records;
+    if (
+      stop !== undefined &&
+      records.length > 0 &&
+      Number((records[records.length - 1] as KafkaJsFetchedMessage).offset) >= stop
+    ) {
+      records = records.filter((m) => Number(m.offset) < stop);
     }
-    builder.addAll(id, messages);
+    const { topic, partition } = state.split;
+    return { state, topic, partition, records, nextOffset: fetched.nextOffset };
+  }
+
+  /** Uses one decoded partition: moves the position and hands its records over. */
+  private apply(
+    decoded: DecodedPartition,
+    builder: ReturnType<typeof RecordsBySplits.builder<KafkaJsFetchedMessage>>,
+  ): void {
+    const { state } = decoded;
+    const id = state.split.splitId;
+    // Past aborted records and transaction markers too: they are never emitted.
+    state.position = decoded.nextOffset;
+    const stop = state.split.stoppingOffset;
+    if (stop !== undefined && state.position >= stop) builder.markFinished(id);
+    builder.addAll(id, decoded.records);
   }
 
   private fetchWithRetry(

@@ -13,12 +13,26 @@ export interface KafkaConsumerRecord {
   readonly headers: Readonly<Record<string, Buffer | Buffer[] | undefined>>;
 }
 
+/** What {@link KafkaRecordDeserializer.prepare} sees of each fetched record: its key and value bytes. */
+export type KafkaRecordBytes = Pick<KafkaConsumerRecord, 'key' | 'value'>;
+
 /**
  * Turns a consumed Kafka record into the source's output. Return `undefined` to drop a record
  * (it still advances the position). Called per record on the reader's hot path.
  */
 export interface KafkaRecordDeserializer<T> {
   deserialize(record: KafkaConsumerRecord): T | undefined;
+  /**
+   * Optional asynchronous preparation of a fetched batch: the source's fetch loop awaits it once
+   * per fetch, with every record of the fetch (all partitions), before any of them reaches
+   * {@link deserialize}. Forward it to `DeserializationSchema.prepare` of the schemas you use, so
+   * a schema-registry format can load the writer schemas the batch refers to. Must be idempotent
+   * (a batch dropped by a wake-up is fetched and prepared again) and cheap when nothing is new.
+   *
+   * Failures are classified by `retriable` (`isRetriable` anywhere in the `cause` chain): transient
+   * ones are retried like fetches and then fail the source; see the Kafka docs, "Schema registry".
+   */
+  prepare?(records: readonly KafkaRecordBytes[]): Promise<void>;
 }
 
 /** A message with its deserialized key and value and its metadata. */
@@ -37,12 +51,44 @@ function origin(record: KafkaConsumerRecord): RecordOrigin {
   return { topic: record.topic, partition: record.partition, offset: record.offset };
 }
 
+/**
+ * Calls `prepare` of the key and the value schema (those that have one) with the batch's non-null
+ * keys and values respectively, concurrently. Resolves at once when neither schema needs it.
+ * For deserializers built on {@link DeserializationSchema}s, e.g. as their
+ * {@link KafkaRecordDeserializer.prepare}.
+ */
+export async function prepareKeysAndValues(
+  schemas: {
+    readonly key?: DeserializationSchema<unknown> | undefined;
+    readonly value?: DeserializationSchema<unknown> | undefined;
+  },
+  records: readonly KafkaRecordBytes[],
+): Promise<void> {
+  const keySchema = schemas.key?.prepare === undefined ? undefined : schemas.key;
+  const valueSchema = schemas.value?.prepare === undefined ? undefined : schemas.value;
+  if (keySchema === undefined && valueSchema === undefined) return;
+  const keys: Buffer[] = [];
+  const values: Buffer[] = [];
+  for (const record of records) {
+    if (keySchema !== undefined && record.key !== null) keys.push(record.key);
+    if (valueSchema !== undefined && record.value !== null) values.push(record.value);
+  }
+  await Promise.all([
+    keys.length > 0 ? keySchema?.prepare?.(keys) : undefined,
+    values.length > 0 ? valueSchema?.prepare?.(values) : undefined,
+  ]);
+}
+
 /** Emits only the deserialized value; tombstones are dropped. */
 export function valueOnly<V>(value: DeserializationSchema<V>): KafkaRecordDeserializer<V> {
-  return {
+  const deserializer: KafkaRecordDeserializer<V> = {
     deserialize: (record) =>
       record.value === null ? undefined : value.deserialize(record.value, origin(record)),
   };
+  // Only schemas that need it get a prepare: the fetch loop skips the await otherwise.
+  if (value.prepare !== undefined)
+    deserializer.prepare = (records) => prepareKeysAndValues({ value }, records);
+  return deserializer;
 }
 
 /**
@@ -53,7 +99,7 @@ export function kafkaMessageDeserializer<K = Buffer, V = Buffer>(
   schemas: { readonly key?: DeserializationSchema<K>; readonly value?: DeserializationSchema<V> } = {},
 ): KafkaRecordDeserializer<KafkaMessage<K, V>> {
   const { key, value } = schemas;
-  return {
+  const deserializer: KafkaRecordDeserializer<KafkaMessage<K, V>> = {
     deserialize(record) {
       const where = origin(record);
       return {
@@ -77,6 +123,9 @@ export function kafkaMessageDeserializer<K = Buffer, V = Buffer>(
       };
     },
   };
+  if (key?.prepare !== undefined || value?.prepare !== undefined)
+    deserializer.prepare = (records) => prepareKeysAndValues({ key, value }, records);
+  return deserializer;
 }
 
 /** The UTF-8 text of a message (a `DeserializationSchema<string>`). */

@@ -68,6 +68,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
             options,
             highWatermarks,
             logger,
+            deserializer,
           ),
         options,
         logger,

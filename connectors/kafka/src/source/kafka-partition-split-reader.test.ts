@@ -1,0 +1,273 @@
+import {
+  type DeserializationSchema,
+  hasErrorCode,
+  isTributaryError,
+  MetricRegistry,
+  type RecordsWithSplitIds,
+  type SourceOutput,
+  SourceReaderMetricGroup,
+  silentLogger,
+  TributaryError,
+} from '@tributary/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KafkaJsCluster, KafkaJsFetchedMessage } from '../client/kafkajs-internals.js';
+import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { type KafkaPartitionSplitState, kafkaPartitionSplit } from './kafka-partition-split.js';
+import { KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
+import { type KafkaRecordDeserializer, valueOnly } from './kafka-record-deserializer.js';
+import { KafkaRecordEmitter } from './kafka-record-emitter.js';
+import { KafkaSourceOptions } from './kafka-source-options.js';
+
+const TOPIC = 't';
+
+/** One partition's log served by a fake leader; `fetchOffsets` records every Fetch's position. */
+function fakeCluster(values: readonly string[]): { cluster: KafkaJsCluster; fetchOffsets: string[] } {
+  const fetchOffsets: string[] = [];
+  const messages: KafkaJsFetchedMessage[] = values.map((v, offset) => ({
+    offset: String(offset),
+    timestamp: String(1_700_000_000_000 + offset),
+    key: null,
+    value: Buffer.from(v),
+  }));
+  const broker = {
+    fetch: async (request: { topics: { partitions: { partition: number; fetchOffset: string }[] }[] }) => {
+      const [asked] = request.topics.flatMap((t) => t.partitions);
+      if (asked === undefined) throw new Error('a fetch without partitions');
+      const { partition, fetchOffset } = asked;
+      fetchOffsets.push(fetchOffset);
+      return {
+        responses: [
+          {
+            topicName: TOPIC,
+            partitions: [
+              {
+                partition,
+                errorCode: 0,
+                highWatermark: String(messages.length),
+                messages: messages.slice(Number(fetchOffset)),
+              },
+            ],
+          },
+        ],
+      };
+    },
+  };
+  const cluster = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    refreshMetadata: async () => undefined,
+    addMultipleTargetTopics: async () => undefined,
+    findLeaderForPartitions: (_topic: string, partitions: number[]) => ({ '1': partitions }),
+    findBroker: async () => broker,
+  } as unknown as KafkaJsCluster;
+  return { cluster, fetchOffsets };
+}
+
+/**
+ * A registry-like value schema: `prepare` "loads" the ids (the text) of a batch, `deserialize`
+ * throws for an id that was not loaded — what ConfluentAvroDeserializationSchema does. Every call
+ * goes to `events`, so the order of prepare and deserialize is visible.
+ */
+class FakeRegistrySchema implements DeserializationSchema<string> {
+  readonly events: string[] = [];
+  readonly loaded = new Set<string>();
+  /** Errors thrown by the next prepare calls, in order. */
+  readonly failures: unknown[] = [];
+  /** Values whose prepare always fails permanently (an id the registry does not know). */
+  readonly unknown = new Set<string>();
+  /** When set, prepare waits for it (a slow registry). */
+  gate: Promise<void> | undefined;
+
+  async prepare(messages: readonly Uint8Array[]): Promise<void> {
+    const texts = messages.map((m) => Buffer.from(m).toString('utf8'));
+    this.events.push(`prepare ${texts.join(',')}`);
+    await this.gate;
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    const bad = texts.find((t) => this.unknown.has(t));
+    if (bad !== undefined)
+      throw new TributaryError('TEST_SCHEMA_NOT_FOUND', `no schema for ${bad}`, { retriable: false });
+    for (const t of texts) this.loaded.add(t);
+  }
+
+  deserialize(bytes: Uint8Array): string {
+    const text = Buffer.from(bytes).toString('utf8');
+    this.events.push(`deserialize ${text}`);
+    if (!this.loaded.has(text)) throw new Error(`${text} was not prepared`);
+    return text;
+  }
+}
+
+const outage = (): TributaryError =>
+  new TributaryError('TEST_REGISTRY_DOWN', 'registry unavailable', { retriable: true });
+
+const readers: KafkaPartitionSplitReader[] = [];
+afterEach(async () => {
+  await Promise.all(readers.splice(0).map((r) => r.close()));
+});
+
+async function splitReader(
+  values: readonly string[],
+  deserializer: KafkaRecordDeserializer<unknown>,
+  options: { onDeserializationError?: 'fail' | 'skip'; retries?: number } = {},
+) {
+  const { cluster, fetchOffsets } = fakeCluster(values);
+  const resolved = KafkaSourceOptions.parse({
+    brokers: ['127.0.0.1:1'],
+    topics: [TOPIC],
+    retries: options.retries ?? 2,
+    initialRetryTimeMs: 1,
+    maxRetryTimeMs: 2,
+    onDeserializationError: options.onDeserializationError ?? 'fail',
+  });
+  const reader = new KafkaPartitionSplitReader(cluster, resolved, new Map(), silentLogger, deserializer);
+  readers.push(reader);
+  const split = kafkaPartitionSplit(TOPIC, 0, 0);
+  await reader.handleSplitsChanges({ type: 'add', splits: [split] });
+  return { reader, fetchOffsets, split };
+}
+
+/** Emits a fetch through the real emitter, the way the source reader does. */
+function emitAll(
+  fetched: RecordsWithSplitIds<KafkaJsFetchedMessage>,
+  emitter: KafkaRecordEmitter<string>,
+): string[] {
+  const out: string[] = [];
+  const output: SourceOutput<string> = {
+    collect: (value) => out.push(value),
+    emitWatermark: () => undefined,
+    markIdle: () => undefined,
+    markActive: () => undefined,
+  };
+  const state: KafkaPartitionSplitState = {
+    splitId: `${TOPIC}-0`,
+    topic: TOPIC,
+    partition: 0,
+    offset: 0,
+    stoppingOffset: undefined,
+  };
+  for (const messages of fetched.recordsBySplit.values())
+    for (const m of messages) emitter.emitRecord(m, output, state);
+  return out;
+}
+
+async function caught(work: Promise<unknown>): Promise<TributaryError> {
+  try {
+    await work;
+  } catch (error) {
+    if (isTributaryError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('KafkaPartitionSplitReader prepare', () => {
+  it('prepares each fetched batch once, before any of its records is deserialized', async () => {
+    const schema = new FakeRegistrySchema();
+    const deserializer = valueOnly(schema);
+    const { reader } = await splitReader(['a', 'b', 'c'], deserializer);
+    const metrics = new SourceReaderMetricGroup(new MetricRegistry(), {});
+    const emitter = new KafkaRecordEmitter(deserializer, metrics, 'fail', silentLogger);
+
+    const fetched = await reader.fetch();
+    expect(schema.events).toEqual(['prepare a,b,c']);
+    expect(emitAll(fetched, emitter)).toEqual(['a', 'b', 'c']);
+    expect(schema.events).toEqual(['prepare a,b,c', 'deserialize a', 'deserialize b', 'deserialize c']);
+  });
+
+  it('retries a transient failure (registry outage) and then hands the batch over', async () => {
+    const schema = new FakeRegistrySchema();
+    schema.failures.push(outage(), outage());
+    const { reader, fetchOffsets } = await splitReader(['a', 'b'], valueOnly(schema), { retries: 2 });
+    const fetched = await reader.fetch();
+    expect(schema.events).toEqual(['prepare a,b', 'prepare a,b', 'prepare a,b']);
+    expect([...fetched.recordsBySplit.values()].flat().map((m) => m.offset)).toEqual(['0', '1']);
+    expect(fetchOffsets).toEqual(['0']);
+  });
+
+  it('fails the fetch with a typed, retriable error naming the offset range once retries run out, even with skip', async () => {
+    const schema = new FakeRegistrySchema();
+    schema.failures.push(outage(), outage(), outage());
+    const { reader, fetchOffsets } = await splitReader(['a', 'b', 'c'], valueOnly(schema), {
+      retries: 1,
+      onDeserializationError: 'skip',
+    });
+    const error = await caught(reader.fetch());
+    expect(error.code).toBe(KafkaErrorCodes.PREPARE_FAILED);
+    expect(error.retriable).toBe(true);
+    expect(error.message).toContain('t-0@0..2');
+    expect(error.context).toMatchObject({ topic: TOPIC, partition: 0, fromOffset: 0, toOffset: 2 });
+    expect(hasErrorCode(error, 'TEST_REGISTRY_DOWN')).toBe(true);
+    // Two attempts (retries: 1), no record-by-record fallback for an outage: nothing is skipped.
+    expect(schema.events).toEqual(['prepare a,b,c', 'prepare a,b,c']);
+    // The position did not move: the next fetch asks for the same records again.
+    schema.failures.length = 0;
+    const again = await reader.fetch();
+    expect(fetchOffsets).toEqual(['0', '0']);
+    expect([...again.recordsBySplit.values()].flat()).toHaveLength(3);
+  });
+
+  it("fails on a permanent failure with onDeserializationError 'fail'", async () => {
+    const schema = new FakeRegistrySchema();
+    schema.unknown.add('b');
+    const { reader } = await splitReader(['a', 'b', 'c'], valueOnly(schema));
+    const error = await caught(reader.fetch());
+    expect(error.code).toBe(KafkaErrorCodes.PREPARE_FAILED);
+    expect(error.retriable).toBe(false);
+    expect(hasErrorCode(error, 'TEST_SCHEMA_NOT_FOUND')).toBe(true);
+    expect(schema.events).toEqual(['prepare a,b,c']);
+  });
+
+  it("with 'skip', prepares record by record so only the failing record is skipped and counted", async () => {
+    const schema = new FakeRegistrySchema();
+    schema.unknown.add('b');
+    const deserializer = valueOnly(schema);
+    const { reader } = await splitReader(['a', 'b', 'c'], deserializer, {
+      onDeserializationError: 'skip',
+    });
+    const registry = new MetricRegistry();
+    const metrics = new SourceReaderMetricGroup(registry, {});
+    const emitter = new KafkaRecordEmitter(deserializer, metrics, 'skip', silentLogger);
+
+    const fetched = await reader.fetch();
+    expect(schema.events).toEqual(['prepare a,b,c', 'prepare a', 'prepare b', 'prepare c']);
+    expect(emitAll(fetched, emitter)).toEqual(['a', 'c']);
+    expect(
+      registry
+        .metrics()
+        .find((m) => m.name === 'numRecordsInErrors')
+        ?.read(),
+    ).toBe(1);
+  });
+
+  it('a wake-up during prepare returns nothing and leaves the position where it was', async () => {
+    const schema = new FakeRegistrySchema();
+    let release: () => void = () => undefined;
+    schema.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const { reader, fetchOffsets } = await splitReader(['a', 'b'], valueOnly(schema));
+    const pending = reader.fetch();
+    await waitFor(() => schema.events.length === 1);
+    reader.wakeUp();
+    const woken = await pending;
+    expect(woken.recordsBySplit.size).toBe(0);
+    release();
+    schema.gate = undefined;
+    const fetched = await reader.fetch();
+    expect(fetchOffsets).toEqual(['0', '0']);
+    expect([...fetched.recordsBySplit.values()].flat().map((m) => m.offset)).toEqual(['0', '1']);
+  });
+
+  it('does not call prepare when the deserializer has none', async () => {
+    const { reader } = await splitReader(['a'], { deserialize: () => 'x' });
+    const fetched = await reader.fetch();
+    expect([...fetched.recordsBySplit.values()].flat()).toHaveLength(1);
+  });
+});
+
+/** Polls a condition on the event loop (the fake prepare is reached after a few microtasks). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  expect(condition()).toBe(true);
+}

@@ -1,0 +1,70 @@
+import type { DeserializationSchema } from '@tributary/core';
+import { describe, expect, it } from 'vitest';
+import { kafkaMessageDeserializer, utf8Schema, valueOnly } from './kafka-record-deserializer.js';
+
+/** A schema that records what `prepare` was given (as text), like a registry format would look ids up. */
+function preparingSchema(): DeserializationSchema<string> & { prepared: string[][] } {
+  const prepared: string[][] = [];
+  return {
+    prepared,
+    deserialize: (bytes) => Buffer.from(bytes).toString('utf8'),
+    prepare: async (messages) => {
+      prepared.push(messages.map((m) => Buffer.from(m).toString('utf8')));
+    },
+  };
+}
+
+const b = (text: string): Buffer => Buffer.from(text);
+
+describe('prepare forwarding', () => {
+  it('valueOnly prepares the non-null values once per batch', async () => {
+    const value = preparingSchema();
+    const deserializer = valueOnly(value);
+    await deserializer.prepare?.([
+      { key: b('k1'), value: b('v1') },
+      { key: null, value: null },
+      { key: b('k3'), value: b('v3') },
+    ]);
+    expect(value.prepared).toEqual([['v1', 'v3']]);
+  });
+
+  it('kafkaMessageDeserializer prepares keys and values separately, skipping nulls', async () => {
+    const key = preparingSchema();
+    const value = preparingSchema();
+    const deserializer = kafkaMessageDeserializer({ key, value });
+    await deserializer.prepare?.([
+      { key: b('k1'), value: null },
+      { key: null, value: b('v2') },
+      { key: b('k3'), value: b('v3') },
+    ]);
+    expect(key.prepared).toEqual([['k1', 'k3']]);
+    expect(value.prepared).toEqual([['v2', 'v3']]);
+  });
+
+  it('does not call prepare for a batch without keys (or values)', async () => {
+    const key = preparingSchema();
+    const value = preparingSchema();
+    await kafkaMessageDeserializer({ key, value }).prepare?.([{ key: null, value: b('v') }]);
+    expect(key.prepared).toEqual([]);
+    expect(value.prepared).toEqual([['v']]);
+  });
+
+  it('has no prepare when no schema needs one (the fetch loop then skips the await)', () => {
+    expect(valueOnly(utf8Schema).prepare).toBeUndefined();
+    expect(kafkaMessageDeserializer({ key: utf8Schema, value: utf8Schema }).prepare).toBeUndefined();
+    expect(kafkaMessageDeserializer().prepare).toBeUndefined();
+    expect(kafkaMessageDeserializer({ key: utf8Schema, value: preparingSchema() }).prepare).toBeTypeOf(
+      'function',
+    );
+  });
+
+  it('passes a prepare failure through', async () => {
+    const failing: DeserializationSchema<string> = {
+      deserialize: () => '',
+      prepare: () => Promise.reject(new Error('registry down')),
+    };
+    await expect(valueOnly(failing).prepare?.([{ key: null, value: b('v') }])).rejects.toThrow(
+      'registry down',
+    );
+  });
+});
