@@ -4,7 +4,8 @@
  * For 100 B and 1 KB records, in one run on the same broker:
  *  (a) a raw kafkajs produce loop vs `KafkaSink` (at-least-once) through a Tributary job, and a raw
  *      kafkajs consume loop vs `KafkaSource` through a Tributary job;
- *  (b) Kafka → Kafka at-least-once vs exactly-once with 1 s checkpoints.
+ *  (b) Kafka → Kafka at-least-once vs exactly-once with 1 s checkpoints;
+ *  (c) `KafkaSink` and `KafkaSource` with each compression codec vs none, on JSON-like records.
  * Prints a table and one `BENCH_JSON {...}` line. Ratios are Tributary / raw (targets: ≥ 0.9 for
  * (a), ≥ 0.8 for exactly-once / at-least-once); nothing fails on them.
  *
@@ -17,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaCompression } from '../src/client/compression-codecs.js';
 import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
 import { KafkaSink } from '../src/sink/kafka-sink.js';
 import { valueOnly } from '../src/source/kafka-record-deserializer.js';
@@ -75,13 +77,20 @@ async function rawProduce(kafka: KafkaService, topic: string, payload: Buffer, c
   return ms;
 }
 
-async function tributaryProduce(kafka: KafkaService, topic: string, payload: Buffer, count: number) {
+async function tributaryProduce(
+  kafka: KafkaService,
+  topic: string,
+  payload: Buffer | ((i: number) => Buffer),
+  count: number,
+  compression: KafkaCompression = 'none',
+) {
+  const value = typeof payload === 'function' ? payload : () => payload;
   const start = performance.now();
   await Pipeline.from(new DataGeneratorSource<number>({ generator: (i) => i, count }))
     .sinkTo(
       new KafkaSink<number>(
-        { brokers: kafka.brokers },
-        kafkaRecordSerializer({ topic, value: () => payload, partitioner: (i) => i % PARTITIONS }),
+        { brokers: kafka.brokers, compression },
+        kafkaRecordSerializer({ topic, value, partitioner: (i) => i % PARTITIONS }),
       ),
     )
     .execute({ parallelism: 1 }, { logger: silentLogger });
@@ -167,6 +176,49 @@ async function kafkaToKafka(
   return performance.now() - start;
 }
 
+/** A JSON order of ~250 bytes that varies per record, so codecs see realistic redundancy. */
+function orderJson(i: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      orderId: `o-${i}`,
+      customer: `customer-${(i * 7919) % 5000}`,
+      status: ['open', 'paid', 'shipped', 'cancelled'][i % 4],
+      amount: ((i * 31) % 100_000) / 100,
+      currency: 'EUR',
+      createdAt: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+      items: [{ sku: `sku-${i % 977}`, quantity: 1 + (i % 5) }],
+    }),
+  );
+}
+
+/** (c): per codec, sink produce and source consume throughput, as ratios to `none`. */
+async function compressionRuns(kafka: KafkaService): Promise<Record<string, Measurement | number>> {
+  const count = Math.round(200_000 * scale);
+  const bytes = orderJson(count).length;
+  const out: Record<string, Measurement | number> = {};
+  const base: { produce?: number; consume?: number } = {};
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    const topic = await kafka.createTopic({ prefix: `bench-${codec}`, partitions: PARTITIONS });
+    const produce = measurement(count, bytes, await tributaryProduce(kafka, topic, orderJson, count, codec));
+    const consume = measurement(count, bytes, await tributaryConsume(kafka, topic));
+    base.produce ??= produce.recordsPerSecond;
+    base.consume ??= consume.recordsPerSecond;
+    out[`${codec}Produce`] = produce;
+    out[`${codec}Consume`] = consume;
+    out[`${codec}ProduceRatio`] = round(produce.recordsPerSecond / base.produce, 2);
+    out[`${codec}ConsumeRatio`] = round(consume.recordsPerSecond / base.consume, 2);
+    for (const [name, value] of Object.entries(out).filter(([key]) => key.startsWith(codec))) {
+      const text =
+        typeof value === 'number'
+          ? `ratio ${value}`
+          : `${value.recordsPerSecond.toLocaleString('en')} records/s  ${value.mbPerSecond} MB/s  (${value.records} in ${value.seconds} s)`;
+      process.stdout.write(`json  ${name.padEnd(24)} ${text}\n`);
+    }
+    await kafka.deleteTopic(topic).catch(() => undefined);
+  }
+  return out;
+}
+
 const kafka = await useService('kafka');
 const dir = await mkdtemp(join(tmpdir(), 'kafka-bench-'));
 const results: Record<string, Record<string, Measurement | number>> = {};
@@ -210,6 +262,7 @@ try {
     for (const topic of [rawTopic, tribTopic, aloOut, eosOut])
       await kafka.deleteTopic(topic).catch(() => undefined);
   }
+  results.compression = await compressionRuns(kafka);
   process.stdout.write(
     `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka', partitions: PARTITIONS, parallelism: 1, checkpointIntervalMs: 1000, results })}\n`,
   );

@@ -118,4 +118,24 @@ describe('Confluent Schema Registry wire format', () => {
     expect(de.deserialize(message)).toBe('hi');
     expect(calls).toBe(2);
   });
+
+  it('asks the registry once for an id that several prepares meet at the same time', async () => {
+    const inner = new InMemorySchemaRegistry();
+    let lookups = 0;
+    const counting = {
+      getIdForSchema: inner.getIdForSchema.bind(inner),
+      async getSchemaById(n: number) {
+        lookups++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return inner.getSchemaById(n);
+      },
+    };
+    const ser = await ConfluentAvroSerializationSchema.create(inner, { subject: 's', schema: 'string' });
+    const de = new ConfluentAvroDeserializationSchema(counting);
+    const message = ser.serialize('shared');
+    // Two readers (fetch loops) sharing the deserializer prepare their batches concurrently.
+    await Promise.all([de.prepare([message]), de.prepare([message]), de.prepare([message])]);
+    expect(lookups).toBe(1);
+    expect(de.deserialize(message)).toBe('shared');
+  });
 });

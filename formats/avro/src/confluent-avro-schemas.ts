@@ -97,6 +97,8 @@ export class ConfluentAvroDeserializationSchema<T = unknown> implements Deserial
   private readonly options: ResolvedAvroFormatOptions;
   private readonly readerType: AvroType | undefined;
   private readonly loaded = new Map<number, LoadedSchema>();
+  /** Lookups in flight: readers sharing this schema that meet a new id together ask once. */
+  private readonly loading = new Map<number, Promise<void>>();
 
   constructor(registry: SchemaRegistryClient, options: AvroFormatConfig = {}) {
     this.registry = registry;
@@ -113,7 +115,16 @@ export class ConfluentAvroDeserializationSchema<T = unknown> implements Deserial
       const id = schemaIdOf(message);
       if (id !== undefined && !this.loaded.has(id)) missing.add(id);
     }
-    await Promise.all([...missing].map((id) => this.load(id)));
+    await Promise.all([...missing].map((id) => this.loadOnce(id)));
+  }
+
+  private loadOnce(id: number): Promise<void> {
+    let pending = this.loading.get(id);
+    if (pending === undefined) {
+      pending = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
   }
 
   deserialize(bytes: Uint8Array, origin?: RecordOrigin): T {

@@ -55,4 +55,21 @@ describe('upsert mode', () => {
     expect(hasErrorCode(error, KafkaErrorCodes.DESERIALIZATION_FAILED)).toBe(true);
     expect((error as { context: unknown }).context).toEqual({ topic: 't', partition: 0, offset: 4 });
   });
+
+  it('forwards prepare to the key and value schemas (registry formats), tombstones left out', async () => {
+    const prepared: { key: string[]; value: string[] } = { key: [], value: [] };
+    const recording = <T>(schema: { deserialize(b: Uint8Array): T }, into: string[]) => ({
+      ...schema,
+      prepare: async (messages: readonly Uint8Array[]) => {
+        for (const m of messages) into.push(new TextDecoder().decode(m));
+      },
+    });
+    const d = upsertKafkaRecordDeserializer({
+      key: recording(text, prepared.key),
+      value: recording(text, prepared.value),
+    });
+    await d.prepare?.([consumed('a', 'row-a'), consumed('b', null)]);
+    expect(prepared).toEqual({ key: ['a', 'b'], value: ['row-a'] });
+    expect(upsertKafkaRecordDeserializer({ key: text, value: json }).prepare).toBeUndefined();
+  });
 });

@@ -1,7 +1,7 @@
 import { type DeserializationSchema, type SerializationSchema, TributaryError } from '@tributary/core';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import type { KafkaHeaders, KafkaRecordSerializer } from '../sink/kafka-record-serializer.js';
-import type { KafkaRecordDeserializer } from '../source/kafka-record-deserializer.js';
+import { type KafkaRecordDeserializer, prepareKeysAndValues } from '../source/kafka-record-deserializer.js';
 
 /**
  * One change of a keyed table, as carried by a compacted topic (Flink's `upsert-kafka`): the
@@ -51,7 +51,7 @@ export function upsertKafkaRecordDeserializer<K, V>(schemas: {
   readonly key: DeserializationSchema<K>;
   readonly value: DeserializationSchema<V>;
 }): KafkaRecordDeserializer<UpsertRecord<K, V>> {
-  return {
+  const deserializer: KafkaRecordDeserializer<UpsertRecord<K, V>> = {
     deserialize(record) {
       const origin = { topic: record.topic, partition: record.partition, offset: record.offset };
       if (record.key === null) {
@@ -66,4 +66,8 @@ export function upsertKafkaRecordDeserializer<K, V>(schemas: {
       return { kind: 'upsert', key, value: schemas.value.deserialize(record.value, origin) };
     },
   };
+  // Registry formats (e.g. Confluent Avro keys) load their schemas per fetch, before deserialize.
+  if (schemas.key.prepare !== undefined || schemas.value.prepare !== undefined)
+    deserializer.prepare = (records) => prepareKeysAndValues(schemas, records);
+  return deserializer;
 }
