@@ -400,6 +400,10 @@ export class JobAttempt {
 
   private async complete(pending: PendingCheckpoint): Promise<string> {
     const { deps } = this;
+    // Every subtask acked: only the store decides now. A timeout firing during a slow store would
+    // abort a checkpoint that then lands anyway (its committables added twice, and a checkpoint
+    // started meanwhile clobbered), so the timer stops here.
+    if (pending.timer) clearTimeout(pending.timer);
     const acks = [...pending.acks.values()].sort((a, b) => a.subtask - b.subtask);
     const fresh: PendingCommittable[] = acks.flatMap((a) =>
       a.committables.map((data) => ({ checkpointId: pending.id, subtask: a.subtask, data })),
@@ -423,7 +427,6 @@ export class JobAttempt {
       jobFinished,
     };
     const bytes = await deps.storage.store(data);
-    if (pending.timer) clearTimeout(pending.timer);
     let location = deps.storage.locationOf(pending.id);
     if (pending.savepointDir !== undefined) location = await writeSavepoint(pending.savepointDir, data);
     if (this.done) {

@@ -112,6 +112,33 @@ describe('runtime', () => {
     expect(sink.values()).toEqual(range(3000));
   });
 
+  it('lets a checkpoint whose store outlasts the timeout complete, once', async () => {
+    const sink = new MemoryCommittingSink();
+    const memory = new MemoryCheckpointStorage();
+    const slowStorage: CheckpointStorage = {
+      jobId: () => memory.jobId(),
+      locationOf: (id) => memory.locationOf(id),
+      latest: () => memory.latest(),
+      prune: (retain) => memory.prune(retain),
+      store: async (data) => {
+        // Longer than timeoutMs: the acks are all in, only the store is slow.
+        if (data.checkpointId === 2) await new Promise((resolve) => setTimeout(resolve, 400));
+        return memory.store(data);
+      },
+    };
+    const registry = new MetricRegistry();
+    const result = await Pipeline.from(rangeSource({ total: 2000, numSplits: 2, batchSize: 10, pauseMs: 1 }))
+      .sinkTo(sink)
+      .execute(
+        { parallelism: 2, checkpointing: { intervalMs: 20, timeoutMs: 150 } },
+        { logger: silentLogger, metricRegistry: registry, checkpointStorage: slowStorage },
+      );
+    expect(result.status).toBe('finished');
+    expect(registry.sum('numberOfFailedCheckpoints')).toBe(0);
+    expect(registry.sum('alreadyCommittedCommittables')).toBe(0);
+    expect(sink.values()).toEqual(range(2000));
+  });
+
   it('fails with TRIB_JOB_FAILED when the restart strategy gives up', async () => {
     const sink = new MemoryCommittingSink();
     const run = Pipeline.from(rangeSource({ total: 100, numSplits: 1 }))
