@@ -56,7 +56,9 @@ const checkpointingSchema = z
       .int()
       .min(100)
       .default(120_000)
-      .describe('A checkpoint not complete by then is aborted.'),
+      .describe(
+        'A checkpoint not acknowledged by every subtask by then is aborted (its storing is not timed).',
+      ),
     minPauseBetweenMs: z.number().int().min(0).default(0).describe('Minimum pause between two checkpoints.'),
     tolerableFailedCheckpoints: z
       .number()
