@@ -1,6 +1,8 @@
 /**
  * The `@tributary/e2e` contract suites against the files connector: bounded read/write, stop with
- * savepoint and resume, rescale, SIGKILL crash recovery and the metrics conformance check.
+ * savepoint and resume, rescale, SIGKILL crash recovery and the metrics conformance check; the
+ * source also unbounded (continuous monitoring, new files appearing while it runs), as its
+ * context declares.
  */
 import { describeSinkContract, describeSourceContract } from '@tributary/e2e/contract';
 

@@ -1,6 +1,7 @@
 /**
  * The `@tributary/e2e/contract` suites against the real local broker: the source read as a
- * bounded job (earliest → latest) and the sink for both guarantees, crash cases included.
+ * bounded job (earliest → latest) and as an unbounded one (no stopping offsets, records produced
+ * while it runs), as its context declares, and the sink for both guarantees, crash cases included.
  */
 import { describeSinkContract, describeSourceContract } from '@tributary/e2e/contract';
 

@@ -17,24 +17,42 @@ export interface Line {
 }
 
 // #region contract-example-context
+/** Lines `from … from + count - 1` of partition `p`, appended in two steps as a producer would. */
+async function appendLines(workDir: string, p: number, from: number, count: number): Promise<Line[]> {
+  const lines = Array.from({ length: count }, (_, k) => ({
+    p,
+    i: from + k,
+    text: `line ${from + k} of ${p}`,
+  }));
+  const half = Math.floor(lines.length / 2);
+  await appendToPartition(join(workDir, 'data'), `p-${p}`, lines.slice(0, half));
+  await appendToPartition(join(workDir, 'data'), `p-${p}`, lines.slice(half));
+  return lines;
+}
+
 export const sourceContext = defineSourceContext<Line>({
+  boundedness: ['bounded', 'unbounded'],
   async writeTestData(setup) {
     const expected: Line[][] = [];
     for (let p = 0; p < setup.splits; p++) {
-      const lines = Array.from({ length: setup.recordsPerSplit }, (_, i) => ({
-        p,
-        i,
-        text: `line ${i} of ${p}`,
-      }));
-      // Appended in two steps, as a producer would: the partition is append-only.
-      const half = Math.floor(lines.length / 2);
-      await appendToPartition(join(setup.workDir, 'data'), `p-${p}`, lines.slice(0, half));
-      await appendToPartition(join(setup.workDir, 'data'), `p-${p}`, lines.slice(half));
-      expected.push(lines);
+      expected.push(await appendLines(setup.workDir, p, 0, setup.recordsPerSplit));
     }
     return expected;
   },
-  createSource: (setup) => new JsonLinesPartitionSource<Line>({ directory: join(setup.workDir, 'data') }),
+  // Unbounded: each round appends to every partition, continuing its split.
+  async appendTestData(setup, { round }) {
+    const added: Line[][] = [];
+    for (let p = 0; p < setup.splits; p++) {
+      added.push(await appendLines(setup.workDir, p, round * setup.recordsPerSplit, setup.recordsPerSplit));
+    }
+    return added;
+  },
+  createSource: (setup) =>
+    new JsonLinesPartitionSource<Line>({
+      directory: join(setup.workDir, 'data'),
+      // Unbounded: follow the partitions (and look for new ones) instead of stopping at their size.
+      ...(setup.boundedness === 'unbounded' ? { monitorIntervalMs: 100 } : {}),
+    }),
   keyOf: (line) => `${line.p}/${line.i}`,
 });
 

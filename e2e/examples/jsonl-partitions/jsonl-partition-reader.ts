@@ -11,6 +11,7 @@ import {
   type SplitReader,
   type SplitsChange,
   TributaryError,
+  WakeUpLatch,
 } from '@tributary/core';
 import type { PartitionSplit } from './jsonl-partition-source.js';
 
@@ -28,14 +29,22 @@ interface PartitionSplitState {
 }
 
 const CHUNK_BYTES = 64 * 1024;
+/** Unbounded: how long a fetch waits when no followed partition has grown (wakeUp ends it). */
+const TAIL_WAIT_MS = 50;
 
 /**
- * Reads the assigned partitions one after the other, up to `maxLines` lines per fetch. Its own
- * read offsets run ahead of what the reader emitted; after a restore, reading restarts at the
- * emitted offset from the checkpoint.
+ * Reads the assigned partitions, up to `maxLines` lines per fetch. Bounded splits are read one
+ * after the other, each up to its `stopOffset`. Followed splits (`stopOffset: null`, unbounded
+ * mode) never end: they take turns, each fetch reads the complete lines appended since, and a
+ * round in which none grew waits briefly instead of spinning. Its own read offsets run ahead of
+ * what the reader emitted; after a restore, reading restarts at the emitted offset from the
+ * checkpoint.
  */
 class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, PartitionSplit> {
   private readonly queue: { split: PartitionSplit; offset: number }[] = [];
+  private readonly latch = new WakeUpLatch();
+  /** Followed splits in a row that had nothing new. */
+  private unchanged = 0;
 
   constructor(private readonly maxLines: number) {}
 
@@ -44,14 +53,38 @@ class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, Partition
     const current = this.queue[0];
     if (current === undefined) return builder.build();
     const { split } = current;
-    if (current.offset >= split.stopOffset) {
+    if (split.stopOffset !== null && current.offset >= split.stopOffset) {
       this.queue.shift();
       return builder.markFinished(split.splitId).build();
     }
-    const length = Math.min(CHUNK_BYTES, split.stopOffset - current.offset);
-    const buffer = Buffer.alloc(length);
+    const read = await this.readLines(current, builder);
+    if (split.stopOffset !== null) return builder.build();
+    // Followed split: the next fetch serves the next one; a whole round without growth waits.
+    this.queue.push(this.queue.shift() as (typeof this.queue)[number]);
+    this.unchanged = read ? 0 : this.unchanged + 1;
+    if (this.unchanged >= this.queue.length) {
+      this.unchanged = 0;
+      await this.latch.sleep(TAIL_WAIT_MS);
+    }
+    return builder.build();
+  }
+
+  /** Adds the complete lines after `current.offset` (up to `maxLines`); returns whether any. */
+  private async readLines(
+    current: { split: PartitionSplit; offset: number },
+    builder: RecordsBySplitsBuilder<PartitionLine<T>>,
+  ): Promise<boolean> {
+    const { split } = current;
     const file = await open(split.path, 'r');
+    let buffer: Buffer;
+    let length: number;
+    let end: number;
     try {
+      // Followed: up to the current end of the file (appends may have landed since).
+      end = split.stopOffset ?? (await file.stat()).size;
+      length = Math.min(CHUNK_BYTES, end - current.offset);
+      if (length <= 0) return false;
+      buffer = Buffer.alloc(length);
       await file.read(buffer, 0, length, current.offset);
     } finally {
       await file.close();
@@ -59,14 +92,14 @@ class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, Partition
     let start = 0;
     let lines = 0;
     while (lines < this.maxLines && start < length) {
-      let end = buffer.indexOf(10, start);
-      const atStop = current.offset + length === split.stopOffset;
-      // A last line without its newline (the file's end at discovery) still counts when complete.
-      if (end < 0 && atStop) end = length;
-      if (end < 0) break;
-      const bytes = end - start + (end < length ? 1 : 0);
-      if (end > start) {
-        const text = buffer.toString('utf8', start, end);
+      let lineEnd = buffer.indexOf(10, start);
+      // A last line without its newline counts at a bounded split's stop (the file's end at
+      // discovery); a followed split waits for the newline (the line may still be written).
+      if (lineEnd < 0 && split.stopOffset !== null && current.offset + length === end) lineEnd = length;
+      if (lineEnd < 0) break;
+      const bytes = lineEnd - start + (lineEnd < length ? 1 : 0);
+      if (lineEnd > start) {
+        const text = buffer.toString('utf8', start, lineEnd);
         builder.add(split.splitId, {
           value: parseLine<T>(text, split, current.offset + start),
           nextOffset: current.offset + start + bytes,
@@ -76,7 +109,7 @@ class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, Partition
       start += bytes;
       lines++;
     }
-    if (start === 0) {
+    if (start === 0 && (split.stopOffset !== null || length === CHUNK_BYTES)) {
       throw new TributaryError(
         'TRIB_EXAMPLE_JSONL_LINE_TOO_LONG',
         `A line in ${split.path} exceeds ${CHUNK_BYTES} bytes`,
@@ -86,7 +119,7 @@ class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, Partition
       );
     }
     current.offset += start;
-    return builder.build();
+    return start > 0;
   }
 
   handleSplitsChanges(change: SplitsChange<PartitionSplit>): void {
@@ -100,8 +133,10 @@ class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, Partition
     }
   }
 
-  // Fetches are short local reads; there is nothing blocking to wake up.
-  wakeUp(): void {}
+  // Fetches are short local reads; only the wait of a followed split blocks.
+  wakeUp(): void {
+    this.latch.wakeUp();
+  }
 
   async close(): Promise<void> {}
 }

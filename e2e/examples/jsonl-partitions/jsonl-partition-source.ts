@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type Boundedness,
   jsonSerializer,
   type Source,
   type SourceReader,
@@ -12,16 +13,21 @@ import {
 import { listPartitions } from './jsonl-partition-files.js';
 import { JsonLinesPartitionReader } from './jsonl-partition-reader.js';
 
-/** One partition file, read from `offset` (bytes) up to `stopOffset` (its size when discovered). */
+/**
+ * One partition file, read from `offset` (bytes) up to `stopOffset` (its size when discovered),
+ * or followed forever (`null`: unbounded mode, appends are read as they land).
+ */
 export interface PartitionSplit extends SourceSplit {
   readonly path: string;
   readonly offset: number;
-  readonly stopOffset: number;
+  readonly stopOffset: number | null;
 }
 
 /** The enumerator's checkpoint: splits not handed out yet (`null` before discovery ran). */
 export interface PartitionEnumeratorState {
   readonly pending: readonly PartitionSplit[] | null;
+  /** Unbounded mode: partitions already turned into splits (assigned or pending). */
+  readonly known?: readonly string[];
 }
 
 /** Options of {@link JsonLinesPartitionSource}. */
@@ -30,34 +36,47 @@ export interface JsonLinesPartitionSourceOptions {
   readonly directory: string;
   /** Lines one fetch reads at most (the batch size). Default 20. */
   readonly maxLinesPerFetch?: number;
+  /**
+   * Unset: bounded, each partition read up to its size when the job first listed it. Set:
+   * unbounded, the directory is listed this often for new partitions and every partition is
+   * followed as it grows; the job never ends by itself.
+   */
+  readonly monitorIntervalMs?: number;
 }
 
 /**
  * Example third-party source: reads a directory of append-only JSON-lines partitions, bounded at
- * each file's size when the job first listed it. Built on core's connector base: the connector
- * supplies a split reader, an emitter and a pull-based enumerator; fetch loops, hand-over queue,
- * per-split outputs and snapshots are `SourceReaderBase`'s.
+ * each file's size when the job first listed it, or unbounded (`monitorIntervalMs`): new
+ * partitions are discovered and every partition is followed as lines are appended. Built on
+ * core's connector base: the connector supplies a split reader, an emitter and an enumerator;
+ * fetch loops, hand-over queue, per-split outputs and snapshots are `SourceReaderBase`'s.
  */
 export class JsonLinesPartitionSource<T> implements Source<T, PartitionSplit, PartitionEnumeratorState> {
-  readonly boundedness = 'bounded' as const;
+  readonly boundedness: Boundedness;
   readonly splitSerializer = jsonSerializer<PartitionSplit>({ name: 'PartitionSplit' });
   readonly enumeratorStateSerializer = jsonSerializer<PartitionEnumeratorState>({
     name: 'PartitionEnumeratorState',
   });
 
-  constructor(private readonly options: JsonLinesPartitionSourceOptions) {}
+  constructor(private readonly options: JsonLinesPartitionSourceOptions) {
+    this.boundedness = options.monitorIntervalMs === undefined ? 'bounded' : 'unbounded';
+  }
 
   createEnumerator(
     ctx: SplitEnumeratorContext<PartitionSplit>,
   ): SplitEnumerator<PartitionSplit, PartitionEnumeratorState> {
-    return new PartitionEnumerator(ctx, this.options.directory, null);
+    return this.options.monitorIntervalMs === undefined
+      ? new PartitionEnumerator(ctx, this.options.directory, null)
+      : new FollowingPartitionEnumerator(ctx, this.options.directory, this.options.monitorIntervalMs);
   }
 
   restoreEnumerator(
     ctx: SplitEnumeratorContext<PartitionSplit>,
     state: PartitionEnumeratorState,
   ): SplitEnumerator<PartitionSplit, PartitionEnumeratorState> {
-    return new PartitionEnumerator(ctx, this.options.directory, state.pending);
+    return this.options.monitorIntervalMs === undefined
+      ? new PartitionEnumerator(ctx, this.options.directory, state.pending)
+      : new FollowingPartitionEnumerator(ctx, this.options.directory, this.options.monitorIntervalMs, state);
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<T, PartitionSplit> {
@@ -118,5 +137,72 @@ class PartitionEnumerator implements SplitEnumerator<PartitionSplit, PartitionEn
       if (split) this.ctx.assignSplit(split, subtask);
       else this.ctx.signalNoMoreSplits(subtask);
     }
+  }
+}
+
+/**
+ * Unbounded mode: lists the directory every `intervalMs` and turns each new partition into a
+ * followed split. Followed splits never finish, so a reader asks only once: splits are pushed
+ * instead, each to a fixed subtask (its index in discovery order modulo the parallelism), once
+ * that reader registered.
+ */
+class FollowingPartitionEnumerator implements SplitEnumerator<PartitionSplit, PartitionEnumeratorState> {
+  private readonly pending: PartitionSplit[];
+  private readonly known: string[];
+
+  constructor(
+    private readonly ctx: SplitEnumeratorContext<PartitionSplit>,
+    private readonly directory: string,
+    private readonly intervalMs: number,
+    restored?: PartitionEnumeratorState,
+  ) {
+    this.pending = [...(restored?.pending ?? [])];
+    this.known = [...(restored?.known ?? [])];
+  }
+
+  start(): void {
+    this.ctx.metricGroup.setUnassignedSplitsGauge(() => this.pending.length);
+    this.ctx.callAsync(
+      () => listPartitions(this.directory),
+      (names, error) => {
+        if (error !== undefined) throw error;
+        for (const name of names ?? []) {
+          if (this.known.includes(name)) continue;
+          this.known.push(name);
+          this.pending.push({ splitId: name, path: join(this.directory, name), offset: 0, stopOffset: null });
+        }
+        this.assignPending();
+      },
+      { initialDelayMs: 0, periodMs: this.intervalMs },
+    );
+  }
+
+  // Splits are pushed (see the class comment); a request needs no answer.
+  handleSplitRequest(): void {}
+
+  addSplitsBack(splits: readonly PartitionSplit[]): void {
+    this.pending.unshift(...splits);
+    this.assignPending();
+  }
+
+  addReader(): void {
+    this.assignPending();
+  }
+
+  snapshotState(): PartitionEnumeratorState {
+    return { pending: [...this.pending], known: [...this.known] };
+  }
+
+  async close(): Promise<void> {}
+
+  private assignPending(): void {
+    const readers = this.ctx.registeredReaders();
+    const waiting: PartitionSplit[] = [];
+    for (const split of this.pending.splice(0)) {
+      const owner = this.known.indexOf(split.splitId) % this.ctx.currentParallelism;
+      if (readers.has(owner)) this.ctx.assignSplit(split, owner);
+      else waiting.push(split);
+    }
+    this.pending.push(...waiting);
   }
 }

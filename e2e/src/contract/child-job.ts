@@ -66,6 +66,11 @@ export interface CrashLoopOptions extends ChildJobSpec {
   readonly killOnLine?: (line: string, run: number) => boolean;
   /** Whole loop deadline. */
   readonly timeoutMs: number;
+  /**
+   * Called when run `run` (1, 2, …) starts; `final` is true for the run the loop will not kill
+   * (all kills delivered). An unbounded job's test uses it to tell that run to stop by itself.
+   */
+  readonly onRunStart?: (run: number, final: boolean) => void;
   /** Random source (seeded in tests for reproducibility). */
   readonly random?: () => number;
 }
@@ -107,6 +112,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
         if (options.killOnLine?.(line, run)) kill();
       },
     });
+    options.onRunStart?.(run, !wantKill);
     const delay = options.minKillDelayMs + random() * (options.maxKillDelayMs - options.minKillDelayMs);
     const timer = wantKill ? setTimeout(kill, delay) : undefined;
     const lastRunTimer = wantKill

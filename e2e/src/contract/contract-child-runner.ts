@@ -2,10 +2,14 @@
  * The generic crash-test job of the contract suites, run in a child process (and killed with
  * SIGKILL by `runWithCrashes`). It imports the connector author's context module, rebuilds the
  * suite's job from the serializable spec and runs it with the shared checkpoint directory, so
- * every restart resumes from the latest complete checkpoint.
+ * every restart resumes from the latest complete checkpoint. An unbounded job never ends by
+ * itself: given a `stopFile`, the child stops it with a savepoint once that file exists.
  *
  * Usage: contract-child-runner.ts '<ChildRunSpec as JSON>'
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sleep } from '@tributary/core';
 import type { ContractGuarantee, SinkContractContext, SourceContractContext } from './contract-context.js';
 import {
   contractJobOptions,
@@ -23,6 +27,11 @@ export type ChildRunSpec = {
   readonly guarantee: ContractGuarantee;
   readonly parallelism: number;
   readonly checkpointDir: string;
+  /**
+   * Unbounded source jobs: the job runs until this file exists, then stops with a savepoint and
+   * the child exits 0. Ending before that is a failure (exit 3).
+   */
+  readonly stopFile?: string;
 } & (
   | { readonly kind: 'source'; readonly job: SourceJobSpec }
   | { readonly kind: 'sink'; readonly job: SinkJobSpec }
@@ -50,5 +59,32 @@ const job =
         ]),
         spec.job,
       );
-const result = await job.execute(contractJobOptions(spec.guarantee, spec.parallelism, spec.checkpointDir));
-process.stdout.write(`finished ${result.status} restored=${result.restoredFromCheckpointId ?? 'none'}\n`);
+const options = contractJobOptions(spec.guarantee, spec.parallelism, spec.checkpointDir);
+if (spec.stopFile === undefined) {
+  const result = await job.execute(options);
+  process.stdout.write(`finished ${result.status} restored=${result.restoredFromCheckpointId ?? 'none'}\n`);
+} else {
+  const stopFile = spec.stopFile;
+  const client = job.start(options);
+  let ended = false;
+  void client.result.then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  while (!existsSync(stopFile)) {
+    if (ended) {
+      // An unbounded job must not end on its own; a failure rejects with its cause.
+      const result = await client.result;
+      process.stderr.write(`unbounded job ended by itself with status ${result.status}\n`);
+      process.exit(3);
+    }
+    await sleep(50);
+  }
+  await client.stopWithSavepoint({ directory: join(spec.checkpointDir, 'final-savepoint') });
+  const result = await client.result;
+  process.stdout.write(`finished ${result.status} restored=${result.restoredFromCheckpointId ?? 'none'}\n`);
+}

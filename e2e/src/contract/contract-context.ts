@@ -4,6 +4,13 @@ import type { AnySource, DeliveryGuarantee, Sink } from '@tributary/core';
 export type ContractGuarantee = Extract<DeliveryGuarantee, 'exactly-once' | 'at-least-once'>;
 
 /**
+ * How the source suite reads: `'bounded'` — a job that ends by itself once the test data is
+ * read; `'unbounded'` — a job that never ends, reads data written while it runs, and is stopped
+ * by the suite (stop-with-savepoint).
+ */
+export type ContractBoundedness = 'bounded' | 'unbounded';
+
+/**
  * What one source test asks of the connector: plain, serializable data, so a child process
  * (the crash test) rebuilds the very same source from it.
  */
@@ -14,8 +21,21 @@ export interface SourceTestSetup {
   readonly workDir: string;
   /** Splits (partitions, shards, files) the test data must be spread over. */
   readonly splits: number;
-  /** Records written into each split. */
+  /** Records written into each split (per round, in unbounded tests). */
   readonly recordsPerSplit: number;
+  /**
+   * The mode of this test; `createSource` builds the source for it (`'unbounded'`: no stopping
+   * position). Absent means `'bounded'` (setups built before the unbounded mode existed).
+   */
+  readonly boundedness?: ContractBoundedness;
+}
+
+/** Which round of extra data {@link SourceContractContext.appendTestData} writes. */
+export interface AppendRound {
+  /** 1, 2, 3, … (`writeTestData` was round 0); derive unique names (files, keys) from it. */
+  readonly round: number;
+  /** Split indices in use so far: splits this round creates (new files) start at this index. */
+  readonly knownSplits: number;
 }
 
 /**
@@ -23,18 +43,37 @@ export interface SourceTestSetup {
  * default export, built with {@link defineSourceContext}) from a module, so that the crash test's
  * child process can import it too.
  *
- * The suite reads the source as a bounded job: a connector that is unbounded by default creates
- * it with a stopping position here (Flink's framework does the same).
+ * By default the suite reads the source as a bounded job: a connector that is unbounded by default
+ * creates it with a stopping position here (Flink's framework does the same). A connector that
+ * can also run unbounded declares it in `boundedness` and implements `appendTestData`.
  */
 export interface SourceContractContext<T> {
+  /**
+   * The modes the connector supports; the suite runs its cases once per mode (and guarantee).
+   * Default `['bounded']`. `'unbounded'` requires {@link SourceContractContext.appendTestData}.
+   */
+  readonly boundedness?: readonly ContractBoundedness[];
   /**
    * Writes `splits × recordsPerSplit` records into the external system for one test and returns
    * them per split, in the order the split must be read. Records must be JSON values, unique
    * across the test (see `keyOf`).
    */
   writeTestData(setup: SourceTestSetup): Promise<readonly (readonly T[])[]>;
-  /** The bounded source over that test's data. Called in the test process and in crash children. */
+  /**
+   * The source over that test's data, for `setup.boundedness`: bounded (ends after the data
+   * written before it started) or unbounded (never ends; reads what `appendTestData` adds while
+   * it runs). Called in the test process and in crash children.
+   */
   createSource(setup: SourceTestSetup): AnySource<T>;
+  /**
+   * Unbounded mode only: writes more test data while the job runs (or while it is stopped), and
+   * returns it per split, like `writeTestData`: element `i` continues split `i` (records appended
+   * to a partition) and must be read after what split `i` held before; indices from
+   * `round.knownSplits` on are new splits (new files). Empty elements are splits that got
+   * nothing. Writes must become visible atomically per record (a reader never sees half a file
+   * or half a record). Records must be unique across all rounds of the test.
+   */
+  appendTestData?(setup: SourceTestSetup, round: AppendRound): Promise<readonly (readonly T[])[]>;
   /** Identity of a record (default `JSON.stringify`); equal keys mean the same record. */
   keyOf?(record: T): string;
   /** Drops what `writeTestData` created (topics, tables); files under `workDir` are removed anyway. */

@@ -5,6 +5,8 @@
  */
 
 export {
+  type AppendRound,
+  type ContractBoundedness,
   type ContractGuarantee,
   type ContractMetricsOptions,
   defineSinkContext,

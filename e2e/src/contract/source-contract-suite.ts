@@ -1,8 +1,8 @@
 import { MetricRegistry, readCommitted, silentLogger } from '@tributary/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runWithCrashes } from './child-job.js';
 import type { ChildRunSpec } from './contract-child-runner.js';
-import type { SourceContractContext, SourceTestSetup } from './contract-context.js';
+import type { ContractBoundedness, SourceContractContext, SourceTestSetup } from './contract-context.js';
 import {
   contractJobOptions,
   loadContext,
@@ -12,6 +12,7 @@ import {
   sourceContractJob,
 } from './contract-jobs.js';
 import { checkContractMetrics } from './contract-metrics.js';
+import { contractModes } from './contract-modes.js';
 import {
   CHILD_RUNNER,
   type ContractSuiteOptions,
@@ -22,11 +23,21 @@ import {
   testIdFor,
 } from './contract-suite-support.js';
 import { verifySourceOutput } from './contract-verification.js';
+import type { PreparedSourceTest, SourceSuiteRun } from './source-suite-run.js';
+import { describeUnboundedCases } from './unbounded-source-cases.js';
 
 /** Options of {@link describeSourceContract}. */
 export interface SourceContractOptions extends ContractSuiteOptions {
-  /** Records per split in the bounded tests. Default 300. */
+  /**
+   * Records per split in the bounded tests, and per split and round in the unbounded
+   * read-and-resume test (its idle-reader test writes a third of it). Default 300.
+   */
   readonly recordsPerSplit?: number;
+  /**
+   * SIGKILLs of the unbounded crash test (the crash settings' delays and deadline apply).
+   * Default 2: the unbounded run also writes data throughout, so each kill costs more.
+   */
+  readonly unboundedCrashKills?: number;
   /**
    * Rate (records/s, whole job) the mid-stream tests hold the job to through backpressure, so
    * savepoints and kills land before the end. Default 1000 (crash test: half of it).
@@ -41,6 +52,12 @@ export interface SourceContractOptions extends ContractSuiteOptions {
  * SIGKILL and restarted from its checkpoints. `exactly-once`: every record once, in per-split
  * order; `at-least-once`: every record. The bounded runs also pass the FLIP-33 metrics check
  * (`numRecordsIn` equals the record count).
+ *
+ * A context declaring `boundedness: ['unbounded']` (or both) also gets, per guarantee, the
+ * unbounded cases: data written before the start and while the job runs is read, the job keeps
+ * running with nothing left to read, stops with a savepoint and, resumed, reads exactly the data
+ * written meanwhile (metrics checked on the first run); more readers than splits keep running;
+ * SIGKILLs of a child process while data keeps being written.
  *
  * @example
  * ```ts
@@ -59,21 +76,28 @@ export function describeSourceContract(options: SourceContractOptions): void {
   const dirs = new TestDirs();
   const setups: SourceTestSetup[] = [];
 
-  describe(`source contract: ${options.name}`, () => {
-    beforeAll(async () => {
-      context = await loadContext(options.contextModule, exportName, ['writeTestData', 'createSource']);
-    });
+  // Loaded while collecting (vitest awaits an async describe): the context's `boundedness`
+  // decides which cases exist.
+  describe(`source contract: ${options.name}`, async () => {
+    context = await loadContext(options.contextModule, exportName, ['writeTestData', 'createSource']);
+    const modes = contractModes(context, contextModulePath(options.contextModule), exportName);
     afterEach(async () => {
       for (const setup of setups.splice(0)) await context.cleanup?.(setup);
       await dirs.removeAll();
     });
 
-    const prepare = async (label: string, splits: number, recordsPerSplit: number) => {
+    const prepare = async (
+      label: string,
+      splits: number,
+      recordsPerSplit: number,
+      boundedness: ContractBoundedness = 'bounded',
+    ): Promise<PreparedSourceTest> => {
       const setup: SourceTestSetup = {
         testId: testIdFor(`${options.name}-${label}`),
         workDir: await dirs.create(`${label}-work`),
         splits,
         recordsPerSplit,
+        boundedness,
       };
       setups.push(setup);
       const expected = await context.writeTestData(setup);
@@ -85,9 +109,25 @@ export function describeSourceContract(options: SourceContractOptions): void {
     const delivered = async (storeDir: string) =>
       (await readCommitted<StampedRecord<unknown>>(storeDir)).records;
     const keyOf = keyOfContext(() => context);
+    const suite: SourceSuiteRun = {
+      exportName,
+      contextModule: options.contextModule,
+      context: () => context,
+      prepare,
+      delivered,
+      keyOf,
+      tempDir: (label) => dirs.create(label),
+      recordsPerSplit: perSplit,
+      recordsPerSecond: rate,
+      crash: options.crash === false ? false : crashSettings(options.crash ?? {}),
+      unboundedCrashKills: options.unboundedCrashKills ?? 2,
+    };
 
     for (const guarantee of options.guarantees) {
       describe(guarantee, () => {
+        if (modes.includes('unbounded'))
+          describe('unbounded', () => describeUnboundedCases(suite, guarantee));
+        if (!modes.includes('bounded')) return;
         const bounded = async (label: string, splits: number, parallelism: number) => {
           const t = await prepare(label, splits, perSplit);
           const registry = new MetricRegistry();
@@ -152,8 +192,8 @@ export function describeSourceContract(options: SourceContractOptions): void {
           expect(verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf)).toEqual([]);
         });
 
-        if (options.crash !== false) {
-          const crash = crashSettings(options.crash ?? {});
+        if (suite.crash !== false) {
+          const crash = suite.crash;
           it(`survives ${crash.kills} SIGKILLs of the job process mid-stream`, async () => {
             // Sized so the job needs more time than the kills leave it: every kill lands mid-stream.
             const crashRate = rate / 2;

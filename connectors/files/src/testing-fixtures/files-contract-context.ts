@@ -4,7 +4,7 @@
  * process import this module, so everything here is rebuilt from the serializable setup alone.
  */
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineSinkContext, defineSourceContext, type SinkContractRecord } from '@tributary/e2e/contract';
 import { JsonFileFormat, JsonWriterFormat } from '@tributary/format-json';
@@ -22,26 +22,46 @@ const inputDir = (workDir: string): string => join(workDir, 'in');
 const outputDir = (workDir: string): string => join(workDir, 'out');
 
 /**
+ * Writes files `first … first + count - 1` (one split each, `recordsPerSplit` lines). Each file
+ * appears atomically (written under a name the source ignores, then renamed), as a running
+ * source in continuous mode must never list a half-written file.
+ */
+async function writeSplitFiles(
+  workDir: string,
+  first: number,
+  count: number,
+  recordsPerSplit: number,
+): Promise<ContractLine[][]> {
+  const dir = inputDir(workDir);
+  await mkdir(dir, { recursive: true });
+  const written: ContractLine[][] = [];
+  for (let split = first; split < first + count; split++) {
+    const lines = Array.from({ length: recordsPerSplit }, (_, seq) => ({
+      split,
+      seq,
+      text: `line ${seq} of file ${split}`,
+    }));
+    const path = join(dir, `split-${String(split).padStart(4, '0')}.jsonl`);
+    await writeFile(`${path}.tmp`, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    await rename(`${path}.tmp`, path);
+    written.push(lines);
+  }
+  return written;
+}
+
+/**
  * Source side: one JSON-lines file per split. The files stay far below the default
  * `regionSizeBytes` (64 MiB), so each file is exactly one split and the suite's per-split order
- * check is the file's line order.
+ * check is the file's line order. Unbounded: continuous monitoring, and each round of new data
+ * is `splits` new files (new splits).
  */
 export const sourceContext = defineSourceContext<ContractLine>({
-  async writeTestData(setup) {
-    const dir = inputDir(setup.workDir);
-    await mkdir(dir, { recursive: true });
-    const expected: ContractLine[][] = [];
-    for (let split = 0; split < setup.splits; split++) {
-      const lines = Array.from({ length: setup.recordsPerSplit }, (_, seq) => ({
-        split,
-        seq,
-        text: `line ${seq} of file ${split}`,
-      }));
-      const body = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
-      await writeFile(join(dir, `split-${String(split).padStart(4, '0')}.jsonl`), body);
-      expected.push(lines);
-    }
-    return expected;
+  boundedness: ['bounded', 'unbounded'],
+  writeTestData: (setup) => writeSplitFiles(setup.workDir, 0, setup.splits, setup.recordsPerSplit),
+  async appendTestData(setup, { knownSplits }) {
+    const added = await writeSplitFiles(setup.workDir, knownSplits, setup.splits, setup.recordsPerSplit);
+    // Earlier splits got nothing; the new files are splits `knownSplits …`.
+    return [...Array.from({ length: knownSplits }, () => []), ...added];
   },
   createSource: (setup) =>
     FileSource.forFormat(new JsonFileFormat<ContractLine>(), inputDir(setup.workDir), {
@@ -49,6 +69,8 @@ export const sourceContext = defineSourceContext<ContractLine>({
       // The minimum chunk: each fetch carries ~20 lines instead of a whole test file, so the
       // suite's savepoints and kills land mid-file and resume from a byte offset inside a split.
       readChunkBytes: 1024,
+      // Unbounded: list the directory often, so new files are read soon after they appear.
+      ...(setup.boundedness === 'unbounded' ? { monitorIntervalMs: 100 } : {}),
     }),
   keyOf: (line) => `${line.split}/${line.seq}`,
 });

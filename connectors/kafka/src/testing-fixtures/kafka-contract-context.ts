@@ -62,36 +62,48 @@ async function deleteTopic(topic: string): Promise<void> {
   });
 }
 
+/** Lines `from … from + count - 1` of partition `p`, produced in partition order. */
+function linesOf(p: number, from: number, count: number): ContractLine[] {
+  return Array.from({ length: count }, (_, k) => ({ p, i: from + k, text: `line ${from + k} of ${p}` }));
+}
+
+/** Produces `lines[p]` into partition `p` of `topic`, in array order. */
+async function produce(topic: string, lines: readonly (readonly ContractLine[])[]): Promise<void> {
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (const [p, partition] of lines.entries()) {
+      // Batched sends; idempotence with one request in flight keeps offset order = array order.
+      for (let start = 0; start < partition.length; start += 1000) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: partition
+            .slice(start, start + 1000)
+            .map((line) => ({ partition: p, key: `p${p}`, value: JSON.stringify(line) })),
+        });
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 export const sourceContext = defineSourceContext<ContractLine>({
+  boundedness: ['bounded', 'unbounded'],
   async writeTestData(setup) {
     const topic = inputTopic(setup.testId);
     await createTopic(topic, setup.splits);
-    const expected: ContractLine[][] = [];
-    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    try {
-      for (let p = 0; p < setup.splits; p++) {
-        const lines = Array.from({ length: setup.recordsPerSplit }, (_, i) => ({
-          p,
-          i,
-          text: `line ${i} of ${p}`,
-        }));
-        // Batched sends; idempotence with one request in flight keeps offset order = array order.
-        for (let start = 0; start < lines.length; start += 1000) {
-          await producer.send({
-            topic,
-            acks: -1,
-            messages: lines
-              .slice(start, start + 1000)
-              .map((line) => ({ partition: p, key: `p${p}`, value: JSON.stringify(line) })),
-          });
-        }
-        expected.push(lines);
-      }
-    } finally {
-      await producer.disconnect();
-    }
+    const expected = Array.from({ length: setup.splits }, (_, p) => linesOf(p, 0, setup.recordsPerSplit));
+    await produce(topic, expected);
     return expected;
+  },
+  // Unbounded: every round appends `recordsPerSplit` lines to each partition (the same splits).
+  async appendTestData(setup, { round }) {
+    const from = round * setup.recordsPerSplit;
+    const added = Array.from({ length: setup.splits }, (_, p) => linesOf(p, from, setup.recordsPerSplit));
+    await produce(inputTopic(setup.testId), added);
+    return added;
   },
   createSource: (setup) =>
     new KafkaSource<ContractLine>(
@@ -99,7 +111,8 @@ export const sourceContext = defineSourceContext<ContractLine>({
         brokers,
         topics: [inputTopic(setup.testId)],
         startingOffsets: 'earliest',
-        stoppingOffsets: 'latest',
+        // Bounded: stop at the offsets that were latest at the start; unbounded: never stop.
+        ...(setup.boundedness === 'unbounded' ? {} : { stoppingOffsets: 'latest' as const }),
         // Small polls: the suites slow the job through backpressure per written batch, and a
         // whole partition in one poll would let a bounded job finish before its savepoint.
         maxRecordsPerPoll: 20,
