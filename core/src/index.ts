@@ -169,7 +169,7 @@ export type {
 // Source connector base (FLIP-27 SourceReaderBase, fetch loops, hand-over queue)
 export { ElementQueue } from './connector/source/element-queue.js';
 export { PerSplitFetcherManager } from './connector/source/per-split-fetcher-manager.js';
-export type { RecordEmitter } from './connector/source/record-emitter.js';
+export type { BatchRecordEmitter, RecordEmitter } from './connector/source/record-emitter.js';
 export {
   isEmptyFetch,
   RecordsBySplits,

@@ -1,4 +1,4 @@
-import type { FilePosition, FileReadBatch, RecordEmitter, SourceOutput } from '@tributary/core';
+import type { BatchRecordEmitter, FilePosition, FileReadBatch, SourceOutput } from '@tributary/core';
 import type { FileSplitState } from './file-source-split.js';
 
 /** A record with where it came from (`withMetadata: true`). */
@@ -17,25 +17,40 @@ export interface FileRecord<T> {
 }
 
 /**
- * Emits a whole `FileReadBatch` per element (one call per batch, a plain loop per record) and
- * moves the split's position to the position after the batch's last record, so a checkpoint
- * (taken between polls) is exactly the emitted position.
+ * Emits a `FileReadBatch` (one element per read chunk) in record ranges, as a
+ * {@link BatchRecordEmitter}: the reader counts records against `maxRecordsPerPoll` and may stop
+ * inside a chunk, so each range is a plain loop and moves the split's position to the position
+ * after its last record. A checkpoint (taken between polls) is then exactly the emitted position,
+ * even in the middle of a chunk.
  */
 export class FileRecordEmitter<T>
-  implements RecordEmitter<FileReadBatch<T>, T | FileRecord<T>, FileSplitState>
+  implements BatchRecordEmitter<FileReadBatch<T>, T | FileRecord<T>, FileSplitState>
 {
   constructor(private readonly withMetadata: boolean) {}
 
+  recordCount(batch: FileReadBatch<T>): number {
+    return batch.records.length;
+  }
+
   emitRecord(batch: FileReadBatch<T>, output: SourceOutput<T | FileRecord<T>>, state: FileSplitState): void {
+    this.emitRecords(batch, 0, batch.records.length, output, state);
+  }
+
+  emitRecords(
+    batch: FileReadBatch<T>,
+    from: number,
+    to: number,
+    output: SourceOutput<T | FileRecord<T>>,
+    state: FileSplitState,
+  ): void {
+    if (to <= from) return;
     const { records, positions } = batch;
-    const n = records.length;
-    if (n === 0) return;
     if (!this.withMetadata) {
-      for (let i = 0; i < n; i++) output.collect(records[i] as T);
+      for (let i = from; i < to; i++) output.collect(records[i] as T);
     } else {
       const { path, fileSize, modificationTime } = state.split;
       const lines = batch.lineNumbers;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         output.collect({
           value: records[i] as T,
           path,
@@ -46,6 +61,6 @@ export class FileRecordEmitter<T>
         });
       }
     }
-    state.position = positions[n - 1] as FilePosition;
+    state.position = positions[to - 1] as FilePosition;
   }
 }

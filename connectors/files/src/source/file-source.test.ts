@@ -118,6 +118,40 @@ describe('FileSource in a job', () => {
     expect(out.results()).toEqual(range(0, 20_000));
   });
 
+  it('emits a read chunk over several polls, so a savepoint lands inside the chunk and resumes exactly there', async () => {
+    const dir = await tempDir('resume-mid-chunk');
+    const content = jsonl(range(0, 20_000));
+    await writeFile(join(dir, 'big.json'), content);
+    // The whole file is one chunk; only maxRecordsPerPoll keeps a poll (and the batch between two
+    // checkpoints) small.
+    const chunkBytes = 1024 * 1024;
+    expect(Buffer.byteLength(content)).toBeLessThan(chunkBytes);
+    using out = CollectSink.create<number>({ deliveryGuarantee: 'exactly-once' });
+    const job = Pipeline.from(
+      FileSource.forFormat(jsonLinesFixture<number>(), join(dir, 'big.json'), {
+        readChunkBytes: chunkBytes,
+        maxRecordsPerPoll: 50,
+      }),
+    ).sinkTo(slowSink(out.sink, 1));
+    const first = job.start({ checkpointing: { intervalMs: 20 } }, env);
+    await until(() => out.results().length > 1000, 'some committed records');
+    const savepoint = await first.stopWithSavepoint({ directory: join(dir, 'sp') });
+    const committed = out.results().length;
+    expect(committed).toBeLessThan(20_000);
+    expect(out.results()).toEqual(range(0, committed));
+    const data = await loadCheckpointDir(savepoint);
+    const splits = data.subtasks.flatMap((s) => s.splits);
+    expect(splits).toHaveLength(1);
+    const split = deserializeVersioned(fileSourceSplitSerializer, {
+      version: splits[0]?.v as number,
+      bytes: Buffer.from(splits[0]?.b64 as string, 'base64'),
+    });
+    expect(split.position?.offset).toBe(Buffer.byteLength(jsonl(range(0, committed))));
+
+    await job.execute({ restoreFrom: savepoint, checkpointing: { directory: join(dir, 'chk') } }, env);
+    expect(out.results()).toEqual(range(0, 20_000));
+  });
+
   it('continuous monitoring picks up new files, end to end into a FileSink exactly once', async () => {
     const dir = await tempDir('monitor');
     const input = join(dir, 'in');

@@ -19,9 +19,10 @@ export interface FileSplitReaderOptions {
 
 /**
  * Reads the assigned file splits one after the other (Flink's `FileSourceSplitReader`): each
- * `fetch()` hands over one `FileReadBatch` of the current split, as one element, so the reader
- * emits a whole batch per element and the per-record path stays a plain loop. A split reports
- * finished once its format reader returned null.
+ * `fetch()` hands over one `FileReadBatch` of the current split, as one element, so the
+ * per-record path stays a plain loop over the batch (the {@link FileRecordEmitter} emits it in
+ * ranges of at most `maxRecordsPerPoll` records). A split reports finished once its format
+ * reader returned null.
  *
  * A fetch reads one chunk, which is short, so `wakeUp()` needs no interruption.
  */

@@ -10,6 +10,7 @@ import { createLogSourceReader, type LogSplit } from './testing-fixtures/log-con
 
 const docUrl = new URL('../../../../docs/connector-base.md', import.meta.url);
 const fixtureUrl = new URL('./testing-fixtures/log-connector.ts', import.meta.url);
+const batchFixtureUrl = new URL('./testing-fixtures/log-batch-connector.ts', import.meta.url);
 
 /** Reads to the end like the runtime: pollNext, and isAvailable after 'nothing'. */
 async function readAll(
@@ -63,9 +64,10 @@ describe('docs/connector-base.md', () => {
       'split-reader',
       'emitter-and-reader',
     ]);
+    expect([...extractRegions(readFileSync(batchFixtureUrl, 'utf8')).keys()]).toEqual(['batch-emitter']);
     const report = syncDocSections({
       docs: [docUrl],
-      snippetSources: [fixtureUrl],
+      snippetSources: [fixtureUrl, batchFixtureUrl],
       options: { sourceReader: SourceReaderBaseOptions },
     });
     expect(report, 'stale docs: rerun with TRIB_UPDATE_DOCS=1').toEqual({

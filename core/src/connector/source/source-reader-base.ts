@@ -8,7 +8,7 @@ import type {
 } from '../../api/source.js';
 import { CoreErrorCodes } from '../../errors/error-codes.js';
 import { TributaryError } from '../../errors/tributary-error.js';
-import type { RecordEmitter } from './record-emitter.js';
+import { type BatchRecordEmitter, isBatchRecordEmitter, type RecordEmitter } from './record-emitter.js';
 import type { RecordsWithSplitIds } from './records-with-split-ids.js';
 import { SourceReaderErrorCodes } from './source-reader-error-codes.js';
 import {
@@ -36,7 +36,9 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * it on the subtask's loop: each fetched element goes through the {@link RecordEmitter} into its
  * split's output, which is also when the split's state advances. So {@link snapshotState} is the
  * exact position after the last emitted element; fetched but unemitted elements are simply read
- * again after a restore.
+ * again after a restore. With a {@link BatchRecordEmitter} the unit is a record of a batch
+ * element instead: a poll may stop inside a batch, and the snapshot is the position after its
+ * last emitted record.
  *
  * A connector subclass provides the split ⇄ state conversion ({@link initializedState},
  * {@link toSplitType}) and {@link onSplitFinished}; everything else (queueing, backpressure,
@@ -54,12 +56,16 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
   private readonly splitStates = new Map<string, SplitContext<T, SplitStateT>>();
   protected readonly config: SourceReaderBaseConfig;
   private readonly tap = new SplitOutputTap<T>();
+  /** The emitter when it emits batch elements in ranges (checked once, not per poll). */
+  private readonly batchEmitter: BatchRecordEmitter<E, T, SplitStateT> | undefined;
   /** The fetch being drained; `splitIterator` walks its splits, `records[index]` is next. */
   private currentFetch: RecordsWithSplitIds<E> | undefined;
   private splitIterator: Iterator<[string, readonly E[]]> | undefined;
   private currentSplit: SplitContext<T, SplitStateT> | undefined;
   private records: readonly E[] | undefined;
   private index = 0;
+  /** With a batch emitter: records of `records[index]` already emitted (a poll stopped inside it). */
+  private recordIndex = 0;
   private noMoreSplits = false;
   private closed: Promise<void> | undefined;
 
@@ -70,6 +76,7 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
     options: SourceReaderBaseOptionsInput = {},
   ) {
     this.config = SourceReaderBaseOptions.parse(options);
+    this.batchEmitter = isBatchRecordEmitter(recordEmitter) ? recordEmitter : undefined;
   }
 
   /** The mutable state a newly added split starts from (its start or restored position). */
@@ -89,15 +96,18 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
   start(): void | Promise<void> {}
 
   /**
-   * Emits up to `maxRecordsPerPoll` fetched elements, split by split, each through the emitter
-   * into `output.createOutputForSplit(splitId)`. Returns `more` when it stopped at the limit,
-   * `end` once no more splits come and every split finished and was drained, else `nothing`
-   * (records may still have been emitted in this call). Throws the first fetch-loop failure.
+   * Emits up to `maxRecordsPerPoll` fetched elements (records, with a {@link BatchRecordEmitter}),
+   * split by split, each through the emitter into `output.createOutputForSplit(splitId)`. What is
+   * left of the fetch (even of a batch element) waits for the next call. Returns `more` when it
+   * stopped at the limit, `end` once no more splits come and every split finished and was
+   * drained, else `nothing` (records may still have been emitted in this call). Finished splits
+   * end only after their last element was emitted. Throws the first fetch-loop failure.
    */
   pollNext(output: ReaderOutput<T>): InputStatus {
     this.checkUsable();
     const tap = this.tap;
     const emitter = this.recordEmitter;
+    const batchEmitter = this.batchEmitter;
     const limit = this.config.maxRecordsPerPoll;
     let emitted = 0;
     tap.reset();
@@ -106,14 +116,18 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
         const records = this.records;
         if (records !== undefined && this.index < records.length) {
           const state = (this.currentSplit as SplitContext<T, SplitStateT>).state;
-          const start = this.index;
-          const end = Math.min(records.length, start + (limit - emitted));
-          for (let i = start; i < end; i++) {
-            emitter.emitRecord(records[i] as E, tap, state);
-            // Advanced after each emit, so an emitter error leaves the index on the failed element.
-            this.index = i + 1;
+          if (batchEmitter !== undefined) {
+            emitted += this.emitBatches(records, batchEmitter, state, limit - emitted);
+          } else {
+            const start = this.index;
+            const end = Math.min(records.length, start + (limit - emitted));
+            for (let i = start; i < end; i++) {
+              emitter.emitRecord(records[i] as E, tap, state);
+              // Advanced after each emit, so an emitter error leaves the index on the failed element.
+              this.index = i + 1;
+            }
+            emitted += end - start;
           }
-          emitted += end - start;
           if (emitted >= limit) return 'more';
         } else if (!this.moveToNextSplit(output) && !this.takeNextFetch()) {
           return this.finishedOrAvailableLater();
@@ -196,6 +210,38 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
     return this.close();
   }
 
+  /**
+   * Emits up to `budget` records of the current split's batch elements from `records[index]`,
+   * record `recordIndex` on, and returns how many. Stops inside an element when the budget runs
+   * out, keeping its place there, so the split state (moved by the emitter) is exactly what was
+   * emitted and the next poll goes on with the next record.
+   */
+  private emitBatches(
+    records: readonly E[],
+    emitter: BatchRecordEmitter<E, T, SplitStateT>,
+    state: SplitStateT,
+    budget: number,
+  ): number {
+    const tap = this.tap;
+    let left = budget;
+    while (left > 0 && this.index < records.length) {
+      const element = records[this.index] as E;
+      const count = emitter.recordCount(element);
+      const from = this.recordIndex;
+      const to = Math.min(count, from + left);
+      emitter.emitRecords(element, from, to, tap, state);
+      // Moved only after the emit, so an emitter error leaves the place on the failed range.
+      left -= to - from;
+      if (to < count) {
+        this.recordIndex = to;
+        break;
+      }
+      this.recordIndex = 0;
+      this.index++;
+    }
+    return budget - left;
+  }
+
   /** Moves to the next split of the current fetch that has elements; finishes the fetch at its end. */
   private moveToNextSplit(output: ReaderOutput<T>): boolean {
     const iterator = this.splitIterator;
@@ -219,6 +265,7 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
       this.currentSplit = ctx;
       this.records = records;
       this.index = 0;
+      this.recordIndex = 0;
       return true;
     }
     this.finishCurrentFetch(output);
@@ -241,6 +288,7 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
     this.currentSplit = undefined;
     this.records = undefined;
     this.index = 0;
+    this.recordIndex = 0;
     this.tap.target = undefined;
     if (fetch.finishedSplits.length > 0) {
       const finished = new Map<string, SplitStateT>();
