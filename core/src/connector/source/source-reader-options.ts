@@ -21,7 +21,7 @@ export const sourceReaderBaseOptionsShape = {
     .min(1)
     .default(1000)
     .describe(
-      'Most elements one pollNext() call emits, so the runtime can interleave checkpoints, watermarks and messages with a large fetch.',
+      'Most records one pollNext() call emits (fetched elements, for emitters that do not count records), so checkpoints, watermarks and messages interleave with a large fetch.',
     ),
   fetcherCloseTimeoutMs: z
     .number()
