@@ -2,14 +2,11 @@ import { CollectionSource, CollectSink, createJsonLogger, hasErrorCode, Pipeline
 import { type KafkaService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaErrorCodes } from './kafka-error-codes.js';
-import type { ExactlyOnceKafkaSinkWriter } from './sink/exactly-once-kafka-sink-writer.js';
 import { kafkaRecordSerializer } from './sink/kafka-record-serializer.js';
 import { KafkaSink } from './sink/kafka-sink.js';
 import { utf8Schema, valueOnly } from './source/kafka-record-deserializer.js';
 import { KafkaSource } from './source/kafka-source.js';
-import { commitRequests, committerContext, writerContext } from './testing-fixtures/kafka-test-contexts.js';
-
-type EosWriter = ExactlyOnceKafkaSinkWriter<string>;
+import { writeOneTransaction, writerContext } from './testing-fixtures/kafka-test-contexts.js';
 
 describe('SASL PLAIN and SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
   let kafka: KafkaService;
@@ -39,16 +36,7 @@ describe('SASL PLAIN and SCRAM (real broker, SASL_PLAINTEXT listener)', () => {
       },
       kafkaRecordSerializer({ topic, key: (v: string) => v, value: (v: string) => v }),
     );
-    const writer = await sink.createWriter(writerContext());
-    await writer.write(values, { currentWatermark: undefined, timestamp: () => undefined });
-    await writer.flush(true);
-    const committables = await (writer as EosWriter).prepareCommit();
-    await writer.close();
-    const committer = sink.createCommitter(committerContext());
-    const { requests, outcomes } = commitRequests(committables);
-    await committer.commit(requests);
-    expect(outcomes).toEqual([{ kind: 'success' }]);
-    await committer.close();
+    expect(await writeOneTransaction(sink, values)).toEqual([{ kind: 'success' }]);
 
     using out = CollectSink.create<string>();
     await Pipeline.from(

@@ -2,12 +2,11 @@ import { CollectSink, createJsonLogger, hasErrorCode, Pipeline } from '@tributar
 import { type KafkaService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaErrorCodes } from './kafka-error-codes.js';
-import type { ExactlyOnceKafkaSinkWriter } from './sink/exactly-once-kafka-sink-writer.js';
 import { kafkaRecordSerializer } from './sink/kafka-record-serializer.js';
 import { KafkaSink } from './sink/kafka-sink.js';
 import { utf8Schema, valueOnly } from './source/kafka-record-deserializer.js';
 import { KafkaSource } from './source/kafka-source.js';
-import { commitRequests, committerContext, writerContext } from './testing-fixtures/kafka-test-contexts.js';
+import { writeOneTransaction, writerContext } from './testing-fixtures/kafka-test-contexts.js';
 
 describe('TLS (real broker, SSL listener with a self-signed certificate)', () => {
   let kafka: KafkaService;
@@ -27,16 +26,7 @@ describe('TLS (real broker, SSL listener with a self-signed certificate)', () =>
       { brokers: [...brokers], ssl, deliveryGuarantee: 'exactly-once', transactionalIdPrefix: `${topic}-w` },
       kafkaRecordSerializer({ topic, key: (v: string) => v, value: (v: string) => v }),
     );
-    const writer = (await sink.createWriter(writerContext())) as ExactlyOnceKafkaSinkWriter<string>;
-    await writer.write(values, { currentWatermark: undefined, timestamp: () => undefined });
-    await writer.flush(true);
-    const committables = await writer.prepareCommit();
-    await writer.close();
-    const committer = sink.createCommitter(committerContext());
-    const { requests, outcomes } = commitRequests(committables);
-    await committer.commit(requests);
-    expect(outcomes).toEqual([{ kind: 'success' }]);
-    await committer.close();
+    expect(await writeOneTransaction(sink, values)).toEqual([{ kind: 'success' }]);
 
     using out = CollectSink.create<string>();
     await Pipeline.from(

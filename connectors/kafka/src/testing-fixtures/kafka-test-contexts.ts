@@ -12,6 +12,9 @@ import {
   recordingCommitRequests,
 } from '@tributary/core/testing';
 
+import type { ExactlyOnceKafkaSinkWriter } from '../sink/exactly-once-kafka-sink-writer.js';
+import type { KafkaSink } from '../sink/kafka-sink.js';
+
 export type { CommitOutcome };
 
 /** Test-only: a writer init context. */
@@ -35,4 +38,24 @@ export function commitRequests<C>(committables: readonly C[]): {
   readonly outcomes: CommitOutcome[];
 } {
   return recordingCommitRequests(committables);
+}
+
+/**
+ * Test-only: writes `values` in one transaction of a fresh writer of an exactly-once `sink`, then
+ * commits it with a fresh committer, as a checkpoint would; returns the committer's verdicts.
+ */
+export async function writeOneTransaction<T>(
+  sink: KafkaSink<T>,
+  values: readonly T[],
+): Promise<CommitOutcome[]> {
+  const writer = (await sink.createWriter(writerContext())) as ExactlyOnceKafkaSinkWriter<T>;
+  await writer.write(values, batchContext());
+  await writer.flush(true);
+  const committables = await writer.prepareCommit();
+  await writer.close();
+  const committer = sink.createCommitter(committerContext());
+  const { requests, outcomes } = commitRequests(committables);
+  await committer.commit(requests);
+  await committer.close();
+  return outcomes;
 }
