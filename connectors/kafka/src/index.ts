@@ -8,6 +8,11 @@ export {
   kafkaSaslSchema,
   kafkaTlsSchema,
 } from './client/kafka-client-options.js';
+export { isKafkaDeadLetter, type KafkaDeadLetter, withDeadLetters } from './dead-letter/kafka-dead-letter.js';
+export {
+  DEAD_LETTER_HEADERS,
+  kafkaDeadLetterSerializer,
+} from './dead-letter/kafka-dead-letter-serializer.js';
 export { type KafkaErrorCode, KafkaErrorCodes } from './kafka-error-codes.js';
 export {
   type KafkaCommittable,

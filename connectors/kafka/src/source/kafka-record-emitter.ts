@@ -7,6 +7,7 @@ import {
   toError,
 } from '@tributary/core';
 import type { KafkaJsFetchedMessage } from '../client/kafkajs-internals.js';
+import { isKafkaDeadLetter } from '../dead-letter/kafka-dead-letter.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import type { KafkaPartitionSplitState } from './kafka-partition-split.js';
 import type { KafkaConsumerRecord, KafkaRecordDeserializer } from './kafka-record-deserializer.js';
@@ -54,6 +55,8 @@ export class KafkaRecordEmitter<T>
       this.logger.warn({ err: error }, error.message);
     }
     state.offset = offset + 1;
-    if (value !== undefined) output.collect(value, timestamp);
+    if (value === undefined) return;
+    if (isKafkaDeadLetter(value)) this.metrics.numRecordsInErrors.inc();
+    output.collect(value, timestamp);
   }
 }
