@@ -1,4 +1,3 @@
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   CoreErrorCodes,
   type FileFormat,
@@ -10,25 +9,14 @@ import {
   recordInvalidError,
   TributaryError,
 } from '@tributary/core';
-import {
-  type Compressors,
-  type FileMetaData,
-  parquetMetadataAsync,
-  parquetReadObjects,
-  type RowGroup,
-} from 'hyparquet';
+import { type FileMetaData, parquetMetadataAsync, parquetReadObjects, type RowGroup } from 'hyparquet';
+import { PARQUET_DECOMPRESSORS } from './parquet-codecs.js';
 import {
   type ParquetFormatConfig,
   ParquetFormatOptions,
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
 import { ParquetInputBuffer } from './parquet-input-buffer.js';
-
-/** Decompressors for codecs hyparquet leaves to the caller, from node:zlib (no extra dependency). */
-const DECOMPRESSORS: Compressors = {
-  GZIP: (input) => gunzipSync(input),
-  BROTLI: (input) => brotliDecompressSync(input),
-};
 
 interface GroupInfo {
   /** Byte offset of the group's first page: its identity in positions and regions. */
@@ -172,7 +160,7 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
         metadata: this.metadata as FileMetaData,
         rowStart: group.firstRow + skip,
         rowEnd: group.firstRow + group.rows,
-        compressors: DECOMPRESSORS,
+        compressors: PARQUET_DECOMPRESSORS,
         utf8: this.options.binaryAsString,
         ...(this.options.projection === undefined ? {} : { columns: this.options.projection }),
       })) as T[];

@@ -35,9 +35,9 @@ export const ParquetFormatOptions = defineOptions(
         'Writer schema. Unset: derived from the first batch of each part file (string, boolean, double for numbers, int64 for bigint, timestamp for Date, bytes for Uint8Array, json for objects; all nullable).',
       ),
     compression: z
-      .enum(['snappy', 'gzip', 'uncompressed'])
+      .enum(['snappy', 'gzip', 'zstd', 'uncompressed'])
       .default('snappy')
-      .describe('Page compression codec the writer uses (readers also accept gzip, brotli and snappy).'),
+      .describe('Page compression codec the writer uses (readers accept snappy, gzip, brotli and zstd).'),
     rowGroupRows: z
       .number()
       .int()

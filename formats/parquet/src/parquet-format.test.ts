@@ -9,6 +9,7 @@ import {
   type TributaryError,
 } from '@tributary/core';
 import fc from 'fast-check';
+import { parquetMetadataAsync } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { ParquetFileFormat } from './parquet-file-format.js';
 import type { ParquetFormatConfig } from './parquet-format-options.js';
@@ -74,7 +75,7 @@ const record = fc.record({
   blob: fc.option(fc.uint8Array({ maxLength: 12 }), { nil: null }),
 });
 const writeOptions = fc.record({
-  compression: fc.constantFrom('snappy' as const, 'gzip' as const, 'uncompressed' as const),
+  compression: fc.constantFrom('snappy' as const, 'gzip' as const, 'zstd' as const, 'uncompressed' as const),
   rowGroupRows: fc.integer({ min: 1, max: 9 }),
 });
 
@@ -88,6 +89,23 @@ describe('Parquet format', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('writes zstd pages that a standard zstd decoder reads, and says so in the footer', async () => {
+    const records = Array.from({ length: 500 }, (_, i) => ({
+      id: BigInt(i),
+      name: `order-${i % 20}`,
+      qty: i % 7,
+    }));
+    const three = columns.slice(0, 3);
+    const zstd = await writeParquet({ columns: [...three], compression: 'zstd' }, records, 100);
+    const plain = await writeParquet({ columns: [...three], compression: 'uncompressed' }, records, 100);
+    const metadata = await parquetMetadataAsync(new Uint8Array(zstd).buffer);
+    const codecs = metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec));
+    expect(new Set(codecs)).toEqual(new Set(['ZSTD']));
+    expect(zstd.length).toBeLessThan(plain.length);
+    const out = await readFileRegion(new ParquetFileFormat(), new MemoryFileInput(zstd));
+    expect(out.records).toEqual(records);
   });
 
   it('resumes exactly after any record (row group start + rows to skip) (property)', async () => {

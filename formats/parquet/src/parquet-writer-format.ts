@@ -1,12 +1,11 @@
-import { gzipSync } from 'node:zlib';
 import {
   type FileOutput,
   type FileRecordWriter,
   type FileWriterFormat,
   recordInvalidError,
 } from '@tributary/core';
-import type { CompressionCodec } from 'hyparquet';
 import { ParquetWriter } from 'hyparquet-writer';
+import { PARQUET_WRITER_CODECS, parquetCompressors } from './parquet-codecs.js';
 import { BAD_VALUE, deriveColumns, fileSchemaOf, toColumnValue, valueProblem } from './parquet-columns.js';
 import {
   type ParquetColumn,
@@ -15,12 +14,6 @@ import {
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
 import { ParquetOutputWriter } from './parquet-output-writer.js';
-
-const CODECS: Record<ResolvedParquetFormatOptions['compression'], CompressionCodec> = {
-  snappy: 'SNAPPY',
-  gzip: 'GZIP',
-  uncompressed: 'UNCOMPRESSED',
-};
 
 /**
  * Writes Parquet part files (`.parquet`) with hyparquet-writer. A bulk format: a Parquet file is only
@@ -117,12 +110,12 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
     return columns;
   }
 
-  private open(): ParquetWriter {
+  private async open(): Promise<ParquetWriter> {
     this.writer ??= new ParquetWriter({
       writer: new ParquetOutputWriter(this.output),
       schema: fileSchemaOf(this.columns as ParquetColumn[]),
-      codec: CODECS[this.options.compression],
-      compressors: { GZIP: (input: Uint8Array) => gzipSync(input) },
+      codec: PARQUET_WRITER_CODECS[this.options.compression],
+      compressors: await parquetCompressors(this.options.compression),
       statistics: this.options.statistics,
       createdBy: 'tributary (hyparquet-writer)',
     });
@@ -130,7 +123,7 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   }
 
   private async writeRowGroup(): Promise<void> {
-    const writer = this.open();
+    const writer = await this.open();
     if (this.rows === 0) return;
     const columns = this.columns as ParquetColumn[];
     const columnData = columns.map((c, j) => ({ name: c.name, data: this.data[j] as unknown[] }));
