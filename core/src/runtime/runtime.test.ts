@@ -6,13 +6,34 @@ import { CoreErrorCodes } from '../errors/error-codes.js';
 import { hasErrorCode } from '../errors/tributary-error.js';
 import { createJsonLogger, silentLogger } from '../logging/logger.js';
 import { MetricRegistry } from '../metrics/metric-registry.js';
-import { type CheckpointStorage, MemoryCheckpointStorage } from './checkpoint-storage.js';
+import {
+  type CheckpointData,
+  type CheckpointStorage,
+  MemoryCheckpointStorage,
+} from './checkpoint-storage.js';
 import { Pipeline } from './pipeline.js';
 import { MemoryCommittingSink } from './testing-fixtures/memory-committing-sink.js';
 import { rangeSource } from './testing-fixtures/range-source.js';
 
 const env = { logger: silentLogger };
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Checkpoints in memory, with `beforeStore` awaited before each store (a slow medium). */
+function slowStorage(beforeStore: (data: CheckpointData) => Promise<void>): CheckpointStorage {
+  const memory = new MemoryCheckpointStorage();
+  return {
+    jobId: () => memory.jobId(),
+    locationOf: (id) => memory.locationOf(id),
+    latest: () => memory.latest(),
+    prune: (retain) => memory.prune(retain),
+    store: async (data) => {
+      await beforeStore(data);
+      return memory.store(data);
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('runtime', () => {
   it('runs a bounded parallel job through the chain and commits the final checkpoint', async () => {
@@ -63,24 +84,15 @@ describe('runtime', () => {
     // Regression: the old attempt's in-flight checkpoint landed after the runner had picked the
     // previous one to restore, then committed its transactions: the replay duplicated them.
     const sink = new MemoryCommittingSink();
-    const memory = new MemoryCheckpointStorage();
     let storing3 = false;
     let failedAt: number | undefined;
-    const slowStorage: CheckpointStorage = {
-      jobId: () => memory.jobId(),
-      locationOf: (id) => memory.locationOf(id),
-      latest: () => memory.latest(),
-      prune: (retain) => memory.prune(retain),
-      store: async (data) => {
-        if (data.checkpointId === 3 && failedAt === undefined) {
-          storing3 = true;
-          while (failedAt === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
-          // Land well after the failure: an attempt that does not wait for it restores checkpoint 2.
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-        return memory.store(data);
-      },
-    };
+    const storage = slowStorage(async (data) => {
+      if (data.checkpointId !== 3 || failedAt !== undefined) return;
+      storing3 = true;
+      while (failedAt === undefined) await sleep(5);
+      // Land well after the failure: an attempt that does not wait for it restores checkpoint 2.
+      await sleep(200);
+    });
     const restoredIds: number[] = [];
     const logger = createJsonLogger({
       level: 'info',
@@ -105,7 +117,7 @@ describe('runtime', () => {
           checkpointing: { intervalMs: 10 },
           restartStrategy: { type: 'fixed-delay', attempts: 1, delayMs: 0 },
         },
-        { logger, checkpointStorage: slowStorage },
+        { logger, checkpointStorage: storage },
       );
     expect(result.restarts).toBe(1);
     expect(restoredIds).toEqual([3]);
@@ -114,24 +126,16 @@ describe('runtime', () => {
 
   it('lets a checkpoint whose store outlasts the timeout complete, once', async () => {
     const sink = new MemoryCommittingSink();
-    const memory = new MemoryCheckpointStorage();
-    const slowStorage: CheckpointStorage = {
-      jobId: () => memory.jobId(),
-      locationOf: (id) => memory.locationOf(id),
-      latest: () => memory.latest(),
-      prune: (retain) => memory.prune(retain),
-      store: async (data) => {
-        // Longer than timeoutMs: the acks are all in, only the store is slow.
-        if (data.checkpointId === 2) await new Promise((resolve) => setTimeout(resolve, 400));
-        return memory.store(data);
-      },
-    };
+    // Longer than timeoutMs: the acks are all in, only the store is slow.
+    const storage = slowStorage(async (data) => {
+      if (data.checkpointId === 2) await sleep(400);
+    });
     const registry = new MetricRegistry();
     const result = await Pipeline.from(rangeSource({ total: 2000, numSplits: 2, batchSize: 10, pauseMs: 1 }))
       .sinkTo(sink)
       .execute(
         { parallelism: 2, checkpointing: { intervalMs: 20, timeoutMs: 150 } },
-        { logger: silentLogger, metricRegistry: registry, checkpointStorage: slowStorage },
+        { logger: silentLogger, metricRegistry: registry, checkpointStorage: storage },
       );
     expect(result.status).toBe('finished');
     expect(registry.sum('numberOfFailedCheckpoints')).toBe(0);

@@ -1,20 +1,15 @@
 import { toError } from '@tributary/core';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
-import { isTransient } from '../source/kafka-batch-preparer.js';
+import { isTransient, prepareEachRecord } from '../source/kafka-batch-preparer.js';
 import type { KafkaConsumerRecord, KafkaRecordDeserializer } from '../source/kafka-record-deserializer.js';
 
 /**
  * A Kafka record the source could not deserialize, kept whole for a dead-letter destination:
  * the original bytes and headers (copies), where it came from, and why it failed.
  */
-export interface KafkaDeadLetter {
+export interface KafkaDeadLetter
+  extends Pick<KafkaConsumerRecord, 'topic' | 'partition' | 'offset' | 'timestamp' | 'key' | 'value'> {
   readonly kind: 'kafka-dead-letter';
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer | Buffer[]>>;
   /** The deserializer's error: its `code` when it is a TributaryError, and its message. */
   readonly error: { readonly code: string; readonly message: string };
@@ -57,14 +52,8 @@ export function withDeadLetters<T>(
         await prepare(records);
       } catch (error) {
         if (isTransient(error)) throw error;
-        for (const record of records) {
-          try {
-            await prepare([record]);
-          } catch (recordError) {
-            // Left unprepared: its deserialize fails and it becomes a dead letter.
-            if (isTransient(recordError)) throw recordError;
-          }
-        }
+        // Records left unprepared fail in deserialize and become dead letters.
+        await prepareEachRecord(records, (record) => prepare([record]));
       }
     };
   }

@@ -55,13 +55,11 @@ export class KafkaBatchPreparer {
         'preparing a Kafka fetch failed; preparing its records one by one to skip only those that fail',
       );
     }
-    for (const record of records) {
-      try {
-        await this.prepareWithRetry([record]);
-      } catch (error) {
-        // A record left unprepared fails in deserialize, where 'skip' counts it by its offset.
-        if (isTransient(error)) throw prepareFailed(error, ranges);
-      }
+    try {
+      // A record left unprepared fails in deserialize, where 'skip' counts it by its offset.
+      await prepareEachRecord(records, (record) => this.prepareWithRetry([record]));
+    } catch (error) {
+      throw prepareFailed(error, ranges);
     }
   }
 
@@ -76,6 +74,24 @@ export class KafkaBatchPreparer {
       onRetry: (error, attempt, delayMs) =>
         this.logger.debug({ err: error, attempt, delayMs }, 'preparing a Kafka fetch failed; retrying'),
     });
+  }
+}
+
+/**
+ * Prepares `records` one at a time after a permanent batch failure, so only the records that
+ * cannot be prepared stay unprepared (and fail later, in `deserialize`). A transient failure still
+ * ends the loop: it says nothing about the records.
+ */
+export async function prepareEachRecord<R>(
+  records: readonly R[],
+  prepareOne: (record: R) => Promise<void>,
+): Promise<void> {
+  for (const record of records) {
+    try {
+      await prepareOne(record);
+    } catch (error) {
+      if (isTransient(error)) throw error;
+    }
   }
 }
 
