@@ -60,6 +60,11 @@ export interface CrashLoopOptions extends ChildJobSpec {
   readonly minKillDelayMs: number;
   readonly maxKillDelayMs: number;
   /**
+   * Optional per-run kill window `[min, max]` (ms), instead of the two above: e.g. a longer
+   * fallback for runs meant to die on a `killOnLine` match, so the timer rarely pre-empts it.
+   */
+  readonly killDelayForRun?: (run: number) => readonly [number, number];
+  /**
    * Optional: kill as soon as a stdout line matches (e.g. between pre-commit and commit). Checked
    * in addition to the timer; each run is killed at most once.
    */
@@ -113,7 +118,11 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       },
     });
     options.onRunStart?.(run, !wantKill);
-    const delay = options.minKillDelayMs + random() * (options.maxKillDelayMs - options.minKillDelayMs);
+    const [minDelay, maxDelay] = options.killDelayForRun?.(run) ?? [
+      options.minKillDelayMs,
+      options.maxKillDelayMs,
+    ];
+    const delay = minDelay + random() * (maxDelay - minDelay);
     const timer = wantKill ? setTimeout(kill, delay) : undefined;
     const lastRunTimer = wantKill
       ? undefined
