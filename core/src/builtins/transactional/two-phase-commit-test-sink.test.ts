@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   Committer,
@@ -226,7 +227,9 @@ describe('TwoPhaseCommitTestSink under SIGKILL', () => {
   it('loses and duplicates nothing when the process is killed at random instants', async () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const worker = join(here, '..', 'testing-fixtures', 'txn-store-crash-worker.ts');
-    const tsx = join(here, '..', '..', '..', '..', 'node_modules', '.bin', 'tsx');
+    // Node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a child process
+    // that SIGKILL of the CLI leaves running, next to the following run (duplicates).
+    const tsxLoader = createRequire(import.meta.url).resolve('tsx');
     const store = join(dir, 'store');
     const checkpointFile = join(dir, 'checkpoint.json');
     const total = 8000;
@@ -234,7 +237,7 @@ describe('TwoPhaseCommitTestSink under SIGKILL', () => {
     for (let run = 0; run < 30; run++) {
       // A run does ~0.5 s of work after 'ready': kill the first ones anywhere in it, then let it finish.
       const killAfterMs = run < 6 ? Math.floor(Math.random() * 300) : undefined;
-      const result = await runWorker(tsx, [worker, store, checkpointFile, String(total)], killAfterMs);
+      const result = await runWorker(tsxLoader, [worker, store, checkpointFile, String(total)], killAfterMs);
       if (result === 'killed') kills++;
       else if (result === 'done') break;
       else throw new Error(`worker failed: ${result}`);
@@ -250,12 +253,14 @@ describe('TwoPhaseCommitTestSink under SIGKILL', () => {
 });
 
 function runWorker(
-  tsx: string,
+  tsxLoader: string,
   args: string[],
   killAfterMs: number | undefined,
 ): Promise<'killed' | 'done' | string> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', pathToFileURL(tsxLoader).href, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
