@@ -36,7 +36,7 @@ async function caught(promise: Promise<unknown>): Promise<TributaryError> {
 }
 
 const codecOptions = fc.record({
-  codec: fc.constantFrom('null' as const, 'deflate' as const),
+  codec: fc.constantFrom('null' as const, 'deflate' as const, 'snappy' as const),
   syncIntervalBytes: fc.integer({ min: 1, max: 400 }),
 });
 

@@ -27,9 +27,11 @@ export const AvroFormatOptions = defineOptions(
       .default('number')
       .describe("How Avro longs appear in JS: 'number' (values beyond ±2^53 fail) or 'bigint'."),
     codec: z
-      .enum(['null', 'deflate'])
+      .enum(['null', 'deflate', 'snappy'])
       .default('deflate')
-      .describe('Container files: block compression codec to write (readers also accept snappy).'),
+      .describe(
+        'Container files: block compression codec to write (snappy is the Spark and Hadoop default; deflate is smaller).',
+      ),
     deflateLevel: z
       .number()
       .int()

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import type { FileOutput, FileRecordWriter, FileWriterFormat } from '@tributary/core';
+import { compress as snappyCompress } from 'snappyjs';
 import { missingSchema } from './avro-binary-schemas.js';
 import { encodeContainerHeader, syncMarkerFor } from './avro-container-header.js';
 import {
@@ -12,8 +13,8 @@ import { type AvroType, compileAvroSchema, invalidValueError } from './avro-type
 import { writeVarLong } from './byte-stream-reader.js';
 
 /**
- * Writes Avro object container files (`.avro`) with the configured schema and codec (null or
- * deflate). Records are encoded straight into the current block; a block is written when it reaches
+ * Writes Avro object container files (`.avro`) with the configured schema and codec (null,
+ * deflate or snappy). Records are encoded straight into the current block; a block is written when it reaches
  * `syncIntervalBytes`, on `flush()` and on `finish()`, so everything flushed is whole blocks.
  *
  * `writerKind: 'row'` (default) lets the files connector continue an in-progress part file after a
@@ -97,9 +98,7 @@ class AvroContainerWriter<T> implements FileRecordWriter<T> {
 
   private async writeBlock(): Promise<void> {
     if (this.blockCount === 0) return;
-    const raw = this.block.subarray(0, this.blockBytes);
-    const data =
-      this.options.codec === 'deflate' ? deflateRawSync(raw, { level: this.options.deflateLevel }) : raw;
+    const data = this.compress(this.block.subarray(0, this.blockBytes));
     const head: number[] = [];
     writeVarLong(this.blockCount, head);
     writeVarLong(data.length, head);
@@ -107,6 +106,23 @@ class AvroContainerWriter<T> implements FileRecordWriter<T> {
     this.blockBytes = 0;
     this.blockCount = 0;
     await this.writeOut(parts);
+  }
+
+  private compress(raw: Buffer): Buffer {
+    switch (this.options.codec) {
+      case 'null':
+        return raw;
+      case 'deflate':
+        return deflateRawSync(raw, { level: this.options.deflateLevel });
+      case 'snappy': {
+        // Avro's snappy block: the raw snappy bytes, then the CRC32 (big-endian) of the input.
+        const body = snappyCompress(raw);
+        const block = Buffer.allocUnsafe(body.length + 4);
+        block.set(body);
+        block.writeUInt32BE(crc32(raw), body.length);
+        return block;
+      }
+    }
   }
 
   private async writeOut(parts: Buffer[]): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Snappy raw-format decompression (https://github.com/google/snappy/blob/main/format_description.txt),
- * for Avro container blocks written with the `snappy` codec (Spark and Hadoop default). Small and
- * dependency-free; decompression only.
+ * for Avro container blocks written with the `snappy` codec (Spark and Hadoop default). Strict about
+ * bounds and declared length, since blocks come from files of any origin; the writer compresses with
+ * `snappyjs`.
  */
 export function snappyDecompress(input: Uint8Array): Uint8Array {
   let pos = 0;
