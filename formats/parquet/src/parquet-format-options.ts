@@ -35,9 +35,11 @@ export const ParquetFormatOptions = defineOptions(
         'Writer schema. Unset: derived from the first batch of each part file (string, boolean, double for numbers, int64 for bigint, timestamp for Date, bytes for Uint8Array, json for objects; all nullable).',
       ),
     compression: z
-      .enum(['snappy', 'gzip', 'zstd', 'uncompressed'])
+      .enum(['snappy', 'gzip', 'zstd', 'lz4', 'brotli', 'uncompressed'])
       .default('snappy')
-      .describe('Page compression codec the writer uses (readers accept snappy, gzip, brotli and zstd).'),
+      .describe(
+        "Page compression codec the writer uses ('lz4' writes LZ4_RAW). Readers accept all of them and the deprecated LZ4.",
+      ),
     rowGroupRows: z
       .number()
       .int()
