@@ -78,6 +78,8 @@ export class JobAttempt {
   /** A checkpoint being stored/committed; the attempt does not end before it settles. */
   private completing: Promise<unknown> | undefined;
   private done = false;
+  /** Enumerator and subtasks are started: checkpoints and savepoints may be triggered. */
+  private running = false;
   /** A final or stop-with-savepoint checkpoint completed: no new checkpoint may start. */
   private stopping = false;
   private settle!: { resolve(o: AttemptOutcome): void; reject(e: unknown): void };
@@ -115,7 +117,11 @@ export class JobAttempt {
       }
       await this.sourceCoordinator.start(deps.restored?.enumerator);
       this.startSubtasks();
+      this.running = true;
       this.schedulePeriodicCheckpoint();
+      // A savepoint asked for while the attempt was setting up (restoring the committer can take
+      // a while) waited for the enumerator and the subtasks.
+      this.maybeStartQueuedSavepoint();
     } catch (error) {
       this.fail(error);
     }
@@ -313,7 +319,7 @@ export class JobAttempt {
 
   /** Starts a checkpoint unless one is running (a finished checkpoint re-checks what is due). */
   private triggerIfIdle(): void {
-    if (this.done || this.stopping || this.inFlight) return;
+    if (!this.running || this.done || this.stopping || this.inFlight) return;
     if (this.savepointQueue.length > 0) {
       this.maybeStartQueuedSavepoint();
       return;
@@ -324,7 +330,7 @@ export class JobAttempt {
   }
 
   private maybeStartQueuedSavepoint(): void {
-    if (this.done || this.stopping || this.inFlight) return;
+    if (!this.running || this.done || this.stopping || this.inFlight) return;
     const request = this.savepointQueue.shift();
     if (!request) return;
     this.trigger('savepoint', request.directory, request.stop, request.drain).then(

@@ -181,6 +181,27 @@ describe('runtime', () => {
     expect(sink.values()).toEqual(range(4000));
   });
 
+  it('takes a savepoint asked for while the attempt is still setting up its committer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trib-early-sp-'));
+    const sink = new MemoryCommittingSink();
+    // Restoring a committer can take a while (re-committing a restored checkpoint's transactions).
+    const slowSetUp = Object.assign(Object.create(sink) as MemoryCommittingSink, {
+      createCommitter: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return sink.createCommitter();
+      },
+    });
+    const job = Pipeline.from(rangeSource({ total: 2000, numSplits: 2, batchSize: 10, pauseMs: 1 })).sinkTo(
+      slowSetUp,
+    );
+    const first = job.start({ parallelism: 2 }, env);
+    // Asked before the enumerator exists: it waits for the attempt to run.
+    const savepoint = await first.stopWithSavepoint({ directory: dir });
+    expect((await first.result).status).toBe('stopped');
+    await job.execute({ parallelism: 2, restoreFrom: savepoint }, env);
+    expect(sink.values()).toEqual(range(2000));
+  });
+
   it('starts no checkpoint after a stop-with-savepoint completed, even while its commit is slow', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trib-stop-'));
     const sink = new MemoryCommittingSink();
