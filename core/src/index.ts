@@ -208,6 +208,7 @@ export {
   type TributaryErrorOptions,
   toError,
 } from './errors/tributary-error.js';
+export { type FileDeadLetter, fileDeadLetter, isFileDeadLetter } from './format/file-dead-letter.js';
 // Format helpers (line splitting, record errors, in-memory files)
 export {
   type FileRegionContents,
@@ -216,7 +217,11 @@ export {
   resumeFileRegion,
   splitFileRegions,
 } from './format/file-region-utils.js';
-export { LineRecordReaderBase, type RecordBatchBuilder } from './format/line-record-reader-base.js';
+export {
+  LineRecordReaderBase,
+  type RecordBatchBuilder,
+  type RejectedLineRecord,
+} from './format/line-record-reader-base.js';
 export {
   type LineRegionBatch,
   LineRegionReader,

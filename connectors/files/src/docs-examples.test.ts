@@ -1,7 +1,16 @@
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CollectionSource, CollectSink, Pipeline, silentLogger } from '@tributary/core';
+import {
+  CollectionSource,
+  CollectSink,
+  type FileDeadLetter,
+  isFileDeadLetter,
+  Pipeline,
+  RoutingSink,
+  silentLogger,
+} from '@tributary/core';
+import { JsonFileFormat, JsonWriterFormat } from '@tributary/format-json';
 import { describe, expect, it } from 'vitest';
 import { BucketAssigners, FileSink, FileSource } from './index.js';
 import { jsonLinesFixture } from './testing-fixtures/json-lines-fixture.js';
@@ -134,5 +143,43 @@ describe('files docs examples', () => {
     expect((await readVisibleJsonLines<number>(join(dir, 'events'))).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 100 }, (_, i) => i),
     );
+  });
+
+  it('routes unparseable records to a dead-letter directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trib-files-docs-'));
+    await mkdir(join(dir, 'in'));
+    await writeFile(join(dir, 'in', 'orders.jsonl'), '{"id":1}\n{"id":2,oops\n{"id":3}\n');
+    const outputDir = join(dir, 'out');
+    // #region dead-letters
+    type Routed = Order | FileDeadLetter;
+    const source = FileSource.forFormat(
+      new JsonFileFormat<Routed>({ errors: 'dead-letter' }),
+      join(dir, 'in'),
+    );
+    const sink = new RoutingSink<Routed>(
+      {
+        orders: FileSink.forFormat(join(outputDir, 'orders'), new JsonWriterFormat<Routed>()),
+        deadLetters: FileSink.forFormat(join(outputDir, 'dead-letters'), new JsonWriterFormat<Routed>()),
+      },
+      (record) => (isFileDeadLetter(record) ? 'deadLetters' : 'orders'),
+    );
+    await Pipeline.from(source)
+      .sinkTo(sink)
+      .execute({ checkpointing: { intervalMs: 10_000 } }, env);
+    // dead-letters/…/part-….jsonl:
+    // {"kind":"file-dead-letter","file":"…/in/orders.jsonl","offset":9,"line":2,"raw":"{\"id\":2,oops",
+    //  "error":{"code":"TRIB_RECORD_INVALID","message":"Invalid JSON record: … (at file '…', line 2)"}}
+    // #endregion dead-letters
+    expect(await readVisibleJsonLines(join(outputDir, 'orders'))).toEqual([{ id: 1 }, { id: 3 }]);
+    expect(await readVisibleJsonLines(join(outputDir, 'dead-letters'))).toEqual([
+      {
+        kind: 'file-dead-letter',
+        file: join(dir, 'in', 'orders.jsonl'),
+        offset: 9,
+        line: 2,
+        raw: '{"id":2,oops',
+        error: { code: 'TRIB_RECORD_INVALID', message: expect.stringContaining('line 2)') },
+      },
+    ]);
   });
 });

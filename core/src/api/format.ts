@@ -75,6 +75,12 @@ export interface FileReadBatch<T> {
   readonly bytesRead: number;
   /** Records that failed to parse and were skipped (only when the format's skip option is on). */
   readonly skippedErrors?: number;
+  /**
+   * Records that failed to parse and are in `records` as `FileDeadLetter`s (`errors: 'dead-letter'`;
+   * one dead letter may stand for several, see `FileDeadLetter.records`). Counted in
+   * `numRecordsInErrors` like skipped ones.
+   */
+  readonly deadLetters?: number;
 }
 
 export interface FileRecordReader<T> {

@@ -8,6 +8,8 @@ export interface FileRegionContents<T> {
   /** Line number of each record, or undefined where the reader did not know it. */
   readonly lineNumbers: (number | undefined)[];
   readonly skippedErrors: number;
+  /** Records that went to dead letters in `records` (`errors: 'dead-letter'`). */
+  readonly deadLetters: number;
   readonly bytesRead: number;
   readonly batches: number;
 }
@@ -26,6 +28,7 @@ export async function readFileRegion<T>(
   const positions: FilePosition[] = [];
   const lineNumbers: (number | undefined)[] = [];
   let skippedErrors = 0;
+  let deadLetters = 0;
   let bytesRead = 0;
   let batches = 0;
   try {
@@ -37,12 +40,13 @@ export async function readFileRegion<T>(
         lineNumbers.push(batch.lineNumbers?.[i]);
       }
       skippedErrors += batch.skippedErrors ?? 0;
+      deadLetters += batch.deadLetters ?? 0;
       bytesRead += batch.bytesRead;
     }
   } finally {
     await reader.close();
   }
-  return { records, positions, lineNumbers, skippedErrors, bytesRead, batches };
+  return { records, positions, lineNumbers, skippedErrors, deadLetters, bytesRead, batches };
 }
 
 /**

@@ -1,9 +1,12 @@
 import type { FileInput, FilePosition, FileReadBatch, FileRecordReader, FileRegion } from '../api/format.js';
+import type { TributaryError } from '../errors/tributary-error.js';
+import { fileDeadLetter, isFileDeadLetter } from './file-dead-letter.js';
 import {
   type LineRegionBatch,
   LineRegionReader,
   type LineRegionReaderOptions,
 } from './line-region-reader.js';
+import type { RecordErrorsMode } from './record-errors.js';
 
 /** Output a line parser fills for one batch. */
 export interface RecordBatchBuilder<T> {
@@ -14,6 +17,20 @@ export interface RecordBatchBuilder<T> {
   readonly lineNumbers: number[] | undefined;
   /** Records dropped because they failed to parse (`errors: 'skip-and-count'`). */
   skippedErrors: number;
+  /** Dead letters pushed to `records` (`errors: 'dead-letter'`). */
+  deadLetters: number;
+}
+
+/** A record a line format could not parse: where it is and its text. */
+export interface RejectedLineRecord {
+  /** Byte offset of its first line. */
+  readonly start: number;
+  /** Byte offset after its last line: where to resume after it. */
+  readonly end: number;
+  /** Line number of its first line, when known. */
+  readonly line: number | undefined;
+  /** Its text (all lines, without the final line break). */
+  readonly raw: string;
 }
 
 /**
@@ -43,13 +60,37 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
   protected async prepare(): Promise<void> {}
 
   /**
-   * Turns one batch of lines into records, appending to `out`. Throws `TRIB_RECORD_INVALID` for a
-   * bad record in `fail` mode; counts it in `out.skippedErrors` in `skip-and-count` mode.
+   * Turns one batch of lines into records, appending to `out`; a bad record goes through
+   * {@link rejectRecord}.
    */
   protected abstract parseLines(batch: LineRegionBatch, out: RecordBatchBuilder<T>): void;
 
   /** Called once when the region has no more lines: emit or reject a record still being assembled. */
   protected endOfInput(_out: RecordBatchBuilder<T>): void {}
+
+  /**
+   * Handles a record that failed to parse, by the format's `errors` mode: `fail` throws `error`;
+   * `skip-and-count` counts it; `dead-letter` puts a `FileDeadLetter` in its place, with the
+   * position after it (so a restore never reads it twice).
+   */
+  protected rejectRecord(
+    mode: RecordErrorsMode,
+    error: TributaryError,
+    record: RejectedLineRecord,
+    out: RecordBatchBuilder<T>,
+  ): void {
+    if (mode === 'fail') throw error;
+    if (mode === 'skip-and-count') {
+      out.skippedErrors++;
+      return;
+    }
+    const where = { file: this.input.path, offset: record.start, line: record.line };
+    // The caller typed the format as `T | FileDeadLetter` when it chose this mode.
+    out.records.push(fileDeadLetter(error, where, record.raw) as T);
+    out.positions.push({ offset: record.end, recordsToSkip: 0 });
+    out.lineNumbers?.push(record.line as number);
+    out.deadLetters++;
+  }
 
   async readBatch(): Promise<FileReadBatch<T> | null> {
     if (this.ended) return null;
@@ -65,6 +106,7 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
         positions: [],
         lineNumbers: batch?.firstLineNumber === undefined ? undefined : [],
         skippedErrors: 0,
+        deadLetters: 0,
       };
       if (batch === null) {
         this.ended = true;
@@ -81,6 +123,7 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
           bytesRead,
           ...(out.lineNumbers === undefined ? {} : { lineNumbers: out.lineNumbers }),
           ...(out.skippedErrors > 0 ? { skippedErrors: out.skippedErrors } : {}),
+          ...(out.deadLetters > 0 ? { deadLetters: out.deadLetters } : {}),
         };
       }
       if (this.ended) return null;
@@ -96,6 +139,10 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
   private skipRestored(out: RecordBatchBuilder<T>): void {
     const n = Math.min(this.toSkip, out.records.length);
     this.toSkip -= n;
+    for (let i = 0; i < n; i++) {
+      const record = out.records[i];
+      if (isFileDeadLetter(record)) out.deadLetters -= record.records ?? 1;
+    }
     out.records.splice(0, n);
     out.positions.splice(0, n);
     out.lineNumbers?.splice(0, n);

@@ -6,16 +6,19 @@ import { TributaryError } from '../errors/tributary-error.js';
 /**
  * What a format does with a record it cannot parse: `fail` stops the reader with a
  * `TRIB_RECORD_INVALID` error; `skip-and-count` drops the record and reports it in
- * `FileReadBatch.skippedErrors`, so the connector increments `numRecordsInErrors`.
+ * `FileReadBatch.skippedErrors`, so the connector increments `numRecordsInErrors`; `dead-letter`
+ * (file reading only) emits a `FileDeadLetter` in its place, counted in `FileReadBatch.deadLetters`
+ * and `numRecordsInErrors` too. The modes apply to file reading; a message deserializer always
+ * throws, and the message connector decides (Kafka: `onDeserializationError`, `withDeadLetters`).
  */
-export type RecordErrorsMode = 'fail' | 'skip-and-count';
+export type RecordErrorsMode = 'fail' | 'skip-and-count' | 'dead-letter';
 
 /** The shared `errors` option of the format packages (one definition, so docs read the same everywhere). */
 export const recordErrorsModeOption = z
-  .enum(['fail', 'skip-and-count'])
+  .enum(['fail', 'skip-and-count', 'dead-letter'])
   .default('fail')
   .describe(
-    "What to do with a record that fails to parse: 'fail' stops with TRIB_RECORD_INVALID, 'skip-and-count' drops it and counts it in numRecordsInErrors.",
+    "What to do with a record that fails to parse: 'fail' stops with TRIB_RECORD_INVALID, 'skip-and-count' drops it and counts it in numRecordsInErrors, 'dead-letter' (file reading only) emits a FileDeadLetter in its place, also counted.",
   );
 
 /** Where an invalid record sits; every key is optional, only known ones are reported. */

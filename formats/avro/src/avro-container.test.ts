@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { crc32, deflateRawSync } from 'node:zlib';
 import {
+  type FileDeadLetter,
   hasErrorCode,
   MemoryFileInput,
   MemoryFileOutput,
@@ -200,6 +201,23 @@ describe('Avro container files', () => {
     expect(error.message).toContain(
       "record 2 of the block cannot be decoded (truncated) (at file 'x.avro', byte offset",
     );
+    // dead-letter: the rest of the block becomes one dead letter holding its bytes; resuming after
+    // it goes on with the next block.
+    const input = new MemoryFileInput(file, { path: 'x.avro' });
+    const format = new AvroFileFormat<number | FileDeadLetter>({ errors: 'dead-letter' });
+    const dead = await readFileRegion(format, input);
+    expect(dead.records.slice(0, 2)).toEqual([2, 4]);
+    expect(dead.records[3]).toBe(6);
+    expect(dead.records[2]).toMatchObject({
+      kind: 'file-dead-letter',
+      file: 'x.avro',
+      records: 2,
+      raw: Buffer.from([0x80]),
+      error: { code: 'TRIB_RECORD_INVALID' },
+    });
+    expect(dead.deadLetters).toBe(2);
+    expect((await resumeFileRegion(format, input, dead.positions[2])).records).toEqual([6]);
+    expect((await resumeFileRegion(format, input, dead.positions[1])).records).toEqual([dead.records[2], 6]);
   });
 
   it('fails on files that are not Avro containers', async () => {

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { crc32, inflateRawSync } from 'node:zlib';
 import {
   type FileFormat,
@@ -6,6 +7,7 @@ import {
   type FileReadBatch,
   type FileRecordReader,
   type FileRegion,
+  fileDeadLetter,
   recordInvalidError,
 } from '@tributary/core';
 import { reasonOf } from './avro-binary-schemas.js';
@@ -191,10 +193,18 @@ class AvroContainerRecordReader<T> implements FileRecordReader<T> {
         if (this.options.errors === 'skip-and-count') {
           return { records, positions, bytesRead: blockBytes, skippedErrors: count - i };
         }
-        throw recordInvalidError(`Invalid Avro record: ${reason}`, {
+        const error = recordInvalidError(`Invalid Avro record: ${reason}`, {
           file: this.input.path,
           offset: blockStart,
         });
+        if (this.options.errors === 'fail') throw error;
+        // One dead letter for the rest of the block: its (uncompressed) bytes from the bad record on.
+        const raw = Buffer.from(data.subarray(pos));
+        records.push(
+          fileDeadLetter(error, { file: this.input.path, offset: blockStart }, raw, count - i) as T,
+        );
+        positions.push({ offset: nextBlock, recordsToSkip: 0 });
+        return { records, positions, bytesRead: blockBytes, deadLetters: count - i };
       }
       pos = offset;
       if (i < skip) continue;

@@ -1,3 +1,4 @@
+/// <reference path="./untyped-snappyjs.d.ts" />
 import { Buffer } from 'node:buffer';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { FileOutput, FileRecordWriter, FileWriterFormat } from '@tributary/core';

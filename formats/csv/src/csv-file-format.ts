@@ -8,6 +8,7 @@ import {
   LineRegionReader,
   type RecordBatchBuilder,
   type RecordErrorLocation,
+  type RejectedLineRecord,
   recordInvalidError,
   snippetOf,
 } from '@tributary/core';
@@ -51,12 +52,16 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
   private readonly options: ResolvedCsvFormatOptions;
   private readonly assembler: CsvRecordAssembler;
   private readonly converter: CsvRecordConverter;
-  private readonly skipInvalid: boolean;
+  /** Earlier lines of the record being assembled, kept for its dead letter (`errors: 'dead-letter'`). */
+  private readonly keepRaw: boolean;
+  private rawLines: string[] = [];
   /** The next record is the header line (the reader starts at byte 0 of a file with a header). */
   private headerNext: boolean;
   /** Start offset and line number of the record being assembled. */
   private recordStart = 0;
   private recordLine: number | undefined;
+  /** End offset of the last line fed into a record that is not complete yet. */
+  private pendingEnd = 0;
 
   constructor(input: FileInput, region: FileRegion, options: ResolvedCsvFormatOptions) {
     // Keep '\r': inside quotes it is data; the assembler drops it at the end of a record.
@@ -64,7 +69,7 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
     this.options = options;
     this.assembler = new CsvRecordAssembler(dialectOf(options));
     this.converter = new CsvRecordConverter(resolveColumns(options));
-    this.skipInvalid = options.errors === 'skip-and-count';
+    this.keepRaw = options.errors === 'dead-letter';
     this.headerNext = options.header && (region.restoredPosition?.offset ?? region.start) === 0;
   }
 
@@ -104,14 +109,20 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
         this.recordLine = firstLineNumber === undefined ? undefined : firstLineNumber + i;
       }
       if (assembler.feed(line)) this.emit(out, ends[i] as number, line);
+      else {
+        this.pendingEnd = ends[i] as number;
+        if (this.keepRaw) this.rawLines.push(line);
+      }
     }
   }
 
   protected override endOfInput(out: RecordBatchBuilder<T>): void {
-    if (this.assembler.finish()) this.emit(out, -1, '');
+    // A record still open at the end of the input (an unclosed quote) ends after its last line.
+    if (this.assembler.finish()) this.emit(out, this.pendingEnd, undefined);
   }
 
-  private emit(out: RecordBatchBuilder<T>, end: number, line: string): void {
+  /** `line`: the record's last line, undefined when the input ended inside the record. */
+  private emit(out: RecordBatchBuilder<T>, end: number, line: string | undefined): void {
     const assembler = this.assembler;
     if (this.headerNext) {
       this.headerNext = false;
@@ -126,17 +137,18 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
       value = this.converter.convert(assembler.fields);
       if (value === BAD_RECORD) ({ reason: problem, column, field } = this.converter.problem);
     }
+    const earlierLines = this.rawLines;
+    if (earlierLines.length > 0) this.rawLines = [];
     if (problem !== undefined) {
-      if (this.skipInvalid) {
-        out.skippedErrors++;
-        return;
-      }
-      throw recordInvalidError(`Invalid CSV record: ${problem}`, {
+      const error = recordInvalidError(`Invalid CSV record: ${problem}`, {
         ...this.location(),
         column,
         field,
-        snippet: snippetOf(line),
+        snippet: snippetOf(line ?? earlierLines.at(-1) ?? ''),
       });
+      const lines = line === undefined ? earlierLines : [...earlierLines, line];
+      this.rejectRecord(this.options.errors, error, this.rejected(end, lines.join('\n')), out);
+      return;
     }
     out.records.push(value as T);
     out.positions.push({ offset: end, recordsToSkip: 0 });
@@ -153,6 +165,12 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
       );
     }
     this.converter.setNames(names);
+  }
+
+  private rejected(end: number, raw: string): RejectedLineRecord {
+    // Drop the '\r' of a CRLF record end, as the line reader does for other formats.
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    return { start: this.recordStart, end, line: this.recordLine, raw: text };
   }
 
   private location(): RecordErrorLocation {

@@ -1,5 +1,7 @@
 import {
+  type FileDeadLetter,
   hasErrorCode,
+  isFileDeadLetter,
   MemoryFileInput,
   MemoryFileOutput,
   readAllRegions,
@@ -89,6 +91,52 @@ describe('JsonFileFormat', () => {
     expect(out.skippedErrors).toBe(2);
   });
 
+  it('puts a FileDeadLetter in place of each invalid record in dead-letter mode', async () => {
+    const text = '{"a":1}\nnope\r\n{"a":\n{"a":2}\n';
+    const input = new MemoryFileInput(text, { path: 'in.jsonl' });
+    const format = new JsonFileFormat<{ a: number } | FileDeadLetter>({ errors: 'dead-letter' });
+    const out = await readFileRegion(format, input);
+    expect(out.deadLetters).toBe(2);
+    expect(out.skippedErrors).toBe(0);
+    expect(out.records.map((r) => (isFileDeadLetter(r) ? r.raw : r))).toEqual([
+      { a: 1 },
+      'nope',
+      '{"a":',
+      { a: 2 },
+    ]);
+    expect(out.records[1]).toEqual({
+      kind: 'file-dead-letter',
+      file: 'in.jsonl',
+      offset: 8,
+      line: 2,
+      raw: 'nope',
+      error: {
+        code: 'TRIB_RECORD_INVALID',
+        message: expect.stringContaining(
+          "Invalid JSON record: invalid JSON: Unexpected token 'o' (at file 'in.jsonl', line 2)",
+        ),
+      },
+    });
+    expect(out.lineNumbers).toEqual([1, 2, 3, 4]);
+    // Each dead letter has its own resume position: resuming after one continues with the next record.
+    for (let k = 0; k < out.records.length; k++) {
+      const rest = await resumeFileRegion(format, input, out.positions[k]);
+      expect(rest.records).toEqual(
+        out.records
+          .slice(k + 1)
+          .map((r) => (isFileDeadLetter(r) ? expect.objectContaining({ raw: r.raw }) : r)),
+      );
+    }
+    // Regions read in parallel yield every record and dead letter once.
+    const parts = await readAllRegions(format, input, [3, 10, 20]);
+    expect(parts.map((r) => (isFileDeadLetter(r) ? r.raw : r))).toEqual([
+      { a: 1 },
+      'nope',
+      '{"a":',
+      { a: 2 },
+    ]);
+  });
+
   it('applies fields: absent ones become null, failOnMissingField rejects, types are checked', async () => {
     const input = new MemoryFileInput('{"id":1,"name":"a"}\n{"id":2}\n');
     const lenient = await readFileRegion(new JsonFileFormat({ fields: ['id', 'name'] }), input);
@@ -119,6 +167,9 @@ describe('JsonFileFormat', () => {
     ).toThrow(/format\.json\.ignoreParseErrors: failOnMissingField and ignoreParseErrors/);
     expect(() => new JsonFileFormat({ failOnMissingField: true })).toThrow(/format\.json\.fields/);
     expect(() => new JsonFileFormat({ errors: 'ignore' as never })).toThrow(/format\.json\.errors/);
+    expect(() => new JsonFileFormat({ errors: 'dead-letter', ignoreParseErrors: true })).toThrow(
+      /format\.json\.ignoreParseErrors: ignoreParseErrors skips invalid records/,
+    );
   });
 
   it('write → read returns the records (property)', async () => {

@@ -54,15 +54,12 @@ class JsonLinesRecordReader<T> extends LineRecordReaderBase<T> {
       const value = parser.parse(line);
       if (value === INVALID) {
         if (line.trim().length === 0) continue;
-        if (parser.skipInvalid) {
-          out.skippedErrors++;
-          continue;
-        }
-        throw parser.error(line, {
-          file: this.input.path,
-          line: firstLineNumber === undefined ? undefined : firstLineNumber + i,
-          offset: i === 0 ? batch.start : ends[i - 1],
-        });
+        const start = i === 0 ? batch.start : (ends[i - 1] as number);
+        const lineNumber = firstLineNumber === undefined ? undefined : firstLineNumber + i;
+        const error = parser.error(line, { file: this.input.path, line: lineNumber, offset: start });
+        const rejected = { start, end: ends[i] as number, line: lineNumber, raw: line };
+        this.rejectRecord(parser.errors, error, rejected, out);
+        continue;
       }
       records.push(value as T);
       positions.push({ offset: ends[i] as number, recordsToSkip: 0 });

@@ -50,6 +50,11 @@ export const JsonFormatOptions = defineOptions(
           'Longest accepted line in bytes; longer lines fail the read so a file without newlines cannot fill memory.',
         ),
     })
+    .refine((o) => !(o.ignoreParseErrors && o.errors === 'dead-letter'), {
+      message:
+        "ignoreParseErrors skips invalid records, errors 'dead-letter' keeps them; choose one (dead-letter with ignoreParseErrors false)",
+      path: ['ignoreParseErrors'],
+    })
     .refine((o) => !(o.failOnMissingField && o.ignoreParseErrors), {
       message: 'failOnMissingField and ignoreParseErrors cannot both be true (as in Flink); choose one',
       path: ['ignoreParseErrors'],

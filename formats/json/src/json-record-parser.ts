@@ -1,5 +1,6 @@
 import {
   type RecordErrorLocation,
+  type RecordErrorsMode,
   recordInvalidError,
   safeJsonErrorReason,
   snippetOf,
@@ -15,14 +16,14 @@ export const INVALID: unique symbol = Symbol('tributary.json.invalid');
  * the deserialization schema so both treat records the same way.
  */
 export class JsonRecordParser {
-  /** Whether invalid records are skipped and counted rather than failing the read. */
-  readonly skipInvalid: boolean;
+  /** What the file reader does with an invalid record (`ignoreParseErrors` means skip-and-count). */
+  readonly errors: RecordErrorsMode;
   /** Why the last `parse` returned {@link INVALID}. */
   problem: ShapeProblem = { reason: '' };
   private readonly shape: JsonRecordShape | undefined;
 
   constructor(options: ResolvedJsonFormatOptions) {
-    this.skipInvalid = options.errors === 'skip-and-count' || options.ignoreParseErrors;
+    this.errors = options.ignoreParseErrors ? 'skip-and-count' : options.errors;
     this.shape =
       options.fields === undefined || options.fields.length === 0
         ? undefined

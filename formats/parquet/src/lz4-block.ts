@@ -1,3 +1,4 @@
+/// <reference path="./untyped-lz4js.d.ts" />
 import * as lz4 from 'lz4js';
 
 /**

@@ -47,6 +47,7 @@ export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSou
     }
     this.metrics.numBytesIn.inc(batch.bytesRead);
     if (batch.skippedErrors) this.metrics.numRecordsInErrors.inc(batch.skippedErrors);
+    if (batch.deadLetters) this.metrics.numRecordsInErrors.inc(batch.deadLetters);
     return RecordsBySplits.forSplit(current.split.splitId, [batch]);
   }
 
