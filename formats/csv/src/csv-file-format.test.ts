@@ -187,8 +187,9 @@ describe('CsvFileFormat', () => {
   });
 
   it('puts a FileDeadLetter with the whole record text in place of each bad record in dead-letter mode', async () => {
-    // Bad: a short record, a stray quote, a mistyped int, and an unclosed quote that runs to the end.
-    const text = 'a,b\r\n1,2\r\n3\r\n"x"y,4\r\n"multi\r\nline",z\r\n5,6\r\n"open,7\r\nmore';
+    // A header over two lines; bad: a short record, a stray quote, a mistyped int, and an unclosed
+    // quote that runs to the end.
+    const text = '"a\r\n",b\r\n3\r\n1,2\r\n"x"y,4\r\n"multi\r\nline",z\r\n5,6\r\n"open,7\r\nmore';
     const input = new MemoryFileInput(text, { path: 'in.csv' });
     const format = new CsvFileFormat<{ a: string; b: number } | FileDeadLetter>({
       header: true,
@@ -201,17 +202,18 @@ describe('CsvFileFormat', () => {
     const out = await readFileRegion(format, input);
     const shown = out.records.map((r) => (isFileDeadLetter(r) ? { dead: r.raw, line: r.line } : r));
     expect(shown).toEqual([
-      { a: '1', b: 2 },
       { dead: '3', line: 3 },
-      { dead: '"x"y,4', line: 4 },
-      { dead: '"multi\r\nline",z', line: 5 },
+      { a: '1', b: 2 },
+      { dead: '"x"y,4', line: 5 },
+      { dead: '"multi\r\nline",z', line: 6 },
       { a: '5', b: 6 },
-      { dead: '"open,7\r\nmore', line: 8 },
+      { dead: '"open,7\r\nmore', line: 9 },
     ]);
     expect(out.deadLetters).toBe(4);
     const multi = out.records[3] as FileDeadLetter;
+    expect(multi.raw).toBe('"multi\r\nline",z');
     expect(multi.offset).toBe(text.indexOf('"multi'));
-    expect(multi.error.message).toContain("(at file 'in.csv', line 5, column 2, field 'b')");
+    expect(multi.error.message).toContain("(at file 'in.csv', line 6, column 2, field 'b')");
     expect(out.positions.at(-1)?.offset).toBe(text.length);
     // Resuming after any record or dead letter yields exactly the rest.
     for (let k = 0; k < out.records.length; k++) {

@@ -124,6 +124,8 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
   /** `line`: the record's last line, undefined when the input ended inside the record. */
   private emit(out: RecordBatchBuilder<T>, end: number, line: string | undefined): void {
     const assembler = this.assembler;
+    const earlierLines = this.rawLines;
+    if (earlierLines.length > 0) this.rawLines = [];
     if (this.headerNext) {
       this.headerNext = false;
       if (!this.converter.hasNames) this.useHeader(assembler, this.recordStart);
@@ -137,8 +139,6 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
       value = this.converter.convert(assembler.fields);
       if (value === BAD_RECORD) ({ reason: problem, column, field } = this.converter.problem);
     }
-    const earlierLines = this.rawLines;
-    if (earlierLines.length > 0) this.rawLines = [];
     if (problem !== undefined) {
       const error = recordInvalidError(`Invalid CSV record: ${problem}`, {
         ...this.location(),
