@@ -83,7 +83,8 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
   let status: JobStatus = 'initializing';
   let current: JobAttempt | undefined;
   let cancelled = false;
-  const waiters: (() => void)[] = [];
+  /** Savepoint requests made while no attempt exists (starting, restarting). */
+  const waiters: { readonly ready: () => void; readonly ended: (error: unknown) => void }[] = [];
   let reportersReady!: (reporters: readonly MetricReporter[]) => void;
   let reportersFailed!: (error: unknown) => void;
   const reportersStarted = new Promise<readonly MetricReporter[]>((resolve, reject) => {
@@ -94,7 +95,9 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
   const attemptReady = () =>
     current
       ? Promise.resolve(current)
-      : new Promise<JobAttempt>((resolve) => waiters.push(() => resolve(current as JobAttempt)));
+      : new Promise<JobAttempt>((resolve, reject) =>
+          waiters.push({ ready: () => resolve(current as JobAttempt), ended: reject }),
+        );
 
   const result = (async (): Promise<JobResult> => {
     const started = Date.now();
@@ -141,7 +144,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
           logger,
         });
         current = attempt;
-        for (const wake of waiters.splice(0)) wake();
+        for (const waiter of waiters.splice(0)) waiter.ready();
         status = 'running';
         if (cancelled) attempt.cancel();
         const attemptStart = Date.now();
@@ -189,6 +192,15 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
         };
       }
     } finally {
+      // A savepoint asked for while no attempt existed must not wait for one that never comes.
+      for (const waiter of waiters.splice(0)) {
+        waiter.ended(
+          new TributaryError(
+            CoreErrorCodes.CHECKPOINT_FAILED,
+            `Job '${options.jobName}' ended before the savepoint could be taken`,
+          ),
+        );
+      }
       reportersFailed(
         new TributaryError(
           CoreErrorCodes.CLOSED,

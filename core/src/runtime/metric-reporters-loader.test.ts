@@ -1,8 +1,10 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CollectionSource } from '../builtins/collection/collection-source.js';
 import { DiscardingSink } from '../builtins/sinks/discarding-sink.js';
 import { CoreErrorCodes } from '../errors/error-codes.js';
-import { TributaryError } from '../errors/tributary-error.js';
+import { hasErrorCode, TributaryError } from '../errors/tributary-error.js';
 import { silentLogger } from '../logging/logger.js';
 import { MetricRegistry } from '../metrics/metric-registry.js';
 import type { MetricReporter } from '../metrics/metric-reporter.js';
@@ -95,7 +97,12 @@ describe('job reporters and process metrics', () => {
           metricReporters: [{ name: 'broken', start: () => Promise.reject(boom), stop: async () => {} }],
         },
       );
+    // Asked before any attempt exists: rejected when the job fails instead of waiting forever.
+    const savepoint = client.triggerSavepoint(join(tmpdir(), 'never'));
     await expect(client.metricReporters()).rejects.toBe(boom);
     await expect(client.result).rejects.toBe(boom);
+    await expect(savepoint).rejects.toSatisfy((e: unknown) =>
+      hasErrorCode(e, CoreErrorCodes.CHECKPOINT_FAILED),
+    );
   });
 });
