@@ -69,26 +69,28 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
   protected endOfInput(_out: RecordBatchBuilder<T>): void {}
 
   /**
-   * Handles a record that failed to parse, by the format's `errors` mode: `fail` throws `error`;
+   * Handles a record that failed to parse, by the format's `errors` mode: `fail` throws the error;
    * `skip-and-count` counts it; `dead-letter` puts a `FileDeadLetter` in its place, with the
-   * position after it (so a restore never reads it twice).
+   * position after it (so a restore never reads it twice). The error is built only when used:
+   * skipping many bad records should not cost a stack trace each.
    */
   protected rejectRecord(
     mode: RecordErrorsMode,
-    error: TributaryError,
-    record: RejectedLineRecord,
+    error: () => TributaryError,
+    record: () => RejectedLineRecord,
     out: RecordBatchBuilder<T>,
   ): void {
-    if (mode === 'fail') throw error;
     if (mode === 'skip-and-count') {
       out.skippedErrors++;
       return;
     }
-    const where = { file: this.input.path, offset: record.start, line: record.line };
+    if (mode === 'fail') throw error();
+    const rejected = record();
+    const where = { file: this.input.path, offset: rejected.start, line: rejected.line };
     // The caller typed the format as `T | FileDeadLetter` when it chose this mode.
-    out.records.push(fileDeadLetter(error, where, record.raw) as T);
-    out.positions.push({ offset: record.end, recordsToSkip: 0 });
-    out.lineNumbers?.push(record.line as number);
+    out.records.push(fileDeadLetter(error(), where, rejected.raw) as T);
+    out.positions.push({ offset: rejected.end, recordsToSkip: 0 });
+    out.lineNumbers?.push(rejected.line as number);
     out.deadLetters++;
   }
 

@@ -15,8 +15,9 @@ import { writeVarLong } from './byte-stream-reader.js';
 
 /**
  * Writes Avro object container files (`.avro`) with the configured schema and codec (null,
- * deflate or snappy). Records are encoded straight into the current block; a block is written when it reaches
- * `syncIntervalBytes`, on `flush()` and on `finish()`, so everything flushed is whole blocks.
+ * deflate or snappy). Records are encoded straight into the current block; a block is written when
+ * it reaches `syncIntervalBytes`, on `flush()` and on `finish()`, so everything flushed is whole
+ * blocks.
  *
  * `writerKind: 'row'` (default) lets the files connector continue an in-progress part file after a
  * restore: a writer on an output that already has bytes writes no second header, and the sync marker

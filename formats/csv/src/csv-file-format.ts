@@ -140,14 +140,16 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
       if (value === BAD_RECORD) ({ reason: problem, column, field } = this.converter.problem);
     }
     if (problem !== undefined) {
-      const error = recordInvalidError(`Invalid CSV record: ${problem}`, {
-        ...this.location(),
-        column,
-        field,
-        snippet: snippetOf(line ?? earlierLines.at(-1) ?? ''),
-      });
+      const reason = problem;
+      const error = () =>
+        recordInvalidError(`Invalid CSV record: ${reason}`, {
+          ...this.location(),
+          column,
+          field,
+          snippet: snippetOf(line ?? earlierLines.at(-1) ?? ''),
+        });
       const lines = line === undefined ? earlierLines : [...earlierLines, line];
-      this.rejectRecord(this.options.errors, error, this.rejected(end, lines.join('\n')), out);
+      this.rejectRecord(this.options.errors, error, () => this.rejected(end, lines.join('\n')), out);
       return;
     }
     out.records.push(value as T);

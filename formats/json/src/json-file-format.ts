@@ -56,9 +56,12 @@ class JsonLinesRecordReader<T> extends LineRecordReaderBase<T> {
         if (line.trim().length === 0) continue;
         const start = i === 0 ? batch.start : (ends[i - 1] as number);
         const lineNumber = firstLineNumber === undefined ? undefined : firstLineNumber + i;
-        const error = parser.error(line, { file: this.input.path, line: lineNumber, offset: start });
-        const rejected = { start, end: ends[i] as number, line: lineNumber, raw: line };
-        this.rejectRecord(parser.errors, error, rejected, out);
+        this.rejectRecord(
+          parser.errors,
+          () => parser.error(line, { file: this.input.path, line: lineNumber, offset: start }),
+          () => ({ start, end: ends[i] as number, line: lineNumber, raw: line }),
+          out,
+        );
         continue;
       }
       records.push(value as T);
