@@ -262,7 +262,7 @@ export {
   SplitEnumeratorMetricGroup,
 } from './metrics/metric-groups.js';
 export { METRIC_DESCRIPTIONS, MetricRegistry } from './metrics/metric-registry.js';
-export type { MetricReporter } from './metrics/metric-reporter.js';
+export type { MetricReporter, MetricReporterStopContext } from './metrics/metric-reporter.js';
 // Metrics
 export {
   Counter,

@@ -60,7 +60,9 @@ function registryTotal(client: JobClient, name: string): number {
 
 describe('job option metrics', () => {
   it('serves a running job on a Prometheus endpoint whose numbers match what the sink committed', async () => {
-    await using client = startOrdersJob({ prometheus: { port: 0, host: '127.0.0.1', rateIntervalMs: 100 } });
+    await using client = startOrdersJob({
+      prometheus: { port: 0, host: '127.0.0.1', rateIntervalMs: 100, lingerAfterFinishMs: 1_000 },
+    });
     const reporters = await client.metricReporters();
     const prometheus = reporters.find((r): r is PrometheusReporter => r instanceof PrometheusReporter);
     expect(prometheus?.port).toBeGreaterThan(0);
@@ -98,7 +100,24 @@ describe('job option metrics', () => {
     expect(registryTotal(client, 'numRecordsIn')).toBe(committed);
     expect(registryTotal(client, 'numRecordsSend')).toBe(committed);
     expect(committed).toBeGreaterThanOrEqual(recordsIn);
-    // The endpoint goes away with the job.
+    // After the job the endpoint lingers with the final values: the last checkpoint and its
+    // commit included, nothing pending.
+    const final = await scrape();
+    expect(total(final, 'tributary_numRecordsIn_total')).toBe(committed);
+    expect(total(final, 'tributary_numRecordsSend_total')).toBe(committed);
+    expect(total(final, 'tributary_numberOfCompletedCheckpoints_total')).toBe(
+      (await client.result).completedCheckpoints,
+    );
+    expect(samplesOf(final, 'tributary_lastCompletedCheckpointId')[0]?.value).toBe(
+      (await client.result).lastCheckpointId,
+    );
+    expect(total(final, 'tributary_pendingCommittables')).toBe(0);
+    expect(total(final, 'tributary_successfulCommittables_total')).toBeGreaterThan(0);
+    // Frozen: the process gauges are still there although the job closed them.
+    expect(samplesOf(final, 'tributary_heapUsedBytes', { job_name: 'orders' })).toHaveLength(1);
+    expect(await scrape()).toEqual(final);
+    // Then it goes away.
+    await prometheus?.closed;
     await expect(fetch(url)).rejects.toThrow();
   });
 

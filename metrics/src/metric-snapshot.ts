@@ -1,6 +1,33 @@
 import type { MetricKind, MetricRegistry, RegisteredMetric } from '@tributary/core';
 import type { SeriesLimiter } from './series-limiter.js';
 
+/** What a reporter reads: the live registry, or the frozen final values of an ended job. */
+export type MetricSource = Pick<MetricRegistry, 'metrics'>;
+
+/**
+ * Reads every metric once and returns a source that always answers those values (and the last
+ * rates): an ended job's final state, which no later change (closed groups, a clock moving idle
+ * gauges on) alters. @internal
+ */
+export function freezeMetrics(
+  source: MetricSource,
+  onError: (metric: RegisteredMetric, error: unknown) => void,
+): MetricSource {
+  const frozen: RegisteredMetric[] = source.metrics().map((metric) => {
+    const value = safeRead(metric, onError);
+    const rate = metric.kind === 'counter' ? safeRate(metric) : undefined;
+    return {
+      name: metric.name,
+      kind: metric.kind,
+      labels: metric.labels,
+      description: metric.description,
+      read: () => value,
+      rate: () => rate,
+    };
+  });
+  return { metrics: () => frozen };
+}
+
 /** All exported series of one metric name at one collection. @internal */
 export interface MetricFamily {
   readonly name: string;
@@ -14,7 +41,7 @@ export interface MetricFamily {
  * Groups the registry's metrics by name (in registration order) and applies the series limit.
  * Called once per scrape/export, never on the record path. @internal
  */
-export function collectFamilies(registry: MetricRegistry, limiter: SeriesLimiter): Map<string, MetricFamily> {
+export function collectFamilies(registry: MetricSource, limiter: SeriesLimiter): Map<string, MetricFamily> {
   const byName = new Map<string, RegisteredMetric[]>();
   for (const metric of registry.metrics()) {
     const list = byName.get(metric.name);

@@ -54,6 +54,14 @@ export const OtlpReporterOptions = defineOptions(
       .describe(
         'Most attribute sets exported per metric name; extra ones are dropped and counted in `<prefix>droppedSeries`.',
       ),
+    finalExportTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(2000)
+      .describe(
+        "Time limit of the last export when the reporter stops (the job ends), retries included: a collector that is down delays the job's end by at most this much.",
+      ),
   }),
 );
 

@@ -198,6 +198,24 @@ describe('otlpReporter', () => {
     await expect(reporter.flush()).rejects.toMatchObject({ code: MetricsErrorCodes.REPORTER_STATE });
   });
 
+  it('bounds the final export by finalExportTimeoutMs when the collector is down', async () => {
+    // A port nobody listens on: the exporter's own retries would hold stop() for ~10 s.
+    const down = await startOtlpCollector();
+    const url = down.url;
+    await down[Symbol.asyncDispose]();
+    const { registry } = sourceRegistry();
+    const logger = recordingLogger();
+    const reporter = otlpReporter({ url, intervalMs: 3_600_000, finalExportTimeoutMs: 300, logger });
+    await reporter.start(registry);
+    const stopped = reporter.stop().then(() => 'stopped' as const);
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 4_000).unref());
+    expect(await Promise.race([stopped, hung])).toBe('stopped');
+    expect(reporter.exportFailures).toBe(1);
+    expect(logger.entries.some((e) => e.level === 'warn' && /final OTLP metrics export/.test(e.msg ?? ''))).toBe(
+      true,
+    );
+  });
+
   it('rejects invalid options naming the key', () => {
     expect(() => otlpReporter({ url: 'not a url' })).toThrow(/metrics\.otlp\.url/);
     expect(() => otlpReporter({ protocol: 'grpc' as never })).toThrow(/metrics\.otlp\.protocol/);

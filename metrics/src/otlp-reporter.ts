@@ -156,21 +156,40 @@ export class OtlpReporter implements MetricReporter, AsyncDisposable {
     }
   }
 
-  /** Stops the timer, makes a last export (failures logged, not thrown) and shuts the SDK down. */
+  /**
+   * Stops the timer, makes a last export (failures logged, not thrown) and shuts the SDK down,
+   * all within `finalExportTimeoutMs`: the exporter retries a collector that is down for longer
+   * than a job's end should wait.
+   */
   async stop(): Promise<void> {
     const running = this.running;
     if (running === undefined) return;
     this.running = undefined;
     clearInterval(running.timer);
-    await this.inFlight;
-    try {
-      await this.exportOnce(running);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'final OTLP metrics export failed');
-    }
     running.releaseTicks();
-    await running.provider.shutdown().catch(() => {});
-    await running.exporter.shutdown().catch(() => {});
+    const limitMs = this.#config.finalExportTimeoutMs;
+    const finalExport = (async () => {
+      await this.inFlight;
+      await this.exportOnce(running);
+    })();
+    const outcome = await withDeadline(finalExport, limitMs);
+    if (outcome.timedOut) {
+      this.exportFailures++;
+      this.logger.warn(
+        { url: safeUrl(this.#config.url), finalExportTimeoutMs: limitMs },
+        'final OTLP metrics export did not finish in time; the last values are not exported',
+      );
+    } else if (outcome.error !== undefined) {
+      this.logger.warn({ err: outcome.error }, 'final OTLP metrics export failed');
+    }
+    // Shutting down waits for pending exports: bounded as well, then left to the request timeout.
+    await withDeadline(
+      (async () => {
+        await running.provider.shutdown().catch(() => {});
+        await running.exporter.shutdown().catch(() => {});
+      })(),
+      outcome.timedOut ? 1 : limitMs,
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -266,6 +285,26 @@ export class OtlpReporter implements MetricReporter, AsyncDisposable {
       .addCallback((result) => {
         for (const [metric, count] of running.limiter.dropped()) result.observe(count, { metric });
       });
+  }
+}
+
+/** Waits for `work` at most `ms`; never rejects. */
+async function withDeadline(
+  work: Promise<unknown>,
+  ms: number,
+): Promise<{ timedOut: boolean; error: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    const raced = await Promise.race([work.then(() => 'done' as const), deadline]);
+    return { timedOut: raced === 'timeout', error: undefined };
+  } catch (error) {
+    return { timedOut: false, error };
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
   }
 }
 

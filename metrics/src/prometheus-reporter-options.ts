@@ -55,6 +55,14 @@ export const PrometheusReporterOptions = defineOptions(
       .boolean()
       .default(true)
       .describe('Also export a `<name>PerSecond` gauge per counter (Flink meter names).'),
+    lingerAfterFinishMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        'After the job ends, keep serving its final values (frozen: last checkpoint completed and committed) for this long, so Prometheus scrapes them; at least 2 scrape intervals. The process stays alive meanwhile; 0 closes the endpoint with the job.',
+      ),
   }),
 );
 

@@ -264,7 +264,38 @@ describe('prometheusReporter', () => {
     expect(exp.help.get('tributary_connectorThreads')).toBe('connectorThreads');
   });
 
+  it('serves the final values frozen after a job end for lingerAfterFinishMs; stop() without context closes at once', async () => {
+    const registry = new MetricRegistry();
+    const source = new SourceReaderMetricGroup(registry, job(0));
+    source.numRecordsIn.inc(10);
+    let backlog: number | undefined = 7;
+    source.setPendingRecordsGauge(() => backlog);
+    const reporter = prometheusReporter({ ...LOCAL, lingerAfterFinishMs: 60_000 });
+    await reporter.start(registry);
+    const url = reporter.url;
+    await reporter.stop({ jobStatus: 'finished' });
+    // Later changes (a closed group, a gauge losing its value) do not reach the final values.
+    source.numRecordsIn.inc(5);
+    backlog = undefined;
+    source.close();
+    const final = await scrape(url);
+    expect(samplesOf(final, 'tributary_numRecordsIn_total')[0]?.value).toBe(10);
+    expect(samplesOf(final, 'tributary_pendingRecords')[0]?.value).toBe(7);
+    // A user's stop() ends the linger early.
+    await reporter.stop();
+    await reporter.closed;
+    await expect(fetch(url)).rejects.toThrow();
+
+    // With no linger the runtime's stop closes the endpoint with the job.
+    const quick = prometheusReporter({ ...LOCAL, lingerAfterFinishMs: 0 });
+    await quick.start(registry);
+    const quickUrl = quick.url;
+    await quick.stop({ jobStatus: 'cancelled' });
+    await expect(fetch(quickUrl)).rejects.toThrow();
+  });
+
   it('rejects invalid options naming the key', () => {
+    expect(() => prometheusReporter({ lingerAfterFinishMs: -1 })).toThrow(/metrics\.prometheus\.lingerAfterFinishMs/);
     expect(() => prometheusReporter({ port: 70_000 })).toThrow(/metrics\.prometheus\.port/);
     expect(() => prometheusReporter({ path: 'metrics' })).toThrow(/metrics\.prometheus\.path/);
     expect(() => prometheusReporter({ prot: 1 } as never)).toThrow(/unknown option/);

@@ -5,6 +5,7 @@ import {
   type MetricLabels,
   type MetricRegistry,
   type MetricReporter,
+  type MetricReporterStopContext,
   type RegisteredMetric,
   TributaryError,
 } from '@tributary/core';
@@ -15,7 +16,14 @@ import {
   prometheusRateName,
   sanitizePrometheusLabel,
 } from './metric-names.js';
-import { collectFamilies, type MetricFamily, safeRate, safeRead } from './metric-snapshot.js';
+import {
+  collectFamilies,
+  freezeMetrics,
+  type MetricFamily,
+  type MetricSource,
+  safeRate,
+  safeRead,
+} from './metric-snapshot.js';
 import { MetricsErrorCodes } from './metrics-errors.js';
 import {
   type PrometheusReporterConfig,
@@ -33,10 +41,13 @@ interface ExportedFamily {
 }
 
 interface Running {
-  readonly registry: MetricRegistry;
+  /** The live registry, or the frozen final values while the endpoint lingers after the job. */
+  source: MetricSource;
   readonly server: Server;
   readonly port: number;
   readonly releaseTicks: () => void;
+  /** Set while the endpoint serves a finished job's final values. */
+  linger: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -70,6 +81,7 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
   private families = new Map<string, MetricFamily>();
   private running: Running | undefined;
   private starting = false;
+  private closedSignal: { promise: Promise<void>; resolve: () => void } = settledSignal();
 
   constructor(options: PrometheusReporterOptionsInput & ReporterHooks = {}) {
     const { logger, ...rest } = options;
@@ -112,17 +124,48 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
       const releaseTicks = this.options.includeRates
         ? subscribeTicks(registry, this.options.rateIntervalMs)
         : () => {};
-      this.running = { registry, server, port, releaseTicks };
+      this.running = { source: registry, server, port, releaseTicks, linger: undefined };
+      this.closedSignal = openSignal();
     } finally {
       this.starting = false;
     }
   }
 
-  /** Closes the endpoint (open keep-alive connections too) and stops sampling. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Without a context (you stop it): closes the endpoint (open keep-alive connections too) and
+   * stops sampling at once. Idempotent; also ends a linger early.
+   *
+   * From the runtime (the job ended, `context` says how): freezes the job's final values, keeps
+   * serving them for `lingerAfterFinishMs` so Prometheus scrapes them, then closes; resolves as
+   * soon as the values are frozen. {@link closed} resolves when the endpoint is gone.
+   */
+  async stop(context?: MetricReporterStopContext): Promise<void> {
     const running = this.running;
     if (running === undefined) return;
+    const lingerMs = this.options.lingerAfterFinishMs;
+    if (context === undefined || lingerMs === 0 || running.linger !== undefined) {
+      await this.close(running);
+      return;
+    }
+    running.releaseTicks();
+    running.source = freezeMetrics(running.source, (metric, error) => this.onReadError(metric, error));
+    // Not unref'd on purpose: a CLI's process stays alive until Prometheus had its chance to scrape.
+    running.linger = setTimeout(() => void this.close(running), lingerMs);
+    this.logger.info(
+      { jobStatus: context.jobStatus, lingerAfterFinishMs: lingerMs, url: this.url },
+      'job ended; serving its final metrics until the linger ends',
+    );
+  }
+
+  /** Resolves when the endpoint is closed (after the linger, when the job ended); at once when not started. */
+  get closed(): Promise<void> {
+    return this.closedSignal.promise;
+  }
+
+  private async close(running: Running): Promise<void> {
+    if (this.running !== running) return this.closedSignal.promise;
     this.running = undefined;
+    clearTimeout(running.linger);
     running.releaseTicks();
     await new Promise<void>((resolve) => {
       running.server.close(() => resolve());
@@ -134,6 +177,7 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
     this.owners.clear();
     this.families = new Map();
     this.limiter = this.newLimiter();
+    this.closedSignal.resolve();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -147,7 +191,7 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
   async scrape(): Promise<string> {
     const running = this.running;
     if (running === undefined) throw stateError(this.name, 'not started; call start(registry) first');
-    this.families = collectFamilies(running.registry, this.limiter);
+    this.families = collectFamilies(running.source, this.limiter);
     for (const family of this.families.values()) this.ensureExported(family);
     return this.promRegistry.metrics();
   }
@@ -299,6 +343,18 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
       },
     });
   }
+}
+
+function openSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function settledSignal(): { promise: Promise<void>; resolve: () => void } {
+  return { promise: Promise.resolve(), resolve: () => {} };
 }
 
 function sanitizeLabels(labels: MetricLabels, jobLabel: string): Record<string, string> {

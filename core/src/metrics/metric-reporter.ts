@@ -14,11 +14,21 @@ import type { MetricRegistry } from './metric-registry.js';
  * - `start` rejects if the reporter cannot run (e.g. its port is taken); export failures after
  *   that are the reporter's own business (logged, retried on the next interval) and never fail
  *   the job.
- * - `stop` is idempotent and releases every timer, socket and server the reporter opened.
+ * - `stop` is idempotent and releases every timer, socket and server the reporter opened. When
+ *   the runtime calls it, it passes how the job ended ({@link MetricReporterStopContext}): the
+ *   registry then holds the job's final values (last checkpoint completed and committed), and a
+ *   reporter may publish them once more, or keep serving them for a while (the Prometheus
+ *   reporter's `lingerAfterFinishMs`), before it releases its resources.
  */
 export interface MetricReporter {
   /** Short name used in logs, e.g. `prometheus`. */
   readonly name: string;
   start(registry: MetricRegistry): Promise<void>;
-  stop(): Promise<void>;
+  stop(context?: MetricReporterStopContext): Promise<void>;
+}
+
+/** What the runtime tells a reporter when the job ended (absent when a user stops it directly). */
+export interface MetricReporterStopContext {
+  /** How the job ended; the registry holds its final values. */
+  readonly jobStatus: 'finished' | 'stopped' | 'cancelled' | 'failed';
 }

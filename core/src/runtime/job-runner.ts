@@ -3,7 +3,7 @@ import { TributaryError, toError } from '../errors/tributary-error.js';
 import { createJsonLogger, type Logger } from '../logging/logger.js';
 import { JobMetricGroup } from '../metrics/metric-groups.js';
 import { MetricRegistry } from '../metrics/metric-registry.js';
-import type { MetricReporter } from '../metrics/metric-reporter.js';
+import type { MetricReporter, MetricReporterStopContext } from '../metrics/metric-reporter.js';
 import { ProcessMetricGroup } from '../metrics/process-metric-group.js';
 import { sleep } from '../retry/retry.js';
 import {
@@ -207,7 +207,11 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
           `Job '${options.jobName}' ended before its reporters started`,
         ),
       );
-      for (const reporter of reporters) await reporter.stop().catch(() => undefined);
+      // The registry holds the final values now (last checkpoint committed): reporters publish them.
+      const ending: MetricReporterStopContext = {
+        jobStatus: status === 'finished' || status === 'stopped' || status === 'cancelled' ? status : 'failed',
+      };
+      for (const reporter of reporters) await reporter.stop(ending).catch(() => undefined);
       processMetrics.close();
     }
   })();
