@@ -78,6 +78,23 @@ export class SourceReaderMetricGroup extends MetricGroup {
   }
 }
 
+/** A counter that also counts into another (a breakdown series into its total). */
+class ForwardingCounter extends Counter {
+  constructor(private readonly total: Counter) {
+    super();
+  }
+
+  override inc(n = 1): void {
+    this.count += n;
+    this.total.inc(n);
+  }
+
+  override dec(n = 1): void {
+    this.count -= n;
+    this.total.dec(n);
+  }
+}
+
 /** Enumerator metrics. */
 export class SplitEnumeratorMetricGroup extends MetricGroup {
   setUnassignedSplitsGauge(read: GaugeReader): void {
@@ -95,15 +112,35 @@ export class SinkWriterMetricGroup extends MetricGroup {
   readonly numRecordsSendErrors: Counter;
   private sendTime: number | undefined;
 
-  constructor(registry: MetricRegistry, labels: MetricLabels) {
+  /** @param parent the group a breakdown group ({@link breakdown}) also counts into. */
+  constructor(
+    registry: MetricRegistry,
+    labels: MetricLabels,
+    private readonly parent?: SinkWriterMetricGroup,
+  ) {
     super(registry, labels);
-    this.numRecordsSend = this.counter('numRecordsSend');
-    registry.registerCounter('numRecordsOut', labels, this.numRecordsSend);
-    this.numBytesSend = this.counter('numBytesSend');
-    registry.registerCounter('numBytesOut', labels, this.numBytesSend);
-    this.numRecordsSendErrors = this.counter('numRecordsSendErrors');
-    registry.registerCounter('numRecordsOutErrors', labels, this.numRecordsSendErrors);
+    const counter = (name: string, alias: string, parentCounter: Counter | undefined) => {
+      const c = registry.registerCounter(
+        name,
+        labels,
+        parentCounter ? new ForwardingCounter(parentCounter) : new Counter(),
+      );
+      registry.registerCounter(alias, labels, c);
+      return c;
+    };
+    this.numRecordsSend = counter('numRecordsSend', 'numRecordsOut', parent?.numRecordsSend);
+    this.numBytesSend = counter('numBytesSend', 'numBytesOut', parent?.numBytesSend);
+    this.numRecordsSendErrors = counter('numRecordsSendErrors', 'numRecordsOutErrors', parent?.numRecordsSendErrors);
     this.gauge('currentSendTime', () => this.sendTime);
+  }
+
+  /**
+   * A writer group for one part of this sink, e.g. `breakdown('route', 'deadLetters')` for a
+   * `RoutingSink` route: its series carry the extra label, and everything counted there also
+   * counts in this group, so the subtask-level series stays the sink's total.
+   */
+  breakdown(key: string, value: string): SinkWriterMetricGroup {
+    return new SinkWriterMetricGroup(this.registry, { ...this.labels, [key]: value }, this);
   }
 
   /** Alias of {@link numRecordsSend}. */
@@ -120,6 +157,7 @@ export class SinkWriterMetricGroup extends MetricGroup {
   /** Records how long the last send request took. */
   recordSendTime(ms: number): void {
     this.sendTime = ms;
+    this.parent?.recordSendTime(ms);
   }
 }
 

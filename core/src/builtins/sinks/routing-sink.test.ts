@@ -5,11 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommitRequest, SinkWriterContext, StatefulSinkWriter } from '../../api/sink.js';
 import { hasErrorCode } from '../../errors/tributary-error.js';
 import { silentLogger } from '../../logging/logger.js';
+import { SinkWriterMetricGroup } from '../../metrics/metric-groups.js';
+import { MetricRegistry } from '../../metrics/metric-registry.js';
 import { Pipeline } from '../../runtime/pipeline.js';
 import { MemoryCommittingSink } from '../../runtime/testing-fixtures/memory-committing-sink.js';
 import { rangeSource } from '../../runtime/testing-fixtures/range-source.js';
 import { jsonSerializer } from '../../serialization/versioned-serializer.js';
 import { fakeCommitterContext, fakeWriterContext } from '../../testing/fake-contexts.js';
+import { DiscardingSink } from './discarding-sink.js';
 import { RoutingSink } from './routing-sink.js';
 
 const dirs: string[] = [];
@@ -54,6 +57,30 @@ describe('RoutingSink', () => {
       [...sink.committed.values()].flatMap((t) => t.records).sort((a, b) => a - b);
     expect(committed(even)).toEqual(range(3000, (i) => i % 2 === 0));
     expect(committed(odd)).toEqual(range(3000, (i) => i % 2 === 1));
+  });
+
+  it('counts each route under its own route label and the total on the sink series', async () => {
+    const registry = new MetricRegistry();
+    const metricGroup = new SinkWriterMetricGroup(registry, { job: 'j', operator: 'routing', subtask: '0' });
+    const sink = new RoutingSink<number>(
+      { valid: new DiscardingSink<number>(), deadLetters: new DiscardingSink<number>() },
+      (i) => (i % 10 === 0 ? 'deadLetters' : 'valid'),
+    );
+    const writer = await sink.createWriter(fakeWriterContext({ metricGroup }));
+    const ctx: SinkWriterContext = { currentWatermark: undefined, timestamp: () => undefined };
+    await writer.write(
+      Array.from({ length: 95 }, (_, i) => i),
+      ctx,
+    );
+    await writer.write([100, 101], ctx);
+    const read = (name: string, labels: Record<string, string>) => registry.find(name, labels)?.read();
+    expect(read('numRecordsSend', { route: 'deadLetters' })).toBe(11);
+    expect(read('numRecordsOut', { route: 'deadLetters' })).toBe(11);
+    expect(read('numRecordsSend', { route: 'valid' })).toBe(86);
+    // The subtask-level series (no route label) stays the sink's total.
+    const total = registry.metrics().find((m) => m.name === 'numRecordsSend' && m.labels.route === undefined);
+    expect(total?.read()).toBe(97);
+    expect(metricGroup.numRecordsSend.count).toBe(97);
   });
 
   it('tags committables by route and hands each to its own committer', async () => {

@@ -70,6 +70,9 @@ const routingStateSerializer = jsonSerializer<RoutingWriterState>({
  * own committer, so each route keeps its delivery guarantee, exactly-once included: committables
  * and writer states are tagged with the route name and handed back to the route they came from.
  *
+ * Metrics: each route's writer counts under an extra `route` label (`numRecordsSend{route="deadLetters"}`)
+ * and into the sink's own series, which stays the total over all routes.
+ *
  * Route names are part of the checkpoint: renaming a route orphans its state. Writers of every
  * route are created when the subtask starts (so their recovery, e.g. orphan cleanup, always runs).
  */
@@ -98,6 +101,9 @@ export class RoutingSink<T>
   ): Promise<SinkWriter<T>> {
     const writers = new Map<string, SinkWriter<T>>();
     for (const [name, sink] of Object.entries(this.routes)) {
+      // Each route counts under its own `route` label (and into the sink's total), so the
+      // records of a dead-letter route are visible apart from the valid ones.
+      const routeCtx: WriterInitContext = { ...ctx, metricGroup: ctx.metricGroup.breakdown('route', name) };
       // After a rescale one subtask may receive the states of several old subtasks.
       const states: unknown[] = [];
       if (supportsWriterState(sink)) {
@@ -110,8 +116,8 @@ export class RoutingSink<T>
       }
       const writer =
         states.length > 0 && supportsWriterState(sink)
-          ? await sink.restoreWriter(ctx, states)
-          : await sink.createWriter(ctx);
+          ? await sink.restoreWriter(routeCtx, states)
+          : await sink.createWriter(routeCtx);
       writers.set(name, writer);
     }
     return new RoutingSinkWriter(this.routes, writers, this.route);
