@@ -81,6 +81,8 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
   private readonly isolation: number;
   private readonly preparer: KafkaBatchPreparer | undefined;
   private connected: Promise<void> | undefined;
+  /** When the response being used arrived (the fetch time of its records). */
+  private fetchedAt = 0;
 
   constructor(
     private readonly cluster: KafkaJsCluster,
@@ -88,6 +90,8 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     private readonly highWatermarks: HighWatermarks,
     private readonly logger: Logger,
     deserializer?: Pick<KafkaRecordDeserializer<unknown>, 'prepare'>,
+    /** Told the fetch time minus the Kafka timestamp of the last record of each used fetch (`currentFetchEventTimeLag`). */
+    private readonly onFetchLag?: (lagMs: number) => void,
   ) {
     this.resolver = new KafkaOffsetsResolver(cluster);
     this.isolation = options.isolationLevel === 'read_committed' ? 1 : 0;
@@ -135,6 +139,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     }
     const raced = await this.latch.race(this.fetchWithRetry(active));
     if (raced.woken) return this.onlyFinished(finished);
+    this.fetchedAt = Date.now();
     const decoded: DecodedPartition[] = [];
     for (const { state, data } of raced.value) {
       const partition = this.decode(state, data);
@@ -207,6 +212,10 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     const stop = state.split.stoppingOffset;
     if (stop !== undefined && state.position >= stop) builder.markFinished(id);
     builder.addAll(id, decoded.records);
+    const last = decoded.records[decoded.records.length - 1];
+    // Timestamps are -1 for records written without one (old message formats).
+    const timestamp = last === undefined ? -1 : Number(last.timestamp);
+    if (this.onFetchLag !== undefined && timestamp >= 0) this.onFetchLag(Math.max(0, this.fetchedAt - timestamp));
   }
 
   private fetchWithRetry(

@@ -1,10 +1,12 @@
 import {
   type InputStatus,
   type Logger,
+  type MetricGroup,
   type ReaderOutput,
   SingleSplitFetcherManager,
   SourceReaderBase,
   type SourceReaderContext,
+  type SourceReaderMetricGroup,
   toError,
 } from '@tributary/core';
 import type { Kafka } from 'kafkajs';
@@ -50,6 +52,11 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
   private committer: Promise<KafkaJsCluster> | undefined;
   private idleMarked = false;
   private readonly log: Logger;
+  private readonly metricGroup: SourceReaderMetricGroup;
+  /** Per-partition metric groups (`topic`, `partition` labels), by split id. */
+  private readonly partitionGroups = new Map<string, MetricGroup>();
+  /** True once a partition was assigned: before that, the lag is unknown, not 0. */
+  private everAssigned = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -69,6 +76,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
             highWatermarks,
             logger,
             deserializer,
+            (lagMs) => context.metricGroup.recordFetchEventTimeLag(lagMs),
           ),
         options,
         logger,
@@ -79,6 +87,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
     );
     this.highWatermarks = highWatermarks;
     this.log = logger;
+    this.metricGroup = context.metricGroup;
     context.metricGroup.setPendingRecordsGauge(() => this.pendingRecords());
   }
 
@@ -167,6 +176,8 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
   }
 
   override async close(): Promise<void> {
+    for (const group of this.partitionGroups.values()) group.close();
+    this.partitionGroups.clear();
     await super.close();
     await this.offsetCommitsSettled();
     const committer = this.committer;
@@ -186,6 +197,12 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
       stoppingOffset: split.stoppingOffset,
     };
     this.states.set(split.splitId, state);
+    this.everAssigned = true;
+    if (!this.partitionGroups.has(split.splitId)) {
+      const group = this.metricGroup.addGroup('topic', split.topic).addGroup('partition', String(split.partition));
+      group.gauge('pendingRecords', () => this.partitionPending(split.splitId));
+      this.partitionGroups.set(split.splitId, group);
+    }
     return state;
   }
 
@@ -208,18 +225,33 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
       });
       this.states.delete(id);
       this.highWatermarks.delete(id);
+      this.partitionGroups.get(id)?.close();
+      this.partitionGroups.delete(id);
     }
     this.log.debug({ splits: [...finished.keys()] }, 'Kafka partitions reached their stopping offset');
   }
 
-  /** Records between each owned partition's emitted position and its high watermark. */
-  private pendingRecords(): number {
+  /**
+   * Records between each owned partition's emitted position and its high watermark. Unknown (no
+   * value, left out of the export) until every owned partition's high watermark was fetched:
+   * a 0 before the first fetch would read as "caught up" while the backlog waits.
+   */
+  private pendingRecords(): number | undefined {
+    if (!this.everAssigned) return undefined;
     let pending = 0;
-    for (const [id, state] of this.states) {
-      const hw = this.highWatermarks.get(id);
-      if (hw !== undefined && hw > state.offset) pending += hw - state.offset;
+    for (const id of this.states.keys()) {
+      const partition = this.partitionPending(id);
+      if (partition === undefined) return undefined;
+      pending += partition;
     }
     return pending;
+  }
+
+  private partitionPending(splitId: string): number | undefined {
+    const state = this.states.get(splitId);
+    const hw = this.highWatermarks.get(splitId);
+    if (state === undefined || hw === undefined) return undefined;
+    return Math.max(0, hw - state.offset);
   }
 
   private committerCluster(): Promise<KafkaJsCluster> {
