@@ -8,7 +8,7 @@ import {
   type SplitReader,
   type SplitsChange,
 } from '@tributary/core';
-import type { Compression } from '../fs/compression.js';
+import { type Compression, compressionOf } from '../fs/compression.js';
 import { LocalFileInput } from '../fs/local-file-input.js';
 import type { FileSourceSplit } from './file-source-split.js';
 
@@ -29,12 +29,37 @@ export interface FileSplitReaderOptions {
 export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSourceSplit> {
   private readonly queue: FileSourceSplit[] = [];
   private current: { readonly split: FileSourceSplit; readonly reader: FileRecordReader<T> } | undefined;
+  /** Offset after the last fetched record of the current split (uncompressed files). */
+  private currentOffset: number | undefined;
+  /** True once a split was assigned: before that the unread bytes are unknown, not 0. */
+  private everAssigned = false;
 
   constructor(
     private readonly format: FileFormat<T>,
     private readonly options: FileSplitReaderOptions,
     private readonly metrics: SourceReaderMetricGroup,
-  ) {}
+  ) {
+    metrics.setPendingBytesGauge(() => this.pendingBytes());
+  }
+
+  /**
+   * Bytes of the assigned splits not read yet: the rest of the current split and every queued
+   * one. A compressed file counts its stored size until it is read to the end (its offsets count
+   * decompressed bytes, so the stored position is not known).
+   */
+  pendingBytes(): number | undefined {
+    if (!this.everAssigned) return undefined;
+    let pending = 0;
+    for (const split of this.queue) pending += this.unread(split, split.position?.offset);
+    if (this.current !== undefined) pending += this.unread(this.current.split, this.currentOffset);
+    return pending;
+  }
+
+  private unread(split: FileSourceSplit, offset: number | undefined): number {
+    if (compressionOf(split.path, this.options.compression) !== 'none') return split.fileSize;
+    const end = Math.min(split.end ?? split.fileSize, split.fileSize);
+    return Math.max(0, end - Math.max(offset ?? split.start, split.start));
+  }
 
   async fetch(): Promise<RecordsWithSplitIds<FileReadBatch<T>>> {
     const current = this.current ?? (await this.openNext());
@@ -42,10 +67,13 @@ export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSou
     const batch = await current.reader.readBatch();
     if (batch === null) {
       this.current = undefined;
+      this.currentOffset = undefined;
       await current.reader.close();
       return RecordsBySplits.finished([current.split.splitId]);
     }
     this.metrics.numBytesIn.inc(batch.bytesRead);
+    const last = batch.positions[batch.positions.length - 1];
+    if (last !== undefined) this.currentOffset = last.offset;
     if (batch.skippedErrors) this.metrics.numRecordsInErrors.inc(batch.skippedErrors);
     if (batch.deadLetters) this.metrics.numRecordsInErrors.inc(batch.deadLetters);
     return RecordsBySplits.forSplit(current.split.splitId, [batch]);
@@ -53,6 +81,7 @@ export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSou
 
   async handleSplitsChanges(change: SplitsChange<FileSourceSplit>): Promise<void> {
     if (change.type === 'add') {
+      this.everAssigned = true;
       this.queue.push(...change.splits);
       return;
     }
@@ -63,6 +92,7 @@ export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSou
     if (this.current && removed.has(this.current.split.splitId)) {
       const { reader } = this.current;
       this.current = undefined;
+      this.currentOffset = undefined;
       await reader.close();
     }
   }
@@ -89,6 +119,7 @@ export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSou
       restoredPosition: split.position ?? undefined,
     });
     this.current = { split, reader };
+    this.currentOffset = split.position?.offset;
     return this.current;
   }
 }
