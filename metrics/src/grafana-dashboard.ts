@@ -12,12 +12,50 @@ export interface GrafanaDashboardOptions {
 
 type Unit = 'short' | 'bytes' | 'Bps' | 'ms' | 'ops' | 'none';
 
+/**
+ * What a panel needs from a job to show data. Panels without a requirement show data for every
+ * job; the others stay empty for jobs whose connectors do not provide the metric.
+ */
+export type DashboardPanelRequirement =
+  | 'event-time'
+  | 'fetch-event-time'
+  | 'watermarks'
+  | 'pending-records'
+  | 'pending-bytes'
+  | 'send-time'
+  | 'routes';
+
+/** Who fills the metric behind a {@link DashboardPanelRequirement} (shown in the panel description). */
+export const DASHBOARD_REQUIREMENTS: Readonly<Record<DashboardPanelRequirement, string>> = {
+  'event-time': 'records with event time (Kafka record timestamps, a timestamp assigner)',
+  'fetch-event-time': 'sources that measure fetch lag (Kafka)',
+  watermarks: 'jobs with a watermark strategy',
+  'pending-records': 'sources whose system exposes lag (Kafka)',
+  'pending-bytes': 'sources that know their unread bytes (files)',
+  'send-time': 'sinks with send requests (Kafka, async sinks); not the file sink',
+  routes: 'jobs writing through a RoutingSink (e.g. a dead-letter route)',
+};
+
+/** Labels of breakdown series, which the dashboard's sums leave out (the subtask-level series holds the total). */
+const BREAKDOWN_LABELS = ['topic', 'partition', 'route', 'shard', 'table', 'file'] as const;
+
+/** One panel of the dashboard as data: what {@link grafanaDashboardPanels} returns. */
+export interface DashboardPanelSpec {
+  readonly row: string;
+  readonly title: string;
+  readonly description: string;
+  readonly targets: readonly { readonly expr: string; readonly legend: string }[];
+  /** Set when the panel is connector-specific (empty for jobs without it). */
+  readonly requires?: DashboardPanelRequirement;
+}
+
 interface PanelSpec {
   readonly title: string;
   readonly description: string;
   readonly unit: Unit;
   readonly targets: readonly { readonly expr: string; readonly legend: string }[];
   readonly type?: 'timeseries' | 'stat';
+  readonly requires?: DashboardPanelRequirement;
 }
 
 interface RowSpec {
@@ -40,7 +78,65 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<string, unknown> {
   const prefix = options.prefix ?? 'tributary_';
   const job = options.jobLabel ?? 'job_name';
-  const sel = `{${job}=~"$job", operator=~"$operator"}`;
+  return {
+    title: options.title ?? 'Tributary connectors',
+    uid: options.uid ?? 'tributary-connectors',
+    description: 'FLIP-33 connector metrics of Tributary jobs (Prometheus reporter of @tributary/metrics).',
+    tags: ['tributary', 'connectors', 'flip-33'],
+    editable: true,
+    graphTooltip: 1,
+    refresh: '30s',
+    schemaVersion: 39,
+    version: 1,
+    time: { from: 'now-1h', to: 'now' },
+    timezone: 'browser',
+    templating: { list: variables(prefix, job) },
+    annotations: { list: [] },
+    panels: layout(dashboardRows(options)),
+  };
+}
+
+/**
+ * The dashboard's panels as data (row, title, PromQL targets with the `$job`/`$operator`
+ * variables, and which panels are connector-specific): to test the queries against a real
+ * Prometheus, or to build alerts from the same expressions.
+ */
+export function grafanaDashboardPanels(options: GrafanaDashboardOptions = {}): DashboardPanelSpec[] {
+  return dashboardRows(options).flatMap((row) =>
+    row.panels.map((panel) => ({
+      row: row.title,
+      title: panel.title,
+      description: describePanel(panel),
+      targets: panel.targets,
+      ...(panel.requires === undefined ? {} : { requires: panel.requires }),
+    })),
+  );
+}
+
+/** The PromQL of the dashboard's variables (`job`, `operator`), e.g. to list what they offer. */
+export function grafanaDashboardVariableQueries(options: GrafanaDashboardOptions = {}): {
+  readonly job: string;
+  readonly operator: string;
+} {
+  const [, jobVar, operatorVar] = variables(options.prefix ?? 'tributary_', options.jobLabel ?? 'job_name') as {
+    definition: string;
+  }[];
+  return { job: jobVar?.definition ?? '', operator: operatorVar?.definition ?? '' };
+}
+
+function describePanel(panel: PanelSpec): string {
+  return panel.requires === undefined
+    ? panel.description
+    : `${panel.description} Only for ${DASHBOARD_REQUIREMENTS[panel.requires]}; empty otherwise.`;
+}
+
+function dashboardRows(options: GrafanaDashboardOptions): RowSpec[] {
+  const prefix = options.prefix ?? 'tributary_';
+  const job = options.jobLabel ?? 'job_name';
+  // Breakdown series (a Kafka partition's pendingRecords, a RoutingSink route's numRecordsSend)
+  // repeat what the subtask-level series already holds: leave them out of every sum.
+  const noBreakdown = BREAKDOWN_LABELS.map((l) => `, ${l}=""`).join('');
+  const sel = `{${job}=~"$job", operator=~"$operator"${noBreakdown}}`;
   const jobSel = `{${job}=~"$job"}`;
   const c = (name: string) => prometheusCounterName(prefix, name);
   const g = (name: string) => prometheusGaugeName(prefix, name);
@@ -72,12 +168,14 @@ export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<
           'Largest event-time lag at emit over all source subtasks.',
           'ms',
           `max(${g('currentEmitEventTimeLag')}${sel})`,
+          'event-time',
         ),
         stat(
           'Pending records',
           'Records waiting in the external systems (consumer lag).',
           'short',
           `sum(${g('pendingRecords')}${sel})`,
+          'pending-records',
         ),
         stat(
           'Failed checkpoints',
@@ -110,16 +208,22 @@ export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<
           'currentEmitEventTimeLag: now minus the event time of the last emitted record.',
           'ms',
           [[gauge('max', 'currentEmitEventTimeLag'), perOperator]],
+          'event-time',
         ),
         ts(
           'Fetch event-time lag',
           'currentFetchEventTimeLag: fetch time minus event time of the last fetched record.',
           'ms',
           [[gauge('max', 'currentFetchEventTimeLag'), perOperator]],
+          'fetch-event-time',
         ),
-        ts('Watermark lag', 'watermarkLag: now minus the current watermark.', 'ms', [
-          [gauge('max', 'watermarkLag'), perOperator],
-        ]),
+        ts(
+          'Watermark lag',
+          'watermarkLag: now minus the current watermark.',
+          'ms',
+          [[gauge('max', 'watermarkLag'), perOperator]],
+          'watermarks',
+        ),
         ts('Idle time', 'sourceIdleTime: time since each subtask last emitted a record.', 'ms', [
           [gauge('max', 'sourceIdleTime', `${job}, operator, subtask`), perSubtask],
         ]),
@@ -128,12 +232,14 @@ export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<
           'pendingRecords: records available in the external system, not yet fetched.',
           'short',
           [[gauge('sum', 'pendingRecords'), perOperator]],
+          'pending-records',
         ),
         ts(
           'Pending bytes',
           'pendingBytes: bytes available in the external system, not yet fetched.',
           'bytes',
           [[gauge('sum', 'pendingBytes'), perOperator]],
+          'pending-bytes',
         ),
         ts(
           'Unassigned splits',
@@ -161,9 +267,25 @@ export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<
           'ops',
           [[rate('numRecordsSendErrors'), perOperator]],
         ),
-        ts('Send time', 'currentSendTime: duration of the last send request.', 'ms', [
-          [gauge('max', 'currentSendTime'), perOperator],
-        ]),
+        ts(
+          'Records sent / s by route',
+          'numRecordsSend per RoutingSink route, e.g. the dead-letter route next to the valid records.',
+          'ops',
+          [
+            [
+              `sum by (${job}, operator, route) (rate(${c('numRecordsSend')}{${job}=~"$job", operator=~"$operator", route!=""}[$__rate_interval]))`,
+              `{{route}} {{operator}} ({{${job}}})`,
+            ],
+          ],
+          'routes',
+        ),
+        ts(
+          'Send time',
+          'currentSendTime: duration of the last send request.',
+          'ms',
+          [[gauge('max', 'currentSendTime'), perOperator]],
+          'send-time',
+        ),
       ],
     },
     {
@@ -221,7 +343,8 @@ export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<
           'Dropped series',
           'droppedSeries: label sets not exported because a metric reached maxSeriesPerMetric.',
           'short',
-          [[`max by (metric) (${g('droppedSeries')})`, '{{metric}}']],
+          // `or vector(0)`: nothing dropped is a 0, not "No data".
+          [[`max by (metric) (${g('droppedSeries')}) or vector(0)`, '{{metric}}']],
         ),
       ],
     },
@@ -247,22 +370,7 @@ export function grafanaDashboard(options: GrafanaDashboardOptions = {}): Record<
     },
   ];
 
-  return {
-    title: options.title ?? 'Tributary connectors',
-    uid: options.uid ?? 'tributary-connectors',
-    description: 'FLIP-33 connector metrics of Tributary jobs (Prometheus reporter of @tributary/metrics).',
-    tags: ['tributary', 'connectors', 'flip-33'],
-    editable: true,
-    graphTooltip: 1,
-    refresh: '30s',
-    schemaVersion: 39,
-    version: 1,
-    time: { from: 'now-1h', to: 'now' },
-    timezone: 'browser',
-    templating: { list: variables(prefix, job) },
-    annotations: { list: [] },
-    panels: layout(rows),
-  };
+  return rows;
 }
 
 function ts(
@@ -270,12 +378,32 @@ function ts(
   description: string,
   unit: Unit,
   targets: readonly (readonly [string, string])[],
+  requires?: DashboardPanelRequirement,
 ): PanelSpec {
-  return { title, description, unit, targets: targets.map(([expr, legend]) => ({ expr, legend })) };
+  return {
+    title,
+    description,
+    unit,
+    targets: targets.map(([expr, legend]) => ({ expr, legend })),
+    ...(requires === undefined ? {} : { requires }),
+  };
 }
 
-function stat(title: string, description: string, unit: Unit, expr: string): PanelSpec {
-  return { title, description, unit, type: 'stat', targets: [{ expr, legend: title }] };
+function stat(
+  title: string,
+  description: string,
+  unit: Unit,
+  expr: string,
+  requires?: DashboardPanelRequirement,
+): PanelSpec {
+  return {
+    title,
+    description,
+    unit,
+    type: 'stat',
+    targets: [{ expr, legend: title }],
+    ...(requires === undefined ? {} : { requires }),
+  };
 }
 
 function variables(prefix: string, job: string): unknown[] {
@@ -307,7 +435,8 @@ function variables(prefix: string, job: string): unknown[] {
     query(
       'operator',
       'Operator',
-      `label_values({__name__=~"${prefix}(numRecordsIn|numRecordsSend)_total", ${job}=~"$job"}, operator)`,
+      // totalCommittables: the committer is an operator of its own (`<sink>: Committer`).
+      `label_values({__name__=~"${prefix}(numRecordsIn|numRecordsSend|totalCommittables)_total", ${job}=~"$job"}, operator)`,
     ),
   ];
 }
@@ -336,7 +465,7 @@ function layout(rows: readonly RowSpec[]): unknown[] {
         x = 0;
         y += h;
       }
-      panels.push(panel(id++, spec, { h, w, x, y }));
+      panels.push(panel(id++, { ...spec, description: describePanel(spec) }, { h, w, x, y }));
       x += w;
     }
     y += row.panels[0]?.type === 'stat' ? 4 : 8;

@@ -23,7 +23,15 @@ export {
   type ConsoleReporterOptionsInput,
 } from './console-reporter-options.js';
 export { createReporters, type MetricsConfig, MetricsConfigOptions } from './create-reporters.js';
-export { type GrafanaDashboardOptions, grafanaDashboard } from './grafana-dashboard.js';
+export {
+  DASHBOARD_REQUIREMENTS,
+  type DashboardPanelRequirement,
+  type DashboardPanelSpec,
+  type GrafanaDashboardOptions,
+  grafanaDashboard,
+  grafanaDashboardPanels,
+  grafanaDashboardVariableQueries,
+} from './grafana-dashboard.js';
 export { METRIC_CATALOG, type MetricScope, type MetricSpec, metricSpec } from './metric-catalog.js';
 export { type MetricsErrorCode, MetricsErrorCodes } from './metrics-errors.js';
 export { OtlpReporter, otlpReporter } from './otlp-reporter.js';
