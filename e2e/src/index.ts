@@ -52,6 +52,21 @@ export { createKinesisClient } from './kinesis/kinesis-client.js';
 export { type CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
 export { MariaDbService } from './mariadb/mariadb-service.js';
 export { PostgresService } from './postgres/postgres-service.js';
+export {
+  type DashboardVariables,
+  labelValuesQuery,
+  type ResolvedPanelQuery,
+  resolveDashboardQueries,
+  resolveVariables,
+} from './prometheus/dashboard-queries.js';
+export {
+  ensurePrometheus,
+  locatePrometheus,
+  type PrometheusSample,
+  type PrometheusServer,
+  type StartPrometheusOptions,
+  startPrometheus,
+} from './prometheus/prometheus-server.js';
 export { PulsarAdminError } from './pulsar/pulsar-admin.js';
 export { PULSAR_VERSION } from './pulsar/pulsar-config.js';
 export type { TransactionCoordinatorStats } from './pulsar/pulsar-probe.js';

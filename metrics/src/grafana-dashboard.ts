@@ -118,7 +118,10 @@ export function grafanaDashboardVariableQueries(options: GrafanaDashboardOptions
   readonly job: string;
   readonly operator: string;
 } {
-  const [, jobVar, operatorVar] = variables(options.prefix ?? 'tributary_', options.jobLabel ?? 'job_name') as {
+  const [, jobVar, operatorVar] = variables(
+    options.prefix ?? 'tributary_',
+    options.jobLabel ?? 'job_name',
+  ) as {
     definition: string;
   }[];
   return { job: jobVar?.definition ?? '', operator: operatorVar?.definition ?? '' };

@@ -211,9 +211,9 @@ describe('otlpReporter', () => {
     const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 4_000).unref());
     expect(await Promise.race([stopped, hung])).toBe('stopped');
     expect(reporter.exportFailures).toBe(1);
-    expect(logger.entries.some((e) => e.level === 'warn' && /final OTLP metrics export/.test(e.msg ?? ''))).toBe(
-      true,
-    );
+    expect(
+      logger.entries.some((e) => e.level === 'warn' && /final OTLP metrics export/.test(e.msg ?? '')),
+    ).toBe(true);
   });
 
   it('rejects invalid options naming the key', () => {

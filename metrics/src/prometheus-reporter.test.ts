@@ -295,7 +295,9 @@ describe('prometheusReporter', () => {
   });
 
   it('rejects invalid options naming the key', () => {
-    expect(() => prometheusReporter({ lingerAfterFinishMs: -1 })).toThrow(/metrics\.prometheus\.lingerAfterFinishMs/);
+    expect(() => prometheusReporter({ lingerAfterFinishMs: -1 })).toThrow(
+      /metrics\.prometheus\.lingerAfterFinishMs/,
+    );
     expect(() => prometheusReporter({ port: 70_000 })).toThrow(/metrics\.prometheus\.port/);
     expect(() => prometheusReporter({ path: 'metrics' })).toThrow(/metrics\.prometheus\.path/);
     expect(() => prometheusReporter({ prot: 1 } as never)).toThrow(/unknown option/);

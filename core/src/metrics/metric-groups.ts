@@ -130,7 +130,11 @@ export class SinkWriterMetricGroup extends MetricGroup {
     };
     this.numRecordsSend = counter('numRecordsSend', 'numRecordsOut', parent?.numRecordsSend);
     this.numBytesSend = counter('numBytesSend', 'numBytesOut', parent?.numBytesSend);
-    this.numRecordsSendErrors = counter('numRecordsSendErrors', 'numRecordsOutErrors', parent?.numRecordsSendErrors);
+    this.numRecordsSendErrors = counter(
+      'numRecordsSendErrors',
+      'numRecordsOutErrors',
+      parent?.numRecordsSendErrors,
+    );
     this.gauge('currentSendTime', () => this.sendTime);
   }
 

@@ -209,7 +209,8 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
       );
       // The registry holds the final values now (last checkpoint committed): reporters publish them.
       const ending: MetricReporterStopContext = {
-        jobStatus: status === 'finished' || status === 'stopped' || status === 'cancelled' ? status : 'failed',
+        jobStatus:
+          status === 'finished' || status === 'stopped' || status === 'cancelled' ? status : 'failed',
       };
       for (const reporter of reporters) await reporter.stop(ending).catch(() => undefined);
       processMetrics.close();

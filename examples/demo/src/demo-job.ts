@@ -35,9 +35,16 @@ export interface DemoJobOptions {
   readonly checkpointIntervalMs: number;
   /** Serve Prometheus metrics on this port (see docs/metrics.md). */
   readonly metricsPort?: number;
+  /** How long the metrics endpoint serves the final values after the job (default: the reporter's 30 s). */
+  readonly metricsLingerMs?: number;
+  /** The job name (the `job_name` label of its metrics); default `orders-demo`. */
+  readonly jobName?: string;
   /** Called (on the subtask's loop) when the last record of an input file was read. */
   readonly onFileDone?: (path: string) => void;
 }
+
+/** The demo job's default name (the `job_name` label of its metrics). */
+export const DEMO_JOB_NAME = 'orders-demo';
 
 /** The Parquet schema of the output (explicit, so every part file has the same schema). */
 export const ORDER_PARQUET_COLUMNS = [
@@ -91,11 +98,22 @@ export function startDemoJob(paths: DemoPaths, options: DemoJobOptions): JobClie
     .sinkTo(sink, { name: 'parquet+dead-letter' })
     .start(
       {
+        jobName: options.jobName ?? DEMO_JOB_NAME,
         parallelism: options.parallelism,
         checkpointing: { intervalMs: options.checkpointIntervalMs, directory: paths.checkpoints },
         ...(options.metricsPort === undefined
           ? {}
-          : { metrics: { prometheus: { port: options.metricsPort, host: '127.0.0.1' } } }),
+          : {
+              metrics: {
+                prometheus: {
+                  port: options.metricsPort,
+                  host: '127.0.0.1',
+                  ...(options.metricsLingerMs === undefined
+                    ? {}
+                    : { lingerAfterFinishMs: options.metricsLingerMs }),
+                },
+              },
+            }),
       },
       { logger: silentLogger },
     );

@@ -15,6 +15,10 @@ export interface DemoRunOptions {
   readonly fresh?: boolean;
   /** Serve the job's metrics for Prometheus on this port (0 = any free port). */
   readonly metricsPort?: number;
+  /** How long the endpoint keeps serving the final values after the job (default 30 s). */
+  readonly metricsLingerMs?: number;
+  /** The job name (`job_name` label of the metrics); default `orders-demo`. */
+  readonly jobName?: string;
   /** Progress and summary go here (default: process.stdout). */
   readonly out?: ProgressTarget;
 }
@@ -76,6 +80,8 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     checkpointIntervalMs: options.checkpointIntervalMs ?? 1000,
     onFileDone: (path) => filesDone.add(path),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+    ...(options.metricsLingerMs === undefined ? {} : { metricsLingerMs: options.metricsLingerMs }),
+    ...(options.jobName === undefined ? {} : { jobName: options.jobName }),
   });
   if (options.metricsPort !== undefined) {
     const reporters = await client.metricReporters();
@@ -111,6 +117,10 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     restoredFrom: result.restoredFromCheckpointId,
     recordsIn: recordsInThisRun,
   });
+  if (options.metricsPort !== undefined && options.metricsLingerMs !== 0) {
+    const lingerS = (options.metricsLingerMs ?? 30_000) / 1000;
+    out.write(`Metrics: serving the final values for ${lingerS} s for a last scrape (Ctrl-C to leave now)\n`);
+  }
   return {
     outcome: 'finished',
     manifest,

@@ -72,6 +72,7 @@ describe('the demo job', () => {
       parallelism: 1,
       checkpointIntervalMs: 50,
       metricsPort: 0,
+      metricsLingerMs: 0,
       out: {
         isTTY: false,
         write: (text: string) => {

@@ -18,6 +18,8 @@ const { values } = parseArgs({
     parallelism: { type: 'string', default: '2' },
     'checkpoint-interval-ms': { type: 'string', default: '1000' },
     'metrics-port': { type: 'string' },
+    'metrics-linger-ms': { type: 'string' },
+    'job-name': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   // `pnpm demo -- --fresh` passes a literal `--` through.
@@ -34,6 +36,8 @@ if (values.help) {
       '  --parallelism <n>            subtasks (default 2)',
       '  --checkpoint-interval-ms <n> (default 1000)',
       '  --metrics-port <n>           serve Prometheus metrics on http://127.0.0.1:<n>/metrics (0 = any free port)',
+      '  --metrics-linger-ms <n>      keep serving the final metrics this long after the job (default 30000)',
+      '  --job-name <name>            job name, the job_name label of the metrics (default orders-demo)',
       '',
     ].join('\n'),
   );
@@ -60,5 +64,9 @@ const result = await runDemo({
   checkpointIntervalMs: Number(values['checkpoint-interval-ms']),
   fresh: values.fresh,
   ...(values['metrics-port'] === undefined ? {} : { metricsPort: Number(values['metrics-port']) }),
+  ...(values['metrics-linger-ms'] === undefined
+    ? {}
+    : { metricsLingerMs: Number(values['metrics-linger-ms']) }),
+  ...(values['job-name'] === undefined ? {} : { jobName: values['job-name'] }),
 });
 process.exitCode = result.complete ? 0 : 1;

@@ -19,7 +19,11 @@ export function sampleMetrics(metrics: MetricRegistry): ProgressSample {
   return {
     recordsIn: metrics.sum('numRecordsIn'),
     bytesIn: metrics.sum('numBytesIn'),
-    recordsOut: metrics.sum('numRecordsSend'),
+    // The sink's own series; the RoutingSink's per-route series (`route` label) repeat its records.
+    recordsOut: metrics
+      .metrics()
+      .filter((m) => m.name === 'numRecordsSend' && m.labels.route === undefined)
+      .reduce((sum, m) => sum + (m.read() ?? 0), 0),
     checkpoints: metrics.sum('numberOfCompletedCheckpoints'),
   };
 }

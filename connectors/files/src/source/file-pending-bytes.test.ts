@@ -13,7 +13,15 @@ afterEach(async () => {
 });
 
 function splitOf(path: string, size: number): FileSourceSplit {
-  return { splitId: `${path}:0`, path, start: 0, end: null, fileSize: size, modificationTime: 0, position: null };
+  return {
+    splitId: `${path}:0`,
+    path,
+    start: 0,
+    end: null,
+    fileSize: size,
+    modificationTime: 0,
+    position: null,
+  };
 }
 
 describe('FileSplitReader pendingBytes', () => {
@@ -28,7 +36,11 @@ describe('FileSplitReader pendingBytes', () => {
     const size = Buffer.byteLength(text);
     const registry = new MetricRegistry();
     const metrics = new SourceReaderMetricGroup(registry, { job: 'j', operator: 'files', subtask: '0' });
-    const reader = new FileSplitReader(new JsonFileFormat(), { compression: 'auto', readChunkBytes: 16 * 1024 }, metrics);
+    const reader = new FileSplitReader(
+      new JsonFileFormat(),
+      { compression: 'auto', readChunkBytes: 16 * 1024 },
+      metrics,
+    );
     const gauge = () => registry.find('pendingBytes', { subtask: '0' })?.read();
     // No split yet: unknown, not "nothing left".
     expect(gauge()).toBeUndefined();

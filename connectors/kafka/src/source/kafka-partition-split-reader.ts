@@ -215,7 +215,8 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     const last = decoded.records[decoded.records.length - 1];
     // Timestamps are -1 for records written without one (old message formats).
     const timestamp = last === undefined ? -1 : Number(last.timestamp);
-    if (this.onFetchLag !== undefined && timestamp >= 0) this.onFetchLag(Math.max(0, this.fetchedAt - timestamp));
+    if (this.onFetchLag !== undefined && timestamp >= 0)
+      this.onFetchLag(Math.max(0, this.fetchedAt - timestamp));
   }
 
   private fetchWithRetry(

@@ -199,7 +199,9 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
     this.states.set(split.splitId, state);
     this.everAssigned = true;
     if (!this.partitionGroups.has(split.splitId)) {
-      const group = this.metricGroup.addGroup('topic', split.topic).addGroup('partition', String(split.partition));
+      const group = this.metricGroup
+        .addGroup('topic', split.topic)
+        .addGroup('partition', String(split.partition));
       group.gauge('pendingRecords', () => this.partitionPending(split.splitId));
       this.partitionGroups.set(split.splitId, group);
     }
