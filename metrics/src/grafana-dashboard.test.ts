@@ -8,7 +8,11 @@ import {
   SplitEnumeratorMetricGroup,
 } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
-import { grafanaDashboard } from './grafana-dashboard.js';
+import {
+  grafanaDashboard,
+  grafanaDashboardPanels,
+  grafanaDashboardVariableQueries,
+} from './grafana-dashboard.js';
 import { startPrometheusReporter } from './prometheus-reporter.js';
 import { parsePrometheusText } from './testing-fixtures/prometheus-text.js';
 
@@ -84,6 +88,35 @@ describe('grafanaDashboard', () => {
       if (panel.type !== 'row') expect(panel.datasource?.uid).toBe('${datasource}');
     }
     expect(panels.filter((p) => p.type === 'row').length).toBe(6);
+  });
+
+  it('offers the committer operator, keeps breakdowns out of sums, shows 0 dropped series, marks connector-specific panels', () => {
+    const { operator } = grafanaDashboardVariableQueries();
+    expect(operator).toContain('totalCommittables');
+    const panels = grafanaDashboardPanels();
+    const exprs = (title: string) =>
+      panels.filter((p) => p.title === title).flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs('Dropped series')[0]).toMatch(/or vector\(0\)$/);
+    for (const expr of exprs('Pending records')) expect(expr).toContain('partition=""');
+    for (const expr of exprs('Records sent / s')) expect(expr).toContain('route=""');
+    expect(exprs('Records sent / s by route')[0]).toContain('route!=""');
+    const specific = Object.fromEntries(
+      panels.filter((p) => p.requires).map((p) => [`${p.row}/${p.title}`, p.requires]),
+    );
+    expect(specific).toEqual({
+      'Overview/Max emit lag': 'event-time',
+      'Overview/Pending records': 'pending-records',
+      'Sources/Emit event-time lag': 'event-time',
+      'Sources/Fetch event-time lag': 'fetch-event-time',
+      'Sources/Watermark lag': 'watermarks',
+      'Sources/Pending records': 'pending-records',
+      'Sources/Pending bytes': 'pending-bytes',
+      'Sinks/Records sent / s by route': 'routes',
+      'Sinks/Send time': 'send-time',
+    });
+    // The dashboard JSON says the same in the panel descriptions.
+    const json = JSON.stringify(grafanaDashboard());
+    expect(json).toContain('Only for sources that know their unread bytes (files); empty otherwise.');
   });
 
   it('follows a custom prefix and job label', () => {

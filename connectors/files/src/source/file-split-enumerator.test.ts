@@ -101,8 +101,11 @@ describe('FileSplitEnumerator', () => {
     enumerator.start();
     enumerator.handleSplitRequest(0); // before the listing finished: parked
     expect(ctx.allAssigned()).toEqual([]);
+    const unassigned = () => ctx.registry.find('unassignedSplits')?.read();
+    expect(unassigned()).toBeUndefined(); // not listed yet: unknown, not 0
     await ctx.runAsyncTasks();
     expect(ctx.assigned.get(0)?.length).toBe(1);
+    expect(unassigned()).toBe(1);
     enumerator.handleSplitRequest(1);
     enumerator.handleSplitRequest(2);
     expect(ctx.assigned.get(1)?.length).toBe(1);

@@ -44,6 +44,8 @@ export class FileSplitEnumerator implements SplitEnumerator<FileSourceSplit, Fil
   private readonly seen: SeenFiles | undefined;
   private readonly continuous: boolean;
   private discoveryDone: boolean;
+  /** True once the files were listed (or restored): the unassigned count is known. */
+  private listed: boolean;
   private maxModificationTime: number | undefined;
 
   constructor(
@@ -53,6 +55,7 @@ export class FileSplitEnumerator implements SplitEnumerator<FileSourceSplit, Fil
   ) {
     this.continuous = deps.options.monitorIntervalMs !== undefined;
     this.pending = [...(state?.pendingSplits ?? [])];
+    this.listed = state !== undefined;
     this.discoveryDone = state?.discoveryDone ?? false;
     this.maxModificationTime = state?.maxModificationTime ?? undefined;
     if (this.continuous)
@@ -60,7 +63,8 @@ export class FileSplitEnumerator implements SplitEnumerator<FileSourceSplit, Fil
   }
 
   start(): void {
-    this.ctx.metricGroup.setUnassignedSplitsGauge(() => this.pending.length);
+    // Unknown (no value) until the first listing, not 0: a restored state is known already.
+    this.ctx.metricGroup.setUnassignedSplitsGauge(() => (this.listed ? this.pending.length : undefined));
     const list = () => this.list();
     const apply = (files: DiscoveredFile[] | undefined, error: unknown) => this.onDiscovered(files, error);
     if (this.continuous) {
@@ -133,6 +137,7 @@ export class FileSplitEnumerator implements SplitEnumerator<FileSourceSplit, Fil
       this.pending.push(...splitFile(file, this.deps.format, this.deps.options));
     }
     this.seen?.compact();
+    this.listed = true;
     if (!this.continuous) this.discoveryDone = true;
     this.serveWaiting();
   }

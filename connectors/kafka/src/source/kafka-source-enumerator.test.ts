@@ -97,6 +97,13 @@ describe('KafkaSourceEnumerator', () => {
     const { ctx, e } = enumerator({ topics: ['orders'] }, fakeCluster({ orders: 4 }));
     ctx.register(0);
     e.start();
+    const unassigned = () =>
+      ctx.registry
+        .metrics()
+        .find((m) => m.name === 'unassignedSplits')
+        ?.read();
+    // Before the first discovery the count is unknown, not 0.
+    expect(unassigned()).toBeUndefined();
     await ctx.runAsyncTasks();
     // Owners of orders-0..3 at parallelism 2: [1, 0, 1, 0]; reader 1 is not registered yet.
     expect(ctx.splitsOf(0)).toEqual(['orders-1', 'orders-3']);

@@ -76,7 +76,10 @@ export class KafkaSourceEnumerator implements SplitEnumerator<KafkaPartitionSpli
     this.logger = ctx.logger.child({ component: 'kafka-enumerator' });
     this.discoverer = new KafkaPartitionDiscoverer(cluster, options);
     this.resolver = new KafkaOffsetsResolver(cluster);
-    ctx.metricGroup.setUnassignedSplitsGauge(() => this.pending.size);
+    // Unknown (no value) until the first discovery finished, not 0.
+    ctx.metricGroup.setUnassignedSplitsGauge(() =>
+      this.initialDiscoveryFinished ? this.pending.size : undefined,
+    );
   }
 
   start(): void {
