@@ -67,6 +67,11 @@ export {
   type StartPrometheusOptions,
   startPrometheus,
 } from './prometheus/prometheus-server.js';
+export {
+  locatePushgateway,
+  type PushgatewayServer,
+  startPushgateway,
+} from './prometheus/pushgateway-server.js';
 export { PulsarAdminError } from './pulsar/pulsar-admin.js';
 export { PULSAR_VERSION } from './pulsar/pulsar-config.js';
 export type { TransactionCoordinatorStats } from './pulsar/pulsar-probe.js';

@@ -21,7 +21,13 @@ import {
   type OtlpReporterOptionsInput,
 } from './otlp-reporter-options.js';
 import { subscribeTicks } from './registry-ticker.js';
-import { oncePerMetric, type ReporterHooks, reporterLogger, stateError } from './reporter-support.js';
+import {
+  oncePerMetric,
+  type ReporterHooks,
+  reporterLogger,
+  safeUrl,
+  stateError,
+} from './reporter-support.js';
 import { SeriesLimiter } from './series-limiter.js';
 
 /**
@@ -305,19 +311,6 @@ async function withDeadline(
   } finally {
     clearTimeout(timer);
     work.catch(() => undefined);
-  }
-}
-
-/** The URL without credentials or query (either may carry a token), for logs and errors. */
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    parsed.search = '';
-    return parsed.toString();
-  } catch {
-    return '[invalid url]';
   }
 }
 

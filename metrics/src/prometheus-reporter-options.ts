@@ -63,6 +63,19 @@ export const PrometheusReporterOptions = defineOptions(
       .describe(
         'After the job ends, keep serving its final values (frozen: last checkpoint completed and committed) for this long, so Prometheus scrapes them; at least 2 scrape intervals. The process stays alive meanwhile; 0 closes the endpoint with the job.',
       ),
+    pushgateway: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }),
+        job: z
+          .string()
+          .regex(/^[^/]+$/, 'must not contain "/"')
+          .default('tributary'),
+        timeoutMs: z.number().int().positive().default(5_000),
+      })
+      .optional()
+      .describe(
+        'Also push the final values to a Prometheus Pushgateway when the job ends (for short batch jobs): `{ url, job?, timeoutMs? }`. Grouping key `job/<job>/tributary_job/<jobName>`; a failed push is logged, never fails the job.',
+      ),
   }),
 );
 
@@ -70,3 +83,6 @@ export const PrometheusReporterOptions = defineOptions(
 export type PrometheusReporterConfig = z.output<typeof PrometheusReporterOptions.schema>;
 /** Prometheus reporter options as a user writes them (every key optional). */
 export type PrometheusReporterOptionsInput = z.input<typeof PrometheusReporterOptions.schema>;
+
+/** The `pushgateway` block of the Prometheus reporter options (defaults applied). */
+export type PushgatewayConfig = NonNullable<PrometheusReporterConfig['pushgateway']>;

@@ -294,7 +294,34 @@ describe('prometheusReporter', () => {
     await expect(fetch(quickUrl)).rejects.toThrow();
   });
 
+  it('logs a failed Pushgateway push (credentials stripped) and still ends', async () => {
+    const registry = new MetricRegistry();
+    new SourceReaderMetricGroup(registry, job(0)).numRecordsIn.inc(3);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const logger = recordingLogger();
+    const reporter = prometheusReporter({
+      ...LOCAL,
+      lingerAfterFinishMs: 0,
+      pushgateway: { url: `http://user:s3cret@127.0.0.1:${port}`, timeoutMs: 2_000 },
+      logger,
+    });
+    await reporter.start(registry);
+    await reporter.stop({ jobStatus: 'finished' });
+    expect(reporter.pushedToGateway).toBe(false);
+    const warning = logger.entries.find((e) => /Pushgateway failed/.test(e.msg ?? ''));
+    expect(warning?.fields.pushgateway).toBe(
+      `http://127.0.0.1:${port}/metrics/job/tributary/tributary_job/orders`,
+    );
+    expect(JSON.stringify(logger.entries)).not.toContain('s3cret');
+  });
+
   it('rejects invalid options naming the key', () => {
+    expect(() => prometheusReporter({ pushgateway: { url: 'ftp://x' } })).toThrow(
+      /metrics\.prometheus\.pushgateway\.url/,
+    );
     expect(() => prometheusReporter({ lingerAfterFinishMs: -1 })).toThrow(
       /metrics\.prometheus\.lingerAfterFinishMs/,
     );

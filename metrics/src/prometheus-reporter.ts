@@ -29,9 +29,16 @@ import {
   type PrometheusReporterConfig,
   PrometheusReporterOptions,
   type PrometheusReporterOptionsInput,
+  type PushgatewayConfig,
 } from './prometheus-reporter-options.js';
 import { subscribeTicks } from './registry-ticker.js';
-import { oncePerMetric, type ReporterHooks, reporterLogger, stateError } from './reporter-support.js';
+import {
+  oncePerMetric,
+  type ReporterHooks,
+  reporterLogger,
+  safeUrl,
+  stateError,
+} from './reporter-support.js';
 import { SeriesLimiter } from './series-limiter.js';
 
 /** The prom-client metrics exported for one registry metric name. */
@@ -82,6 +89,8 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
   private running: Running | undefined;
   private starting = false;
   private closedSignal: { promise: Promise<void>; resolve: () => void } = settledSignal();
+  /** True once the final values were pushed to the configured Pushgateway. */
+  pushedToGateway = false;
 
   constructor(options: PrometheusReporterOptionsInput & ReporterHooks = {}) {
     const { logger, ...rest } = options;
@@ -142,13 +151,18 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
   async stop(context?: MetricReporterStopContext): Promise<void> {
     const running = this.running;
     if (running === undefined) return;
-    const lingerMs = this.options.lingerAfterFinishMs;
-    if (context === undefined || lingerMs === 0 || running.linger !== undefined) {
+    if (context === undefined || running.linger !== undefined) {
       await this.close(running);
       return;
     }
     running.releaseTicks();
     running.source = freezeMetrics(running.source, (metric, error) => this.onReadError(metric, error));
+    if (this.options.pushgateway !== undefined) await this.pushFinal(running, this.options.pushgateway);
+    const lingerMs = this.options.lingerAfterFinishMs;
+    if (lingerMs === 0 || this.running !== running) {
+      await this.close(running);
+      return;
+    }
     // Not unref'd on purpose: a CLI's process stays alive until Prometheus had its chance to scrape.
     running.linger = setTimeout(() => void this.close(running), lingerMs);
     this.logger.info(
@@ -160,6 +174,34 @@ export class PrometheusReporter implements MetricReporter, AsyncDisposable {
   /** Resolves when the endpoint is closed (after the linger, when the job ended); at once when not started. */
   get closed(): Promise<void> {
     return this.closedSignal.promise;
+  }
+
+  /**
+   * PUTs the frozen final values to a Pushgateway (replacing the job's group there), within
+   * `timeoutMs`. A failure is logged, never thrown: the job already ended well or badly on its own.
+   */
+  private async pushFinal(running: Running, gateway: PushgatewayConfig): Promise<void> {
+    const jobName = running.source.metrics().find((m) => m.labels.job !== undefined)?.labels.job;
+    const group =
+      `/metrics/job/${encodeURIComponent(gateway.job)}` +
+      (jobName === undefined ? '' : `/tributary_job/${encodeURIComponent(jobName)}`);
+    const url = `${gateway.url.replace(/\/+$/, '')}${group}`;
+    try {
+      const body = await this.scrape();
+      const response = await fetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': this.contentType },
+        body,
+        signal: AbortSignal.timeout(gateway.timeoutMs),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+      this.pushedToGateway = true;
+    } catch (error) {
+      this.logger.warn(
+        { err: error, pushgateway: safeUrl(url) },
+        'pushing the final metrics to the Pushgateway failed',
+      );
+    }
   }
 
   private async close(running: Running): Promise<void> {

@@ -37,3 +37,16 @@ export function oncePerMetric(logger: Logger): (metric: RegisteredMetric, error:
     );
   };
 }
+
+/** The URL without credentials or query (either may carry a token), for logs and errors. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    return parsed.toString();
+  } catch {
+    return '[invalid url]';
+  }
+}
