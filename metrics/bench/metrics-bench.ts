@@ -45,7 +45,11 @@ async function run(metricsOn: boolean): Promise<RunResult> {
     jobName: 'bench',
     parallelism: 1,
     ...(metricsOn
-      ? { metrics: { prometheus: { port: 0, host: '127.0.0.1', rateIntervalMs: SCRAPE_MS } } }
+      ? {
+          metrics: {
+            prometheus: { port: 0, host: '127.0.0.1', rateIntervalMs: SCRAPE_MS, lingerAfterFinishMs: 0 },
+          },
+        }
       : {}),
   };
   const start = performance.now();
