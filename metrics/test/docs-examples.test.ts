@@ -32,7 +32,7 @@ describe('docs/metrics.md examples', () => {
     const client = Pipeline.from(orders)
       .sinkTo(new DiscardingSink())
       .start({ jobName: 'orders', metrics: { prometheus: { port: 0, host: '127.0.0.1' } } });
-    // The reporters start with the job and stop when it ends; `port: 0` binds a free port:
+    // The reporters start with the job and stop when it ends (the endpoint after lingerAfterFinishMs); `port: 0` binds a free port:
     const [prometheus] = await client.metricReporters();
     const url = (prometheus as PrometheusReporter).url; // http://127.0.0.1:<port>/metrics
     // #endregion job-option
@@ -46,6 +46,8 @@ describe('docs/metrics.md examples', () => {
       expect(text).toContain('tributary_heapUsedBytes{job_name="orders"');
     } finally {
       await client.cancel();
+      // After the job the endpoint lingers with the final values (lingerAfterFinishMs); end it now.
+      await (prometheus as PrometheusReporter).stop();
     }
   });
 
