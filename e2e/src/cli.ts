@@ -66,10 +66,12 @@ async function main(): Promise<number> {
       for (const name of names) {
         const outcome = await manager.stop(name);
         if (outcome === 'left-running') {
-          console.log(`${name}: system server left running (the harness did not start it)`);
+          console.log(`${name}: external server left running (the harness does not own it)`);
         } else {
           console.log(`${name}: ${outcome}`);
         }
+        for (const id of await manager.stopPrivateInstances({ name }))
+          console.log(`${id}: stopped (private)`);
       }
       return 0;
     }
@@ -90,6 +92,12 @@ async function main(): Promise<number> {
                   : '');
           console.log(
             `${status.name.padEnd(14)} ${status.state.padEnd(9)}${where}${status.detail === undefined ? '' : ` (${status.detail})`}`,
+          );
+        }
+        for (const instance of manager.store.readPrivate().filter((state) => names.includes(state.name))) {
+          const owner = instance.owner.kind === 'process' ? ` pid ${instance.owner.process.pid}` : '';
+          console.log(
+            `${(instance.private?.id ?? instance.name).padEnd(24)} private since ${instance.startedAt}${owner}, for test process ${instance.private?.holder.pid}`,
           );
         }
       }

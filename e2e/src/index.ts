@@ -20,10 +20,12 @@ export {
 export { type DockerProbeResult, probeDockerEngine, selectBackend } from './harness/backend-selection.js';
 export { type E2eErrorCode, E2eErrorCodes } from './harness/e2e-errors.js';
 export { cacheRootDir } from './harness/harness-paths.js';
+export type { ServerSettings, ServerSettingValue } from './harness/server-settings.js';
 export { ServiceManager, type ServiceManagerOptions, type StopOutcome } from './harness/service-manager.js';
 export {
   type BackendKind,
   type ConnectionOf,
+  type DatabaseServiceName,
   type ElasticsearchConnection,
   type InstanceOwner,
   isServiceName,
@@ -33,6 +35,7 @@ export {
   type KinesisConnection,
   type MariaDbConnection,
   type PostgresConnection,
+  type PrivateInstanceInfo,
   type PulsarConnection,
   SERVICE_NAMES,
   type ServiceConnections,
@@ -81,6 +84,6 @@ export {
   describeService,
   type ServiceDescription,
 } from './services/service-description.js';
-export type { ServiceHandle } from './services/service-handle-base.js';
+export type { ServerFaults, ServiceHandle } from './services/service-handle-base.js';
 export type { ServiceHandleOf, ServiceHandles } from './services/service-handles.js';
-export { useService } from './services/use-service.js';
+export { type PrivateServerOptions, type UseServiceOptions, useService } from './services/use-service.js';

@@ -12,10 +12,14 @@ export const E2eErrorCodes = {
   ARTIFACT_FETCH_FAILED: 'TRIB_E2E_ARTIFACT_FETCH_FAILED',
   /** Another process held a service lock longer than the wait allowed. */
   LOCK_TIMEOUT: 'TRIB_E2E_LOCK_TIMEOUT',
-  /** A system server (MariaDB, PostgreSQL) is missing or could not be configured. */
+  /** A database server's binaries are missing and cannot be installed, or a command around it failed. */
   SYSTEM_SERVICE_FAILED: 'TRIB_E2E_SYSTEM_SERVICE_FAILED',
   /** A helper (create topic, index, database, stream) failed against a running service. */
   SERVICE_REQUEST_FAILED: 'TRIB_E2E_SERVICE_REQUEST_FAILED',
+  /** Server settings for a private instance that cannot be used (bad name or value, harness-owned key). */
+  INVALID_SETTINGS: 'TRIB_E2E_INVALID_SETTINGS',
+  /** `kill()` / `restart()` on a shared server: only a private instance may be disturbed. */
+  PRIVATE_INSTANCE_REQUIRED: 'TRIB_E2E_PRIVATE_INSTANCE_REQUIRED',
 } as const;
 
 /** One of the {@link E2eErrorCodes}. */

@@ -33,6 +33,8 @@ export interface LaunchLocalServerOptions<N extends ServiceName> {
   readonly portConflict?: RegExp;
   /** Attempts for port conflicts. Default 3. */
   readonly maxAttempts?: number;
+  /** Keep what the log holds (a restart after a crash) instead of truncating it per attempt. */
+  readonly appendLog?: boolean;
 }
 
 /** A server that passed its readiness probe. */
@@ -57,7 +59,7 @@ export async function launchLocalServer<N extends ServiceName>(
   const conflict = options.portConflict ?? DEFAULT_PORT_CONFLICT;
   for (let attempt = 1; ; attempt++) {
     const plan = await options.plan(attempt);
-    writeFileSync(context.logFile, '');
+    if (options.appendLog !== true) writeFileSync(context.logFile, '');
     const started = Date.now();
     const child = spawnDetached({ ...plan.spawn, logFile: context.logFile });
     try {

@@ -135,6 +135,40 @@ export async function killProcessGroup(pgid: number, graceMs = 15_000): Promise<
   );
 }
 
+/**
+ * An orderly shutdown: sends `signal` to the group leader only (a server that shuts its own
+ * workers down, such as PostgreSQL's fast shutdown on SIGINT), waits up to `graceMs` for the whole
+ * group to exit, then ends what is left like {@link killProcessGroup}.
+ */
+export async function shutdownProcessGroup(
+  pgid: number,
+  signal: NodeJS.Signals,
+  graceMs = 30_000,
+): Promise<void> {
+  if (pgid <= 1) throw new Error(`Refusing to signal process group ${pgid}`);
+  if (processGroupMembers(pgid).length === 0) return;
+  try {
+    process.kill(pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+  if (await waitForEmptyGroup(pgid, graceMs)) return;
+  await killProcessGroup(pgid, 5_000);
+}
+
+/**
+ * SIGKILL to every member of the group at once, as a crash or the OOM killer would end a server
+ * (no shutdown work at all). Resolves once no member is left.
+ */
+export async function crashProcessGroup(pgid: number): Promise<void> {
+  if (pgid <= 1) throw new Error(`Refusing to signal process group ${pgid}`);
+  signalGroup(pgid, 'SIGKILL');
+  if (await waitForEmptyGroup(pgid, 10_000)) return;
+  throw new Error(
+    `Process group ${pgid} still has members after SIGKILL: ${processGroupMembers(pgid).join(', ')}`,
+  );
+}
+
 /** The last `lines` lines of a log file ('' when it does not exist). */
 export function tailFile(path: string, lines = 40): string {
   try {

@@ -10,13 +10,20 @@ export interface CommandOutput {
 }
 
 /**
- * Runs a short command (`pg_ctlcluster`, `start-stop-daemon`, `apt-get`) to completion with a
+ * Runs a short command (`initdb`, `mariadb-install-db`, `apt-get`) to completion with a
  * deadline; a non-zero exit becomes a `TRIB_E2E_SYSTEM_SERVICE_FAILED` error carrying the output.
  */
 export function runCommand(
   command: string,
   args: readonly string[],
-  options: { readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {},
+  options: {
+    readonly timeoutMs?: number;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly cwd?: string;
+    /** Run as this user/group (the harness must be root), e.g. `initdb`, which refuses root. */
+    readonly uid?: number;
+    readonly gid?: number;
+  } = {},
 ): Promise<CommandOutput> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -27,6 +34,8 @@ export function runCommand(
         env: options.env ?? process.env,
         maxBuffer: 32 * 1024 * 1024,
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        ...(options.uid === undefined ? {} : { uid: options.uid }),
+        ...(options.gid === undefined ? {} : { gid: options.gid }),
       },
       (error, stdout, stderr) => {
         if (error === null) return resolve({ stdout, stderr });
@@ -48,14 +57,14 @@ export function hasExecutable(path: string): boolean {
   return existsSync(path);
 }
 
-/** True when this process may install packages and manage system servers (root). */
+/** True when this process may install packages (root). */
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 /**
- * Installs Debian packages with apt-get (used on a fresh CI machine when a system server is
- * missing). Runs `apt-get update` first only when the install fails for lack of package lists.
+ * Installs Debian packages with apt-get (used on a fresh CI machine when a database server's
+ * binaries are missing). Runs `apt-get update` first only when the install fails for lack of package lists.
  */
 export async function aptInstall(packages: readonly string[], log: (message: string) => void): Promise<void> {
   if (!isRoot() || !existsSync('/usr/bin/apt-get')) {

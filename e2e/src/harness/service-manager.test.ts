@@ -161,11 +161,11 @@ describe('ServiceManager', () => {
     expect(fake.running.size).toBe(0);
   });
 
-  it('leaves a system server it did not start running', async () => {
+  it('leaves an external server running', async () => {
     const fake = fakeKinesis();
     const manager = await managerWith(fake.provider);
     const state = await manager.ensure('kinesis');
-    const system: ServiceState<'kinesis'> = { ...state, owner: { kind: 'system', startedByHarness: false } };
+    const system: ServiceState<'kinesis'> = { ...state, owner: { kind: 'external' } };
     manager.store.write(system);
     expect(await manager.stop('kinesis')).toBe('left-running');
     expect(manager.store.read('kinesis')).toBeUndefined();

@@ -1,13 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@tributary/core';
-import { toError } from '@tributary/core';
+import { TributaryError, toError } from '@tributary/core';
 import { type SelectBackendOptions, selectBackend } from './backend-selection.js';
+import { E2eErrorCodes } from './e2e-errors.js';
 import { withFileLock } from './file-lock.js';
+import { isRecordedProcessAlive, processStartTicks } from './process-group.js';
 import { createProgressLogger } from './progress-logger.js';
 import { loadProvider } from './provider-registry.js';
-import type { ServiceProvider } from './service-provider.js';
-import type { BackendKind, ServiceName, ServiceState, ServiceStatus } from './service-types.js';
+import type { ServerSettings } from './server-settings.js';
+import type { ServiceProvider, StartContext } from './service-provider.js';
+import type {
+  BackendKind,
+  DatabaseServiceName,
+  ServiceName,
+  ServiceState,
+  ServiceStatus,
+} from './service-types.js';
 import { ServiceStateStore } from './state-store.js';
 
 /** Options of {@link ServiceManager.create}. */
@@ -137,6 +147,119 @@ export class ServiceManager {
     return stopped;
   }
 
+  /**
+   * Starts an instance of `name` for the calling test alone: its own process, port and data, with
+   * `settings` on top of the harness's. Private instances always run from the machine's installed
+   * binaries (the local provider), whatever the backend. Instances whose asking process died
+   * (a killed test worker) are removed first.
+   */
+  async startPrivate<N extends DatabaseServiceName>(
+    name: N,
+    settings: ServerSettings = {},
+  ): Promise<ServiceState<N>> {
+    const provider = await this.loadProvider(name, 'local');
+    if (provider.startPrivate === undefined) {
+      throw new TributaryError(E2eErrorCodes.UNKNOWN_SERVICE, `${name} has no private instances`, {
+        context: { service: name },
+      });
+    }
+    await this.removeOrphans();
+    const id = `${name}-${randomBytes(4).toString('hex')}`;
+    const workDir = join(this.store.privateDir, id);
+    mkdirSync(workDir, { recursive: true });
+    const startTicks = processStartTicks(process.pid);
+    const started = Date.now();
+    this.logger.info({ service: name }, `starting private instance ${id}`);
+    try {
+      const state = await provider.startPrivate(this.privateContext(name, workDir), {
+        id,
+        settings,
+        holder: { pid: process.pid, ...(startTicks === undefined ? {} : { startTicks }) },
+        workDir,
+      });
+      this.store.writePrivate(state);
+      this.logger.info(
+        { service: name },
+        `private instance ${id} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return state;
+    } catch (error) {
+      this.store.removePrivate(id);
+      throw error;
+    }
+  }
+
+  /** SIGKILL to a private instance (the whole process group); resolves when it is gone. */
+  async killPrivate<N extends ServiceName>(state: ServiceState<N>): Promise<void> {
+    const provider = await this.privateProvider(state);
+    await provider.kill?.(state);
+  }
+
+  /** Starts a private instance again (same port and data) and resolves when it answers. */
+  async restartPrivate<N extends ServiceName>(state: ServiceState<N>): Promise<ServiceState<N>> {
+    const provider = await this.privateProvider(state);
+    const info = state.private;
+    if (provider.restart === undefined || info === undefined) throw notPrivate(state);
+    const next = await provider.restart(state, this.privateContext(state.name, info.workDir));
+    this.store.writePrivate(next);
+    return next;
+  }
+
+  /** Stops a private instance and deletes its data and record. */
+  async stopPrivate(state: ServiceState): Promise<void> {
+    const provider = await this.privateProvider(state);
+    await (provider.destroy ?? provider.stop)(state, this.logger.child({ service: state.name }));
+    if (state.private !== undefined) this.store.removePrivate(state.private.id);
+  }
+
+  /**
+   * Stops recorded private instances: of test run `runId`, of service `name`, or all of them
+   * (`pnpm services down`). Returns their ids.
+   */
+  async stopPrivateInstances(filter: { runId?: string; name?: ServiceName } = {}): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const state of this.store.readPrivate()) {
+      if (filter.runId !== undefined && state.runId !== filter.runId) continue;
+      if (filter.name !== undefined && state.name !== filter.name) continue;
+      await this.stopPrivate(state);
+      stopped.push(state.private?.id ?? state.name);
+    }
+    return stopped;
+  }
+
+  /** Private instances whose asking process is gone (it crashed or forgot to close them). */
+  async removeOrphans(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const state of this.store.readPrivate()) {
+      const holder = state.private?.holder;
+      if (holder === undefined) continue;
+      if (isRecordedProcessAlive({ ...holder, pgid: holder.pid, command: '' })) continue;
+      this.logger.info(
+        { service: state.name },
+        `removing private instance ${state.private?.id} (its test process is gone)`,
+      );
+      await this.stopPrivate(state).catch((error: unknown) =>
+        this.logger.warn({ service: state.name }, `could not remove: ${toError(error).message}`),
+      );
+      removed.push(state.private?.id ?? state.name);
+    }
+    return removed;
+  }
+
+  private async privateProvider<N extends ServiceName>(state: ServiceState<N>): Promise<ServiceProvider<N>> {
+    if (state.private === undefined) throw notPrivate(state);
+    return this.loadProvider(state.name, 'local');
+  }
+
+  private privateContext(name: ServiceName, workDir: string): StartContext {
+    return {
+      workDir,
+      logFile: join(workDir, `${name}.log`),
+      runId: this.runId,
+      logger: this.logger.child({ service: name }),
+    };
+  }
+
   private async isReusable<N extends ServiceName>(
     provider: ServiceProvider<N>,
     state: ServiceState<N>,
@@ -155,10 +278,19 @@ export class ServiceManager {
   /** Caller holds the lock. */
   private async stopRecorded(state: ServiceState): Promise<StopOutcome> {
     const provider = await this.loadProvider(state.name, state.backend);
-    const leftRunning = state.owner.kind === 'system' && !state.owner.startedByHarness;
+    // External servers (and the machine's servers recorded by older harness versions) are not ours.
+    const leftRunning = state.owner.kind !== 'process' && state.owner.kind !== 'container';
     await provider.stop(state, this.logger.child({ service: state.name }));
     this.store.remove(state.name);
     if (!leftRunning) this.logger.info({ service: state.name }, 'stopped');
     return leftRunning ? 'left-running' : 'stopped';
   }
+}
+
+function notPrivate(state: ServiceState): TributaryError {
+  return new TributaryError(
+    E2eErrorCodes.PRIVATE_INSTANCE_REQUIRED,
+    `${state.name}: kill() and restart() need a private instance (useService('${state.name}', { private: true })); the shared server is used by other test files`,
+    { context: { service: state.name } },
+  );
 }

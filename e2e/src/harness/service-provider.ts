@@ -1,5 +1,5 @@
 import type { Logger } from '@tributary/core';
-import type { BackendKind, ServiceName, ServiceState } from './service-types.js';
+import type { BackendKind, PrivateInstanceInfo, ServiceName, ServiceState } from './service-types.js';
 
 /** What a provider gets when it is asked to start a new instance. */
 export interface StartContext {
@@ -39,4 +39,18 @@ export interface ServiceProvider<N extends ServiceName = ServiceName> {
   accepts?(state: ServiceState<N>): boolean;
   /** Ends the instance; for instances the harness owns, no process is left behind. */
   stop(state: ServiceState<N>, logger: Logger): Promise<void>;
+  /**
+   * Starts an instance for one test alone (own process, port, data and `settings`); only the
+   * local database providers have it. Readiness is a login, whatever the settings.
+   */
+  startPrivate?(context: StartContext, instance: PrivateInstanceInfo): Promise<ServiceState<N>>;
+  /** SIGKILL to the instance's whole process group; resolves when none of it is left. */
+  kill?(state: ServiceState<N>): Promise<void>;
+  /**
+   * Starts the instance again on the same port and data (after {@link kill}, or after an orderly
+   * shutdown when it still runs) and resolves when it is ready; returns the new state.
+   */
+  restart?(state: ServiceState<N>, context: StartContext): Promise<ServiceState<N>>;
+  /** Stops the instance and deletes its data (private instances). */
+  destroy?(state: ServiceState<N>, logger: Logger): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { ProcessRecord } from './process-group.js';
+import type { ServerSettings } from './server-settings.js';
 
 /** The services the harness can provide, by name. */
 export type ServiceName = 'kafka' | 'pulsar' | 'elasticsearch' | 'mariadb' | 'postgres' | 'kinesis';
@@ -12,6 +13,9 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'elasticsearch',
   'pulsar',
 ];
+
+/** Services that can also run as an instance private to one test (`useService(name, { private: true })`). */
+export type DatabaseServiceName = 'mariadb' | 'postgres';
 
 /** True when `name` is a {@link ServiceName}. */
 export function isServiceName(name: string): name is ServiceName {
@@ -74,7 +78,10 @@ export interface ElasticsearchConnection {
   readonly anonymousAccess: boolean;
 }
 
-/** How to reach MariaDB as an administrator (binlog in ROW format, GTIDs recorded). */
+/**
+ * How to reach MariaDB as an administrator. The shared instance records a ROW binlog with full
+ * images and metadata and GTIDs; a private instance has the same unless its settings say otherwise.
+ */
 export interface MariaDbConnection {
   readonly host: string;
   readonly port: number;
@@ -121,10 +128,22 @@ export type InstanceOwner =
   /** A Docker container the harness started. */
   | { readonly kind: 'container'; readonly containerId: string }
   /**
-   * A system server (MariaDB, PostgreSQL) shared with the machine. `startedByHarness` is true only
-   * when the harness found it stopped and started it; only then does `down` stop it.
+   * A server the harness was pointed at and does not own (`TRIBUTARY_MARIADB_HOST`,
+   * `TRIBUTARY_POSTGRES_HOST`): used as is, never configured, restarted or stopped.
    */
-  | { readonly kind: 'system'; readonly startedByHarness: boolean };
+  | { readonly kind: 'external' };
+
+/** What the harness records about an instance private to one test. */
+export interface PrivateInstanceInfo {
+  /** Unique id, e.g. `mariadb-1f2e3d4c`; names its state file and directories. */
+  readonly id: string;
+  /** The extra settings it was started with. */
+  readonly settings: ServerSettings;
+  /** The process that asked for it (a vitest worker): when it is gone, the instance is an orphan. */
+  readonly holder: { readonly pid: number; readonly startTicks?: string };
+  /** Where its state, log and harness files live (`<cache>/services/private/<id>`). */
+  readonly workDir: string;
+}
 
 /** What the harness records about a running service (`<cache>/services/<name>.json`). */
 export interface ServiceState<N extends ServiceName = ServiceName> {
@@ -140,6 +159,10 @@ export interface ServiceState<N extends ServiceName = ServiceName> {
   readonly connection: ConnectionOf<N>;
   /** Server log (stdout + stderr), when the harness captures one. */
   readonly logFile?: string;
+  /** Local database servers: the directory holding the data directory and config, kept across restarts. */
+  readonly instanceDir?: string;
+  /** Set on an instance private to one test. */
+  readonly private?: PrivateInstanceInfo;
 }
 
 /** What `pnpm services status` reports per service. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { servicesDir } from './harness-paths.js';
 import type { ServiceName, ServiceState } from './service-types.js';
@@ -47,5 +47,47 @@ export class ServiceStateStore {
   /** Forgets `name`. */
   remove(name: ServiceName): void {
     rmSync(this.statePath(name), { force: true });
+  }
+
+  /** Where instances private to one test are recorded (`private/<id>.json`) and keep their logs. */
+  get privateDir(): string {
+    return join(this.dir, 'private');
+  }
+
+  /** Records a private instance (`state.private` must be set). */
+  writePrivate(state: ServiceState): void {
+    const id = state.private?.id;
+    if (id === undefined) throw new Error(`${state.name}: not a private instance`);
+    mkdirSync(this.privateDir, { recursive: true });
+    const target = join(this.privateDir, `${id}.json`);
+    const temp = `${target}.${process.pid}.tmp`;
+    writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(temp, target);
+  }
+
+  /** Every recorded private instance (unreadable files are skipped). */
+  readPrivate(): ServiceState[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.privateDir);
+    } catch {
+      return [];
+    }
+    const states: ServiceState[] = [];
+    for (const entry of entries.filter((file) => file.endsWith('.json'))) {
+      try {
+        const state = JSON.parse(readFileSync(join(this.privateDir, entry), 'utf8')) as ServiceState;
+        if (state.private !== undefined) states.push(state);
+      } catch {
+        // Being written or removed right now.
+      }
+    }
+    return states;
+  }
+
+  /** Forgets private instance `id` and its harness files. */
+  removePrivate(id: string): void {
+    rmSync(join(this.privateDir, `${id}.json`), { force: true });
+    rmSync(join(this.privateDir, id), { recursive: true, force: true });
   }
 }

@@ -1,13 +1,14 @@
 import { type Connection, type ConnectionOptions, createConnection } from 'mysql2/promise';
 import type { ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
-import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
+import { type HandleContext, type ServerFaults, ServiceHandleBase } from '../services/service-handle-base.js';
 
 /**
- * A started MariaDB (binlog on, ROW format, full row images, GTIDs): admin credentials and unique
- * databases that are dropped on cleanup.
+ * A started MariaDB (binlog on, ROW format, full row images and metadata, GTIDs; XA available):
+ * admin credentials and unique databases that are dropped on cleanup. On a private instance
+ * (`useService('mariadb', { private: true, settings })`) also {@link kill} and {@link restart}.
  */
-export class MariaDbService extends ServiceHandleBase<'mariadb'> {
+export class MariaDbService extends ServiceHandleBase<'mariadb'> implements ServerFaults {
   private admin: Promise<Connection> | undefined;
 
   constructor(state: ServiceState<'mariadb'>, context: HandleContext) {
@@ -43,8 +44,32 @@ export class MariaDbService extends ServiceHandleBase<'mariadb'> {
   /** The handle's admin connection (no default database), opened on first use. */
   async adminConnection(): Promise<Connection> {
     this.assertOpen();
-    this.admin ??= createConnection({ ...this.connectionOptions(), multipleStatements: false });
+    if (this.admin === undefined) {
+      const opening = createConnection({ ...this.connectionOptions(), multipleStatements: false }).then(
+        (connection) => {
+          // A connection the server dropped (a restart, kill()) is replaced on the next call.
+          connection.on('error', () => {
+            if (this.admin === opening) this.admin = undefined;
+          });
+          return connection;
+        },
+      );
+      opening.catch(() => {
+        if (this.admin === opening) this.admin = undefined;
+      });
+      this.admin = opening;
+    }
     return this.admin;
+  }
+
+  /** {@inheritDoc ServerFaults.kill} */
+  kill(): Promise<void> {
+    return this.killServer();
+  }
+
+  /** {@inheritDoc ServerFaults.restart} */
+  restart(): Promise<void> {
+    return this.restartServer();
   }
 
   private async dropDatabase(database: string): Promise<void> {
@@ -59,6 +84,8 @@ export class MariaDbService extends ServiceHandleBase<'mariadb'> {
   protected override async closeClients(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
-    if (admin !== undefined) await (await admin.catch(() => undefined))?.end();
+    const connection = admin === undefined ? undefined : await admin.catch(() => undefined);
+    // end() says goodbye to the server; a connection to a killed server is just dropped.
+    await connection?.end().catch(() => connection.destroy());
   }
 }

@@ -1,21 +1,24 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Logger } from '@tributary/core';
-import pg from 'pg';
-import { isPortOpen } from '../harness/free-port.js';
-import { tailFile } from '../harness/process-group.js';
-import { aptInstall, runCommand } from '../harness/run-command.js';
-import type { ServiceProvider, StartContext } from '../harness/service-provider.js';
-import type { PostgresConnection, ServiceState } from '../harness/service-types.js';
-import { waitUntil } from '../harness/wait-until.js';
-import { probePostgres, readMaxPreparedTransactions } from './postgres-probe.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DatabaseBinaries, localDatabaseProvider } from '../harness/local-database.js';
+import { runCommand } from '../harness/run-command.js';
+import type { PostgresConnection } from '../harness/service-types.js';
+import { probePostgres, probePostgresLogin } from './postgres-probe.js';
+import { POSTGRES_RESERVED_SETTINGS, postgresConf } from './postgres-server-config.js';
 
-/** `max_prepared_transactions` the harness sets when the server has 0. */
-export const POSTGRES_MAX_PREPARED_TRANSACTIONS = 64;
+export { POSTGRES_MAX_PREPARED_TRANSACTIONS } from './postgres-server-config.js';
 
-/** Connection to the system server: `TRIBUTARY_POSTGRES_{HOST,PORT,USER,PASSWORD}` or 127.0.0.1:5432 postgres. */
-export function systemPostgresConnection(env: NodeJS.ProcessEnv = process.env): PostgresConnection {
+/**
+ * `TRIBUTARY_POSTGRES_HOST` (with `_PORT`, `_USER`, `_PASSWORD`): an existing server to use as
+ * is instead of a harness-owned one. Undefined when the host is not set.
+ */
+export function externalPostgresConnection(
+  env: NodeJS.ProcessEnv = process.env,
+): PostgresConnection | undefined {
+  if (!env.TRIBUTARY_POSTGRES_HOST) return undefined;
   return {
-    host: env.TRIBUTARY_POSTGRES_HOST || '127.0.0.1',
+    host: env.TRIBUTARY_POSTGRES_HOST,
     port: Number(env.TRIBUTARY_POSTGRES_PORT || 5432),
     user: env.TRIBUTARY_POSTGRES_USER || 'postgres',
     password: env.TRIBUTARY_POSTGRES_PASSWORD ?? '',
@@ -23,171 +26,80 @@ export function systemPostgresConnection(env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
+let binaries: DatabaseBinaries | undefined;
+
 /**
- * The machine's PostgreSQL (Debian `postgresql`, cluster `main`), shared like MariaDB: tests
- * isolate themselves with unique databases.
- *
- * `start` installs the package when missing (root + apt-get), starts the cluster when it is down
- * (`pg_ctlcluster --skip-systemctl-redirect <version> main start`), lets 127.0.0.1 log in with
- * `trust` when a password is demanded, and enables prepared transactions
- * (`ALTER SYSTEM SET max_prepared_transactions`, then one restart). `down` stops the cluster only
- * when the harness started it from stopped.
+ * `postgres` and `initdb`: `TRIBUTARY_POSTGRES_BIN_DIR`, else the newest Debian
+ * `/usr/lib/postgresql/<major>/bin`, else PATH; with the server's version.
  */
-export const localPostgresProvider: ServiceProvider<'postgres'> = {
+export function findPostgresBinaries(env: NodeJS.ProcessEnv = process.env): DatabaseBinaries | undefined {
+  if (binaries !== undefined) return binaries;
+  const dirs = [
+    ...(env.TRIBUTARY_POSTGRES_BIN_DIR ? [env.TRIBUTARY_POSTGRES_BIN_DIR] : []),
+    ...debianBinDirs(),
+    ...(env.PATH ?? '').split(':').filter((dir) => dir !== ''),
+  ];
+  const dir = dirs.find(
+    (candidate) => existsSync(join(candidate, 'postgres')) && existsSync(join(candidate, 'initdb')),
+  );
+  if (dir === undefined) return undefined;
+  const server = join(dir, 'postgres');
+  // "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
+  const output = execFileSync(server, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  const version = /\)\s+(\d+(?:\.\d+)+)/.exec(output)?.[1] ?? 'unknown';
+  binaries = { version, server, initializer: join(dir, 'initdb') };
+  return binaries;
+}
+
+/**
+ * PostgreSQL run by the harness from the installed `postgres` (Debian `postgresql`, installed with
+ * apt-get when missing and running as root): its own data directory, `postgresql.conf` and port.
+ * PostgreSQL refuses to run as root, so as root it runs as `nobody` (see `unprivileged-user.ts`).
+ * See {@link localDatabaseProvider} for the lifecycle and `postgres-server-config.ts` for the settings.
+ */
+export const localPostgresProvider = localDatabaseProvider({
   name: 'postgres',
-  backend: 'local',
-  version: 'system',
+  aptPackages: ['postgresql'],
+  reservedSettings: POSTGRES_RESERVED_SETTINGS,
+  // Fast shutdown: ends sessions, checkpoints, exits (SIGTERM would wait for clients to leave).
+  stopSignal: 'SIGINT',
+  findBinaries: () => findPostgresBinaries(),
 
-  async start(context: StartContext): Promise<ServiceState<'postgres'>> {
-    const connection = systemPostgresConnection();
-    const log = (message: string) => context.logger.info(message);
-    if (!isLoopback(connection.host)) {
-      await waitForPostgres(connection, 30_000);
-      return recordedState(connection, context, false);
-    }
-    if (clusterVersion() === undefined) await aptInstall(['postgresql'], log);
-    const version = clusterVersion();
-    if (version === undefined)
-      throw new Error('No PostgreSQL cluster under /etc/postgresql after installing');
-    let startedByHarness = false;
-    if (!(await isPortOpen(connection.port, connection.host, 1_000))) {
-      log(`starting cluster ${version}/main`);
-      await pgCtlCluster(version, 'start');
-      startedByHarness = true;
-    }
-    await waitForLogin(connection, version, log);
-    if ((await readMaxPreparedTransactions(connection)) <= 0) {
-      log(
-        `enabling prepared transactions (max_prepared_transactions=${POSTGRES_MAX_PREPARED_TRANSACTIONS}); restarting`,
-      );
-      const client = new pg.Client({ ...connection, connectionTimeoutMillis: 5_000 });
-      await client.connect();
-      try {
-        await client.query(
-          `ALTER SYSTEM SET max_prepared_transactions = ${POSTGRES_MAX_PREPARED_TRANSACTIONS}`,
-        );
-      } finally {
-        await client.end();
-      }
-      await pgCtlCluster(version, 'restart');
-    }
-    await waitForPostgres(connection, 60_000);
-    return recordedState(connection, context, startedByHarness);
+  async initialize(found, dataDir, ids) {
+    await runCommand(
+      found.initializer,
+      [
+        '-D',
+        dataDir,
+        '--auth=trust',
+        '--username=postgres',
+        '--encoding=UTF8',
+        '--no-locale',
+        // A template only: instances started from it sync their own writes.
+        '--no-sync',
+      ],
+      { timeoutMs: 180_000, cwd: join(dataDir, '..'), ...(ids === undefined ? {} : ids) },
+    );
   },
 
-  check: (state, signal) => probePostgres(state.connection, signal),
-
-  isAlive: async () => true,
-
-  async stop(state, logger: Logger) {
-    if (state.owner.kind !== 'system' || !state.owner.startedByHarness) return;
-    const version = clusterVersion();
-    if (version === undefined || !(await isPortOpen(state.connection.port, state.connection.host, 1_000)))
-      return;
-    logger.info(`stopping cluster ${version}/main`);
-    await pgCtlCluster(version, 'stop');
+  configure(paths, port, settings) {
+    writeFileSync(join(paths.dataDir, 'postgresql.conf'), postgresConf(port, settings));
+    return ['-D', paths.dataDir];
   },
-};
 
-function recordedState(
-  connection: PostgresConnection,
-  context: StartContext,
-  startedByHarness: boolean,
-): ServiceState<'postgres'> {
-  return {
-    name: 'postgres',
-    backend: 'local',
-    version: 'system',
-    startedAt: new Date().toISOString(),
-    ...(context.runId === undefined ? {} : { runId: context.runId }),
-    owner: { kind: 'system', startedByHarness },
-    connection,
-    ...(serverLogFile() === undefined ? {} : { logFile: serverLogFile() as string }),
-  };
-}
+  connection: (port) => ({ host: '127.0.0.1', port, user: 'postgres', password: '', database: 'postgres' }),
+  externalConnection: externalPostgresConnection,
+  sharedProbe: probePostgres,
+  loginProbe: probePostgresLogin,
+});
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
-}
-
-/** The newest cluster version under /etc/postgresql (`15`), or undefined when none is installed. */
-function clusterVersion(): string | undefined {
+function debianBinDirs(): string[] {
   try {
-    return readdirSync('/etc/postgresql')
-      .filter((entry) => /^\d+$/.test(entry) && existsSync(`/etc/postgresql/${entry}/main`))
-      .sort((a, b) => Number(b) - Number(a))[0];
+    return readdirSync('/usr/lib/postgresql')
+      .filter((entry) => /^\d+$/.test(entry))
+      .sort((a, b) => Number(b) - Number(a))
+      .map((major) => `/usr/lib/postgresql/${major}/bin`);
   } catch {
-    return undefined;
+    return [];
   }
-}
-
-function pgCtlCluster(version: string, action: 'start' | 'stop' | 'restart' | 'reload'): Promise<unknown> {
-  return runCommand('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', action], {
-    timeoutMs: 120_000,
-  });
-}
-
-/**
- * Waits for a login; a server that refuses the password-less harness user on 127.0.0.1 gets
- * `trust` lines for loopback prepended to its pg_hba.conf (test machines only) and a reload.
- */
-async function waitForLogin(
-  connection: PostgresConnection,
-  version: string,
-  log: (message: string) => void,
-): Promise<void> {
-  let trustAdded = false;
-  await waitUntil(
-    async () => {
-      const client = new pg.Client({ ...connection, connectionTimeoutMillis: 3_000 });
-      try {
-        await client.connect();
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        const passwordDemanded = code === '28P01' || code === '28000' || /password/i.test(String(error));
-        if (passwordDemanded && !trustAdded && connection.password === '') {
-          trustAdded = true;
-          log('127.0.0.1 asks for a password; allowing trust authentication for loopback');
-          allowLoopbackTrust(version);
-          await pgCtlCluster(version, 'reload');
-        }
-        throw error;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-    { what: 'PostgreSQL to accept logins', timeoutMs: 60_000, diagnostics: () => serverLogTail() },
-  );
-}
-
-function allowLoopbackTrust(version: string): void {
-  const path = `/etc/postgresql/${version}/main/pg_hba.conf`;
-  const current = readFileSync(path, 'utf8');
-  const lines = ['host all all 127.0.0.1/32 trust', 'host all all ::1/128 trust'];
-  if (lines.every((line) => current.includes(line))) return;
-  writeFileSync(
-    path,
-    `# Added by @tributary/e2e (test machine): loopback logins without a password.\n${lines.join('\n')}\n${current}`,
-  );
-}
-
-function waitForPostgres(connection: PostgresConnection, timeoutMs: number): Promise<void> {
-  return waitUntil((signal) => probePostgres(connection, signal), {
-    what: 'PostgreSQL to be ready (prepared transactions enabled)',
-    timeoutMs,
-    diagnostics: () => serverLogTail(),
-  });
-}
-
-/** The cluster's own log (Debian keeps it in /var/log/postgresql). */
-function serverLogFile(): string | undefined {
-  const version = clusterVersion();
-  return version === undefined ? undefined : `/var/log/postgresql/postgresql-${version}-main.log`;
-}
-
-function serverLogTail(): string {
-  const file = serverLogFile();
-  if (file === undefined) return '';
-  const text = tailFile(file, 30);
-  return text === '' ? '' : `--- last lines of ${file} ---\n${text}`;
 }

@@ -18,6 +18,20 @@ export async function readMaxPreparedTransactions(
   }
 }
 
+/** Readiness of any instance, whatever its settings: a login and `SELECT 1`. */
+export async function probePostgresLogin(connection: PostgresConnection, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new Error('PostgreSQL probe aborted');
+  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 5_000 });
+  // A server going down mid-probe emits 'error' on the client; the failed query reports it.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /**
  * The PostgreSQL readiness check: a login succeeds and prepared transactions are enabled
  * (`max_prepared_transactions` > 0), which the exactly-once JDBC sink tests need.

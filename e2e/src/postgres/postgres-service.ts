@@ -1,13 +1,14 @@
 import pg from 'pg';
 import type { ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
-import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
+import { type HandleContext, type ServerFaults, ServiceHandleBase } from '../services/service-handle-base.js';
 
 /**
- * A started PostgreSQL (prepared transactions enabled): superuser credentials and unique
- * databases that are dropped on cleanup.
+ * A started PostgreSQL (prepared transactions enabled, `wal_level=logical`): superuser
+ * credentials and unique databases that are dropped on cleanup. On a private instance
+ * (`useService('postgres', { private: true, settings })`) also {@link kill} and {@link restart}.
  */
-export class PostgresService extends ServiceHandleBase<'postgres'> {
+export class PostgresService extends ServiceHandleBase<'postgres'> implements ServerFaults {
   private admin: Promise<pg.Client> | undefined;
 
   constructor(state: ServiceState<'postgres'>, context: HandleContext) {
@@ -43,12 +44,32 @@ export class PostgresService extends ServiceHandleBase<'postgres'> {
   /** The handle's admin client on the default database, connected on first use. */
   async adminClient(): Promise<pg.Client> {
     this.assertOpen();
-    this.admin ??= (async () => {
-      const client = new pg.Client(this.clientConfig());
-      await client.connect();
-      return client;
-    })();
+    if (this.admin === undefined) {
+      const opening = (async () => {
+        const client = new pg.Client(this.clientConfig());
+        // A connection the server dropped (a restart, kill()) is replaced on the next call.
+        client.on('error', () => {
+          if (this.admin === opening) this.admin = undefined;
+        });
+        await client.connect();
+        return client;
+      })();
+      opening.catch(() => {
+        if (this.admin === opening) this.admin = undefined;
+      });
+      this.admin = opening;
+    }
     return this.admin;
+  }
+
+  /** {@inheritDoc ServerFaults.kill} */
+  kill(): Promise<void> {
+    return this.killServer();
+  }
+
+  /** {@inheritDoc ServerFaults.restart} */
+  restart(): Promise<void> {
+    return this.restartServer();
   }
 
   private async dropDatabase(database: string): Promise<void> {
@@ -77,6 +98,6 @@ export class PostgresService extends ServiceHandleBase<'postgres'> {
   protected override async closeClients(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
-    if (admin !== undefined) await (await admin.catch(() => undefined))?.end();
+    await (await admin?.catch(() => undefined))?.end().catch(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '@tributary/core';
 import { ServiceManager } from '../harness/service-manager.js';
-import type { BackendKind, ServiceName } from '../harness/service-types.js';
+import type { BackendKind, DatabaseServiceName, ServiceName } from '../harness/service-types.js';
 import { createServiceHandle, type ServiceHandleOf } from './service-handles.js';
+import { type PrivateServerOptions, startPrivateHandle, type UseServiceOptions } from './use-service.js';
 
 /** Options of {@link describeService}. */
 export interface DescribeServiceOptions {
@@ -32,13 +33,22 @@ export interface ServiceDescription<N extends ServiceName> {
  */
 export function describeService<N extends ServiceName>(
   name: N,
-  options: DescribeServiceOptions = {},
+  options: DescribeServiceOptions & UseServiceOptions<N> = {} as DescribeServiceOptions &
+    UseServiceOptions<N>,
 ): ServiceDescription<N> {
   return {
     name,
     backend: options.backend,
     async start() {
       const manager = await ServiceManager.create(options);
+      const privateOptions = options as DescribeServiceOptions & PrivateServerOptions;
+      if (privateOptions.private === true || privateOptions.settings !== undefined) {
+        return startPrivateHandle(
+          manager,
+          name as N & DatabaseServiceName,
+          privateOptions.settings ?? {},
+        ) as Promise<ServiceHandleOf<N>>;
+      }
       const state = await manager.ensure(name);
       return createServiceHandle(state, {
         stopService: async () => {

@@ -29,6 +29,36 @@ export interface ServiceHandle<N extends ServiceName> extends AsyncDisposable {
 export interface HandleContext {
   /** Stops the server (wired to the service manager). */
   readonly stopService: () => Promise<void>;
+  /** Present when the handle owns a private instance (wired to the service manager). */
+  readonly privateServer?: PrivateServerControl;
+}
+
+/** How a handle controls the private instance it owns. */
+export interface PrivateServerControl {
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stops the instance and deletes its data. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Fault injection on a server private to one test (`useService('postgres', { private: true })`).
+ * The shared server refuses both (`TRIB_E2E_PRIVATE_INSTANCE_REQUIRED`): other test files use it.
+ */
+export interface ServerFaults {
+  /** True for an instance private to this handle (its own process, port and data). */
+  readonly isPrivate: boolean;
+  /**
+   * SIGKILL to the server's whole process group, as a crash would; resolves once no process of it
+   * is left. Open connections fail, new ones are refused until {@link restart}.
+   */
+  kill(): Promise<void>;
+  /**
+   * Starts the server again on the same host, port and data (an orderly shutdown first if it
+   * still runs) and resolves once it accepts logins, crash recovery done. Connections opened before
+   * are dead; open new ones.
+   */
+  restart(): Promise<void>;
 }
 
 /** Resource bookkeeping and the lifecycle shared by every service handle. */
@@ -104,6 +134,15 @@ export abstract class ServiceHandleBase<N extends ServiceName> implements Servic
 
   async close(): Promise<void> {
     if (this.closed) return;
+    const privateServer = this.context.privateServer;
+    if (privateServer !== undefined) {
+      // The whole instance goes away with its data; dropping resources one by one is moot.
+      this.cleanups.length = 0;
+      this.closed = true;
+      await this.closeClients().catch(() => undefined);
+      await privateServer.destroy();
+      return;
+    }
     try {
       await this.cleanup();
     } finally {
@@ -112,9 +151,41 @@ export abstract class ServiceHandleBase<N extends ServiceName> implements Servic
     }
   }
 
+  /** See {@link ServerFaults.isPrivate}. */
+  get isPrivate(): boolean {
+    return this.context.privateServer !== undefined;
+  }
+
+  /** {@link ServerFaults.kill} for handles of services with private instances. */
+  protected async killServer(): Promise<void> {
+    this.assertOpen();
+    await this.requirePrivate('kill').kill();
+  }
+
+  /** {@link ServerFaults.restart} for handles of services with private instances. */
+  protected async restartServer(): Promise<void> {
+    this.assertOpen();
+    // Clients of the old process are dead; the next helper call opens new ones.
+    await this.closeClients().catch(() => undefined);
+    await this.requirePrivate('restart').restart();
+  }
+
+  private requirePrivate(action: string): PrivateServerControl {
+    const control = this.context.privateServer;
+    if (control === undefined) {
+      throw new TributaryError(
+        E2eErrorCodes.PRIVATE_INSTANCE_REQUIRED,
+        `${this.name}: ${action}() needs a private instance (useService('${this.name}', { private: true })); the shared server is used by other test files`,
+        { context: { service: this.name } },
+      );
+    }
+    return control;
+  }
+
   async stopService(): Promise<void> {
     await this.close();
-    await this.context.stopService();
+    // A private instance is gone with close().
+    if (this.context.privateServer === undefined) await this.context.stopService();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
