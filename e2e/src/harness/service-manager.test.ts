@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '@tributary/core';
+import { hasErrorCode, silentLogger } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
+import { E2eErrorCodes } from './e2e-errors.js';
 import { ServiceManager } from './service-manager.js';
 import type { ServiceProvider } from './service-provider.js';
 import type { KinesisConnection, ServiceName, ServiceState } from './service-types.js';
@@ -169,5 +170,96 @@ describe('ServiceManager', () => {
     manager.store.write(system);
     expect(await manager.stop('kinesis')).toBe('left-running');
     expect(manager.store.read('kinesis')).toBeUndefined();
+  });
+});
+
+/** A postgres provider with private instances that are entries in a set. */
+function fakePrivatePostgres() {
+  const running = new Set<string>();
+  const destroyed: string[] = [];
+  let pid = 2_000_000;
+  const provider: ServiceProvider<'postgres'> = {
+    name: 'postgres',
+    backend: 'local',
+    version: '1',
+    start: async () => {
+      throw new Error('shared instance not used here');
+    },
+    async startPrivate(context, instance) {
+      running.add(instance.id);
+      pid++;
+      return {
+        name: 'postgres',
+        backend: 'local',
+        version: '1',
+        startedAt: new Date().toISOString(),
+        ...(context.runId === undefined ? {} : { runId: context.runId }),
+        owner: { kind: 'process', process: { pid, pgid: pid, command: 'fake' } },
+        connection: { host: '127.0.0.1', port: pid, user: 'u', password: '', database: 'postgres' },
+        private: instance,
+      };
+    },
+    check: async () => undefined,
+    isAlive: async (state) => running.has(state.private?.id ?? ''),
+    stop: async () => undefined,
+    async destroy(state) {
+      running.delete(state.private?.id ?? '');
+      destroyed.push(state.private?.id ?? '');
+    },
+  };
+  return { provider, running, destroyed };
+}
+
+describe('ServiceManager private instances', () => {
+  async function managerWithPostgres(provider: ServiceProvider<'postgres'>, runId = 'run-p') {
+    return ServiceManager.create({
+      backend: 'local',
+      logger: silentLogger,
+      store: new ServiceStateStore(mkdtempSync(join(tmpdir(), 'trib-private-'))),
+      runId,
+      loadProvider: async <N extends ServiceName>() => provider as unknown as ServiceProvider<N>,
+    });
+  }
+
+  it('records a private instance for its test process and forgets it when stopped', async () => {
+    const fake = fakePrivatePostgres();
+    const manager = await managerWithPostgres(fake.provider);
+    const state = await manager.startPrivate('postgres', { max_connections: 5 });
+    expect(state.private?.holder.pid).toBe(process.pid);
+    expect(state.private?.settings).toEqual({ max_connections: 5 });
+    expect(manager.store.readPrivate().map((s) => s.private?.id)).toEqual([state.private?.id]);
+    await manager.stopPrivate(state);
+    expect(fake.destroyed).toEqual([state.private?.id]);
+    expect(manager.store.readPrivate()).toEqual([]);
+  });
+
+  it('removes instances whose test process is gone, and leaves the others', async () => {
+    const fake = fakePrivatePostgres();
+    const manager = await managerWithPostgres(fake.provider);
+    const mine = await manager.startPrivate('postgres');
+    const orphan = await manager.startPrivate('postgres');
+    const info = orphan.private;
+    if (info === undefined) throw new Error('not private');
+    // As if a test worker that has since exited had started it (a pid that does not exist).
+    manager.store.writePrivate({ ...orphan, private: { ...info, holder: { pid: 2 ** 22 + 7 } } });
+    expect(await manager.removeOrphans()).toEqual([info.id]);
+    expect(fake.destroyed).toEqual([info.id]);
+    expect(manager.store.readPrivate().map((s) => s.private?.id)).toEqual([mine.private?.id]);
+  });
+
+  it('stops the private instances of one run (teardown) and refuses kill() on a shared one', async () => {
+    const fake = fakePrivatePostgres();
+    const manager = await managerWithPostgres(fake.provider, 'run-x');
+    const other = await managerWithPostgres(fake.provider, 'run-y');
+    const a = await manager.startPrivate('postgres');
+    const b = await other.startPrivate('postgres');
+    // Both managers have their own store; put b into a's store so one store holds both runs.
+    manager.store.writePrivate(b);
+    expect(await manager.stopPrivateInstances({ runId: 'run-x' })).toEqual([a.private?.id]);
+    expect(manager.store.readPrivate().map((s) => s.private?.id)).toEqual([b.private?.id]);
+    const { private: _private, ...shared } = a;
+    await expect(manager.killPrivate(shared)).rejects.toSatisfy((error) =>
+      hasErrorCode(error, E2eErrorCodes.PRIVATE_INSTANCE_REQUIRED),
+    );
   });
 });

@@ -6,7 +6,7 @@ import { probeMariaDb } from './mariadb-probe.js';
 /** The MariaDB image of the container backend (the Debian 12 system server is 10.11 too). */
 export const MARIADB_IMAGE = 'mariadb:10.11';
 
-/** MariaDB in Docker with the official module, started with the CDC settings of the local backend. */
+/** MariaDB in Docker with the official module, started with the binlog settings of the local backend. */
 export const containerMariaDbProvider = containerProvider<'mariadb'>({
   name: 'mariadb',
   version: MARIADB_IMAGE,
@@ -22,6 +22,7 @@ export const containerMariaDbProvider = containerProvider<'mariadb'>({
           '--log-bin=mysql-bin',
           '--binlog-format=ROW',
           '--binlog-row-image=FULL',
+          '--binlog-row-metadata=FULL',
           '--gtid-strict-mode=ON',
         ]),
     );

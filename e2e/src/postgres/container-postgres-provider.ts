@@ -1,8 +1,8 @@
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { containerProvider, startServiceContainer } from '../containers/container-support.js';
 import type { PostgresConnection } from '../harness/service-types.js';
-import { POSTGRES_MAX_PREPARED_TRANSACTIONS } from './local-postgres-provider.js';
 import { probePostgres } from './postgres-probe.js';
+import { POSTGRES_MAX_PREPARED_TRANSACTIONS } from './postgres-server-config.js';
 
 /** The PostgreSQL image of the container backend (the Debian 12 system server is 15 too). */
 export const POSTGRES_IMAGE = 'postgres:15';
@@ -20,7 +20,13 @@ export const containerPostgresProvider = containerProvider<'postgres'>({
         .withUsername('postgres')
         .withPassword(password)
         .withDatabase('postgres')
-        .withCommand(['postgres', '-c', `max_prepared_transactions=${POSTGRES_MAX_PREPARED_TRANSACTIONS}`]),
+        .withCommand([
+          'postgres',
+          '-c',
+          `max_prepared_transactions=${POSTGRES_MAX_PREPARED_TRANSACTIONS}`,
+          '-c',
+          'wal_level=logical',
+        ]),
     );
     const connection: PostgresConnection = {
       host: started.getHost(),

@@ -29,6 +29,8 @@ export const POSTGRES_HARNESS_SETTINGS: ServerSettings = {
   max_replication_slots: 10,
   shared_buffers: '64MB',
   max_wal_size: '256MB',
+  // After a crash, sync the data directory with one syncfs() instead of an fsync per file (seconds).
+  recovery_init_sync_method: 'syncfs',
   dynamic_shared_memory_type: 'posix',
   log_destination: 'stderr',
   log_timezone: 'UTC',
