@@ -106,8 +106,8 @@ export class ServiceManager {
   }
 
   /**
-   * Stops the recorded instance of `name` and forgets it. A system server the harness did not
-   * start (MariaDB, PostgreSQL already running) is left running: `left-running`.
+   * Stops the recorded instance of `name` and forgets it. An external server the harness does not
+   * own (`TRIBUTARY_MARIADB_HOST`, `TRIBUTARY_POSTGRES_HOST`) is left running: `left-running`.
    */
   async stop(name: ServiceName): Promise<StopOutcome> {
     return withFileLock(

@@ -9,7 +9,7 @@ export interface StartContext {
   readonly logFile: string;
   /** Id of the test run asking, recorded in the state so CI teardown stops only its own. */
   readonly runId: string | undefined;
-  /** Progress messages (artifact downloads, restarts of system servers). */
+  /** Progress messages (artifact downloads, template initialization). */
   readonly logger: Logger;
 }
 
