@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@tributary/core';
 import { TributaryError, toError } from '@tributary/core';
@@ -66,6 +67,11 @@ export interface LocalDatabaseSpec<N extends DatabaseServiceName> {
   sharedProbe(connection: ConnectionOf<N>, signal: AbortSignal): Promise<void>;
   /** Any instance's readiness: a login and a trivial query. */
   loginProbe(connection: ConnectionOf<N>, signal: AbortSignal): Promise<void>;
+  /**
+   * Lock files a killed server left behind (PostgreSQL's `postmaster.pid`), deleted before a
+   * restart once no process of the instance is left, so a recycled pid cannot block the start.
+   */
+  readonly staleLockFiles?: (paths: InstancePaths) => readonly string[];
 }
 
 /**
@@ -234,6 +240,7 @@ export function localDatabaseProvider<N extends DatabaseServiceName>(
       if (state.owner.kind !== 'process' || state.instanceDir === undefined) throw notOwned(state);
       await stopProcess(state);
       const paths = { dir: state.instanceDir, dataDir: join(state.instanceDir, 'data') };
+      for (const file of spec.staleLockFiles?.(paths) ?? []) rmSync(file, { force: true });
       const launched = await launch(context, paths, {
         settings: state.private?.settings ?? {},
         port: portOf(state.connection),
@@ -249,7 +256,7 @@ export function localDatabaseProvider<N extends DatabaseServiceName>(
 
     async destroy(state) {
       await stopProcess(state);
-      if (state.instanceDir !== undefined) rmSync(state.instanceDir, { recursive: true, force: true });
+      if (state.instanceDir !== undefined) removeInBackground(state.instanceDir);
     },
   };
 }
@@ -263,6 +270,23 @@ export function databasesDir(): string {
   if (unprivilegedIds() === undefined) return join(cacheRootDir(), 'databases');
   const cacheKey = createHash('sha256').update(cacheRootDir()).digest('hex').slice(0, 12);
   return join(unprivilegedRuntimeDir(), `databases-${cacheKey}`);
+}
+
+/**
+ * Deletes a directory without waiting: renamed aside at once (its path is free again), then a
+ * detached `rm -rf` that outlives this process. Deleting a data directory takes seconds on a busy
+ * disk, which a test's `close()` should not pay.
+ */
+export function removeInBackground(path: string): void {
+  if (!existsSync(path)) return;
+  const doomed = `${path}.deleting-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, doomed);
+  } catch {
+    rmSync(path, { recursive: true, force: true });
+    return;
+  }
+  spawn('rm', ['-rf', doomed], { detached: true, stdio: 'ignore' }).unref();
 }
 
 function instancePaths(name: DatabaseServiceName, id: string): InstancePaths {
@@ -302,7 +326,11 @@ async function prepareDataDir<N extends DatabaseServiceName>(
   const template = await ensureTemplate(spec, logger);
   rmSync(paths.dataDir, { recursive: true, force: true });
   mkdirSync(paths.dir, { recursive: true });
-  await runCommand('cp', ['-a', template, paths.dataDir], { timeoutMs: 120_000 });
+  // Copy beside and rename, so an interrupted copy is never taken for a data directory.
+  const partial = `${paths.dataDir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  await runCommand('cp', ['-a', template, partial], { timeoutMs: 120_000 });
+  renameSync(partial, paths.dataDir);
   return false;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortOpen } from './free-port.js';
-import { databasesDir } from './local-database.js';
+import { databasesDir, removeInBackground } from './local-database.js';
 import { processStartTicks } from './process-group.js';
 import { ServiceManager } from './service-manager.js';
 
@@ -97,13 +97,12 @@ describe('the machine database servers', () => {
     if (savedCacheDir === undefined) delete process.env.TRIBUTARY_CACHE_DIR;
     else process.env.TRIBUTARY_CACHE_DIR = savedCacheDir;
     rmSync(cacheDir, { recursive: true, force: true });
-    rmSync(harnessDatabases, { recursive: true, force: true });
+    removeInBackground(harnessDatabases);
   });
 
   it('keep their config files and processes through everything the harness does', async () => {
     const manager = await ServiceManager.create({ backend: 'local', runId: 'untouched-check' });
-    const mariadb = await manager.ensure('mariadb');
-    const postgres = await manager.ensure('postgres');
+    const [mariadb, postgres] = await Promise.all([manager.ensure('mariadb'), manager.ensure('postgres')]);
     if (mariadb.owner.kind !== 'external') {
       expect(mariadb.owner.kind).toBe('process');
       expect(mariadb.connection.port).not.toBe(3306);
@@ -115,14 +114,17 @@ describe('the machine database servers', () => {
       expect(postgres.instanceDir?.startsWith(harnessDatabases)).toBe(true);
     }
     // The settings the old harness wrote into the system servers, now on private instances.
-    const privateMariaDb = await manager.startPrivate('mariadb', { expire_logs_days: 1, max_connections: 5 });
-    const privatePostgres = await manager.startPrivate('postgres', { max_prepared_transactions: 3 });
-    await manager.killPrivate(privateMariaDb);
-    await manager.killPrivate(privatePostgres);
-    await manager.stopPrivate(await manager.restartPrivate(privateMariaDb));
-    await manager.stopPrivate(await manager.restartPrivate(privatePostgres));
-    await manager.stop('mariadb');
-    await manager.stop('postgres');
+    const [privateMariaDb, privatePostgres] = await Promise.all([
+      manager.startPrivate('mariadb', { expire_logs_days: 1, max_connections: 5 }),
+      manager.startPrivate('postgres', { max_prepared_transactions: 3 }),
+    ]);
+    await Promise.all(
+      [privateMariaDb, privatePostgres].map(async (instance) => {
+        await manager.killPrivate(instance);
+        await manager.stopPrivate(await manager.restartPrivate(instance));
+      }),
+    );
+    await Promise.all([manager.stop('mariadb'), manager.stop('postgres')]);
 
     const after = await machineState();
     expect(after.config).toEqual(before.config);

@@ -91,6 +91,7 @@ export const localPostgresProvider = localDatabaseProvider({
   externalConnection: externalPostgresConnection,
   sharedProbe: probePostgres,
   loginProbe: probePostgresLogin,
+  staleLockFiles: (paths) => [join(paths.dataDir, 'postmaster.pid')],
 });
 
 function debianBinDirs(): string[] {
