@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { toError } from '@tributary/core';
 import { parseBackend } from './harness/backend-selection.js';
+import { isRecordedProcessAlive } from './harness/process-group.js';
 import { ServiceManager } from './harness/service-manager.js';
 import { isServiceName, SERVICE_NAMES, type ServiceName } from './harness/service-types.js';
 
@@ -95,9 +96,13 @@ async function main(): Promise<number> {
           );
         }
         for (const instance of manager.store.readPrivate().filter((state) => names.includes(state.name))) {
+          const holder = instance.private?.holder;
           const owner = instance.owner.kind === 'process' ? ` pid ${instance.owner.process.pid}` : '';
+          const alive =
+            holder !== undefined && isRecordedProcessAlive({ ...holder, pgid: holder.pid, command: '' });
           console.log(
-            `${(instance.private?.id ?? instance.name).padEnd(24)} private since ${instance.startedAt}${owner}, for test process ${instance.private?.holder.pid}`,
+            `${(instance.private?.id ?? instance.name).padEnd(24)} private since ${instance.startedAt}${owner}, ` +
+              (alive ? `for test process ${holder?.pid}` : `orphan (test process ${holder?.pid} is gone)`),
           );
         }
       }

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databasesDir, removeInBackground } from './database-files.js';
 import { isPortOpen } from './free-port.js';
-import { databasesDir, removeInBackground } from './local-database.js';
 import { processStartTicks } from './process-group.js';
 import { ServiceManager } from './service-manager.js';
 
