@@ -84,6 +84,6 @@ export {
   describeService,
   type ServiceDescription,
 } from './services/service-description.js';
-export type { ServerFaults, ServiceHandle } from './services/service-handle-base.js';
+export type { RestartOptions, ServerFaults, ServiceHandle } from './services/service-handle-base.js';
 export type { ServiceHandleOf, ServiceHandles } from './services/service-handles.js';
 export { type PrivateServerOptions, type UseServiceOptions, useService } from './services/use-service.js';

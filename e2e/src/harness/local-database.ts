@@ -231,19 +231,23 @@ export function localDatabaseProvider<N extends DatabaseServiceName>(
       await crashProcessGroup(state.owner.process.pgid);
     },
 
-    async restart(state, context) {
+    async restart(state, context, changes = {}) {
       if (state.owner.kind !== 'process' || state.instanceDir === undefined) throw notOwned(state);
+      validateServerSettings(spec.name, changes, spec.reservedSettings);
+      const settings = { ...(state.private?.settings ?? {}), ...changes };
+      if (state.private === undefined && Object.keys(changes).length > 0) throw notOwned(state);
       await stopProcess(state);
       const paths = { dir: state.instanceDir, dataDir: join(state.instanceDir, 'data') };
       for (const file of spec.staleLockFiles?.(paths) ?? []) rmSync(file, { force: true });
       const launched = await launch(context, paths, {
-        settings: state.private?.settings ?? {},
+        settings,
         port: portOf(state.connection),
         probe: state.private === undefined ? spec.sharedProbe : spec.loginProbe,
       });
-      const { startedAt: _startedAt, owner: _owner, ...rest } = state;
+      const { startedAt: _startedAt, owner: _owner, private: info, ...rest } = state;
       return {
         ...rest,
+        ...(info === undefined ? {} : { private: { ...info, settings } }),
         startedAt: new Date().toISOString(),
         owner: { kind: 'process', process: launched.process },
       };

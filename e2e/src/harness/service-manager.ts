@@ -195,12 +195,18 @@ export class ServiceManager {
     await provider.kill?.(state);
   }
 
-  /** Starts a private instance again (same port and data) and resolves when it answers. */
-  async restartPrivate<N extends ServiceName>(state: ServiceState<N>): Promise<ServiceState<N>> {
+  /**
+   * Starts a private instance again (same port and data; `settings` merged over its current ones)
+   * and resolves when it answers.
+   */
+  async restartPrivate<N extends ServiceName>(
+    state: ServiceState<N>,
+    settings?: ServerSettings,
+  ): Promise<ServiceState<N>> {
     const provider = await this.privateProvider(state);
     const info = state.private;
     if (provider.restart === undefined || info === undefined) throw notPrivate(state);
-    const next = await provider.restart(state, this.privateContext(state.name, info.workDir));
+    const next = await provider.restart(state, this.privateContext(state.name, info.workDir), settings);
     this.store.writePrivate(next);
     return next;
   }

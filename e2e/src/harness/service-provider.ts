@@ -1,4 +1,5 @@
 import type { Logger } from '@tributary/core';
+import type { ServerSettings } from './server-settings.js';
 import type { BackendKind, PrivateInstanceInfo, ServiceName, ServiceState } from './service-types.js';
 
 /** What a provider gets when it is asked to start a new instance. */
@@ -48,9 +49,14 @@ export interface ServiceProvider<N extends ServiceName = ServiceName> {
   kill?(state: ServiceState<N>): Promise<void>;
   /**
    * Starts the instance again on the same port and data (after {@link kill}, or after an orderly
-   * shutdown when it still runs) and resolves when it is ready; returns the new state.
+   * shutdown when it still runs) and resolves when it is ready; returns the new state. `settings`
+   * (private instances) are merged over the ones it ran with.
    */
-  restart?(state: ServiceState<N>, context: StartContext): Promise<ServiceState<N>>;
+  restart?(
+    state: ServiceState<N>,
+    context: StartContext,
+    settings?: ServerSettings,
+  ): Promise<ServiceState<N>>;
   /** Stops the instance and deletes its data (private instances). */
   destroy?(state: ServiceState<N>, logger: Logger): Promise<void>;
 }

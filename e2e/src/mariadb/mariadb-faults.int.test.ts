@@ -113,16 +113,21 @@ describe('mariadb private instance', () => {
     await mariadb.deleteDatabase(extra);
   });
 
-  it('restarts a running server in an orderly way, on the same port', async () => {
+  it('restarts a running server in an orderly way, on the same port, with changed settings', async () => {
     const before = await connect();
     await before.query('CREATE TABLE kept (id INT PRIMARY KEY)');
     await before.query('INSERT INTO kept VALUES (7)');
     const port = mariadb.connection.port;
-    await mariadb.restart();
+    await mariadb.restart({ settings: { binlog_row_metadata: 'FULL' } });
     expect(mariadb.connection.port).toBe(port);
     const after = await connect();
     const [rows] = await after.query<RowDataPacket[]>('SELECT id FROM kept');
     expect(rows).toEqual([{ id: 7 }]);
+    // The change applies; the settings given at the start stay.
+    const [settings] = await after.query<RowDataPacket[]>(
+      'SELECT @@binlog_row_metadata AS metadata, @@max_connections AS maxConnections',
+    );
+    expect(settings[0]).toEqual({ metadata: 'FULL', maxConnections: 17 });
   });
 
   it('refuses kill() and restart() on the shared server', async () => {

@@ -1,7 +1,12 @@
 import { type Connection, type ConnectionOptions, createConnection } from 'mysql2/promise';
 import type { ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
-import { type HandleContext, type ServerFaults, ServiceHandleBase } from '../services/service-handle-base.js';
+import {
+  type HandleContext,
+  type RestartOptions,
+  type ServerFaults,
+  ServiceHandleBase,
+} from '../services/service-handle-base.js';
 
 /**
  * A started MariaDB (binlog on, ROW format, full row images and metadata, GTIDs; XA available):
@@ -68,8 +73,8 @@ export class MariaDbService extends ServiceHandleBase<'mariadb'> implements Serv
   }
 
   /** {@inheritDoc ServerFaults.restart} */
-  restart(): Promise<void> {
-    return this.restartServer();
+  restart(options?: RestartOptions): Promise<void> {
+    return this.restartServer(options);
   }
 
   private async dropDatabase(database: string): Promise<void> {

@@ -101,15 +101,18 @@ describe('postgres private instance', () => {
     await postgres.deleteDatabase(extra);
   });
 
-  it('restarts a running server in an orderly way, on the same port', async () => {
+  it('restarts a running server in an orderly way, on the same port, with changed settings', async () => {
     const before = await connect();
     await before.query('CREATE TABLE kept (id INT PRIMARY KEY)');
     await before.query('INSERT INTO kept VALUES (7)');
     const port = postgres.connection.port;
-    await postgres.restart();
+    await postgres.restart({ settings: { wal_level: 'logical' } });
     expect(postgres.connection.port).toBe(port);
     const after = await connect();
     expect((await after.query('SELECT id FROM kept')).rows).toEqual([{ id: 7 }]);
+    // The change applies; the settings given at the start stay.
+    expect((await after.query('SHOW wal_level')).rows).toEqual([{ wal_level: 'logical' }]);
+    expect((await after.query('SHOW max_connections')).rows).toEqual([{ max_connections: '17' }]);
   });
 
   it('refuses kill() and restart() on the shared server', async () => {

@@ -1,7 +1,12 @@
 import pg from 'pg';
 import type { ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
-import { type HandleContext, type ServerFaults, ServiceHandleBase } from '../services/service-handle-base.js';
+import {
+  type HandleContext,
+  type RestartOptions,
+  type ServerFaults,
+  ServiceHandleBase,
+} from '../services/service-handle-base.js';
 
 /**
  * A started PostgreSQL (prepared transactions enabled, `wal_level=logical`): superuser
@@ -68,8 +73,8 @@ export class PostgresService extends ServiceHandleBase<'postgres'> implements Se
   }
 
   /** {@inheritDoc ServerFaults.restart} */
-  restart(): Promise<void> {
-    return this.restartServer();
+  restart(options?: RestartOptions): Promise<void> {
+    return this.restartServer(options);
   }
 
   private async dropDatabase(database: string): Promise<void> {

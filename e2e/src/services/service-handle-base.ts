@@ -1,5 +1,6 @@
 import { TributaryError, toError } from '@tributary/core';
 import { E2eErrorCodes } from '../harness/e2e-errors.js';
+import type { ServerSettings } from '../harness/server-settings.js';
 import type { BackendKind, ConnectionOf, ServiceName, ServiceState } from '../harness/service-types.js';
 
 /**
@@ -36,9 +37,18 @@ export interface HandleContext {
 /** How a handle controls the private instance it owns. */
 export interface PrivateServerControl {
   kill(): Promise<void>;
-  restart(): Promise<void>;
+  restart(options?: RestartOptions): Promise<void>;
   /** Stops the instance and deletes its data. */
   destroy(): Promise<void>;
+}
+
+/** Options of {@link ServerFaults.restart}. */
+export interface RestartOptions {
+  /**
+   * Settings changed for this and later starts, merged over the instance's current ones (e.g.
+   * `{ binlog_row_metadata: 'MINIMAL' }` to see how a reader copes with a server changed under it).
+   */
+  readonly settings?: ServerSettings;
 }
 
 /**
@@ -58,7 +68,7 @@ export interface ServerFaults {
    * still runs) and resolves once it accepts logins, crash recovery done. Connections opened before
    * are dead; open new ones.
    */
-  restart(): Promise<void>;
+  restart(options?: RestartOptions): Promise<void>;
 }
 
 /** Resource bookkeeping and the lifecycle shared by every service handle. */
@@ -163,11 +173,11 @@ export abstract class ServiceHandleBase<N extends ServiceName> implements Servic
   }
 
   /** {@link ServerFaults.restart} for handles of services with private instances. */
-  protected async restartServer(): Promise<void> {
+  protected async restartServer(options?: RestartOptions): Promise<void> {
     this.assertOpen();
     // Clients of the old process are dead; the next helper call opens new ones.
     await this.closeClients().catch(() => undefined);
-    await this.requirePrivate('restart').restart();
+    await this.requirePrivate('restart').restart(options);
   }
 
   private requirePrivate(action: string): PrivateServerControl {

@@ -84,8 +84,8 @@ export async function startPrivateHandle<N extends DatabaseServiceName>(
     stopService: () => services.stopPrivate(state),
     privateServer: {
       kill: () => services.killPrivate(state),
-      restart: async () => {
-        state = await services.restartPrivate(state);
+      restart: async (options) => {
+        state = await services.restartPrivate(state, options?.settings);
       },
       destroy: () => services.stopPrivate(state),
     },
