@@ -208,6 +208,15 @@ export {
   type TributaryErrorOptions,
   toError,
 } from './errors/tributary-error.js';
+export {
+  type DecimalsMode,
+  decimalToString,
+  decimalValue,
+  MAX_EXACT_DOUBLE_DIGITS,
+  toUnscaledDecimal,
+  unscaledFromBytes,
+  unscaledToBytes,
+} from './format/exact-decimal.js';
 export { type FileDeadLetter, fileDeadLetter, isFileDeadLetter } from './format/file-dead-letter.js';
 // Format helpers (line splitting, record errors, in-memory files)
 export {

@@ -21,7 +21,7 @@ export class AvroSerializationSchema<T = unknown> implements SerializationSchema
   constructor(options: AvroFormatConfig) {
     const resolved = AvroFormatOptions.parse(options);
     if (resolved.schema === undefined) throw missingSchema('to serialize');
-    this.type = compileAvroSchema(resolved.schema, resolved.longs);
+    this.type = compileAvroSchema(resolved.schema, resolved);
   }
 
   serialize(value: T): Uint8Array {
@@ -44,9 +44,9 @@ export class AvroDeserializationSchema<T = unknown> implements DeserializationSc
   constructor(options: AvroFormatConfig) {
     const resolved = AvroFormatOptions.parse(options);
     if (resolved.schema === undefined) throw missingSchema('to deserialize plain Avro binary');
-    this.type = compileAvroSchema(resolved.schema, resolved.longs);
+    this.type = compileAvroSchema(resolved.schema, resolved);
     if (resolved.writerSchema !== undefined) {
-      this.resolver = this.type.createResolver(compileAvroSchema(resolved.writerSchema, resolved.longs));
+      this.resolver = this.type.createResolver(compileAvroSchema(resolved.writerSchema, resolved));
     }
   }
 

@@ -107,10 +107,10 @@ class AvroContainerRecordReader<T> implements FileRecordReader<T> {
   private async open(): Promise<boolean> {
     const header = await readContainerHeader(this.input);
     this.header = header;
-    const writerType = compileAvroSchema(header.schema, this.options.longs);
+    const writerType = compileAvroSchema(header.schema, this.options);
     if (this.options.schema === undefined) this.type = writerType;
     else {
-      const readerType = compileAvroSchema(this.options.schema, this.options.longs);
+      const readerType = compileAvroSchema(this.options.schema, this.options);
       this.type = readerType;
       if (!readerType.equals(writerType)) this.resolver = readerType.createResolver(writerType);
     }

@@ -25,7 +25,15 @@ export const AvroFormatOptions = defineOptions(
     longs: z
       .enum(['number', 'bigint'])
       .default('number')
-      .describe("How Avro longs appear in JS: 'number' (values beyond ±2^53 fail) or 'bigint'."),
+      .describe(
+        "How every Avro long appears in JS, also under a logical type (timestamp-micros ...): 'number' (values beyond ±2^53 fail) or 'bigint'.",
+      ),
+    decimals: z
+      .enum(['auto', 'string', 'number'])
+      .default('auto')
+      .describe(
+        "How decimal logical types appear in JS: 'string' (exact), 'number' (nearest double), or 'auto' (string when the precision is above 15, else number). Writing takes any of string, number and bigint.",
+      ),
     codec: z
       .enum(['null', 'deflate', 'snappy'])
       .default('deflate')

@@ -1,5 +1,14 @@
 import { Buffer } from 'node:buffer';
-import { CoreErrorCodes, recordInvalidError, TributaryError } from '@tributary/core';
+import {
+  CoreErrorCodes,
+  type DecimalsMode,
+  decimalValue,
+  recordInvalidError,
+  TributaryError,
+  toUnscaledDecimal,
+  unscaledFromBytes,
+  unscaledToBytes,
+} from '@tributary/core';
 import avro from 'avsc';
 import type { AvroSchema } from './avro-format-options.js';
 
@@ -73,17 +82,106 @@ const NumberLongType = avro.types.LongType.__with(
   true,
 );
 
+/** The options that decide which JS value an Avro value becomes. */
+export interface AvroValueOptions {
+  readonly longs: 'number' | 'bigint';
+  readonly decimals: DecimalsMode;
+}
+
 /**
- * Compiles a schema. Records decode to plain-shaped objects (`omitRecordMethods`), longs to numbers
- * or bigints. An invalid schema is a configuration error (`TRIB_INVALID_OPTIONS`).
+ * A long type for a long written as an object (`{"type": "long", "logicalType": ...}`): avsc builds
+ * those with its own long type, bypassing the registry, so they would escape `longs`. The
+ * attributes (logicalType ...) are kept when the schema is exported.
  */
-export function compileAvroSchema(schema: AvroSchema, longs: 'number' | 'bigint'): AvroType {
-  let parsed: unknown = schema;
+function longWithAttributes(base: AvroType, schema: Record<string, unknown>): AvroType {
+  const type = Object.create(base) as AvroType;
+  Object.defineProperty(type, '_attrs', {
+    value: (opts: { exportAttrs?: boolean }) => (opts.exportAttrs ? { ...schema } : 'long'),
+  });
+  return type;
+}
+
+/**
+ * Avro `decimal` (on bytes or fixed): read as an exact string or a number (`decimals`), written from
+ * a decimal string, number or bigint; the value must fit the precision and scale.
+ */
+function decimalTypeFor(mode: DecimalsMode) {
+  return class DecimalType extends avro.types.LogicalType {
+    readonly precision: number;
+    readonly scale: number;
+    private readonly size: number | undefined;
+
+    constructor(schema: avro.Schema, opts?: unknown) {
+      super(schema, opts);
+      const s = schema as { precision?: unknown; scale?: unknown; size?: number };
+      const precision = s.precision;
+      const scale = s.scale ?? 0;
+      if (!Number.isInteger(precision) || (precision as number) < 1) throw new Error('invalid decimal precision');
+      if (!Number.isInteger(scale) || (scale as number) < 0 || (scale as number) > (precision as number)) {
+        throw new Error('invalid decimal scale');
+      }
+      this.precision = precision as number;
+      this.scale = scale as number;
+      this.size = avro.Type.isType(this.underlyingType, 'fixed')
+        ? (this.underlyingType as unknown as { size: number }).size
+        : undefined;
+    }
+
+    protected override _fromValue(buf: Buffer): string | number {
+      return decimalValue(unscaledFromBytes(buf), this.precision, this.scale, mode);
+    }
+
+    protected override _toValue(value: unknown): Buffer {
+      const bytes = unscaledToBytes(toUnscaledDecimal(value, this.precision, this.scale), this.size);
+      if (bytes === undefined) throw new Error(`decimal does not fit fixed(${this.size})`);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+
+    protected override _resolve(type: avro.Type): ((value: Buffer) => Buffer) | undefined {
+      const other = type as unknown as DecimalType;
+      if (other instanceof DecimalType && other.scale === this.scale && other.precision <= this.precision) {
+        return (value) => value;
+      }
+      return undefined;
+    }
+
+    protected override _export(schema: avro.Schema): void {
+      const attrs = schema as unknown as Record<string, unknown>;
+      attrs.precision = this.precision;
+      attrs.scale = this.scale;
+    }
+  };
+}
+
+const DECIMAL_TYPES = {
+  auto: decimalTypeFor('auto'),
+  string: decimalTypeFor('string'),
+  number: decimalTypeFor('number'),
+};
+
+/** Parses a schema given as JSON text (or a bare primitive name) into its JSON value. */
+export function parseAvroSchema(schema: AvroSchema): unknown {
+  return typeof schema === 'string' && schema.trimStart().match(/^[[{"]/) ? JSON.parse(schema) : schema;
+}
+
+/**
+ * Compiles a schema. Records decode to plain-shaped objects (`omitRecordMethods`); every long —
+ * `"long"`, `{"type": "long"}`, or under a logical type (timestamp-micros ...) — is a number or a
+ * bigint as `longs` says; `decimal` follows `decimals`; other logical types are their underlying
+ * type's value. An invalid schema is a configuration error (`TRIB_INVALID_OPTIONS`).
+ */
+export function compileAvroSchema(schema: AvroSchema, options: AvroValueOptions): AvroType {
+  const long = options.longs === 'bigint' ? BigIntLongType : NumberLongType;
   try {
-    if (typeof schema === 'string') parsed = schema.trimStart().match(/^[[{"]/) ? JSON.parse(schema) : schema;
-    return avro.Type.forSchema(parsed as avro.Schema, {
+    return avro.Type.forSchema(parseAvroSchema(schema) as avro.Schema, {
       omitRecordMethods: true,
-      registry: { long: longs === 'bigint' ? BigIntLongType : NumberLongType },
+      registry: { long },
+      logicalTypes: { decimal: DECIMAL_TYPES[options.decimals] },
+      typeHook: (s: avro.Schema) => {
+        if (typeof s !== 'object' || s === null || Array.isArray(s)) return undefined;
+        if ((s as { type?: unknown }).type !== 'long') return undefined;
+        return longWithAttributes(long, s as unknown as Record<string, unknown>);
+      },
     });
   } catch (error) {
     throw new TributaryError(

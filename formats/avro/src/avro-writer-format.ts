@@ -2,6 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { FileOutput, FileRecordWriter, FileWriterFormat } from '@tributary/core';
+import avro from 'avsc';
 import { compress as snappyCompress } from 'snappyjs';
 import { missingSchema } from './avro-binary-schemas.js';
 import { encodeContainerHeader, syncMarkerFor } from './avro-container-header.js';
@@ -10,7 +11,7 @@ import {
   AvroFormatOptions,
   type ResolvedAvroFormatOptions,
 } from './avro-format-options.js';
-import { type AvroType, compileAvroSchema, invalidValueError } from './avro-types.js';
+import { type AvroType, compileAvroSchema, invalidValueError, parseAvroSchema } from './avro-types.js';
 import { writeVarLong } from './byte-stream-reader.js';
 
 /**
@@ -30,17 +31,22 @@ export class AvroWriterFormat<T = unknown> implements FileWriterFormat<T> {
   private readonly options: ResolvedAvroFormatOptions;
   private readonly type: AvroType;
   private readonly schemaJson: string;
+  private readonly syncSource: string;
 
   constructor(options: AvroFormatConfig) {
     this.options = AvroFormatOptions.parse(options);
     if (this.options.schema === undefined) throw missingSchema('to write container files');
-    this.type = compileAvroSchema(this.options.schema, this.options.longs);
-    this.schemaJson = JSON.stringify(this.type.schema({ exportAttrs: true }));
+    this.type = compileAvroSchema(this.options.schema, this.options);
+    // The header carries the schema as given, logical types included, so other readers see them.
+    this.schemaJson = JSON.stringify(parseAvroSchema(this.options.schema));
+    // The sync marker stays derived from the schema without logical-type attributes, as it always
+    // was, so a part file begun by an earlier version is continued with its own marker.
+    this.syncSource = JSON.stringify(avro.Type.forSchema(JSON.parse(this.schemaJson)).schema({ exportAttrs: true }));
     this.kind = this.options.writerKind;
   }
 
   createWriter(output: FileOutput): FileRecordWriter<T> {
-    return new AvroContainerWriter<T>(output, this.type, this.schemaJson, this.options);
+    return new AvroContainerWriter<T>(output, this.type, this.schemaJson, this.syncSource, this.options);
   }
 }
 
@@ -54,11 +60,17 @@ class AvroContainerWriter<T> implements FileRecordWriter<T> {
   private blockBytes = 0;
   private blockCount = 0;
 
-  constructor(output: FileOutput, type: AvroType, schemaJson: string, options: ResolvedAvroFormatOptions) {
+  constructor(
+    output: FileOutput,
+    type: AvroType,
+    schemaJson: string,
+    syncSource: string,
+    options: ResolvedAvroFormatOptions,
+  ) {
     this.output = output;
     this.type = type;
     this.options = options;
-    this.sync = syncMarkerFor(schemaJson, options.codec);
+    this.sync = syncMarkerFor(syncSource, options.codec);
     if (output.bytesWritten === 0) this.header = encodeContainerHeader(schemaJson, options.codec, this.sync);
   }
 

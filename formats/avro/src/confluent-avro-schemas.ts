@@ -56,7 +56,7 @@ export class ConfluentAvroSerializationSchema<T = unknown> implements Serializat
     const resolved = AvroFormatOptions.parse(formatOptions);
     if (resolved.schema === undefined) throw missingSchema('to serialize');
     const schema = resolved.schema;
-    const type = compileAvroSchema(schema, resolved.longs);
+    const type = compileAvroSchema(schema, resolved);
     const id = await retry(() => registry.getIdForSchema(subject, schema), {
       operation: `Schema registry lookup of subject '${subject}'`,
       maxAttempts: 3,
@@ -106,7 +106,7 @@ export class ConfluentAvroDeserializationSchema<T = unknown> implements Deserial
     this.readerType =
       this.options.schema === undefined
         ? undefined
-        : compileAvroSchema(this.options.schema, this.options.longs);
+        : compileAvroSchema(this.options.schema, this.options);
   }
 
   async prepare(messages: readonly Uint8Array[]): Promise<void> {
@@ -153,7 +153,7 @@ export class ConfluentAvroDeserializationSchema<T = unknown> implements Deserial
       operation: `Schema registry lookup of id ${id}`,
       maxAttempts: 3,
     });
-    const writerType = compileAvroSchema(writerSchema, this.options.longs);
+    const writerType = compileAvroSchema(writerSchema, this.options);
     const readerType = this.readerType;
     this.loaded.set(
       id,
