@@ -1,3 +1,4 @@
+import { toUnscaledDecimal } from '@tributary/core';
 import type { SchemaElement } from 'hyparquet';
 import type { ParquetColumn, ParquetColumnType } from './parquet-format-options.js';
 
@@ -36,7 +37,29 @@ export function schemaElementOf(column: ParquetColumn): SchemaElement {
       return { name, repetition_type, type: 'BYTE_ARRAY', converted_type: 'JSON' };
     case 'bytes':
       return { name, repetition_type, type: 'BYTE_ARRAY' };
+    case 'decimal': {
+      const precision = column.precision ?? 38;
+      const scale = column.scale ?? 0;
+      return {
+        name,
+        repetition_type,
+        type: 'FIXED_LEN_BYTE_ARRAY',
+        type_length: decimalBytes(precision),
+        converted_type: 'DECIMAL',
+        precision,
+        scale,
+        logical_type: { type: 'DECIMAL', precision, scale },
+      };
+    }
   }
+}
+
+/** The fewest bytes whose two's complement holds every `precision`-digit integer. */
+export function decimalBytes(precision: number): number {
+  const max = 10n ** BigInt(precision) - 1n;
+  let bytes = 1;
+  while (max >= 1n << BigInt(bytes * 8 - 1)) bytes++;
+  return bytes;
 }
 
 /** The whole file schema: a root group with one leaf per column. */
@@ -46,7 +69,8 @@ export function fileSchemaOf(columns: readonly ParquetColumn[]): SchemaElement[]
 
 /**
  * Derives columns from records when none were given: keys in order of first appearance, the type
- * from the first non-null value. A column that is null throughout the batch becomes a string column.
+ * from the first non-null value. A column that is null throughout the batch becomes a `json` column:
+ * it holds whatever later records put there (a later boolean must not fail the job).
  */
 export function deriveColumns(records: readonly unknown[]): ParquetColumn[] {
   const types = new Map<string, ParquetColumnType | undefined>();
@@ -56,7 +80,7 @@ export function deriveColumns(records: readonly unknown[]): ParquetColumn[] {
       if (types.get(key) === undefined) types.set(key, typeOfValue(value));
     }
   }
-  return [...types].map(([name, type]) => ({ name, type: type ?? 'string', nullable: true }));
+  return [...types].map(([name, type]) => ({ name, type: type ?? 'json', nullable: true }));
 }
 
 function typeOfValue(value: unknown): ParquetColumnType | undefined {
@@ -89,8 +113,8 @@ function bad(reason: string): typeof BAD_VALUE {
  * (numbers to bigint for int64). The writer library's own errors print the value, so every value is
  * checked here first and errors name only the column.
  */
-export function toColumnValue(type: ParquetColumnType, v: unknown): unknown {
-  switch (type) {
+export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
+  switch (column.type) {
     case 'string':
       return typeof v === 'string' ? v : bad(`expected a string, got ${kind(v)}`);
     case 'boolean':
@@ -115,6 +139,13 @@ export function toColumnValue(type: ParquetColumnType, v: unknown): unknown {
       return v;
     case 'bytes':
       return v instanceof Uint8Array ? v : bad(`expected a Uint8Array, got ${kind(v)}`);
+    case 'decimal':
+      // The unscaled integer: hyparquet-writer writes a bigint as it is, exactly.
+      try {
+        return toUnscaledDecimal(v, column.precision ?? 38, column.scale ?? 0);
+      } catch (error) {
+        return bad((error as Error).message);
+      }
   }
 }
 

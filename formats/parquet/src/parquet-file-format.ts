@@ -17,6 +17,7 @@ import {
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
 import { ParquetInputBuffer } from './parquet-input-buffer.js';
+import { convertRawColumns, parquetParsers, type RawColumn, rawColumnsOf } from './parquet-value-conversions.js';
 
 interface GroupInfo {
   /** Byte offset of the group's first page: its identity in positions and regions. */
@@ -55,6 +56,9 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
   private readonly options: ResolvedParquetFormatOptions;
   private file: ParquetInputBuffer | undefined;
   private metadata: FileMetaData | undefined;
+  /** Columns read as physical values and converted here (decimals, intervals). */
+  private rawColumns: RawColumn[] = [];
+  private readonly parsers: ReturnType<typeof parquetParsers>;
   private int64Columns: string[] = [];
   /** Row groups of the region still to read, in file order. */
   private groups: GroupInfo[] = [];
@@ -73,6 +77,7 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
     this.region = region;
     this.options = options;
     this.toSkip = region.restoredPosition?.recordsToSkip ?? 0;
+    this.parsers = parquetParsers(options.timestamps);
   }
 
   async readBatch(): Promise<FileReadBatch<T> | null> {
@@ -120,7 +125,9 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
         },
       );
     }
-    this.metadata = metadata;
+    const raw = rawColumnsOf(metadata, this.options.binaryAsString);
+    this.metadata = raw.metadata;
+    this.rawColumns = raw.raw;
     this.fileEnd = file.byteLength - 8 - metadata.metadata_length;
     this.int64Columns =
       this.options.int64As === 'number'
@@ -161,6 +168,7 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
         rowStart: group.firstRow + skip,
         rowEnd: group.firstRow + group.rows,
         compressors: PARQUET_DECOMPRESSORS,
+        parsers: this.parsers,
         utf8: this.options.binaryAsString,
         ...(this.options.projection === undefined ? {} : { columns: this.options.projection }),
       })) as T[];
@@ -169,6 +177,9 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
         `Invalid Parquet row group: ${error instanceof Error ? error.message.slice(0, 160) : String(error)}`,
         { file: this.input.path, offset: group.start },
       );
+    }
+    if (this.rawColumns.length > 0) {
+      convertRawColumns(rows as Record<string, unknown>[], this.rawColumns, this.options.decimals);
     }
     if (this.int64Columns.length > 0) this.int64ToNumber(rows, group);
     this.current = {

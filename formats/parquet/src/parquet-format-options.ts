@@ -13,9 +13,10 @@ export const PARQUET_COLUMN_TYPES = [
   'date',
   'json',
   'bytes',
+  'decimal',
 ] as const;
 
-/** A column type: `timestamp` is INT64 TIMESTAMP_MILLIS, `date` INT32 DATE, both `Date` in JS. */
+/** A column type: `timestamp` is INT64 TIMESTAMP_MILLIS, `date` INT32 DATE, both `Date` in JS; `decimal` is FIXED_LEN_BYTE_ARRAY DECIMAL(precision, scale). */
 export type ParquetColumnType = (typeof PARQUET_COLUMN_TYPES)[number];
 
 /** Options of the Parquet format (reader and bulk writer). */
@@ -28,6 +29,19 @@ export const ParquetFormatOptions = defineOptions(
           name: z.string().min(1).describe('Column name (the record key).'),
           type: z.enum(PARQUET_COLUMN_TYPES).describe('Column type.'),
           nullable: z.boolean().default(true).describe('OPTIONAL (true) or REQUIRED (false) column.'),
+          precision: z
+            .number()
+            .int()
+            .min(1)
+            .max(76)
+            .optional()
+            .describe('decimal columns: total digits (required for decimal).'),
+          scale: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe('decimal columns: digits after the point (default 0, at most the precision).'),
         }),
       )
       .optional()
@@ -58,6 +72,18 @@ export const ParquetFormatOptions = defineOptions(
       .default('bigint')
       .describe(
         "Reader: plain INT64 columns as 'bigint' (exact) or 'number' (a value beyond ±2^53 is an error).",
+      ),
+    decimals: z
+      .enum(['auto', 'string', 'number'])
+      .default('auto')
+      .describe(
+        "Reader: DECIMAL columns as 'string' (exact), 'number' (nearest double) or 'auto' (string when the precision is above 15, else number).",
+      ),
+    timestamps: z
+      .enum(['date', 'string'])
+      .default('date')
+      .describe(
+        "Reader: timestamps as 'date' (a Date, milliseconds, sub-millisecond digits floored) or 'string' (exact ISO 8601 in UTC with the column's digits: 3, 6 or 9).",
       ),
     binaryAsString: z
       .boolean()

@@ -2,6 +2,7 @@ import {
   type FileOutput,
   type FileRecordWriter,
   type FileWriterFormat,
+  InvalidOptionsError,
   recordInvalidError,
 } from '@tributary/core';
 import { ParquetWriter } from 'hyparquet-writer';
@@ -29,6 +30,7 @@ export class ParquetWriterFormat<T = Record<string, unknown>> implements FileWri
 
   constructor(options: ParquetFormatConfig = {}) {
     this.options = ParquetFormatOptions.parse(options);
+    checkDecimalColumns(this.options.columns ?? []);
   }
 
   createWriter(output: FileOutput): FileRecordWriter<T> {
@@ -69,7 +71,7 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
         const raw = record[column.name];
         let value: unknown = null;
         if (raw !== null && raw !== undefined) {
-          value = toColumnValue(column.type, raw);
+          value = toColumnValue(column, raw);
           if (value === BAD_VALUE) {
             this.dropPartialRow(j);
             throw recordInvalidError(
@@ -141,4 +143,19 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   private dropPartialRow(count: number): void {
     for (let j = 0; j < count; j++) (this.data[j] as unknown[]).pop();
   }
+}
+
+/** A decimal column needs a precision, and its scale cannot exceed it. */
+function checkDecimalColumns(columns: readonly ParquetColumn[]): void {
+  const problems = columns.flatMap((c, i) => {
+    if (c.type !== 'decimal') return [];
+    if (c.precision === undefined) {
+      return [{ key: `format.parquet.columns.${i}.precision`, message: 'is required for a decimal column' }];
+    }
+    if ((c.scale ?? 0) > c.precision) {
+      return [{ key: `format.parquet.columns.${i}.scale`, message: 'cannot exceed the precision' }];
+    }
+    return [];
+  });
+  if (problems.length > 0) throw new InvalidOptionsError('format.parquet', problems);
 }
