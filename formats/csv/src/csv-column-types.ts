@@ -1,4 +1,5 @@
 import type { CsvColumnType } from './csv-format-options.js';
+import { parseTimestamp, type TimeZoneOffsets } from './csv-timestamps.js';
 
 /** Returned by {@link parseCsvValue} when the text does not convert; the reason is in `conversionProblem.reason`. */
 export const BAD_VALUE: unique symbol = Symbol('tributary.csv.bad-value');
@@ -12,20 +13,33 @@ function bad(reason: string): typeof BAD_VALUE {
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_LIKE = /^[+-]?\d{4,6}-\d{2}-\d{2}/;
+/** Spellings of the special doubles other tools write (pandas, DuckDB, Spark, Postgres), any case. */
+const SPECIAL_NUMBERS: Record<string, number> = {
+  nan: Number.NaN,
+  inf: Number.POSITIVE_INFINITY,
+  '+inf': Number.POSITIVE_INFINITY,
+  '-inf': Number.NEGATIVE_INFINITY,
+  infinity: Number.POSITIVE_INFINITY,
+  '+infinity': Number.POSITIVE_INFINITY,
+  '-infinity': Number.NEGATIVE_INFINITY,
+};
 const DIGITS = /^-?\d+$/;
 
 /**
  * Converts the text of a non-empty field to `type`. Empty fields never get here: they are null (or
  * `''` for strings) before conversion. Reasons name the expected type, never the text.
  */
-export function parseCsvValue(type: CsvColumnType, text: string): unknown {
+export function parseCsvValue(type: CsvColumnType, text: string, zone?: TimeZoneOffsets): unknown {
   switch (type) {
     case 'string':
       return text;
     case 'number': {
       const n = Number(text);
-      if (Number.isNaN(n) ? text !== 'NaN' : n === 0 && text.trim().length === 0) return bad('not a number');
+      if (Number.isNaN(n)) {
+        const special = text.length <= 10 ? SPECIAL_NUMBERS[text.trim().toLowerCase()] : undefined;
+        return special === undefined ? bad('not a number') : special;
+      }
+      if (n === 0 && text.trim().length === 0) return bad('not a number');
       return n;
     }
     case 'integer': {
@@ -53,7 +67,7 @@ export function parseCsvValue(type: CsvColumnType, text: string): unknown {
     }
     case 'timestamp': {
       if (DIGITS.test(text)) return new Date(Number(text));
-      const ms = ISO_LIKE.test(text) ? Date.parse(text) : Number.NaN;
+      const ms = parseTimestamp(text, zone);
       if (Number.isNaN(ms)) return bad('not a timestamp (ISO-8601 or epoch milliseconds)');
       return new Date(ms);
     }

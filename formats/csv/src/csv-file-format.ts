@@ -68,7 +68,7 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
     super(input, region, { stripCarriageReturn: false, maxLineBytes: options.maxLineBytes });
     this.options = options;
     this.assembler = new CsvRecordAssembler(dialectOf(options));
-    this.converter = new CsvRecordConverter(resolveColumns(options));
+    this.converter = new CsvRecordConverter(resolveColumns(options), options.timeZone);
     this.keepRaw = options.errors === 'dead-letter';
     this.headerNext = options.header && (region.restoredPosition?.offset ?? region.start) === 0;
   }

@@ -1,5 +1,6 @@
 import { defineOptions, recordErrorsModeOption } from '@tributary/core';
 import { z } from 'zod';
+import { TimeZoneOffsets } from './csv-timestamps.js';
 
 /** Value types a CSV column can be converted to. */
 export const CSV_COLUMN_TYPES = [
@@ -71,6 +72,13 @@ export const CsvFormatOptions = defineOptions(
         .default(true)
         .describe(
           'Quoted fields may contain line breaks. Set false to read every line as one record: files become splittable (a region can start at any line), and a line break inside quotes is an error.',
+        ),
+      timeZone: z
+        .string()
+        .default('UTC')
+        .refine(TimeZoneOffsets.isValid, 'is not a time zone (an IANA name such as Europe/Berlin, or UTC)')
+        .describe(
+          "Reader: time zone of timestamp values written without an offset (IANA name, e.g. 'Europe/Berlin'); a value with Z or an offset keeps it.",
         ),
       lineEnding: z
         .enum(['lf', 'crlf'])

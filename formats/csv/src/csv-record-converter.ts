@@ -1,5 +1,6 @@
 import { BAD_VALUE, conversionProblem, parseCsvValue } from './csv-column-types.js';
 import type { CsvColumn, CsvColumnType } from './csv-format-options.js';
+import { TimeZoneOffsets } from './csv-timestamps.js';
 
 /** Why the last conversion failed: reason, 1-based column and its name. */
 export interface CsvConversionProblem {
@@ -24,7 +25,11 @@ export class CsvRecordConverter {
   /** No conversion needed: every column is a string column. */
   private allStrings = true;
 
-  constructor(columns: readonly CsvColumn[] | undefined) {
+  private readonly zone: TimeZoneOffsets | undefined;
+
+  /** `timeZone`: the zone of timestamps written without an offset (UTC when undefined). */
+  constructor(columns: readonly CsvColumn[] | undefined, timeZone?: string) {
+    this.zone = timeZone === undefined || timeZone === 'UTC' ? undefined : new TimeZoneOffsets(timeZone);
     if (columns !== undefined) {
       this.names = columns.map((c) => c.name);
       this.types = columns.map((c) => c.type);
@@ -68,7 +73,7 @@ export class CsvRecordConverter {
         if (!nullable[j]) return this.bad('empty or null value in a non-nullable column', j + 1);
         value = null;
       } else {
-        value = type === 'string' ? text : parseCsvValue(type, text);
+        value = type === 'string' ? text : parseCsvValue(type, text, this.zone);
         if (value === BAD_VALUE) return this.bad(`${conversionProblem.reason}, expected ${type}`, j + 1);
       }
       record[names[j] as string] = value;

@@ -24,7 +24,7 @@ export class CsvDeserializationSchema<T = unknown> implements DeserializationSch
   constructor(options: CsvFormatConfig = {}) {
     const resolved = CsvFormatOptions.parse(options);
     this.assembler = new CsvRecordAssembler({ ...dialectOf(resolved), newlinesInQuotedFields: true });
-    this.converter = new CsvRecordConverter(resolveColumns(resolved));
+    this.converter = new CsvRecordConverter(resolveColumns(resolved), resolved.timeZone);
   }
 
   deserialize(bytes: Uint8Array, origin?: RecordOrigin): T {
