@@ -237,6 +237,7 @@ export {
   type LineRegionReaderOptions,
 } from './format/line-region-reader.js';
 export { type LineBatch, LineSplitter, type LineSplitterOptions } from './format/line-splitter.js';
+export { lz4CompressBlock, lz4DecodeBlockInto, lz4DecompressBlock } from './format/lz4-block.js';
 export {
   MemoryFileInput,
   type MemoryFileInputOptions,

@@ -6,7 +6,7 @@ import { lz4CompressBlock, lz4DecompressBlock, lz4DecompressHadoop } from './lz4
 /**
  * Page codecs beyond what hyparquet and hyparquet-writer do themselves (snappy, uncompressed),
  * without native code: gzip and brotli from node:zlib, zstd with `fzstd` (read) and
- * `@bokuweb/zstd-wasm` (write; Node 20's zlib has no zstd), LZ4 with lz4js and `lz4-block.ts`.
+ * `@bokuweb/zstd-wasm` (write; Node 20's zlib has no zstd), LZ4 with core's block codec and `lz4-block.ts` (Hadoop framing).
  */
 export const PARQUET_DECOMPRESSORS: Compressors = {
   GZIP: (input) => gunzipSync(input),

@@ -1,3 +1,4 @@
+import { lz4CompressBlock } from '@tributary/core';
 import * as lz4 from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 
@@ -5,7 +6,9 @@ import { hash as xxh32 } from 'lz4js/xxh32.js';
  * LZ4 frames as Kafka's Java client reads them. `lz4js.compress` writes dependent blocks (a
  * block may refer back into the previous one), which the broker rejects ("Dependent block stream
  * is unsupported"); so frames are assembled here from independently compressed 64 KiB blocks —
- * what the Java producer writes.
+ * what the Java producer writes. Blocks come from core's compressor, which keeps the LZ4 block
+ * format's end-of-block rules (lz4js's `compressBlock` can place the last match too close to the
+ * end, which liblz4 and the JVM reject).
  */
 const MAGIC = 0x184d2204;
 /** FLG: version 01, blocks independent; no block/content checksums, no content size. */
@@ -24,18 +27,17 @@ export function lz4CompressFrame(input: Uint8Array): Buffer {
   // Header checksum: second byte of xxh32(seed 0) over the descriptor (FLG, BD).
   header[6] = (xxh32(0, header, 4, 2) >>> 8) & 0xff;
   blocks.push(header);
-  const scratch = Buffer.alloc(lz4.compressBound(BLOCK_BYTES));
   for (let start = 0; start < input.length; start += BLOCK_BYTES) {
     const length = Math.min(BLOCK_BYTES, input.length - start);
-    // A fresh hash table per block keeps every match inside its own block.
-    const size = lz4.compressBlock(input, scratch, start, length, new Uint32Array(1 << 16));
+    // Each block is compressed on its own, so every match stays inside its block.
+    const block = lz4CompressBlock(input, start, length);
     const sizeField = Buffer.alloc(4);
-    if (size === 0 || size >= length) {
+    if (block.length >= length) {
       sizeField.writeUInt32LE((UNCOMPRESSED_BLOCK | length) >>> 0);
       blocks.push(sizeField, Buffer.from(input.subarray(start, start + length)));
     } else {
-      sizeField.writeUInt32LE(size);
-      blocks.push(sizeField, Buffer.from(scratch.subarray(0, size)));
+      sizeField.writeUInt32LE(block.length);
+      blocks.push(sizeField, Buffer.from(block));
     }
   }
   blocks.push(Buffer.alloc(4)); // end mark
