@@ -31,6 +31,21 @@ export function schemaElementOf(column: ParquetColumn): SchemaElement {
       return { name, repetition_type, type: 'DOUBLE' };
     case 'timestamp':
       return { name, repetition_type, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' };
+    case 'timestamp-micros':
+      return {
+        name,
+        repetition_type,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MICROS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+      };
+    case 'timestamp-nanos':
+      return {
+        name,
+        repetition_type,
+        type: 'INT64',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' },
+      };
     case 'date':
       return { name, repetition_type, type: 'INT32', converted_type: 'DATE' };
     case 'json':
@@ -135,6 +150,10 @@ export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
     case 'date':
       if (v instanceof Date) return Number.isNaN(v.getTime()) ? bad('invalid Date') : v;
       return bad(`expected a Date, got ${kind(v)}`);
+    case 'timestamp-micros':
+      return timestampUnits(v, 1000n);
+    case 'timestamp-nanos':
+      return timestampUnits(v, 1_000_000n);
     case 'json':
       return v;
     case 'bytes':
@@ -147,6 +166,14 @@ export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
         return bad((error as Error).message);
       }
   }
+}
+
+/** A `Date` or a bigint count of units since the epoch, as the INT64 the column holds. */
+function timestampUnits(v: unknown, perMilli: bigint): unknown {
+  if (typeof v === 'bigint') return v >= INT64_MIN && v <= INT64_MAX ? v : bad('bigint beyond 64 bits');
+  if (!(v instanceof Date)) return bad(`expected a Date or a bigint, got ${kind(v)}`);
+  const ms = v.getTime();
+  return Number.isNaN(ms) ? bad('invalid Date') : BigInt(ms) * perMilli;
 }
 
 function kind(v: unknown): string {

@@ -173,3 +173,22 @@ describe('derived schemas', () => {
     ]);
   });
 });
+
+describe('micro- and nanosecond timestamp columns', () => {
+  it('write bigints since the epoch exactly and Dates scaled', async () => {
+    const columns = [
+      { name: 'us', type: 'timestamp-micros' },
+      { name: 'ns', type: 'timestamp-nanos' },
+    ] as const;
+    const records = [
+      { us: -500n, ns: -1n },
+      { us: 253402300799999999n, ns: 9223372036854775807n },
+      { us: new Date('1960-06-15T12:00:00.001Z'), ns: null },
+    ];
+    expect(await roundTrip({ columns: [...columns] }, records, { timestamps: 'string' })).toEqual([
+      { us: '1969-12-31T23:59:59.999500Z', ns: '1969-12-31T23:59:59.999999999Z' },
+      { us: '9999-12-31T23:59:59.999999Z', ns: '2262-04-11T23:47:16.854775807Z' },
+      { us: '1960-06-15T12:00:00.001000Z', ns: null },
+    ]);
+  });
+});

@@ -10,6 +10,8 @@ export const PARQUET_COLUMN_TYPES = [
   'float',
   'double',
   'timestamp',
+  'timestamp-micros',
+  'timestamp-nanos',
   'date',
   'json',
   'bytes',
