@@ -49,9 +49,7 @@ export function toUnscaledDecimal(value: unknown, precision: number, scale: numb
   else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error('a decimal cannot be NaN or infinite');
     text =
-      Math.abs(value) < 1e21
-        ? value.toFixed(Math.max(0, Math.min(scale, 100)))
-        : BigInt(value).toString();
+      Math.abs(value) < 1e21 ? value.toFixed(Math.max(0, Math.min(scale, 100))) : BigInt(value).toString();
   } else throw new Error(`expected a decimal string, number or bigint, got ${typeOf(value)}`);
   const match = DECIMAL_TEXT.exec(text);
   if (match === null) throw new Error('not a plain decimal number (digits with an optional point)');

@@ -103,7 +103,13 @@ export function lz4DecodeBlockInto(
 }
 
 function read32(b: Uint8Array, i: number): number {
-  return ((b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24)) >>> 0;
+  return (
+    ((b[i] as number) |
+      ((b[i + 1] as number) << 8) |
+      ((b[i + 2] as number) << 16) |
+      ((b[i + 3] as number) << 24)) >>>
+    0
+  );
 }
 
 function writeLength(out: Uint8Array, o: number, rest: number): number {
@@ -114,7 +120,14 @@ function writeLength(out: Uint8Array, o: number, rest: number): number {
 }
 
 /** A literal run (the block's last sequence when `matchNibble` is 0 and no match follows). */
-function writeLiterals(out: Uint8Array, o: number, src: Uint8Array, from: number, to: number, matchNibble: number): number {
+function writeLiterals(
+  out: Uint8Array,
+  o: number,
+  src: Uint8Array,
+  from: number,
+  to: number,
+  matchNibble: number,
+): number {
   const count = to - from;
   let p = o;
   out[p++] = (Math.min(count, 15) << 4) | matchNibble;

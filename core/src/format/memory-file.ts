@@ -27,13 +27,18 @@ export class MemoryFileInput implements FileInput {
   async *stream(offset: number): AsyncIterable<Uint8Array> {
     for (let at = Math.max(0, offset); at < this.size; at += this.chunkSize) {
       // Copies, as a file read would: readers must not rely on chunks aliasing each other.
-      yield this.bytes.slice(at, Math.min(this.size, at + this.chunkSize));
+      yield copyOf(this.bytes, at, Math.min(this.size, at + this.chunkSize));
     }
   }
 
   async read(start: number, end: number): Promise<Uint8Array> {
-    return this.bytes.slice(Math.max(0, start), Math.min(this.size, end));
+    return copyOf(this.bytes, Math.max(0, start), Math.min(this.size, end));
   }
+}
+
+/** A copy of `bytes[start, end)`; `Buffer#slice` would return a view. */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
 }
 
 /** A {@link FileOutput} collecting bytes in memory (tests, small outputs). */

@@ -38,7 +38,8 @@ export function runAvroTools(jar: string, args: readonly string[]): Promise<stri
       ['-XX:TieredStopAtLevel=1', '-Xshare:auto', '-Xmx512m', '-jar', jar, ...args],
       { maxBuffer: 256 * 1024 * 1024, timeout: 120_000 },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`avro-tools ${args[0]} failed: ${error.message}\n${stderr.slice(-2000)}`));
+        if (error)
+          reject(new Error(`avro-tools ${args[0]} failed: ${error.message}\n${stderr.slice(-2000)}`));
         else resolve(stdout);
       },
     );

@@ -108,7 +108,14 @@ describe('Avro decimals', () => {
 
   it('decimals on fixed sign-extend to the size; precision up to 15 reads as a number by default', () => {
     const options = {
-      schema: schemaOf({ type: 'fixed', name: 'F', size: 8, logicalType: 'decimal', precision: 12, scale: 2 }),
+      schema: schemaOf({
+        type: 'fixed',
+        name: 'F',
+        size: 8,
+        logicalType: 'decimal',
+        precision: 12,
+        scale: 2,
+      }),
     };
     const bytes = new AvroSerializationSchema(options).serialize({ d: -1234.5 });
     expect(Buffer.from(bytes).toString('hex')).toBe('fffffffffffe1dc6');
@@ -123,14 +130,18 @@ describe('Avro decimals', () => {
     const serializer = new AvroSerializationSchema(options);
     expect(() => serializer.serialize({ d: '1.005' })).toThrow(/field d/);
     expect(() => serializer.serialize({ d: '1234.5' })).toThrow(/field d/);
-    expect(Buffer.from(serializer.serialize({ d: '999.99' })).subarray(1).toString('hex')).toBe('01869f');
+    expect(
+      Buffer.from(serializer.serialize({ d: '999.99' }))
+        .subarray(1)
+        .toString('hex'),
+    ).toBe('01869f');
   });
 });
 
 describe('empty container files', () => {
   it('a 0-byte .avro file fails as not a container (a truncated upload is not an empty file)', async () => {
-    await expect(readFileRegion(new AvroFileFormat(), new MemoryFileInput(new Uint8Array(0)))).rejects.toThrow(
-      /truncated|magic/,
-    );
+    await expect(
+      readFileRegion(new AvroFileFormat(), new MemoryFileInput(new Uint8Array(0))),
+    ).rejects.toThrow(/truncated|magic/);
   });
 });

@@ -116,7 +116,8 @@ function decimalTypeFor(mode: DecimalsMode) {
       const s = schema as { precision?: unknown; scale?: unknown; size?: number };
       const precision = s.precision;
       const scale = s.scale ?? 0;
-      if (!Number.isInteger(precision) || (precision as number) < 1) throw new Error('invalid decimal precision');
+      if (!Number.isInteger(precision) || (precision as number) < 1)
+        throw new Error('invalid decimal precision');
       if (!Number.isInteger(scale) || (scale as number) < 0 || (scale as number) > (precision as number)) {
         throw new Error('invalid decimal scale');
       }

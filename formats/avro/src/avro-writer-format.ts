@@ -41,7 +41,9 @@ export class AvroWriterFormat<T = unknown> implements FileWriterFormat<T> {
     this.schemaJson = JSON.stringify(parseAvroSchema(this.options.schema));
     // The sync marker stays derived from the schema without logical-type attributes, as it always
     // was, so a part file begun by an earlier version is continued with its own marker.
-    this.syncSource = JSON.stringify(avro.Type.forSchema(JSON.parse(this.schemaJson)).schema({ exportAttrs: true }));
+    this.syncSource = JSON.stringify(
+      avro.Type.forSchema(JSON.parse(this.schemaJson)).schema({ exportAttrs: true }),
+    );
     this.kind = this.options.writerKind;
   }
 

@@ -104,9 +104,7 @@ export class ConfluentAvroDeserializationSchema<T = unknown> implements Deserial
     this.registry = registry;
     this.options = AvroFormatOptions.parse(options);
     this.readerType =
-      this.options.schema === undefined
-        ? undefined
-        : compileAvroSchema(this.options.schema, this.options);
+      this.options.schema === undefined ? undefined : compileAvroSchema(this.options.schema, this.options);
   }
 
   async prepare(messages: readonly Uint8Array[]): Promise<void> {

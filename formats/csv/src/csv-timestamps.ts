@@ -4,7 +4,7 @@
  * time in `timeZone` (UTC unless configured), never in the process's local zone.
  */
 const TIMESTAMP =
-  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+  /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Milliseconds since the epoch of `text`, or NaN when it is not a timestamp. */
 export function parseTimestamp(text: string, zone: TimeZoneOffsets | undefined): number {

@@ -21,7 +21,11 @@ async function read(bytes: Uint8Array, options: ParquetFormatConfig = {}) {
   return (await readFileRegion(new ParquetFileFormat(options), new MemoryFileInput(bytes))).records;
 }
 
-async function roundTrip(options: ParquetFormatConfig, records: unknown[], readOptions: ParquetFormatConfig = {}) {
+async function roundTrip(
+  options: ParquetFormatConfig,
+  records: unknown[],
+  readOptions: ParquetFormatConfig = {},
+) {
   const output = new MemoryFileOutput();
   const writer = new ParquetWriterFormat<unknown>(options).createWriter(output);
   for (const r of records) await writer.writeBatch([r]);
@@ -90,7 +94,14 @@ describe('Parquet decimals', () => {
           precision: 38,
           scale: 10,
         },
-        { name: 'small', type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'DECIMAL', precision: 12, scale: 3 },
+        {
+          name: 'small',
+          type: 'INT64',
+          repetition_type: 'OPTIONAL',
+          converted_type: 'DECIMAL',
+          precision: 12,
+          scale: 3,
+        },
       ],
       [
         { name: 'd', data: [123456789012345678900123456789n, -1n, null, 10n ** 38n - 1n] },
@@ -107,7 +118,10 @@ describe('Parquet decimals', () => {
       d: '12345678901234567890.0123456789',
       small: '-1234.567',
     });
-    expect((await read(bytes, { decimals: 'number' }))[0]).toEqual({ d: 12345678901234567000, small: -1234.567 });
+    expect((await read(bytes, { decimals: 'number' }))[0]).toEqual({
+      d: 12345678901234567000,
+      small: -1234.567,
+    });
   });
 
   it('decimal columns write exactly and reject values that do not fit', async () => {
@@ -145,7 +159,13 @@ describe('Parquet INTERVAL columns', () => {
       [
         { name: 'root', num_children: 2 },
         { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
-        { name: 'span', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 12, repetition_type: 'OPTIONAL', converted_type: 'INTERVAL' },
+        {
+          name: 'span',
+          type: 'FIXED_LEN_BYTE_ARRAY',
+          type_length: 12,
+          repetition_type: 'OPTIONAL',
+          converted_type: 'INTERVAL',
+        },
       ],
       [
         { name: 'id', data: [1, 2] },
@@ -190,5 +210,21 @@ describe('micro- and nanosecond timestamp columns', () => {
       { us: '9999-12-31T23:59:59.999999Z', ns: '2262-04-11T23:47:16.854775807Z' },
       { us: '1960-06-15T12:00:00.001000Z', ns: null },
     ]);
+  });
+});
+
+describe('inputs that are Node Buffers', () => {
+  it('read from a Buffer view into a larger pool (what fs reads return)', async () => {
+    const bytes = await rawFile(
+      [
+        { name: 'root', num_children: 1 },
+        { name: 'n', type: 'INT32', repetition_type: 'REQUIRED' },
+      ],
+      [{ name: 'n', data: [1, 2, 3] }],
+    );
+    const pool = Buffer.alloc(bytes.length + 100);
+    pool.set(bytes, 37);
+    const view = pool.subarray(37, 37 + bytes.length);
+    expect(await read(view)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });

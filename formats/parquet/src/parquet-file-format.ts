@@ -17,7 +17,12 @@ import {
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
 import { ParquetInputBuffer } from './parquet-input-buffer.js';
-import { convertRawColumns, parquetParsers, type RawColumn, rawColumnsOf } from './parquet-value-conversions.js';
+import {
+  convertRawColumns,
+  parquetParsers,
+  type RawColumn,
+  rawColumnsOf,
+} from './parquet-value-conversions.js';
 
 interface GroupInfo {
   /** Byte offset of the group's first page: its identity in positions and regions. */

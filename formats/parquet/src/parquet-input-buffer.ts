@@ -69,5 +69,9 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   ) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer as ArrayBuffer;
+  // Not bytes.slice(): on a Node Buffer (what file reads return) slice is a view, whose .buffer is
+  // the whole shared pool, so the file's bytes would be read from the wrong offset.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }

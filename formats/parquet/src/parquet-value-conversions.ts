@@ -46,7 +46,8 @@ function isoTimestamp(value: bigint, perMilli: bigint, extraDigits: number): str
 /** A top-level column whose values this package converts itself after hyparquet read them raw. */
 export interface RawColumn {
   readonly name: string;
-  readonly kind: 'decimal' | 'interval';
+  /** `group`: a nested column, which hyparquet leaves `undefined` when null. */
+  readonly kind: 'decimal' | 'interval' | 'group';
   readonly precision: number;
   readonly scale: number;
 }
@@ -63,8 +64,11 @@ export function rawColumnsOf(
   const raw: RawColumn[] = [];
   const topLevel = topLevelIndexes(metadata.schema);
   const schema = metadata.schema.map((element, index) => {
-    if (element.num_children !== undefined) return element;
     const isTop = topLevel.has(index);
+    if (element.num_children !== undefined) {
+      if (isTop) raw.push({ name: element.name, kind: 'group', precision: 0, scale: 0 });
+      return element;
+    }
     if (isInterval(element)) {
       if (isTop) raw.push({ name: element.name, kind: 'interval', precision: 0, scale: 0 });
       return stripped(element);
@@ -81,7 +85,8 @@ export function rawColumnsOf(
     });
     return stripped(element);
   });
-  return { metadata: raw.length === 0 ? metadata : { ...metadata, schema }, raw };
+  const changed = raw.some((c) => c.kind !== 'group');
+  return { metadata: changed ? { ...metadata, schema } : metadata, raw };
 }
 
 /** Converts the raw values of `columns` in place. */
@@ -94,7 +99,9 @@ export function convertRawColumns(
     const { name } = column;
     for (const row of rows) {
       const v = row[name];
+      if (v === undefined && name in row) row[name] = null;
       if (v === null || v === undefined) continue;
+      if (column.kind === 'group') continue;
       row[name] = column.kind === 'interval' ? intervalOf(v as Uint8Array) : decimalOf(v, column, decimals);
     }
   }
@@ -109,7 +116,11 @@ function decimalOf(v: unknown, column: RawColumn, mode: DecimalsMode): string | 
 /** Parquet INTERVAL: three little-endian unsigned 32-bit integers. */
 function intervalOf(bytes: Uint8Array): { months: number; days: number; milliseconds: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { months: view.getUint32(0, true), days: view.getUint32(4, true), milliseconds: view.getUint32(8, true) };
+  return {
+    months: view.getUint32(0, true),
+    days: view.getUint32(4, true),
+    milliseconds: view.getUint32(8, true),
+  };
 }
 
 function isDecimal(element: SchemaElement): boolean {
