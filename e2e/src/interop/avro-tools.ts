@@ -29,18 +29,20 @@ export async function avroToolsJar(logger: Logger): Promise<string> {
   return jar;
 }
 
-/** Runs `java -jar avro-tools.jar <args>`; rejects with its stderr when it fails. */
-export function runAvroTools(jar: string, args: readonly string[]): Promise<string> {
+/** Runs `java -jar avro-tools.jar <args>` and returns its stdout; rejects with its stderr when it fails. */
+export function runAvroTools(jar: string, args: readonly string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     execFile(
       javaCommand(),
       // A small, quick JVM: these are one-shot conversions of small files.
-      ['-XX:TieredStopAtLevel=1', '-Xshare:auto', '-Xmx512m', '-jar', jar, ...args],
-      { maxBuffer: 256 * 1024 * 1024, timeout: 120_000 },
+      ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx512m', '-jar', jar, ...args],
+      { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, timeout: 120_000 },
       (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`avro-tools ${args[0]} failed: ${error.message}\n${stderr.slice(-2000)}`));
-        else resolve(stdout);
+        if (error) {
+          reject(
+            new Error(`avro-tools ${args[0]} failed: ${error.message}\n${stderr.toString().slice(-2000)}`),
+          );
+        } else resolve(stdout);
       },
     );
   });

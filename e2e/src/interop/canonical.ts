@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type HardRow, hex } from './hard-values.js';
 
 /** A hard row in the terms of {@link canonicalSelect}: what DuckDB must report for it. */
-export interface CanonicalRow {
+export type CanonicalRow = {
   rn: number;
   id: string;
   i: number | null;
@@ -13,7 +13,7 @@ export interface CanonicalRow {
   day: number | null;
   ok: boolean | null;
   b: string | null;
-}
+};
 
 export function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');

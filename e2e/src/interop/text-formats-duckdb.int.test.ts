@@ -6,8 +6,8 @@ import { CsvFileFormat, CsvWriterFormat } from '@tributary/format-csv';
 import { JsonFileFormat, JsonWriterFormat } from '@tributary/format-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonical, differences, md5 } from './canonical.js';
-import { canonicalSelect, loadHardTable } from './duckdb-load.js';
 import { type DuckDb, openDuckDb } from './duckdb.js';
+import { canonicalSelect, loadHardTable } from './duckdb-load.js';
 import { dateOfMicros, floorDiv, hardRows } from './hard-values.js';
 
 /** CSV and JSON Lines against DuckDB's readers and writers, both directions, hard values. */
@@ -53,7 +53,9 @@ const upTo9999 = (ts: bigint | null) => (ts === null || ts >= Y10K ? null : ts);
 describe('CSV', () => {
   it('Tributary writes, DuckDB reads every value back', async () => {
     const output = new MemoryFileOutput();
-    const writer = new CsvWriterFormat({ ...CSV_OPTIONS, columns: [...CSV_OPTIONS.columns] }).createWriter(output);
+    const writer = new CsvWriterFormat({ ...CSV_OPTIONS, columns: [...CSV_OPTIONS.columns] }).createWriter(
+      output,
+    );
     await writer.writeBatch(
       rows.map((r) => ({
         ...r,
@@ -140,7 +142,10 @@ describe('JSON Lines', () => {
         CASE WHEN i IS NULL THEN NULL ELSE {'a': s, 'n': i, 'empty': ''} END AS st,
         CASE WHEN i IS NULL THEN []::JSON[] ELSE [i::JSON, NULL, ok::JSON] END AS l
       FROM hard ORDER BY rn) TO '${path}' (FORMAT JSON)`);
-    const { records } = await readFileRegion(new JsonFileFormat(), new MemoryFileInput(readFileSync(path), { path }));
+    const { records } = await readFileRegion(
+      new JsonFileFormat(),
+      new MemoryFileInput(readFileSync(path), { path }),
+    );
     expect(differences(records as Record<string, unknown>[], rows.map(jsonRow))).toEqual([]);
   });
 });

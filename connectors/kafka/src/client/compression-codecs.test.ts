@@ -1,3 +1,4 @@
+import { lz4DecompressBlock } from '@tributary/core';
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import * as snappy from 'snappyjs';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +74,27 @@ describe('Kafka compression codecs', () => {
       expect(codecOf(CompressionTypes.LZ4)).toBe(own);
     } finally {
       table[CompressionTypes.LZ4] = previous as () => Codec;
+    }
+  });
+});
+
+describe('lz4 frame blocks', () => {
+  it('keep the LZ4 end-of-block rules that exact-size decoders (liblz4 on Parquet pages) enforce', () => {
+    // Pages on which lz4js's compressBlock put the last match within 12 bytes of the block end.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let t = 0; t < 500; t++) {
+      const values = Array.from({ length: 8 + (next() % 40) }, () => (next() % 9 < 4 ? 0 : next() % 9));
+      const page = new Uint8Array(new Float64Array(values).buffer);
+      const frame = lz4CompressFrame(page);
+      // 7-byte header, then one block: its size (high bit: stored uncompressed), its bytes, end mark.
+      const size = frame.readUInt32LE(7);
+      if (size & 0x80000000) continue;
+      const block = frame.subarray(11, 11 + size);
+      expect(Buffer.from(lz4DecompressBlock(block, page.length)).equals(Buffer.from(page))).toBe(true);
     }
   });
 });
