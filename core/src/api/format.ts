@@ -94,6 +94,12 @@ export interface FileFormat<T> {
   readonly name: string;
   /** Whether a file may be read as several regions in parallel (line formats without embedded newlines). */
   readonly splittable: boolean;
+  /**
+   * Whether a 0-byte file is a valid, empty file (default true: text formats). Container formats
+   * (Avro, Parquet) say false, so a 0-byte file is read — and fails — instead of passing as empty
+   * (a truncated upload must not look like a file without records).
+   */
+  readonly emptyFileIsValid?: boolean;
   createReader(input: FileInput, region: FileRegion): FileRecordReader<T>;
 }
 

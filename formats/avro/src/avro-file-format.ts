@@ -33,6 +33,8 @@ import { snappyDecompress } from './snappy-decompress.js';
 export class AvroFileFormat<T = unknown> implements FileFormat<T> {
   readonly name = 'avro';
   readonly splittable = true;
+  /** A container file has at least a header: 0 bytes is a truncated file, not an empty one. */
+  readonly emptyFileIsValid = false;
   private readonly options: ResolvedAvroFormatOptions;
 
   constructor(options: AvroFormatConfig = {}) {

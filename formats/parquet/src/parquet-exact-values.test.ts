@@ -228,3 +228,9 @@ describe('inputs that are Node Buffers', () => {
     expect(await read(view)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });
+
+describe('0-byte files', () => {
+  it('fail as not Parquet instead of reading as empty', async () => {
+    await expect(read(new Uint8Array(0))).rejects.toThrow(/Invalid Parquet file/);
+  });
+});

@@ -44,6 +44,8 @@ interface GroupInfo {
 export class ParquetFileFormat<T = Record<string, unknown>> implements FileFormat<T> {
   readonly name = 'parquet';
   readonly splittable = true;
+  /** A container file has at least a header: 0 bytes is a truncated file, not an empty one. */
+  readonly emptyFileIsValid = false;
   private readonly options: ResolvedParquetFormatOptions;
 
   constructor(options: ParquetFormatConfig = {}) {

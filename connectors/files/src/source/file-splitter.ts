@@ -10,14 +10,15 @@ export interface SplitPlanOptions {
 
 /**
  * Cuts a file into splits: one per `regionSizeBytes` region for splittable formats on uncompressed
- * files, else one split for the whole file. Empty files produce no split.
+ * files, else one split for the whole file. Empty files produce no split, unless the format says
+ * an empty file is invalid (Avro, Parquet): then its one split fails when read.
  */
 export function splitFile(
   file: DiscoveredFile,
   format: FileFormat<unknown>,
   options: SplitPlanOptions,
 ): FileSourceSplit[] {
-  if (file.size === 0) return [];
+  if (file.size === 0 && format.emptyFileIsValid !== false) return [];
   const base = {
     path: file.path,
     fileSize: file.size,
