@@ -25,7 +25,24 @@ export function stringifyRecord(value: unknown, index: number | undefined): stri
   if (text === undefined) {
     throw recordInvalidError(`${which(index)} cannot be written as JSON: it is ${typeof value}`);
   }
+  // JSON.stringify writes NaN and ±Infinity as null; only a text with a null can hide one.
+  if (text.includes('null') && hasNonFiniteNumber(value, 0)) {
+    throw recordInvalidError(
+      `${which(index)} cannot be written as JSON: NaN and ±Infinity have no JSON form (JSON.stringify would write null)`,
+    );
+  }
   return text;
+}
+
+function hasNonFiniteNumber(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value !== 'object' || value === null || depth > 200) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) return value.some((v) => hasNonFiniteNumber(v, depth + 1));
+  for (const key in value) {
+    if (hasNonFiniteNumber((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }
 
 function which(index: number | undefined): string {

@@ -234,3 +234,28 @@ describe('0-byte files', () => {
     await expect(read(new Uint8Array(0))).rejects.toThrow(/Invalid Parquet file/);
   });
 });
+
+describe("int64As: 'number'", () => {
+  it('also converts INT64 columns annotated INT_64 / INTEGER(64, signed), as DuckDB and Spark write them', async () => {
+    const bytes = await rawFile(
+      [
+        { name: 'root', num_children: 2 },
+        { name: 'a', type: 'INT64', repetition_type: 'REQUIRED', converted_type: 'INT_64' },
+        {
+          name: 'b',
+          type: 'INT64',
+          repetition_type: 'OPTIONAL',
+          logical_type: { type: 'INTEGER', bitWidth: 64, isSigned: true },
+        },
+      ],
+      [
+        { name: 'a', data: [-9007199254740991n, 5n] },
+        { name: 'b', data: [1n, null] },
+      ],
+    );
+    expect(await read(bytes, { int64As: 'number' })).toEqual([
+      { a: -9007199254740991, b: 1 },
+      { a: 5, b: null },
+    ]);
+  });
+});

@@ -9,7 +9,13 @@ import {
   recordInvalidError,
   TributaryError,
 } from '@tributary/core';
-import { type FileMetaData, parquetMetadataAsync, parquetReadObjects, type RowGroup } from 'hyparquet';
+import {
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  type RowGroup,
+  type SchemaElement,
+} from 'hyparquet';
 import { PARQUET_DECOMPRESSORS } from './parquet-codecs.js';
 import {
   type ParquetFormatConfig,
@@ -140,9 +146,7 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
       this.options.int64As === 'number'
         ? metadata.schema
             .slice(1)
-            .filter(
-              (e) => e.type === 'INT64' && e.converted_type === undefined && e.num_children === undefined,
-            )
+            .filter(isPlainInt64)
             .map((e) => e.name)
         : [];
     const all = groupsOf(metadata.row_groups, this.fileEnd);
@@ -223,6 +227,14 @@ class ParquetRecordReader<T> implements FileRecordReader<T> {
     this.current = undefined;
     return null;
   }
+}
+
+/** A signed 64-bit integer column: bare INT64, or annotated INT_64 / INTEGER(64, signed) as DuckDB and Spark write. */
+function isPlainInt64(e: SchemaElement): boolean {
+  if (e.type !== 'INT64' || e.num_children !== undefined) return false;
+  if (e.converted_type !== undefined && e.converted_type !== 'INT_64') return false;
+  const logical = e.logical_type;
+  return logical === undefined || (logical.type === 'INTEGER' && logical.isSigned);
 }
 
 /** Row groups with their byte range and first row, in file order. */

@@ -73,7 +73,7 @@ export const ParquetFormatOptions = defineOptions(
       .enum(['bigint', 'number'])
       .default('bigint')
       .describe(
-        "Reader: plain INT64 columns as 'bigint' (exact) or 'number' (a value beyond ±2^53 is an error).",
+        "Reader: signed 64-bit integer columns (INT64, also annotated INT_64) as 'bigint' (exact) or 'number' (a value beyond ±2^53 is an error).",
       ),
     decimals: z
       .enum(['auto', 'string', 'number'])
