@@ -14,6 +14,10 @@ export const CoreErrorCodes = {
   RETRIES_EXHAUSTED: 'TRIB_RETRIES_EXHAUSTED',
   /** The operation was aborted (job cancelled or closing). */
   ABORTED: 'TRIB_ABORTED',
+  /** An operation took longer than its time limit (e.g. one call of a `mapAsync` function). */
+  TIMEOUT: 'TRIB_TIMEOUT',
+  /** A `mapAsync` function failed for a record (after its retries); the job fails over. */
+  ASYNC_CALL_FAILED: 'TRIB_ASYNC_CALL_FAILED',
   /** A committer failed a committable for a reason it did not recognise. */
   COMMIT_FAILED: 'TRIB_COMMIT_FAILED',
   /** A checkpoint could not be written, read or completed. */

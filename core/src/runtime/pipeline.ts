@@ -1,10 +1,19 @@
 import type { Sink } from '../api/sink.js';
 import type { AnySource } from '../api/source.js';
 import type { WatermarkStrategy } from '../api/watermark.js';
+import type { VersionedSerializer } from '../serialization/versioned-serializer.js';
+import { type AsyncFunction, type AsyncIoOptionsInput, asyncIoOptions } from './async/async-io-options.js';
+import { type PipelineStep, planSteps } from './async/async-stage-sink.js';
 import type { JobGraph } from './job-graph.js';
 import type { JobOptionsInput } from './job-options.js';
 import { type JobClient, type JobEnvironment, type JobResult, startJob } from './job-runner.js';
 import type { ChainOperator, ProcessContext } from './operator-chain.js';
+
+/** Options of {@link DataStream.mapAsync}; see docs/concepts.md ("Async I/O"). */
+export type MapAsyncOptions<T> = Omit<AsyncIoOptionsInput, 'inputSerializer'> & {
+  /** Serializes inputs in flight into checkpoints. Default: JSON (inputs must be JSON values). */
+  readonly inputSerializer?: VersionedSerializer<T>;
+};
 
 /**
  * The fluent job builder: `Pipeline.from(source).map(f).filter(g).sinkTo(sink).execute(options)`.
@@ -30,11 +39,29 @@ export class DataStream<T> {
     private readonly source: AnySource<unknown>,
     private readonly sourceName: string,
     private readonly watermarks: WatermarkStrategy<unknown> | undefined,
-    private readonly operators: readonly ChainOperator[],
+    private readonly steps: readonly PipelineStep[],
   ) {}
 
   private with<R>(op: ChainOperator): DataStream<R> {
-    return new DataStream<R>(this.source, this.sourceName, this.watermarks, [...this.operators, op]);
+    return new DataStream<R>(this.source, this.sourceName, this.watermarks, [
+      ...this.steps,
+      { kind: 'chain', op },
+    ]);
+  }
+
+  /**
+   * Async I/O (Flink's AsyncDataStream): calls `fn` for every record with at most `capacity`
+   * calls in flight per subtask, and emits the results in input order (`ordered`, the default)
+   * or as they complete. Inputs in flight are part of every checkpoint and are called again
+   * after a restore, so `fn` should be a lookup or otherwise idempotent. A call that fails
+   * (after `retry`, with `timeoutMs` per attempt) fails the job over.
+   */
+  mapAsync<R>(fn: AsyncFunction<T, R>, options: MapAsyncOptions<T> = {}): DataStream<R> {
+    const parsed = asyncIoOptions.parse(options);
+    return new DataStream<R>(this.source, this.sourceName, this.watermarks, [
+      ...this.steps,
+      { kind: 'async', stage: { fn: fn as AsyncFunction<unknown, unknown>, options: parsed } },
+    ]);
   }
 
   map<R>(fn: (value: T) => R, name = 'map'): DataStream<R> {
@@ -63,8 +90,7 @@ export class DataStream<T> {
       source: this.source,
       sourceName: this.sourceName,
       watermarks: this.watermarks,
-      operators: this.operators,
-      sink: sink as Sink<unknown>,
+      ...planSteps(this.steps, sink as Sink<unknown>),
       sinkName: options.name ?? 'sink',
     });
   }

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import type { SinkWriter, SinkWriterContext, StatefulSinkWriter } from '../../api/sink.js';
+import { fakeBatchContext, fakeWriterContext } from '../../testing/fake-contexts.js';
+import { asyncIoOptions } from './async-io-options.js';
+import { AsyncResultQueue } from './async-result-queue.js';
+import { type AsyncStageState, AsyncStageWriter } from './async-stage-writer.js';
+
+/** A service whose calls complete only when the test says so. */
+function manualService() {
+  const calls = new Map<number, { resolve: (v: string) => void; count: number }>();
+  let issued = 0;
+  const fn = (n: number) =>
+    new Promise<string>((resolve) => {
+      issued++;
+      const previous = calls.get(n);
+      calls.set(n, { resolve, count: (previous?.count ?? 0) + 1 });
+    });
+  const complete = (n: number) => {
+    const call = calls.get(n);
+    if (!call) throw new Error(`no call for ${n}`);
+    call.resolve(`r${n}`);
+  };
+  return { fn, complete, issued: () => issued, callsFor: (n: number) => calls.get(n)?.count ?? 0 };
+}
+
+class RecordingWriter implements StatefulSinkWriter<unknown, string> {
+  readonly written: unknown[] = [];
+  readonly events: string[] = [];
+  async write(batch: readonly unknown[], ctx: SinkWriterContext): Promise<void> {
+    batch.forEach((v, i) => {
+      this.written.push(v);
+      this.events.push(`w:${String(v)}@${ctx.timestamp(i) ?? '-'}`);
+    });
+  }
+  writeWatermark(wm: number): void {
+    this.events.push(`wm:${wm}`);
+  }
+  async flush(end: boolean): Promise<void> {
+    this.events.push(`flush:${end}`);
+  }
+  async snapshotState(): Promise<string[]> {
+    return [`written=${this.written.length}`];
+  }
+  async close(): Promise<void> {}
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function stage(
+  options: Record<string, unknown>,
+  fn: (n: number) => Promise<string>,
+  inner: SinkWriter<unknown>,
+  restored: { inputs: unknown[]; timestamps: number[] } = { inputs: [], timestamps: [] },
+) {
+  return new AsyncStageWriter<number, string>(
+    fn,
+    asyncIoOptions.parse(options),
+    [],
+    inner,
+    fakeWriterContext(),
+    restored,
+  );
+}
+
+describe('AsyncStageWriter', () => {
+  it('ordered: emits in input order and blocks write at capacity', async () => {
+    const service = manualService();
+    const inner = new RecordingWriter();
+    const writer = stage({ capacity: 2 }, service.fn, inner);
+    const writing = writer.write([1, 2, 3], fakeBatchContext());
+    await settle();
+    expect(service.issued()).toBe(2); // 3 waits for room
+    service.complete(2);
+    await settle();
+    expect(inner.written).toEqual([]); // 2 waits for 1
+    expect(service.issued()).toBe(2);
+    service.complete(1);
+    await writing;
+    expect(inner.written).toEqual(['r1', 'r2']);
+    expect(service.issued()).toBe(3);
+    service.complete(3);
+    await writer.flush(true);
+    expect(inner.written).toEqual(['r1', 'r2', 'r3']);
+    expect(inner.events.at(-1)).toBe('flush:true');
+  });
+
+  it('unordered: emits in completion order', async () => {
+    const service = manualService();
+    const inner = new RecordingWriter();
+    const writer = stage({ capacity: 10, ordered: false }, service.fn, inner);
+    await writer.write([1, 2, 3], fakeBatchContext());
+    service.complete(3);
+    await settle();
+    service.complete(1);
+    await settle();
+    service.complete(2);
+    await writer.flush(true);
+    expect(inner.written).toEqual(['r3', 'r1', 'r2']);
+  });
+
+  it('a checkpoint stores the inputs not emitted; a restore re-issues them, each result emitted once', async () => {
+    const service = manualService();
+    const inner = new RecordingWriter();
+    const writer = stage({ capacity: 10 }, service.fn, inner);
+    await writer.write([1, 2, 3], fakeBatchContext([100, 200, 300]));
+    service.complete(1);
+    await settle();
+    await writer.flush(false);
+    // A result arriving between the checkpoint's flush and its snapshot must not be emitted into
+    // the next transaction while the snapshot still lists its input.
+    service.complete(3);
+    service.complete(2);
+    await settle();
+    expect(inner.written).toEqual(['r1']);
+    const [state] = (await writer.snapshotState(1)) as [AsyncStageState];
+    expect(state.inputs).toEqual([2, 3]);
+    expect(state.timestamps).toEqual([200, 300]);
+    expect(state.inner).toEqual(['written=1']);
+    await settle();
+    expect(inner.written).toEqual(['r1', 'r2', 'r3']); // emitting resumed after the snapshot
+
+    // Restore from the checkpoint: 2 and 3 are called again and emitted with their timestamps.
+    const again = manualService();
+    const restoredInner = new RecordingWriter();
+    const restored = stage({ capacity: 1 }, again.fn, restoredInner, {
+      inputs: state.inputs,
+      timestamps: state.timestamps,
+    });
+    expect(again.issued()).toBe(2); // restored inputs go first, even beyond capacity
+    again.complete(2);
+    again.complete(3);
+    await restored.flush(true);
+    expect(restoredInner.events).toEqual(['w:r2@200', 'w:r3@300', 'flush:true']);
+  });
+
+  it('times out a call, aborts its signal and retries it', async () => {
+    let attempts = 0;
+    const aborted: boolean[] = [];
+    const inner = new RecordingWriter();
+    const writer = new AsyncStageWriter<number, string>(
+      (n, { signal, attempt }) => {
+        attempts++;
+        if (attempt === 1)
+          return new Promise((_, reject) =>
+            signal.addEventListener('abort', () => {
+              aborted.push(true);
+              reject(signal.reason);
+            }),
+          );
+        return Promise.resolve(`ok${n}`);
+      },
+      asyncIoOptions.parse({ timeoutMs: 20, retry: { maxAttempts: 2, initialDelayMs: 1 } }),
+      [],
+      inner,
+      fakeWriterContext(),
+      { inputs: [], timestamps: [] },
+    );
+    await writer.write([7], fakeBatchContext());
+    await writer.flush(true);
+    expect(inner.written).toEqual(['ok7']);
+    expect(attempts).toBe(2);
+    expect(aborted).toEqual([true]);
+  });
+
+  it('a call failing for good fails the next runtime call with a typed error naming the operator', async () => {
+    const inner = new RecordingWriter();
+    const writer = stage(
+      { name: 'lookup', retry: { maxAttempts: 2, initialDelayMs: 1, isRetriable: () => true } },
+      () => Promise.reject(new Error('service down')),
+      inner,
+    );
+    await writer.write([1], fakeBatchContext());
+    const error = await writer.flush(true).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'TRIB_ASYNC_CALL_FAILED', context: { operator: 'lookup' } });
+    expect(String((error as Error).message)).toContain('service down');
+    expect(inner.written).toEqual([]);
+  });
+});
+
+describe('AsyncResultQueue', () => {
+  it('unordered mode never emits a record across a watermark', () => {
+    const queue = new AsyncResultQueue<number, number>(false);
+    const a = queue.add(1, Number.NaN);
+    queue.addWatermark(10);
+    const b = queue.add(2, Number.NaN);
+    queue.complete(b, 2);
+    expect(queue.drain()).toEqual([]); // 2 is behind the watermark, which waits for 1
+    queue.complete(a, 1);
+    expect(queue.drain()).toEqual([
+      { kind: 'records', values: [1], timestamps: [Number.NaN] },
+      { kind: 'watermark', watermark: 10 },
+      { kind: 'records', values: [2], timestamps: [Number.NaN] },
+    ]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('ordered mode keeps watermarks in place and lists pending inputs in input order', () => {
+    const queue = new AsyncResultQueue<number, number>(true);
+    const a = queue.add(1, 5);
+    queue.addWatermark(10);
+    const b = queue.add(2, 15);
+    queue.add(3, 16);
+    queue.complete(b, 20);
+    expect(queue.drain()).toEqual([]);
+    expect(queue.pendingInputs().map((e) => e.input)).toEqual([1, 2, 3]);
+    queue.complete(a, 10);
+    expect(queue.drain()).toEqual([
+      { kind: 'records', values: [10], timestamps: [5] },
+      { kind: 'watermark', watermark: 10 },
+      { kind: 'records', values: [20], timestamps: [15] },
+    ]);
+    expect(queue.pendingInputs().map((e) => e.input)).toEqual([3]);
+    expect(queue.size).toBe(1);
+  });
+});

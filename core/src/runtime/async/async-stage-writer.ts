@@ -1,0 +1,315 @@
+import { setMaxListeners } from 'node:events';
+import {
+  isCommittingWriter,
+  isStatefulWriter,
+  type SinkWriter,
+  type SinkWriterContext,
+  type WriterInitContext,
+} from '../../api/sink.js';
+import { CoreErrorCodes } from '../../errors/error-codes.js';
+import { isRetriable, isTributaryError, TributaryError, toError } from '../../errors/tributary-error.js';
+import type { Counter } from '../../metrics/metric-types.js';
+import { retry } from '../../retry/retry.js';
+import { type ChainOperator, runChain } from '../operator-chain.js';
+import type { AsyncFunction, AsyncIoOptions } from './async-io-options.js';
+import { type AsyncEntry, AsyncResultQueue } from './async-result-queue.js';
+
+/** The writer state of an async stage: inputs not emitted yet, and the wrapped writer's state. */
+export interface AsyncStageState {
+  readonly inputs: unknown[];
+  readonly timestamps: number[];
+  readonly inner: unknown[];
+}
+
+/**
+ * The async I/O operator of one subtask (Flink's `AsyncWaitOperator`). `write` issues one call per
+ * record and returns as soon as the stage has room (at most `capacity` records in it): the
+ * reader keeps reading while calls are in flight. Results flow through the operators after the
+ * stage into the wrapped writer as they become emittable.
+ *
+ * Every call on the wrapped writer goes through one promise chain (`serial`), so it sees the
+ * serialized calls the runtime guarantees. Emitting pauses from the checkpoint's `flush(false)`
+ * until its `snapshotState`, so a checkpoint holds each record either as emitted (in the wrapped
+ * writer's flushed or pre-committed data) or as an input to re-issue, never both or neither.
+ */
+export class AsyncStageWriter<T, R> implements SinkWriter<T> {
+  private readonly queue: AsyncResultQueue<T, R>;
+  private serial: Promise<unknown> = Promise.resolve();
+  private emitQueued = false;
+  private paused = false;
+  private failure: unknown;
+  private inFlight = 0;
+  private roomWaiter: (() => void) | undefined;
+  private idleWaiter: (() => void) | undefined;
+  private readonly abort = new AbortController();
+  private readonly timeouts: Counter;
+  private readonly retries: Counter;
+  private watermark: number | undefined;
+  private readonly innerCtx: SinkWriterContext & { timestamps: number[] };
+
+  constructor(
+    private readonly fn: AsyncFunction<T, R>,
+    private readonly options: AsyncIoOptions,
+    private readonly after: readonly ChainOperator[],
+    private readonly inner: SinkWriter<unknown>,
+    private readonly ctx: WriterInitContext,
+    restored: { readonly inputs: readonly unknown[]; readonly timestamps: readonly number[] },
+  ) {
+    this.queue = new AsyncResultQueue<T, R>(options.ordered);
+    // Every call in flight (up to `capacity`) listens for the stage closing.
+    setMaxListeners(0, this.abort.signal);
+    const metrics = ctx.metricGroup.addGroup('operator', options.name);
+    metrics.gauge('asyncInFlight', () => this.inFlight);
+    metrics.gauge('asyncQueueSize', () => this.queue.size);
+    this.timeouts = metrics.counter('numAsyncTimeouts');
+    this.retries = metrics.counter('numAsyncRetries');
+    const self = this;
+    this.innerCtx = {
+      timestamps: [],
+      get currentWatermark() {
+        return self.watermark;
+      },
+      timestamp(index: number) {
+        const ts = this.timestamps[index];
+        return ts === undefined || Number.isNaN(ts) ? undefined : ts;
+      },
+    };
+    if (restored.inputs.length > 0) {
+      ctx.logger.info(
+        { operator: options.name, inputs: restored.inputs.length, subtask: ctx.subtaskId },
+        're-issuing async calls in flight at the checkpoint',
+      );
+    }
+    // Restored inputs go first, in their order, even beyond capacity (a rescale may merge several).
+    restored.inputs.forEach((input, i) => {
+      this.issue(input as T, restored.timestamps[i] ?? Number.NaN);
+    });
+  }
+
+  async write(batch: readonly T[], ctx: SinkWriterContext): Promise<void> {
+    this.resume();
+    const capacity = this.options.capacity;
+    for (let i = 0; i < batch.length; i++) {
+      while (this.queue.size >= capacity) await this.room();
+      this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+    }
+    this.throwIfFailed();
+  }
+
+  writeWatermark(watermark: number): void {
+    this.queue.addWatermark(watermark);
+    this.scheduleEmit();
+  }
+
+  async flush(endOfInput: boolean): Promise<void> {
+    this.resume();
+    if (endOfInput) {
+      // End of input: every call must complete and its result reach the sink before its final flush.
+      while (this.queue.size > 0) await this.idle();
+      await this.onInner(async () => {
+        await this.emitNow();
+        await this.inner.flush(true);
+      });
+      return;
+    }
+    await this.onInner(async () => {
+      await this.emitNow();
+      this.paused = true;
+      await this.inner.flush(false);
+    });
+  }
+
+  prepareCommit(): Promise<unknown[]> {
+    return this.onInner(async () => (isCommittingWriter(this.inner) ? this.inner.prepareCommit() : []));
+  }
+
+  snapshotState(checkpointId: number): Promise<AsyncStageState[]> {
+    return this.onInner(async () => {
+      const inner = isStatefulWriter(this.inner) ? await this.inner.snapshotState(checkpointId) : [];
+      const pending = this.queue.pendingInputs();
+      this.resume();
+      return [
+        {
+          inputs: pending.map((e) => e.input),
+          timestamps: pending.map((e) => e.timestamp),
+          inner,
+        },
+      ];
+    });
+  }
+
+  async close(): Promise<void> {
+    this.abort.abort(new TributaryError(CoreErrorCodes.ABORTED, `async stage '${this.options.name}' closed`));
+    this.failure ??= new TributaryError(CoreErrorCodes.CLOSED, `async stage '${this.options.name}' closed`);
+    this.wake();
+    await this.serial.catch(() => undefined);
+    await this.inner.close();
+  }
+
+  private issue(input: T, timestamp: number): void {
+    const entry = this.queue.add(input, timestamp);
+    this.inFlight++;
+    this.call(entry).then(
+      (result) => {
+        this.inFlight--;
+        this.queue.complete(entry, result);
+        this.scheduleEmit();
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        this.fail(error);
+      },
+    );
+  }
+
+  private call(entry: AsyncEntry<T, R>): Promise<R> {
+    const { retry: retryOptions, timeoutMs } = this.options;
+    const once = (attempt: number) =>
+      timeoutMs === undefined
+        ? this.fn(entry.input, { signal: this.abort.signal, attempt, subtaskId: this.ctx.subtaskId })
+        : this.callWithTimeout(entry.input, attempt, timeoutMs);
+    if (retryOptions === undefined)
+      return once(1).catch((error: unknown) => Promise.reject(this.wrap(error, 1)));
+    const classify = retryOptions.isRetriable ?? isRetriable;
+    return retry(once, {
+      maxAttempts: retryOptions.maxAttempts,
+      initialDelayMs: retryOptions.initialDelayMs,
+      maxDelayMs: retryOptions.maxDelayMs,
+      multiplier: retryOptions.multiplier,
+      isRetriable: (error) => !this.abort.signal.aborted && classify(error),
+      signal: this.abort.signal,
+      onRetry: () => this.retries.inc(),
+      operation: `async call of '${this.options.name}'`,
+    }).catch((error: unknown) => Promise.reject(this.wrap(error, retryOptions.maxAttempts)));
+  }
+
+  private callWithTimeout(input: T, attempt: number, timeoutMs: number): Promise<R> {
+    const controller = new AbortController();
+    const onStop = () => controller.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.timeouts.inc();
+        const error = new TributaryError(
+          CoreErrorCodes.TIMEOUT,
+          `Async call of '${this.options.name}' timed out after ${timeoutMs} ms`,
+          { retriable: true, context: { operator: this.options.name, timeoutMs, attempt } },
+        );
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', onStop);
+      };
+      this.fn(input, { signal: controller.signal, attempt, subtaskId: this.ctx.subtaskId }).then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** The error that fails the job: names the operator and subtask, never the record's content. */
+  private wrap(error: unknown, attempts: number): unknown {
+    if (
+      isTributaryError(error) &&
+      (error.code === CoreErrorCodes.ABORTED || error.code === CoreErrorCodes.CLOSED)
+    )
+      return error;
+    return new TributaryError(
+      CoreErrorCodes.ASYNC_CALL_FAILED,
+      `Async call of '${this.options.name}' failed (subtask ${this.ctx.subtaskId}, ${attempts} attempt(s) allowed): ${toError(error).message}`,
+      { cause: error, context: { operator: this.options.name, subtask: this.ctx.subtaskId } },
+    );
+  }
+
+  /** Runs `action` on the wrapped writer after every earlier one. */
+  private onInner<V>(action: () => Promise<V>): Promise<V> {
+    const run = this.serial.then(() => {
+      this.throwIfFailed();
+      return action();
+    });
+    this.serial = run.catch((error: unknown) => this.fail(error));
+    return run;
+  }
+
+  private scheduleEmit(): void {
+    if (this.emitQueued || this.paused) return;
+    this.emitQueued = true;
+    this.serial = this.serial.then(() => this.emitNow()).catch((error: unknown) => this.fail(error));
+  }
+
+  /** Emits what the queue allows now: results through the operators after the stage, watermarks. */
+  private async emitNow(): Promise<void> {
+    this.emitQueued = false;
+    if (this.paused || this.failure !== undefined) return;
+    const emissions = this.queue.drain();
+    if (emissions.length === 0) return;
+    this.wake();
+    for (const emission of emissions) {
+      if (emission.kind === 'watermark') {
+        this.watermark = emission.watermark;
+        await this.inner.writeWatermark?.(emission.watermark);
+        continue;
+      }
+      const out =
+        this.after.length === 0
+          ? emission
+          : runChain(this.after, emission, {
+              subtaskId: this.ctx.subtaskId,
+              currentWatermark: () => this.watermark,
+            });
+      if (out.values.length === 0) continue;
+      this.innerCtx.timestamps = out.timestamps;
+      await this.inner.write(out.values, this.innerCtx);
+    }
+  }
+
+  private resume(): void {
+    this.throwIfFailed();
+    if (!this.paused) return;
+    this.paused = false;
+    this.scheduleEmit();
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Waits until the queue has room (a result was emitted) or the stage failed. */
+  private room(): Promise<void> {
+    this.throwIfFailed();
+    return new Promise<void>((resolve) => {
+      this.roomWaiter = resolve;
+    }).then(() => this.throwIfFailed());
+  }
+
+  /** Waits for the next emission (or failure). */
+  private idle(): Promise<void> {
+    this.throwIfFailed();
+    this.scheduleEmit();
+    return new Promise<void>((resolve) => {
+      this.idleWaiter = resolve;
+    }).then(() => this.throwIfFailed());
+  }
+
+  private wake(): void {
+    const room = this.roomWaiter;
+    const idle = this.idleWaiter;
+    this.roomWaiter = undefined;
+    this.idleWaiter = undefined;
+    room?.();
+    idle?.();
+  }
+}
