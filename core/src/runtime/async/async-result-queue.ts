@@ -17,6 +17,7 @@ export interface AsyncEntry<T, R> {
 interface QueuedEntry<T, R> extends AsyncEntry<T, R> {
   /** Unordered mode: the segment the entry belongs to. */
   readonly segment: Segment<T, R> | undefined;
+  emitted: boolean;
 }
 
 /** What to emit, in order: batches of results and the watermarks between them. */
@@ -25,8 +26,10 @@ export type AsyncEmission<R> =
   | { readonly kind: 'watermark'; readonly watermark: number };
 
 interface Segment<T, R> {
-  /** Records of this segment not yet emitted, in input order. */
-  readonly entries: Set<AsyncEntry<T, R>>;
+  /** Records of this segment in input order; emitted ones are dropped when they are the majority. */
+  entries: QueuedEntry<T, R>[];
+  /** Records of this segment not emitted yet. */
+  live: number;
   /** Completed records of this segment, in completion order. */
   ready: AsyncEntry<T, R>[];
   /** The watermark that closes the segment (undefined for the open, last segment). */
@@ -35,7 +38,7 @@ interface Segment<T, R> {
 
 export class AsyncResultQueue<T, R> {
   /** Unordered mode: records between two watermarks form a segment. Ordered mode uses one FIFO. */
-  private readonly segments: Segment<T, R>[] = [{ entries: new Set(), ready: [], watermark: undefined }];
+  private readonly segments: Segment<T, R>[] = [{ entries: [], live: 0, ready: [], watermark: undefined }];
   private readonly fifo: (AsyncEntry<T, R> | number)[] = [];
   private fifoHead = 0;
   private records = 0;
@@ -49,10 +52,19 @@ export class AsyncResultQueue<T, R> {
 
   add(input: T, timestamp: number): AsyncEntry<T, R> {
     const segment = this.ordered ? undefined : (this.segments[this.segments.length - 1] as Segment<T, R>);
-    const entry: QueuedEntry<T, R> = { input, timestamp, done: false, result: undefined, segment };
+    const entry: QueuedEntry<T, R> = {
+      input,
+      timestamp,
+      done: false,
+      result: undefined,
+      segment,
+      emitted: false,
+    };
     this.records++;
-    if (segment) segment.entries.add(entry);
-    else this.fifo.push(entry);
+    if (segment) {
+      segment.entries.push(entry);
+      segment.live++;
+    } else this.fifo.push(entry);
     return entry;
   }
 
@@ -70,7 +82,7 @@ export class AsyncResultQueue<T, R> {
     }
     const last = this.segments[this.segments.length - 1] as Segment<T, R>;
     last.watermark = watermark;
-    this.segments.push({ entries: new Set(), ready: [], watermark: undefined });
+    this.segments.push({ entries: [], live: 0, ready: [], watermark: undefined });
   }
 
   /** Removes and returns everything that may be emitted now, in emission order. */
@@ -88,7 +100,7 @@ export class AsyncResultQueue<T, R> {
       }
       return out;
     }
-    return this.segments.flatMap((s) => [...s.entries]);
+    return this.segments.flatMap((s) => s.entries.filter((e) => !e.emitted));
   }
 
   private drainOrdered(): AsyncEmission<R>[] {
@@ -125,14 +137,18 @@ export class AsyncResultQueue<T, R> {
       const values: R[] = [];
       const timestamps: number[] = [];
       for (const entry of first.ready) {
-        first.entries.delete(entry);
+        (entry as QueuedEntry<T, R>).emitted = true;
         values.push(entry.result as R);
         timestamps.push(entry.timestamp);
       }
       first.ready = [];
+      first.live -= values.length;
       this.records -= values.length;
+      if (first.entries.length > 64 && first.live * 2 < first.entries.length) {
+        first.entries = first.entries.filter((e) => !e.emitted);
+      }
       if (values.length > 0) out.push({ kind: 'records', values, timestamps });
-      if (first.entries.size > 0 || first.watermark === undefined) return out;
+      if (first.live > 0 || first.watermark === undefined) return out;
       out.push({ kind: 'watermark', watermark: first.watermark });
       this.segments.shift();
     }

@@ -11,7 +11,7 @@ import { isRetriable, isTributaryError, TributaryError, toError } from '../../er
 import type { Counter } from '../../metrics/metric-types.js';
 import { retry } from '../../retry/retry.js';
 import { type ChainOperator, runChain } from '../operator-chain.js';
-import type { AsyncFunction, AsyncIoOptions } from './async-io-options.js';
+import type { AsyncCallContext, AsyncFunction, AsyncIoOptions } from './async-io-options.js';
 import { type AsyncEntry, AsyncResultQueue } from './async-result-queue.js';
 
 /** The writer state of an async stage: inputs not emitted yet, and the wrapped writer's state. */
@@ -46,6 +46,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
   private readonly retries: Counter;
   private watermark: number | undefined;
   private readonly innerCtx: SinkWriterContext & { timestamps: number[] };
+  private readonly firstAttempt: AsyncCallContext;
 
   constructor(
     private readonly fn: AsyncFunction<T, R>,
@@ -63,6 +64,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     metrics.gauge('asyncQueueSize', () => this.queue.size);
     this.timeouts = metrics.counter('numAsyncTimeouts');
     this.retries = metrics.counter('numAsyncRetries');
+    this.firstAttempt = { signal: this.abort.signal, attempt: 1, subtaskId: ctx.subtaskId };
     const self = this;
     this.innerCtx = {
       timestamps: [],
@@ -147,31 +149,48 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
   }
 
   private issue(input: T, timestamp: number): void {
-    const entry = this.queue.add(input, timestamp);
     this.inFlight++;
-    this.call(entry).then(
-      (result) => {
-        this.inFlight--;
-        this.queue.complete(entry, result);
-        this.scheduleEmit();
-      },
-      (error: unknown) => {
-        this.inFlight--;
-        this.fail(error);
-      },
-    );
+    void this.run(this.queue.add(input, timestamp));
   }
 
-  private call(entry: AsyncEntry<T, R>): Promise<R> {
-    const { retry: retryOptions, timeoutMs } = this.options;
-    const once = (attempt: number) =>
-      timeoutMs === undefined
-        ? this.fn(entry.input, { signal: this.abort.signal, attempt, subtaskId: this.ctx.subtaskId })
-        : this.callWithTimeout(entry.input, attempt, timeoutMs);
-    if (retryOptions === undefined)
-      return once(1).catch((error: unknown) => Promise.reject(this.wrap(error, 1)));
+  /** One record's call, to its result or the stage's failure (an async method: no closures per call). */
+  private async run(entry: AsyncEntry<T, R>): Promise<void> {
+    let result: R;
+    try {
+      // The common case (no retry, no timeout) shares one call context.
+      result = await (this.options.retry === undefined && this.options.timeoutMs === undefined
+        ? this.fn(entry.input, this.firstAttempt)
+        : this.callWithRetry(entry.input));
+    } catch (error) {
+      this.onFailure(error);
+      return;
+    }
+    this.onResult(entry, result);
+  }
+
+  private onResult(entry: AsyncEntry<T, R>, result: R): void {
+    this.inFlight--;
+    this.queue.complete(entry, result);
+    this.scheduleEmit();
+  }
+
+  private onFailure(error: unknown): void {
+    this.inFlight--;
+    this.fail(this.wrap(error, this.options.retry?.maxAttempts ?? 1));
+  }
+
+  private attempt(input: T, attempt: number): Promise<R> {
+    const { timeoutMs } = this.options;
+    return timeoutMs === undefined
+      ? this.fn(input, { signal: this.abort.signal, attempt, subtaskId: this.ctx.subtaskId })
+      : this.callWithTimeout(input, attempt, timeoutMs);
+  }
+
+  private callWithRetry(input: T): Promise<R> {
+    const retryOptions = this.options.retry;
+    if (retryOptions === undefined) return this.attempt(input, 1);
     const classify = retryOptions.isRetriable ?? isRetriable;
-    return retry(once, {
+    return retry((attempt) => this.attempt(input, attempt), {
       maxAttempts: retryOptions.maxAttempts,
       initialDelayMs: retryOptions.initialDelayMs,
       maxDelayMs: retryOptions.maxDelayMs,
@@ -180,7 +199,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
       signal: this.abort.signal,
       onRetry: () => this.retries.inc(),
       operation: `async call of '${this.options.name}'`,
-    }).catch((error: unknown) => Promise.reject(this.wrap(error, retryOptions.maxAttempts)));
+    });
   }
 
   private callWithTimeout(input: T, attempt: number, timeoutMs: number): Promise<R> {
@@ -239,11 +258,19 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     return run;
   }
 
+  /**
+   * Emits on the next event-loop turn rather than per completion: results completing in the same
+   * turn (a client answering many calls in one I/O callback each) go downstream as one batch.
+   */
   private scheduleEmit(): void {
     if (this.emitQueued || this.paused) return;
     this.emitQueued = true;
-    this.serial = this.serial.then(() => this.emitNow()).catch((error: unknown) => this.fail(error));
+    setImmediate(this.emitSoon);
   }
+
+  private readonly emitSoon = (): void => {
+    this.serial = this.serial.then(() => this.emitNow()).catch((error: unknown) => this.fail(error));
+  };
 
   /** Emits what the queue allows now: results through the operators after the stage, watermarks. */
   private async emitNow(): Promise<void> {

@@ -1,0 +1,117 @@
+/**
+ * Async I/O benchmark: `mapAsync` (capacity N, ordered and unordered) over a fake service vs the
+ * loop a skilled user writes without the runtime — windows of N records, `await Promise.all`
+ * over the same service, results counted — in the same process and run. Both read the same
+ * generated records. Two service profiles: a call answered one event-loop turn later (what a
+ * pooled client on a local socket costs at best) and one answered after 1 ms (a fast remote
+ * lookup). Prints records/s and per-round ratios (no pass/fail thresholds).
+ * Run: pnpm --filter @tributary/core bench
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { DataGeneratorSource, DiscardingSink, MetricRegistry, Pipeline, silentLogger } from '../src/index.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CAPACITY = 100;
+const BATCH = 1000;
+
+interface Row {
+  readonly id: number;
+  readonly key: string;
+}
+const generate = (i: number): Row => ({ id: i, key: `k${i % 10_000}` });
+
+interface Profile {
+  readonly name: string;
+  readonly records: number;
+  /** The fake service: answers with a value derived from the key. */
+  readonly call: (row: Row) => Promise<number>;
+}
+
+const profiles: Profile[] = [
+  {
+    name: 'next event-loop turn',
+    records: Number(process.env.BENCH_ASYNC_RECORDS ?? 500_000),
+    call: async (row) => {
+      await nextTurn();
+      return row.key.length + row.id;
+    },
+  },
+  {
+    name: '1 ms latency',
+    records: Number(process.env.BENCH_ASYNC_SLOW_RECORDS ?? 100_000),
+    call: (row) => new Promise((resolve) => setTimeout(() => resolve(row.key.length + row.id), 1)),
+  },
+];
+
+async function promiseAllLoop(profile: Profile): Promise<number> {
+  const start = performance.now();
+  let done = 0;
+  let window: Row[] = [];
+  const drain = async () => {
+    const results = await Promise.all(window.map(profile.call));
+    done += results.length;
+    window = [];
+  };
+  for (let i = 0; i < profile.records; i++) {
+    window.push(generate(i));
+    if (window.length === CAPACITY) await drain();
+  }
+  if (window.length > 0) await drain();
+  if (done !== profile.records) throw new Error('Promise.all loop lost records');
+  return profile.records / ((performance.now() - start) / 1000);
+}
+
+async function throughMapAsync(profile: Profile, ordered: boolean): Promise<number> {
+  const registry = new MetricRegistry();
+  const start = performance.now();
+  await Pipeline.from(
+    new DataGeneratorSource<Row>({ generator: generate, count: profile.records, maxRecordsPerPoll: BATCH }),
+  )
+    .mapAsync(profile.call, { capacity: CAPACITY, ordered })
+    .sinkTo(new DiscardingSink<number>())
+    .execute({ parallelism: 1 }, { logger: silentLogger, metricRegistry: registry });
+  const seconds = (performance.now() - start) / 1000;
+  if (registry.sum('numRecordsSend') !== profile.records) throw new Error('mapAsync lost records');
+  return profile.records / seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (n: number) => `${(n / 1e3).toFixed(1)} k rec/s`;
+const summary: Record<string, unknown> = { capacity: CAPACITY, rounds: ROUNDS };
+
+for (const profile of profiles) {
+  const plain: number[] = [];
+  const ordered: number[] = [];
+  const unordered: number[] = [];
+  await promiseAllLoop(profile); // warm-up
+  await throughMapAsync(profile, true);
+  const variants: (() => Promise<void>)[] = [
+    async () => void plain.push(await promiseAllLoop(profile)),
+    async () => void ordered.push(await throughMapAsync(profile, true)),
+    async () => void unordered.push(await throughMapAsync(profile, false)),
+  ];
+  // Rotate the order every round so no variant always runs right after the same other one.
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let v = 0; v < variants.length; v++)
+      await (variants[(v + r) % variants.length] as () => Promise<void>)();
+  }
+  const orderedRatio = median(ordered.map((o, i) => o / (plain[i] as number)));
+  const unorderedRatio = median(unordered.map((u, i) => u / (plain[i] as number)));
+  console.log(
+    `async I/O bench, service answers ${profile.name}: ${profile.records} records x ${ROUNDS} rounds, capacity ${CAPACITY}`,
+  );
+  console.log(`  Promise.all window loop          ${fmt(median(plain))}`);
+  console.log(`  mapAsync ordered                 ${fmt(median(ordered))}`);
+  console.log(`  mapAsync unordered               ${fmt(median(unordered))}`);
+  console.log(`  ratio ordered / Promise.all      ${orderedRatio.toFixed(3)}`);
+  console.log(`  ratio unordered / Promise.all    ${unorderedRatio.toFixed(3)}`);
+  summary[profile.name] = {
+    records: profile.records,
+    promiseAllLoop: median(plain),
+    mapAsyncOrdered: median(ordered),
+    mapAsyncUnordered: median(unordered),
+    orderedVsPromiseAll: orderedRatio,
+    unorderedVsPromiseAll: unorderedRatio,
+  };
+}
+console.log(`BENCH_JSON ${JSON.stringify({ bench: 'core-async-io', ...summary })}`);
