@@ -44,7 +44,6 @@ export type {
   InputStatus,
   ReaderInfo,
   ReaderOutput,
-  Source,
   SourceEvent,
   SourceOutput,
   SourceReader,
@@ -306,7 +305,13 @@ export {
 } from './runtime/job-runner.js';
 export type { ProcessContext } from './runtime/operator-chain.js';
 // Runtime
-export { DataStream, Job, Pipeline } from './runtime/pipeline.js';
+export {
+  type CollectedResults,
+  DataStream,
+  Job,
+  type MapAsyncOptions,
+  Pipeline,
+} from './runtime/pipeline.js';
 
 // Serialization
 export {
@@ -317,6 +322,12 @@ export {
   type VersionedBytes,
   type VersionedSerializer,
 } from './serialization/versioned-serializer.js';
+export {
+  type AsyncIterableFactory,
+  AsyncIterableSource,
+  type AsyncIterableSourceOptions,
+  type AsyncIterableSplit,
+} from './source/async-iterable/async-iterable-source.js';
 // Hybrid source (FLIP-150)
 export { HybridSource, HybridSourceBuilder } from './source/hybrid/hybrid-source.js';
 export type {
@@ -327,5 +338,7 @@ export type {
   HybridEnumeratorState,
   HybridSourceSplit,
 } from './source/hybrid/hybrid-source-split.js';
+// `Source`: the source API type and the simple source factories (`Source.fromAsyncIterable`)
+export { Source } from './source/source-factories.js';
 export { BatchingReaderOutput, type RecordBatch } from './watermark/batching-reader-output.js';
 export { BoundedOutOfOrdernessGenerator, Watermarks } from './watermark/watermark-strategies.js';

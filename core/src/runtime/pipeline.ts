@@ -1,6 +1,7 @@
 import type { Sink } from '../api/sink.js';
 import type { AnySource } from '../api/source.js';
 import type { WatermarkStrategy } from '../api/watermark.js';
+import { CollectSink } from '../builtins/sinks/collect-sink.js';
 import type { VersionedSerializer } from '../serialization/versioned-serializer.js';
 import { type AsyncFunction, type AsyncIoOptionsInput, asyncIoOptions } from './async/async-io-options.js';
 import { type PipelineStep, planSteps } from './async/async-stage-sink.js';
@@ -85,6 +86,45 @@ export class DataStream<T> {
     });
   }
 
+  /**
+   * Runs the job and iterates its results: `for await (const r of stream.executeAndCollect())`.
+   * Results are collected exactly once in this process: a record is yielded once the checkpoint
+   * holding it is committed (with checkpointing, after each checkpoint; without, at the end of
+   * a bounded job), so a restart never yields it twice. Leaving the loop early cancels the job;
+   * a failed job throws from the loop. `client` watches or stops the job meanwhile.
+   */
+  executeAndCollect(options: JobOptionsInput = {}, env: JobEnvironment = {}): CollectedResults<T> {
+    const handle = CollectSink.create<T>({ deliveryGuarantee: 'exactly-once' });
+    const client = this.sinkTo(handle.sink, { name: 'collect' }).start(options, env);
+    let done = false;
+    const ended = client.result.then(
+      () => {
+        done = true;
+      },
+      () => {
+        done = true;
+      },
+    );
+    async function* iterate(): AsyncGenerator<T> {
+      let next = 0;
+      try {
+        for (;;) {
+          const finished = done;
+          const fresh = handle.readFrom(next);
+          next += fresh.length;
+          yield* fresh;
+          if (finished) break;
+          if (handle.size === next) await Promise.race([handle.changed(), ended]);
+        }
+        await client.result; // throws when the job failed
+      } finally {
+        if (!done) await client.cancel();
+        handle.dispose();
+      }
+    }
+    return Object.assign(iterate(), { client });
+  }
+
   sinkTo(sink: Sink<T>, options: { readonly name?: string } = {}): Job {
     return new Job({
       source: this.source,
@@ -94,6 +134,11 @@ export class DataStream<T> {
       sinkName: options.name ?? 'sink',
     });
   }
+}
+
+/** What {@link DataStream.executeAndCollect} returns: the results, and the running job. */
+export interface CollectedResults<T> extends AsyncIterableIterator<T> {
+  readonly client: JobClient;
 }
 
 /** A complete job graph, ready to run any number of times. */

@@ -16,6 +16,10 @@ export interface CollectorView<T> {
    * `TRIB_COLLECT_SINK_TIMEOUT` after `timeoutMs` (default 10 s).
    */
   waitForCount(count: number, options?: { readonly timeoutMs?: number }): Promise<T[]>;
+  /** Visible records from index `from` on (a copy): read new records without copying the rest. */
+  readFrom(from: number): T[];
+  /** Resolves when more records become visible. */
+  changed(): Promise<void>;
   /** Forgets the visible records (staged batches and committed ids stay: re-commits remain no-ops). */
   clear(): void;
   /** Unregisters the collector; writers created afterwards fail with `TRIB_COLLECT_SINK_UNKNOWN`. */
@@ -95,6 +99,15 @@ export class Collector<T> {
         return self.all.length;
       },
       waitForCount: (count, options) => self.waitForCount(count, options?.timeoutMs ?? 10_000),
+      readFrom: (from) => self.all.slice(from),
+      changed: () =>
+        new Promise<void>((resolve) => {
+          const wake = () => {
+            self.waiters.delete(wake);
+            resolve();
+          };
+          self.waiters.add(wake);
+        }),
       clear: () => {
         self.all.length = 0;
         self.bySubtask.clear();
