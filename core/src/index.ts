@@ -289,6 +289,7 @@ export {
   loadCheckpointDir,
   MemoryCheckpointStorage,
 } from './runtime/checkpoint-storage.js';
+export type { JobEvent, JobEventOf, JobEventType } from './runtime/job-events.js';
 export type { JobGraph } from './runtime/job-graph.js';
 export {
   JobOptions,

@@ -13,6 +13,7 @@ import type { MetricRegistry } from '../metrics/metric-registry.js';
 import type { VersionedSerializer } from '../serialization/versioned-serializer.js';
 import { type CheckpointData, type CheckpointStorage, writeSavepoint } from './checkpoint-storage.js';
 import { CommitManager, type PendingCommittable } from './commit-manager.js';
+import type { JobEvents } from './job-events.js';
 import type { JobGraph } from './job-graph.js';
 import type { ResolvedJobOptions } from './job-options.js';
 import type { CoordinatorToSubtask, StoredBytes, SubtaskSnapshot, SubtaskToCoordinator } from './messages.js';
@@ -34,6 +35,8 @@ export interface JobAttemptDeps {
   readonly registry: MetricRegistry;
   readonly jobMetrics: JobMetricGroup;
   readonly logger: Logger;
+  /** Where checkpoint events go (`client.on` / `client.events()`). */
+  readonly events?: JobEvents;
 }
 
 interface PendingCheckpoint {
@@ -435,6 +438,15 @@ export class JobAttempt {
     const bytes = await deps.storage.store(data);
     let location = deps.storage.locationOf(pending.id);
     if (pending.savepointDir !== undefined) location = await writeSavepoint(pending.savepointDir, data);
+    // Reported even when the attempt failed meanwhile: the next attempt restores from it.
+    deps.events?.emit({
+      type: 'checkpointCompleted',
+      checkpointId: pending.id,
+      kind: pending.kind,
+      durationMs: Date.now() - pending.startedAt,
+      sizeBytes: bytes,
+      location,
+    });
     if (this.done) {
       // The attempt failed while this checkpoint was being stored. It is complete and the next
       // attempt restores from it (tearDown waits for this store), re-committing its committables;
@@ -482,6 +494,12 @@ export class JobAttempt {
     if (pending.timer) clearTimeout(pending.timer);
     this.carryOver([...pending.acks.values()], pending.id);
     this.deps.jobMetrics.numberOfFailedCheckpoints.inc();
+    this.deps.events?.emit({
+      type: 'checkpointFailed',
+      checkpointId: pending.id,
+      kind: pending.kind,
+      error: toError(reason),
+    });
     if (!this.done) this.broadcast({ type: 'checkpointAborted', checkpointId: pending.id });
     pending.reject(reason);
   }

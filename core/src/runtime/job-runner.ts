@@ -14,6 +14,7 @@ import {
   MemoryCheckpointStorage,
 } from './checkpoint-storage.js';
 import { type AttemptOutcome, JobAttempt } from './job-attempt.js';
+import { type JobEvent, type JobEventOf, JobEvents, type JobEventType } from './job-events.js';
 import type { JobGraph } from './job-graph.js';
 import { JobOptions, type JobOptionsInput, type ResolvedJobOptions } from './job-options.js';
 import { loadMetricReporters } from './metric-reporters-loader.js';
@@ -73,6 +74,13 @@ export interface JobClient extends AsyncDisposable {
   stopWithSavepoint(options: { readonly directory: string; readonly drain?: boolean }): Promise<string>;
   /** Stops without a savepoint. */
   cancel(): Promise<void>;
+  /**
+   * Calls `listener` for each event of `type` (`'*'`: all): checkpointCompleted, checkpointFailed,
+   * restored, restarting, finished, failed. Returns the unsubscribe function.
+   */
+  on<K extends JobEventType>(type: K | '*', listener: (event: JobEventOf<K>) => void): () => void;
+  /** The job's events from now on as an async iterator; it ends after `finished` or `failed`. */
+  events(): AsyncIterableIterator<JobEvent>;
 }
 
 /** Starts a job graph; the restart loop lives here, one {@link JobAttempt} per run. */
@@ -80,6 +88,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
   const options = JobOptions.parse(input);
   const registry = env.metricRegistry ?? new MetricRegistry();
   const logger = (env.logger ?? createJsonLogger({ level: 'warn' })).child({ job: options.jobName });
+  const events = new JobEvents(logger);
   let status: JobStatus = 'initializing';
   let current: JobAttempt | undefined;
   let cancelled = false;
@@ -132,6 +141,14 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
         const restored = await pickRestorePoint(storage, options, attemptNumber);
         if (attemptNumber === 0) firstRestore = restored?.checkpointId;
         if (restored) logger.info({ checkpointId: restored.checkpointId, attemptNumber }, 'restoring');
+        if (restored) {
+          events.emit({
+            type: 'restored',
+            checkpointId: restored.checkpointId,
+            kind: restored.kind,
+            attemptNumber,
+          });
+        }
         const attempt = new JobAttempt({
           graph,
           options,
@@ -142,6 +159,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
           registry,
           jobMetrics,
           logger,
+          events,
         });
         current = attempt;
         for (const waiter of waiters.splice(0)) waiter.ready();
@@ -169,6 +187,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
             }
             restarts++;
             jobMetrics.numRestarts.inc();
+            events.emit({ type: 'restarting', restarts, delayMs: delay, error: toError(failure) });
             status = 'restarting';
             logger.warn(
               { err: toError(failure), delayMs: delay, restarts },
@@ -180,7 +199,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
           }
         }
         status = outcome.kind;
-        return {
+        const jobResult: JobResult = {
           jobId,
           status: outcome.kind,
           restoredFromCheckpointId: firstRestore,
@@ -190,7 +209,18 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
           savepointPath: outcome.kind === 'stopped' ? outcome.savepointPath : undefined,
           durationMs: Date.now() - started,
         };
+        events.emit({
+          type: 'finished',
+          status: jobResult.status,
+          lastCheckpointId: jobResult.lastCheckpointId,
+          savepointPath: jobResult.savepointPath,
+        });
+        return jobResult;
       }
+    } catch (error) {
+      // Failures before or outside the restart loop (storage, reporters) end the job too.
+      events.emit({ type: 'failed', error: toError(error) });
+      throw error;
     } finally {
       // A savepoint asked for while no attempt existed must not wait for one that never comes.
       for (const waiter of waiters.splice(0)) {
@@ -232,6 +262,8 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
       current?.cancel();
       await result.catch(() => undefined);
     },
+    on: (type, listener) => events.on(type, listener),
+    events: () => events.events(),
     [Symbol.asyncDispose]: async () => {
       if (status === 'running' || status === 'initializing' || status === 'restarting') await client.cancel();
     },
