@@ -14,27 +14,25 @@ export interface AsyncCallContext {
 /** The per-record function of `mapAsync`: a lookup, an HTTP call, a query. */
 export type AsyncFunction<T, R> = (value: T, ctx: AsyncCallContext) => Promise<R>;
 
-const retrySchema = z
-  .strictObject({
-    maxAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .default(3)
-      .describe('Attempts per record including the first; then the job fails (and restarts).'),
-    initialDelayMs: z.number().int().min(0).default(100).describe('Backoff before the first retry.'),
-    maxDelayMs: z.number().int().min(0).default(10_000).describe('Upper bound of one backoff delay.'),
-    multiplier: z.number().min(1).default(2).describe('Backoff growth per attempt.'),
-    isRetriable: z
-      .custom<(error: unknown) => boolean>((v) => typeof v === 'function', 'must be a function')
-      .optional()
-      .describe(
-        'Which errors are worth a retry; default: timeouts and errors marked retriable (TributaryError.retriable, transient I/O codes such as ECONNRESET).',
-      ),
-  })
-  .describe(
-    'Retries of a failed or timed-out call, with the core `retry` helper (exponential backoff, jitter).',
-  );
+const retrySchema = z.strictObject({
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe(
+      'With `retry` set: attempts per record including the first, with exponential backoff and jitter (core `retry`); then the job fails over. Without `retry`: one attempt.',
+    ),
+  initialDelayMs: z.number().int().min(0).default(100).describe('Backoff before the first retry.'),
+  maxDelayMs: z.number().int().min(0).default(10_000).describe('Upper bound of one backoff delay.'),
+  multiplier: z.number().min(1).default(2).describe('Backoff growth per attempt.'),
+  isRetriable: z
+    .custom<(error: unknown) => boolean>((v) => typeof v === 'function', 'must be a function')
+    .optional()
+    .describe(
+      'Which errors are worth a retry; default: timeouts and errors marked retriable (TributaryError.retriable, transient I/O codes such as ECONNRESET).',
+    ),
+});
 
 export const asyncIoOptions = defineOptions(
   'mapAsync',
