@@ -92,8 +92,29 @@ export interface Committer<CommT> {
   close(): Promise<void>;
 }
 
-export interface Sink<T> {
-  createWriter(ctx: WriterInitContext): SinkWriter<T> | Promise<SinkWriter<T>>;
+/**
+ * The writer a `Sink<T, CommT, StateT>` creates: with `CommT` it must be a committing writer whose
+ * `prepareCommit()` returns `CommT[]`, with `StateT` a stateful writer whose `snapshotState()`
+ * returns `StateT[]`. `never` (the default) asks for neither.
+ */
+export type SinkWriterOf<T, CommT = never, StateT = never> = SinkWriter<T> &
+  ([CommT] extends [never] ? unknown : CommittingSinkWriter<T, CommT>) &
+  ([StateT] extends [never] ? unknown : StatefulSinkWriter<T, StateT>);
+
+/**
+ * A sink. Two-phase sinks name their committable type, stateful sinks their state type, so the
+ * compiler checks the writer's `prepareCommit()` / `snapshotState()`, the serializers and the
+ * committer against each other:
+ *
+ * ```ts
+ * class MySink<T> implements Sink<T, MyCommittable, MyState>, SupportsCommitter<MyCommittable>,
+ *   SupportsWriterState<T, MyState> { ... }
+ * ```
+ */
+export interface Sink<T, CommT = never, StateT = never> {
+  createWriter(
+    ctx: WriterInitContext,
+  ): SinkWriterOf<T, CommT, StateT> | Promise<SinkWriterOf<T, CommT, StateT>>;
 }
 
 /** A sink with a committer (two-phase commit). */

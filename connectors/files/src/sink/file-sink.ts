@@ -35,7 +35,10 @@ import { FileSinkWriter } from './file-sink-writer.js';
  * A description object: cheap, holds no open resources. See `docs/connectors/files.md`.
  */
 export class FileSink<T>
-  implements Sink<T>, SupportsCommitter<FileCommittable>, SupportsWriterState<T, FileWriterState>
+  implements
+    Sink<T, FileCommittable, FileWriterState>,
+    SupportsCommitter<FileCommittable>,
+    SupportsWriterState<T, FileWriterState>
 {
   readonly committableSerializer: VersionedSerializer<FileCommittable> = fileCommittableSerializer;
   readonly writerStateSerializer: VersionedSerializer<FileWriterState> = fileWriterStateSerializer;

@@ -55,7 +55,9 @@ export interface CollectSinkOptions {
  * expect(out.results()).toEqual([1, 2, 3]);
  * ```
  */
-export class CollectSink<T> implements Sink<T>, SupportsCommitter<CollectSinkCommittable> {
+export class CollectSink<T>
+  implements Sink<T, CollectSinkCommittable>, SupportsCommitter<CollectSinkCommittable>
+{
   readonly committableSerializer: VersionedSerializer<CollectSinkCommittable> =
     jsonSerializer<CollectSinkCommittable>({ name: 'CollectSinkCommittable' });
 
@@ -76,7 +78,7 @@ export class CollectSink<T> implements Sink<T>, SupportsCommitter<CollectSinkCom
     });
   }
 
-  createWriter(ctx: WriterInitContext): SinkWriter<T> {
+  createWriter(ctx: WriterInitContext): CommittingSinkWriter<T, CollectSinkCommittable> {
     const collector = Collector.lookup<T>(this.collectorId);
     return this.deliveryGuarantee === 'exactly-once'
       ? new StagingCollectWriter<T>(collector, ctx)

@@ -78,7 +78,7 @@ export type TwoPhaseCommitTestSinkOptions = z.input<typeof twoPhaseCommitTestSin
  */
 export class TwoPhaseCommitTestSink<T>
   implements
-    Sink<T>,
+    Sink<T, TransactionalCommittable, TransactionalWriterState>,
     SupportsCommitter<TransactionalCommittable>,
     SupportsWriterState<T, TransactionalWriterState>
 {
@@ -92,14 +92,14 @@ export class TwoPhaseCommitTestSink<T>
     this.options = twoPhaseCommitTestSinkOptions.parse(options);
   }
 
-  createWriter(ctx: WriterInitContext): Promise<SinkWriter<T>> {
+  createWriter(ctx: WriterInitContext): Promise<TransactionalStoreWriter<T>> {
     return this.restoreWriter(ctx, []);
   }
 
   restoreWriter(
     ctx: WriterInitContext,
     recoveredState: readonly TransactionalWriterState[],
-  ): Promise<SinkWriter<T>> {
+  ): Promise<TransactionalStoreWriter<T>> {
     const { directory, deliveryGuarantee, maxRecordsPerFile } = this.options;
     return TransactionalStoreWriter.open<T>(
       directory,
