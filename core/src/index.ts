@@ -167,6 +167,7 @@ export type {
 } from './connector/sink/rate-limiting-strategy.js';
 // Source connector base (FLIP-27 SourceReaderBase, fetch loops, hand-over queue)
 export { ElementQueue } from './connector/source/element-queue.js';
+export { callAsyncResult, type LoopResult } from './connector/source/loop-result.js';
 export { PerSplitFetcherManager } from './connector/source/per-split-fetcher-manager.js';
 export type { BatchRecordEmitter, RecordEmitter } from './connector/source/record-emitter.js';
 export {

@@ -21,7 +21,12 @@ it('docs/concepts.md has current snippets and option tables', () => {
     snippetSources: testFiles,
     options: { mapAsync: asyncIoOptions },
   });
-  const ours = ['map-async-example', 'from-async-iterable-example', 'job-events-example', 'typed-sink-example'];
+  const ours = [
+    'map-async-example',
+    'from-async-iterable-example',
+    'job-events-example',
+    'typed-sink-example',
+  ];
   expect(report.stale, 'stale docs: rerun with TRIB_UPDATE_DOCS=1').toEqual([]);
   expect(report.unusedSnippets.filter((name) => ours.includes(name))).toEqual([]);
   expect(report.unusedOptions).toEqual([]);
