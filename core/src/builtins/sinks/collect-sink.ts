@@ -5,7 +5,6 @@ import type {
   CommitterInitContext,
   CommittingSinkWriter,
   Sink,
-  SinkWriter,
   SupportsCommitter,
   WriterInitContext,
 } from '../../api/sink.js';

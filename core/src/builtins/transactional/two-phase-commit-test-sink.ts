@@ -4,7 +4,6 @@ import type {
   Committer,
   CommitterInitContext,
   Sink,
-  SinkWriter,
   SupportsCommitter,
   SupportsWriterState,
   WriterInitContext,

@@ -47,6 +47,7 @@ export function callAsyncResult<R>(
     for (const listener of listeners.splice(0)) listener(outcome);
   });
   return {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose (PromiseLike, so `await` works).
     then<A = R, B = never>(
       onResult?: ((result: R) => A | PromiseLike<A>) | null,
       onError?: ((error: unknown) => B | PromiseLike<B>) | null,
