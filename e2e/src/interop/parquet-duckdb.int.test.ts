@@ -133,3 +133,22 @@ describe('Parquet types beyond the writer’s columns, written by DuckDB', () =>
     ]);
   });
 });
+
+describe('Parquet derived schema with keys first seen in later batches', () => {
+  it('DuckDB reads the added columns, null in the rows written before them', async () => {
+    const output = new MemoryFileOutput();
+    const writer = new ParquetWriterFormat().createWriter(output);
+    await writer.writeBatch([{ id: 1n }, { id: 2n }]);
+    await writer.writeBatch([{ id: 3n, s: 'late' }]);
+    await writer.writeBatch([{ id: 4n, d: 2.5, s: null }]);
+    await writer.finish();
+    const path = join(dir, 'tributary-late-keys.parquet');
+    writeFileSync(path, output.bytes());
+    expect(await db.rows(`SELECT id::INTEGER AS id, s, d FROM read_parquet('${path}') ORDER BY id`)).toEqual([
+      { id: 1, s: null, d: null },
+      { id: 2, s: null, d: null },
+      { id: 3, s: 'late', d: null },
+      { id: 4, s: null, d: 2.5 },
+    ]);
+  });
+});

@@ -98,7 +98,8 @@ export function deriveColumns(records: readonly unknown[]): ParquetColumn[] {
   return [...types].map(([name, type]) => ({ name, type: type ?? 'json', nullable: true }));
 }
 
-function typeOfValue(value: unknown): ParquetColumnType | undefined {
+/** The derived column type of a value; undefined for null (the type is still open). */
+export function typeOfValue(value: unknown): ParquetColumnType | undefined {
   switch (typeof value) {
     case 'string':
       return 'string';

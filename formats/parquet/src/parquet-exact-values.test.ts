@@ -1,4 +1,4 @@
-import { MemoryFileInput, MemoryFileOutput, readFileRegion } from '@tributary/core';
+import { hasErrorCode, MemoryFileInput, MemoryFileOutput, readFileRegion } from '@tributary/core';
 import { ParquetWriter } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { ParquetFileFormat } from './parquet-file-format.js';
@@ -191,6 +191,43 @@ describe('derived schemas', () => {
       { id: 1, flag: null },
       { id: 2, flag: true },
     ]);
+  });
+
+  it('a key first seen after the first batch becomes a column while no row group is written', async () => {
+    const output = new MemoryFileOutput();
+    const writer = new ParquetWriterFormat<unknown>().createWriter(output);
+    await writer.writeBatch([{ id: 1 }]);
+    await writer.writeBatch([
+      { id: 2, late: null },
+      { id: 3, late: 7n, other: 'x' },
+    ]);
+    await writer.writeBatch([{ id: 4, late: 8n, last: new Date(0) }]);
+    await writer.finish();
+    expect(await read(output.bytes())).toEqual([
+      { id: 1, late: null, other: null, last: null },
+      { id: 2, late: null, other: null, last: null },
+      { id: 3, late: 7n, other: 'x', last: null },
+      { id: 4, late: 8n, other: null, last: new Date(0) },
+    ]);
+  });
+
+  it('a new key with a value after a row group is written fails the record, naming the key', async () => {
+    const output = new MemoryFileOutput();
+    const writer = new ParquetWriterFormat<unknown>({ rowGroupRows: 2 }).createWriter(output);
+    await writer.writeBatch([{ id: 1 }, { id: 2 }]);
+    // Null under a new key loses nothing (the column reads back as null): accepted.
+    await writer.writeBatch([{ id: 3, gone: null }]);
+    const error = await writer.writeBatch([{ id: 4, secret: 'value-not-in-message' }]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain('Record 0 of the batch');
+    expect(message).toContain('secret');
+    expect(message).not.toContain('value-not-in-message');
+    await writer.finish();
+    expect(await read(output.bytes())).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
   });
 });
 

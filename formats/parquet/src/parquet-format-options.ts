@@ -48,7 +48,7 @@ export const ParquetFormatOptions = defineOptions(
       )
       .optional()
       .describe(
-        'Writer schema. Unset: derived from the first batch of each part file (string, boolean, double for numbers, int64 for bigint, timestamp for Date, bytes for Uint8Array, json for objects; all nullable).',
+        'Writer schema. Unset: derived per part file from the rows before its first row group (string, boolean, double for numbers, int64 for bigint, timestamp for Date, bytes for Uint8Array, json for objects; all nullable); a key first seen after that row group is written fails its record.',
       ),
     compression: z
       .enum(['snappy', 'gzip', 'zstd', 'lz4', 'brotli', 'uncompressed'])

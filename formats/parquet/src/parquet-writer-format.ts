@@ -7,7 +7,14 @@ import {
 } from '@tributary/core';
 import { ParquetWriter } from 'hyparquet-writer';
 import { PARQUET_WRITER_CODECS, parquetCompressors } from './parquet-codecs.js';
-import { BAD_VALUE, deriveColumns, fileSchemaOf, toColumnValue, valueProblem } from './parquet-columns.js';
+import {
+  BAD_VALUE,
+  deriveColumns,
+  fileSchemaOf,
+  toColumnValue,
+  typeOfValue,
+  valueProblem,
+} from './parquet-columns.js';
 import {
   type ParquetColumn,
   type ParquetFormatConfig,
@@ -42,6 +49,8 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   private readonly output: FileOutput;
   private readonly options: ResolvedParquetFormatOptions;
   private columns: ParquetColumn[] | undefined;
+  /** Column names of a derived schema (undefined when the user gave `columns`), to spot new keys. */
+  private derivedNames: Set<string> | undefined;
   private writer: ParquetWriter | undefined;
   /** Buffered values, one array per column. */
   private data: unknown[][] = [];
@@ -66,6 +75,7 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
           `Record ${i} of the batch is ${record === null ? 'null' : typeof record}, not an object`,
         );
       }
+      if (this.derivedNames !== undefined) this.addNewKeys(records, i);
       for (let j = 0; j < columns.length; j++) {
         const column = columns[j] as ParquetColumn;
         const raw = record[column.name];
@@ -108,6 +118,7 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
 
   private start(columns: ParquetColumn[]): ParquetColumn[] {
     this.columns = columns;
+    if (this.options.columns === undefined) this.derivedNames = new Set(columns.map((c) => c.name));
     this.data = columns.map(() => []);
     return columns;
   }
@@ -137,6 +148,44 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
       rowGroupSize: rows,
       pageSize: this.options.pageSizeBytes,
     });
+  }
+
+  /**
+   * Derived schema: a key of record `i` that no column has. Until the first row group is written the
+   * schema is still open, so the key becomes a new column (typed by its first non-null value from
+   * here on, rows buffered so far null). After that the file's schema is fixed (hyparquet-writer
+   * takes it up front and every row group must hold every column), so a new key with a value is
+   * `TRIB_RECORD_INVALID` rather than a value silently left out. A new key holding null or
+   * undefined loses nothing: the missing column reads back as null.
+   */
+  private addNewKeys(records: readonly T[], i: number): void {
+    const names = this.derivedNames as Set<string>;
+    const record = records[i] as Record<string, unknown>;
+    for (const key in record) {
+      if (names.has(key) || !Object.hasOwn(record, key)) continue;
+      if (this.writer === undefined) {
+        this.addColumn(key, records, i);
+      } else if (record[key] !== null && record[key] !== undefined) {
+        throw recordInvalidError(
+          `Record ${i} of the batch has a key this part file's schema lacks: the schema was derived ` +
+            'from the rows before its first row group, which is written already; give `columns` ' +
+            'to write keys that appear later',
+          { field: key },
+        );
+      }
+    }
+  }
+
+  private addColumn(name: string, records: readonly T[], from: number): void {
+    let type: ParquetColumn['type'] | undefined;
+    for (let k = from; k < records.length && type === undefined; k++) {
+      const record = records[k];
+      if (typeof record === 'object' && record !== null)
+        type = typeOfValue((record as Record<string, unknown>)[name]);
+    }
+    (this.columns as ParquetColumn[]).push({ name, type: type ?? 'json', nullable: true });
+    this.data.push(new Array<unknown>(this.rows).fill(null));
+    (this.derivedNames as Set<string>).add(name);
   }
 
   /** A record failed half-way: remove the values of its first `count` columns. */
