@@ -1,0 +1,88 @@
+import type { TributaryError } from '@tributary/core';
+import type { DialectName, JdbcConnectionOptions } from './connection-options.js';
+
+/** A row as read or written: column name → value. */
+export type Row = Record<string, unknown>;
+
+/** A column as the catalog reports it. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** The database's own type name, lower case (`integer`, `numeric(12,2)`, `varchar(40)`, `jsonb`). */
+  readonly type: string;
+  readonly nullable: boolean;
+  /** Position in the primary key (1-based), or undefined when not part of it. */
+  readonly primaryKeyPosition: number | undefined;
+}
+
+/** An open connection of one dialect: the few operations the connector needs, nothing more. */
+export interface SqlConnection {
+  readonly dialect: Dialect;
+  /** Runs a statement with `?`-free, dialect-native placeholders (see {@link Dialect.placeholder}); returns rows. */
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a statement and returns the number of affected rows. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Streams a query's rows in chunks of about `fetchSize` rows, never holding the whole result. */
+  stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]>;
+  close(): Promise<void>;
+}
+
+/** What a failed statement was, as far as the connector's handling is concerned. */
+export type ErrorKind =
+  | 'connection' // the connection is gone or the server unreachable: reconnect and retry
+  | 'auth' // credentials refused
+  | 'constraint' // one row broke a constraint or a column type: per-row handling applies
+  | 'missing-table'
+  | 'missing-column'
+  | 'other';
+
+/** Everything that differs between databases. One implementation per database. */
+export interface Dialect {
+  readonly name: DialectName;
+  /** The driver package this dialect loads. */
+  readonly driver: 'pg' | 'mysql2' | 'better-sqlite3';
+  /** Largest number of bind parameters one statement may carry. */
+  readonly maxParameters: number;
+  /** A failed statement aborts the whole transaction (PostgreSQL): per-row retries need savepoints. */
+  readonly errorAbortsTransaction: boolean;
+  connect(options: JdbcConnectionOptions): Promise<SqlConnection>;
+  quote(identifier: string): string;
+  /** The placeholder of the `index`-th (0-based) parameter: `$1` or `?`. */
+  placeholder(index: number): string;
+  /** `INSERT … VALUES (…), (…)` for `rows` rows; with `keys`, an upsert that updates the other columns. */
+  insertSql(table: string, columns: readonly string[], rows: number, upsertKeys?: readonly string[]): string;
+  beginSql(): string;
+  /** Catalog: databases (schemas on MySQL) visible to the user. */
+  listDatabases(connection: SqlConnection): Promise<string[]>;
+  listTables(connection: SqlConnection): Promise<string[]>;
+  /** Columns of `table` in order; empty when the table does not exist. */
+  listColumns(connection: SqlConnection, table: string): Promise<ColumnInfo[]>;
+  classify(error: unknown): ErrorKind;
+  /** Converts a value to what the driver binds for a column of `type` (JSON text, 0/1, ISO text ...). */
+  toParameter(value: unknown, columnType: string): unknown;
+  /** Two-phase commit, when the database has it (PostgreSQL, MySQL/MariaDB). */
+  readonly twoPhase?: TwoPhaseDialect;
+}
+
+/** Prepared (XA) transactions. Ids are plain strings the connector derives (job, subtask, index). */
+export interface TwoPhaseDialect {
+  /** Throws TRIB_JDBC_TWO_PHASE_UNAVAILABLE when the server cannot prepare transactions. */
+  checkAvailable(connection: SqlConnection): Promise<void>;
+  begin(connection: SqlConnection, id: string): Promise<void>;
+  prepare(connection: SqlConnection, id: string): Promise<void>;
+  /** Commits a prepared transaction; returns false when no prepared transaction has that id. */
+  commit(connection: SqlConnection, id: string): Promise<boolean>;
+  rollback(connection: SqlConnection, id: string): Promise<boolean>;
+  /** Ids of the prepared transactions starting with `prefix` (in this database, on PostgreSQL). */
+  listPrepared(connection: SqlConnection, prefix: string): Promise<string[]>;
+  /** Aborts a transaction that was begun but not prepared (connection still open). */
+  abortOpen(connection: SqlConnection, id: string): Promise<void>;
+}
+
+/** Builds the dialect's typed error from a driver error (never includes parameters or passwords). */
+export type ErrorFactory = (error: unknown, context: Readonly<Record<string, unknown>>) => TributaryError;
+
+/** A driver error's message without bound values (drivers sometimes echo them). */
+export function driverMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
+}

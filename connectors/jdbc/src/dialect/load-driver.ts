@@ -1,0 +1,25 @@
+import { TributaryError } from '@tributary/core';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+
+/** The driver packages, one per dialect; each is an optional peer dependency. */
+export type DriverPackage = 'pg' | 'mysql2' | 'better-sqlite3';
+
+/**
+ * Imports a driver package. A user of one database installs only its driver, so a missing one is
+ * an expected setup error: it names the package and the install command.
+ */
+export async function loadDriver<T>(name: DriverPackage, importer: () => Promise<T>): Promise<T> {
+  try {
+    return await importer();
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new TributaryError(
+        JdbcErrorCodes.DRIVER_MISSING,
+        `The JDBC connector needs the '${name}' package for this database: install it next to @tributary/connector-jdbc (npm install ${name})`,
+        { cause, context: { package: name } },
+      );
+    }
+    throw cause;
+  }
+}

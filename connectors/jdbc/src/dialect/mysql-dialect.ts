@@ -1,0 +1,213 @@
+import { TributaryError } from '@tributary/core';
+import type { Connection, TypeCastField } from 'mysql2/promise';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+import type { JdbcConnectionOptions } from './connection-options.js';
+import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, TwoPhaseDialect } from './dialect.js';
+import { loadDriver } from './load-driver.js';
+import { isConnectionErrorCode, isJsonLike, toJsonText } from './values.js';
+
+/** BIGINT → bigint, BOOLEAN (TINYINT(1)) → boolean; DECIMAL stays text, DATE/DATETIME text. */
+function typeCast(field: TypeCastField, next: () => unknown): unknown {
+  if (field.type === 'LONGLONG') {
+    const text = field.string();
+    return text === null ? null : BigInt(text);
+  }
+  if (field.type === 'TINY' && field.length === 1) {
+    const text = field.string();
+    return text === null ? null : text !== '0';
+  }
+  return next();
+}
+
+class MysqlConnection implements SqlConnection {
+  constructor(
+    readonly dialect: Dialect,
+    private readonly connection: Connection,
+  ) {
+    connection.on('error', () => {});
+  }
+
+  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const [rows] = await this.connection.query(sql, params as unknown[]);
+    return Array.isArray(rows) ? (rows as Row[]) : [];
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const [result] = await this.connection.query(sql, params as unknown[]);
+    return (result as { affectedRows?: number }).affectedRows ?? 0;
+  }
+
+  /** The callback connection's row stream (one row at a time off the socket), in chunks. */
+  async *stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]> {
+    const raw = (this.connection as unknown as { connection: { query(s: string, p: unknown[]): { stream(o: object): AsyncIterable<Row> } } }).connection;
+    let chunk: Row[] = [];
+    for await (const row of raw.query(sql, params as unknown[]).stream({ highWaterMark: fetchSize })) {
+      chunk.push(row);
+      if (chunk.length >= fetchSize) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  async close(): Promise<void> {
+    await this.connection.end().catch(() => this.connection.destroy());
+  }
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
+
+const XAER_NOTA = 1397;
+
+async function finishXa(connection: SqlConnection, sql: string): Promise<boolean> {
+  try {
+    await connection.execute(sql);
+    return true;
+  } catch (error) {
+    if ((error as { errno?: number }).errno === XAER_NOTA) return false;
+    throw error;
+  }
+}
+
+const twoPhase: TwoPhaseDialect = {
+  async checkAvailable(connection) {
+    try {
+      await connection.query('XA RECOVER');
+    } catch (cause) {
+      throw new TributaryError(
+        JdbcErrorCodes.TWO_PHASE_UNAVAILABLE,
+        'Exactly-once on MySQL/MariaDB needs XA transactions, but XA RECOVER failed: grant the user XA_RECOVER_ADMIN (MySQL 8) and use InnoDB tables',
+        { cause, context: { statement: 'XA RECOVER' } },
+      );
+    }
+  },
+  async begin(connection, id) {
+    await connection.execute(`XA START ${literal(id)}`);
+  },
+  async prepare(connection, id) {
+    await connection.execute(`XA END ${literal(id)}`);
+    await connection.execute(`XA PREPARE ${literal(id)}`);
+  },
+  commit: (connection, id) => finishXa(connection, `XA COMMIT ${literal(id)}`),
+  rollback: (connection, id) => finishXa(connection, `XA ROLLBACK ${literal(id)}`),
+  async listPrepared(connection, prefix) {
+    const rows = await connection.query('XA RECOVER');
+    return rows
+      .map((r) => {
+        const data = r.data as Buffer | string;
+        const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+        return text.slice(0, Number(r.gtrid_length));
+      })
+      .filter((id) => id.startsWith(prefix))
+      .sort();
+  },
+  async abortOpen(connection, id) {
+    await connection.execute(`XA END ${literal(id)}`).catch(() => {});
+    await connection.execute(`XA ROLLBACK ${literal(id)}`).catch(() => {});
+  },
+};
+
+const CONSTRAINT_ERRNOS = new Set([1062, 1048, 1451, 1452, 3819, 4025, 1364, 1366, 1264, 1406, 1292, 1265, 1690]);
+const CONNECTION_ERRNOS = new Set([1053, 1927, 2006, 2013, 2055]);
+
+export const mysqlDialect: Dialect = {
+  name: 'mysql',
+  driver: 'mysql2',
+  maxParameters: 65_535,
+  errorAbortsTransaction: false,
+  twoPhase,
+
+  async connect(options: JdbcConnectionOptions): Promise<SqlConnection> {
+    const mysql = await loadDriver('mysql2', () => import('mysql2/promise'));
+    const module = (mysql as unknown as { default?: typeof mysql }).default ?? mysql;
+    const connection = await module.createConnection({
+      host: options.host,
+      port: options.port ?? 3306,
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.database === undefined ? {} : { database: options.database }),
+      connectTimeout: options.connectTimeoutMs,
+      // Instants in UTC; DATE/DATETIME as the text stored (no zone is guessed for them).
+      timezone: 'Z',
+      dateStrings: ['DATE', 'DATETIME'],
+      decimalNumbers: false,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      typeCast,
+    });
+    // STRICT: a string into an INT column is an error, never a silent 0.
+    await connection.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')");
+    return new MysqlConnection(mysqlDialect, connection);
+  },
+
+  quote: (identifier) => `\`${identifier.replaceAll('`', '``')}\``,
+  placeholder: () => '?',
+
+  insertSql(table, columns, rows, upsertKeys) {
+    const q = mysqlDialect.quote;
+    const tuple = `(${columns.map(() => '?').join(',')})`;
+    let sql = `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES ${Array(rows).fill(tuple).join(',')}`;
+    if (upsertKeys !== undefined) {
+      const others = columns.filter((c) => !upsertKeys.includes(c));
+      // With only key columns, re-assigning a key to itself makes the duplicate a no-op.
+      const assigned = others.length === 0 ? [upsertKeys[0] as string] : others;
+      sql += ` ON DUPLICATE KEY UPDATE ${assigned.map((c) => `${q(c)} = VALUES(${q(c)})`).join(',')}`;
+    }
+    return sql;
+  },
+
+  beginSql: () => 'START TRANSACTION',
+
+  async listDatabases(connection) {
+    const rows = await connection.query('SELECT schema_name AS name FROM information_schema.schemata ORDER BY schema_name');
+    return rows.map((r) => String(r.name));
+  },
+
+  async listTables(connection) {
+    const rows = await connection.query(
+      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name',
+    );
+    return rows.map((r) => String(r.name));
+  },
+
+  async listColumns(connection, table): Promise<ColumnInfo[]> {
+    const rows = await connection.query(
+      `SELECT c.column_name AS name, c.column_type AS type, c.is_nullable AS nullable, k.ordinal_position AS pk
+         FROM information_schema.columns c
+         LEFT JOIN information_schema.key_column_usage k
+           ON k.table_schema = c.table_schema AND k.table_name = c.table_name
+          AND k.column_name = c.column_name AND k.constraint_name = 'PRIMARY'
+        WHERE c.table_schema = DATABASE() AND c.table_name = ?
+        ORDER BY c.ordinal_position`,
+      [table],
+    );
+    return rows.map((r) => ({
+      name: String(r.name),
+      type: String(r.type).toLowerCase(),
+      nullable: r.nullable === 'YES',
+      primaryKeyPosition: r.pk === null || r.pk === undefined ? undefined : Number(r.pk),
+    }));
+  },
+
+  classify(error: unknown): ErrorKind {
+    const errno = Number((error as { errno?: unknown })?.errno ?? 0);
+    const code = String((error as { code?: unknown })?.code ?? '');
+    if (errno === 1045 || errno === 1044) return 'auth';
+    if (errno === 1146) return 'missing-table';
+    if (errno === 1054) return 'missing-column';
+    if (CONSTRAINT_ERRNOS.has(errno)) return 'constraint';
+    if (CONNECTION_ERRNOS.has(errno) || isConnectionErrorCode(code)) return 'connection';
+    if (/connection.*(closed|lost)|closed state/i.test(String((error as Error)?.message ?? ''))) return 'connection';
+    return 'other';
+  },
+
+  toParameter(value) {
+    if (value === undefined) return null;
+    if (typeof value === 'bigint') return value.toString();
+    if (isJsonLike(value)) return toJsonText(value);
+    return value;
+  },
+};

@@ -1,0 +1,12 @@
+/**
+ * @tributary/connector-jdbc — PostgreSQL (`pg`), MySQL/MariaDB (`mysql2`) and SQLite
+ * (`better-sqlite3`) sources, sinks, catalog and lookups. Curated named exports only.
+ */
+export { JdbcCatalog, type TableInfo } from './catalog/jdbc-catalog.js';
+export type { DialectName, JdbcConnectionOptions, JdbcConnectionOptionsInput } from './dialect/connection-options.js';
+export type { ColumnInfo, Row } from './dialect/dialect.js';
+export { type JdbcErrorCode, JdbcErrorCodes } from './jdbc-error-codes.js';
+export { JdbcSink, type JdbcSinkHandlers } from './sink/jdbc-sink.js';
+export { JdbcSinkOptions, type JdbcSinkOptionsInput, type ResolvedJdbcSinkOptions } from './sink/jdbc-sink-options.js';
+export type { JdbcCommittable } from './sink/jdbc-sink-writer.js';
+export type { ChangeRecord } from './sink/row-ops.js';

@@ -1,0 +1,226 @@
+import { TributaryError } from '@tributary/core';
+import type { TableInfo } from '../catalog/jdbc-catalog.js';
+import type { Dialect, Row, SqlConnection } from '../dialect/dialect.js';
+import { statementError } from '../dialect/jdbc-errors.js';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+import type { RowOp } from './row-ops.js';
+
+/** Most rows one multi-row statement carries (beyond this, bigger statements stop paying off). */
+const MAX_ROWS_PER_STATEMENT = 1000;
+
+/** What to do with a row the database rejects. */
+export interface RowErrorPolicy {
+  readonly mode: 'fail' | 'dead-letter' | 'skip';
+  readonly deadLetter: ((record: unknown, error: TributaryError) => Promise<void>) | undefined;
+  /** Called per rejected row that was skipped or dead-lettered. */
+  readonly onRejected: () => void;
+}
+
+/** Result of writing one batch. */
+export interface BatchOutcome {
+  readonly written: number;
+  readonly rejected: number;
+}
+
+/**
+ * Turns a batch of changes into few statements: deletes by key, multi-row INSERT/upsert grouped by
+ * column set, each chunk within the dialect's parameter limit. A chunk a row makes fail is
+ * replayed row by row (behind a savepoint where a failure aborts the transaction), so only the
+ * rejected rows meet the {@link RowErrorPolicy}.
+ */
+export class BatchStatements {
+  private readonly columnTypes: Map<string, string>;
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly table: TableInfo,
+    private readonly keys: readonly string[] | undefined,
+    private readonly upsert: boolean,
+    private readonly policy: RowErrorPolicy,
+  ) {
+    this.columnTypes = new Map(table.columns.map((c) => [c.name, c.type]));
+  }
+
+  async write(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
+    const deletes = ops.filter((op) => op.kind === 'delete');
+    const writes = ops.filter((op) => op.kind === 'write');
+    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    if (deletes.length > 0) outcome = add(outcome, await this.runDeletes(connection, deletes));
+    if (writes.length > 0) outcome = add(outcome, await this.runWrites(connection, writes));
+    return outcome;
+  }
+
+  private async runWrites(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
+    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    for (const [columns, group] of this.groupByColumns(ops)) {
+      const perStatement = Math.max(
+        1,
+        Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / columns.length)),
+      );
+      for (let start = 0; start < group.length; start += perStatement) {
+        const chunk = group.slice(start, start + perStatement);
+        const sql = this.dialect.insertSql(this.table.name, columns, chunk.length, this.upsert ? this.keys : undefined);
+        const params = chunk.flatMap((op) => this.parameters(op.row, columns));
+        outcome = add(
+          outcome,
+          await this.runChunk(connection, chunk, sql, params, (op) => ({
+            sql: this.dialect.insertSql(this.table.name, columns, 1, this.upsert ? this.keys : undefined),
+            params: this.parameters(op.row, columns),
+          })),
+        );
+      }
+    }
+    return outcome;
+  }
+
+  private async runDeletes(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
+    const keys = this.keys;
+    if (keys === undefined) {
+      throw new TributaryError(JdbcErrorCodes.INVALID_TABLE_OPTIONS, `Deletes need keyColumns (table '${this.table.name}' has no primary key)`, {
+        context: { table: this.table.name, option: 'keyColumns' },
+      });
+    }
+    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    const perStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / keys.length)));
+    const deleteSql = (rows: number) => {
+      let index = 0;
+      const q = this.dialect.quote;
+      const clause = Array.from(
+        { length: rows },
+        () => `(${keys.map((k) => `${q(k)} = ${this.dialect.placeholder(index++)}`).join(' AND ')})`,
+      ).join(' OR ');
+      return `DELETE FROM ${q(this.table.name)} WHERE ${clause}`;
+    };
+    for (const op of ops) {
+      for (const k of keys) {
+        if (op.row[k] === undefined || op.row[k] === null) {
+          throw new TributaryError(JdbcErrorCodes.INVALID_TABLE_OPTIONS, `A delete record lacks key column '${k}'`, {
+            context: { table: this.table.name, column: k },
+          });
+        }
+      }
+    }
+    for (let start = 0; start < ops.length; start += perStatement) {
+      const chunk = ops.slice(start, start + perStatement);
+      outcome = add(
+        outcome,
+        await this.runChunk(connection, chunk, deleteSql(chunk.length), chunk.flatMap((op) => this.parameters(op.row, keys)), (op) => ({
+          sql: deleteSql(1),
+          params: this.parameters(op.row, keys),
+        })),
+      );
+    }
+    return outcome;
+  }
+
+  private async runChunk(
+    connection: SqlConnection,
+    chunk: readonly RowOp[],
+    sql: string,
+    params: readonly unknown[],
+    single: (op: RowOp) => { sql: string; params: unknown[] },
+  ): Promise<BatchOutcome> {
+    try {
+      await this.guarded(connection, () => connection.execute(sql, params));
+      return { written: chunk.length, rejected: 0 };
+    } catch (error) {
+      if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write batch');
+    }
+    // One row (or more) was rejected: find it, and write the others.
+    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    for (const op of chunk) {
+      const statement = single(op);
+      try {
+        await this.guarded(connection, () => connection.execute(statement.sql, statement.params));
+        outcome = add(outcome, { written: 1, rejected: 0 });
+      } catch (error) {
+        if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write row');
+        await this.reject(op, error);
+        outcome = add(outcome, { written: 0, rejected: 1 });
+      }
+    }
+    return outcome;
+  }
+
+  /** Runs a statement behind a savepoint when a failure would abort the whole transaction. */
+  private async guarded(connection: SqlConnection, run: () => Promise<unknown>): Promise<void> {
+    if (!this.dialect.errorAbortsTransaction) {
+      await run();
+      return;
+    }
+    await connection.execute('SAVEPOINT trib_chunk');
+    try {
+      await run();
+    } catch (error) {
+      if (this.dialect.classify(error) === 'connection') throw error;
+      await connection.execute('ROLLBACK TO SAVEPOINT trib_chunk');
+      throw error;
+    }
+    await connection.execute('RELEASE SAVEPOINT trib_chunk');
+  }
+
+  private async reject(op: RowOp, cause: unknown): Promise<void> {
+    const key = this.keys === undefined ? undefined : Object.fromEntries(this.keys.map((k) => [k, String(op.row[k])]));
+    const error = statementError(this.dialect, cause, {
+      table: this.table.name,
+      operation: op.kind,
+      ...(key === undefined ? {} : { key }),
+    });
+    if (this.policy.mode === 'fail') throw error;
+    if (this.policy.mode === 'dead-letter') {
+      if (this.policy.deadLetter === undefined) {
+        throw new TributaryError(JdbcErrorCodes.DEAD_LETTER_FAILED, "onRowError is 'dead-letter' but no deadLetter handler was given", {
+          cause: error,
+          context: { table: this.table.name },
+        });
+      }
+      try {
+        await this.policy.deadLetter(op.record, error);
+      } catch (handlerError) {
+        throw new TributaryError(JdbcErrorCodes.DEAD_LETTER_FAILED, `The dead-letter handler failed: ${String(handlerError)}`, {
+          cause: handlerError,
+          context: { table: this.table.name },
+        });
+      }
+    }
+    this.policy.onRejected();
+  }
+
+  /** Groups rows by their column set (in table order), checking every field is a column. */
+  private groupByColumns(ops: readonly RowOp[]): Map<string[], RowOp[]> {
+    const groups = new Map<string, { columns: string[]; ops: RowOp[] }>();
+    for (const op of ops) {
+      const fields = Object.keys(op.row).filter((k) => op.row[k] !== undefined);
+      for (const field of fields) {
+        if (!this.columnTypes.has(field)) {
+          throw new TributaryError(
+            JdbcErrorCodes.COLUMN_NOT_FOUND,
+            `Record field '${field}' is not a column of table '${this.table.name}'`,
+            { context: { table: this.table.name, column: field } },
+          );
+        }
+      }
+      const columns = this.table.columns.map((c) => c.name).filter((c) => fields.includes(c));
+      const signature = columns.join('\u0000');
+      let group = groups.get(signature);
+      if (group === undefined) {
+        group = { columns, ops: [] };
+        groups.set(signature, group);
+      }
+      group.ops.push(op);
+    }
+    return new Map([...groups.values()].map((g) => [g.columns, g.ops]));
+  }
+
+  private parameters(row: Row, columns: readonly string[]): unknown[] {
+    return columns.map((c) => this.dialect.toParameter(row[c], this.columnTypes.get(c) ?? ''));
+  }
+
+  private typed(error: unknown, operation: string): TributaryError {
+    return statementError(this.dialect, error, { table: this.table.name, operation });
+  }
+}
+
+function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
+  return { written: a.written + b.written, rejected: a.rejected + b.rejected };
+}

@@ -1,0 +1,331 @@
+import {
+  type CommittingSinkWriter,
+  type Logger,
+  type SinkWriterMetricGroup,
+  isTributaryError,
+  sleep,
+  TributaryError,
+} from '@tributary/core';
+import { JdbcCatalog, type TableInfo } from '../catalog/jdbc-catalog.js';
+import { connectionOf } from '../dialect/connection-options.js';
+import type { Dialect, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
+import { openConnection, statementError } from '../dialect/jdbc-errors.js';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+import { BatchStatements } from './batch-statements.js';
+import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
+import { ReducingBuffer, type RowOp, toRowOp } from './row-ops.js';
+import { parseTransactionId, transactionId } from './transaction-ids.js';
+
+/** A prepared transaction handed to the committer. */
+export interface JdbcCommittable {
+  readonly transactionId: string;
+}
+
+/** How rows leave the buffer: in short transactions (at-least-once) or into one per checkpoint. */
+interface FlushStrategy {
+  write(ops: RowOp[]): Promise<void>;
+  prepareCommit(): Promise<JdbcCommittable[]>;
+  close(): Promise<void>;
+}
+
+/** What a writer needs besides its options. */
+export interface JdbcWriterSetup {
+  readonly dialect: Dialect;
+  readonly options: ResolvedJdbcSinkOptions;
+  readonly subtaskId: number;
+  readonly parallelism: number;
+  readonly restoredCheckpointId: number | undefined;
+  readonly transactionPrefix: string;
+  readonly metrics: SinkWriterMetricGroup;
+  readonly logger: Logger;
+  readonly deadLetter: ((record: unknown, error: TributaryError) => Promise<void>) | undefined;
+}
+
+/**
+ * Buffers rows (reduced by key), flushes them by size, by interval and at every checkpoint.
+ * Flushes run one at a time, in order: a batch is retried before any later batch is sent.
+ */
+export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittable> {
+  private readonly buffer: ReducingBuffer;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private timerError: unknown;
+  private readonly changelog: boolean;
+
+  private constructor(
+    private readonly setup: JdbcWriterSetup,
+    keys: readonly string[] | undefined,
+    private readonly strategy: FlushStrategy,
+  ) {
+    this.changelog = setup.options.input === 'changelog';
+    this.buffer = new ReducingBuffer(keys);
+  }
+
+  static async open<T>(setup: JdbcWriterSetup): Promise<JdbcSinkWriter<T>> {
+    const { dialect, options } = setup;
+    const connection = await openConnection(dialect, connectionOf(options));
+    try {
+      const table = await JdbcCatalog.over(connection).describeTable(options.table);
+      const keys = resolveKeys(table, options);
+      const statements = new BatchStatements(dialect, table, keys, keys !== undefined && needsUpsert(options), {
+        mode: options.onRowError,
+        deadLetter: setup.deadLetter,
+        onRejected: () => setup.metrics.numRecordsSendErrors.inc(),
+      });
+      const strategy =
+        options.deliveryGuarantee === 'exactly-once'
+          ? await TwoPhaseStrategy.open(setup, connection, statements)
+          : new ShortTransactionStrategy(setup, connection, statements);
+      return new JdbcSinkWriter<T>(setup, keys, strategy);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  async write(batch: readonly T[]): Promise<void> {
+    this.rethrowTimerError();
+    for (const record of batch) this.buffer.add(toRowOp(record, this.changelog));
+    if (this.buffer.size >= this.setup.options.batchSizeRows) await this.flushBuffer();
+    else this.armTimer();
+  }
+
+  async flush(_endOfInput: boolean): Promise<void> {
+    this.rethrowTimerError();
+    await this.flushBuffer();
+  }
+
+  prepareCommit(): Promise<JdbcCommittable[]> {
+    return this.serialized(() => this.strategy.prepareCommit());
+  }
+
+  async close(): Promise<void> {
+    this.disarmTimer();
+    await this.chain.catch(() => {});
+    await this.strategy.close();
+  }
+
+  private flushBuffer(): Promise<void> {
+    this.disarmTimer();
+    const ops = this.buffer.drain();
+    if (ops.length === 0) return this.chain;
+    return this.serialized(() => this.strategy.write(ops));
+  }
+
+  /** Runs `task` after every earlier flush (the chain keeps batches in order). */
+  private serialized<R>(task: () => Promise<R>): Promise<R> {
+    const run = this.chain.then(task);
+    this.chain = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private armTimer(): void {
+    const interval = this.setup.options.batchIntervalMs;
+    if (interval === 0 || this.timer !== undefined || this.buffer.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushBuffer().catch((error: unknown) => {
+        this.timerError ??= error;
+      });
+    }, interval);
+    this.timer.unref?.();
+  }
+
+  private disarmTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private rethrowTimerError(): void {
+    if (this.timerError !== undefined) throw this.timerError;
+  }
+}
+
+function needsUpsert(options: ResolvedJdbcSinkOptions): boolean {
+  return options.writeMode === 'upsert' || options.input === 'changelog';
+}
+
+/** Keys for upserts/deletes/reduction: the option, else the primary key; checked against the table. */
+function resolveKeys(table: TableInfo, options: ResolvedJdbcSinkOptions): string[] | undefined {
+  if (options.keyColumns !== undefined) {
+    JdbcCatalog.requireColumns(table, options.keyColumns, 'keyColumns');
+    return options.keyColumns;
+  }
+  if (!needsUpsert(options)) return undefined;
+  if (table.primaryKey.length === 0) {
+    throw new TributaryError(
+      JdbcErrorCodes.INVALID_TABLE_OPTIONS,
+      `Table '${table.name}' has no primary key: set keyColumns for ${options.input === 'changelog' ? 'a changelog input' : 'writeMode "upsert"'} (a unique key of the table)`,
+      { context: { table: table.name, option: 'keyColumns' } },
+    );
+  }
+  return [...table.primaryKey];
+}
+
+function approximateBytes(ops: readonly RowOp[]): number {
+  let bytes = 0;
+  for (const op of ops) {
+    for (const value of Object.values(op.row)) {
+      bytes += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
+    }
+  }
+  return bytes;
+}
+
+/** At-least-once: each flush in its own transaction; a lost connection replays the same batch. */
+class ShortTransactionStrategy implements FlushStrategy {
+  constructor(
+    private readonly setup: JdbcWriterSetup,
+    private connection: SqlConnection | undefined,
+    private readonly statements: BatchStatements,
+  ) {}
+
+  async write(ops: RowOp[]): Promise<void> {
+    const { options, dialect, metrics } = this.setup;
+    for (let attempt = 0; ; attempt++) {
+      const started = Date.now();
+      try {
+        const connection = await this.connect();
+        await connection.execute(dialect.beginSql());
+        let outcome: { written: number };
+        try {
+          outcome = await this.statements.write(connection, ops);
+          await connection.execute('COMMIT');
+        } catch (error) {
+          if (!isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
+          throw error;
+        }
+        metrics.numRecordsSend.inc(outcome.written);
+        metrics.numBytesSend.inc(approximateBytes(ops));
+        metrics.recordSendTime(Date.now() - started);
+        return;
+      } catch (error) {
+        if (!isConnectionLoss(dialect, error) || attempt >= options.maxRetries) throw error;
+        // The batch's transaction died with the connection: reconnect and send the same batch
+        // again before anything later (the chain holds later flushes back).
+        this.setup.logger.warn(
+          { table: options.table, attempt: attempt + 1, rows: ops.length },
+          'JDBC connection lost during a batch; reconnecting and retrying it',
+        );
+        await this.connection?.close();
+        this.connection = undefined;
+        await sleep(options.retryBackoffMs * 2 ** attempt);
+      }
+    }
+  }
+
+  async prepareCommit(): Promise<JdbcCommittable[]> {
+    return [];
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close();
+    this.connection = undefined;
+  }
+
+  private async connect(): Promise<SqlConnection> {
+    this.connection ??= await openConnection(this.setup.dialect, connectionOf(this.setup.options));
+    return this.connection;
+  }
+}
+
+function isConnectionLoss(dialect: Dialect, error: unknown): boolean {
+  if (isTributaryError(error)) return error.code === JdbcErrorCodes.CONNECTION_FAILED;
+  return dialect.classify(error) === 'connection';
+}
+
+/**
+ * Exactly-once: one prepared transaction per checkpoint and subtask. Rows flushed between two
+ * checkpoints go into the open transaction; `prepareCommit` prepares it (PREPARE TRANSACTION /
+ * XA PREPARE) and hands its id to the committer, which commits it once the checkpoint is durable.
+ * A lost connection loses the open transaction, so it fails the job: it restarts from the last
+ * checkpoint and replays those rows.
+ */
+class TwoPhaseStrategy implements FlushStrategy {
+  private openId: string | undefined;
+  private nextIndex: number;
+
+  private constructor(
+    private readonly setup: JdbcWriterSetup,
+    private readonly connection: SqlConnection,
+    private readonly statements: BatchStatements,
+    private readonly twoPhase: TwoPhaseDialect,
+  ) {
+    this.nextIndex = (setup.restoredCheckpointId ?? 0) + 1;
+  }
+
+  static async open(
+    setup: JdbcWriterSetup,
+    connection: SqlConnection,
+    statements: BatchStatements,
+  ): Promise<TwoPhaseStrategy> {
+    const twoPhase = setup.dialect.twoPhase;
+    if (twoPhase === undefined) {
+      throw new TributaryError(JdbcErrorCodes.UNSUPPORTED, `Dialect ${setup.dialect.name} has no prepared transactions`, {
+        context: { dialect: setup.dialect.name },
+      });
+    }
+    await twoPhase.checkAvailable(connection);
+    const strategy = new TwoPhaseStrategy(setup, connection, statements, twoPhase);
+    await strategy.rollBackLingering();
+    return strategy;
+  }
+
+  /**
+   * Rolls back what failed attempts prepared after the restored checkpoint, for the ids this
+   * subtask owns (its own and, after a scale-down, those of subtasks `≡ subtask mod parallelism`).
+   * Ids up to the restored checkpoint belong to it: the committer commits them.
+   */
+  private async rollBackLingering(): Promise<void> {
+    const { transactionPrefix, subtaskId, parallelism } = this.setup;
+    const restored = this.setup.restoredCheckpointId ?? 0;
+    const ids = await this.twoPhase.listPrepared(this.connection, `${transactionPrefix}-`);
+    const rolledBack: string[] = [];
+    for (const id of ids) {
+      const parsed = parseTransactionId(transactionPrefix, id);
+      if (parsed === undefined || parsed.subtask % parallelism !== subtaskId || parsed.index <= restored) continue;
+      await this.twoPhase.rollback(this.connection, id);
+      rolledBack.push(id);
+    }
+    if (rolledBack.length > 0)
+      this.setup.logger.info({ subtask: subtaskId, transactionIds: rolledBack }, 'rolled back prepared transactions of failed attempts');
+  }
+
+  async write(ops: RowOp[]): Promise<void> {
+    const started = Date.now();
+    try {
+      if (this.openId === undefined) {
+        const id = transactionId(this.setup.transactionPrefix, this.setup.subtaskId, this.nextIndex);
+        await this.twoPhase.begin(this.connection, id);
+        this.openId = id;
+      }
+      const outcome = await this.statements.write(this.connection, ops);
+      this.setup.metrics.numRecordsSend.inc(outcome.written);
+      this.setup.metrics.numBytesSend.inc(approximateBytes(ops));
+      this.setup.metrics.recordSendTime(Date.now() - started);
+    } catch (error) {
+      throw statementError(this.setup.dialect, error, { table: this.setup.options.table, operation: 'write' });
+    }
+  }
+
+  async prepareCommit(): Promise<JdbcCommittable[]> {
+    const id = this.openId;
+    this.openId = undefined;
+    this.nextIndex++;
+    if (id === undefined) return [];
+    try {
+      await this.twoPhase.prepare(this.connection, id);
+    } catch (error) {
+      throw statementError(this.setup.dialect, error, { table: this.setup.options.table, operation: 'prepare', transactionId: id });
+    }
+    return [{ transactionId: id }];
+  }
+
+  async close(): Promise<void> {
+    if (this.openId !== undefined) await this.twoPhase.abortOpen(this.connection, this.openId).catch(() => {});
+    await this.connection.close();
+  }
+}

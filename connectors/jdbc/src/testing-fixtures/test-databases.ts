@@ -1,0 +1,115 @@
+/**
+ * Test-only: one database per test file, on the e2e harness's PostgreSQL or MariaDB or in a temp
+ * SQLite file, plus an oracle that reads and writes with the plain driver (never the connector).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type MariaDbService, type PostgresService, useService } from '@tributary/e2e';
+import Database from 'better-sqlite3';
+import { createConnection } from 'mysql2/promise';
+import pg from 'pg';
+import type { JdbcConnectionOptionsInput } from '../dialect/connection-options.js';
+
+export type TestDatabaseKind = 'postgres' | 'mariadb' | 'sqlite';
+export const ALL_KINDS: readonly TestDatabaseKind[] = ['postgres', 'mariadb', 'sqlite'];
+
+type Row = Record<string, unknown>;
+
+/** A fresh database and an independent client on it. */
+export interface TestDatabase {
+  readonly kind: TestDatabaseKind;
+  /** Connection options for the connector under test. */
+  readonly connection: JdbcConnectionOptionsInput & { dialect: 'postgres' | 'mysql' | 'sqlite' };
+  /** Runs SQL with the plain driver (`?` placeholders everywhere; translated for pg). */
+  exec(sql: string, params?: readonly unknown[]): Promise<void>;
+  rows(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Ids of prepared (XA) transactions left on the server for this database. */
+  preparedTransactions(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+function toDollar(sql: string): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+}
+
+export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'): Promise<TestDatabase> {
+  if (kind === 'postgres') {
+    const service: PostgresService = await useService('postgres');
+    const database = await service.createDatabase(prefix);
+    const client = new pg.Client(service.clientConfig(database));
+    await client.connect();
+    const { host, port, user, password } = service.clientConfig(database) as Required<
+      Pick<pg.ClientConfig, 'host' | 'port' | 'user' | 'password'>
+    >;
+    return {
+      kind,
+      connection: { dialect: 'postgres', host, port, user, password: String(password), database },
+      exec: async (sql, params = []) => void (await client.query(toDollar(sql), params as unknown[])),
+      rows: async (sql, params = []) => (await client.query(toDollar(sql), params as unknown[])).rows,
+      preparedTransactions: async () =>
+        (await client.query('SELECT gid FROM pg_prepared_xacts WHERE database = $1', [database])).rows.map((r) =>
+          String(r.gid),
+        ),
+      close: async () => {
+        await client.end();
+        await service.close();
+      },
+    };
+  }
+  if (kind === 'mariadb') {
+    const service: MariaDbService = await useService('mariadb');
+    const database = await service.createDatabase(prefix);
+    const options = service.connectionOptions(database);
+    const client = await createConnection({ ...options, supportBigNumbers: true, bigNumberStrings: true });
+    return {
+      kind,
+      connection: {
+        dialect: 'mysql',
+        host: String(options.host),
+        port: Number(options.port),
+        user: String(options.user),
+        password: String(options.password ?? ''),
+        database,
+      },
+      exec: async (sql, params = []) => void (await client.query(sql, params as unknown[])),
+      rows: async (sql, params = []) => (await client.query(sql, params as unknown[]))[0] as Row[],
+      // XA RECOVER is server-wide: callers filter by their own prefix.
+      preparedTransactions: async () =>
+        ((await client.query('XA RECOVER'))[0] as Row[]).map((r) =>
+          Buffer.from(r.data as Buffer).toString('utf8').slice(0, Number(r.gtrid_length)),
+        ),
+      close: async () => {
+        await client.end();
+        await service.close();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'trib-jdbc-sqlite-'));
+  const filename = join(dir, 'test.db');
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  return {
+    kind,
+    connection: { dialect: 'sqlite', filename },
+    exec: async (sql, params = []) => {
+      if (params.length === 0) db.exec(sql);
+      else db.prepare(sql).run(...params);
+    },
+    rows: async (sql, params = []) => db.prepare(sql).all(...params) as Row[],
+    preparedTransactions: async () => [],
+    close: async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Portable DDL bits per database. */
+export function ddl(kind: TestDatabaseKind) {
+  return {
+    text: kind === 'mariadb' ? 'VARCHAR(200)' : 'TEXT',
+    bigint: kind === 'sqlite' ? 'BIGINT' : 'BIGINT',
+  };
+}
