@@ -65,6 +65,11 @@ export interface Dialect {
 
 /** Prepared (XA) transactions. Ids are plain strings the connector derives (job, subtask, index). */
 export interface TwoPhaseDialect {
+  /**
+   * A prepared transaction stays attached to its session while that is open (MariaDB): the
+   * writer closes the connection after preparing, so that the committer's session can commit it.
+   */
+  readonly detachAfterPrepare: boolean;
   /** Throws TRIB_JDBC_TWO_PHASE_UNAVAILABLE when the server cannot prepare transactions. */
   checkAvailable(connection: SqlConnection): Promise<void>;
   begin(connection: SqlConnection, id: string): Promise<void>;

@@ -73,6 +73,7 @@ async function finishXa(connection: SqlConnection, sql: string): Promise<boolean
 }
 
 const twoPhase: TwoPhaseDialect = {
+  detachAfterPrepare: true,
   async checkAvailable(connection) {
     try {
       await connection.query('XA RECOVER');

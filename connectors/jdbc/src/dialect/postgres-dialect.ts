@@ -85,6 +85,7 @@ class PostgresConnection implements SqlConnection {
 }
 
 const twoPhase: TwoPhaseDialect = {
+  detachAfterPrepare: false,
   async checkAvailable(connection) {
     const rows = await connection.query('SHOW max_prepared_transactions');
     const max = Number(rows[0]?.max_prepared_transactions ?? 0);

@@ -250,7 +250,7 @@ class TwoPhaseStrategy implements FlushStrategy {
 
   private constructor(
     private readonly setup: JdbcWriterSetup,
-    private readonly connection: SqlConnection,
+    private connection: SqlConnection | undefined,
     private readonly statements: BatchStatements,
     private readonly twoPhase: TwoPhaseDialect,
   ) {
@@ -282,12 +282,13 @@ class TwoPhaseStrategy implements FlushStrategy {
   private async rollBackLingering(): Promise<void> {
     const { transactionPrefix, subtaskId, parallelism } = this.setup;
     const restored = this.setup.restoredCheckpointId ?? 0;
-    const ids = await this.twoPhase.listPrepared(this.connection, `${transactionPrefix}-`);
+    const connection = await this.connect();
+    const ids = await this.twoPhase.listPrepared(connection, `${transactionPrefix}-`);
     const rolledBack: string[] = [];
     for (const id of ids) {
       const parsed = parseTransactionId(transactionPrefix, id);
       if (parsed === undefined || parsed.subtask % parallelism !== subtaskId || parsed.index <= restored) continue;
-      await this.twoPhase.rollback(this.connection, id);
+      await this.twoPhase.rollback(connection, id);
       rolledBack.push(id);
     }
     if (rolledBack.length > 0)
@@ -297,12 +298,13 @@ class TwoPhaseStrategy implements FlushStrategy {
   async write(ops: RowOp[]): Promise<void> {
     const started = Date.now();
     try {
+      const connection = await this.connect();
       if (this.openId === undefined) {
         const id = transactionId(this.setup.transactionPrefix, this.setup.subtaskId, this.nextIndex);
-        await this.twoPhase.begin(this.connection, id);
+        await this.twoPhase.begin(connection, id);
         this.openId = id;
       }
-      const outcome = await this.statements.write(this.connection, ops);
+      const outcome = await this.statements.write(connection, ops);
       this.setup.metrics.numRecordsSend.inc(outcome.written);
       this.setup.metrics.numBytesSend.inc(approximateBytes(ops));
       this.setup.metrics.recordSendTime(Date.now() - started);
@@ -317,7 +319,11 @@ class TwoPhaseStrategy implements FlushStrategy {
     this.nextIndex++;
     if (id === undefined) return [];
     try {
-      await this.twoPhase.prepare(this.connection, id);
+      await this.twoPhase.prepare(await this.connect(), id);
+      if (this.twoPhase.detachAfterPrepare) {
+        await this.connection?.close();
+        this.connection = undefined;
+      }
     } catch (error) {
       throw statementError(this.setup.dialect, error, { table: this.setup.options.table, operation: 'prepare', transactionId: id });
     }
@@ -325,7 +331,15 @@ class TwoPhaseStrategy implements FlushStrategy {
   }
 
   async close(): Promise<void> {
-    if (this.openId !== undefined) await this.twoPhase.abortOpen(this.connection, this.openId).catch(() => {});
-    await this.connection.close();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection === undefined) return;
+    if (this.openId !== undefined) await this.twoPhase.abortOpen(connection, this.openId).catch(() => {});
+    await connection.close();
+  }
+
+  private async connect(): Promise<SqlConnection> {
+    this.connection ??= await openConnection(this.setup.dialect, connectionOf(this.setup.options));
+    return this.connection;
   }
 }

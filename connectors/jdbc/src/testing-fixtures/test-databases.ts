@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MariaDbService, type PostgresService, useService } from '@tributary/e2e';
 import Database from 'better-sqlite3';
-import { createConnection } from 'mysql2/promise';
+import { type ConnectionOptions, createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../dialect/connection-options.js';
 
@@ -59,9 +59,7 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
     };
   }
   if (kind === 'mariadb') {
-    const service: MariaDbService = await useService('mariadb');
-    const database = await service.createDatabase(prefix);
-    const options = service.connectionOptions(database);
+    const { service, database, options } = await mariaDbFor(prefix);
     const client = await createConnection({ ...options, supportBigNumbers: true, bigNumberStrings: true });
     return {
       kind,
@@ -82,7 +80,7 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
         ),
       close: async () => {
         await client.end();
-        await service.close();
+        await service?.close();
       },
     };
   }
@@ -104,6 +102,25 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The harness's MariaDB, or (local debugging only, when the shared server is unavailable) a server
+ * given as `TRIB_JDBC_TEST_MARIADB={"host":…,"port":…,"user":…,"password":…}`.
+ */
+async function mariaDbFor(prefix: string) {
+  const override = process.env.TRIB_JDBC_TEST_MARIADB;
+  if (override !== undefined && override !== '') {
+    const options = JSON.parse(override) as ConnectionOptions;
+    const admin = await createConnection(options);
+    const database = `${prefix}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+    await admin.query(`CREATE DATABASE \`${database}\``);
+    await admin.end();
+    return { service: undefined, database, options: { ...options, database } };
+  }
+  const service: MariaDbService = await useService('mariadb');
+  const database = await service.createDatabase(prefix);
+  return { service, database, options: service.connectionOptions(database) };
 }
 
 /** Portable DDL bits per database. */
