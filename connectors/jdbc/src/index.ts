@@ -10,3 +10,7 @@ export { JdbcSink, type JdbcSinkHandlers } from './sink/jdbc-sink.js';
 export { JdbcSinkOptions, type JdbcSinkOptionsInput, type ResolvedJdbcSinkOptions } from './sink/jdbc-sink-options.js';
 export type { JdbcCommittable } from './sink/jdbc-sink-writer.js';
 export type { ChangeRecord } from './sink/row-ops.js';
+export { JdbcSource } from './source/jdbc-source.js';
+export { JdbcSourceOptions, type JdbcSourceOptionsInput, type ResolvedJdbcSourceOptions } from './source/jdbc-source-options.js';
+export type { JdbcSplit, KeyValue } from './source/jdbc-source-split.js';
+export type { JdbcEnumeratorState } from './source/jdbc-split-enumerator.js';

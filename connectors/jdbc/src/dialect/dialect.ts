@@ -24,6 +24,12 @@ export interface SqlConnection {
   /** Streams a query's rows in chunks of about `fetchSize` rows, never holding the whole result. */
   stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]>;
   close(): Promise<void>;
+  /**
+   * Embedded databases only (SQLite): waits for this process's other writers of the same file to
+   * finish their transaction and returns the release. A synchronous driver waiting on a busy lock
+   * would otherwise block the event loop that the lock holder needs to commit.
+   */
+  acquireWriteLock?(): Promise<() => void>;
 }
 
 /** What a failed statement was, as far as the connector's handling is concerned. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import type { JdbcConnectionOptions } from './connection-options.js';
 import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection } from './dialect.js';
@@ -25,12 +26,31 @@ function normalizer(statement: Statement): (row: Row) => Row {
   };
 }
 
+/** Per database file: the tail of this process's queue of write transactions. */
+const writeQueues = new Map<string, Promise<void>>();
+
 class SqliteConnection implements SqlConnection {
   private readonly statements = new Map<string, Statement>();
   constructor(
     readonly dialect: Dialect,
     private readonly db: Database,
+    private readonly filename: string,
   ) {}
+
+  async acquireWriteLock(): Promise<() => void> {
+    const previous = writeQueues.get(this.filename) ?? Promise.resolve();
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => done);
+    writeQueues.set(this.filename, tail);
+    await previous;
+    return () => {
+      release();
+      if (writeQueues.get(this.filename) === tail) writeQueues.delete(this.filename);
+    };
+  }
 
   private prepare(sql: string): Statement {
     let statement = this.statements.get(sql);
@@ -91,7 +111,7 @@ export const sqliteDialect: Dialect = {
     const db = new DatabaseClass(options.filename ?? ':memory:', { timeout: options.connectTimeoutMs });
     // WAL: readers (a source, a lookup) do not block the sink's writes.
     if (options.filename !== undefined && options.filename !== ':memory:') db.pragma('journal_mode = WAL');
-    return new SqliteConnection(sqliteDialect, db);
+    return new SqliteConnection(sqliteDialect, db, resolve(options.filename ?? ':memory:'));
   },
 
   quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,

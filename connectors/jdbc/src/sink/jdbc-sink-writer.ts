@@ -189,14 +189,19 @@ class ShortTransactionStrategy implements FlushStrategy {
       const started = Date.now();
       try {
         const connection = await this.connect();
-        await connection.execute(dialect.beginSql());
+        const release = await connection.acquireWriteLock?.();
         let outcome: { written: number };
         try {
-          outcome = await this.statements.write(connection, ops);
-          await connection.execute('COMMIT');
-        } catch (error) {
-          if (!isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
-          throw error;
+          await connection.execute(dialect.beginSql());
+          try {
+            outcome = await this.statements.write(connection, ops);
+            await connection.execute('COMMIT');
+          } catch (error) {
+            if (!isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
+            throw error;
+          }
+        } finally {
+          release?.();
         }
         metrics.numRecordsSend.inc(outcome.written);
         metrics.numBytesSend.inc(approximateBytes(ops));

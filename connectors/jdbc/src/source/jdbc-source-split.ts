@@ -1,0 +1,40 @@
+import type { SourceSplit } from '@tributary/core';
+
+/** A value of a key column in a checkpoint (bigint and Date survive JSON). */
+export type KeyValue = string | number | boolean | null | { readonly $bigint: string } | { readonly $date: string };
+
+/**
+ * A range of the table (or the whole table), read in key order. `lastKey` is the key of the
+ * last row emitted: a restored split resumes right after it.
+ */
+export interface JdbcSplit extends SourceSplit {
+  readonly ordinal: number;
+  /** `partitionColumn >= lower` (decimal text). */
+  readonly lower?: string;
+  /** `partitionColumn < upper`, or `<=` when `upperInclusive`. */
+  readonly upper?: string;
+  readonly upperInclusive?: boolean;
+  /** The split of rows whose partition column is NULL. */
+  readonly nulls?: boolean;
+  /** Incremental modes: the split never ends; it polls for rows after `lastKey`. */
+  readonly unbounded?: boolean;
+  readonly lastKey?: readonly KeyValue[];
+  /** The columns the split is ordered by (and `lastKey` holds values of). */
+  readonly orderColumns: readonly string[];
+}
+
+export function encodeKey(values: readonly unknown[]): KeyValue[] {
+  return values.map((v) => {
+    if (typeof v === 'bigint') return { $bigint: v.toString() };
+    if (v instanceof Date) return { $date: v.toISOString() };
+    if (v === undefined) return null;
+    return v as KeyValue;
+  });
+}
+
+export function decodeKey(values: readonly KeyValue[]): unknown[] {
+  return values.map((v) => {
+    if (v !== null && typeof v === 'object') return '$bigint' in v ? BigInt(v.$bigint) : new Date(v.$date);
+    return v;
+  });
+}

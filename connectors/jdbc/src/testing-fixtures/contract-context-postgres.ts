@@ -1,0 +1,4 @@
+/** Test-only: the JDBC contract contexts on postgres (imported by the suites and their crash children). */
+import { jdbcContractContexts } from './jdbc-contract-contexts.js';
+
+export const { sourceContext, sinkContext } = await jdbcContractContexts('postgres');
