@@ -22,94 +22,111 @@ function seeded(seed: number): () => number {
   };
 }
 
-describe.each(['postgres', 'mariadb'] as const)('JdbcSink exactly-once on %s under 20 SIGKILLs (child processes)', (kind) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase(kind, 'crash');
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+describe.each(['postgres', 'mariadb'] as const)(
+  'JdbcSink exactly-once on %s under 20 SIGKILLs (child processes)',
+  (kind) => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await openTestDatabase(kind, 'crash');
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
 
-  it('kills at random moments and between prepare and commit; the table holds every row exactly once and no prepared transaction is left', async () => {
-    await db.exec(`CREATE TABLE crash_out (id BIGINT NOT NULL, payload VARCHAR(40) NOT NULL)`);
-    const dir = await mkdtemp(join(tmpdir(), 'jdbc-crash-'));
-    const unthrottle = join(dir, 'unthrottle');
-    const prefix = `crash-${kind}-${Date.now() % 100_000}`;
-    const seed = Date.now() % 1_000_000;
-    const random = seeded(seed);
-    const target = new Map<number, number>();
-    const markersSeen = new Map<number, number>();
-    const progressed = new Set<number>();
-    const killedOnMarker: number[] = [];
-    const killedIds = new Map<number, string>();
-    const committedLines: { run: number; ids: string[] }[] = [];
-    let restoredRuns = 0;
-    const started = Date.now();
-    try {
-      const outcome = await runWithCrashes({
-        script: fileURLToPath(new URL('./testing-fixtures/eos-crash-job.ts', import.meta.url)),
-        args: [JSON.stringify(db.connection), 'crash_out', join(dir, 'checkpoints'), prefix, String(ROWS), unthrottle],
-        env: { TRIB_JDBC_TEST_PHASE_MARKERS: '1', TRIB_JDBC_TEST_PHASE_HOLD_MS: '150' },
-        kills: KILLS,
-        minKillDelayMs: 1000,
-        maxKillDelayMs: 3000,
-        // Odd runs die on a "prepared, not yet committed" marker; their timer is only a fallback.
-        killDelayForRun: (run) => (run % 2 === 1 ? [5000, 7000] : [1000, 3000]),
-        timeoutMs: 170_000,
-        random,
-        killOnLine: (line, run) => {
-          if (line === 'started' && run > KILLS) void writeFile(unthrottle, '');
-          if (line.startsWith('finished restored=') && !line.endsWith('none')) restoredRuns++;
-          if (line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} committed `))
-            committedLines.push({ run, ids: line.split(' ')[2]?.split(',') ?? [] });
-          if (run > KILLS) return false;
-          if (line.startsWith('progress ')) progressed.add(run);
-          if (run % 2 === 1 && progressed.has(run) && line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} precommitted `)) {
-            if (!target.has(run)) target.set(run, 1 + Math.floor(random() * 2));
-            const seen = (markersSeen.get(run) ?? 0) + 1;
-            markersSeen.set(run, seen);
-            if (seen !== target.get(run)) return false;
-            killedOnMarker.push(run);
-            killedIds.set(run, line.split(' ')[2] ?? '');
-            return true;
-          }
-          return false;
-        },
-      });
-      const context = `${kind}: seed ${seed}, ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, ${Date.now() - started} ms`;
-      process.stdout.write(`jdbc crash test: ${context}\n`);
-      expect(outcome.kills, context).toBe(KILLS);
-      expect(outcome.finishedEarly, context).toBe(false);
-      // The last run restored from a checkpoint and finished.
-      expect(restoredRuns, context).toBe(1);
-      expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(4);
-      for (const run of killedOnMarker) {
-        const ids = (killedIds.get(run) ?? '').split(',');
-        // Killed between the phases: the run itself committed none of them…
-        expect(committedLines.filter((c) => c.run === run && c.ids.some((id) => ids.includes(id))), `run ${run}`).toEqual([]);
-        // …and a later run committed every one of them after restoring.
-        const later = new Set(committedLines.filter((c) => c.run > run).flatMap((c) => c.ids));
-        for (const id of ids) expect(later.has(id), `${id} of run ${run}; ${context}`).toBe(true);
+    it('kills at random moments and between prepare and commit; the table holds every row exactly once and no prepared transaction is left', async () => {
+      await db.exec(`CREATE TABLE crash_out (id BIGINT NOT NULL, payload VARCHAR(40) NOT NULL)`);
+      const dir = await mkdtemp(join(tmpdir(), 'jdbc-crash-'));
+      const unthrottle = join(dir, 'unthrottle');
+      const prefix = `crash-${kind}-${Date.now() % 100_000}`;
+      const seed = Date.now() % 1_000_000;
+      const random = seeded(seed);
+      const target = new Map<number, number>();
+      const markersSeen = new Map<number, number>();
+      const progressed = new Set<number>();
+      const killedOnMarker: number[] = [];
+      const killedIds = new Map<number, string>();
+      const committedLines: { run: number; ids: string[] }[] = [];
+      let restoredRuns = 0;
+      const started = Date.now();
+      try {
+        const outcome = await runWithCrashes({
+          script: fileURLToPath(new URL('./testing-fixtures/eos-crash-job.ts', import.meta.url)),
+          args: [
+            JSON.stringify(db.connection),
+            'crash_out',
+            join(dir, 'checkpoints'),
+            prefix,
+            String(ROWS),
+            unthrottle,
+          ],
+          env: { TRIB_JDBC_TEST_PHASE_MARKERS: '1', TRIB_JDBC_TEST_PHASE_HOLD_MS: '150' },
+          kills: KILLS,
+          minKillDelayMs: 1000,
+          maxKillDelayMs: 3000,
+          // Odd runs die on a "prepared, not yet committed" marker; their timer is only a fallback.
+          killDelayForRun: (run) => (run % 2 === 1 ? [5000, 7000] : [1000, 3000]),
+          timeoutMs: 170_000,
+          random,
+          killOnLine: (line, run) => {
+            if (line === 'started' && run > KILLS) void writeFile(unthrottle, '');
+            if (line.startsWith('finished restored=') && !line.endsWith('none')) restoredRuns++;
+            if (line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} committed `))
+              committedLines.push({ run, ids: line.split(' ')[2]?.split(',') ?? [] });
+            if (run > KILLS) return false;
+            if (line.startsWith('progress ')) progressed.add(run);
+            if (
+              run % 2 === 1 &&
+              progressed.has(run) &&
+              line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} precommitted `)
+            ) {
+              if (!target.has(run)) target.set(run, 1 + Math.floor(random() * 2));
+              const seen = (markersSeen.get(run) ?? 0) + 1;
+              markersSeen.set(run, seen);
+              if (seen !== target.get(run)) return false;
+              killedOnMarker.push(run);
+              killedIds.set(run, line.split(' ')[2] ?? '');
+              return true;
+            }
+            return false;
+          },
+        });
+        const context = `${kind}: seed ${seed}, ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, ${Date.now() - started} ms`;
+        process.stdout.write(`jdbc crash test: ${context}\n`);
+        expect(outcome.kills, context).toBe(KILLS);
+        expect(outcome.finishedEarly, context).toBe(false);
+        // The last run restored from a checkpoint and finished.
+        expect(restoredRuns, context).toBe(1);
+        expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(4);
+        for (const run of killedOnMarker) {
+          const ids = (killedIds.get(run) ?? '').split(',');
+          // Killed between the phases: the run itself committed none of them…
+          expect(
+            committedLines.filter((c) => c.run === run && c.ids.some((id) => ids.includes(id))),
+            `run ${run}`,
+          ).toEqual([]);
+          // …and a later run committed every one of them after restoring.
+          const later = new Set(committedLines.filter((c) => c.run > run).flatMap((c) => c.ids));
+          for (const id of ids) expect(later.has(id), `${id} of run ${run}; ${context}`).toBe(true);
+        }
+
+        // The oracle: the plain driver, not the connector.
+        const [stats] = await db.rows(
+          'SELECT count(*) AS n, count(DISTINCT id) AS d, min(id) AS lo, max(id) AS hi FROM crash_out',
+        );
+        expect(
+          { n: Number(stats?.n), d: Number(stats?.d), lo: Number(stats?.lo), hi: Number(stats?.hi) },
+          context,
+        ).toEqual({ n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1 });
+        const wrongPayload = await db.rows(
+          kind === 'postgres'
+            ? "SELECT count(*) AS n FROM crash_out WHERE payload <> 'row-' || id"
+            : "SELECT count(*) AS n FROM crash_out WHERE payload <> CONCAT('row-', id)",
+        );
+        expect(Number(wrongPayload[0]?.n)).toBe(0);
+        expect((await db.preparedTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-
-      // The oracle: the plain driver, not the connector.
-      const [stats] = await db.rows(
-        'SELECT count(*) AS n, count(DISTINCT id) AS d, min(id) AS lo, max(id) AS hi FROM crash_out',
-      );
-      expect(
-        { n: Number(stats?.n), d: Number(stats?.d), lo: Number(stats?.lo), hi: Number(stats?.hi) },
-        context,
-      ).toEqual({ n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1 });
-      const wrongPayload = await db.rows(
-        kind === 'postgres'
-          ? "SELECT count(*) AS n FROM crash_out WHERE payload <> 'row-' || id"
-          : "SELECT count(*) AS n FROM crash_out WHERE payload <> CONCAT('row-', id)",
-      );
-      expect(Number(wrongPayload[0]?.n)).toBe(0);
-      expect((await db.preparedTransactions()).filter((id) => id.startsWith(prefix))).toEqual([]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 200_000);
-});
+    }, 200_000);
+  },
+);

@@ -52,7 +52,11 @@ export class JdbcCatalog {
 
   /** Columns of a table, or TRIB_JDBC_TABLE_NOT_FOUND naming it. */
   async describeTable(table: string): Promise<TableInfo> {
-    const columns = await this.run('describe table', () => this.dialect.listColumns(this.connection, table), table);
+    const columns = await this.run(
+      'describe table',
+      () => this.dialect.listColumns(this.connection, table),
+      table,
+    );
     if (columns.length === 0) {
       throw new TributaryError(JdbcErrorCodes.TABLE_NOT_FOUND, `Table '${table}' does not exist`, {
         context: { table },

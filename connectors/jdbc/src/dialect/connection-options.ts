@@ -15,7 +15,10 @@ export const jdbcConnectionShape = {
   user: z.string().optional().describe('User name (not for `sqlite`).'),
   password: z.string().optional().describe('Password (never logged).'),
   database: z.string().optional().describe('Database (schema on MySQL) to connect to (not for `sqlite`).'),
-  filename: z.string().optional().describe('`sqlite` only: the database file (`:memory:` for a private in-memory one).'),
+  filename: z
+    .string()
+    .optional()
+    .describe('`sqlite` only: the database file (`:memory:` for a private in-memory one).'),
   connectTimeoutMs: z.number().int().min(100).default(10_000).describe('Time to establish a connection.'),
 };
 

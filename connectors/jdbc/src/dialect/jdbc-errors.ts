@@ -25,18 +25,29 @@ export function statementError(
   const message = driverMessage(error);
   switch (dialect.classify(error)) {
     case 'auth':
-      return new TributaryError(JdbcErrorCodes.AUTH_FAILED, `The database refused the credentials: ${message}`, {
-        cause: error,
-        context,
-      });
+      return new TributaryError(
+        JdbcErrorCodes.AUTH_FAILED,
+        `The database refused the credentials: ${message}`,
+        {
+          cause: error,
+          context,
+        },
+      );
     case 'connection':
-      return new TributaryError(JdbcErrorCodes.CONNECTION_FAILED, `The database connection failed: ${message}`, {
+      return new TributaryError(
+        JdbcErrorCodes.CONNECTION_FAILED,
+        `The database connection failed: ${message}`,
+        {
+          cause: error,
+          retriable: true,
+          context,
+        },
+      );
+    case 'missing-table':
+      return new TributaryError(JdbcErrorCodes.TABLE_NOT_FOUND, `Table not found: ${message}`, {
         cause: error,
-        retriable: true,
         context,
       });
-    case 'missing-table':
-      return new TributaryError(JdbcErrorCodes.TABLE_NOT_FOUND, `Table not found: ${message}`, { cause: error, context });
     case 'missing-column':
       return new TributaryError(JdbcErrorCodes.COLUMN_NOT_FOUND, `Column not found: ${message}`, {
         cause: error,
@@ -62,12 +73,19 @@ export async function openConnection(dialect: Dialect, options: JdbcConnectionOp
   } catch (error) {
     if (isTributaryError(error)) throw error;
     const typed = statementError(dialect, error, { ...endpointOf(options), operation: 'connect' });
-    if (typed.code === JdbcErrorCodes.STATEMENT_FAILED || typed.code === JdbcErrorCodes.CONSTRAINT_VIOLATION) {
-      throw new TributaryError(JdbcErrorCodes.CONNECTION_FAILED, `Could not connect: ${driverMessage(error)}`, {
-        cause: error,
-        retriable: true,
-        context: { ...endpointOf(options), operation: 'connect' },
-      });
+    if (
+      typed.code === JdbcErrorCodes.STATEMENT_FAILED ||
+      typed.code === JdbcErrorCodes.CONSTRAINT_VIOLATION
+    ) {
+      throw new TributaryError(
+        JdbcErrorCodes.CONNECTION_FAILED,
+        `Could not connect: ${driverMessage(error)}`,
+        {
+          cause: error,
+          retriable: true,
+          context: { ...endpointOf(options), operation: 'connect' },
+        },
+      );
     }
     throw typed;
   }

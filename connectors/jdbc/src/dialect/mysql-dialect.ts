@@ -39,7 +39,11 @@ class MysqlConnection implements SqlConnection {
 
   /** The callback connection's row stream (one row at a time off the socket), in chunks. */
   async *stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]> {
-    const raw = (this.connection as unknown as { connection: { query(s: string, p: unknown[]): { stream(o: object): AsyncIterable<Row> } } }).connection;
+    const raw = (
+      this.connection as unknown as {
+        connection: { query(s: string, p: unknown[]): { stream(o: object): AsyncIterable<Row> } };
+      }
+    ).connection;
     let chunk: Row[] = [];
     for await (const row of raw.query(sql, params as unknown[]).stream({ highWaterMark: fetchSize })) {
       chunk.push(row);
@@ -111,7 +115,9 @@ const twoPhase: TwoPhaseDialect = {
   },
 };
 
-const CONSTRAINT_ERRNOS = new Set([1062, 1048, 1451, 1452, 3819, 4025, 1364, 1366, 1264, 1406, 1292, 1265, 1690]);
+const CONSTRAINT_ERRNOS = new Set([
+  1062, 1048, 1451, 1452, 3819, 4025, 1364, 1366, 1264, 1406, 1292, 1265, 1690,
+]);
 const CONNECTION_ERRNOS = new Set([1053, 1927, 2006, 2013, 2055]);
 
 export const mysqlDialect: Dialect = {
@@ -163,7 +169,9 @@ export const mysqlDialect: Dialect = {
   beginSql: () => 'START TRANSACTION',
 
   async listDatabases(connection) {
-    const rows = await connection.query('SELECT schema_name AS name FROM information_schema.schemata ORDER BY schema_name');
+    const rows = await connection.query(
+      'SELECT schema_name AS name FROM information_schema.schemata ORDER BY schema_name',
+    );
     return rows.map((r) => String(r.name));
   },
 
@@ -201,7 +209,8 @@ export const mysqlDialect: Dialect = {
     if (errno === 1054) return 'missing-column';
     if (CONSTRAINT_ERRNOS.has(errno)) return 'constraint';
     if (CONNECTION_ERRNOS.has(errno) || isConnectionErrorCode(code)) return 'connection';
-    if (/connection.*(closed|lost)|closed state/i.test(String((error as Error)?.message ?? ''))) return 'connection';
+    if (/connection.*(closed|lost)|closed state/i.test(String((error as Error)?.message ?? '')))
+      return 'connection';
     return 'other';
   },
 

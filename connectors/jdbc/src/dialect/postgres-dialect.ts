@@ -20,7 +20,9 @@ type PgModule = typeof import('pg');
 /** pg's type parsers, adjusted: int8 → bigint, timestamp without zone and date → text as stored. */
 function typeParsers(pg: PgModule): ClientConfig['types'] {
   const parseArray = (text: string, element: (s: string) => unknown) =>
-    (pg.types.getTypeParser(1009 as never) as (s: string) => (string | null)[])(text).map((s) => (s === null ? null : element(s)));
+    (pg.types.getTypeParser(1009 as never) as (s: string) => (string | null)[])(text).map((s) =>
+      s === null ? null : element(s),
+    );
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       switch (oid) {
@@ -173,7 +175,9 @@ export const postgresDialect: Dialect = {
     if (upsertKeys !== undefined) {
       const others = columns.filter((c) => !upsertKeys.includes(c));
       sql += ` ON CONFLICT (${upsertKeys.map(q).join(',')}) DO ${
-        others.length === 0 ? 'NOTHING' : `UPDATE SET ${others.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(',')}`
+        others.length === 0
+          ? 'NOTHING'
+          : `UPDATE SET ${others.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(',')}`
       }`;
     }
     return sql;

@@ -124,7 +124,9 @@ export const sqliteDialect: Dialect = {
     if (upsertKeys !== undefined) {
       const others = columns.filter((c) => !upsertKeys.includes(c));
       sql += ` ON CONFLICT (${upsertKeys.map(q).join(',')}) DO ${
-        others.length === 0 ? 'NOTHING' : `UPDATE SET ${others.map((c) => `${q(c)} = excluded.${q(c)}`).join(',')}`
+        others.length === 0
+          ? 'NOTHING'
+          : `UPDATE SET ${others.map((c) => `${q(c)} = excluded.${q(c)}`).join(',')}`
       }`;
     }
     return sql;
@@ -144,7 +146,9 @@ export const sqliteDialect: Dialect = {
   },
 
   async listColumns(connection, table): Promise<ColumnInfo[]> {
-    const rows = await connection.query('SELECT name, type, "notnull" AS nn, pk FROM pragma_table_info(?)', [table]);
+    const rows = await connection.query('SELECT name, type, "notnull" AS nn, pk FROM pragma_table_info(?)', [
+      table,
+    ]);
     return rows.map((r) => ({
       name: String(r.name),
       type: String(r.type).toLowerCase(),

@@ -59,7 +59,12 @@ export class BatchStatements {
       );
       for (let start = 0; start < group.length; start += perStatement) {
         const chunk = group.slice(start, start + perStatement);
-        const sql = this.dialect.insertSql(this.table.name, columns, chunk.length, this.upsert ? this.keys : undefined);
+        const sql = this.dialect.insertSql(
+          this.table.name,
+          columns,
+          chunk.length,
+          this.upsert ? this.keys : undefined,
+        );
         const params = chunk.flatMap((op) => this.parameters(op.row, columns));
         outcome = add(
           outcome,
@@ -76,12 +81,19 @@ export class BatchStatements {
   private async runDeletes(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
     const keys = this.keys;
     if (keys === undefined) {
-      throw new TributaryError(JdbcErrorCodes.INVALID_TABLE_OPTIONS, `Deletes need keyColumns (table '${this.table.name}' has no primary key)`, {
-        context: { table: this.table.name, option: 'keyColumns' },
-      });
+      throw new TributaryError(
+        JdbcErrorCodes.INVALID_TABLE_OPTIONS,
+        `Deletes need keyColumns (table '${this.table.name}' has no primary key)`,
+        {
+          context: { table: this.table.name, option: 'keyColumns' },
+        },
+      );
     }
     let outcome: BatchOutcome = { written: 0, rejected: 0 };
-    const perStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / keys.length)));
+    const perStatement = Math.max(
+      1,
+      Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / keys.length)),
+    );
     const deleteSql = (rows: number) => {
       let index = 0;
       const q = this.dialect.quote;
@@ -94,9 +106,13 @@ export class BatchStatements {
     for (const op of ops) {
       for (const k of keys) {
         if (op.row[k] === undefined || op.row[k] === null) {
-          throw new TributaryError(JdbcErrorCodes.INVALID_TABLE_OPTIONS, `A delete record lacks key column '${k}'`, {
-            context: { table: this.table.name, column: k },
-          });
+          throw new TributaryError(
+            JdbcErrorCodes.INVALID_TABLE_OPTIONS,
+            `A delete record lacks key column '${k}'`,
+            {
+              context: { table: this.table.name, column: k },
+            },
+          );
         }
       }
     }
@@ -104,10 +120,16 @@ export class BatchStatements {
       const chunk = ops.slice(start, start + perStatement);
       outcome = add(
         outcome,
-        await this.runChunk(connection, chunk, deleteSql(chunk.length), chunk.flatMap((op) => this.parameters(op.row, keys)), (op) => ({
-          sql: deleteSql(1),
-          params: this.parameters(op.row, keys),
-        })),
+        await this.runChunk(
+          connection,
+          chunk,
+          deleteSql(chunk.length),
+          chunk.flatMap((op) => this.parameters(op.row, keys)),
+          (op) => ({
+            sql: deleteSql(1),
+            params: this.parameters(op.row, keys),
+          }),
+        ),
       );
     }
     return outcome;
@@ -160,7 +182,8 @@ export class BatchStatements {
   }
 
   private async reject(op: RowOp, cause: unknown): Promise<void> {
-    const key = this.keys === undefined ? undefined : Object.fromEntries(this.keys.map((k) => [k, String(op.row[k])]));
+    const key =
+      this.keys === undefined ? undefined : Object.fromEntries(this.keys.map((k) => [k, String(op.row[k])]));
     const error = statementError(this.dialect, cause, {
       table: this.table.name,
       operation: op.kind,
@@ -169,18 +192,26 @@ export class BatchStatements {
     if (this.policy.mode === 'fail') throw error;
     if (this.policy.mode === 'dead-letter') {
       if (this.policy.deadLetter === undefined) {
-        throw new TributaryError(JdbcErrorCodes.DEAD_LETTER_FAILED, "onRowError is 'dead-letter' but no deadLetter handler was given", {
-          cause: error,
-          context: { table: this.table.name },
-        });
+        throw new TributaryError(
+          JdbcErrorCodes.DEAD_LETTER_FAILED,
+          "onRowError is 'dead-letter' but no deadLetter handler was given",
+          {
+            cause: error,
+            context: { table: this.table.name },
+          },
+        );
       }
       try {
         await this.policy.deadLetter(op.record, error);
       } catch (handlerError) {
-        throw new TributaryError(JdbcErrorCodes.DEAD_LETTER_FAILED, `The dead-letter handler failed: ${String(handlerError)}`, {
-          cause: handlerError,
-          context: { table: this.table.name },
-        });
+        throw new TributaryError(
+          JdbcErrorCodes.DEAD_LETTER_FAILED,
+          `The dead-letter handler failed: ${String(handlerError)}`,
+          {
+            cause: handlerError,
+            context: { table: this.table.name },
+          },
+        );
       }
     }
     this.policy.onRejected();

@@ -27,7 +27,10 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
     if (twoPhase === undefined) {
       for (const request of requests)
         request.signalFailedWithUnknownReason(
-          new TributaryError(JdbcErrorCodes.UNSUPPORTED, `Dialect ${this.dialect.name} cannot commit prepared transactions`),
+          new TributaryError(
+            JdbcErrorCodes.UNSUPPORTED,
+            `Dialect ${this.dialect.name} cannot commit prepared transactions`,
+          ),
         );
       return;
     }
@@ -45,7 +48,10 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
       } catch (error) {
         await this.connection?.close();
         this.connection = undefined;
-        this.logger.warn({ transactionId: id, error: String(error) }, 'committing a prepared transaction failed; retrying');
+        this.logger.warn(
+          { transactionId: id, error: String(error) },
+          'committing a prepared transaction failed; retrying',
+        );
         if (request.numberOfRetries < 10) request.retryLater();
         else
           request.signalFailedWithUnknownReason(

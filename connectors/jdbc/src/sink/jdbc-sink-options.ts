@@ -38,7 +38,9 @@ const sinkSchema = z
       .int()
       .min(0)
       .default(1000)
-      .describe('Longest time a buffered row waits before a flush; 0: flush by size and on checkpoints only.'),
+      .describe(
+        'Longest time a buffered row waits before a flush; 0: flush by size and on checkpoints only.',
+      ),
     maxRetries: z
       .number()
       .int()
@@ -47,7 +49,12 @@ const sinkSchema = z
       .describe(
         'Retries of a batch after the connection was lost (reconnect, then the same batch again, before any later one).',
       ),
-    retryBackoffMs: z.number().int().min(0).default(500).describe('Wait before the first retry; doubles per retry.'),
+    retryBackoffMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(500)
+      .describe('Wait before the first retry; doubles per retry.'),
     onRowError: z
       .enum(['fail', 'dead-letter', 'skip'])
       .default('fail')
@@ -76,7 +83,8 @@ const sinkSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['deliveryGuarantee'],
-        message: 'SQLite has no prepared transactions: use "at-least-once" (with writeMode "upsert" it is idempotent)',
+        message:
+          'SQLite has no prepared transactions: use "at-least-once" (with writeMode "upsert" it is idempotent)',
       });
     }
     if (value.dialect === 'sqlite' && value.filename === undefined) {

@@ -1,8 +1,8 @@
 import {
   type CommittingSinkWriter,
+  isTributaryError,
   type Logger,
   type SinkWriterMetricGroup,
-  isTributaryError,
   sleep,
   TributaryError,
 } from '@tributary/core';
@@ -67,11 +67,17 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     try {
       const table = await JdbcCatalog.over(connection).describeTable(options.table);
       const keys = resolveKeys(table, options);
-      const statements = new BatchStatements(dialect, table, keys, keys !== undefined && needsUpsert(options), {
-        mode: options.onRowError,
-        deadLetter: setup.deadLetter,
-        onRejected: () => setup.metrics.numRecordsSendErrors.inc(),
-      });
+      const statements = new BatchStatements(
+        dialect,
+        table,
+        keys,
+        keys !== undefined && needsUpsert(options),
+        {
+          mode: options.onRowError,
+          deadLetter: setup.deadLetter,
+          onRejected: () => setup.metrics.numRecordsSendErrors.inc(),
+        },
+      );
       const strategy =
         options.deliveryGuarantee === 'exactly-once'
           ? await TwoPhaseStrategy.open(setup, connection, statements)
@@ -269,9 +275,13 @@ class TwoPhaseStrategy implements FlushStrategy {
   ): Promise<TwoPhaseStrategy> {
     const twoPhase = setup.dialect.twoPhase;
     if (twoPhase === undefined) {
-      throw new TributaryError(JdbcErrorCodes.UNSUPPORTED, `Dialect ${setup.dialect.name} has no prepared transactions`, {
-        context: { dialect: setup.dialect.name },
-      });
+      throw new TributaryError(
+        JdbcErrorCodes.UNSUPPORTED,
+        `Dialect ${setup.dialect.name} has no prepared transactions`,
+        {
+          context: { dialect: setup.dialect.name },
+        },
+      );
     }
     await twoPhase.checkAvailable(connection);
     const strategy = new TwoPhaseStrategy(setup, connection, statements, twoPhase);
@@ -292,12 +302,16 @@ class TwoPhaseStrategy implements FlushStrategy {
     const rolledBack: string[] = [];
     for (const id of ids) {
       const parsed = parseTransactionId(transactionPrefix, id);
-      if (parsed === undefined || parsed.subtask % parallelism !== subtaskId || parsed.index <= restored) continue;
+      if (parsed === undefined || parsed.subtask % parallelism !== subtaskId || parsed.index <= restored)
+        continue;
       await this.twoPhase.rollback(connection, id);
       rolledBack.push(id);
     }
     if (rolledBack.length > 0)
-      this.setup.logger.info({ subtask: subtaskId, transactionIds: rolledBack }, 'rolled back prepared transactions of failed attempts');
+      this.setup.logger.info(
+        { subtask: subtaskId, transactionIds: rolledBack },
+        'rolled back prepared transactions of failed attempts',
+      );
   }
 
   async write(ops: RowOp[]): Promise<void> {
@@ -314,7 +328,10 @@ class TwoPhaseStrategy implements FlushStrategy {
       this.setup.metrics.numBytesSend.inc(approximateBytes(ops));
       this.setup.metrics.recordSendTime(Date.now() - started);
     } catch (error) {
-      throw statementError(this.setup.dialect, error, { table: this.setup.options.table, operation: 'write' });
+      throw statementError(this.setup.dialect, error, {
+        table: this.setup.options.table,
+        operation: 'write',
+      });
     }
   }
 
@@ -330,7 +347,11 @@ class TwoPhaseStrategy implements FlushStrategy {
         this.connection = undefined;
       }
     } catch (error) {
-      throw statementError(this.setup.dialect, error, { table: this.setup.options.table, operation: 'prepare', transactionId: id });
+      throw statementError(this.setup.dialect, error, {
+        table: this.setup.options.table,
+        operation: 'prepare',
+        transactionId: id,
+      });
     }
     return [{ transactionId: id }];
   }

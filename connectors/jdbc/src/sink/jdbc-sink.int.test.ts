@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectionSource, hasErrorCode, Pipeline, silentLogger, type TributaryError } from '@tributary/core';
-import { fakeBatchContext, fakeCommitterContext, fakeWriterContext, recordingCommitRequests } from '@tributary/core/testing';
+import {
+  fakeBatchContext,
+  fakeCommitterContext,
+  fakeWriterContext,
+  recordingCommitRequests,
+} from '@tributary/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { ALL_KINDS, openTestDatabase, type TestDatabase } from '../testing-fixtures/test-databases.js';
@@ -61,7 +66,14 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
     await db.exec(`CREATE TABLE items (id INT PRIMARY KEY, v INT NOT NULL, name ${text()})`);
     const changes = changeLog(3000, 7);
     await Pipeline.from(CollectionSource.of(changes))
-      .sinkTo(new JdbcSink<ChangeRecord>({ ...db.connection, table: 'items', input: 'changelog', batchSizeRows: 37 }))
+      .sinkTo(
+        new JdbcSink<ChangeRecord>({
+          ...db.connection,
+          table: 'items',
+          input: 'changelog',
+          batchSizeRows: 37,
+        }),
+      )
       .execute(
         { parallelism: 1, checkpointing: { intervalMs: 20, directory: join(dir, 'changelog') } },
         { logger: silentLogger },
@@ -72,7 +84,12 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
 
   it('reduces a batch by key before writing (last write wins) and counts what it wrote', async () => {
     await db.exec(`CREATE TABLE reduced (id INT PRIMARY KEY, v INT NOT NULL)`);
-    const sink = new JdbcSink({ ...db.connection, table: 'reduced', writeMode: 'upsert', batchSizeRows: 1000 });
+    const sink = new JdbcSink({
+      ...db.connection,
+      table: 'reduced',
+      writeMode: 'upsert',
+      batchSizeRows: 1000,
+    });
     const ctx = fakeWriterContext();
     const writer = await sink.createWriter(ctx);
     await writer.write(
@@ -83,47 +100,52 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
     await writer.close();
     expect(ctx.metricGroup.numRecordsSend.count).toBe(10);
     const rows = await db.rows('SELECT id, v FROM reduced ORDER BY id');
-    expect(rows.map((r) => [Number(r.id), Number(r.v)])).toEqual(Array.from({ length: 10 }, (_, i) => [i, 90 + i]));
+    expect(rows.map((r) => [Number(r.id), Number(r.v)])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [i, 90 + i]),
+    );
   });
 
-  describe.each(['fail', 'dead-letter', 'skip'] as const)('a row violating a constraint mid-batch, onRowError %s', (policy) => {
-    it('is handled per row and the other rows are written', async () => {
-      const table = `checked_${policy.replace('-', '_')}`;
-      await db.exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, v INT NOT NULL CHECK (v >= 0))`);
-      const dead: { record: unknown; error: TributaryError }[] = [];
-      const sink = new JdbcSink<{ id: number; v: number }>(
-        { ...db.connection, table, onRowError: policy },
-        { deadLetter: async (record, error) => void dead.push({ record, error }) },
-      );
-      const ctx = fakeWriterContext();
-      const writer = await sink.createWriter(ctx);
-      const rows = Array.from({ length: 10 }, (_, i) => ({ id: i, v: i === 5 ? -1 : i }));
-      await writer.write(rows, fakeBatchContext());
-      if (policy === 'fail') {
-        const error = await writer.flush(false).then(
-          () => undefined,
-          (e: unknown) => e,
+  describe.each(['fail', 'dead-letter', 'skip'] as const)(
+    'a row violating a constraint mid-batch, onRowError %s',
+    (policy) => {
+      it('is handled per row and the other rows are written', async () => {
+        const table = `checked_${policy.replace('-', '_')}`;
+        await db.exec(`CREATE TABLE ${table} (id INT PRIMARY KEY, v INT NOT NULL CHECK (v >= 0))`);
+        const dead: { record: unknown; error: TributaryError }[] = [];
+        const sink = new JdbcSink<{ id: number; v: number }>(
+          { ...db.connection, table, onRowError: policy },
+          { deadLetter: async (record, error) => void dead.push({ record, error }) },
         );
+        const ctx = fakeWriterContext();
+        const writer = await sink.createWriter(ctx);
+        const rows = Array.from({ length: 10 }, (_, i) => ({ id: i, v: i === 5 ? -1 : i }));
+        await writer.write(rows, fakeBatchContext());
+        if (policy === 'fail') {
+          const error = await writer.flush(false).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          await writer.close();
+          expect(hasErrorCode(error, JdbcErrorCodes.CONSTRAINT_VIOLATION)).toBe(true);
+          expect((error as TributaryError).context).toMatchObject({ table });
+          // The failed batch's transaction was rolled back: nothing of it is visible.
+          expect(await db.rows(`SELECT id FROM ${table}`)).toEqual([]);
+          return;
+        }
+        await writer.flush(false);
         await writer.close();
-        expect(hasErrorCode(error, JdbcErrorCodes.CONSTRAINT_VIOLATION)).toBe(true);
-        expect((error as TributaryError).context).toMatchObject({ table });
-        // The failed batch's transaction was rolled back: nothing of it is visible.
-        expect(await db.rows(`SELECT id FROM ${table}`)).toEqual([]);
-        return;
-      }
-      await writer.flush(false);
-      await writer.close();
-      const written = (await db.rows(`SELECT id FROM ${table} ORDER BY id`)).map((r) => Number(r.id));
-      expect(written).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
-      expect(ctx.metricGroup.numRecordsSendErrors.count).toBe(1);
-      if (policy === 'dead-letter') {
-        expect(dead.map((d) => d.record)).toEqual([{ id: 5, v: -1 }]);
-        expect(dead[0]?.error.code).toBe(JdbcErrorCodes.CONSTRAINT_VIOLATION);
-      } else {
-        expect(dead).toEqual([]);
-      }
-    });
-  });
+        const written = (await db.rows(`SELECT id FROM ${table} ORDER BY id`)).map((r) => Number(r.id));
+        expect(written).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+        expect(ctx.metricGroup.numRecordsSendErrors.count).toBe(1);
+        if (policy === 'dead-letter') {
+          expect(dead.map((d) => d.record)).toEqual([{ id: 5, v: -1 }]);
+          expect(dead[0]?.error.code).toBe(JdbcErrorCodes.CONSTRAINT_VIOLATION);
+        } else {
+          expect(dead).toEqual([]);
+        }
+      });
+    },
+  );
 
   it('names a missing table and a missing column before any data moves', async () => {
     const missingTable = await new JdbcSink({ ...db.connection, table: 'no_such_table' })
@@ -136,7 +158,12 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
     expect(missingTable?.context).toMatchObject({ table: 'no_such_table' });
 
     await db.exec('CREATE TABLE narrow (id INT PRIMARY KEY)');
-    const missingKey = await new JdbcSink({ ...db.connection, table: 'narrow', keyColumns: ['nope'], writeMode: 'upsert' })
+    const missingKey = await new JdbcSink({
+      ...db.connection,
+      table: 'narrow',
+      keyColumns: ['nope'],
+      writeMode: 'upsert',
+    })
       .createWriter(fakeWriterContext())
       .then(
         () => undefined,
@@ -145,7 +172,9 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
     expect(missingKey?.code).toBe(JdbcErrorCodes.COLUMN_NOT_FOUND);
     expect(missingKey?.context).toMatchObject({ column: 'nope', option: 'keyColumns' });
 
-    const writer = await new JdbcSink({ ...db.connection, table: 'narrow' }).createWriter(fakeWriterContext());
+    const writer = await new JdbcSink({ ...db.connection, table: 'narrow' }).createWriter(
+      fakeWriterContext(),
+    );
     await writer.write([{ id: 1, extra: 'x' }], fakeBatchContext());
     const missingColumn = await writer.flush(false).then(
       () => undefined,
@@ -254,7 +283,10 @@ async function killSinkConnections(db: TestDatabase): Promise<number> {
     return killed.filter((r) => r.ok === true).length;
   }
   const database = db.connection.database;
-  const ids = await db.rows('SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()', [database]);
+  const ids = await db.rows(
+    'SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()',
+    [database],
+  );
   for (const row of ids) await db.exec(`KILL ${Number(row.id)}`);
   return ids.length;
 }

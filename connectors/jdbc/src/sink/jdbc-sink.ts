@@ -12,7 +12,11 @@ import {
 import type { Dialect } from '../dialect/dialect.js';
 import { dialectOf } from '../dialect/dialects.js';
 import { JdbcCommitter } from './jdbc-committer.js';
-import { JdbcSinkOptions, type JdbcSinkOptionsInput, type ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
+import {
+  JdbcSinkOptions,
+  type JdbcSinkOptionsInput,
+  type ResolvedJdbcSinkOptions,
+} from './jdbc-sink-options.js';
 import { type JdbcCommittable, JdbcSinkWriter } from './jdbc-sink-writer.js';
 import { defaultTransactionPrefix } from './transaction-ids.js';
 
@@ -59,7 +63,9 @@ export class JdbcSink<T = Record<string, unknown>> implements Sink<T>, SupportsC
       transactionPrefix: this.options.transactionIdPrefix ?? defaultTransactionPrefix(ctx.jobId),
       metrics: ctx.metricGroup,
       logger: ctx.logger,
-      deadLetter: this.handlers.deadLetter as ((record: unknown, error: TributaryError) => Promise<void>) | undefined,
+      deadLetter: this.handlers.deadLetter as
+        | ((record: unknown, error: TributaryError) => Promise<void>)
+        | undefined,
     });
   }
 

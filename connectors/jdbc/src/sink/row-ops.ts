@@ -54,7 +54,11 @@ export function keyText(row: Row, keys: readonly string[]): string {
   return keys
     .map((k) => {
       const v = row[k];
-      return typeof v === 'bigint' ? `n${v}` : v instanceof Date ? `d${v.toISOString()}` : JSON.stringify(v ?? null);
+      return typeof v === 'bigint'
+        ? `n${v}`
+        : v instanceof Date
+          ? `d${v.toISOString()}`
+          : JSON.stringify(v ?? null);
     })
     .join('\u0000');
 }

@@ -16,7 +16,10 @@ export function transactionId(prefix: string, subtask: number, index: number): s
 }
 
 /** Parses an id of `prefix`; undefined for ids of another prefix. */
-export function parseTransactionId(prefix: string, id: string): { subtask: number; index: number } | undefined {
+export function parseTransactionId(
+  prefix: string,
+  id: string,
+): { subtask: number; index: number } | undefined {
   if (!id.startsWith(`${prefix}-`)) return undefined;
   const match = /^(\d+)-(\d+)$/.exec(id.slice(prefix.length + 1));
   if (match === null) return undefined;

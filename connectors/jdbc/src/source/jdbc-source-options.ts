@@ -8,7 +8,9 @@ const integerText = z.union([z.number().int(), z.bigint(), z.string().regex(/^-?
 const sourceSchema = z
   .object({
     ...jdbcConnectionShape,
-    table: identifier.optional().describe('Table to read (or give `query`). Checked against the catalog at start.'),
+    table: identifier
+      .optional()
+      .describe('Table to read (or give `query`). Checked against the catalog at start.'),
     query: z
       .string()
       .min(1)
@@ -27,8 +29,12 @@ const sourceSchema = z
     partitionColumn: identifier
       .optional()
       .describe('Integer column whose range is split into `numPartitions` parallel splits (bounded mode).'),
-    lowerBound: integerText.optional().describe('Lowest `partitionColumn` value; default: `MIN(partitionColumn)`.'),
-    upperBound: integerText.optional().describe('Highest `partitionColumn` value; default: `MAX(partitionColumn)`.'),
+    lowerBound: integerText
+      .optional()
+      .describe('Lowest `partitionColumn` value; default: `MIN(partitionColumn)`.'),
+    upperBound: integerText
+      .optional()
+      .describe('Highest `partitionColumn` value; default: `MAX(partitionColumn)`.'),
     numPartitions: z
       .number()
       .int()
@@ -64,7 +70,12 @@ const sourceSchema = z
       .describe(
         'Lag guard: rows whose timestamp is newer than now − lag are left for a later poll, so a row committed late with an older timestamp is not skipped.',
       ),
-    pollIntervalMs: z.number().int().min(10).default(1000).describe('Pause between polls of the incremental modes.'),
+    pollIntervalMs: z
+      .number()
+      .int()
+      .min(10)
+      .default(1000)
+      .describe('Pause between polls of the incremental modes.'),
     startAfter: z
       .array(z.unknown())
       .optional()
@@ -77,11 +88,23 @@ const sourceSchema = z
     if ((value.table === undefined) === (value.query === undefined))
       ctx.addIssue({ code: 'custom', path: ['table'], message: 'give exactly one of table and query' });
     if (value.query !== undefined && value.keyColumns === undefined && value.mode === 'bounded')
-      ctx.addIssue({ code: 'custom', path: ['keyColumns'], message: 'is required with query (the order of a resumable read)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keyColumns'],
+        message: 'is required with query (the order of a resumable read)',
+      });
     if (value.mode.includes('incrementing') && value.incrementingColumn === undefined)
-      ctx.addIssue({ code: 'custom', path: ['incrementingColumn'], message: `is required with mode "${value.mode}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['incrementingColumn'],
+        message: `is required with mode "${value.mode}"`,
+      });
     if (value.mode.includes('timestamp') && value.timestampColumn === undefined)
-      ctx.addIssue({ code: 'custom', path: ['timestampColumn'], message: `is required with mode "${value.mode}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timestampColumn'],
+        message: `is required with mode "${value.mode}"`,
+      });
     if (value.dialect === 'sqlite' && value.filename === undefined)
       ctx.addIssue({ code: 'custom', path: ['filename'], message: 'is required for dialect "sqlite"' });
   });

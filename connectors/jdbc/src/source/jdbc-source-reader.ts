@@ -1,9 +1,9 @@
 import {
   PerSplitFetcherManager,
   type RecordEmitter,
+  type SourceOutput,
   SourceReaderBase,
   type SourceReaderContext,
-  type SourceOutput,
 } from '@tributary/core';
 import type { Dialect, Row } from '../dialect/dialect.js';
 import type { ResolvedJdbcSourceOptions } from './jdbc-source-options.js';

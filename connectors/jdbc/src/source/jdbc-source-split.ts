@@ -1,7 +1,13 @@
 import type { SourceSplit } from '@tributary/core';
 
 /** A value of a key column in a checkpoint (bigint and Date survive JSON). */
-export type KeyValue = string | number | boolean | null | { readonly $bigint: string } | { readonly $date: string };
+export type KeyValue =
+  | string
+  | number
+  | boolean
+  | null
+  | { readonly $bigint: string }
+  | { readonly $date: string };
 
 /**
  * A range of the table (or the whole table), read in key order. `lastKey` is the key of the

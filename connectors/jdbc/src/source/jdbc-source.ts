@@ -10,7 +10,11 @@ import {
 } from '@tributary/core';
 import type { Dialect, Row } from '../dialect/dialect.js';
 import { dialectOf } from '../dialect/dialects.js';
-import { JdbcSourceOptions, type JdbcSourceOptionsInput, type ResolvedJdbcSourceOptions } from './jdbc-source-options.js';
+import {
+  JdbcSourceOptions,
+  type JdbcSourceOptionsInput,
+  type ResolvedJdbcSourceOptions,
+} from './jdbc-source-options.js';
 import { JdbcSourceReader } from './jdbc-source-reader.js';
 import type { JdbcSplit } from './jdbc-source-split.js';
 import { type JdbcEnumeratorState, JdbcSplitEnumerator } from './jdbc-split-enumerator.js';
@@ -31,9 +35,10 @@ export class JdbcSource<T = Row> implements Source<T, JdbcSplit, JdbcEnumeratorS
   readonly options: ResolvedJdbcSourceOptions;
   readonly boundedness: Boundedness;
   readonly splitSerializer: VersionedSerializer<JdbcSplit> = jsonSerializer<JdbcSplit>({ name: 'JdbcSplit' });
-  readonly enumeratorStateSerializer: VersionedSerializer<JdbcEnumeratorState> = jsonSerializer<JdbcEnumeratorState>({
-    name: 'JdbcEnumeratorState',
-  });
+  readonly enumeratorStateSerializer: VersionedSerializer<JdbcEnumeratorState> =
+    jsonSerializer<JdbcEnumeratorState>({
+      name: 'JdbcEnumeratorState',
+    });
   private readonly dialect: Dialect;
 
   /** `map` turns a row into the record emitted (default: the row itself). */

@@ -65,7 +65,10 @@ export class JdbcSplitEnumerator implements SplitEnumerator<JdbcSplit, JdbcEnume
   }
 
   snapshotState(): JdbcEnumeratorState {
-    return { unassigned: this.unassigned === undefined ? undefined : [...this.unassigned], endPosition: this.endKey };
+    return {
+      unassigned: this.unassigned === undefined ? undefined : [...this.unassigned],
+      endPosition: this.endKey,
+    };
   }
 
   /**
@@ -104,7 +107,8 @@ export class JdbcSplitEnumerator implements SplitEnumerator<JdbcSplit, JdbcEnume
       ['timestampColumn', options.timestampColumn],
     ];
     for (const [option, value] of named) {
-      if (value !== undefined) JdbcCatalog.requireColumns(table, typeof value === 'string' ? [value] : value, option);
+      if (value !== undefined)
+        JdbcCatalog.requireColumns(table, typeof value === 'string' ? [value] : value, option);
     }
     const order = orderColumnsOf(options, table.primaryKey);
     if (order.length === 0) {
@@ -116,14 +120,19 @@ export class JdbcSplitEnumerator implements SplitEnumerator<JdbcSplit, JdbcEnume
     }
     if (options.columns !== undefined) {
       const missing = order.filter((c) => !options.columns?.includes(c));
-      if (missing.length > 0) JdbcCatalog.requireColumns({ ...table, columns: [] }, missing, 'columns (must include the key)');
+      if (missing.length > 0)
+        JdbcCatalog.requireColumns({ ...table, columns: [] }, missing, 'columns (must include the key)');
     }
     return order;
   }
 
-  private async lastKey(connection: SqlConnection, order: readonly string[]): Promise<KeyValue[] | undefined> {
+  private async lastKey(
+    connection: SqlConnection,
+    order: readonly string[],
+  ): Promise<KeyValue[] | undefined> {
     const q = this.dialect.quote;
-    const from = this.options.query === undefined ? q(this.options.table as string) : `(${this.options.query}) trib_q`;
+    const from =
+      this.options.query === undefined ? q(this.options.table as string) : `(${this.options.query}) trib_q`;
     const rows = await connection.query(
       `SELECT ${order.map(q).join(', ')} FROM ${from} ORDER BY ${order.map((c) => `${q(c)} DESC`).join(', ')} LIMIT 1`,
     );

@@ -43,7 +43,9 @@ export async function planSplits(
   let lower = options.lowerBound;
   let upper = options.upperBound;
   if (lower === undefined || upper === undefined) {
-    const [row] = await connection.query(`SELECT MIN(${q(column)}) AS lo, MAX(${q(column)}) AS hi FROM ${from}`);
+    const [row] = await connection.query(
+      `SELECT MIN(${q(column)}) AS lo, MAX(${q(column)}) AS hi FROM ${from}`,
+    );
     lower ??= (row?.lo ?? undefined) as typeof lower;
     upper ??= (row?.hi ?? undefined) as typeof upper;
   }

@@ -45,14 +45,13 @@ export function splitQuery(
   if (partition !== undefined && split.lower !== undefined)
     conditions.push(`${partition} >= ${next(boundParameter(dialect, split.lower))}`);
   if (partition !== undefined && split.upper !== undefined)
-    conditions.push(`${partition} ${split.upperInclusive ? '<=' : '<'} ${next(boundParameter(dialect, split.upper))}`);
+    conditions.push(
+      `${partition} ${split.upperInclusive ? '<=' : '<'} ${next(boundParameter(dialect, split.upper))}`,
+    );
   if (split.lastKey !== undefined) {
     const values = decodeKey(split.lastKey).map((v) => dialect.toParameter(v, ''));
     if (orderColumns.length === 1) conditions.push(`${q(orderColumns[0] as string)} > ${next(values[0])}`);
-    else
-      conditions.push(
-        `(${orderColumns.map(q).join(', ')}) > (${values.map((v) => next(v)).join(', ')})`,
-      );
+    else conditions.push(`(${orderColumns.map(q).join(', ')}) > (${values.map((v) => next(v)).join(', ')})`);
   }
   if (options.mode.startsWith('timestamp') && options.timestampColumn !== undefined) {
     conditions.push(

@@ -11,7 +11,9 @@ import { JdbcSink } from '../sink/jdbc-sink.js';
 
 const [connectionJson, table, checkpointDir, prefix, countArg, unthrottleFile] = process.argv.slice(2);
 if (!connectionJson || !table || !checkpointDir || !prefix || !countArg || !unthrottleFile) {
-  process.stderr.write('usage: eos-crash-job <connection> <table> <checkpointDir> <prefix> <count> <unthrottle>\n');
+  process.stderr.write(
+    'usage: eos-crash-job <connection> <table> <checkpointDir> <prefix> <count> <unthrottle>\n',
+  );
   process.exit(2);
 }
 const connection = JSON.parse(connectionJson) as JdbcConnectionOptionsInput;

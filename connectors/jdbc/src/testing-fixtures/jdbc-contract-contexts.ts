@@ -32,7 +32,9 @@ const SHARED_DATABASE = 'tributary_jdbc_contract';
 type Exec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** Connection options and a plain-driver client for the shared contract database. */
-async function serverFor(kind: 'postgres' | 'mariadb'): Promise<{ connection: JdbcConnectionOptionsInput; exec: Exec }> {
+async function serverFor(
+  kind: 'postgres' | 'mariadb',
+): Promise<{ connection: JdbcConnectionOptionsInput; exec: Exec }> {
   if (kind === 'postgres') {
     const service: PostgresService = await useService('postgres');
     const admin = await service.adminClient();
@@ -52,7 +54,12 @@ async function serverFor(kind: 'postgres' | 'mariadb'): Promise<{ connection: Jd
       },
       exec: async (sql, params = []) => {
         let n = 0;
-        return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+        return (
+          await client.query(
+            sql.replace(/\?/g, () => `$${++n}`),
+            params,
+          )
+        ).rows;
       },
     };
   }
@@ -94,7 +101,9 @@ export async function jdbcContractContexts(kind: TestDatabaseKind) {
     db.pragma('journal_mode = WAL');
     try {
       const statement = db.prepare(sql);
-      return statement.reader ? (statement.all(...params) as Record<string, unknown>[]) : (statement.run(...params), []);
+      if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+      statement.run(...params);
+      return [];
     } finally {
       db.close();
     }
@@ -145,7 +154,12 @@ export async function jdbcContractContexts(kind: TestDatabaseKind) {
           fetchSize: 20,
           ...(setup.boundedness === 'unbounded'
             ? { mode: 'incrementing' as const, incrementingColumn: 'n', pollIntervalMs: 50 }
-            : { partitionColumn: 'p', lowerBound: 0, upperBound: setup.splits - 1, numPartitions: setup.splits }),
+            : {
+                partitionColumn: 'p',
+                lowerBound: 0,
+                upperBound: setup.splits - 1,
+                numPartitions: setup.splits,
+              }),
         },
         (row) => ({ p: Number(row.p), i: Number(row.i), text: String(row.text) }),
       ),
@@ -170,7 +184,12 @@ export async function jdbcContractContexts(kind: TestDatabaseKind) {
       }),
     async readBack(setup) {
       const rows = await exec(setup.workDir, `SELECT id, split, seq, payload FROM ${sinkTable(setup)}`);
-      return rows.map((r) => ({ id: Number(r.id), split: Number(r.split), seq: Number(r.seq), payload: String(r.payload) }));
+      return rows.map((r) => ({
+        id: Number(r.id),
+        split: Number(r.split),
+        seq: Number(r.seq),
+        payload: String(r.payload),
+      }));
     },
     cleanup: async (setup) => void (await exec(setup.workDir, `DROP TABLE IF EXISTS ${sinkTable(setup)}`)),
   });

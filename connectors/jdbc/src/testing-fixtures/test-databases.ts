@@ -49,8 +49,8 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
       exec: async (sql, params = []) => void (await client.query(toDollar(sql), params as unknown[])),
       rows: async (sql, params = []) => (await client.query(toDollar(sql), params as unknown[])).rows,
       preparedTransactions: async () =>
-        (await client.query('SELECT gid FROM pg_prepared_xacts WHERE database = $1', [database])).rows.map((r) =>
-          String(r.gid),
+        (await client.query('SELECT gid FROM pg_prepared_xacts WHERE database = $1', [database])).rows.map(
+          (r) => String(r.gid),
         ),
       close: async () => {
         await client.end();
@@ -76,7 +76,9 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
       // XA RECOVER is server-wide: callers filter by their own prefix.
       preparedTransactions: async () =>
         ((await client.query('XA RECOVER'))[0] as Row[]).map((r) =>
-          Buffer.from(r.data as Buffer).toString('utf8').slice(0, Number(r.gtrid_length)),
+          Buffer.from(r.data as Buffer)
+            .toString('utf8')
+            .slice(0, Number(r.gtrid_length)),
         ),
       close: async () => {
         await client.end();
