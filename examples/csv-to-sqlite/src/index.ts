@@ -1,0 +1,1 @@
+export { type CsvToSqliteOptions, type PriceUpdate, runCsvToSqlite } from './csv-to-sqlite.js';
