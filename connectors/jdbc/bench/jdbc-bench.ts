@@ -1,0 +1,246 @@
+/**
+ * JDBC connector benchmark, in one run per database (SQLite in a temp file; PostgreSQL from the
+ * `@tributary/e2e` harness unless `BENCH_DBS=sqlite`):
+ *  (a) `JdbcSink` (insert, at-least-once) through a Tributary job vs a hand-written loop of
+ *      multi-row INSERTs in transactions with the same batch size, on the plain driver;
+ *  (b) the same for upserts (`ON CONFLICT … DO UPDATE`) of rows that already exist;
+ *  (c) `JdbcSource` scans at parallelism 1 and 2 vs a plain streaming SELECT with the same fetch size.
+ * Rounds alternate the order (raw first, then Tributary first), after a warm-up; the median ratio
+ * of the rounds is reported (target ≥ 0.9 for the sink). Nothing fails on the numbers.
+ *
+ * Run: `pnpm --filter @tributary/connector-jdbc bench` (`BENCH_SCALE=0.2` for a quick run).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
+import { type PostgresService, useService } from '@tributary/e2e';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { JdbcConnectionOptionsInput } from '../src/dialect/connection-options.js';
+import { JdbcSink } from '../src/sink/jdbc-sink.js';
+import { JdbcSource } from '../src/source/jdbc-source.js';
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const ROWS = Math.round(200_000 * scale);
+const BATCH = 1000;
+const ROUNDS = 3;
+const env = { logger: silentLogger };
+
+interface Raw {
+  readonly connection: JdbcConnectionOptionsInput;
+  exec(sql: string, params?: unknown[]): Promise<void>;
+  /** Streams `SELECT * FROM t` with the fetch size; returns the row count. */
+  scan(table: string, fetchSize: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+const row = (i: number) => ({ id: i, name: `name-${i}`, amount: i % 1000, note: 'x'.repeat(40) });
+const COLUMNS = ['id', 'name', 'amount', 'note'];
+
+async function openSqlite(): Promise<Raw> {
+  const dir = mkdtempSync(join(tmpdir(), 'trib-jdbc-bench-'));
+  const filename = join(dir, 'bench.db');
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  const statements = new Map<string, Database.Statement>();
+  return {
+    connection: { dialect: 'sqlite', filename },
+    async exec(sql, params = []) {
+      let s = statements.get(sql);
+      if (s === undefined) {
+        s = db.prepare(sql);
+        statements.set(sql, s);
+      }
+      s.run(...params);
+    },
+    async scan(table) {
+      let n = 0;
+      for (const _ of db.prepare(`SELECT * FROM ${table}`).iterate()) n++;
+      return n;
+    },
+    async close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function openPostgres(): Promise<Raw> {
+  const service: PostgresService = await useService('postgres');
+  const database = await service.createDatabase('bench');
+  const config = service.clientConfig(database);
+  const client = new pg.Client(config);
+  await client.connect();
+  return {
+    connection: {
+      dialect: 'postgres',
+      host: String(config.host),
+      port: Number(config.port),
+      user: String(config.user),
+      password: String(config.password ?? ''),
+      database,
+    },
+    async exec(sql, params = []) {
+      let n = 0;
+      await client.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
+    },
+    async scan(table, fetchSize) {
+      let n = 0;
+      await client.query('BEGIN');
+      await client.query(`DECLARE c NO SCROLL CURSOR FOR SELECT * FROM ${table}`);
+      for (;;) {
+        const { rows } = await client.query(`FETCH ${fetchSize} FROM c`);
+        n += rows.length;
+        if (rows.length < fetchSize) break;
+      }
+      await client.query('COMMIT');
+      return n;
+    },
+    async close() {
+      await client.end();
+      await service.close();
+    },
+  };
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await run();
+  return performance.now() - start;
+}
+
+async function rawInsertLoop(raw: Raw, table: string, upsert: boolean): Promise<void> {
+  const tuple = `(${COLUMNS.map(() => '?').join(',')})`;
+  const conflict = upsert
+    ? ` ON CONFLICT (id) DO UPDATE SET ${COLUMNS.slice(1)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(',')}`
+    : '';
+  for (let start = 0; start < ROWS; start += BATCH) {
+    const n = Math.min(BATCH, ROWS - start);
+    const params: unknown[] = [];
+    for (let i = start; i < start + n; i++) {
+      const r = row(i);
+      params.push(r.id, r.name, r.amount, r.note);
+    }
+    await raw.exec('BEGIN');
+    await raw.exec(
+      `INSERT INTO ${table} (${COLUMNS.join(',')}) VALUES ${Array(n).fill(tuple).join(',')}${conflict}`,
+      params,
+    );
+    await raw.exec('COMMIT');
+  }
+}
+
+async function tributaryInsert(raw: Raw, table: string, upsert: boolean): Promise<void> {
+  await Pipeline.from(new DataGeneratorSource({ generator: row, count: ROWS, maxRecordsPerPoll: BATCH }))
+    .sinkTo(
+      new JdbcSink({
+        ...raw.connection,
+        table,
+        batchSizeRows: BATCH,
+        batchIntervalMs: 0,
+        ...(upsert ? { writeMode: 'upsert' as const } : {}),
+      }),
+    )
+    .execute({ parallelism: 1 }, env);
+}
+
+async function tributaryScan(raw: Raw, table: string, parallelism: number): Promise<void> {
+  await Pipeline.from(
+    new JdbcSource({
+      ...raw.connection,
+      table,
+      partitionColumn: 'id',
+      numPartitions: parallelism * 2,
+      fetchSize: BATCH,
+    }),
+  )
+    .sinkTo(new DiscardingSink())
+    .execute({ parallelism }, env);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function benchDatabase(name: string, raw: Raw): Promise<Record<string, number>> {
+  const create = (t: string) =>
+    raw.exec(
+      `CREATE TABLE ${t} (id BIGINT PRIMARY KEY, name TEXT NOT NULL, amount INT NOT NULL, note TEXT NOT NULL)`,
+    );
+  let tables = 0;
+  const fresh = async () => {
+    const t = `t${++tables}`;
+    await create(t);
+    return t;
+  };
+  // Warm-up (JIT, connections, file cache).
+  await rawInsertLoop(raw, await fresh(), false);
+  await tributaryInsert(raw, await fresh(), false);
+  const result: Record<string, number> = {};
+  for (const upsert of [false, true]) {
+    const ratios: number[] = [];
+    const rawRates: number[] = [];
+    const tribRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const rawTable = await fresh();
+      const tribTable = await fresh();
+      if (upsert) {
+        await rawInsertLoop(raw, rawTable, false);
+        await rawInsertLoop(raw, tribTable, false);
+      }
+      const runRaw = () => timed(() => rawInsertLoop(raw, rawTable, upsert));
+      const runTrib = () => timed(() => tributaryInsert(raw, tribTable, upsert));
+      let rawMs: number;
+      let tribMs: number;
+      if (round % 2 === 0) {
+        rawMs = await runRaw();
+        tribMs = await runTrib();
+      } else {
+        tribMs = await runTrib();
+        rawMs = await runRaw();
+      }
+      rawRates.push(ROWS / (rawMs / 1000));
+      tribRates.push(ROWS / (tribMs / 1000));
+      ratios.push(rawMs / tribMs);
+    }
+    const label = upsert ? 'upsert' : 'insert';
+    result[`${label}RawRowsPerS`] = Math.round(median(rawRates));
+    result[`${label}SinkRowsPerS`] = Math.round(median(tribRates));
+    result[`${label}Ratio`] = Math.round(median(ratios) * 100) / 100;
+  }
+  const scanTable = `t${tables}`;
+  for (const parallelism of [1, 2]) {
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const first = round % 2 === 0;
+      const rawMs = first ? await timed(() => raw.scan(scanTable, BATCH)) : 0;
+      const tribMs = await timed(() => tributaryScan(raw, scanTable, parallelism));
+      const rawMs2 = first ? rawMs : await timed(() => raw.scan(scanTable, BATCH));
+      ratios.push(rawMs2 / tribMs);
+      result[`scanP${parallelism}RowsPerS`] = Math.round(ROWS / (tribMs / 1000));
+      result.scanRawRowsPerS = Math.round(ROWS / (rawMs2 / 1000));
+    }
+    result[`scanP${parallelism}Ratio`] = Math.round(median(ratios) * 100) / 100;
+  }
+  process.stdout.write(`${name}: ${JSON.stringify(result)}\n`);
+  return result;
+}
+
+const wanted = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',');
+const all: Record<string, Record<string, number>> = {};
+for (const name of wanted) {
+  const raw = name === 'postgres' ? await openPostgres() : await openSqlite();
+  try {
+    all[name] = await benchDatabase(name, raw);
+  } finally {
+    await raw.close();
+  }
+}
+process.stdout.write(
+  `BENCH_JSON ${JSON.stringify({ rows: ROWS, batch: BATCH, rounds: ROUNDS, results: all })}\n`,
+);
