@@ -13,7 +13,7 @@ import {
   type SourceTestSetup,
 } from '@tributary/e2e/contract';
 import Database from 'better-sqlite3';
-import { type Connection, createConnection } from 'mysql2/promise';
+import { type ConnectionOptions, createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../dialect/connection-options.js';
 import { JdbcSink } from '../sink/jdbc-sink.js';
@@ -32,17 +32,21 @@ const SHARED_DATABASE = 'tributary_jdbc_contract';
 type Exec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** Connection options and a plain-driver client for the shared contract database. */
-async function serverFor(
-  kind: 'postgres' | 'mariadb',
-): Promise<{ connection: JdbcConnectionOptionsInput; exec: Exec }> {
+async function serverFor(kind: 'postgres' | 'mariadb'): Promise<{ connection: JdbcConnectionOptionsInput; exec: Exec }> {
+  // Clients open per call: a crash child must be able to exit when its job ends (an open
+  // connection would keep its event loop alive).
   if (kind === 'postgres') {
     const service: PostgresService = await useService('postgres');
-    const admin = await service.adminClient();
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [SHARED_DATABASE]);
-    if (exists.rows.length === 0) await admin.query(`CREATE DATABASE ${SHARED_DATABASE}`).catch(() => {});
     const config = service.clientConfig(SHARED_DATABASE);
-    const client = new pg.Client(config);
-    await client.connect();
+    const admin = new pg.Client(service.clientConfig());
+    await admin.connect();
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [SHARED_DATABASE]);
+      if (exists.rows.length === 0) await admin.query(`CREATE DATABASE ${SHARED_DATABASE}`).catch(() => {});
+    } finally {
+      await admin.end();
+      await service.close();
+    }
     return {
       connection: {
         dialect: 'postgres',
@@ -53,26 +57,29 @@ async function serverFor(
         database: SHARED_DATABASE,
       },
       exec: async (sql, params = []) => {
-        let n = 0;
-        return (
-          await client.query(
-            sql.replace(/\?/g, () => `$${++n}`),
-            params,
-          )
-        ).rows;
+        const client = new pg.Client(config);
+        await client.connect();
+        try {
+          let n = 0;
+          return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+        } finally {
+          await client.end();
+        }
       },
     };
   }
   // TRIB_JDBC_TEST_MARIADB: local debugging only, when the shared server is unavailable.
   const override = process.env.TRIB_JDBC_TEST_MARIADB;
-  const options =
-    override !== undefined && override !== ''
-      ? (JSON.parse(override) as { host: string; port: number; user: string; password: string })
-      : ((await useService('mariadb')) as MariaDbService).connectionOptions();
+  let options: ConnectionOptions;
+  if (override !== undefined && override !== '') options = JSON.parse(override) as ConnectionOptions;
+  else {
+    const service: MariaDbService = await useService('mariadb');
+    options = service.connectionOptions();
+    await service.close();
+  }
   const admin = await createConnection(options);
   await admin.query(`CREATE DATABASE IF NOT EXISTS ${SHARED_DATABASE}`);
   await admin.end();
-  const client: Connection = await createConnection({ ...options, database: SHARED_DATABASE });
   return {
     connection: {
       dialect: 'mysql',
@@ -83,8 +90,13 @@ async function serverFor(
       database: SHARED_DATABASE,
     },
     exec: async (sql, params = []) => {
-      const [rows] = await client.query(sql, params);
-      return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+      const client = await createConnection({ ...options, database: SHARED_DATABASE });
+      try {
+        const [rows] = await client.query(sql, params);
+        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+      } finally {
+        await client.end();
+      }
     },
   };
 }
