@@ -32,7 +32,9 @@ const SHARED_DATABASE = 'tributary_jdbc_contract';
 type Exec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** Connection options and a plain-driver client for the shared contract database. */
-async function serverFor(kind: 'postgres' | 'mariadb'): Promise<{ connection: JdbcConnectionOptionsInput; exec: Exec }> {
+async function serverFor(
+  kind: 'postgres' | 'mariadb',
+): Promise<{ connection: JdbcConnectionOptionsInput; exec: Exec }> {
   // Clients open per call: a crash child must be able to exit when its job ends (an open
   // connection would keep its event loop alive).
   if (kind === 'postgres') {
@@ -61,7 +63,12 @@ async function serverFor(kind: 'postgres' | 'mariadb'): Promise<{ connection: Jd
         await client.connect();
         try {
           let n = 0;
-          return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+          return (
+            await client.query(
+              sql.replace(/\?/g, () => `$${++n}`),
+              params,
+            )
+          ).rows;
         } finally {
           await client.end();
         }
