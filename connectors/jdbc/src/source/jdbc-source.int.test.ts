@@ -136,8 +136,8 @@ describe.each(ALL_KINDS)('JdbcSource, catalog and lookup on %s', (kind) => {
       expect(row?.tags).toEqual(['x', 'y']);
       expect(row?.nums).toEqual([9_223_372_036_854_775_807n, 1n]);
     } else if (kind === 'mariadb') {
-      // MariaDB's JSON is LONGTEXT: the text as stored.
-      expect(JSON.parse(String(row?.doc))).toEqual({ a: [1, 2] });
+      // MariaDB's JSON is a LONGTEXT flagged as JSON: mysql2 parses it.
+      expect(row?.doc).toEqual({ a: [1, 2] });
       expect(row?.flag).toBe(true);
       expect((row?.at as Date | undefined)?.toISOString()).toBe('2024-05-01T10:00:00.123Z');
       expect(row?.local).toBe('2024-05-01 10:00:00.5');
