@@ -217,34 +217,58 @@ export class BatchStatements {
     this.policy.onRejected();
   }
 
+  /** Column sets already checked, by the record's field list (records of one stream share few shapes). */
+  private readonly shapes = new Map<string, string[]>();
+
   /** Groups rows by their column set (in table order), checking every field is a column. */
   private groupByColumns(ops: readonly RowOp[]): Map<string[], RowOp[]> {
-    const groups = new Map<string, { columns: string[]; ops: RowOp[] }>();
+    const groups = new Map<string[], RowOp[]>();
     for (const op of ops) {
-      const fields = Object.keys(op.row).filter((k) => op.row[k] !== undefined);
-      for (const field of fields) {
-        if (!this.columnTypes.has(field)) {
-          throw new TributaryError(
-            JdbcErrorCodes.COLUMN_NOT_FOUND,
-            `Record field '${field}' is not a column of table '${this.table.name}'`,
-            { context: { table: this.table.name, column: field } },
-          );
-        }
+      const fields = Object.keys(op.row);
+      const shape = fields.join('\u0000');
+      let columns = this.shapes.get(shape);
+      if (columns === undefined) {
+        columns = this.columnsOf(fields);
+        this.shapes.set(shape, columns);
       }
-      const columns = this.table.columns.map((c) => c.name).filter((c) => fields.includes(c));
-      const signature = columns.join('\u0000');
-      let group = groups.get(signature);
+      // A field set to undefined is left out (the column takes its default).
+      if (fields.some((f) => op.row[f] === undefined))
+        columns = columns.filter((c) => op.row[c] !== undefined);
+      let group = groups.get(columns);
       if (group === undefined) {
-        group = { columns, ops: [] };
-        groups.set(signature, group);
+        // Shapes with the same defined columns share a group.
+        const same = [...groups.keys()].find(
+          (k) => k.length === columns?.length && k.every((c, i) => c === columns?.[i]),
+        );
+        group = same === undefined ? [] : (groups.get(same) as RowOp[]);
+        if (same === undefined) groups.set(columns, group);
       }
-      group.ops.push(op);
+      group.push(op);
     }
-    return new Map([...groups.values()].map((g) => [g.columns, g.ops]));
+    return groups;
+  }
+
+  private columnsOf(fields: readonly string[]): string[] {
+    for (const field of fields) {
+      if (!this.columnTypes.has(field)) {
+        throw new TributaryError(
+          JdbcErrorCodes.COLUMN_NOT_FOUND,
+          `Record field '${field}' is not a column of table '${this.table.name}'`,
+          { context: { table: this.table.name, column: field } },
+        );
+      }
+    }
+    const present = new Set(fields);
+    return this.table.columns.map((c) => c.name).filter((c) => present.has(c));
   }
 
   private parameters(row: Row, columns: readonly string[]): unknown[] {
-    return columns.map((c) => this.dialect.toParameter(row[c], this.columnTypes.get(c) ?? ''));
+    const out = new Array<unknown>(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as string;
+      out[i] = this.dialect.toParameter(row[column], this.columnTypes.get(column) ?? '');
+    }
+    return out;
   }
 
   private typed(error: unknown, operation: string): TributaryError {
