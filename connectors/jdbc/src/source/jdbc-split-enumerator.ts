@@ -33,7 +33,8 @@ export class JdbcSplitEnumerator implements SplitEnumerator<JdbcSplit, JdbcEnume
   ) {
     this.unassigned = restored?.unassigned === undefined ? undefined : [...restored.unassigned];
     this.endKey = restored?.endPosition;
-    ctx.metricGroup.setUnassignedSplitsGauge(() => this.unassigned?.length ?? 0);
+    // Absent until the splits are planned (as the other connectors report it).
+    ctx.metricGroup.setUnassignedSplitsGauge(() => this.unassigned?.length);
   }
 
   async start(): Promise<void> {
