@@ -1,0 +1,27 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisConnectionOptions } from './kinesis-client-options.js';
+
+/**
+ * A `KinesisClient` for the connection options. The HTTP/1.1 `NodeHttpHandler` serves every
+ * polling call (PutRecords, GetRecords, ListShards) against AWS and against emulators alike
+ * (kinesalite speaks HTTP/1.1 only; the SDK's default for Kinesis would negotiate HTTP/2).
+ */
+export function createKinesisClient(options: KinesisConnectionOptions): KinesisClient {
+  const { credentials } = options;
+  return new KinesisClient({
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(credentials === undefined
+      ? {}
+      : {
+          credentials: {
+            accessKeyId: credentials.accessKeyId,
+            secretAccessKey: credentials.secretAccessKey,
+            ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
+          },
+        }),
+    maxAttempts: options.maxAttempts,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs }),
+  });
+}

@@ -1,0 +1,14 @@
+/**
+ * The `@tributary/e2e/contract` suites against kinesalite: the sink (at-least-once, crash case
+ * included) and the source.
+ */
+import { describeSinkContract } from '@tributary/e2e/contract';
+
+const contextModule = new URL('./testing-fixtures/kinesis-contract-context.ts', import.meta.url);
+
+describeSinkContract({
+  name: 'KinesisSink',
+  guarantees: ['at-least-once'],
+  contextModule,
+  exportName: 'sinkContext',
+});
