@@ -28,13 +28,10 @@ export const kinesisConnectionShape = {
     .int()
     .min(1)
     .default(3)
-    .describe('Attempts per API call by the SDK (its own retry with backoff) before the connector sees an error.'),
-  requestTimeoutMs: z
-    .number()
-    .int()
-    .min(100)
-    .default(30_000)
-    .describe('Socket timeout of one API call.'),
+    .describe(
+      'Attempts per API call by the SDK (its own retry with backoff) before the connector sees an error.',
+    ),
+  requestTimeoutMs: z.number().int().min(100).default(30_000).describe('Socket timeout of one API call.'),
 };
 
 /** The connection part of the source and sink options, resolved. */
@@ -42,7 +39,11 @@ export interface KinesisConnectionOptions {
   readonly region?: string | undefined;
   readonly endpoint?: string | undefined;
   readonly credentials?:
-    | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined }
+    | {
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+        readonly sessionToken?: string | undefined;
+      }
     | undefined;
   readonly maxAttempts: number;
   readonly requestTimeoutMs: number;

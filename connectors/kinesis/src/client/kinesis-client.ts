@@ -22,6 +22,9 @@ export function createKinesisClient(options: KinesisConnectionOptions): KinesisC
           },
         }),
     maxAttempts: options.maxAttempts,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: options.requestTimeoutMs,
+    }),
   });
 }

@@ -46,7 +46,9 @@ export function wrapKinesisError(
   if (error instanceof TributaryError) return error;
   const name = awsErrorName(error);
   const code =
-    name === 'ResourceNotFoundException' ? KinesisErrorCodes.STREAM_NOT_FOUND : KinesisErrorCodes.REQUEST_FAILED;
+    name === 'ResourceNotFoundException'
+      ? KinesisErrorCodes.STREAM_NOT_FOUND
+      : KinesisErrorCodes.REQUEST_FAILED;
   return new TributaryError(code, `Kinesis ${operation} failed (${name}): ${toError(error).message}`, {
     cause: error,
     retriable: isRetriableKinesisError(error),
@@ -57,5 +59,9 @@ export function wrapKinesisError(
 /** Whether an error is Kinesis throttling (per-shard or per-account limits). */
 export function isThrottling(error: unknown): boolean {
   const name = awsErrorName(error);
-  return name === 'ProvisionedThroughputExceededException' || name === 'LimitExceededException' || name === 'ThrottlingException';
+  return (
+    name === 'ProvisionedThroughputExceededException' ||
+    name === 'LimitExceededException' ||
+    name === 'ThrottlingException'
+  );
 }

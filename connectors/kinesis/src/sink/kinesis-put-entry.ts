@@ -35,9 +35,13 @@ export const kinesisPutEntrySerializer: VersionedSerializer<KinesisPutEntry> = {
   },
   deserialize(version, bytes) {
     if (version !== 1) {
-      throw new TributaryError(CoreErrorCodes.SERIALIZER_VERSION, `KinesisPutEntry version ${version} is unknown (this build reads 1)`, {
-        context: { version },
-      });
+      throw new TributaryError(
+        CoreErrorCodes.SERIALIZER_VERSION,
+        `KinesisPutEntry version ${version} is unknown (this build reads 1)`,
+        {
+          context: { version },
+        },
+      );
     }
     const stored = JSON.parse(decoder.decode(bytes)) as StoredEntry;
     return {

@@ -41,17 +41,25 @@ export function kinesisRecordSerializer<T>(spec: KinesisRecordSerializerSpec<T>)
       partitionKey = keyOf(record);
       explicitHashKey = hashKeyOf?.(record);
     } catch (cause) {
-      throw serializationError(`record ${recordIndex} could not be serialized: ${toError(cause).message}`, recordIndex, cause);
-    }
-    if (typeof partitionKey !== 'string' || partitionKey.length === 0 || [...partitionKey].length > MAX_PARTITION_KEY_CHARS) {
       throw serializationError(
-        `record ${recordIndex} has partition key ${JSON.stringify(partitionKey)}: Kinesis needs a string of 1–${MAX_PARTITION_KEY_CHARS} characters`,
+        `record ${recordIndex} could not be serialized: ${toError(cause).message}`,
+        recordIndex,
+        cause,
+      );
+    }
+    if (
+      typeof partitionKey !== 'string' ||
+      partitionKey.length === 0 ||
+      [...partitionKey].length > MAX_PARTITION_KEY_CHARS
+    ) {
+      throw serializationError(
+        `record ${recordIndex} has partition key ${describeValue(partitionKey)}: Kinesis needs a string of 1–${MAX_PARTITION_KEY_CHARS} characters`,
         recordIndex,
       );
     }
     if (explicitHashKey !== undefined && !isHashKey(explicitHashKey)) {
       throw serializationError(
-        `record ${recordIndex} has explicit hash key ${JSON.stringify(explicitHashKey)}: Kinesis needs a decimal integer in [0, 2^128)`,
+        `record ${recordIndex} has explicit hash key ${describeValue(explicitHashKey)}: Kinesis needs a decimal integer in [0, 2^128)`,
         recordIndex,
       );
     }
@@ -66,7 +74,11 @@ function partitionKeyFunction<T>(spec: KinesisPartitionKeySpec<T>): (record: T) 
   return (record) => {
     const value = (record as Record<string, unknown> | null | undefined)?.[field];
     if (value === undefined || value === null) throw new Error(`partition key field '${field}' is missing`);
-    return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return typeof value === 'string'
+      ? value
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
   };
 }
 
@@ -80,4 +92,12 @@ function serializationError(message: string, recordIndex: number, cause?: unknow
     ...(cause === undefined ? {} : { cause }),
     context: { recordIndex },
   });
+}
+
+/** A bad key for an error message: quoted, cut after 40 characters (keys can be huge by mistake). */
+function describeValue(value: unknown): string {
+  if (typeof value !== 'string') return String(value);
+  return value.length <= 40
+    ? JSON.stringify(value)
+    : `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`;
 }

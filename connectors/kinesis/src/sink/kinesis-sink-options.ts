@@ -23,7 +23,9 @@ const sinkSchema = z
       .min(1)
       .max(PUT_RECORDS_MAX_RECORDS)
       .default(PUT_RECORDS_MAX_RECORDS)
-      .describe('Records per PutRecords call (Kinesis allows 500; the AIMD rate limiter sends fewer under throttling).'),
+      .describe(
+        'Records per PutRecords call (Kinesis allows 500; the AIMD rate limiter sends fewer under throttling).',
+      ),
     maxBatchSizeInBytes: z
       .number()
       .int()
@@ -50,7 +52,11 @@ const sinkSchema = z
   .superRefine(asyncSinkWriterOptionsRules)
   .superRefine((value, ctx) => {
     if ((value.streamName === undefined) === (value.streamArn === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['streamName'], message: 'set exactly one of streamName or streamArn' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['streamName'],
+        message: 'set exactly one of streamName or streamArn',
+      });
     }
   });
 

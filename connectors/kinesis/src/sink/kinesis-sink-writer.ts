@@ -39,14 +39,20 @@ export class KinesisSinkWriter<T> extends AsyncSinkWriter<T, KinesisPutEntry> {
       restoredState,
       elementConverter: (record, ctx) => serializer(record, ctx.index),
       classifyError: (error) =>
-        hasErrorCode(error, KinesisErrorCodes.PUT_FAILED) || !isRetriableKinesisError(error) ? 'fatal' : 'retry',
+        hasErrorCode(error, KinesisErrorCodes.PUT_FAILED) || !isRetriableKinesisError(error)
+          ? 'fatal'
+          : 'retry',
       ...(deadLetter === undefined ? {} : { deadLetter }),
     });
     this.target =
-      options.streamArn !== undefined ? { StreamARN: options.streamArn } : { StreamName: options.streamName as string };
+      options.streamArn !== undefined
+        ? { StreamARN: options.streamArn }
+        : { StreamName: options.streamName as string };
   }
 
-  protected override async submitRequestEntries(entries: readonly KinesisPutEntry[]): Promise<readonly KinesisPutEntry[]> {
+  protected override async submitRequestEntries(
+    entries: readonly KinesisPutEntry[],
+  ): Promise<readonly KinesisPutEntry[]> {
     const response = await this.client.send(
       new PutRecordsCommand({
         ...this.target,
@@ -98,6 +104,7 @@ export class KinesisSinkWriter<T> extends AsyncSinkWriter<T, KinesisPutEntry> {
 /** The async writer's own keys of the sink options (its schema is strict). */
 function asyncWriterOptions(options: ResolvedKinesisSinkOptions): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(asyncSinkWriterOptionsShape)) picked[key] = options[key as keyof ResolvedKinesisSinkOptions];
+  for (const key of Object.keys(asyncSinkWriterOptionsShape))
+    picked[key] = options[key as keyof ResolvedKinesisSinkOptions];
   return picked;
 }

@@ -7,7 +7,11 @@ import {
 import { createKinesisClient } from '../client/kinesis-client.js';
 import { type KinesisPutEntry, kinesisPutEntrySerializer } from './kinesis-put-entry.js';
 import type { KinesisRecordSerializer } from './kinesis-record-serializer.js';
-import { KinesisSinkOptions, type KinesisSinkOptionsInput, type ResolvedKinesisSinkOptions } from './kinesis-sink-options.js';
+import {
+  KinesisSinkOptions,
+  type KinesisSinkOptionsInput,
+  type ResolvedKinesisSinkOptions,
+} from './kinesis-sink-options.js';
 import { KinesisSinkWriter } from './kinesis-sink-writer.js';
 
 /** Extras of {@link KinesisSink} that are code, not configuration. */

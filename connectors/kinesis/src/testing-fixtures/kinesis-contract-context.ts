@@ -28,14 +28,19 @@ const outputStream = (testId: string) => `contract-out-${testId}`;
 /** Creates a stream and waits until it is ACTIVE. */
 export async function createStream(name: string, shards: number): Promise<void> {
   await admin.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  await waitUntilStreamExists({ client: admin, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { StreamName: name });
+  await waitUntilStreamExists(
+    { client: admin, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+    { StreamName: name },
+  );
 }
 
 /** Deletes a stream; a missing one is fine (cleanup is idempotent). */
 export async function deleteStream(name: string): Promise<void> {
-  await admin.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })).catch((error: Error) => {
-    if (error.name !== 'ResourceNotFoundException') throw error;
-  });
+  await admin
+    .send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))
+    .catch((error: Error) => {
+      if (error.name !== 'ResourceNotFoundException') throw error;
+    });
 }
 
 export const sinkContext = defineSinkContext({

@@ -24,7 +24,9 @@ export async function listAllShards(client: KinesisClient, stream: string): Prom
   let token: string | undefined;
   do {
     const page = await client.send(
-      token === undefined ? new ListShardsCommand({ StreamName: stream }) : new ListShardsCommand({ NextToken: token }),
+      token === undefined
+        ? new ListShardsCommand({ StreamName: stream })
+        : new ListShardsCommand({ NextToken: token }),
     );
     shards.push(...(page.Shards ?? []));
     token = page.NextToken;
@@ -38,7 +40,13 @@ export async function readWholeStream(client: KinesisClient, stream: string): Pr
   for (const shard of await listAllShards(client, stream)) {
     const shardId = shard.ShardId as string;
     let iterator = (
-      await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
+      await client.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
     ).ShardIterator;
     let emptyInARow = 0;
     while (iterator !== undefined && emptyInARow < 2) {
