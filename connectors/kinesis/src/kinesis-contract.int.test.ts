@@ -2,7 +2,7 @@
  * The `@tributary/e2e/contract` suites against kinesalite: the sink (at-least-once, crash case
  * included) and the source.
  */
-import { describeSinkContract } from '@tributary/e2e/contract';
+import { describeSinkContract, describeSourceContract } from '@tributary/e2e/contract';
 
 const contextModule = new URL('./testing-fixtures/kinesis-contract-context.ts', import.meta.url);
 
@@ -11,4 +11,11 @@ describeSinkContract({
   guarantees: ['at-least-once'],
   contextModule,
   exportName: 'sinkContext',
+});
+
+describeSourceContract({
+  name: 'KinesisSource',
+  guarantees: ['exactly-once'],
+  contextModule,
+  exportName: 'sourceContext',
 });
