@@ -42,6 +42,14 @@ const sinkSchema = z
       .describe(
         'Largest record (data + partition key); Kinesis allows 1 MiB. A larger one fails the write with TRIB_RECORD_TOO_LARGE, or goes to the dead-letter handler.',
       ),
+    initialMaxInFlightRecords: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Records in flight the AIMD rate limiter starts with (it halves on throttling, grows by 10 per successful request up to maxBatchSize × maxInFlightRequests). Default maxBatchSize (one full request, as in Flink): a fresh writer ramps up instead of flooding a small stream.',
+      ),
     failOnError: z
       .boolean()
       .default(false)

@@ -1,8 +1,10 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import {
+  AIMDScalingStrategy,
   AsyncSinkWriter,
   asyncSinkWriterOptionsShape,
   type BufferedRequestState,
+  CongestionControlRateLimitingStrategy,
   type DeadLetterHandler,
   hasErrorCode,
   TributaryError,
@@ -43,6 +45,13 @@ export class KinesisSinkWriter<T> extends AsyncSinkWriter<T, KinesisPutEntry> {
           ? 'fatal'
           : 'retry',
       ...(deadLetter === undefined ? {} : { deadLetter }),
+      rateLimitingStrategy: new CongestionControlRateLimitingStrategy({
+        maxInFlightRequests: options.maxInFlightRequests,
+        initialMaxInFlightMessages: options.initialMaxInFlightRecords ?? options.maxBatchSize,
+        scalingStrategy: new AIMDScalingStrategy({
+          rateThreshold: options.maxBatchSize * options.maxInFlightRequests,
+        }),
+      }),
     });
     this.target =
       options.streamArn !== undefined
