@@ -21,11 +21,11 @@ import {
   isThrottling,
   wrapKinesisError,
 } from '../client/kinesis-errors.js';
+import { applyStop, toKinesisRecords } from './fetched-records.js';
 import type { KinesisRecord } from './kinesis-record.js';
 import { type StreamTarget, streamLabel } from './kinesis-shard-discoverer.js';
 import type { KinesisShardSplit, ShardPosition } from './kinesis-shard-split.js';
 import type { ResolvedKinesisSourceOptions } from './kinesis-source-options.js';
-import { deaggregate } from './kpl-aggregation.js';
 import type { ShardMetrics } from './shard-metrics.js';
 
 /** Kinesis serves at most 2 MB/s per shard to GetRecords. */
@@ -84,18 +84,14 @@ export class KinesisShardSplitReader implements SplitReader<KinesisRecord, Kines
     const raw = response.Records ?? [];
     const caughtUp = response.MillisBehindLatest === 0;
     this.metrics.recordFetch(split.shardId, response.MillisBehindLatest, raw);
-    let records = this.toRecords(split, raw);
-    let finished = response.NextShardIterator === undefined;
-    const stop = split.stopAtTimestamp;
-    if (stop !== undefined) {
-      const cut = records.findIndex((r) => r.arrivalTimestamp > stop);
-      if (cut >= 0) {
-        records = records.slice(0, cut);
-        finished = true;
-      } else if (raw.length === 0 && caughtUp && startedAt > stop) {
-        finished = true;
-      }
-    }
+    const { records, stopped } = applyStop(
+      split,
+      toKinesisRecords(this.label, split, raw, this.options.deaggregate),
+      raw.length === 0,
+      caughtUp,
+      startedAt,
+    );
+    const finished = stopped || response.NextShardIterator === undefined;
     const last = raw[raw.length - 1];
     if (last?.SequenceNumber !== undefined)
       this.fetchPosition = { type: 'after-sequence-number', sequenceNumber: last.SequenceNumber };
@@ -138,40 +134,6 @@ export class KinesisShardSplitReader implements SplitReader<KinesisRecord, Kines
     const result = await this.client.send(new GetShardIteratorCommand(input));
     if (result.ShardIterator === undefined) throw new Error('GetShardIterator returned no iterator');
     return result.ShardIterator;
-  }
-
-  /** Converts (and de-aggregates) fetched records, skipping sub-records already emitted before a restore. */
-  private toRecords(split: KinesisShardSplit, raw: readonly _Record[]): KinesisRecord[] {
-    const out: KinesisRecord[] = [];
-    const resumeSub = split.position.type === 'after-sequence-number' ? split.position : undefined;
-    for (const r of raw) {
-      const base = {
-        stream: this.label,
-        shardId: split.shardId,
-        sequenceNumber: r.SequenceNumber as string,
-        partitionKey: r.PartitionKey as string,
-        arrivalTimestamp: r.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
-      };
-      const data = r.Data ?? new Uint8Array();
-      const users = this.options.deaggregate
-        ? deaggregate(data, base.partitionKey, split.shardId, base.sequenceNumber)
-        : undefined;
-      if (users === undefined) {
-        out.push({ ...base, subSequenceNumber: undefined, explicitHashKey: undefined, data });
-        continue;
-      }
-      for (let sub = 0; sub < users.length; sub++) {
-        if (
-          resumeSub?.sub !== undefined &&
-          resumeSub.sequenceNumber === base.sequenceNumber &&
-          sub <= resumeSub.sub
-        )
-          continue;
-        const user = users[sub] as (typeof users)[number];
-        out.push({ ...base, ...user, subSequenceNumber: sub });
-      }
-    }
-    return out;
   }
 
   /** At least `getRecordsIntervalMs` apart, long enough for 2 MB/s, and `idleIntervalMs` at the tip. */
