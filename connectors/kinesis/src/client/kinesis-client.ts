@@ -1,13 +1,16 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisConnectionOptions } from './kinesis-client-options.js';
 
 /**
  * A `KinesisClient` for the connection options. The HTTP/1.1 `NodeHttpHandler` serves every
  * polling call (PutRecords, GetRecords, ListShards) against AWS and against emulators alike
- * (kinesalite speaks HTTP/1.1 only; the SDK's default for Kinesis would negotiate HTTP/2).
+ * (kinesalite speaks HTTP/1.1 only); `http2` is for enhanced fan-out.
  */
-export function createKinesisClient(options: KinesisConnectionOptions): KinesisClient {
+export function createKinesisClient(
+  options: KinesisConnectionOptions,
+  protocol: 'http1' | 'http2' = 'http1',
+): KinesisClient {
   const { credentials } = options;
   return new KinesisClient({
     ...(options.region === undefined ? {} : { region: options.region }),

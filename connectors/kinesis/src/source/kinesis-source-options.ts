@@ -73,6 +73,20 @@ const sourceSchema = z
       .min(1)
       .default(10_000)
       .describe('Longest pause after repeated throttling.'),
+    readerType: z
+      .enum(['polling', 'efo'])
+      .default('polling')
+      .describe(
+        '`polling`: GetRecords (shares the 5 calls/s and 2 MB/s per shard with other consumers). `efo`: enhanced fan-out (SubscribeToShard over HTTP/2, a dedicated 2 MB/s per shard; needs `efoConsumerName`; not available on kinesalite).',
+      ),
+    efoConsumerName: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        'Enhanced fan-out consumer name; registered on the stream if it does not exist (left registered when the job ends).',
+      ),
     deaggregate: z
       .boolean()
       .default(false)
@@ -92,6 +106,13 @@ const sourceSchema = z
         code: 'custom',
         path: ['streamName'],
         message: 'set exactly one of streamName or streamArn',
+      });
+    }
+    if (value.readerType === 'efo' && value.efoConsumerName === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['efoConsumerName'],
+        message: 'is required with readerType "efo"',
       });
     }
     if (value.throttleBackoffMaxMs < value.throttleBackoffInitialMs) {

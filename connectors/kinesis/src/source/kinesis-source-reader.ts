@@ -8,6 +8,8 @@ import {
   SourceReaderBase,
   type SourceReaderContext,
 } from '@tributary/core';
+import { resolveConsumerArn } from './fan-out-consumer.js';
+import { KinesisFanOutSplitReader } from './kinesis-fan-out-split-reader.js';
 import type { KinesisRecord, KinesisRecordDeserializer } from './kinesis-record.js';
 import { KinesisRecordEmitter } from './kinesis-record-emitter.js';
 import type { StreamTarget } from './kinesis-shard-discoverer.js';
@@ -51,7 +53,7 @@ export class KinesisSourceReader<T> extends SourceReaderBase<
   private readonly log: Logger;
 
   constructor(
-    createClient: () => KinesisClient,
+    createClient: (protocol?: 'http1' | 'http2') => KinesisClient,
     target: StreamTarget,
     options: ResolvedKinesisSourceOptions,
     deserializer: KinesisRecordDeserializer<T>,
@@ -59,9 +61,35 @@ export class KinesisSourceReader<T> extends SourceReaderBase<
   ) {
     const logger = context.logger.child({ component: 'kinesis-source', subtask: context.subtaskId });
     const shardMetrics = new ShardMetrics(context.metricGroup);
+    // One consumer ARN lookup (and registration) per reader, shared by its shards' loops.
+    let arn: Promise<string> | undefined;
+    const consumerArn = (): Promise<string> => {
+      arn ??= (async () => {
+        const client = createClient();
+        try {
+          return await resolveConsumerArn(client, target, options.efoConsumerName as string);
+        } finally {
+          client.destroy();
+        }
+      })();
+      arn.catch(() => {
+        arn = undefined;
+      });
+      return arn;
+    };
     super(
       new PerSplitFetcherManager<KinesisRecord, KinesisShardSplit>(
-        () => new KinesisShardSplitReader(createClient(), target, options, shardMetrics, logger),
+        options.readerType === 'efo'
+          ? () =>
+              new KinesisFanOutSplitReader(
+                createClient('http2'),
+                target,
+                consumerArn,
+                options,
+                shardMetrics,
+                logger,
+              )
+          : () => new KinesisShardSplitReader(createClient(), target, options, shardMetrics, logger),
         options,
         logger,
       ),
