@@ -129,10 +129,18 @@ describe('Kinesis source across resharding (kinesalite, child process)', () => {
     const operationTimes: number[] = [];
     const killTimes: number[] = [];
     const targets = new Map<number, number>();
-    const writing = writeWhileResharding(admin, stream, operationTimes).then((ops) => {
-      written = true;
-      return ops;
+    // Data is written (and the stream resharded) only once the first run is up, so the
+    // resharding overlaps the runs the kills interrupt.
+    let jobUp!: () => void;
+    const firstRunUp = new Promise<void>((resolve) => {
+      jobUp = resolve;
     });
+    const writing = firstRunUp
+      .then(() => writeWhileResharding(admin, stream, operationTimes))
+      .then((ops) => {
+        written = true;
+        return ops;
+      });
     // Once the kills are spent and everything is written: stop when the store holds it all.
     const stopper = (async () => {
       for (;;) {
@@ -171,7 +179,10 @@ describe('Kinesis source across resharding (kinesalite, child process)', () => {
         return true;
       },
       timeoutMs: 120_000,
-      onLine: (line) => lines.push(line),
+      onLine: (line) => {
+        lines.push(line);
+        if (line.startsWith('started')) jobUp();
+      },
       onRunStart: (_run, final) => {
         if (final) finalRun = true;
       },

@@ -25,9 +25,10 @@ export function createKinesisClient(
           },
         }),
     maxAttempts: options.maxAttempts,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 5_000,
-      requestTimeout: options.requestTimeoutMs,
-    }),
+    // Enhanced fan-out (SubscribeToShard) streams events over HTTP/2; a subscription lasts 5 minutes.
+    requestHandler:
+      protocol === 'http2'
+        ? new NodeHttp2Handler({ requestTimeout: 6 * 60_000, sessionTimeout: 6 * 60_000 })
+        : new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs }),
   });
 }

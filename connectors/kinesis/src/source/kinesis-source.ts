@@ -67,7 +67,7 @@ export class KinesisSource<T> implements Source<T, KinesisShardSplit, KinesisSou
 
   createReader(ctx: SourceReaderContext): SourceReader<T, KinesisShardSplit> {
     return new KinesisSourceReader(
-      () => createKinesisClient(this.options),
+      (protocol) => createKinesisClient(this.options, protocol),
       this.target,
       this.options,
       this.deserializer,

@@ -48,8 +48,8 @@ export async function readWholeStream(client: KinesisClient, stream: string): Pr
         }),
       )
     ).ShardIterator;
-    let emptyInARow = 0;
-    while (iterator !== undefined && emptyInARow < 2) {
+    let atTip = false;
+    while (iterator !== undefined && !atTip) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       const records = page.Records ?? [];
       for (const r of records) {
@@ -60,7 +60,8 @@ export async function readWholeStream(client: KinesisClient, stream: string): Pr
           text: Buffer.from(r.Data ?? []).toString('utf8'),
         });
       }
-      emptyInARow = records.length === 0 ? emptyInARow + 1 : 0;
+      // Empty at the tip: everything written before this call was read.
+      atTip = records.length === 0 && page.MillisBehindLatest === 0;
       iterator = page.NextShardIterator;
     }
   }
