@@ -11,7 +11,7 @@ describeSinkContract({
   guarantees: ['at-least-once'],
   // Reading the stream back takes a round trip per shard: a slower job leaves the savepoint
   // tests time to stop it mid-stream.
-  recordsPerSecond: 500,
+  recordsPerSecond: 250,
   contextModule,
   exportName: 'sinkContext',
 });

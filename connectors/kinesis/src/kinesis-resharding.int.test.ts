@@ -79,6 +79,7 @@ async function writeWhileResharding(
   client: KinesisClient,
   stream: string,
   operationTimes: number[],
+  beforeMerge: () => Promise<void>,
 ): Promise<string[]> {
   const operations: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -94,7 +95,10 @@ async function writeWhileResharding(
     expect(result.FailedRecordCount ?? 0).toBe(0);
     if (round === 30) await split(client, stream, 0);
     if (round === 60) await split(client, stream, 2);
-    if (round === 90) await merge(client, stream, 0);
+    if (round === 90) {
+      await beforeMerge();
+      await merge(client, stream, 0);
+    }
     if (round === 120) await split(client, stream, 1);
     if ([30, 60, 90, 120].includes(round)) operationTimes.push(Date.now());
     if ([30, 60, 90, 120].includes(round))
@@ -135,8 +139,15 @@ describe('Kinesis source across resharding (kinesalite, child process)', () => {
     const firstRunUp = new Promise<void>((resolve) => {
       jobUp = resolve;
     });
+    // Crash case: the merge waits until the job was killed once (progress kills only count after
+    // the first split), so a kill always lands between a split and the merge, however slow the machine.
+    let killedOnce!: () => void;
+    const firstKill = new Promise<void>((resolve) => {
+      killedOnce = resolve;
+    });
+    const beforeMerge = () => (kills === 0 ? Promise.resolve() : firstKill);
     const writing = firstRunUp
-      .then(() => writeWhileResharding(admin, stream, operationTimes))
+      .then(() => writeWhileResharding(admin, stream, operationTimes, beforeMerge))
       .then((ops) => {
         written = true;
         return ops;
@@ -168,14 +179,13 @@ describe('Kinesis source across resharding (kinesalite, child process)', () => {
       },
       kills,
       // Killed after it emitted a random 200–800 records in this run (so it got going and
-      // checkpointed); the timer is only the fallback.
+      // checkpointed), once the resharding began; the timer is the fallback.
       minKillDelayMs: 8_000,
       maxKillDelayMs: 10_000,
       killOnLine: (line, run) => {
-        if (!line.startsWith('progress ')) return false;
+        if (!line.startsWith('progress ') || operationTimes.length === 0) return false;
         if (!targets.has(run)) targets.set(run, 200 + Math.floor(Math.random() * 600));
         if (Number(line.slice('progress '.length)) < (targets.get(run) ?? 0)) return false;
-        if (killTimes.length < kills) killTimes.push(Date.now());
         return true;
       },
       timeoutMs: 120_000,
@@ -183,7 +193,12 @@ describe('Kinesis source across resharding (kinesalite, child process)', () => {
         lines.push(line);
         if (line.startsWith('started')) jobUp();
       },
-      onRunStart: (_run, final) => {
+      onRunStart: (run, final) => {
+        // A run after the first starts right after the previous one was killed.
+        if (run > 1) {
+          killTimes.push(Date.now());
+          killedOnce();
+        }
         if (final) finalRun = true;
       },
     });
