@@ -69,10 +69,12 @@ export class KinesisShardSplitReader implements SplitReader<KinesisRecord, Kines
     }
     const wait = this.nextCallAt - Date.now();
     if (wait > 0 && (await this.latch.sleep(wait))) return RecordsBySplits.empty();
-    const startedAt = Date.now();
+    let startedAt = Date.now();
     let response: GetRecordsOutput;
     try {
       this.iterator ??= await this.shardIterator(split);
+      // Paced from the GetRecords call itself: the 5 calls/s limit counts GetRecords only.
+      startedAt = Date.now();
       response = await this.client.send(
         new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.options.getRecordsMaxRecords }),
       );
