@@ -14,7 +14,7 @@ import { KinesisSource } from './source/kinesis-source.js';
 import { listAllShards, readWholeStream } from './testing-fixtures/stream-oracle.js';
 import { startThrottlingProxy, type ThrottlingProxy } from './testing-fixtures/throttling-proxy.js';
 
-const RECORDS = 3_000;
+const RECORDS = 1_500;
 
 describe('Kinesis sink and source under per-shard throttling (kinesalite behind a throttling proxy)', () => {
   let kinesis: KinesisService;
@@ -27,7 +27,7 @@ describe('Kinesis sink and source under per-shard throttling (kinesalite behind 
     await kinesis?.close();
   });
 
-  it('slows down and delivers every record, then reads them all back at 2 GetRecords calls/s per shard', async () => {
+  it('slows down and delivers every record, then reads them all back at 1 GetRecords call/s per shard', async () => {
     const stream = await kinesis.createStream({ prefix: 'throttle', shards: 2 });
     const admin = kinesis.createClient();
     const shards = (await listAllShards(admin, stream)).map((s) => ({
@@ -36,8 +36,8 @@ describe('Kinesis sink and source under per-shard throttling (kinesalite behind 
       end: BigInt(s.HashKeyRange?.EndingHashKey ?? 0),
     }));
     proxy = await startThrottlingProxy(kinesis.connection.endpoint, shards, {
-      putRecordsPerSecondPerShard: 400,
-      getRecordsCallsPerSecondPerShard: 2,
+      putRecordsPerSecondPerShard: 100,
+      getRecordsCallsPerSecondPerShard: 1,
     });
     const connection = {
       endpoint: proxy.endpoint,
@@ -79,7 +79,7 @@ describe('Kinesis sink and source under per-shard throttling (kinesalite behind 
           streamName: stream,
           startingPosition: 'trim-horizon',
           stoppingPosition: 'latest',
-          getRecordsMaxRecords: 100, // many calls: 5 per second per shard would exceed the proxy's 2
+          getRecordsMaxRecords: 100, // many calls: 5 per second per shard would exceed the proxy's 1
           throttleBackoffInitialMs: 100,
           throttleBackoffMaxMs: 1_000,
         },
