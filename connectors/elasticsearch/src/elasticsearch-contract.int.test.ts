@@ -1,0 +1,17 @@
+/**
+ * The `@tributary/e2e/contract` suites against the local Elasticsearch: the sink with ids
+ * (effectively exactly-once: replays overwrite) and without (at-least-once), crash cases included.
+ */
+import { describeSinkContract } from '@tributary/e2e/contract';
+
+const contextModule = new URL('./testing-fixtures/elasticsearch-contract-context.ts', import.meta.url);
+
+describeSinkContract({
+  name: 'ElasticsearchSink',
+  guarantees: ['exactly-once', 'at-least-once'],
+  contextModule,
+  exportName: 'sinkContext',
+  // A search sees writes only after a refresh, which the read-back forces; a slower stream keeps
+  // the mid-stream savepoints mid-stream.
+  recordsPerSecond: 400,
+});
