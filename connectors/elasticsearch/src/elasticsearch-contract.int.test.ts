@@ -1,8 +1,9 @@
 /**
- * The `@tributary/e2e/contract` suites against the local Elasticsearch: the sink with ids
+ * The `@tributary/e2e/contract` suites against the local Elasticsearch: the sliced point-in-time
+ * source (bounded), and the sink with ids
  * (effectively exactly-once: replays overwrite) and without (at-least-once), crash cases included.
  */
-import { describeSinkContract } from '@tributary/e2e/contract';
+import { describeSinkContract, describeSourceContract } from '@tributary/e2e/contract';
 
 const contextModule = new URL('./testing-fixtures/elasticsearch-contract-context.ts', import.meta.url);
 
@@ -14,4 +15,11 @@ describeSinkContract({
   // A search sees writes only after a refresh, which the read-back forces; a slower stream keeps
   // the mid-stream savepoints mid-stream.
   recordsPerSecond: 400,
+});
+
+describeSourceContract({
+  name: 'ElasticsearchSource',
+  guarantees: ['exactly-once'],
+  contextModule,
+  exportName: 'sourceContext',
 });

@@ -13,3 +13,11 @@ export {
   type ElasticsearchSinkOptionsInput,
   type ResolvedElasticsearchSinkOptions,
 } from './sink/elasticsearch-sink-options.js';
+export { ElasticsearchSource } from './source/elasticsearch-source.js';
+export {
+  ElasticsearchSourceOptions,
+  type ElasticsearchSourceOptionsInput,
+  type ResolvedElasticsearchSourceOptions,
+} from './source/elasticsearch-source-options.js';
+export type { PitSliceEnumeratorState } from './source/pit-slice-enumerator.js';
+export type { ElasticsearchEndPosition, ElasticsearchHit, PitSliceSplit } from './source/pit-slice-split.js';
