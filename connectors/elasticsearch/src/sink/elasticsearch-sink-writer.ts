@@ -16,6 +16,7 @@ import {
   type ItemOutcome,
 } from './bulk-item-outcome.js';
 import { documentOf, type ElasticsearchDeadLetterHandler } from './elasticsearch-dead-letter.js';
+import { emitPhaseMarker } from './elasticsearch-phase-markers.js';
 import type { ResolvedElasticsearchSinkOptions } from './elasticsearch-sink-options.js';
 
 /** Why an entry was refused for good, kept until the failure policy has handled it. */
@@ -72,6 +73,7 @@ export class ElasticsearchSinkWriter<T> extends AsyncSinkWriter<T, BulkEntry> {
     entries: readonly BulkEntry[],
   ): Promise<readonly BulkEntry[]> {
     const outcomes = await this.sendBulk(entries);
+    await emitPhaseMarker('bulk-acknowledged', entries.length);
     const rejected: BulkEntry[] = [];
     let first: { entry: BulkEntry; refusal: Refusal } | undefined;
     for (let i = 0; i < entries.length; i++) {
@@ -108,6 +110,11 @@ export class ElasticsearchSinkWriter<T> extends AsyncSinkWriter<T, BulkEntry> {
 
   protected override getSizeInBytes(entry: BulkEntry): number {
     return Buffer.byteLength(entry.lines);
+  }
+
+  override async flush(endOfInput: boolean): Promise<void> {
+    await super.flush(endOfInput);
+    await emitPhaseMarker('flushed', 0);
   }
 
   override async close(): Promise<void> {

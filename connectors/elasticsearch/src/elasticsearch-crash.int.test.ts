@@ -1,0 +1,125 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@elastic/elasticsearch';
+import { type ElasticsearchService, runWithCrashes, useService } from '@tributary/e2e';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ES_PHASE_MARKER_PREFIX } from './sink/elasticsearch-phase-markers.js';
+
+const KILLS = 20;
+// 2 × DOCUMENTS records, paced to ~500 records/s (10 ms every 5 records): 20 runs killed within
+// 1–4 s (marker runs within 5–7 s) cannot finish them, so every kill lands mid-stream (asserted:
+// finishedEarly is false); the last run goes at full speed.
+const DOCUMENTS = 30_000;
+const PAUSE_MS = 10;
+
+/** A small seeded generator, so a failing kill schedule can be replayed (the seed is printed). */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elasticsearch, child processes)', () => {
+  let es: ElasticsearchService;
+  let client: Client;
+  beforeAll(async () => {
+    es = await useService('elasticsearch');
+    client = es.createClient();
+  });
+  afterAll(async () => {
+    await es?.close();
+  });
+
+  it('kills after acknowledged bulks (before their checkpoint) and at random; the index ends with exactly the expected documents', async () => {
+    const index = await es.createIndex({ prefix: 'crash-upsert', settings: { number_of_shards: 2 } });
+    const dir = await mkdtemp(join(tmpdir(), 'es-crash-'));
+    const unthrottle = join(dir, 'unthrottle');
+    const seed = Date.now() % 1_000_000;
+    const random = seeded(seed);
+    const killedOnMarker: number[] = [];
+    const progressed = new Set<number>();
+    const restoredStarts: number[] = [];
+    let finishedRestored = '';
+    const started = Date.now();
+    const timeline: string[] = [];
+    try {
+      const outcome = await runWithCrashes({
+        script: fileURLToPath(new URL('./testing-fixtures/upsert-crash-job.ts', import.meta.url)),
+        args: [es.node, index, join(dir, 'checkpoints'), String(DOCUMENTS), String(PAUSE_MS), unthrottle],
+        env: { TRIB_ES_TEST_PHASE_MARKERS: '1', TRIB_ES_TEST_PHASE_HOLD_MS: '100' },
+        kills: KILLS,
+        minKillDelayMs: 1000,
+        maxKillDelayMs: 4000,
+        killDelayForRun: (run) => (run % 2 === 1 ? [8000, 10000] : [1000, 4000]),
+        timeoutMs: 170_000,
+        random,
+        killOnLine: (line, run) => {
+          if (!line.startsWith('progress ') && !line.startsWith(ES_PHASE_MARKER_PREFIX))
+            timeline.push(`${run}@${Date.now() - started}: ${line.slice(0, 60)}`);
+          if (line.startsWith('progress ') && !progressed.has(run))
+            timeline.push(`${run}@${Date.now() - started}: ${line}`);
+          if (line === 'started' && run > KILLS) void writeFile(unthrottle, '');
+          if (line.startsWith('finished restored='))
+            finishedRestored = line.slice('finished restored='.length);
+          if (run > KILLS) return false;
+          if (line.startsWith('progress ')) {
+            const count = Number(line.slice('progress '.length));
+            // The run is past start-up and restore, writing.
+            if (count >= 250) progressed.add(run);
+          }
+          // Odd runs: killed right after a bulk request was acknowledged, once the run made progress —
+          // its documents are in the index but no completed checkpoint covers their records yet.
+          if (
+            run % 2 === 1 &&
+            progressed.has(run) &&
+            line.startsWith(`${ES_PHASE_MARKER_PREFIX} bulk-acknowledged`)
+          ) {
+            killedOnMarker.push(run);
+            return true;
+          }
+          return false;
+        },
+        onRunStart: (run) => {
+          if (run > 1) restoredStarts.push(run);
+        },
+      });
+      const context = `seed ${seed}, ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, ${Date.now() - started} ms`;
+      process.stdout.write(`elasticsearch crash test: ${context}\n`);
+      if (killedOnMarker.length < 5 || outcome.finishedEarly)
+        process.stdout.write(`${timeline.join('\n')}\n`);
+      expect(outcome.kills, context).toBe(KILLS);
+      expect(outcome.finishedEarly, context).toBe(false);
+      expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(5);
+      // The last run restored from a checkpoint a killed run took (not a fresh start).
+      expect(finishedRestored, context).toMatch(/^\d+$/);
+
+      // Oracle: the official client's own search, not the connector.
+      await client.indices.refresh({ index });
+      expect((await client.count({ index })).count, context).toBe(DOCUMENTS);
+      const found = new Map<string, unknown>();
+      for await (const hit of client.helpers.scrollSearch<{ id: number; a: string; b: string }>({
+        index,
+        size: 5000,
+        sort: ['_doc'],
+      })) {
+        for (const doc of hit.body.hits.hits) found.set(doc._id as string, doc._source);
+      }
+      expect(found.size).toBe(DOCUMENTS);
+      for (let i = 0; i < DOCUMENTS; i++) {
+        const doc = found.get(String(i));
+        if (JSON.stringify(doc) !== JSON.stringify({ id: i, a: `a${i}`, b: `b${i}` })) {
+          expect(doc, `document ${i}; ${context}`).toEqual({ id: i, a: `a${i}`, b: `b${i}` });
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 200_000);
+});
