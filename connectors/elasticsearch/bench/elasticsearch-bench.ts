@@ -13,7 +13,6 @@
  * Run: `pnpm --filter @tributary/connector-elasticsearch bench` (`BENCH_SCALE=0.2` for a quick run).
  */
 import { performance } from 'node:perf_hooks';
-import type { Client } from '@elastic/elasticsearch';
 import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { useService } from '@tributary/e2e';
 import { ElasticsearchSink } from '../src/sink/elasticsearch-sink.js';

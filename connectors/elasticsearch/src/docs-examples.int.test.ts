@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { CollectionSource, CollectSink, Pipeline, silentLogger } from '@tributary/core';
+import { CollectionSource, CollectSink, Pipeline } from '@tributary/core';
 import { type ElasticsearchService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElasticsearchSink, ElasticsearchSource, jsonLinesDeadLetterFile } from './index.js';

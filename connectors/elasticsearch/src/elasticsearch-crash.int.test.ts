@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ES_PHASE_MARKER_PREFIX } from './sink/elasticsearch-phase-markers.js';
 
 const KILLS = 20;
-// 2 × DOCUMENTS records at RATE records/s: 20 runs killed within 1–4 s (marker runs within
-// 8–10 s: a child needs seconds to start on a loaded machine) cannot finish them, so every kill
-// lands mid-stream (asserted: finishedEarly is false); the last run goes unpaced.
+// 2 × DOCUMENTS records at RATE records/s. Kills are placed by the run's own output, since a
+// child needs from one to ten seconds to start depending on the machine's load: odd runs right
+// after an acknowledged bulk request, even runs after 250–2500 records; a timer is only the
+// fallback. 20 such runs cannot finish the input, so every kill lands mid-stream (asserted:
+// finishedEarly is false); the last run goes unpaced.
 const DOCUMENTS = 15_000;
 const RATE = 400;
 
@@ -45,6 +47,8 @@ describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elas
     const seed = Date.now() % 1_000_000;
     const random = seeded(seed);
     const killedOnMarker: number[] = [];
+    const killedOnProgress: number[] = [];
+    const target = new Map<number, number>();
     const progressed = new Set<number>();
     let finishedRestored = '';
     const started = Date.now();
@@ -55,10 +59,9 @@ describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elas
         args: [es.node, index, join(dir, 'checkpoints'), String(DOCUMENTS), String(RATE), unthrottle],
         env: { TRIB_ES_TEST_PHASE_MARKERS: '1', TRIB_ES_TEST_PHASE_HOLD_MS: '100' },
         kills: KILLS,
-        minKillDelayMs: 1000,
-        maxKillDelayMs: 4000,
-        killDelayForRun: (run) => (run % 2 === 1 ? [8000, 10000] : [1000, 4000]),
-        timeoutMs: 420_000,
+        minKillDelayMs: 20_000,
+        maxKillDelayMs: 25_000,
+        timeoutMs: 540_000,
         random,
         killOnLine: (line, run) => {
           if (!line.startsWith('progress ') && !line.startsWith(ES_PHASE_MARKER_PREFIX))
@@ -83,19 +86,28 @@ describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elas
             killedOnMarker.push(run);
             return true;
           }
+          // Even runs: killed at a random point of the stream.
+          if (run % 2 === 0 && line.startsWith('progress ')) {
+            if (!target.has(run)) target.set(run, 250 * (1 + Math.floor(random() * 10)));
+            if (Number(line.slice('progress '.length)) < (target.get(run) ?? 0)) return false;
+            killedOnProgress.push(run);
+            return true;
+          }
           return false;
         },
-        onRunStart: (run, final) => {
+        onRunStart: (_run, final) => {
           if (final) writeFileSync(unthrottle, '');
         },
       });
-      const context = `seed ${seed}, ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, ${Date.now() - started} ms`;
+      const context = `seed ${seed}, ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, on progress in runs ${killedOnProgress.join(',')}, ${Date.now() - started} ms`;
       process.stdout.write(`elasticsearch crash test: ${context}\n`);
       if (killedOnMarker.length < 5 || outcome.finishedEarly)
         process.stdout.write(`${timeline.join('\n')}\n`);
       expect(outcome.kills, context).toBe(KILLS);
       expect(outcome.finishedEarly, context).toBe(false);
-      expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(5);
+      // Kills where they matter: after acknowledged bulks before their checkpoint, and mid-stream.
+      expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(8);
+      expect(killedOnProgress.length, context).toBeGreaterThanOrEqual(8);
       // The last run restored from a checkpoint a killed run took (not a fresh start).
       expect(finishedRestored, context).toMatch(/^\d+$/);
 
@@ -120,5 +132,5 @@ describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elas
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 450_000);
+  }, 570_000);
 });
