@@ -83,14 +83,15 @@ describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elas
             progressed.has(run) &&
             line.startsWith(`${ES_PHASE_MARKER_PREFIX} bulk-acknowledged`)
           ) {
-            killedOnMarker.push(run);
+            // Lines still arriving before the process is gone may ask again: count runs once.
+            if (!killedOnMarker.includes(run)) killedOnMarker.push(run);
             return true;
           }
           // Even runs: killed at a random point of the stream.
           if (run % 2 === 0 && line.startsWith('progress ')) {
             if (!target.has(run)) target.set(run, 250 * (1 + Math.floor(random() * 10)));
             if (Number(line.slice('progress '.length)) < (target.get(run) ?? 0)) return false;
-            killedOnProgress.push(run);
+            if (!killedOnProgress.includes(run)) killedOnProgress.push(run);
             return true;
           }
           return false;
