@@ -1,7 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
 import {
+  AIMDScalingStrategy,
   AsyncSinkWriter,
   type BufferedRequestState,
+  CongestionControlRateLimitingStrategy,
   type DeadLetterHandler,
   TributaryError,
   type WriterInitContext,
@@ -60,6 +62,16 @@ export class ElasticsearchSinkWriter<T> extends AsyncSinkWriter<T, BulkEntry> {
         retryJitter: options.retryJitter,
       },
       restoredState,
+      // Start with the whole window open (maxInFlightRequests full batches): the core default
+      // starts at one batch and grows by 10 entries per request, so a second request in flight
+      // would come only after ~100 requests. Item-level 429s still halve it (AIMD).
+      rateLimitingStrategy: new CongestionControlRateLimitingStrategy({
+        maxInFlightRequests: options.maxInFlightRequests,
+        initialMaxInFlightMessages: options.maxBatchSize * options.maxInFlightRequests,
+        scalingStrategy: new AIMDScalingStrategy({
+          rateThreshold: options.maxBatchSize * options.maxInFlightRequests,
+        }),
+      }),
       elementConverter: (record, ctx) => converter(record, ctx),
       ...(options.onItemError === 'fail'
         ? {}
