@@ -285,6 +285,7 @@ export { ProcessMetricGroup, type ProcessMetricGroupOptions } from './metrics/pr
 export { type BackoffOptions, backoffDelayMs, type RetryOptions, retry, sleep } from './retry/retry.js';
 export {
   type CheckpointData,
+  type CheckpointLineage,
   type CheckpointStorage,
   FileCheckpointStorage,
   loadCheckpointDir,
@@ -306,6 +307,14 @@ export {
   startJob,
 } from './runtime/job-runner.js';
 export type { ProcessContext } from './runtime/operator-chain.js';
+export {
+  emitPhaseMarker,
+  PHASE_MARKER_PREFIX,
+  type PhaseMarker,
+  parsePhaseMarker,
+  phaseMarkersEnabled,
+  type RuntimePhase,
+} from './runtime/phase-markers.js';
 // Runtime
 export {
   type CollectedResults,

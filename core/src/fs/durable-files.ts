@@ -14,6 +14,8 @@ function errnoCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+let warnedUnsupported = false;
+
 /** Makes directory entries (created, renamed, linked files) durable. */
 export async function fsyncDirectory(path: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
@@ -22,8 +24,16 @@ export async function fsyncDirectory(path: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some file systems refuse fsync on directories; the rename or link itself is still atomic.
+    // Only those documented cases are tolerated (said once per process); anything else fails.
     const code = errnoCode(error);
     if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'ENOTSUP') throw error;
+    if (!warnedUnsupported) {
+      warnedUnsupported = true;
+      process.emitWarning(
+        `fsync of directory ${path} is not supported by its file system (${code}): created and renamed entries are atomic but may not survive a power loss`,
+        { code: 'TRIB_FSYNC_DIR_UNSUPPORTED' },
+      );
+    }
   } finally {
     await handle?.close();
   }

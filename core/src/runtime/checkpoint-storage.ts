@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CoreErrorCodes } from '../errors/error-codes.js';
-import { TributaryError } from '../errors/tributary-error.js';
+import { TributaryError, toError } from '../errors/tributary-error.js';
 import { fsyncDirectory, writeFileAtomically } from '../fs/durable-files.js';
+import type { Logger } from '../logging/logger.js';
 import type { StoredBytes } from './messages.js';
 
 /** Everything a job needs to resume: written at every completed checkpoint or savepoint. */
@@ -32,14 +33,37 @@ export interface CheckpointData {
   readonly jobFinished: boolean;
 }
 
+/**
+ * Where the checkpoints in a storage come from: the `restoreFrom` path the current run of
+ * checkpoints started from, and the first checkpoint id of that run. Checkpoints with smaller ids
+ * belong to an earlier lineage (before a rollback to another savepoint) and are never restored.
+ */
+export interface CheckpointLineage {
+  /** Absolute `restoreFrom` path the lineage started from; undefined: it started empty. */
+  readonly restoreFrom: string | undefined;
+  readonly firstCheckpointId: number;
+}
+
 /** Where checkpoints live. One implementation per medium (local directory, memory; S3 later). */
 export interface CheckpointStorage {
   /** A job id that stays the same across restarts from this storage. */
   jobId(): Promise<string>;
   /** Durably stores a checkpoint; once this resolves, the checkpoint is complete. Returns bytes written. */
   store(data: CheckpointData): Promise<number>;
-  /** The latest complete checkpoint, if any. */
-  latest(): Promise<CheckpointData | undefined>;
+  /**
+   * The latest complete checkpoint with an id ≥ `minCheckpointId` (default 0). One that cannot be
+   * read is skipped with a warning for the previous complete one.
+   */
+  latest(minCheckpointId?: number): Promise<CheckpointData | undefined>;
+  /**
+   * The recorded lineage (see {@link CheckpointLineage}). Optional: a storage without it resumes
+   * from its latest checkpoint whatever `restoreFrom` says.
+   */
+  lineage?(): Promise<CheckpointLineage | undefined>;
+  /** Durably records a new lineage. */
+  recordLineage?(lineage: CheckpointLineage): Promise<void>;
+  /** The highest checkpoint id present, complete or not (0 when empty). */
+  highestCheckpointId?(): Promise<number>;
   /** Deletes completed checkpoints beyond the newest `retain` (never savepoints). */
   prune(retain: number): Promise<void>;
   /** Location of a stored checkpoint (for logs and savepoint paths). */
@@ -48,6 +72,18 @@ export interface CheckpointStorage {
 
 const METADATA = '_metadata';
 const STATE = 'state.json';
+const JOB_FILE = 'job.json';
+
+/** `<dir>/job.json`: the job id that outlives restarts, and the current lineage. */
+interface JobFile {
+  readonly jobId: string;
+  readonly created: number;
+  readonly lineage?: {
+    readonly restoreFrom: string | null;
+    readonly firstCheckpointId: number;
+    readonly since: number;
+  };
+}
 
 /** Loads a checkpoint or savepoint from its directory (`.../chk-<id>` or a savepoint dir). */
 export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
@@ -75,7 +111,9 @@ export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
 
 /** Writes a checkpoint into `dir`: state file first, then the metadata file that marks it complete. */
 export async function writeCheckpointDir(dir: string, data: CheckpointData): Promise<number> {
-  await mkdir(dir, { recursive: true });
+  // The new directory's entry in its parent is made durable too, or a power loss could lose a
+  // checkpoint whose commit already happened.
+  if ((await mkdir(dir, { recursive: true })) !== undefined) await fsyncDirectory(dirname(dir));
   const state = JSON.stringify(data);
   await writeFileAtomically(join(dir, STATE), state);
   await writeFileAtomically(
@@ -96,21 +134,75 @@ export async function writeCheckpointDir(dir: string, data: CheckpointData): Pro
  * A checkpoint without `_metadata` (process killed mid-write) is incomplete and ignored.
  */
 export class FileCheckpointStorage implements CheckpointStorage {
-  private cachedJobId: string | undefined;
+  private job: JobFile | undefined;
 
-  constructor(private readonly directory: string) {}
+  constructor(
+    private readonly directory: string,
+    private readonly logger?: Logger,
+  ) {}
 
   async jobId(): Promise<string> {
-    if (this.cachedJobId) return this.cachedJobId;
+    return (await this.jobFile()).jobId;
+  }
+
+  async lineage(): Promise<CheckpointLineage | undefined> {
+    const { lineage } = await this.jobFile();
+    return (
+      lineage && {
+        restoreFrom: lineage.restoreFrom ?? undefined,
+        firstCheckpointId: lineage.firstCheckpointId,
+      }
+    );
+  }
+
+  async recordLineage(lineage: CheckpointLineage): Promise<void> {
+    const job = await this.jobFile();
+    this.job = {
+      ...job,
+      lineage: {
+        restoreFrom: lineage.restoreFrom ?? null,
+        firstCheckpointId: lineage.firstCheckpointId,
+        since: Date.now(),
+      },
+    };
+    await this.writeJobFile(this.job);
+  }
+
+  async highestCheckpointId(): Promise<number> {
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    return Math.max(0, ...names.map((n) => Number(/^chk-(\d+)$/.exec(n)?.[1] ?? 0)));
+  }
+
+  private async jobFile(): Promise<JobFile> {
+    if (this.job) return this.job;
     await mkdir(this.directory, { recursive: true });
-    const path = join(this.directory, 'job.json');
+    const path = join(this.directory, JOB_FILE);
+    let text: string | undefined;
     try {
-      this.cachedJobId = (JSON.parse(await readFile(path, 'utf8')) as { jobId: string }).jobId;
-    } catch {
-      this.cachedJobId = randomUUID();
-      await writeFileAtomically(path, JSON.stringify({ jobId: this.cachedJobId, created: Date.now() }));
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
     }
-    return this.cachedJobId;
+    if (text === undefined) {
+      this.job = { jobId: randomUUID(), created: Date.now() };
+      await this.writeJobFile(this.job);
+    } else {
+      try {
+        this.job = JSON.parse(text) as JobFile;
+      } catch (cause) {
+        // Never silently replaced: a new job id would orphan the transactions of the old one.
+        throw new TributaryError(CoreErrorCodes.RESTORE_FAILED, `Unreadable ${path}`, {
+          cause,
+          context: { path },
+        });
+      }
+    }
+    return this.job;
+  }
+
+  private async writeJobFile(job: JobFile): Promise<void> {
+    await writeFileAtomically(join(this.directory, JOB_FILE), JSON.stringify(job));
+    await fsyncDirectory(this.directory);
   }
 
   locationOf(checkpointId: number): string {
@@ -142,10 +234,24 @@ export class FileCheckpointStorage implements CheckpointStorage {
     return ids.sort((a, b) => a - b);
   }
 
-  async latest(): Promise<CheckpointData | undefined> {
-    const ids = await this.completedIds();
-    const last = ids[ids.length - 1];
-    return last === undefined ? undefined : loadCheckpointDir(this.locationOf(last));
+  async latest(minCheckpointId = 0): Promise<CheckpointData | undefined> {
+    const ids = (await this.completedIds()).filter((id) => id >= minCheckpointId);
+    let firstError: unknown;
+    for (const id of ids.reverse()) {
+      try {
+        return await loadCheckpointDir(this.locationOf(id));
+      } catch (error) {
+        // A damaged checkpoint (disk error, a file edited by hand) must not block every restart:
+        // the previous complete one is still a consistent restore point.
+        firstError ??= error;
+        this.logger?.warn(
+          { err: toError(error), checkpointId: id },
+          'checkpoint unreadable; trying the previous complete one',
+        );
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    return undefined;
   }
 
   async prune(retain: number): Promise<void> {
@@ -169,6 +275,17 @@ export class FileCheckpointStorage implements CheckpointStorage {
 export class MemoryCheckpointStorage implements CheckpointStorage {
   private readonly checkpoints = new Map<number, CheckpointData>();
   private readonly id = randomUUID();
+  private recorded: CheckpointLineage | undefined;
+
+  async lineage(): Promise<CheckpointLineage | undefined> {
+    return this.recorded;
+  }
+  async recordLineage(lineage: CheckpointLineage): Promise<void> {
+    this.recorded = lineage;
+  }
+  async highestCheckpointId(): Promise<number> {
+    return Math.max(0, ...this.checkpoints.keys());
+  }
 
   async jobId(): Promise<string> {
     return this.id;
@@ -181,8 +298,8 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     this.checkpoints.set(data.checkpointId, JSON.parse(json) as CheckpointData);
     return json.length;
   }
-  async latest(): Promise<CheckpointData | undefined> {
-    const last = Math.max(-1, ...this.checkpoints.keys());
+  async latest(minCheckpointId = 0): Promise<CheckpointData | undefined> {
+    const last = Math.max(-1, ...[...this.checkpoints.keys()].filter((id) => id >= minCheckpointId));
     return this.checkpoints.get(last);
   }
   async prune(retain: number): Promise<void> {

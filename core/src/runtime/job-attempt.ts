@@ -17,6 +17,7 @@ import type { JobEvents } from './job-events.js';
 import type { JobGraph } from './job-graph.js';
 import type { ResolvedJobOptions } from './job-options.js';
 import type { CoordinatorToSubtask, StoredBytes, SubtaskSnapshot, SubtaskToCoordinator } from './messages.js';
+import { emitPhaseMarker } from './phase-markers.js';
 import { SourceCoordinator } from './source-coordinator.js';
 import { SubtaskTask } from './subtask-task.js';
 
@@ -30,6 +31,8 @@ export interface JobAttemptDeps {
   readonly options: ResolvedJobOptions;
   readonly storage: CheckpointStorage;
   readonly restored: CheckpointData | undefined;
+  /** Ids of new checkpoints start here at least (above an earlier lineage's checkpoints). */
+  readonly firstCheckpointId?: number;
   readonly attemptNumber: number;
   readonly jobId: string;
   readonly registry: MetricRegistry;
@@ -76,6 +79,8 @@ export class JobAttempt {
   private readonly inputFinished = new Set<number>();
   private readonly savepointQueue: SavepointRequest[] = [];
   private periodicTimer: NodeJS.Timeout | undefined;
+  /** A trigger deferred until `minPauseBetweenMs` after the previous checkpoint ended. */
+  private pauseTimer: NodeJS.Timeout | undefined;
   private lastCheckpointEnd = 0;
   private consecutiveFailures = 0;
   /** A checkpoint being stored/committed; the attempt does not end before it settles. */
@@ -90,7 +95,7 @@ export class JobAttempt {
 
   constructor(private readonly deps: JobAttemptDeps) {
     this.parallelism = deps.options.parallelism;
-    this.nextCheckpointId = (deps.restored?.checkpointId ?? 0) + 1;
+    this.nextCheckpointId = Math.max((deps.restored?.checkpointId ?? 0) + 1, deps.firstCheckpointId ?? 0);
     this.outcome = new Promise<AttemptOutcome>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -107,32 +112,41 @@ export class JobAttempt {
 
   /** Runs the attempt to its end. Rejects when the job failed. */
   async run(): Promise<AttemptOutcome> {
-    const { deps } = this;
     try {
-      await this.setUpCommitter();
-      if (deps.restored?.jobFinished) {
-        deps.logger.info(
-          { checkpointId: deps.restored.checkpointId },
-          'job had already finished; nothing to do',
-        );
-        this.finish({ kind: 'finished' });
-        return await this.outcome;
-      }
-      await this.sourceCoordinator.start(deps.restored?.enumerator);
-      this.startSubtasks();
-      this.running = true;
-      this.schedulePeriodicCheckpoint();
-      // A savepoint asked for while the attempt was setting up (restoring the committer can take
-      // a while) waited for the enumerator and the subtasks.
-      this.maybeStartQueuedSavepoint();
+      await this.setUp();
     } catch (error) {
       this.fail(error);
     }
+    // Every way out, the "already finished" one included, tears down what setUp opened (the
+    // committer's connections would otherwise keep the process alive).
     try {
       return await this.outcome;
     } finally {
       await this.tearDown();
     }
+  }
+
+  private async setUp(): Promise<void> {
+    const { deps } = this;
+    await this.setUpCommitter();
+    // Cancelled (or failed) while the committer was being set up: start nothing more.
+    if (this.done) return;
+    if (deps.restored?.jobFinished) {
+      deps.logger.info(
+        { checkpointId: deps.restored.checkpointId },
+        'job had already finished; nothing to do',
+      );
+      this.finish({ kind: 'finished' });
+      return;
+    }
+    await this.sourceCoordinator.start(deps.restored?.enumerator);
+    if (this.done) return;
+    this.startSubtasks();
+    this.running = true;
+    this.schedulePeriodicCheckpoint();
+    // A savepoint asked for while the attempt was setting up (restoring the committer can take
+    // a while) waited for the enumerator and the subtasks.
+    this.maybeStartQueuedSavepoint();
   }
 
   /** Takes a savepoint; with `stop`, ends the job after it (draining the input when asked). */
@@ -194,7 +208,7 @@ export class JobAttempt {
       sink.committableSerializer as VersionedSerializer<unknown>,
       metricGroup,
       deps.logger.child({ component: 'committer' }),
-      { maxRetries: 10, initialRetryDelayMs: 100, maxRetryDelayMs: 10_000 },
+      deps.options.checkpointing.commitRetry,
     );
     const restored = deps.restored;
     if (restored && restored.committables.length > 0) {
@@ -296,15 +310,9 @@ export class JobAttempt {
       case 'checkpointAck':
         this.onAck(message.snapshot);
         return;
-      case 'checkpointDeclined':
-        this.abortInFlight(new Error(`subtask ${message.subtask} declined: ${message.reason}`));
-        return;
       case 'inputFinished':
         this.inputFinished.add(message.subtask);
         if (this.inputFinished.size === this.parallelism) this.triggerIfIdle();
-        return;
-      case 'failed':
-        this.fail(message.error);
         return;
     }
   }
@@ -314,17 +322,29 @@ export class JobAttempt {
     if (interval === undefined || this.done) return;
     this.periodicTimer = setTimeout(() => {
       this.periodicTimer = undefined;
-      const pause = this.deps.options.checkpointing.minPauseBetweenMs;
-      if (Date.now() - this.lastCheckpointEnd >= pause) this.triggerIfIdle();
+      this.triggerIfIdle();
       this.schedulePeriodicCheckpoint();
     }, interval);
   }
 
-  /** Starts a checkpoint unless one is running (a finished checkpoint re-checks what is due). */
+  /**
+   * Starts a checkpoint unless one is running (a finished checkpoint re-checks what is due). Every
+   * checkpoint trigger — periodic, end of input, retry after a failure — keeps `minPauseBetweenMs`
+   * after the end of the previous checkpoint (completed or failed); a trigger that comes too early
+   * is deferred to the end of the pause.
+   */
   private triggerIfIdle(): void {
     if (!this.running || this.done || this.stopping || this.inFlight) return;
     if (this.savepointQueue.length > 0) {
       this.maybeStartQueuedSavepoint();
+      return;
+    }
+    const wait = this.lastCheckpointEnd + this.deps.options.checkpointing.minPauseBetweenMs - Date.now();
+    if (wait > 0) {
+      this.pauseTimer ??= setTimeout(() => {
+        this.pauseTimer = undefined;
+        this.triggerIfIdle();
+      }, wait);
       return;
     }
     this.trigger('checkpoint', undefined, false, false).catch((error: unknown) =>
@@ -340,6 +360,19 @@ export class JobAttempt {
       request.resolve,
       (error: unknown) => {
         request.reject(error);
+        if (request.stop && request.drain) {
+          // The subtasks already ended their input (flush(true), final committables): they cannot
+          // go back to reading. Fail over, as Flink does: restart from the last checkpoint.
+          this.fail(
+            new TributaryError(
+              CoreErrorCodes.CHECKPOINT_FAILED,
+              'Stop-with-savepoint (drain) failed after the input was ended; restarting from the last checkpoint',
+              { cause: error, context: { directory: request.directory } },
+            ),
+          );
+          return;
+        }
+        // A failed stop without drain: subtasks resume on the abort, the job runs on.
         this.onCheckpointFailure(error);
       },
     );
@@ -367,18 +400,22 @@ export class JobAttempt {
       };
       this.inFlight = pending;
       pending.timer = setTimeout(
-        () => this.abortInFlight(new Error(`checkpoint ${id} timed out`)),
+        () => this.abortCheckpoint(pending, new Error(`checkpoint ${id} timed out`)),
         this.deps.options.checkpointing.timeoutMs,
       );
       this.sourceCoordinator
-        .snapshotThenTrigger(id, () =>
-          this.broadcast({ type: 'triggerCheckpoint', checkpointId: id, kind, drain }),
-        )
+        .snapshotThenTrigger(id, () => {
+          // Aborted (timed out) while the enumerator snapshot ran: no barrier for it.
+          if (this.inFlight !== pending) return;
+          this.broadcast({ type: 'triggerCheckpoint', checkpointId: id, kind, drain, stop: stopAfter });
+        })
         .then((state) => {
+          if (this.inFlight !== pending) return;
           pending.enumerator = state;
           this.maybeComplete(pending);
         })
-        .catch((error: unknown) => this.abortInFlight(error));
+        // Aborts this checkpoint only: a failure arriving late must not abort a newer one.
+        .catch((error: unknown) => this.abortCheckpoint(pending, error));
     });
   }
 
@@ -469,10 +506,16 @@ export class JobAttempt {
       'checkpoint complete',
     );
 
+    const toCommit = data.committables.length;
+    // Crash tests kill here: stored, not committed (the hold only delays what has committables).
+    await emitPhaseMarker('stored', pending.id, [toCommit], toCommit > 0);
+    if (this.done) return location; // failed during the hold: the restore re-commits
     this.commitManager?.add(fresh);
     this.broadcast({ type: 'checkpointComplete', checkpointId: pending.id });
     this.sourceCoordinator.notifyCheckpointComplete(pending.id);
-    const commit = this.commitManager?.commitUpTo(pending.id);
+    const commit = this.commitManager
+      ?.commitUpTo(pending.id)
+      .then(() => (toCommit > 0 ? emitPhaseMarker('committed', pending.id) : undefined));
     await deps.storage.prune(deps.options.checkpointing.retainedCheckpoints);
 
     if (jobFinished || pending.stopAfter) {
@@ -488,9 +531,14 @@ export class JobAttempt {
   }
 
   private abortInFlight(reason: unknown): void {
-    const pending = this.inFlight;
-    if (!pending) return;
+    if (this.inFlight) this.abortCheckpoint(this.inFlight, reason);
+  }
+
+  /** Aborts `pending` if it is still the checkpoint in flight. */
+  private abortCheckpoint(pending: PendingCheckpoint, reason: unknown): void {
+    if (this.inFlight !== pending) return;
     this.inFlight = undefined;
+    this.lastCheckpointEnd = Date.now();
     if (pending.timer) clearTimeout(pending.timer);
     this.carryOver([...pending.acks.values()], pending.id);
     this.deps.jobMetrics.numberOfFailedCheckpoints.inc();
@@ -541,6 +589,7 @@ export class JobAttempt {
 
   private async tearDown(): Promise<void> {
     if (this.periodicTimer) clearTimeout(this.periodicTimer);
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.abortInFlight(new Error('job attempt ended'));
     // A checkpoint whose store is under way must land (or fail) before the runner picks the
     // restore point: otherwise the next attempt could restore an older checkpoint than one

@@ -31,6 +31,21 @@ const restartStrategySchema = z
 
 export type RestartStrategyOptions = z.output<typeof restartStrategySchema>;
 
+const commitRetrySchema = z
+  .object({
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe('Retries of one committable the committer asked to retry (retryLater) before the job fails.'),
+    initialRetryDelayMs: z.number().int().min(0).default(100).describe('Delay before the first retry.'),
+    maxRetryDelayMs: z.number().int().min(0).default(10_000).describe('Upper bound of the growing delay.'),
+  })
+  .strict()
+  .default({ maxRetries: 10, initialRetryDelayMs: 100, maxRetryDelayMs: 10_000 })
+  .describe('Retry budget of the commit step.');
+
 const checkpointingSchema = z
   .object({
     intervalMs: z
@@ -47,9 +62,11 @@ const checkpointingSchema = z
         'Checkpoint directory. Unset: checkpoints live in memory (no restore after a process crash).',
       ),
     mode: z
-      .enum(['exactly-once', 'at-least-once'])
+      .literal('exactly-once')
       .default('exactly-once')
-      .describe('Checkpointing guarantee (sinks declare their own delivery guarantee).'),
+      .describe(
+        "Checkpointing guarantee. Only 'exactly-once': barriers are aligned by construction (no shuffles), so an unaligned 'at-least-once' mode would change nothing; the delivery guarantee is the sink's option.",
+      ),
     retainedCheckpoints: z.number().int().min(1).default(3).describe('Completed checkpoints kept on disk.'),
     timeoutMs: z
       .number()
@@ -66,6 +83,7 @@ const checkpointingSchema = z
       .min(0)
       .default(3)
       .describe('Consecutive failed checkpoints tolerated before the job fails.'),
+    commitRetry: commitRetrySchema,
   })
   .strict()
   .default({
@@ -74,6 +92,7 @@ const checkpointingSchema = z
     timeoutMs: 120_000,
     minPauseBetweenMs: 0,
     tolerableFailedCheckpoints: 3,
+    commitRetry: { maxRetries: 10, initialRetryDelayMs: 100, maxRetryDelayMs: 10_000 },
   });
 
 /** Options of one job run. */
@@ -88,14 +107,16 @@ export const JobOptions = defineOptions(
         .min(1)
         .max(1024)
         .default(1)
-        .describe('Parallel subtasks (readers → chain → writer).'),
+        .describe(
+          'Parallel subtasks (readers → chain → writer). Today they run concurrently on one event loop (overlapping I/O, one CPU core).',
+        ),
       checkpointing: checkpointingSchema,
       restartStrategy: restartStrategySchema.default({ type: 'none' }),
       restoreFrom: z
         .string()
         .optional()
         .describe(
-          'Start from this savepoint/checkpoint directory when the checkpoint storage holds none yet (a rerun resumes from its own latest checkpoint).',
+          "Start from this savepoint/checkpoint directory. A different path than the one the checkpoint directory's current run started from wins (a new lineage, recorded in job.json); the same path again resumes from the latest checkpoint taken since (a rerun after a crash).",
         ),
       autoWatermarkIntervalMs: z
         .number()

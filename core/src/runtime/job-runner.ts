@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { CoreErrorCodes } from '../errors/error-codes.js';
 import { TributaryError, toError } from '../errors/tributary-error.js';
 import { createJsonLogger, type Logger } from '../logging/logger.js';
@@ -18,6 +19,7 @@ import { type JobEvent, type JobEventOf, JobEvents, type JobEventType } from './
 import type { JobGraph } from './job-graph.js';
 import { JobOptions, type JobOptionsInput, type ResolvedJobOptions } from './job-options.js';
 import { loadMetricReporters } from './metric-reporters-loader.js';
+import { emitPhaseMarker } from './phase-markers.js';
 import { createRestartStrategy } from './restart-strategy.js';
 
 /** Things a job uses that are objects, not options: logger and metrics. */
@@ -92,6 +94,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
   let status: JobStatus = 'initializing';
   let current: JobAttempt | undefined;
   let cancelled = false;
+  const cancelSignal = new AbortController();
   /** Savepoint requests made while no attempt exists (starting, restarting). */
   const waiters: { readonly ready: () => void; readonly ended: (error: unknown) => void }[] = [];
   let reportersReady!: (reporters: readonly MetricReporter[]) => void;
@@ -113,9 +116,10 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
     const storage: CheckpointStorage =
       env.checkpointStorage ??
       (options.checkpointing.directory
-        ? new FileCheckpointStorage(options.checkpointing.directory)
+        ? new FileCheckpointStorage(options.checkpointing.directory, logger)
         : new MemoryCheckpointStorage());
     const jobId = await storage.jobId();
+    const lineage = await resolveLineage(storage, options, logger);
     const jobMetrics = new JobMetricGroup(registry, { job: options.jobName });
     const restart = createRestartStrategy(options.restartStrategy);
     // Lives as long as the job (not one attempt): lag and heap matter most around restarts. The
@@ -125,6 +129,26 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
     const reporters: MetricReporter[] = [];
     let restarts = 0;
     let firstRestore: number | undefined;
+    /** The job's result, announced as the `finished` event. */
+    const finishWith = (outcome: AttemptOutcome): JobResult => {
+      const jobResult: JobResult = {
+        jobId,
+        status: outcome.kind,
+        restoredFromCheckpointId: firstRestore,
+        restarts,
+        completedCheckpoints: jobMetrics.numberOfCompletedCheckpoints.count,
+        lastCheckpointId: jobMetrics.lastCompletedCheckpointId,
+        savepointPath: outcome.kind === 'stopped' ? outcome.savepointPath : undefined,
+        durationMs: Date.now() - started,
+      };
+      events.emit({
+        type: 'finished',
+        status: jobResult.status,
+        lastCheckpointId: jobResult.lastCheckpointId,
+        savepointPath: jobResult.savepointPath,
+      });
+      return jobResult;
+    };
     try {
       try {
         const fromOption = options.metrics ? await loadMetricReporters(options.metrics, logger) : [];
@@ -138,7 +162,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
         throw error;
       }
       for (let attemptNumber = 0; ; attemptNumber++) {
-        const restored = await pickRestorePoint(storage, options, attemptNumber);
+        const restored = await pickRestorePoint(storage, lineage);
         if (attemptNumber === 0) firstRestore = restored?.checkpointId;
         if (restored) logger.info({ checkpointId: restored.checkpointId, attemptNumber }, 'restoring');
         if (restored) {
@@ -149,11 +173,13 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
             attemptNumber,
           });
         }
+        await emitPhaseMarker('restored', restored?.checkpointId ?? 0);
         const attempt = new JobAttempt({
           graph,
           options,
           storage,
           restored,
+          firstCheckpointId: lineage.firstCheckpointId,
           attemptNumber,
           jobId,
           registry,
@@ -194,28 +220,17 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
               'job failed; restarting from the latest checkpoint',
             );
             current = undefined;
-            await sleep(delay);
+            // A cancel during the delay ends the job now instead of after it.
+            await sleep(delay, cancelSignal.signal).catch(() => undefined);
+            if (cancelled) {
+              status = 'cancelled';
+              return finishWith({ kind: 'cancelled' });
+            }
             continue;
           }
         }
         status = outcome.kind;
-        const jobResult: JobResult = {
-          jobId,
-          status: outcome.kind,
-          restoredFromCheckpointId: firstRestore,
-          restarts,
-          completedCheckpoints: jobMetrics.numberOfCompletedCheckpoints.count,
-          lastCheckpointId: jobMetrics.lastCompletedCheckpointId,
-          savepointPath: outcome.kind === 'stopped' ? outcome.savepointPath : undefined,
-          durationMs: Date.now() - started,
-        };
-        events.emit({
-          type: 'finished',
-          status: jobResult.status,
-          lastCheckpointId: jobResult.lastCheckpointId,
-          savepointPath: jobResult.savepointPath,
-        });
-        return jobResult;
+        return finishWith(outcome);
       }
     } catch (error) {
       // Failures before or outside the restart loop (storage, reporters) end the job too.
@@ -259,6 +274,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
       (await attemptReady()).savepoint(directory, true, drain),
     cancel: async () => {
       cancelled = true;
+      cancelSignal.abort();
       current?.cancel();
       await result.catch(() => undefined);
     },
@@ -271,18 +287,53 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
   return client;
 }
 
+/** Which checkpoints this run may restore from, and where its lineage started. */
+interface ResolvedLineage {
+  /** Checkpoints with a smaller id are from an earlier lineage: never restored. */
+  readonly firstCheckpointId: number;
+  /** Where the lineage started (restored when it has no checkpoint of its own yet). */
+  readonly restoreFrom: string | undefined;
+}
+
 /**
- * The latest checkpoint in the job's own storage wins; `restoreFrom` is used only when the
- * storage has none. So re-running the same command after a crash resumes instead of replaying
- * the savepoint.
+ * `restoreFrom` semantics: a path other than the one the storage's current lineage started from
+ * starts a new lineage (recorded, with checkpoint ids above every existing one), so a user can roll
+ * back to an older savepoint; the same path again (re-running the command after a crash) resumes
+ * from the latest checkpoint of the lineage. Without `restoreFrom` the current lineage goes on.
  */
-async function pickRestorePoint(
+async function resolveLineage(
   storage: CheckpointStorage,
   options: ResolvedJobOptions,
-  attemptNumber: number,
+  logger: Logger,
+): Promise<ResolvedLineage> {
+  const recorded = await storage.lineage?.();
+  const requested = options.restoreFrom === undefined ? undefined : resolvePath(options.restoreFrom);
+  if (requested === undefined || !storage.recordLineage) {
+    return {
+      firstCheckpointId: recorded?.firstCheckpointId ?? 0,
+      restoreFrom: requested ?? recorded?.restoreFrom,
+    };
+  }
+  if (recorded?.restoreFrom === requested) return recorded;
+  const from = await loadCheckpointDir(requested);
+  const highest = (await storage.highestCheckpointId?.()) ?? 0;
+  const lineage = { restoreFrom: requested, firstCheckpointId: Math.max(highest, from.checkpointId) + 1 };
+  if (highest > 0) {
+    logger.info(
+      { restoreFrom: requested, firstCheckpointId: lineage.firstCheckpointId },
+      "restoreFrom differs from where the checkpoint directory's checkpoints started: starting a new lineage from it",
+    );
+  }
+  await storage.recordLineage(lineage);
+  return lineage;
+}
+
+/** The lineage's latest checkpoint, else the checkpoint or savepoint it started from. */
+async function pickRestorePoint(
+  storage: CheckpointStorage,
+  lineage: ResolvedLineage,
 ): Promise<CheckpointData | undefined> {
-  const latest = await storage.latest();
+  const latest = await storage.latest(lineage.firstCheckpointId);
   if (latest) return latest;
-  if (options.restoreFrom !== undefined && attemptNumber >= 0) return loadCheckpointDir(options.restoreFrom);
-  return undefined;
+  return lineage.restoreFrom === undefined ? undefined : loadCheckpointDir(lineage.restoreFrom);
 }

@@ -19,6 +19,11 @@ export type CoordinatorToSubtask =
       readonly kind: 'checkpoint' | 'savepoint';
       /** Stop-with-savepoint with drain: end the input (flush(true)) before the snapshot. */
       readonly drain: boolean;
+      /**
+       * Stop-with-savepoint: after acking, the subtask reads and writes nothing more (FLIP-34); it
+       * resumes only if this checkpoint is aborted, and closes when the job stops.
+       */
+      readonly stop: boolean;
     }
   | { readonly type: 'checkpointComplete'; readonly checkpointId: number }
   | { readonly type: 'checkpointAborted'; readonly checkpointId: number }
@@ -44,12 +49,7 @@ export type SubtaskToCoordinator =
       readonly event: Readonly<Record<string, unknown>>;
     }
   | { readonly type: 'checkpointAck'; readonly snapshot: SubtaskSnapshot }
-  | {
-      readonly type: 'checkpointDeclined';
-      readonly subtask: number;
-      readonly checkpointId: number;
-      readonly reason: string;
-    }
   /** End of input reached; the subtask waits for a checkpoint to carry its final committables. */
-  | { readonly type: 'inputFinished'; readonly subtask: number }
-  | { readonly type: 'failed'; readonly subtask: number; readonly error: unknown };
+  | { readonly type: 'inputFinished'; readonly subtask: number };
+// A subtask that cannot snapshot or fails rejects its run() promise (the attempt fails over):
+// there is no "declined" or "failed" message, as long as subtasks share the coordinator's process.

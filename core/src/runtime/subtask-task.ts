@@ -60,6 +60,9 @@ export class SubtaskTask {
   private emptyPolls = 0;
   private warnedContract = false;
   private readonly watermarksEnabled: boolean;
+  /** The stop-with-savepoint this subtask acked: it neither reads nor writes until it is aborted. */
+  private suspendedFor: number | undefined;
+  private readonly wakeUp = new WakeUp();
   private readonly writerCtx: SinkWriterContext & { timestamps: number[] };
 
   constructor(private readonly deps: SubtaskTaskDeps) {
@@ -99,13 +102,16 @@ export class SubtaskTask {
               states.map((s) => fromStored(sink.writerStateSerializer as VersionedSerializer<unknown>, s)),
             )
           : await sink.createWriter(writerCtx);
-      await this.reader.start();
+      // Flink's order (and the SourceHarness's): restored splits → registration → start. A reader's
+      // start() sees its restored splits, and the enumerator knows the reader before any event
+      // start() sends.
       if (deps.restoredSplits.length > 0) {
         this.reader.addSplits(
           deps.restoredSplits.map((s) => fromStored(source.splitSerializer, s) as SourceSplit),
         );
       }
       deps.send({ type: 'readerRegistered', subtask: deps.index, location: `${hostname()}:${process.pid}` });
+      await this.reader.start();
       await this.loop();
     } finally {
       await this.closeQuietly();
@@ -121,7 +127,9 @@ export class SubtaskTask {
         await this.handleMail(mail);
         if (this.stopped) return;
       }
-      if (this.inputEnded) {
+      // After end of input, and after acking a stop-with-savepoint barrier (FLIP-34: nothing is
+      // read or written past the savepoint), only coordinator messages are handled.
+      if (this.inputEnded || this.suspendedFor !== undefined) {
         await this.mailbox.available();
         continue;
       }
@@ -179,36 +187,21 @@ export class SubtaskTask {
 
   /** Waits for reader data, a message, the next watermark tick, or the availability probe. */
   private async waitForInput(reader: SourceReader<unknown, SourceSplit>): Promise<void> {
-    let readerSignalled = false;
-    let readerError: unknown;
-    // Settle both ways here: a rejection after the race was won by a message must not go unhandled.
-    const available = reader.isAvailable().then(
-      () => {
-        readerSignalled = true;
-      },
-      (error: unknown) => {
-        readerSignalled = true;
-        readerError = error ?? new Error('isAvailable() rejected');
-      },
-    );
-    const timers: NodeJS.Timeout[] = [];
-    const timer = (ms: number) =>
-      new Promise<'timer'>((resolve) => {
-        timers.push(setTimeout(() => resolve('timer'), ms));
-      });
-    const waits: Promise<unknown>[] = [
-      available,
-      this.mailbox.available(),
-      timer(this.deps.options.availabilityProbeMs),
-    ];
-    if (this.watermarksEnabled) waits.push(timer(this.deps.options.autoWatermarkIntervalMs));
-    try {
-      await Promise.race(waits);
-    } finally {
-      for (const t of timers) clearTimeout(t);
-    }
+    // A reader usually returns the same pending promise until it has data, and the mailbox the
+    // same one until a message arrives: each is subscribed to once, however often the loop wakes.
+    const available = reader.isAvailable();
+    this.wakeUp.watch(available);
+    this.wakeUp.watch(this.mailbox.available());
+    const timers = [this.deps.options.availabilityProbeMs];
+    if (this.watermarksEnabled) timers.push(this.deps.options.autoWatermarkIntervalMs);
+    if (!this.wakeUp.settled(available) && this.mailbox.size === 0) await this.wakeUp.wait(timers);
+    const readerError = this.wakeUp.errorOf(available);
     if (readerError !== undefined) throw readerError;
-    if (!readerSignalled && this.mailbox.size === 0 && this.deps.options.contractChecks !== 'off') {
+    if (
+      !this.wakeUp.settled(available) &&
+      this.mailbox.size === 0 &&
+      this.deps.options.contractChecks !== 'off'
+    ) {
       await this.probeReader(reader, available);
     }
   }
@@ -221,12 +214,8 @@ export class SubtaskTask {
     reader: SourceReader<unknown, SourceSplit>,
     available: Promise<void>,
   ): Promise<void> {
-    let signalled = false;
-    void available.then(() => {
-      signalled = true;
-    });
     await Promise.resolve();
-    if (signalled) return;
+    if (this.wakeUp.settled(available)) return;
     const status: InputStatus = reader.pollNext(this.output);
     const hadData = this.output.size > 0 || status === 'more';
     if (this.output.size > 0) await this.processBatch();
@@ -287,11 +276,14 @@ export class SubtaskTask {
         return;
       case 'triggerCheckpoint':
         await this.snapshot(mail.checkpointId, mail.drain);
+        if (mail.stop) this.suspendedFor = mail.checkpointId;
         return;
       case 'checkpointComplete':
         await reader.notifyCheckpointComplete?.(mail.checkpointId);
         return;
       case 'checkpointAborted':
+        // A stop-with-savepoint that failed: the job goes on running.
+        if (this.suspendedFor === mail.checkpointId) this.suspendedFor = undefined;
         reader.notifyCheckpointAborted?.(mail.checkpointId);
         return;
       case 'stop':
@@ -378,5 +370,52 @@ export class SubtaskTask {
         this.deps.logger.warn({ err: toError(error), subtask: this.deps.index }, 'error while closing');
       }
     }
+  }
+}
+
+/**
+ * Wakes the subtask loop when any watched promise settles or a timer fires. Each promise is
+ * subscribed to once (keyed by identity), so a reader idle for hours with one pending
+ * `isAvailable()` promise does not collect a new handler on every wake.
+ */
+class WakeUp {
+  private readonly watched = new WeakSet<Promise<unknown>>();
+  private readonly done = new WeakMap<Promise<unknown>, { error: unknown }>();
+  private wake: (() => void) | undefined;
+
+  watch(promise: Promise<unknown>): void {
+    if (this.watched.has(promise)) return;
+    this.watched.add(promise);
+    promise.then(
+      () => this.settle(promise, undefined),
+      (error: unknown) => this.settle(promise, error ?? new Error('isAvailable() rejected')),
+    );
+  }
+
+  settled(promise: Promise<unknown>): boolean {
+    return this.done.has(promise);
+  }
+
+  errorOf(promise: Promise<unknown>): unknown {
+    return this.done.get(promise)?.error;
+  }
+
+  /** Resolves on the next settle of a watched promise, or after the shortest of `timersMs`. */
+  async wait(timersMs: readonly number[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        timer = setTimeout(resolve, Math.min(...timersMs));
+      });
+    } finally {
+      this.wake = undefined;
+      clearTimeout(timer);
+    }
+  }
+
+  private settle(promise: Promise<unknown>, error: unknown): void {
+    this.done.set(promise, { error });
+    this.wake?.();
   }
 }
