@@ -7,8 +7,11 @@ export {
   type ChildJobSpec,
   type CrashLoopOptions,
   type CrashLoopResult,
+  type CrashRun,
+  crashSeed,
   type RunningChildJob,
   runWithCrashes,
+  seededRandom,
   startChildJob,
 } from './contract/child-job.js';
 export { ELASTICSEARCH_USER, ELASTICSEARCH_VERSION } from './elasticsearch/elasticsearch-config.js';

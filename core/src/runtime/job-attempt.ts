@@ -506,11 +506,12 @@ export class JobAttempt {
       'checkpoint complete',
     );
 
+    // Pending before anything can yield: a checkpoint completing meanwhile must store these too.
+    this.commitManager?.add(fresh);
     const toCommit = data.committables.length;
     // Crash tests kill here: stored, not committed (the hold only delays what has committables).
     await emitPhaseMarker('stored', pending.id, [toCommit], toCommit > 0);
     if (this.done) return location; // failed during the hold: the restore re-commits
-    this.commitManager?.add(fresh);
     this.broadcast({ type: 'checkpointComplete', checkpointId: pending.id });
     this.sourceCoordinator.notifyCheckpointComplete(pending.id);
     const commit = this.commitManager

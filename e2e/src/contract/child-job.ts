@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { type PhaseMarker, parsePhaseMarker } from '@tributary/core';
 
 const require = createRequire(import.meta.url);
 
@@ -69,15 +70,44 @@ export interface CrashLoopOptions extends ChildJobSpec {
    * in addition to the timer; each run is killed at most once.
    */
   readonly killOnLine?: (line: string, run: number) => boolean;
-  /** Whole loop deadline. */
+  /**
+   * Runs (1, 2, …) to kill on the runtime's `stored` phase marker: right after a checkpoint with
+   * committables became durable and before they are committed (the runtime holds
+   * `phaseHoldMs` there). The timer stays their fallback. Default: none.
+   */
+  readonly killOnStored?: (run: number) => boolean;
+  /**
+   * What the kill delay counts from: the child's spawn (default; kills may land in start-up) or
+   * its runtime's `restored` marker (the job runs: on a loaded machine a start-up can outlast
+   * the whole window, and such kills prove nothing about recovery). With `restored`, a run that
+   * never prints the marker is killed 30 s after its spawn.
+   */
+  readonly killDelayFrom?: 'spawn' | 'restored';
+  /** How long the child's runtime holds after a `stored` marker. Default 150 ms. */
+  readonly phaseHoldMs?: number;
+  /** Whole loop deadline: keep it below the test timeout, so a stuck loop fails with a diagnosis. */
   readonly timeoutMs: number;
   /**
    * Called when run `run` (1, 2, …) starts; `final` is true for the run the loop will not kill
    * (all kills delivered). An unbounded job's test uses it to tell that run to stop by itself.
    */
   readonly onRunStart?: (run: number, final: boolean) => void;
-  /** Random source (seeded in tests for reproducibility). */
+  /** Random source; default: seeded from {@link seed}. */
   readonly random?: () => number;
+  /** Seed of the kill schedule (printed on failure). Default: `TRIB_CRASH_SEED` or the clock. */
+  readonly seed?: number;
+}
+
+/** What one run of the loop saw. */
+export interface CrashRun {
+  readonly run: number;
+  /** Checkpoint the run restored from (`restored` marker; 0: from nothing; undefined: none seen). */
+  readonly restoredFrom: number | undefined;
+  readonly killed: boolean;
+  /** The run died after a checkpoint with committables was stored and before it was committed. */
+  readonly killedBetweenStoredAndCommitted: boolean;
+  /** The run was killed on its `stored` marker (`killOnStored`), not by the timer. */
+  readonly killedOnStored: boolean;
 }
 
 export interface CrashLoopResult {
@@ -85,56 +115,163 @@ export interface CrashLoopResult {
   readonly runs: number;
   /** Runs that exited by themselves with code 0 before the kill quota (the job finished early). */
   readonly finishedEarly: boolean;
+  readonly seed: number;
+  readonly perRun: readonly CrashRun[];
+  /** Runs that restored from a checkpoint with id > 0. */
+  readonly restoredRuns: number;
+  /** Kills that landed between "checkpoint stored" and "committed". */
+  readonly killsBetweenStoredAndCommitted: number;
+  /** One line per run, for assertion messages: seed, restores, where each kill landed. */
+  readonly summary: string;
+}
+
+/** mulberry32: a small seeded generator, so a failing kill schedule can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** The seed of a crash loop: `TRIB_CRASH_SEED` replays a printed one. */
+export function crashSeed(): number {
+  const fromEnv = Number(process.env.TRIB_CRASH_SEED);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : (Date.now() % 1_000_000) + 1;
+}
+
+/** Phase markers of one run, as the runtime printed them (see `@tributary/core` phase markers). */
+class RunPhases {
+  restoredFrom: number | undefined;
+  /** Stored checkpoints with committables, and whether each was committed. */
+  readonly stored = new Map<number, boolean>();
+
+  see(line: string): PhaseMarker | undefined {
+    const marker = parsePhaseMarker(line);
+    if (!marker) return undefined;
+    if (marker.phase === 'restored') this.restoredFrom ??= marker.checkpointId;
+    else if (marker.phase === 'stored' && Number(marker.details[0]) > 0)
+      this.stored.set(marker.checkpointId, false);
+    else if (marker.phase === 'committed') this.stored.set(marker.checkpointId, true);
+    return marker;
+  }
+
+  /** A stored checkpoint never committed by this run: a kill landed between the two phases. */
+  diedBetween(): boolean {
+    return [...this.stored.values()].some((committed) => !committed);
+  }
 }
 
 /**
- * Runs a job in a child process and kills it with SIGKILL at random moments, restarting it each
- * time with the same arguments (same checkpoint directory), until `kills` kills happened; then lets
- * the last run finish. Rejects if a run exits non-zero on its own (the job failed).
+ * Runs a job in a child process and kills it with SIGKILL at random moments (seeded), restarting
+ * it each time with the same arguments (same checkpoint directory), until `kills` kills happened;
+ * then lets the last run finish. The child runs with the runtime's phase markers on, so the result
+ * tells which runs restored from a checkpoint and which kills landed between "checkpoint stored"
+ * and "committed". Rejects, with the seed and the per-run summary, if a run exits non-zero on its
+ * own (the job failed) or the loop passes its deadline.
  */
 export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLoopResult> {
-  const random = options.random ?? Math.random;
+  const seed = options.seed ?? crashSeed();
+  const random = options.random ?? seededRandom(seed);
   const deadline = Date.now() + options.timeoutMs;
+  const perRun: CrashRun[] = [];
+  const describe = () => summarize(seed, perRun);
   let kills = 0;
   let runs = 0;
   for (;;) {
     if (Date.now() > deadline)
-      throw new Error(`crash loop exceeded ${options.timeoutMs} ms after ${kills} kills`);
+      throw new Error(`crash loop exceeded ${options.timeoutMs} ms after ${kills} kills; ${describe()}`);
     runs++;
     const run = runs;
     const wantKill = kills < options.kills;
+    const onStored = wantKill && (options.killOnStored?.(run) ?? false);
+    const phases = new RunPhases();
     let killed = false;
+    let killedOnStored = false;
     let job: RunningChildJob | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const kill = () => {
       if (killed || !wantKill || !job) return;
       killed = true;
       job.child.kill('SIGKILL');
     };
-    job = startChildJob({
-      ...options,
-      onLine: (line) => {
-        options.onLine?.(line);
-        if (options.killOnLine?.(line, run)) kill();
-      },
-    });
-    options.onRunStart?.(run, !wantKill);
     const [minDelay, maxDelay] = options.killDelayForRun?.(run) ?? [
       options.minKillDelayMs,
       options.maxKillDelayMs,
     ];
     const delay = minDelay + random() * (maxDelay - minDelay);
-    const timer = wantKill ? setTimeout(kill, delay) : undefined;
+    const fromRestored = options.killDelayFrom === 'restored';
+    job = startChildJob({
+      ...options,
+      env: {
+        TRIB_TEST_PHASE_MARKERS: '1',
+        TRIB_TEST_PHASE_HOLD_MS: String(options.phaseHoldMs ?? 150),
+        ...options.env,
+      },
+      onLine: (line) => {
+        const marker = phases.see(line);
+        if (
+          fromRestored &&
+          wantKill &&
+          marker?.phase === 'restored' &&
+          phases.restoredFrom === marker.checkpointId
+        ) {
+          clearTimeout(timer);
+          timer = setTimeout(kill, delay);
+        }
+        options.onLine?.(line);
+        if (onStored && !killed && marker?.phase === 'stored' && Number(marker.details[0]) > 0) {
+          killedOnStored = true;
+          kill();
+        }
+        if (options.killOnLine?.(line, run)) kill();
+      },
+    });
+    options.onRunStart?.(run, !wantKill);
+    if (wantKill) timer = setTimeout(kill, fromRestored ? 30_000 : delay);
     const lastRunTimer = wantKill
       ? undefined
       : setTimeout(() => job?.child.kill('SIGKILL'), Math.max(0, deadline - Date.now()));
     const { code, signal } = await job.exited;
     clearTimeout(timer);
     clearTimeout(lastRunTimer);
-    if (killed && signal === 'SIGKILL') {
+    const diedByKill = killed && signal === 'SIGKILL';
+    perRun.push({
+      run,
+      restoredFrom: phases.restoredFrom,
+      killed: diedByKill,
+      killedBetweenStoredAndCommitted: diedByKill && phases.diedBetween(),
+      killedOnStored: diedByKill && killedOnStored,
+    });
+    if (diedByKill) {
       kills++;
       continue;
     }
-    if (code === 0) return { kills, runs, finishedEarly: kills < options.kills };
-    throw new Error(`job run ${run} exited with ${code ?? signal}:\n${job.stderr()}`);
+    if (code === 0) {
+      return {
+        kills,
+        runs,
+        finishedEarly: kills < options.kills,
+        seed,
+        perRun,
+        restoredRuns: perRun.filter((r) => (r.restoredFrom ?? 0) > 0).length,
+        killsBetweenStoredAndCommitted: perRun.filter((r) => r.killedBetweenStoredAndCommitted).length,
+        summary: describe(),
+      };
+    }
+    const why =
+      signal === 'SIGKILL' && !killed ? 'killed at the loop deadline' : `exited with ${code ?? signal}`;
+    throw new Error(`job run ${run} ${why}; ${describe()}:\n${job.stderr()}`);
   }
+}
+
+function summarize(seed: number, perRun: readonly CrashRun[]): string {
+  const runs = perRun.map((r) => {
+    const how = r.killedBetweenStoredAndCommitted ? 'killed stored→committed' : r.killed ? 'killed' : 'ended';
+    return `${r.run}:restored=${r.restoredFrom ?? '?'},${how}${r.killedOnStored ? '(marker)' : ''}`;
+  });
+  return `seed ${seed} (replay: TRIB_CRASH_SEED=${seed}); runs ${runs.join(' ')}`;
 }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '@tributary/core';
+import { expect } from 'vitest';
+import type { CrashLoopResult } from './child-job.js';
 import type { ContractGuarantee } from './contract-context.js';
 import type { ContextModule } from './contract-jobs.js';
 
@@ -53,6 +55,15 @@ export function crashSettings(options: CrashTestOptions): Required<CrashTestOpti
     maxKillDelayMs: options.maxKillDelayMs ?? 1800,
     timeoutMs: options.timeoutMs ?? 150_000,
   };
+}
+
+/**
+ * A crash test must prove its restores happened: most runs after the first resumed from a
+ * checkpoint (id > 0) instead of starting over. Prints the seed and per-run summary either way.
+ */
+export function expectRestores(result: CrashLoopResult): void {
+  process.stdout.write(`crash loop: ${result.summary}\n`);
+  expect(result.restoredRuns, result.summary).toBeGreaterThanOrEqual(Math.ceil((result.runs - 1) * 0.6));
 }
 
 /** Temporary directories of one test, removed by {@link TestDirs.removeAll}. */

@@ -16,6 +16,7 @@ import {
   type ContractSuiteOptions,
   contextModulePath,
   crashSettings,
+  expectRestores,
   pollUntil,
   TestDirs,
   testIdFor,
@@ -157,13 +158,27 @@ export function describeSinkContract(options: SinkContractOptions): void {
               checkpointDir: t.checkpoints,
               job: { setup: t.setup, splits: 4, recordsPerSplit, recordsPerSecond: crashRate },
             };
+            // Exactly-once sinks: all runs but the second die on the runtime's "stored" marker
+            // (checkpoint durable, committables not committed); the rest at a seeded moment.
+            const onStored = (run: number) => guarantee === 'exactly-once' && run !== 2;
             const result = await runWithCrashes({
               script: CHILD_RUNNER,
               args: [JSON.stringify(spec)],
               ...crash,
+              killDelayFrom: 'restored',
+              killOnStored: onStored,
+              killDelayForRun: (run) =>
+                onStored(run) ? [5000, 6000] : [crash.minKillDelayMs, crash.maxKillDelayMs],
             });
-            expect(result.kills).toBe(crash.kills);
-            expect(result.finishedEarly).toBe(false);
+            const context = result.summary;
+            expect(result.kills, context).toBe(crash.kills);
+            expect(result.finishedEarly, context).toBe(false);
+            expectRestores(result);
+            if (guarantee === 'exactly-once') {
+              expect(result.killsBetweenStoredAndCommitted, context).toBeGreaterThanOrEqual(
+                Math.min(4, crash.kills - 1),
+              );
+            }
             await verify(t.setup, 4, recordsPerSplit);
           });
         }

@@ -18,6 +18,7 @@ import {
   type ContractSuiteOptions,
   contextModulePath,
   crashSettings,
+  expectRestores,
   pollUntil,
   TestDirs,
   testIdFor,
@@ -214,9 +215,11 @@ export function describeSourceContract(options: SourceContractOptions): void {
               script: CHILD_RUNNER,
               args: [JSON.stringify(spec)],
               ...crash,
+              killDelayFrom: 'restored',
             });
-            expect(result.kills).toBe(crash.kills);
-            expect(result.finishedEarly).toBe(false);
+            expect(result.kills, result.summary).toBe(crash.kills);
+            expect(result.finishedEarly, result.summary).toBe(false);
+            expectRestores(result);
             expect(verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf)).toEqual([]);
           });
         }

@@ -12,7 +12,7 @@ import {
   sourceContractJob,
 } from './contract-jobs.js';
 import { checkContractMetrics } from './contract-metrics.js';
-import { CHILD_RUNNER, contextModulePath, pollUntil } from './contract-suite-support.js';
+import { CHILD_RUNNER, contextModulePath, expectRestores, pollUntil } from './contract-suite-support.js';
 import { verifySourceOutput } from './contract-verification.js';
 import { GrowingTestData } from './growing-test-data.js';
 import type { SourceSuiteRun } from './source-suite-run.js';
@@ -116,6 +116,7 @@ export function describeUnboundedCases(suite: SourceSuiteRun, guarantee: Contrac
       args: [JSON.stringify(spec)],
       ...crash,
       kills,
+      killDelayFrom: 'restored',
       onRunStart: (_run, final) => {
         finalRun ||= final;
       },
@@ -144,8 +145,9 @@ export function describeUnboundedCases(suite: SourceSuiteRun, guarantee: Contrac
     }
     await settled;
     const result = await loop;
-    expect(result.kills).toBe(kills);
-    expect(result.finishedEarly).toBe(false);
+    expect(result.kills, result.summary).toBe(kills);
+    expect(result.finishedEarly, result.summary).toBe(false);
+    expectRestores(result);
     expect(data.rounds).toBeGreaterThan(kills);
     await verify(data, t.storeDir);
   });
