@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type KafkaService, runWithCrashes, useService } from '@tributary/e2e';
+import { crashSeed, type KafkaService, runWithCrashes, seededRandom, useService } from '@tributary/e2e';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_PHASE_MARKER_PREFIX } from './sink/kafka-phase-markers.js';
@@ -18,18 +18,6 @@ const PER_PARTITION = 80_000;
 // checkpoint: ~20 × 2 s × 4k records/s = 160k of the 240k input at most in practice, so the kill
 // quota is reached before the job can finish (asserted: finishedEarly is false).
 const PAUSE_MS = 1;
-
-/** A small seeded generator, so a failing kill schedule can be replayed (the seed is printed). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, child processes)', () => {
   let kafka: KafkaService;
@@ -63,8 +51,8 @@ describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, c
 
     const dir = await mkdtemp(join(tmpdir(), 'kafka-crash-'));
     const unthrottle = join(dir, 'unthrottle');
-    const seed = Date.now() % 1_000_000;
-    const random = seeded(seed);
+    const seed = crashSeed();
+    const random = seededRandom(seed);
     // Kill schedule, by run: odd runs on the first or second "pre-committed, not yet committed"
     // marker of the committer (it holds 150 ms after printing it) after the run made progress
     // (the marker right at start-up is the re-commit of the restored checkpoint); 2, 6, 10, … at a random point of
@@ -98,6 +86,7 @@ describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, c
         // a restore can take over a second each, and the 1–4 s timer pre-empted most markers.
         killDelayForRun: (run) => (run % 2 === 1 ? [6000, 8000] : [1000, 4000]),
         timeoutMs: 150_000,
+        seed,
         random,
         killOnLine: (line, run) => {
           if (!line.startsWith('progress'))
@@ -127,7 +116,7 @@ describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, c
           return false;
         },
       });
-      const context = `seed ${seed}, ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, on progress in runs ${killedOnProgress.join(',')}, ${Date.now() - started} ms`;
+      const context = `${outcome.summary}; ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, on progress in runs ${killedOnProgress.join(',')}, ${Date.now() - started} ms`;
       process.stdout.write(`kafka crash test: ${context}\n`);
       // The per-run timeline (start, markers, end) explains a schedule that missed its markers.
       if (killedOnMarker.length < 4 || outcome.finishedEarly)
@@ -135,6 +124,8 @@ describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, c
       expect(outcome.kills, context).toBe(KILLS);
       expect(outcome.finishedEarly, context).toBe(false);
       expect(restoredRuns, context).toBe(1);
+      // Restores happened: most runs after the first resumed from a checkpoint (runtime markers).
+      expect(outcome.restoredRuns, context).toBeGreaterThanOrEqual(Math.ceil((outcome.runs - 1) * 0.6));
       // Most marker runs reach their marker before the timer: several kills fell between the phases.
       expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(4);
       // …and each of those died before its commit: no "committed" line followed the marker.

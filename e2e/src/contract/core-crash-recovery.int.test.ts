@@ -14,9 +14,10 @@ import { runWithCrashes } from './child-job.js';
 import type { CrashRecord } from './fixtures/datagen-2pc-job.js';
 
 const jobScript = fileURLToPath(new URL('./fixtures/datagen-2pc-job.ts', import.meta.url));
-// At 2500 records/s the job needs 20 s of progress; 20 runs killed within 1.5 s of their start
-// (start-up included), or at their first stored checkpoint (within 3 s), make well under 20 s of
-// it, so the quota of kills is always reached first.
+// At 2500 records/s the job needs 20 s of progress; 12 runs killed within 1.5 s of the job's start,
+// or at their first stored checkpoint (fallback 2.5 s), make well under 20 s of it, so the quota
+// of kills is always reached first.
+const KILLS = 12;
 const COUNT = 50_000;
 
 function idsOf(records: readonly CrashRecord[]): number[] {
@@ -28,7 +29,7 @@ const everyId = Array.from({ length: COUNT }, (_, i) => i);
 describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink, 200 ms checkpoints)', () => {
   for (const guarantee of ['exactly-once', 'at-least-once'] as const) {
     const exactlyOnce = guarantee === 'exactly-once';
-    it(`${guarantee}: 20 kills at seeded random moments${exactlyOnce ? ' and between "checkpoint stored" and "committed"' : ''}, then the output holds every record${exactlyOnce ? ' exactly once' : ''}`, async () => {
+    it(`${guarantee}: ${KILLS} kills at seeded random moments${exactlyOnce ? ' and between "checkpoint stored" and "committed"' : ''}, then the output holds every record${exactlyOnce ? ' exactly once' : ''}`, async () => {
       const dir = await mkdtemp(join(tmpdir(), `trib-crash-${guarantee}-`));
       const storeDir = join(dir, 'store');
       // Odd runs of the exactly-once job die on the runtime's "stored" marker (the committer holds
@@ -37,7 +38,7 @@ describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink,
       const result = await runWithCrashes({
         script: jobScript,
         args: [guarantee, join(dir, 'checkpoints'), storeDir, String(COUNT), '3', '2500'],
-        kills: 20,
+        kills: KILLS,
         minKillDelayMs: 300,
         maxKillDelayMs: 1500,
         killDelayForRun: (run) => (onStored(run) ? [2000, 2500] : [300, 1500]),
@@ -48,7 +49,7 @@ describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink,
       });
       const context = result.summary;
       process.stdout.write(`core crash test (${guarantee}): ${context}\n`);
-      expect(result.kills, context).toBe(20);
+      expect(result.kills, context).toBe(KILLS);
       expect(result.finishedEarly, context).toBe(false);
       // Restores happened: most runs after the first resumed from a checkpoint, not from scratch.
       expect(result.restoredRuns, context).toBeGreaterThanOrEqual(Math.ceil((result.runs - 1) * 0.6));
