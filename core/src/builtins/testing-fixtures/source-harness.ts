@@ -123,7 +123,10 @@ export class SourceHarness<T> {
     readonly options: HarnessOptions,
   ) {}
 
-  /** Creates (or restores) the enumerator and the readers, registers the readers and starts them. */
+  /**
+   * Creates (or restores) the enumerator and the readers; per reader, in the runtime's order:
+   * restored splits → registration with the enumerator → `start()`.
+   */
   static async start<T>(source: AnySource<T>, options: HarnessOptions): Promise<SourceHarness<T>> {
     const h = new SourceHarness(source, options);
     const ctx = h.enumeratorContext();
