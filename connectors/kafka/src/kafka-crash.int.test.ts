@@ -124,8 +124,6 @@ describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, c
       expect(outcome.kills, context).toBe(KILLS);
       expect(outcome.finishedEarly, context).toBe(false);
       expect(restoredRuns, context).toBe(1);
-      // Restores happened: most runs after the first resumed from a checkpoint (runtime markers).
-      expect(outcome.restoredRuns, context).toBeGreaterThanOrEqual(Math.ceil((outcome.runs - 1) * 0.6));
       // Most marker runs reach their marker before the timer: several kills fell between the phases.
       expect(killedOnMarker.length, context).toBeGreaterThanOrEqual(4);
       // …and each of those died before its commit: no "committed" line followed the marker.

@@ -83,7 +83,10 @@ export interface CrashLoopOptions extends ChildJobSpec {
    * never prints the marker is killed 30 s after its spawn.
    */
   readonly killDelayFrom?: 'spawn' | 'restored';
-  /** How long the child's runtime holds after a `stored` marker. Default 150 ms. */
+  /**
+   * How long the child's runtime holds after a `stored` marker. Default 150 ms with
+   * `killOnStored`, else 0 (the hold slows every checkpoint with committables).
+   */
   readonly phaseHoldMs?: number;
   /** Whole loop deadline: keep it below the test timeout, so a stuck loop fails with a diagnosis. */
   readonly timeoutMs: number;
@@ -208,7 +211,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       ...options,
       env: {
         TRIB_TEST_PHASE_MARKERS: '1',
-        TRIB_TEST_PHASE_HOLD_MS: String(options.phaseHoldMs ?? 150),
+        TRIB_TEST_PHASE_HOLD_MS: String(options.phaseHoldMs ?? (options.killOnStored ? 150 : 0)),
         ...options.env,
       },
       onLine: (line) => {
