@@ -112,7 +112,7 @@ describe('runtime edge paths', () => {
     const dir = await mkdtemp(join(tmpdir(), 'trib-order-'));
     const sink = new MemoryCommittingSink();
     const calls: string[] = [];
-    const base = rangeSource({ total: 4000, numSplits: 2, batchSize: 10, pauseMs: 1 });
+    const base = rangeSource({ total: 20_000, numSplits: 2, batchSize: 10, pauseMs: 1 });
     const source: typeof base = {
       ...base,
       restoreEnumerator: (ctx, state) => {
@@ -150,7 +150,7 @@ describe('runtime edge paths', () => {
     // Restored splits before start (start() sees them); the enumerator registers the reader
     // before it gets any event start() sent.
     expect(calls.slice(0, 4)).toEqual(['addSplits(2)', 'start', 'register', 'started event']);
-    expect(sink.values()).toEqual(range(4000));
+    expect(sink.values()).toEqual(range(20_000));
   });
 
   it('#1 a drain stop-with-savepoint that times out fails over instead of live-locking', async () => {
@@ -314,18 +314,26 @@ describe('runtime edge paths', () => {
       rangeSource({ total: 100_000, numSplits: 1, batchSize: 10, pauseMs: 2 }),
     ).sinkTo(sink);
     const options = { checkpointing: { intervalMs: 20, directory: chk } };
-    const first = job.start(options, env);
-    await sleep(100);
+    /** Starts the job and lets it complete `n` checkpoints (however loaded the machine). */
+    const runFor = async (n: number, restoreFrom?: string) => {
+      const metricRegistry = new MetricRegistry();
+      const client = job.start(
+        { ...options, ...(restoreFrom ? { restoreFrom } : {}) },
+        { ...env, metricRegistry },
+      );
+      while (metricRegistry.sum('numberOfCompletedCheckpoints') < n) await sleep(5);
+      return client;
+    };
+    const first = await runFor(2);
     const early = await first.triggerSavepoint(join(dir, 'savepoints'));
     const earlyId = Number(/savepoint-(\d+)-/.exec(early)?.[1]);
-    await sleep(200);
+    await sleep(100);
     await first.cancel();
     const latestBefore = (await first.result).lastCheckpointId as number;
     expect(latestBefore).toBeGreaterThan(earlyId);
 
     // Roll back: the savepoint wins over the newer checkpoints in the directory.
-    const rolledBack = job.start({ ...options, restoreFrom: early }, env);
-    await sleep(200);
+    const rolledBack = await runFor(2, early);
     await rolledBack.cancel();
     const second = await rolledBack.result;
     expect(second.restoredFromCheckpointId).toBe(earlyId);
@@ -339,10 +347,9 @@ describe('runtime edge paths', () => {
     expect(jobFile.lineage.firstCheckpointId).toBeGreaterThan(latestBefore);
 
     // The same command after a "crash" resumes from the new lineage's latest checkpoint.
-    const rerun = job.start({ ...options, restoreFrom: early }, env);
-    await sleep(50);
-    await rerun.cancel();
     // (A checkpoint being stored when the cancel came still lands: hence ≥.)
+    const rerun = await runFor(0, early);
+    await rerun.cancel();
     const resumedFrom = (await rerun.result).restoredFromCheckpointId as number;
     expect(resumedFrom).toBeGreaterThanOrEqual(second.lastCheckpointId as number);
   });
@@ -354,8 +361,9 @@ describe('runtime edge paths', () => {
       rangeSource({ total: 100_000, numSplits: 1, batchSize: 10, pauseMs: 2 }),
     ).sinkTo(sink);
     const options = { checkpointing: { intervalMs: 20, directory: dir, retainedCheckpoints: 3 } };
-    const first = job.start(options, env);
-    await sleep(300);
+    const metricRegistry = new MetricRegistry();
+    const first = job.start(options, { ...env, metricRegistry });
+    while (metricRegistry.sum('numberOfCompletedCheckpoints') < 3) await sleep(5);
     await first.cancel();
     const names = (await readdir(dir)).filter((n) => n.startsWith('chk-')).sort();
     expect(names.length).toBeGreaterThanOrEqual(2);
