@@ -52,10 +52,26 @@ describe('KafkaCommitter', () => {
     const { requests, outcomes } = commitRequests([txn('p-0-1'), txn('p-1-1')]);
     await committer.commit(requests);
     expect(outcomes).toEqual([{ kind: 'success' }, { kind: 'success' }]);
-    expect(fake.calls).toEqual([
+    // Each EndTxn(commit) is sent twice: the second answers NONE only once the markers are written.
+    const byId = [...fake.calls].sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+    expect(byId).toEqual([
+      { transactionalId: 'p-0-1', producerId: '42', producerEpoch: 3, transactionResult: true },
       { transactionalId: 'p-0-1', producerId: '42', producerEpoch: 3, transactionResult: true },
       { transactionalId: 'p-1-1', producerId: '42', producerEpoch: 3, transactionResult: true },
+      { transactionalId: 'p-1-1', producerId: '42', producerEpoch: 3, transactionResult: true },
     ]);
+    await committer.close();
+  });
+
+  it('resolves only once the transaction is complete (CONCURRENT_TRANSACTIONS while markers are written)', async () => {
+    // EndTxn answers NONE (PrepareCommit logged), then CONCURRENT_TRANSACTIONS twice, then NONE (CompleteCommit).
+    const busy = () => protocolError('CONCURRENT_TRANSACTIONS', true);
+    const fake = fakeCluster({ 'p-0-1': ['ok', busy(), busy(), 'ok'] });
+    const committer = new KafkaCommitter(options, committerContext(), async () => fake.cluster);
+    const { requests, outcomes } = commitRequests([txn('p-0-1')]);
+    await committer.commit(requests);
+    expect(outcomes).toEqual([{ kind: 'success' }]);
+    expect(fake.calls).toHaveLength(4);
     await committer.close();
   });
 
@@ -67,7 +83,8 @@ describe('KafkaCommitter', () => {
     const { requests, outcomes } = commitRequests([txn('p-0-1')]);
     await committer.commit(requests);
     expect(outcomes).toEqual([{ kind: 'success' }]);
-    expect(fake.calls).toHaveLength(3);
+    // Two retried attempts and the commit, then the completion check.
+    expect(fake.calls).toHaveLength(4);
   });
 
   it('hands a still-transient failure back to the runtime with retryLater', async () => {

@@ -42,10 +42,23 @@ const LOST_TYPES = new Set([
 ]);
 
 /**
+ * Attempts of the completion check (backoff 10 ms doubling to 500 ms: about 20 s in all); past
+ * them the request is retried later, which is safe because EndTxn(commit) is idempotent.
+ */
+const COMPLETION_ATTEMPTS = 45;
+
+/**
  * Commits pre-committed transactions with the protocol's EndTxn, using only the stored
  * `{transactionalId, producerId, producerEpoch}` — Flink's `resumeTransaction` + commit, without
  * the producer that opened the transaction (it may have died with its process). Idempotent: a
  * transaction committed before answers NONE again.
+ *
+ * A commit resolves only once the transaction is complete, i.e. its records are readable under
+ * `read_committed`: EndTxn answers as soon as the coordinator has logged PrepareCommit, and the
+ * commit markers reach the partitions afterwards. So EndTxn(commit) is sent once more, which the
+ * coordinator answers with CONCURRENT_TRANSACTIONS while markers are still being written and with
+ * NONE once the transaction is CompleteCommit. Without this, a bounded job's `execute()` would
+ * resolve before its output is visible.
  */
 export class KafkaCommitter implements Committer<KafkaCommittable> {
   private cluster: Promise<KafkaJsCluster> | undefined;
@@ -86,6 +99,13 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
         maxDelayMs: 2000,
         isRetriable: (error) => TRANSIENT_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error),
         operation: `commit of Kafka transaction ${c.transactionalId}`,
+      });
+      await retry(() => this.endTxn(c), {
+        maxAttempts: COMPLETION_ATTEMPTS,
+        initialDelayMs: 10,
+        maxDelayMs: 500,
+        isRetriable: (error) => TRANSIENT_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error),
+        operation: `wait for the commit markers of Kafka transaction ${c.transactionalId}`,
       });
       this.logger.debug({ ...c }, 'committed Kafka transaction');
     } catch (error) {

@@ -78,6 +78,32 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('resolves a commit only once its records are readable under read_committed (markers written)', async () => {
+    // Many partitions and transactions committed at once: the broker writes the commit markers
+    // after EndTxn has answered, one request per partition leader, so a read right after an
+    // EndTxn-only commit sees a partial result. Several rounds, each checked the instant commit returns.
+    const partitions = 24;
+    const topic = await kafka.createTopic({ partitions });
+    const sink = sinkFor(topic, `${topic}-txn`);
+    const values = Array.from({ length: 240 }, (_, i) => `v${i}`);
+    for (let round = 0; round < 4; round++) {
+      const committables: KafkaCommittable[] = [];
+      for (let subtask = 0; subtask < 4; subtask++) {
+        const w = (await sink.createWriter(
+          writerContext({ subtaskId: subtask, parallelism: 4, restoredCheckpointId: round * 10 }),
+        )) as EosWriter;
+        await w.write(values.map((v) => `${round}-${subtask}-${v}`), batchContext());
+        await w.flush(true);
+        committables.push(...(await w.prepareCommit()));
+        await crash(w);
+      }
+      expect(await commit(sink, committables)).toEqual(committables.map(() => ({ kind: 'success' })));
+      const visible = await readTopic(kafka.brokers, topic);
+      expect(visible.flatMap((p) => p.values)).toHaveLength((round + 1) * 4 * values.length);
+      for (const p of visible) expect(p.lastStableOffset).toBe(p.highWatermark);
+    }
+  });
+
   it('after a crash commits the restored checkpoint and aborts the lingering transaction', async () => {
     const topic = await kafka.createTopic({ partitions: 2 });
     const sink = sinkFor(topic, `${topic}-txn`);

@@ -85,7 +85,28 @@ export async function readTopic(
   }
 }
 
-/** Test-only: all values of a topic (read_committed), partition by partition. */
+/**
+ * Test-only: reads a topic (read_committed) once no transaction is open on it — last stable offset
+ * at the high watermark in every partition — or, after `timeoutMs`, whatever is stable then (the
+ * caller's assertions report the difference). "The committed output" of a finished job is what is
+ * readable once its transactions are complete, not what happens to be stable at one instant.
+ */
+export async function readTopicSettled(
+  brokers: readonly string[],
+  topic: string,
+  timeoutMs = 15_000,
+): Promise<PartitionContents[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const partitions = await readTopic(brokers, topic);
+    if (partitions.every((p) => p.lastStableOffset >= p.highWatermark) || Date.now() >= deadline) {
+      return partitions;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Test-only: all values of a topic (read_committed, once settled), partition by partition. */
 export async function committedValues(brokers: readonly string[], topic: string): Promise<string[]> {
-  return (await readTopic(brokers, topic)).flatMap((p) => p.values);
+  return (await readTopicSettled(brokers, topic)).flatMap((p) => p.values);
 }

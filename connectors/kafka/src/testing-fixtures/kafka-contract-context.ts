@@ -142,6 +142,9 @@ export const sinkContext = defineSinkContext({
         value: new JsonSerializationSchema(),
       }),
     ),
+  // Not settled (see `readTopicSettled`): the suites also poll this while a job runs, with its
+  // transaction open. A finished job's output is complete here because its commit resolves only
+  // once the transactions are complete (KafkaCommitter).
   async readBack(setup) {
     const partitions = await readTopic(brokers, outputTopic(setup.testId), { isolation: 'read_committed' });
     return partitions.flatMap((p) => p.values.map((value) => JSON.parse(value)));
