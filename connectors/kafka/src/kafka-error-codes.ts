@@ -14,8 +14,12 @@ export const KafkaErrorCodes = {
   TXN_TIMEOUT_TOO_HIGH: 'TRIB_KAFKA_TXN_TIMEOUT_TOO_HIGH',
   /** A transaction stayed open longer than `transactionTimeoutMs`; the broker aborts it. */
   TXN_TIMED_OUT: 'TRIB_KAFKA_TXN_TIMED_OUT',
-  /** A pre-committed transaction could not be committed: the broker aborted it or forgot it. */
-  TXN_LOST: 'TRIB_KAFKA_TXN_LOST',
+  /**
+   * A pre-committed transaction could not be committed: the broker aborted it (it outlived
+   * `transactionTimeoutMs`) or forgot it, so its records are lost. Fails the job unless
+   * `onLostTransaction: 'continue'`.
+   */
+  TXN_LOST: 'TRIB_KAFKA_TRANSACTION_LOST',
   /** Committing a transaction failed for a reason the committer does not recognise. */
   COMMIT_FAILED: 'TRIB_KAFKA_COMMIT_FAILED',
   /** A record could not be turned into a Kafka message (serializer or topic selector threw). */

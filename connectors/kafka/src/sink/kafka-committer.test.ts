@@ -1,4 +1,4 @@
-import { hasErrorCode } from '@tributary/core';
+import { hasErrorCode, type MetricRegistry } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
 import type { KafkaJsBroker, KafkaJsCluster } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
@@ -97,17 +97,37 @@ describe('KafkaCommitter', () => {
   });
 
   it.each(['INVALID_PRODUCER_EPOCH', 'INVALID_TXN_STATE', 'INVALID_PRODUCER_ID_MAPPING'])(
-    'reports %s as a known failure (the transaction is lost) without failing the job',
+    'fails the job on %s by default: the transaction is lost, the error names the id and the timeout to raise',
     async (type) => {
       const fake = fakeCluster({ 'p-0-1': [protocolError(type)] });
       const committer = new KafkaCommitter(options, committerContext(), async () => fake.cluster);
       const { requests, outcomes } = commitRequests([txn('p-0-1'), txn('p-0-2')]);
       await committer.commit(requests);
-      expect(outcomes[0]?.kind).toBe('known');
-      expect(hasErrorCode((outcomes[0] as { error: unknown }).error, KafkaErrorCodes.TXN_LOST)).toBe(true);
+      expect(outcomes[0]?.kind).toBe('unknown');
+      const error = (outcomes[0] as { error: unknown }).error;
+      expect(hasErrorCode(error, KafkaErrorCodes.TXN_LOST)).toBe(true);
+      expect(KafkaErrorCodes.TXN_LOST).toBe('TRIB_KAFKA_TRANSACTION_LOST');
+      expect(String((error as Error).message)).toMatch(
+        /p-0-1.*kafka\.sink\.transactionTimeoutMs \(900000 ms\).*onLostTransaction/,
+      );
       expect(outcomes[1]).toEqual({ kind: 'success' });
     },
   );
+
+  it('with onLostTransaction "continue" skips a lost transaction as a known failure, counted in lostTransactions', async () => {
+    const fake = fakeCluster({ 'p-0-1': [protocolError('INVALID_PRODUCER_EPOCH')] });
+    const ctx = committerContext();
+    const lenient = KafkaSinkOptions.parse({ ...options, onLostTransaction: 'continue' });
+    const committer = new KafkaCommitter(lenient, ctx, async () => fake.cluster);
+    const registry = (ctx.metricGroup as unknown as { registry: MetricRegistry }).registry;
+    expect(registry.sum('lostTransactions')).toBe(0);
+    const { requests, outcomes } = commitRequests([txn('p-0-1'), txn('p-0-2')]);
+    await committer.commit(requests);
+    expect(outcomes[0]?.kind).toBe('known');
+    expect(hasErrorCode((outcomes[0] as { error: unknown }).error, KafkaErrorCodes.TXN_LOST)).toBe(true);
+    expect(outcomes[1]).toEqual({ kind: 'success' });
+    expect(registry.sum('lostTransactions')).toBe(1);
+  });
 
   it('fails the job on an unrecognised error (e.g. authorization)', async () => {
     const fake = fakeCluster({ 'p-0-1': [protocolError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')] });

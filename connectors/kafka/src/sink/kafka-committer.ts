@@ -2,6 +2,7 @@ import {
   type CommitRequest,
   type Committer,
   type CommitterInitContext,
+  type Counter,
   type Logger,
   retry,
   TributaryError,
@@ -63,6 +64,8 @@ const COMPLETION_ATTEMPTS = 45;
 export class KafkaCommitter implements Committer<KafkaCommittable> {
   private cluster: Promise<KafkaJsCluster> | undefined;
   private readonly logger: Logger;
+  /** Transactions the broker aborted before their commit and that were skipped (`onLostTransaction: 'continue'`). */
+  private readonly lostTransactions: Counter;
 
   /** `connect` is for tests (a fake cluster); by default the committer opens its own connections lazily. */
   constructor(
@@ -71,6 +74,7 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
     private readonly connect: () => Promise<KafkaJsCluster> = () => this.openCluster(),
   ) {
     this.logger = ctx.logger.child({ component: 'kafka-committer' });
+    this.lostTransactions = ctx.metricGroup.counter('lostTransactions');
   }
 
   async commit(requests: readonly CommitRequest<KafkaCommittable>[]): Promise<void> {
@@ -111,13 +115,14 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
     } catch (error) {
       const type = kafkaErrorType(error);
       if (type !== undefined && LOST_TYPES.has(type)) {
-        const lost = new TributaryError(
-          KafkaErrorCodes.TXN_LOST,
-          `Kafka transaction ${c.transactionalId} could not be committed (${type}): the broker aborted it (it outlived transactionTimeoutMs) or forgot it; its records are not visible to read_committed consumers`,
-          { cause: error, context: { ...c, kafkaError: type } },
-        );
-        this.logger.error({ err: lost }, lost.message);
-        request.signalFailedWithKnownReason(lost);
+        const lost = this.lostError(c, type, error);
+        if (this.options.onLostTransaction === 'continue') {
+          this.lostTransactions.inc();
+          this.logger.error({ err: lost }, `${lost.message} (skipped: onLostTransaction is "continue")`);
+          request.signalFailedWithKnownReason(lost);
+        } else {
+          request.signalFailedWithUnknownReason(lost);
+        }
       } else if (TRANSIENT_TYPES.has(type ?? '') || isConnectionError(error)) {
         this.logger.warn({ err: toError(error), transactionalId: c.transactionalId }, 'commit retried later');
         request.retryLater();
@@ -132,6 +137,16 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
         );
       }
     }
+  }
+
+  /** The runtime wraps it in "Commit of checkpoint N failed", which names the checkpoint. */
+  private lostError(c: KafkaCommittable, type: string, cause: unknown): TributaryError {
+    const timeoutMs = this.options.transactionTimeoutMs;
+    return new TributaryError(
+      KafkaErrorCodes.TXN_LOST,
+      `Kafka transaction ${c.transactionalId} (producer id ${c.producerId}, epoch ${c.producerEpoch}) was pre-committed but can no longer be committed (${type}): the broker aborted it, most likely because the job was down longer than kafka.sink.transactionTimeoutMs (${timeoutMs} ms), so its records are lost. Raise kafka.sink.transactionTimeoutMs above the longest downtime (and the brokers' transaction.max.timeout.ms with it), or set kafka.sink.onLostTransaction: "continue" to accept the loss`,
+      { cause, context: { ...c, kafkaError: type, transactionTimeoutMs: timeoutMs } },
+    );
   }
 
   private async endTxn(c: KafkaCommittable): Promise<void> {

@@ -198,7 +198,7 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect(p?.lastStableOffset).toBe(p?.highWatermark);
   });
 
-  it('reports a lost transaction (aborted by the broker) as a known commit failure', async () => {
+  it('fails the commit of a lost transaction (aborted by the broker) with TRIB_KAFKA_TRANSACTION_LOST', async () => {
     const topic = await kafka.createTopic();
     const prefix = `${topic}-txn`;
     const sink = sinkFor(topic, prefix);
@@ -210,9 +210,12 @@ describe('KafkaSink exactly-once (real broker)', () => {
     const fencer = (await sink.createWriter(writerContext())) as EosWriter;
     await fencer.close();
     const outcomes = await commit(sink, committables);
-    expect(outcomes[0]?.kind).toBe('known');
+    expect(outcomes[0]?.kind).toBe('unknown');
     expect(hasErrorCode((outcomes[0] as { error: unknown }).error, KafkaErrorCodes.TXN_LOST)).toBe(true);
     expect(await committedValues(kafka.brokers, topic)).toEqual([]);
+    // Opted out: the same loss is skipped as a known failure.
+    const lenient = sinkFor(topic, prefix, { onLostTransaction: 'continue' });
+    expect((await commit(lenient, committables))[0]?.kind).toBe('known');
   });
 
   it('fails with a clear error when transactionTimeoutMs exceeds transaction.max.timeout.ms', async () => {

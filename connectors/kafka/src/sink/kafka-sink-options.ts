@@ -35,6 +35,12 @@ const sinkSchema = z
       .describe(
         'Broker-side timeout of each transaction. Must exceed checkpoint interval + checkpoint duration + the longest restart, and be ≤ the brokers’ `transaction.max.timeout.ms`.',
       ),
+    onLostTransaction: z
+      .enum(['fail', 'continue'])
+      .default('fail')
+      .describe(
+        'What a commit does when the broker aborted a pre-committed transaction (the job was down longer than `transactionTimeoutMs`): `fail` the job with `TRIB_KAFKA_TRANSACTION_LOST`, or `continue` without those records (logged, counted in `lostTransactions`).',
+      ),
     idempotent: z
       .boolean()
       .default(true)
