@@ -15,7 +15,8 @@ import { KafkaErrorCodes } from '../kafka-error-codes.js';
  * sequences), the message producer (partitioning, batching, retries) and the broker's fetch
  * (request encoding, record batch decoding) — and keep every protocol encoder kafkajs's own.
  * Nothing here re-implements the wire protocol. (kafkajs's aborted-transaction filter is not
- * used: see `decodeFetchedPartition`.)
+ * used: see `decodeFetchedPartition`. The one request kafkajs lacks, DescribeTransactions, lives
+ * in `describe-transactions.ts`, written with kafkajs's Encoder/Decoder.)
  *
  * The version is pinned exactly (`kafkajs@2.2.4`, the last release; the project is unmaintained,
  * so these modules no longer move). A different installed version fails fast with

@@ -13,6 +13,7 @@ import type { KafkaTransaction } from './kafka-producer-factory.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
 import { KafkaTransactionAborter, transactionalIdOf } from './kafka-transaction-aborter.js';
 import type { KafkaWriterResources } from './kafka-writer-resources.js';
+import { lingeringScope } from './lingering-scope.js';
 
 /**
  * A transaction older than this share of `transactionTimeoutMs` at `prepareCommit` is refused:
@@ -27,8 +28,8 @@ const TIMEOUT_SAFETY_SHARE = 0.9;
  *   `prepareCommit` waits for every acknowledgement and hands `{transactionalId, producerId,
  *   epoch}` to the committer, which commits it once the checkpoint is complete. The producer is
  *   dropped without ending the transaction, so it stays open on the broker until committed.
- * - Ids are `<prefix>-<subtask>-<n>`, `n` counting from the restored checkpoint + 1 (see
- *   {@link transactionalIdOf}). The next id is initialized right after `prepareCommit`, in the
+ * - Ids are `<prefix>-<subtask>-<n>`, `n` counting from the index the restored states recorded
+ *   (see {@link transactionalIdOf}). The next id is initialized right after `prepareCommit`, in the
  *   background, so the barrier does not wait for a round trip.
  * - On start, lingering transactions of failed attempts are aborted
  *   ({@link KafkaTransactionAborter}) before the first record is written. The runtime has
@@ -62,17 +63,11 @@ export class ExactlyOnceKafkaSinkWriter<T>
     ctx: WriterInitContext,
     restored: readonly KafkaWriterState[],
   ): Promise<ExactlyOnceKafkaSinkWriter<T>> {
-    const startIndex = (ctx.restoredCheckpointId ?? 0) + 1;
-    const writer = new ExactlyOnceKafkaSinkWriter(resources, options, ctx, startIndex);
+    const prefix = options.transactionalIdPrefix as string;
+    const scope = lingeringScope(ctx, [prefix, ...restored.map((s) => s.transactionalIdPrefix)], restored);
+    const writer = new ExactlyOnceKafkaSinkWriter(resources, options, ctx, scope.startIndex);
     try {
-      const prefixes = [writer.prefix, ...restored.map((s) => s.transactionalIdPrefix)];
-      await new KafkaTransactionAborter((id) => resources.producers.probe(id), writer.logger).abortLingering({
-        prefixes: [...new Set(prefixes)],
-        subtaskId: ctx.subtaskId,
-        parallelism: ctx.parallelism,
-        restoredParallelism: Math.max(0, ...restored.map((s) => s.parallelism)),
-        startIndex,
-      });
+      await new KafkaTransactionAborter(resources.producers.prober(), writer.logger).abortLingering(scope);
       writer.beginNext();
       await writer.transaction();
       return writer;
@@ -123,6 +118,8 @@ export class ExactlyOnceKafkaSinkWriter<T>
         transactionalIdPrefix: this.prefix,
         subtaskId: this.ctx.subtaskId,
         parallelism: this.ctx.parallelism,
+        // The open transaction (begun after this checkpoint's pre-commit) is the first that may linger.
+        nextTransactionIndex: this.current ? this.nextIndex - 1 : this.nextIndex,
       },
     ];
   }

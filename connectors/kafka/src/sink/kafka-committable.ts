@@ -17,6 +17,11 @@ export interface KafkaWriterState {
   readonly subtaskId: number;
   /** The job's parallelism when the state was written (bounds the subtasks to clean up after a rescale). */
   readonly parallelism: number;
+  /**
+   * The first transaction index the subtask may have opened after this checkpoint (its open
+   * transaction's). Absent in states of older versions, which used the checkpoint id + 1.
+   */
+  readonly nextTransactionIndex?: number;
 }
 
 /** Serializer of {@link KafkaCommittable} (JSON, version 1). */

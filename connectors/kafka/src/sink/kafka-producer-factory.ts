@@ -13,6 +13,8 @@ import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import type { KafkaCommittable } from './kafka-committable.js';
 import { KafkaSendPipeline } from './kafka-send-pipeline.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
+import type { TransactionalIdProber } from './kafka-transaction-aborter.js';
+import { transactionalIdProber } from './kafka-transactional-id-prober.js';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
@@ -49,6 +51,11 @@ export class KafkaProducerFactory {
     await this.initProducerId(eos, transactionalId);
     eos.beginTransaction();
     return new KafkaTransaction(transactionalId, eos, this.pipeline(eos, true, transactionalId));
+  }
+
+  /** Looks at transactional ids for the lingering-transaction aborter. */
+  prober(): TransactionalIdProber {
+    return transactionalIdProber(this.cluster, (id) => this.probe(id));
   }
 
   /** Initializes `transactionalId` and returns its new epoch (0: the id was never used). */

@@ -1,6 +1,9 @@
 import { hasErrorCode, type SinkWriter } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeTransaction } from '../client/describe-transactions.js';
+import { createCluster, TRANSACTION_COORDINATOR } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import { committedValues, readTopic } from '../testing-fixtures/committed-reader.js';
 import {
@@ -92,7 +95,10 @@ describe('KafkaSink exactly-once (real broker)', () => {
         const w = (await sink.createWriter(
           writerContext({ subtaskId: subtask, parallelism: 4, restoredCheckpointId: round * 10 }),
         )) as EosWriter;
-        await w.write(values.map((v) => `${round}-${subtask}-${v}`), batchContext());
+        await w.write(
+          values.map((v) => `${round}-${subtask}-${v}`),
+          batchContext(),
+        );
         await w.flush(true);
         committables.push(...(await w.prepareCommit()));
         await crash(w);
@@ -138,6 +144,77 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect(await commit(sink, checkpoint2)).toEqual([{ kind: 'success' }]);
     await second.close();
     expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('restores repeatedly from the same checkpoint without creating new ids (idempotent probe)', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const prefix = `${topic}-txn`;
+    const sink = sinkFor(topic, prefix);
+    const first = (await sink.createWriter(writerContext())) as EosWriter;
+    await first.write(['a'], batchContext());
+    const checkpoint1 = await first.prepareCommit();
+    const state1 = await first.snapshotState();
+    await first.write(['lingering'], batchContext());
+    await first.flush(false);
+    await crash(first);
+    expect(await commit(sink, checkpoint1)).toEqual([{ kind: 'success' }]);
+    // A crash loop: every attempt restores checkpoint 1 and dies right after starting.
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const w = await sink.restoreWriter(
+        writerContext({ restoredCheckpointId: 1, attemptNumber: attempt }),
+        state1,
+      );
+      await crash(w);
+    }
+    // Each attempt reused id 2 (the first after the checkpoint); id 3 was never created.
+    const cluster = createCluster(new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }), {
+      metadataMaxAgeMs: 60_000,
+    });
+    await cluster.connect();
+    try {
+      const state = async (id: string) =>
+        (
+          await describeTransaction(
+            await cluster.findGroupCoordinator({ groupId: id, coordinatorType: TRANSACTION_COORDINATOR }),
+            id,
+          )
+        ).state;
+      expect(await state(`${prefix}-0-2`)).toBeDefined();
+      expect(await state(`${prefix}-0-3`)).toBeUndefined();
+      expect(await state(`${prefix}-1-2`)).toBeUndefined();
+    } finally {
+      await cluster.disconnect();
+    }
+    expect(await committedValues(kafka.brokers, topic)).toEqual(['a']);
+  });
+
+  it('does not assume transaction indices stay below checkpoint ids', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const sink = sinkFor(topic, `${topic}-txn`);
+    // Four pre-commits (ids 1–4) while the checkpoint being taken is only number 2.
+    const first = (await sink.createWriter(writerContext())) as EosWriter;
+    const committables: KafkaCommittable[] = [];
+    for (const value of ['a', 'b', 'c', 'd']) {
+      await first.write([value], batchContext());
+      committables.push(...(await first.prepareCommit()));
+    }
+    const state = await first.snapshotState();
+    await first.write(['lingering'], batchContext());
+    await first.flush(false);
+    await crash(first);
+    expect(await commit(sink, committables)).toHaveLength(4);
+    const second = (await sink.restoreWriter(writerContext({ restoredCheckpointId: 2 }), state)) as EosWriter;
+    // The lingering transaction (id 5) is aborted.
+    const after = await readTopic(kafka.brokers, topic);
+    for (const p of after) expect(p.lastStableOffset).toBe(p.highWatermark);
+    await second.write(['e'], batchContext());
+    const [next] = await second.prepareCommit();
+    // New ids start at the recorded index (5, the aborted one, re-initialized), not at the
+    // checkpoint id + 1 (3), which would reuse ids of committed transactions.
+    expect(next?.transactionalId).toBe(`${topic}-txn-0-5`);
+    await commit(sink, next ? [next] : []);
+    await second.close();
+    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('aborts lingering transactions of every old subtask after a downscale', async () => {

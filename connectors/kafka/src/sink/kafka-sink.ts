@@ -25,6 +25,7 @@ import {
 import { KafkaSinkWriter } from './kafka-sink-writer.js';
 import { KafkaTransactionAborter } from './kafka-transaction-aborter.js';
 import { openWriterResources } from './kafka-writer-resources.js';
+import { lingeringScope } from './lingering-scope.js';
 
 /**
  * Writes records to Kafka with the configured delivery guarantee (`none`, `at-least-once`,
@@ -67,13 +68,13 @@ export class KafkaSink<T>
       // The job ran exactly-once before: abort what its failed attempt left open, so that
       // read_committed consumers are not held back until those transactions time out.
       try {
-        await new KafkaTransactionAborter((id) => resources.producers.probe(id), ctx.logger).abortLingering({
-          prefixes: [...new Set(recoveredState.map((s) => s.transactionalIdPrefix))],
-          subtaskId: ctx.subtaskId,
-          parallelism: ctx.parallelism,
-          restoredParallelism: Math.max(...recoveredState.map((s) => s.parallelism)),
-          startIndex: (ctx.restoredCheckpointId ?? 0) + 1,
-        });
+        await new KafkaTransactionAborter(resources.producers.prober(), ctx.logger).abortLingering(
+          lingeringScope(
+            ctx,
+            recoveredState.map((s) => s.transactionalIdPrefix),
+            recoveredState,
+          ),
+        );
       } catch (error) {
         await resources.release();
         throw error;

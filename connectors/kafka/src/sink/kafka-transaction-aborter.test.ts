@@ -2,17 +2,29 @@ import { silentLogger } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
 import { KafkaTransactionAborter, transactionalIdOf } from './kafka-transaction-aborter.js';
 
-/** A fake broker: ids initialized so far and their epochs (InitProducerId semantics). */
-function fakeBroker(used: readonly string[]) {
-  const epochs = new Map<string, number>(used.map((id) => [id, 0]));
+/**
+ * A fake coordinator answering like DescribeTransactions: `open` ids have a transaction in
+ * progress, `closed` ones were used with nothing open; anything else was never used. Aborting
+ * (InitProducerId) closes an id.
+ */
+function fakeBroker(open: readonly string[], closed: readonly string[] = []) {
+  const states = new Map<string, 'open' | 'closed'>([
+    ...open.map((id) => [id, 'open'] as const),
+    ...closed.map((id) => [id, 'closed'] as const),
+  ]);
   const probed: string[] = [];
-  const probe = async (id: string) => {
-    probed.push(id);
-    const next = epochs.has(id) ? (epochs.get(id) as number) + 1 : 0;
-    epochs.set(id, next);
-    return next;
+  const aborts: string[] = [];
+  const probe = {
+    inspect: async (id: string) => {
+      probed.push(id);
+      return states.get(id) ?? ('unused' as const);
+    },
+    abort: async (id: string) => {
+      aborts.push(id);
+      states.set(id, 'closed');
+    },
   };
-  return { probe, probed };
+  return { probe, probed, aborts, states };
 }
 
 describe('KafkaTransactionAborter', () => {
@@ -26,8 +38,9 @@ describe('KafkaTransactionAborter', () => {
       startIndex: 5,
     });
     expect(touched).toEqual(['p-0-5', 'p-0-6', 'p-0-7']);
-    // p-0-8 was probed (fresh) and p-1-5 checked beyond the parallelism.
+    // p-0-8 was looked at (never used) and p-1-5 checked beyond the parallelism.
     expect(broker.probed).toEqual(['p-0-5', 'p-0-6', 'p-0-7', 'p-0-8', 'p-1-5']);
+    expect(broker.aborts).toEqual(['p-0-5', 'p-0-6', 'p-0-7']);
   });
 
   it('never touches ids below the start index (those belong to the restored checkpoint)', async () => {
@@ -92,12 +105,39 @@ describe('KafkaTransactionAborter', () => {
     expect(touched).toEqual(['old-0-2']);
   });
 
-  it('a second restore finds the ids the first one probed and still terminates', async () => {
-    const broker = fakeBroker(['p-0-1']);
+  it('is idempotent across repeated restores from the same checkpoint (a crash loop walks the same ids)', async () => {
+    const broker = fakeBroker(['p-0-1', 'p-0-2']);
     const aborter = new KafkaTransactionAborter(broker.probe, silentLogger);
     const scope = { prefixes: ['p'], subtaskId: 0, parallelism: 1, restoredParallelism: 1, startIndex: 1 };
-    expect(await aborter.abortLingering(scope)).toEqual(['p-0-1']);
-    // The first restore left p-0-2 and p-1-1 initialized (epoch 0); they now read as used, once.
-    expect(await aborter.abortLingering(scope)).toEqual(['p-0-1', 'p-0-2', 'p-1-1']);
+    expect(await aborter.abortLingering(scope)).toEqual(['p-0-1', 'p-0-2']);
+    const first = [...broker.probed];
+    for (let restore = 0; restore < 5; restore++) {
+      broker.probed.length = 0;
+      expect(await aborter.abortLingering(scope)).toEqual([]);
+      expect(broker.probed).toEqual(first);
+    }
+    // Nothing beyond the used ids was ever created.
+    expect([...broker.states.keys()].sort()).toEqual(['p-0-1', 'p-0-2']);
+  });
+
+  it('walks each subtask from its recorded start, then from the common start (indices above checkpoint ids)', async () => {
+    // Subtask 0 recorded 4, subtask 1 recorded 9 (it pre-committed more often): failed attempts
+    // restored from this state started both at 9; subtask 0 also left 4, 5 open before the crash.
+    const broker = fakeBroker(['p-0-4', 'p-0-5', 'p-0-9', 'p-1-9'], ['p-0-3']);
+    const recordedStarts = new Map([
+      ['p-0', 4],
+      ['p-1', 9],
+    ]);
+    const touched = await new KafkaTransactionAborter(broker.probe, silentLogger).abortLingering({
+      prefixes: ['p'],
+      subtaskId: 0,
+      parallelism: 1,
+      restoredParallelism: 2,
+      startIndex: 9,
+      recordedStarts,
+    });
+    expect(touched).toEqual(['p-0-4', 'p-0-5', 'p-0-9', 'p-1-9']);
+    // Ids below a subtask's recorded start belong to the restored checkpoint: never looked at.
+    expect(broker.probed).not.toContain('p-0-3');
   });
 });

@@ -3,21 +3,33 @@ import type { Logger } from '@tributary/core';
 /**
  * The transactional id of subtask `subtaskId`'s `index`-th transaction.
  *
- * Why this naming: a writer restored from checkpoint `C` numbers its transactions `C+1, C+2, …`
- * (one per `prepareCommit`, so index ≤ the checkpoint that pre-commits it). Hence every
- * transaction that a complete checkpoint references has an index ≤ `C`, and everything a failed
- * attempt opened after `C` has an index > `C`: those are exactly the lingering ones.
+ * A writer numbers its transactions `S, S+1, …`, one per `prepareCommit`, where `S` is the first
+ * index after everything the restored checkpoint refers to: the largest `nextTransactionIndex`
+ * recorded in the restored writer states, and at least the restored checkpoint id + 1 (states
+ * written before that field existed). Every transaction a complete checkpoint references has a
+ * smaller index than what its state records; what failed attempts opened after it has an index at
+ * or above it: those are the lingering ones.
  */
 export function transactionalIdOf(prefix: string, subtaskId: number, index: number): string {
   return `${prefix}-${subtaskId}-${index}`;
 }
 
 /**
- * Initializes a transactional id (the protocol's InitProducerId) and returns the epoch the broker
- * assigned. The broker aborts an ongoing transaction of that id first, and fences its producer.
- * Epoch 0 means the id was never used before.
+ * What a transactional id looks like to its coordinator: never used, with a transaction open
+ * (to abort), or used with nothing open (committed, aborted, or merely initialized).
  */
-export type TransactionalIdProbe = (transactionalId: string) => Promise<number>;
+export type TransactionalIdStatus = 'unused' | 'open' | 'closed';
+
+/** How the aborter looks at and aborts transactional ids. */
+export interface TransactionalIdProber {
+  /**
+   * The id's status. With DescribeTransactions (Kafka ≥ 3.0) this has no side effect, which makes
+   * restores idempotent; the fallback (InitProducerId) initializes the id, aborting what was open.
+   */
+  inspect(transactionalId: string): Promise<TransactionalIdStatus>;
+  /** Aborts the open transaction of the id (InitProducerId: bumps the epoch, fences its producer). */
+  abort(transactionalId: string): Promise<void>;
+}
 
 /** Inputs of {@link KafkaTransactionAborter.abortLingering}. */
 export interface LingeringScope {
@@ -27,56 +39,75 @@ export interface LingeringScope {
   readonly parallelism: number;
   /** Largest parallelism recorded in restored writer states (0 without state). */
   readonly restoredParallelism: number;
-  /** First index the failed attempts could have used: restored checkpoint id + 1 (1 without one). */
+  /** First index the failed attempts could have used (see {@link transactionalIdOf}). */
   readonly startIndex: number;
+  /**
+   * Per `transactionalIdOf(prefix, subtask, 0)`-style key `<prefix>-<subtask>`: the first index that
+   * subtask may have opened after the restored checkpoint, when its state recorded one (it can be
+   * below `startIndex`, the maximum over all subtasks).
+   */
+  readonly recordedStarts?: ReadonlyMap<string, number>;
 }
 
 /**
  * Aborts the transactions that failed attempts left open (Flink's `TransactionAborter`).
  *
  * Each writer `i` owns the ids of subtasks `i, i+p, i+2p, …` (p = current parallelism). For its
- * own subtask and for each subtask below the restored parallelism it walks indices
- * `startIndex, startIndex+1, …`, initializing each id (which aborts an open transaction) until an
- * id comes back with epoch 0 — never used, and no later one can be, because a writer initializes
- * its next id only after the previous one (see {@link transactionalIdOf}). Subtasks at or above
- * both parallelisms are probed while their first id shows use: a failed attempt may have run with
- * more subtasks than any checkpoint recorded.
+ * own subtask and for each subtask below the restored parallelism it walks indices from the
+ * subtask's recorded start (then from `startIndex`, where failed attempts began) until an id its
+ * coordinator has never seen — no later one can have been used, because a writer initializes its
+ * next id only after the previous one — and aborts each open transaction on the way. Subtasks at
+ * or above both parallelisms are followed while their first id shows use: a failed attempt may
+ * have run with more subtasks than any checkpoint recorded.
  *
- * Probing leaves the ids it touched initialized (epoch ≥ 0), which is harmless: a writer
- * re-initializes an id before use.
+ * Idempotent across repeated restores from the same checkpoint when the prober has no side effects
+ * (DescribeTransactions): unused ids stay unused, so a crash loop walks the same ids every time.
  */
 export class KafkaTransactionAborter {
   constructor(
-    private readonly probe: TransactionalIdProbe,
+    private readonly prober: TransactionalIdProber,
     private readonly logger: Logger,
   ) {}
 
-  /** Returns the transactional ids that were in use (and are now aborted or fenced). */
+  /** Returns the transactional ids whose open transactions were aborted. */
   async abortLingering(scope: LingeringScope): Promise<string[]> {
-    const touched: string[] = [];
+    const aborted: string[] = [];
     const bound = Math.max(scope.parallelism, scope.restoredParallelism);
     for (const prefix of scope.prefixes) {
       for (let subtask = scope.subtaskId; ; subtask += scope.parallelism) {
-        const first = transactionalIdOf(prefix, subtask, scope.startIndex);
-        const firstEpoch = await this.probe(first);
-        if (firstEpoch === 0) {
-          if (subtask >= bound) break;
-          continue;
+        const recorded = scope.recordedStarts?.get(`${prefix}-${subtask}`);
+        const starts = recorded !== undefined && recorded < scope.startIndex ? [recorded] : [];
+        starts.push(scope.startIndex);
+        let walkedTo = -1;
+        let usedAtStart = false;
+        for (const start of starts) {
+          if (start <= walkedTo) continue;
+          const used = await this.walk(prefix, subtask, start, aborted);
+          walkedTo = start + used;
+          if (start === scope.startIndex) usedAtStart = used > 0;
         }
-        touched.push(first);
-        for (let index = scope.startIndex + 1; ; index++) {
-          const id = transactionalIdOf(prefix, subtask, index);
-          if ((await this.probe(id)) === 0) break;
-          touched.push(id);
-        }
+        if (!usedAtStart && subtask >= bound) break;
       }
     }
-    if (touched.length > 0) {
+    if (aborted.length > 0) {
       this.logger.info(
-        { subtask: scope.subtaskId, transactionalIds: touched },
+        { subtask: scope.subtaskId, transactionalIds: aborted },
         'aborted lingering Kafka transactions of failed attempts',
       );
     }
-    return touched;
+    return aborted;
+  }
+
+  /** Walks ids from `start` until an unused one; returns how many were used. */
+  private async walk(prefix: string, subtask: number, start: number, aborted: string[]): Promise<number> {
+    for (let index = start; ; index++) {
+      const id = transactionalIdOf(prefix, subtask, index);
+      const status = await this.prober.inspect(id);
+      if (status === 'unused') return index - start;
+      if (status === 'open') {
+        await this.prober.abort(id);
+        aborted.push(id);
+      }
+    }
   }
 }
