@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { NEXT_BATCH_OFFSET } from './batch-aware-decode-messages.js';
 import { decodeFetchedPartition } from './fetched-partition.js';
 import type { KafkaJsFetchedMessage, KafkaJsFetchPartitionResponse } from './kafkajs-internals.js';
 
@@ -126,5 +127,26 @@ describe('decodeFetchedPartition', () => {
   it('moves past a response made only of transaction markers', () => {
     const data = partition([record(30, '2', { first: 30, size: 1, control: true }, 'commit')], []);
     expect(decodeFetchedPartition(30, data, true)).toEqual({ records: [], nextOffset: 31 });
+  });
+
+  /** A response as the batch-aware decoder returns it: records plus where the last batch ends. */
+  function withBatchEnd(messages: KafkaJsFetchedMessage[], nextBatchOffset: number) {
+    Object.defineProperty(messages, NEXT_BATCH_OFFSET, { value: nextBatchOffset, enumerable: false });
+    return partition(messages, []);
+  }
+
+  it('resumes after the batch when the cleaner removed its tail records (compacted topic)', () => {
+    // Batch [0, 2] lost offset 2 to compaction: resuming at 2 would fetch the same batch forever.
+    const batch = { first: 0, size: 3, txn: false };
+    const data = withBatchEnd([record(0, '1', batch), record(1, '1', batch)], 3);
+    const fetched = decodeFetchedPartition(0, data, true);
+    expect(fetched.records).toHaveLength(2);
+    expect(fetched.nextOffset).toBe(3);
+  });
+
+  it('moves past a batch the cleaner emptied (no records at all)', () => {
+    expect(decodeFetchedPartition(5, withBatchEnd([], 6), true)).toEqual({ records: [], nextOffset: 6 });
+    // A batch ending at or before the fetch offset moves nothing.
+    expect(decodeFetchedPartition(6, withBatchEnd([], 6), true).nextOffset).toBeUndefined();
   });
 });

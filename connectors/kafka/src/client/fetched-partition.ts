@@ -1,3 +1,4 @@
+import { NEXT_BATCH_OFFSET } from './batch-aware-decode-messages.js';
 import type { KafkaJsFetchedMessage, KafkaJsFetchPartitionResponse } from './kafkajs-internals.js';
 
 /** The record batch header kafkajs attaches to every decoded message. */
@@ -22,9 +23,11 @@ export interface FetchedPartition {
   /** Data records a consumer at this isolation level sees, in offset order. */
   readonly records: KafkaJsFetchedMessage[];
   /**
-   * The offset to fetch next: one past the last record in the response, filtered or not (aborted
-   * records and transaction markers included), or `undefined` when the response held nothing at
-   * or after the fetch offset.
+   * The offset to fetch next: one past the last complete record batch in the response
+   * (`baseOffset + lastOffsetDelta + 1`, as the Java consumer; records compacted away and empty
+   * batches included), else one past the last record, filtered or not (aborted records and
+   * transaction markers included), or `undefined` when the response held nothing at or after the
+   * fetch offset.
    */
   readonly nextOffset: number | undefined;
 }
@@ -47,11 +50,22 @@ export function decodeFetchedPartition(
   readCommitted: boolean,
 ): FetchedPartition {
   const raw = data.messages;
+  // Where the last complete record batch ends (see batch-aware-decode-messages.ts): past records
+  // the log cleaner removed from a batch's tail, and past batches it emptied.
+  const batchEnd = (raw as { [NEXT_BATCH_OFFSET]?: number })[NEXT_BATCH_OFFSET];
   // A compressed batch may start before the fetch offset: those records were read before.
   let start = 0;
   while (start < raw.length && Number((raw[start] as KafkaJsFetchedMessage).offset) < fetchOffset) start++;
-  if (start === raw.length) return { records: [], nextOffset: undefined };
-  const nextOffset = Number((raw[raw.length - 1] as KafkaJsFetchedMessage).offset) + 1;
+  if (start === raw.length) {
+    return {
+      records: [],
+      nextOffset: batchEnd !== undefined && batchEnd > fetchOffset ? batchEnd : undefined,
+    };
+  }
+  const nextOffset = Math.max(
+    Number((raw[raw.length - 1] as KafkaJsFetchedMessage).offset) + 1,
+    batchEnd ?? 0,
+  );
   const aborted = readCommitted ? sortedAborted(data.abortedTransactions) : [];
   const records: KafkaJsFetchedMessage[] = [];
   if (aborted.length === 0) {

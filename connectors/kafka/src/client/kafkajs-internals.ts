@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { TributaryError } from '@tributary/core';
 import type { Kafka } from 'kafkajs';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { installBatchAwareDecoder } from './batch-aware-decode-messages.js';
 
 /**
  * The one place that reaches into kafkajs internals.
@@ -193,6 +194,8 @@ function internals(): Internals {
       { context: { found: version, expected: SUPPORTED_KAFKAJS_VERSION } },
     );
   }
+  // Before any fetch response module loads: record batch ends (compacted topics).
+  installBatchAwareDecoder();
   const modules: Internals = {
     createEosManager: require('kafkajs/src/producer/eosManager'),
     createMessageProducer: require('kafkajs/src/producer/messageProducer'),
