@@ -271,3 +271,117 @@ async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
   expect(condition()).toBe(true);
 }
+
+describe('KafkaPartitionSplitReader per-leader fetching', () => {
+  /** Partition p's leader is node p + 1; `gates[p]` holds its answers, `failures[p]` fails them first. */
+  function twoLeaders() {
+    const fetched: string[] = [];
+    const gates: (Promise<void> | undefined)[] = [undefined, undefined];
+    const failures: number[] = [0, 0];
+    const brokerFor = (node: number) => ({
+      fetch: async (request: { topics: { partitions: { partition: number; fetchOffset: string }[] }[] }) => {
+        const asked = request.topics.flatMap((t) => t.partitions);
+        const p = node - 1;
+        fetched.push(`p${p}@${asked.map((a) => a.fetchOffset).join(',')}`);
+        await gates[p];
+        if ((failures[p] ?? 0) > 0) {
+          failures[p] = (failures[p] ?? 0) - 1;
+          throw Object.assign(new Error('leader moved'), { type: 'NOT_LEADER_OR_FOLLOWER' });
+        }
+        return {
+          responses: [
+            {
+              topicName: TOPIC,
+              partitions: asked.map(({ partition, fetchOffset }) => ({
+                partition,
+                errorCode: 0,
+                highWatermark: '1',
+                messages:
+                  fetchOffset === '0'
+                    ? [
+                        {
+                          offset: '0',
+                          timestamp: '1700000000000',
+                          key: null,
+                          value: Buffer.from(`v${partition}`),
+                        },
+                      ]
+                    : [],
+              })),
+            },
+          ],
+        };
+      },
+    });
+    const cluster = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      refreshMetadata: async () => undefined,
+      addMultipleTargetTopics: async () => undefined,
+      findLeaderForPartitions: (_topic: string, partitions: number[]) => ({
+        [String((partitions[0] ?? 0) + 1)]: partitions,
+      }),
+      findBroker: async ({ nodeId }: { nodeId: number }) => brokerFor(nodeId),
+    } as unknown as KafkaJsCluster;
+    return { cluster, fetched, gates, failures };
+  }
+
+  async function reader(cluster: KafkaJsCluster) {
+    const options = KafkaSourceOptions.parse({
+      brokers: ['127.0.0.1:1'],
+      topics: [TOPIC],
+      retries: 3,
+      initialRetryTimeMs: 1,
+      maxRetryTimeMs: 2,
+    });
+    const r = new KafkaPartitionSplitReader(cluster, options, new Map(), silentLogger, valueOnly(utf8));
+    readers.push(r);
+    await r.handleSplitsChanges({
+      type: 'add',
+      splits: [kafkaPartitionSplit(TOPIC, 0, 0), kafkaPartitionSplit(TOPIC, 1, 0)],
+    });
+    return r;
+  }
+
+  const utf8: DeserializationSchema<string> = { deserialize: (b) => Buffer.from(b).toString('utf8') };
+  const within = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([
+      promise,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms)),
+    ]);
+
+  it('returns a leader’s data without waiting for a slow leader, whose fetch stays in flight', async () => {
+    const fake = twoLeaders();
+    let release = () => undefined as void;
+    fake.gates[1] = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const r = await reader(fake.cluster);
+    const first = await within(r.fetch(), 2000);
+    expect([...first.recordsBySplit.keys()]).toEqual([kafkaPartitionSplit(TOPIC, 0, 0).splitId]);
+    release();
+    // The slow leader's fetch (started once) is used by a later call.
+    const ids = new Set<string>();
+    for (let i = 0; i < 5 && !ids.has(kafkaPartitionSplit(TOPIC, 1, 0).splitId); i++) {
+      const next = await within(r.fetch(), 2000);
+      for (const [id, records] of next.recordsBySplit) if (records.length > 0) ids.add(id);
+    }
+    expect(ids).toContain(kafkaPartitionSplit(TOPIC, 1, 0).splitId);
+    expect(fake.fetched.filter((f) => f === 'p1@0')).toHaveLength(1);
+  });
+
+  it('keeps the data of healthy leaders while a failing leader backs off and retries', async () => {
+    const fake = twoLeaders();
+    fake.failures[1] = 2;
+    const r = await reader(fake.cluster);
+    const seen = new Set<string>();
+    for (let i = 0; i < 10 && seen.size < 2; i++) {
+      const next = await within(r.fetch(), 2000);
+      for (const [id, records] of next.recordsBySplit) if (records.length > 0) seen.add(id);
+    }
+    expect(seen.size).toBe(2);
+    // Partition 0's record was fetched once: the other leader's failures did not discard it.
+    expect(fake.fetched.filter((f) => f === 'p0@0')).toHaveLength(1);
+    expect(fake.fetched.filter((f) => f === 'p1@0')).toHaveLength(3);
+  });
+});

@@ -1,10 +1,11 @@
 import {
+  isTributaryError,
   type Logger,
   RecordsBySplits,
   type RecordsWithSplitIds,
-  retry,
   type SplitReader,
   type SplitsChange,
+  sleep,
   TributaryError,
   WakeUpLatch,
 } from '@tributary/core';
@@ -41,6 +42,24 @@ interface DecodedPartition {
   readonly nextOffset: number;
 }
 
+/** One leader's fetch; `outcome` is set once it settled. */
+interface LeaderFetch {
+  readonly states: readonly FetchState[];
+  outcome:
+    | { ok: true; value: { state: FetchState; data: KafkaJsFetchPartitionResponse }[] }
+    | { ok: false; error: unknown }
+    | undefined;
+  done: Promise<void>;
+}
+
+/** The in-flight key of splits whose leader is unknown (metadata is refreshed before they retry). */
+const NO_LEADER = 'no-leader';
+
+/** Waits until `time` (or the abort). */
+function sleepUntil(time: number, signal: AbortSignal): Promise<void> {
+  return sleep(Math.max(1, time - Date.now()), signal).catch(() => undefined);
+}
+
 /** Errors after which a fetch is simply tried again once metadata is fresh (leader moved, broker restarted). */
 const STALE_METADATA_TYPES = new Set([
   'NOT_LEADER_FOR_PARTITION',
@@ -65,8 +84,10 @@ const STALE_METADATA_TYPES = new Set([
  * readers, which breaks checkpointed positions. The fetch path here is kafkajs's own (request
  * encoders, record batch decoding, aborted-transaction filtering).
  *
- * One fetch per leader runs concurrently per `fetch()`; a wake-up returns at once with nothing
- * (the fetched data is dropped and read again: positions only move when a result is used).
+ * Each leader is fetched independently, like the Java consumer: one fetch in flight per leader,
+ * with its own retries and backoff; `fetch()` returns what the leaders that answered first
+ * delivered, and the others' fetches stay in flight. A wake-up returns at once with nothing
+ * (positions only move when a result is used).
  *
  * When the deserializer has a `prepare` (schema-registry formats), each fetch is prepared here,
  * in the fetch loop, before it is handed to the reader: the async lookups run ahead of emission
@@ -81,6 +102,10 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
   private readonly isolation: number;
   private readonly preparer: KafkaBatchPreparer | undefined;
   private connected: Promise<void> | undefined;
+  /** The fetch in flight per leader node id. */
+  private readonly inFlight = new Map<string, LeaderFetch>();
+  /** Consecutive failures and backoff end per leader node id. */
+  private readonly leaderBackoff = new Map<string, { failures: number; until: number }>();
   /** When the response being used arrived (the fetch time of its records). */
   private fetchedAt = 0;
 
@@ -137,11 +162,13 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
       for (const id of finished) this.splits.delete(id);
       return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
     }
-    const raced = await this.latch.race(this.fetchWithRetry(active));
+    const raced = await this.latch.race(this.nextLeaderResults(active));
     if (raced.woken) return this.onlyFinished(finished);
     this.fetchedAt = Date.now();
     const decoded: DecodedPartition[] = [];
     for (const { state, data } of raced.value) {
+      // A split removed, re-added or paused while its leader's fetch was in flight: read again later.
+      if (this.splits.get(state.split.splitId) !== state || this.paused.has(state.split.splitId)) continue;
       const partition = this.decode(state, data);
       if (partition !== undefined) decoded.push(partition);
     }
@@ -219,49 +246,96 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
       this.onFetchLag(Math.max(0, this.fetchedAt - timestamp));
   }
 
-  private fetchWithRetry(
+  /**
+   * Fetches from every leader independently: each leader has at most one fetch in flight, its own
+   * failure count and backoff. Returns as soon as one or more leaders answered — a slow leader
+   * does not hold back the others (its fetch stays in flight for a later call, also across
+   * wake-ups) and a failing one does not discard their data.
+   */
+  private async nextLeaderResults(
     active: readonly FetchState[],
   ): Promise<{ state: FetchState; data: KafkaJsFetchPartitionResponse }[]> {
-    return retry(() => this.fetchOnce(active), {
-      maxAttempts: this.options.retries + 1,
-      initialDelayMs: this.options.initialRetryTimeMs,
-      maxDelayMs: this.options.maxRetryTimeMs,
-      signal: this.closing.signal,
-      operation: 'Kafka fetch',
-      isRetriable: (error) =>
-        isConnectionError(error) ||
-        STALE_METADATA_TYPES.has(kafkaErrorType(error) ?? '') ||
-        hasName(error, 'KafkaJSBrokerNotFound'),
-      onRetry: (error) => {
-        this.logger.debug({ err: error }, 'Kafka fetch failed; refreshing metadata and retrying');
-        this.cluster.refreshMetadata().catch(() => undefined);
-      },
-    });
+    for (;;) {
+      if (this.closing.signal.aborted) return [];
+      this.startLeaderFetches(active);
+      const pending = [...this.inFlight.values()];
+      if (pending.length === 0) {
+        // Every leader with work is backing off.
+        const wakeAt = Math.min(...[...this.leaderBackoff.values()].map((b) => b.until));
+        await sleepUntil(wakeAt, this.closing.signal);
+        continue;
+      }
+      await Promise.race(pending.map((f) => f.done));
+      const results: { state: FetchState; data: KafkaJsFetchPartitionResponse }[] = [];
+      for (const [leader, f] of [...this.inFlight]) {
+        if (f.outcome === undefined) continue;
+        this.inFlight.delete(leader);
+        if (f.outcome.ok) {
+          this.leaderBackoff.delete(leader);
+          results.push(...f.outcome.value);
+        } else {
+          this.leaderFailed(leader, f.outcome.error);
+        }
+      }
+      if (results.length > 0) return results;
+    }
   }
 
-  /** One Fetch per leader broker, concurrently. */
-  private async fetchOnce(
-    active: readonly FetchState[],
-  ): Promise<{ state: FetchState; data: KafkaJsFetchPartitionResponse }[]> {
+  /** Starts a fetch for each leader that has active splits, none in flight and no backoff. */
+  private startLeaderFetches(active: readonly FetchState[]): void {
+    const busy = new Set<string>();
+    for (const f of this.inFlight.values()) for (const s of f.states) busy.add(s.split.splitId);
     const byLeader = new Map<string, FetchState[]>();
+    const now = Date.now();
     for (const state of active) {
+      if (busy.has(state.split.splitId)) continue;
       const leaders = this.cluster.findLeaderForPartitions(state.split.topic, [state.split.partition]);
-      const leader = Object.keys(leaders)[0];
-      if (leader === undefined) {
-        throw Object.assign(new Error(`no leader known for ${state.split.splitId}`), {
-          type: 'LEADER_NOT_AVAILABLE',
-        });
-      }
+      const leader = Object.keys(leaders)[0] ?? NO_LEADER;
+      if (this.inFlight.has(leader) || (this.leaderBackoff.get(leader)?.until ?? 0) > now) continue;
       const list = byLeader.get(leader);
       if (list) list.push(state);
       else byLeader.set(leader, [state]);
     }
-    const results = await Promise.all(
-      [...byLeader].map(async ([nodeId, states]) =>
-        this.fetchFromLeader(await this.cluster.findBroker({ nodeId }), states),
-      ),
+    for (const [leader, states] of byLeader) {
+      const fetch: LeaderFetch = { states, outcome: undefined, done: Promise.resolve() };
+      fetch.done = (async () => {
+        try {
+          if (leader === NO_LEADER) {
+            throw Object.assign(new Error(`no leader known for ${states[0]?.split.splitId}`), {
+              type: 'LEADER_NOT_AVAILABLE',
+            });
+          }
+          const broker = await this.cluster.findBroker({ nodeId: Number(leader) });
+          fetch.outcome = { ok: true, value: await this.fetchFromLeader(broker, states) };
+        } catch (error) {
+          fetch.outcome = { ok: false, error };
+        }
+      })();
+      this.inFlight.set(leader, fetch);
+    }
+  }
+
+  /** A leader's fetch failed: back off that leader (metadata refreshed), or fail after its retries. */
+  private leaderFailed(leader: string, error: unknown): void {
+    const retriable =
+      isConnectionError(error) ||
+      STALE_METADATA_TYPES.has(kafkaErrorType(error) ?? '') ||
+      hasName(error, 'KafkaJSBrokerNotFound');
+    const failures = (this.leaderBackoff.get(leader)?.failures ?? 0) + 1;
+    if (!retriable || failures > this.options.retries) {
+      this.leaderBackoff.delete(leader);
+      throw isTributaryError(error) ? error : wrapKafkaError(error, 'Fetch', { leader, failures });
+    }
+    const delay = Math.min(
+      this.options.maxRetryTimeMs,
+      this.options.initialRetryTimeMs * 2 ** (failures - 1),
     );
-    return results.flat();
+    this.leaderBackoff.set(leader, { failures, until: Date.now() + delay });
+    this.logger.debug(
+      { err: error, leader, failures, backoffMs: delay },
+      'Kafka fetch from one leader failed; refreshing metadata and retrying that leader',
+    );
+    this.cluster.refreshMetadata().catch(() => undefined);
   }
 
   private async fetchFromLeader(
