@@ -352,7 +352,7 @@ describe('KafkaPartitionSplitReader per-leader fetching', () => {
 
   it('returns a leader’s data without waiting for a slow leader, whose fetch stays in flight', async () => {
     const fake = twoLeaders();
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     fake.gates[1] = new Promise<void>((resolve) => {
       release = resolve;
     });
