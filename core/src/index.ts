@@ -3,6 +3,7 @@
  * Curated named exports only; internals stay unexported.
  */
 
+export { CHANGE_OPS, type ChangeRecord, type ChangeSource } from './api/change-record.js';
 // Formats
 export type {
   DeserializationSchema,
@@ -217,6 +218,12 @@ export {
   unscaledFromBytes,
   unscaledToBytes,
 } from './format/exact-decimal.js';
+export {
+  ExactJsonSyntaxError,
+  ExactJsonValueError,
+  parseExactJson,
+  stringifyExactJson,
+} from './format/exact-json.js';
 export { type FileDeadLetter, fileDeadLetter, isFileDeadLetter } from './format/file-dead-letter.js';
 // Format helpers (line splitting, record errors, in-memory files)
 export {
