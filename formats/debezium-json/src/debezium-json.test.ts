@@ -189,7 +189,9 @@ const value = fc.oneof(
   // Doubles that print as plain integers beyond 2^53 read back as the same integer, as a bigint.
   fc
     .double({ noNaN: true, noDefaultInfinity: true })
-    .filter((d) => !Object.is(d, -0) && !(Number.isInteger(d) && !Number.isSafeInteger(d) && Math.abs(d) < 1e21)),
+    .filter(
+      (d) => !Object.is(d, -0) && !(Number.isInteger(d) && !Number.isSafeInteger(d) && Math.abs(d) < 1e21),
+    ),
   fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }),
   fc.bigInt({ min: -(2n ** 63n), max: -(2n ** 53n) }),
 );
