@@ -46,7 +46,9 @@ describe('Debezium JSON: reading real-shaped messages', () => {
       },
       tsMs: 1733450001234,
     });
-    expect((record?.schema as { name?: string } | undefined)?.name).toBe('dbserver1.inventory.products.Envelope');
+    expect((record?.schema as { name?: string } | undefined)?.name).toBe(
+      'dbserver1.inventory.products.Envelope',
+    );
   });
 
   it('decodes deletes and snapshot reads without the envelope, decimal strings untouched', () => {
