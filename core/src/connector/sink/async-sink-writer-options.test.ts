@@ -43,9 +43,16 @@ describe('AsyncSinkWriterOptions', () => {
     ]);
   });
 
-  it('rejects unknown keys, naming them', () => {
-    const [issue] = issuesOf({ maxBatchSzie: 10 });
-    expect(issue?.message).toContain("'maxBatchSzie'");
+  it("accepts a connector's whole options object, validating only its own keys (like SourceReaderBaseOptions)", () => {
+    const connectorConfig = { streamName: 'orders', region: 'eu-west-1', maxBatchSize: 200 };
+    const parsed = AsyncSinkWriterOptions.parse(connectorConfig);
+    expect(parsed.maxBatchSize).toBe(200);
+    expect(parsed).not.toHaveProperty('streamName');
+    expect(() => new MockAsyncSinkWriter({ options: connectorConfig })).not.toThrow();
+    // Its own keys are still checked.
+    expect(issuesOf({ streamName: 'orders', maxBatchSize: 0 }).map((i) => i.key)).toEqual([
+      'asyncSinkWriter.maxBatchSize',
+    ]);
   });
 
   it('requires maxBufferedRequests > maxBatchSize, on the maxBufferedRequests key', () => {
@@ -104,5 +111,7 @@ describe('AsyncSinkWriterOptions', () => {
     expect(() => KinesisSinkOptions.parse({ streamName: 's', maxBatchSize: 501 })).toThrow(
       /kinesis\.sink\.maxBatchSize/,
     );
+    // Typos are the connector's strict schema's job.
+    expect(() => KinesisSinkOptions.parse({ streamName: 's', maxBatchSzie: 10 })).toThrow(/'maxBatchSzie'/);
   });
 });

@@ -121,10 +121,15 @@ export function asyncSinkWriterOptionsRules(value: AsyncSinkWriterConfiguration,
  * Options of every {@link AsyncSinkWriter}: batching by count, bytes and time, buffering and
  * in-flight limits (backpressure), and the backoff of failed entries. `parse` validates at
  * construction; errors name the key (`asyncSinkWriter.maxBufferedRequests: must be greater ...`).
+ *
+ * Not strict on purpose, like `SourceReaderBaseOptions`: a connector passes its whole,
+ * already validated options object (which also carries its own keys such as `streamName`); the
+ * keys of other components are ignored here. Typos are caught by the connector's strict schema
+ * that spreads {@link asyncSinkWriterOptionsShape}.
  */
 export const AsyncSinkWriterOptions = defineOptions(
   'asyncSinkWriter',
-  z.strictObject(asyncSinkWriterOptionsShape).superRefine(asyncSinkWriterOptionsRules),
+  z.object(asyncSinkWriterOptionsShape).superRefine(asyncSinkWriterOptionsRules),
 );
 
 /** What a user may pass (every key optional, defaults applied by `AsyncSinkWriterOptions.parse`). */

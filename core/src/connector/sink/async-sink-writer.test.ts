@@ -250,10 +250,11 @@ describe('AsyncSinkWriter metrics and lifecycle', () => {
     await turn();
   });
 
-  it('passes a per-record context to the element converter', async () => {
+  it('passes a per-record context, with the subtask id, to the element converter', async () => {
     const seen: unknown[] = [];
     const writer = new MockAsyncSinkWriter({
       submit: ok,
+      context: { ...testInitContext(), subtaskId: 3, parallelism: 4 },
       elementConverter: (r, ctx) => {
         seen.push({ ...ctx });
         return { key: r.key, value: r.value, bytes: 1 };
@@ -264,8 +265,8 @@ describe('AsyncSinkWriter metrics and lifecycle', () => {
       timestamp: (i) => 1000 + i,
     });
     expect(seen).toEqual([
-      { index: 0, timestamp: 1000, currentWatermark: 42 },
-      { index: 1, timestamp: 1001, currentWatermark: 42 },
+      { index: 0, timestamp: 1000, currentWatermark: 42, subtaskId: 3 },
+      { index: 1, timestamp: 1001, currentWatermark: 42, subtaskId: 3 },
     ]);
     await writer.close();
   });

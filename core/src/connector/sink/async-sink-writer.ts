@@ -143,6 +143,7 @@ export abstract class AsyncSinkWriter<InputT, RequestEntryT>
       index: 0,
       timestamp: undefined as number | undefined,
       currentWatermark: ctx.currentWatermark,
+      subtaskId: this.subtaskId,
     };
     const accepted: BufferedEntry<RequestEntryT>[] = [];
     let tooLarge: { entry: RequestEntryT; error: TributaryError }[] | undefined;

@@ -9,6 +9,11 @@ export interface ElementConverterContext {
   readonly timestamp: number | undefined;
   /** The subtask's current watermark, or undefined. */
   readonly currentWatermark: number | undefined;
+  /**
+   * Index of the writer's subtask (0-based, `WriterInitContext.subtaskId`), e.g. to spread
+   * partition keys or name per-subtask resources without keeping the init context around.
+   */
+  readonly subtaskId: number;
 }
 
 /**
