@@ -32,7 +32,7 @@ function publishablePackageDirs(): string[] {
 }
 
 /** Link targets of inline links, images and reference definitions, without code spans/blocks. */
-export function linkTargets(markdown: string): string[] {
+function linkTargets(markdown: string): string[] {
   const prose = markdown.replace(/^(```|~~~)[\s\S]*?^\1/gm, '').replace(/`[^`\n]*`/g, '');
   const inline = [...prose.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)];
   const refs = [...prose.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$/gm)];
@@ -41,7 +41,7 @@ export function linkTargets(markdown: string): string[] {
 }
 
 /** The links of a README in `packageDir` that point outside the package. */
-export function linksLeavingPackage(markdown: string, packageDir: string): string[] {
+function linksLeavingPackage(markdown: string, packageDir: string): string[] {
   return linkTargets(markdown).filter((target) => {
     if (/^[a-z][a-z\d+.-]*:/i.test(target) || target.startsWith('#')) return false; // URL or anchor
     if (target.startsWith('/')) return true; // site-relative: means nothing inside node_modules
@@ -76,16 +76,21 @@ describe('package READMEs stand alone', () => {
 
   it('finds every publishable workspace package', () => {
     const names = packages.map((dir) => relative(root, dir));
-    expect(names).toEqual(expect.arrayContaining(['core', 'metrics', 'e2e', 'connectors/kafka', 'formats/json']));
+    expect(names).toEqual(
+      expect.arrayContaining(['core', 'metrics', 'e2e', 'connectors/kafka', 'formats/json']),
+    );
   });
 
-  it.each(packages.map((dir) => [relative(root, dir), dir]))('%s has a README without links leaving the package', (_, dir) => {
-    const readme = join(dir, 'README.md');
-    expect(existsSync(readme), `${readme} is missing`).toBe(true);
-    const text = readFileSync(readme, 'utf8');
-    expect(linksLeavingPackage(text, dir)).toEqual([]);
-    // Stands alone: says how to install the package it documents.
-    const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string;
-    expect(text).toMatch(new RegExp(`(npm install|pnpm add)[^\\n]*${name.replace('/', '\\/')}`));
-  });
+  it.each(packages.map((dir) => [relative(root, dir), dir]))(
+    '%s has a README without links leaving the package',
+    (_, dir) => {
+      const readme = join(dir, 'README.md');
+      expect(existsSync(readme), `${readme} is missing`).toBe(true);
+      const text = readFileSync(readme, 'utf8');
+      expect(linksLeavingPackage(text, dir)).toEqual([]);
+      // Stands alone: says how to install the package it documents.
+      const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string;
+      expect(text).toMatch(new RegExp(`(npm install|pnpm add)[^\\n]*${name.replace('/', '\\/')}`));
+    },
+  );
 });
