@@ -8,7 +8,12 @@ import {
   type ElasticsearchSinkOptionsInput,
 } from './elasticsearch-sink-options.js';
 
-const ctx = (timestamp?: number) => ({ index: 0, timestamp, currentWatermark: Number.NEGATIVE_INFINITY });
+const ctx = (timestamp?: number) => ({
+  index: 0,
+  timestamp,
+  currentWatermark: Number.NEGATIVE_INFINITY,
+  subtaskId: 0,
+});
 const convert = (options: Partial<ElasticsearchSinkOptionsInput>, record: unknown, timestamp?: number) =>
   bulkEntryConverter(
     ElasticsearchSinkOptions.parse({ nodes: 'http://127.0.0.1:9200', index: 'i', ...options }),
