@@ -30,8 +30,18 @@ describe('bulk entries', () => {
       lines: '{"index":{"_index":"i","_id":"1_x","routing":"1","pipeline":"p"}}\n{"a":1,"b":{"c":"x"}}\n',
     });
     expect(convert({ action: 'upsert', idFields: ['id'] }, { id: 'k', v: 2 }).lines).toBe(
-      '{"update":{"_index":"i","_id":"k"}}\n{"doc":{"id":"k","v":2},"doc_as_upsert":true}\n',
+      '{"update":{"_index":"i","_id":"k","retry_on_conflict":3}}\n{"doc":{"id":"k","v":2},"doc_as_upsert":true}\n',
     );
+    // retry_on_conflict resolves the create race of concurrent upserts of one id; never with if_seq_no.
+    expect(
+      convert({ action: 'upsert', idFields: ['id'], retryOnConflict: 0 }, { id: 'k' }).lines,
+    ).not.toContain('retry_on_conflict');
+    expect(
+      convert(
+        { action: 'update', idFields: ['id'], ifSeqNoField: 's', ifPrimaryTermField: 't' },
+        { id: 1, s: 5, t: 1 },
+      ).lines,
+    ).not.toContain('retry_on_conflict');
     expect(convert({ action: 'delete', idFields: ['id'] }, { id: 'k' }).lines).toBe(
       '{"delete":{"_index":"i","_id":"k"}}\n',
     );

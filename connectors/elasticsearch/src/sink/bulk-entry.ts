@@ -72,6 +72,10 @@ export function bulkEntryConverter(
         meta.if_primary_term = term;
       }
     }
+    // An update reads then writes the document; a concurrent write (another subtask's upsert of
+    // the same id creating it first) makes it fail with a 409 that a retry resolves.
+    if (op === 'update' && meta.if_seq_no === undefined && options.retryOnConflict > 0)
+      meta.retry_on_conflict = options.retryOnConflict;
     let lines = `${JSON.stringify({ [op]: meta })}\n`;
     if (op === 'update') lines += `{"doc":${JSON.stringify(doc)}${upsert ? ',"doc_as_upsert":true' : ''}}\n`;
     else if (op !== 'delete') lines += `${JSON.stringify(doc)}\n`;

@@ -49,6 +49,14 @@ const sinkSchema = z
       .describe(
         'What happens to an item Elasticsearch refuses for good (mapping conflict, write block, too large, 4xx): `fail` the job (the error names the first item and its reason), hand it to the `deadLetter` handler, or skip it (logged, counted in `numRecordsOutErrors`).',
       ),
+    retryOnConflict: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe(
+        '`retry_on_conflict` of update and upsert actions: how often Elasticsearch retries one when another write changed (or, for an upsert, created) the document first — writers of several subtasks upserting the same id race this way. Not sent with `if_seq_no`, which must not be retried.',
+      ),
     versionConflicts: z
       .enum(['fail', 'ignore'])
       .default('fail')
