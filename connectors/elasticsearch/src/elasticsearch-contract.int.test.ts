@@ -15,6 +15,9 @@ describeSinkContract({
   // A search sees writes only after a refresh, which the read-back forces; a slower stream keeps
   // the mid-stream savepoints mid-stream.
   recordsPerSecond: 400,
+  // No committer, so the exactly-once crash case's "stored" kills fall back to their 5–6 s timer:
+  // size the job for kills that late, or it ends before the last kill.
+  crash: { maxKillDelayMs: 6000 },
 });
 
 describeSourceContract({

@@ -111,6 +111,8 @@ export interface CrashRun {
   readonly killedBetweenStoredAndCommitted: boolean;
   /** The run was killed on its `stored` marker (`killOnStored`), not by the timer. */
   readonly killedOnStored: boolean;
+  /** Checkpoints with committables this run stored (0 throughout: the sink has no committer). */
+  readonly storedWithCommittables: number;
 }
 
 export interface CrashLoopResult {
@@ -124,6 +126,8 @@ export interface CrashLoopResult {
   readonly restoredRuns: number;
   /** Kills that landed between "checkpoint stored" and "committed". */
   readonly killsBetweenStoredAndCommitted: number;
+  /** Checkpoints with committables stored over all runs (0: a sink without a committer). */
+  readonly storedWithCommittables: number;
   /** One line per run, for assertion messages: seed, restores, where each kill landed. */
   readonly summary: string;
 }
@@ -248,6 +252,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       killed: diedByKill,
       killedBetweenStoredAndCommitted: diedByKill && phases.diedBetween(),
       killedOnStored: diedByKill && killedOnStored,
+      storedWithCommittables: phases.stored.size,
     });
     if (diedByKill) {
       kills++;
@@ -262,6 +267,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
         perRun,
         restoredRuns: perRun.filter((r) => (r.restoredFrom ?? 0) > 0).length,
         killsBetweenStoredAndCommitted: perRun.filter((r) => r.killedBetweenStoredAndCommitted).length,
+        storedWithCommittables: perRun.reduce((sum, r) => sum + r.storedWithCommittables, 0),
         summary: describe(),
       };
     }
