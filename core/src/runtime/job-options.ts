@@ -129,7 +129,7 @@ export const JobOptions = defineOptions(
         .int()
         .min(1)
         .default(16)
-        .describe('Batches a subtask processes before yielding to the event loop.'),
+        .describe('Reader polls (with or without data) a subtask makes before yielding to the event loop, so timers and I/O run even when a source never waits.'),
       contractChecks: z
         .enum(['off', 'warn', 'fail'])
         .default('warn')

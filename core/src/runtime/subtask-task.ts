@@ -121,7 +121,7 @@ export class SubtaskTask {
   private async loop(): Promise<void> {
     const reader = this.reader as SourceReader<unknown, SourceSplit>;
     const maxBatches = this.deps.options.maxBatchesPerYield;
-    let batches = 0;
+    let polls = 0;
     while (!this.stopped) {
       for (let mail = this.mailbox.poll(); mail !== undefined; mail = this.mailbox.poll()) {
         await this.handleMail(mail);
@@ -145,9 +145,12 @@ export class SubtaskTask {
       } else if (status === 'nothing') {
         if (this.output.size === 0) this.noteEmptyPoll();
         await this.waitForInput(reader);
-        batches = 0;
-      } else if (++batches >= maxBatches) {
-        batches = 0;
+      }
+      // Counted over every poll, 'nothing' included: a reader whose availability resolves through
+      // microtasks alone never lets the event loop reach timers and I/O (an async sink's
+      // responses, flush timers) unless the loop yields to it itself.
+      if (++polls >= maxBatches) {
+        polls = 0;
         await yieldToEventLoop();
       }
     }
