@@ -11,7 +11,11 @@ import { Pipeline } from './pipeline.js';
  */
 
 /** A sink that notes how many records had been written when a timer set at the first write fired. */
-function timerProbeSink(): { sink: Sink<number>; written: () => number; writtenAtTimer: () => number | undefined } {
+function timerProbeSink(): {
+  sink: Sink<number>;
+  written: () => number;
+  writtenAtTimer: () => number | undefined;
+} {
   let written = 0;
   let writtenAtTimer: number | undefined;
   const sink: Sink<number> = {

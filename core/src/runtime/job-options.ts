@@ -129,7 +129,9 @@ export const JobOptions = defineOptions(
         .int()
         .min(1)
         .default(16)
-        .describe('Reader polls (with or without data) a subtask makes before yielding to the event loop, so timers and I/O run even when a source never waits.'),
+        .describe(
+          'Reader polls (with or without data) a subtask makes before yielding to the event loop, so timers and I/O run even when a source never waits.',
+        ),
       contractChecks: z
         .enum(['off', 'warn', 'fail'])
         .default('warn')
