@@ -46,6 +46,7 @@ export type {
   ReaderInfo,
   ReaderOutput,
   SourceEvent,
+  SourceEvents,
   SourceOutput,
   SourceReader,
   SourceReaderContext,

@@ -23,6 +23,22 @@ export interface SourceSplit {
 /** A custom message between an enumerator and its readers (must be JSON-serializable). */
 export type SourceEvent = Readonly<Record<string, unknown>>;
 
+/**
+ * The custom events a source's enumerator and readers exchange, one type per direction, so both
+ * sides are type-checked against each other without casts, e.g.
+ * `SourceEvents<{ type: 'ack'; ids: string[] }, { type: 'finished'; ids: string[] }>`.
+ * Events cross thread and process boundaries as JSON: plain data only.
+ */
+export interface SourceEvents<
+  ToReader extends object = SourceEvent,
+  ToEnumerator extends object = SourceEvent,
+> {
+  /** Enumerator → reader (`sendEventToSourceReader` → reader's `handleSourceEvent`). */
+  readonly toReader: ToReader;
+  /** Reader → enumerator (`sendSourceEventToCoordinator` → enumerator's `handleSourceEvent`). */
+  readonly toEnumerator: ToEnumerator;
+}
+
 /** What `pollNext` reports. */
 export type InputStatus =
   /** More records are available right now; call `pollNext` again. */
@@ -38,7 +54,10 @@ export interface ReaderInfo {
   readonly location: string;
 }
 
-export interface SplitEnumeratorContext<SplitT extends SourceSplit> {
+export interface SplitEnumeratorContext<
+  SplitT extends SourceSplit,
+  EventsT extends SourceEvents = SourceEvents,
+> {
   /** Number of parallel readers of this source. */
   readonly currentParallelism: number;
   readonly metricGroup: SplitEnumeratorMetricGroup;
@@ -50,7 +69,7 @@ export interface SplitEnumeratorContext<SplitT extends SourceSplit> {
   assignSplit(split: SplitT, subtaskId: number): void;
   /** Tells a reader it will receive no more splits; it ends when its current splits end. */
   signalNoMoreSplits(subtaskId: number): void;
-  sendEventToSourceReader(subtaskId: number, event: SourceEvent): void;
+  sendEventToSourceReader(subtaskId: number, event: EventsT['toReader']): void;
   /**
    * Runs `task` (discovery, metadata calls) off the enumerator's loop and hands its result (or
    * error) to `handler` **on** the serialized loop, so enumerator state is never mutated
@@ -72,7 +91,11 @@ export interface SplitEnumeratorContext<SplitT extends SourceSplit> {
  * Discovers splits and assigns them to readers. All methods are called on one serialized loop,
  * never concurrently; none may block (use `ctx.callAsync` for I/O).
  */
-export interface SplitEnumerator<SplitT extends SourceSplit, EnumStateT> {
+export interface SplitEnumerator<
+  SplitT extends SourceSplit,
+  EnumStateT,
+  EventsT extends SourceEvents = SourceEvents,
+> {
   /** Starts discovery (typically schedules `ctx.callAsync`). */
   start(): void | Promise<void>;
   /** A reader asks for a split (pull-based sources such as files). */
@@ -84,7 +107,7 @@ export interface SplitEnumerator<SplitT extends SourceSplit, EnumStateT> {
   /** The enumerator's checkpoint: everything needed to go on after a restore. */
   snapshotState(checkpointId: number): EnumStateT | Promise<EnumStateT>;
   notifyCheckpointComplete?(checkpointId: number): void;
-  handleSourceEvent?(subtaskId: number, event: SourceEvent): void;
+  handleSourceEvent?(subtaskId: number, event: EventsT['toEnumerator']): void;
   /**
    * For hybrid sources: where this (bounded) source ended, handed to the next source's factory
    * (e.g. the max modification time of the files read). Called after every reader finished.
@@ -115,7 +138,7 @@ export interface ReaderOutput<T> extends SourceOutput<T> {
   releaseOutputForSplit(splitId: string): void;
 }
 
-export interface SourceReaderContext {
+export interface SourceReaderContext<EventsT extends SourceEvents = SourceEvents> {
   /** This reader's subtask index, 0-based. */
   readonly subtaskId: number;
   readonly parallelism: number;
@@ -123,7 +146,7 @@ export interface SourceReaderContext {
   readonly logger: Logger;
   /** Asks the enumerator for a split (answered with `addSplits` or `notifyNoMoreSplits`). */
   sendSplitRequest(): void;
-  sendSourceEventToCoordinator(event: SourceEvent): void;
+  sendSourceEventToCoordinator(event: EventsT['toEnumerator']): void;
   /** Where the reader runs, for locality-aware assignment. */
   readonly location: string;
 }
@@ -132,7 +155,7 @@ export interface SourceReaderContext {
  * Reads the splits assigned to one subtask. Called only from the subtask's serialized mailbox
  * loop (never concurrently with itself or the writer).
  */
-export interface SourceReader<T, SplitT extends SourceSplit> {
+export interface SourceReader<T, SplitT extends SourceSplit, EventsT extends SourceEvents = SourceEvents> {
   start(): void | Promise<void>;
   /**
    * Emits available records to `output` without blocking, then says whether more are ready now.
@@ -149,7 +172,7 @@ export interface SourceReader<T, SplitT extends SourceSplit> {
   snapshotState(checkpointId: number): SplitT[];
   addSplits(splits: readonly SplitT[]): void;
   notifyNoMoreSplits(): void;
-  handleSourceEvent?(event: SourceEvent): void;
+  handleSourceEvent?(event: EventsT['toReader']): void;
   /** A checkpoint completed: commit offsets / acknowledge messages up to its position. */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   notifyCheckpointAborted?(checkpointId: number): void;
@@ -159,14 +182,21 @@ export interface SourceReader<T, SplitT extends SourceSplit> {
 }
 
 /** The description of a source: cheap, immutable, constructible in any process. */
-export interface Source<T, SplitT extends SourceSplit = SourceSplit, EnumStateT = unknown> {
+export interface Source<
+  T,
+  SplitT extends SourceSplit = SourceSplit,
+  EnumStateT = unknown,
+  EventsT extends SourceEvents = SourceEvents,
+> {
   readonly boundedness: Boundedness;
-  createEnumerator(ctx: SplitEnumeratorContext<SplitT>): SplitEnumerator<SplitT, EnumStateT>;
+  createEnumerator(
+    ctx: SplitEnumeratorContext<SplitT, EventsT>,
+  ): SplitEnumerator<SplitT, EnumStateT, EventsT>;
   restoreEnumerator(
-    ctx: SplitEnumeratorContext<SplitT>,
+    ctx: SplitEnumeratorContext<SplitT, EventsT>,
     state: EnumStateT,
-  ): SplitEnumerator<SplitT, EnumStateT>;
-  createReader(ctx: SourceReaderContext): SourceReader<T, SplitT>;
+  ): SplitEnumerator<SplitT, EnumStateT, EventsT>;
+  createReader(ctx: SourceReaderContext<EventsT>): SourceReader<T, SplitT, EventsT>;
   /** Used for split transport and reader state. */
   readonly splitSerializer: VersionedSerializer<SplitT>;
   readonly enumeratorStateSerializer: VersionedSerializer<EnumStateT>;
@@ -174,4 +204,4 @@ export interface Source<T, SplitT extends SourceSplit = SourceSplit, EnumStateT 
 
 /** Any source, for code that does not care about its split and state types. */
 // biome-ignore lint/suspicious/noExplicitAny: the split and state types are erased at the runtime boundary.
-export type AnySource<T = unknown> = Source<T, any, any>;
+export type AnySource<T = unknown> = Source<T, any, any, any>;

@@ -1,4 +1,4 @@
-import type { Source as SourceDescription, SourceSplit } from '../api/source.js';
+import type { Source as SourceDescription, SourceEvents, SourceSplit } from '../api/source.js';
 import {
   type AsyncIterableFactory,
   AsyncIterableSource,
@@ -6,11 +6,12 @@ import {
 } from './async-iterable/async-iterable-source.js';
 
 /** The source API type (see `api/source.ts`); the same name holds the simple source factories. */
-export type Source<T, SplitT extends SourceSplit = SourceSplit, EnumStateT = unknown> = SourceDescription<
+export type Source<
   T,
-  SplitT,
-  EnumStateT
->;
+  SplitT extends SourceSplit = SourceSplit,
+  EnumStateT = unknown,
+  EventsT extends SourceEvents = SourceEvents,
+> = SourceDescription<T, SplitT, EnumStateT, EventsT>;
 
 /** Factories of simple sources: `Source.fromAsyncIterable(...)`. */
 export const Source = {

@@ -2,7 +2,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   jsonSerializer,
   type Logger,
-  type SourceEvent,
   type SplitEnumerator,
   type SplitEnumeratorContext,
   toError,
@@ -10,7 +9,11 @@ import {
 } from '@tributary/core';
 import { listShards, type StreamTarget, streamLabel } from './kinesis-shard-discoverer.js';
 import type { KinesisShardSplit, ShardPosition } from './kinesis-shard-split.js';
-import { SHARDS_FINISHED_ACK_EVENT, SHARDS_FINISHED_EVENT } from './kinesis-source-events.js';
+import {
+  type KinesisSourceEvents,
+  SHARDS_FINISHED_ACK_EVENT,
+  SHARDS_FINISHED_EVENT,
+} from './kinesis-source-events.js';
 import type { ResolvedKinesisSourceOptions } from './kinesis-source-options.js';
 import { parentsFinished, type ShardInfo, shardInfo, shardOwner } from './shard-lineage.js';
 
@@ -44,7 +47,9 @@ export interface KinesisEndPosition {
  * children start without waiting for the interval. A bounded source signals "no more splits"
  * once every listed shard has ended.
  */
-export class KinesisSourceEnumerator implements SplitEnumerator<KinesisShardSplit, KinesisSourceEnumState> {
+export class KinesisSourceEnumerator
+  implements SplitEnumerator<KinesisShardSplit, KinesisSourceEnumState, KinesisSourceEvents>
+{
   private readonly finished: Set<string>;
   private readonly assigned: Set<string>;
   private readonly pending = new Map<string, KinesisShardSplit>();
@@ -57,7 +62,7 @@ export class KinesisSourceEnumerator implements SplitEnumerator<KinesisShardSpli
   private noMoreSignalled = false;
 
   constructor(
-    private readonly ctx: SplitEnumeratorContext<KinesisShardSplit>,
+    private readonly ctx: SplitEnumeratorContext<KinesisShardSplit, KinesisSourceEvents>,
     private readonly options: ResolvedKinesisSourceOptions,
     private readonly client: KinesisClient,
     private readonly target: StreamTarget,
@@ -101,9 +106,9 @@ export class KinesisSourceEnumerator implements SplitEnumerator<KinesisShardSpli
     this.maybeSignalNoMoreSplits();
   }
 
-  handleSourceEvent(subtaskId: number, event: SourceEvent): void {
+  handleSourceEvent(subtaskId: number, event: KinesisSourceEvents['toEnumerator']): void {
     if (event.type !== SHARDS_FINISHED_EVENT) return;
-    const shardIds = event.shardIds as string[];
+    const { shardIds } = event;
     for (const id of shardIds) {
       this.finished.add(id);
       this.assigned.delete(id);

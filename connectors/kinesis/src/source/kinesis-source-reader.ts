@@ -4,7 +4,6 @@ import {
   type Logger,
   PerSplitFetcherManager,
   type ReaderOutput,
-  type SourceEvent,
   SourceReaderBase,
   type SourceReaderContext,
 } from '@tributary/core';
@@ -15,7 +14,11 @@ import { KinesisRecordEmitter } from './kinesis-record-emitter.js';
 import type { StreamTarget } from './kinesis-shard-discoverer.js';
 import type { KinesisShardSplit, KinesisShardSplitState } from './kinesis-shard-split.js';
 import { KinesisShardSplitReader } from './kinesis-shard-split-reader.js';
-import { SHARDS_FINISHED_ACK_EVENT, SHARDS_FINISHED_EVENT } from './kinesis-source-events.js';
+import {
+  type KinesisSourceEvents,
+  SHARDS_FINISHED_ACK_EVENT,
+  SHARDS_FINISHED_EVENT,
+} from './kinesis-source-events.js';
 import type { ResolvedKinesisSourceOptions } from './kinesis-source-options.js';
 import { ShardMetrics } from './shard-metrics.js';
 
@@ -44,7 +47,8 @@ export class KinesisSourceReader<T> extends SourceReaderBase<
   KinesisRecord,
   T,
   KinesisShardSplit,
-  KinesisShardSplitState
+  KinesisShardSplitState,
+  KinesisSourceEvents
 > {
   private readonly ended = new Map<string, EndedShard>();
   private readonly shardMetrics: ShardMetrics;
@@ -57,7 +61,7 @@ export class KinesisSourceReader<T> extends SourceReaderBase<
     target: StreamTarget,
     options: ResolvedKinesisSourceOptions,
     deserializer: KinesisRecordDeserializer<T>,
-    context: SourceReaderContext,
+    context: SourceReaderContext<KinesisSourceEvents>,
   ) {
     const logger = context.logger.child({ component: 'kinesis-source', subtask: context.subtaskId });
     const shardMetrics = new ShardMetrics(context.metricGroup);
@@ -147,9 +151,9 @@ export class KinesisSourceReader<T> extends SourceReaderBase<
     }
   }
 
-  handleSourceEvent(event: SourceEvent): void {
+  handleSourceEvent(event: KinesisSourceEvents['toReader']): void {
     if (event.type !== SHARDS_FINISHED_ACK_EVENT) return;
-    for (const id of event.shardIds as string[]) {
+    for (const id of event.shardIds) {
       const shard = this.ended.get(id);
       if (shard !== undefined) shard.acknowledged = true;
     }

@@ -16,6 +16,7 @@ import {
   type KinesisSourceEnumState,
   kinesisSourceEnumStateSerializer,
 } from './kinesis-source-enumerator.js';
+import type { KinesisSourceEvents } from './kinesis-source-events.js';
 import {
   KinesisSourceOptions,
   type KinesisSourceOptionsInput,
@@ -35,7 +36,9 @@ import { KinesisSourceReader } from './kinesis-source-reader.js';
  * );
  * ```
  */
-export class KinesisSource<T> implements Source<T, KinesisShardSplit, KinesisSourceEnumState> {
+export class KinesisSource<T>
+  implements Source<T, KinesisShardSplit, KinesisSourceEnumState, KinesisSourceEvents>
+{
   readonly options: ResolvedKinesisSourceOptions;
   readonly boundedness: Boundedness;
   readonly splitSerializer: VersionedSerializer<KinesisShardSplit> = kinesisShardSplitSerializer;
@@ -53,19 +56,21 @@ export class KinesisSource<T> implements Source<T, KinesisShardSplit, KinesisSou
   }
 
   createEnumerator(
-    ctx: SplitEnumeratorContext<KinesisShardSplit>,
-  ): SplitEnumerator<KinesisShardSplit, KinesisSourceEnumState> {
+    ctx: SplitEnumeratorContext<KinesisShardSplit, KinesisSourceEvents>,
+  ): SplitEnumerator<KinesisShardSplit, KinesisSourceEnumState, KinesisSourceEvents> {
     return this.enumerator(ctx, undefined);
   }
 
   restoreEnumerator(
-    ctx: SplitEnumeratorContext<KinesisShardSplit>,
+    ctx: SplitEnumeratorContext<KinesisShardSplit, KinesisSourceEvents>,
     state: KinesisSourceEnumState,
-  ): SplitEnumerator<KinesisShardSplit, KinesisSourceEnumState> {
+  ): SplitEnumerator<KinesisShardSplit, KinesisSourceEnumState, KinesisSourceEvents> {
     return this.enumerator(ctx, state);
   }
 
-  createReader(ctx: SourceReaderContext): SourceReader<T, KinesisShardSplit> {
+  createReader(
+    ctx: SourceReaderContext<KinesisSourceEvents>,
+  ): SourceReader<T, KinesisShardSplit, KinesisSourceEvents> {
     return new KinesisSourceReader(
       (protocol) => createKinesisClient(this.options, protocol),
       this.target,
@@ -76,7 +81,7 @@ export class KinesisSource<T> implements Source<T, KinesisShardSplit, KinesisSou
   }
 
   private enumerator(
-    ctx: SplitEnumeratorContext<KinesisShardSplit>,
+    ctx: SplitEnumeratorContext<KinesisShardSplit, KinesisSourceEvents>,
     state: KinesisSourceEnumState | undefined,
   ): KinesisSourceEnumerator {
     return new KinesisSourceEnumerator(

@@ -1,6 +1,7 @@
 import type {
   InputStatus,
   ReaderOutput,
+  SourceEvents,
   SourceOutput,
   SourceReader,
   SourceReaderContext,
@@ -49,8 +50,13 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * @typeParam SplitT - the immutable split.
  * @typeParam SplitStateT - the split's mutable state (an object the emitter updates in place).
  */
-export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitStateT>
-  implements SourceReader<T, SplitT>, AsyncDisposable
+export abstract class SourceReaderBase<
+  E,
+  T,
+  SplitT extends SourceSplit,
+  SplitStateT,
+  EventsT extends SourceEvents = SourceEvents,
+> implements SourceReader<T, SplitT, EventsT>, AsyncDisposable
 {
   /** Owned splits in assignment order (the order of {@link snapshotState}). */
   private readonly splitStates = new Map<string, SplitContext<T, SplitStateT>>();
@@ -72,7 +78,7 @@ export abstract class SourceReaderBase<E, T, SplitT extends SourceSplit, SplitSt
   constructor(
     protected readonly splitFetcherManager: SplitFetcherManager<E, SplitT>,
     protected readonly recordEmitter: RecordEmitter<E, T, SplitStateT>,
-    protected readonly context: SourceReaderContext,
+    protected readonly context: SourceReaderContext<EventsT>,
     options: SourceReaderBaseOptionsInput = {},
   ) {
     this.config = SourceReaderBaseOptions.parse(options);

@@ -2,7 +2,6 @@ import type {
   AnySource,
   InputStatus,
   ReaderOutput,
-  SourceEvent,
   SourceOutput,
   SourceReader,
   SourceReaderContext,
@@ -15,6 +14,7 @@ import { type HybridSourceEntry, resolveSource } from './hybrid-source-entries.j
 import {
   type HybridEnumeratorEvent,
   type HybridReaderEvent,
+  type HybridSourceEvents,
   type HybridSourceSplit,
   isHybridEvent,
   unwrapSplit,
@@ -30,7 +30,7 @@ type AnyReader<T> = SourceReader<T, SourceSplit>;
  * source's end is the hybrid reader's end. Splits for a source it has not switched to yet (restored
  * splits before the handshake) are kept and handed over on the switch.
  */
-export class HybridSourceReader<T> implements SourceReader<T, HybridSourceSplit> {
+export class HybridSourceReader<T> implements SourceReader<T, HybridSourceSplit, HybridSourceEvents> {
   private currentIndex = -1;
   private current: AnyReader<T> | undefined;
   private source: AnySource<T> | undefined;
@@ -49,7 +49,7 @@ export class HybridSourceReader<T> implements SourceReader<T, HybridSourceSplit>
   private wrappedOutput: { owner: ReaderOutput<T>; index: number; output: ReaderOutput<T> } | undefined;
 
   constructor(
-    private readonly ctx: SourceReaderContext,
+    private readonly ctx: SourceReaderContext<HybridSourceEvents>,
     private readonly entries: readonly HybridSourceEntry<T>[],
   ) {}
 
@@ -120,9 +120,8 @@ export class HybridSourceReader<T> implements SourceReader<T, HybridSourceSplit>
     if (this.final) this.deliverNoMoreSplits();
   }
 
-  handleSourceEvent(event: SourceEvent): void {
-    if (!isHybridEvent(event)) return;
-    const e = event as HybridEnumeratorEvent;
+  handleSourceEvent(e: HybridEnumeratorEvent): void {
+    if (!isHybridEvent(e)) return;
     if (e.hybrid === 'switchSource') this.switchTo(e.sourceIndex, e.previousEndPosition, e.final);
     else if (e.sourceIndex !== this.currentIndex) return;
     else if (e.hybrid === 'noMoreSplits') {
@@ -241,7 +240,7 @@ export class HybridSourceReader<T> implements SourceReader<T, HybridSourceSplit>
   }
 
   private send(event: HybridReaderEvent): void {
-    this.ctx.sendSourceEventToCoordinator(event as unknown as SourceEvent);
+    this.ctx.sendSourceEventToCoordinator(event);
   }
 
   private fail(error: unknown): void {

@@ -1,4 +1,4 @@
-import type { SourceSplit } from '../../api/source.js';
+import type { SourceEvents, SourceSplit } from '../../api/source.js';
 import { jsonSerializer, type VersionedSerializer } from '../../serialization/versioned-serializer.js';
 
 /**
@@ -104,9 +104,13 @@ export type HybridEnumeratorEvent =
       readonly event: Readonly<Record<string, unknown>>;
     };
 
-/** True for an event of the hybrid protocol. */
-export function isHybridEvent(event: Readonly<Record<string, unknown>>): boolean {
-  return typeof event.hybrid === 'string' && typeof event.sourceIndex === 'number';
+/** The hybrid source's events in both directions. */
+export type HybridSourceEvents = SourceEvents<HybridEnumeratorEvent, HybridReaderEvent>;
+
+/** True for an event of the hybrid protocol (a defensive check on what crossed the wire). */
+export function isHybridEvent(event: object): boolean {
+  const e = event as { hybrid?: unknown; sourceIndex?: unknown };
+  return typeof e.hybrid === 'string' && typeof e.sourceIndex === 'number';
 }
 
 /** Normalizes an end position to what JSON carries, so both sides build the same next source. */

@@ -20,6 +20,7 @@ import {
 import { HybridSourceReader } from './hybrid-source-reader.js';
 import {
   type HybridEnumeratorState,
+  type HybridSourceEvents,
   type HybridSourceSplit,
   hybridEnumeratorStateSerializer,
   hybridSplitSerializer,
@@ -49,7 +50,9 @@ import { HybridSplitEnumerator } from './hybrid-split-enumerator.js';
  *   .build();
  * ```
  */
-export class HybridSource<T> implements Source<T, HybridSourceSplit, HybridEnumeratorState> {
+export class HybridSource<T>
+  implements Source<T, HybridSourceSplit, HybridEnumeratorState, HybridSourceEvents>
+{
   readonly boundedness: Boundedness;
   readonly splitSerializer: VersionedSerializer<HybridSourceSplit> = hybridSplitSerializer;
   readonly enumeratorStateSerializer: VersionedSerializer<HybridEnumeratorState> =
@@ -68,19 +71,21 @@ export class HybridSource<T> implements Source<T, HybridSourceSplit, HybridEnume
   }
 
   createEnumerator(
-    ctx: SplitEnumeratorContext<HybridSourceSplit>,
-  ): SplitEnumerator<HybridSourceSplit, HybridEnumeratorState> {
+    ctx: SplitEnumeratorContext<HybridSourceSplit, HybridSourceEvents>,
+  ): SplitEnumerator<HybridSourceSplit, HybridEnumeratorState, HybridSourceEvents> {
     return new HybridSplitEnumerator<T>(ctx, this.entries);
   }
 
   restoreEnumerator(
-    ctx: SplitEnumeratorContext<HybridSourceSplit>,
+    ctx: SplitEnumeratorContext<HybridSourceSplit, HybridSourceEvents>,
     state: HybridEnumeratorState,
-  ): SplitEnumerator<HybridSourceSplit, HybridEnumeratorState> {
+  ): SplitEnumerator<HybridSourceSplit, HybridEnumeratorState, HybridSourceEvents> {
     return new HybridSplitEnumerator<T>(ctx, this.entries, state);
   }
 
-  createReader(ctx: SourceReaderContext): SourceReader<T, HybridSourceSplit> {
+  createReader(
+    ctx: SourceReaderContext<HybridSourceEvents>,
+  ): SourceReader<T, HybridSourceSplit, HybridSourceEvents> {
     return new HybridSourceReader<T>(ctx, this.entries);
   }
 }

@@ -15,6 +15,7 @@ import {
   type HybridEnumeratorEvent,
   type HybridEnumeratorState,
   type HybridReaderEvent,
+  type HybridSourceEvents,
   type HybridSourceSplit,
   isHybridEvent,
   toBase64,
@@ -45,7 +46,9 @@ type AnyEnumerator = SplitEnumerator<SourceSplit, unknown>;
  * underlying serializer) + splits assigned to readers not yet switched. Finished sources are in
  * nobody's state, so their splits are never read again after a restore.
  */
-export class HybridSplitEnumerator<T> implements SplitEnumerator<HybridSourceSplit, HybridEnumeratorState> {
+export class HybridSplitEnumerator<T>
+  implements SplitEnumerator<HybridSourceSplit, HybridEnumeratorState, HybridSourceEvents>
+{
   private currentIndex: number;
   private previousEndPosition: unknown;
   private source: AnySource<T>;
@@ -60,7 +63,7 @@ export class HybridSplitEnumerator<T> implements SplitEnumerator<HybridSourceSpl
   private readonly closing: Promise<void>[] = [];
 
   constructor(
-    private readonly ctx: SplitEnumeratorContext<HybridSourceSplit>,
+    private readonly ctx: SplitEnumeratorContext<HybridSourceSplit, HybridSourceEvents>,
     private readonly entries: readonly HybridSourceEntry<T>[],
     restored?: HybridEnumeratorState,
   ) {
@@ -115,9 +118,8 @@ export class HybridSplitEnumerator<T> implements SplitEnumerator<HybridSourceSpl
     if (mine.length > 0) this.enumerator.addSplitsBack(mine, subtaskId);
   }
 
-  handleSourceEvent(subtaskId: number, event: SourceEvent): void {
-    if (!isHybridEvent(event)) return;
-    const e = event as HybridReaderEvent;
+  handleSourceEvent(subtaskId: number, e: HybridReaderEvent): void {
+    if (!isHybridEvent(e)) return;
     switch (e.hybrid) {
       case 'readerStarted':
         this.onReaderStarted(subtaskId, e.sourceIndex);
@@ -264,7 +266,7 @@ export class HybridSplitEnumerator<T> implements SplitEnumerator<HybridSourceSpl
 
   /** @internal */
   send(subtask: number, event: HybridEnumeratorEvent): void {
-    this.ctx.sendEventToSourceReader(subtask, event as unknown as SourceEvent);
+    this.ctx.sendEventToSourceReader(subtask, event);
   }
 
   private isFinal(index: number): boolean {
