@@ -11,6 +11,7 @@ const root = resolve(import.meta.dirname, '..');
 const packageDirs = [
   'core',
   'metrics',
+  'testkit',
   'e2e',
   ...['connectors', 'formats'].flatMap((group) =>
     readdirSync(join(root, group), { withFileTypes: true })

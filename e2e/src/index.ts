@@ -13,7 +13,7 @@ export {
   runWithCrashes,
   seededRandom,
   startChildJob,
-} from './contract/child-job.js';
+} from '@tributary/connector-testkit';
 export { ELASTICSEARCH_USER, ELASTICSEARCH_VERSION } from './elasticsearch/elasticsearch-config.js';
 export {
   type CreateElasticsearchIndexOptions,

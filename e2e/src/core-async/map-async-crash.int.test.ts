@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runWithCrashes } from '@tributary/connector-testkit';
 import { describe, expect, it } from 'vitest';
-import { runWithCrashes } from '../contract/child-job.js';
 import type { EnrichedRecord } from './fixtures/map-async-2pc-job.js';
 
 const jobScript = fileURLToPath(new URL('./fixtures/map-async-2pc-job.ts', import.meta.url));

@@ -1,13 +1,14 @@
 /**
- * The contract contexts of the example connector: how the suites write test data into (and read
+ * The contract contexts of the connector: how the suites write test data into (and read
  * results from) a directory of JSON-lines partitions. Both suites and the crash test's child
  * process import this module.
  */
 import { join } from 'node:path';
-import { defineSinkContext, defineSourceContext } from '@tributary/e2e/contract';
-import { appendToPartition, readPartitions } from './jsonl-partition-files.js';
-import { JsonLinesPartitionSink } from './jsonl-partition-sink.js';
-import { JsonLinesPartitionSource } from './jsonl-partition-source.js';
+import { defineSinkContext, defineSourceContext } from '@tributary/connector-testkit';
+import { PartitionAsyncSink } from '../src/partition-async-sink.js';
+import { appendToPartition, readPartitions } from '../src/partition-files.js';
+import { PartitionSink } from '../src/partition-sink.js';
+import { PartitionSource } from '../src/partition-source.js';
 
 /** A test line: its partition, its position, some text. */
 export interface Line {
@@ -48,7 +49,7 @@ export const sourceContext = defineSourceContext<Line>({
     return added;
   },
   createSource: (setup) =>
-    new JsonLinesPartitionSource<Line>({
+    new PartitionSource<Line>({
       directory: join(setup.workDir, 'data'),
       // Unbounded: follow the partitions (and look for new ones) instead of stopping at their size.
       ...(setup.boundedness === 'unbounded' ? { monitorIntervalMs: 100 } : {}),
@@ -58,7 +59,14 @@ export const sourceContext = defineSourceContext<Line>({
 
 export const sinkContext = defineSinkContext({
   createSink: (setup) =>
-    new JsonLinesPartitionSink({ directory: join(setup.workDir, 'out'), deliveryGuarantee: setup.guarantee }),
+    new PartitionSink({ directory: join(setup.workDir, 'out'), deliveryGuarantee: setup.guarantee }),
   readBack: (setup) => readPartitions(join(setup.workDir, 'out')),
 });
 // #endregion contract-example-context
+
+/** The async sink: at-least-once, every batch a new partition. */
+export const asyncSinkContext = defineSinkContext({
+  createSink: (setup) =>
+    new PartitionAsyncSink({ directory: join(setup.workDir, 'out'), maxTimeInBufferMs: 50 }),
+  readBack: (setup) => readPartitions(join(setup.workDir, 'out')),
+});

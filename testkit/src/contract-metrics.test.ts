@@ -12,7 +12,10 @@ import {
   type WriterInitContext,
 } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sinkContext, sourceContext } from '../../examples/jsonl-partitions/jsonl-contract-context.js';
+import {
+  sinkContext,
+  sourceContext,
+} from '../../create-tributary-connector/template/test/contract-context.js';
 import type { SinkContractRecord, SinkTestSetup, SourceTestSetup } from './contract-context.js';
 import {
   contractJobOptions,

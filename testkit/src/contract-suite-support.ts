@@ -47,10 +47,14 @@ export function contextModulePath(module: ContextModule): string {
   return module instanceof URL ? fileURLToPath(module) : module;
 }
 
-/** Resolved crash settings (kills default 5, as the brief of the suites asks for a quick default). */
+/**
+ * Resolved crash settings. Kills: the suite's option, else `TRIB_CONTRACT_KILLS` (a smoke run,
+ * e.g. a CI job that only proves a scaffolded project works), else 5.
+ */
 export function crashSettings(options: CrashTestOptions): Required<CrashTestOptions> {
+  const fromEnv = Number(process.env.TRIB_CONTRACT_KILLS);
   return {
-    kills: options.kills ?? 5,
+    kills: options.kills ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 5),
     minKillDelayMs: options.minKillDelayMs ?? 900,
     maxKillDelayMs: options.maxKillDelayMs ?? 1800,
     timeoutMs: options.timeoutMs ?? 150_000,

@@ -15,6 +15,7 @@ import type {
   SourceTestSetup,
 } from './contract-context.js';
 import { throttledSink } from './throttled-sink.js';
+import { importAuthorModule } from './typescript-loader.js';
 
 /** Operator names of the connector under test: the metrics check filters by them. */
 export const SOURCE_UNDER_TEST = 'source-under-test';
@@ -43,7 +44,7 @@ export async function loadContext<C>(
   methods: readonly string[],
 ): Promise<C> {
   const path = module instanceof URL ? fileURLToPath(module) : module;
-  const loaded = (await import(path)) as Record<string, unknown>;
+  const loaded = await importAuthorModule(path);
   const context = loaded[exportName] as Record<string, unknown> | undefined;
   const missing = methods.filter((m) => typeof context?.[m] !== 'function');
   if (context === undefined || missing.length > 0) {

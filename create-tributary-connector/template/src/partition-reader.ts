@@ -6,6 +6,7 @@ import {
   SingleSplitFetcherManager,
   type SourceOutput,
   SourceReaderBase,
+  type SourceReaderBaseOptionsInput,
   type SourceReaderContext,
   type SourceReaderMetricGroup,
   type SplitReader,
@@ -13,7 +14,7 @@ import {
   TributaryError,
   WakeUpLatch,
 } from '@tributary/core';
-import type { PartitionSplit } from './jsonl-partition-source.js';
+import type { PartitionSplit } from './partition-source.js';
 
 /** A parsed line with the offset just past it and its size (bytes). */
 export interface PartitionLine<T> {
@@ -111,7 +112,7 @@ class PartitionSplitReader<T> implements SplitReader<PartitionLine<T>, Partition
     }
     if (start === 0 && (split.stopOffset !== null || length === CHUNK_BYTES)) {
       throw new TributaryError(
-        'TRIB_EXAMPLE_JSONL_LINE_TOO_LONG',
+        'PARTITIONS_LINE_TOO_LONG',
         `A line in ${split.path} exceeds ${CHUNK_BYTES} bytes`,
         {
           context: { file: split.path, offset: current.offset },
@@ -145,17 +146,14 @@ function parseLine<T>(text: string, split: PartitionSplit, offset: number): T {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new TributaryError(
-      'TRIB_EXAMPLE_JSONL_INVALID',
-      `Invalid JSON line in ${split.path} at byte ${offset}`,
-      {
-        cause,
-        context: { file: split.path, offset },
-      },
-    );
+    throw new TributaryError('PARTITIONS_INVALID', `Invalid JSON line in ${split.path} at byte ${offset}`, {
+      cause,
+      context: { file: split.path, offset },
+    });
   }
 }
 
+// #region guide-reader
 /** Emits a line and advances its split's offset; counts the line's bytes (FLIP-33 `numBytesIn`). */
 class PartitionLineEmitter<T> implements RecordEmitter<PartitionLine<T>, T, PartitionSplitState> {
   constructor(private readonly metrics: SourceReaderMetricGroup) {}
@@ -168,19 +166,23 @@ class PartitionLineEmitter<T> implements RecordEmitter<PartitionLine<T>, T, Part
 }
 
 /** The source reader: core's `SourceReaderBase` with one fetch loop over the assigned partitions. */
-export class JsonLinesPartitionReader<T> extends SourceReaderBase<
+export class PartitionReader<T> extends SourceReaderBase<
   PartitionLine<T>,
   T,
   PartitionSplit,
   PartitionSplitState
 > {
-  constructor(context: SourceReaderContext, maxLinesPerFetch: number) {
+  constructor(
+    context: SourceReaderContext,
+    options: SourceReaderBaseOptionsInput & { readonly maxLinesPerFetch: number },
+  ) {
+    // The same options object to the fetcher manager and the reader: each reads its own keys.
     const manager = new SingleSplitFetcherManager<PartitionLine<T>, PartitionSplit>(
-      () => new PartitionSplitReader<T>(maxLinesPerFetch),
-      {},
+      () => new PartitionSplitReader<T>(options.maxLinesPerFetch),
+      options,
       context.logger,
     );
-    super(manager, new PartitionLineEmitter<T>(context.metricGroup), context);
+    super(manager, new PartitionLineEmitter<T>(context.metricGroup), context, options);
   }
 
   override start(): void {
@@ -199,3 +201,4 @@ export class JsonLinesPartitionReader<T> extends SourceReaderBase<
     this.context.sendSplitRequest();
   }
 }
+// #endregion guide-reader

@@ -1,12 +1,16 @@
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * The "external system" of the example connector: a directory whose `*.jsonl` files are
- * append-only partitions of JSON lines. Readers treat each file as one split; writers add new
- * files atomically (write elsewhere, then link into place), so a reader never sees half a file.
+ * The "external system" of this connector skeleton, and its in-process fake service: a directory
+ * whose `*.jsonl` files are append-only partitions of JSON lines. Readers treat each file as one
+ * split; writers add new files atomically (write under `.staging/`, then rename or link into
+ * place), so a reader never sees half a file. Tests point it at a temporary directory, which the
+ * contract suites' crash child reaches too. Replace these calls with your service's client.
  */
 export const PARTITION_SUFFIX = '.jsonl';
+/** Where writers prepare files before they appear (hidden from {@link listPartitions}). */
+export const STAGING = '.staging';
 
 /** Partition file names of `directory`, sorted (hidden staging entries excluded). */
 export async function listPartitions(directory: string): Promise<string[]> {
@@ -42,4 +46,18 @@ export function toJsonLines(records: readonly unknown[]): string {
   let text = '';
   for (const record of records) text += `${JSON.stringify(record)}\n`;
   return text;
+}
+
+/** Adds partition `name` with `text` atomically: written and synced under `.staging/`, then renamed. */
+export async function publishPartition(directory: string, name: string, text: string): Promise<void> {
+  await mkdir(join(directory, STAGING), { recursive: true });
+  const staging = join(directory, STAGING, `${name}${PARTITION_SUFFIX}`);
+  const file = await open(staging, 'wx');
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(staging, join(directory, `${name}${PARTITION_SUFFIX}`));
 }

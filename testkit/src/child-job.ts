@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { type PhaseMarker, parsePhaseMarker } from '@tributary/core';
-
-const require = createRequire(import.meta.url);
+import { childNodeArgs } from './typescript-loader.js';
 
 /** How to start a job script in a child process. */
 export interface ChildJobSpec {
@@ -24,16 +22,15 @@ export interface RunningChildJob {
 }
 
 /**
- * Starts a job script with tsx and the workspace's source condition, so the child runs the same
- * code the tests import. stdout is parsed line by line.
+ * Starts a job script (TypeScript through tsx) so the child runs the same code the tests import:
+ * the built packages when this kit is installed, the workspace sources inside the Tributary
+ * repository. stdout is parsed line by line.
  */
 export function startChildJob(spec: ChildJobSpec): RunningChildJob {
-  const tsx = require.resolve('tsx');
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@tributary/source', '--import', tsx, spec.script, ...(spec.args ?? [])],
-    { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...childNodeArgs(), spec.script, ...(spec.args ?? [])], {
+    env: { ...process.env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   let pending = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -10,8 +10,9 @@ import {
   type SplitEnumerator,
   type SplitEnumeratorContext,
 } from '@tributary/core';
-import { listPartitions } from './jsonl-partition-files.js';
-import { JsonLinesPartitionReader } from './jsonl-partition-reader.js';
+import { PartitionSourceOptions, type PartitionSourceOptionsInput } from './options.js';
+import { listPartitions } from './partition-files.js';
+import { PartitionReader } from './partition-reader.js';
 
 /**
  * One partition file, read from `offset` (bytes) up to `stopOffset` (its size when discovered),
@@ -30,35 +31,27 @@ export interface PartitionEnumeratorState {
   readonly known?: readonly string[];
 }
 
-/** Options of {@link JsonLinesPartitionSource}. */
-export interface JsonLinesPartitionSourceOptions {
-  /** The directory of `*.jsonl` partitions. */
-  readonly directory: string;
-  /** Lines one fetch reads at most (the batch size). Default 20. */
-  readonly maxLinesPerFetch?: number;
-  /**
-   * Unset: bounded, each partition read up to its size when the job first listed it. Set:
-   * unbounded, the directory is listed this often for new partitions and every partition is
-   * followed as it grows; the job never ends by itself.
-   */
-  readonly monitorIntervalMs?: number;
-}
+type SourceOptions = ReturnType<typeof PartitionSourceOptions.parse>;
 
+// #region guide-source
 /**
- * Example third-party source: reads a directory of append-only JSON-lines partitions, bounded at
+ * A source: reads a directory of append-only JSON-lines partitions, bounded at
  * each file's size when the job first listed it, or unbounded (`monitorIntervalMs`): new
  * partitions are discovered and every partition is followed as lines are appended. Built on
  * core's connector base: the connector supplies a split reader, an emitter and an enumerator;
  * fetch loops, hand-over queue, per-split outputs and snapshots are `SourceReaderBase`'s.
  */
-export class JsonLinesPartitionSource<T> implements Source<T, PartitionSplit, PartitionEnumeratorState> {
+export class PartitionSource<T> implements Source<T, PartitionSplit, PartitionEnumeratorState> {
   readonly boundedness: Boundedness;
   readonly splitSerializer = jsonSerializer<PartitionSplit>({ name: 'PartitionSplit' });
   readonly enumeratorStateSerializer = jsonSerializer<PartitionEnumeratorState>({
     name: 'PartitionEnumeratorState',
   });
 
-  constructor(private readonly options: JsonLinesPartitionSourceOptions) {
+  private readonly options: SourceOptions;
+
+  constructor(options: PartitionSourceOptionsInput) {
+    this.options = PartitionSourceOptions.parse(options); // fail fast, when the job is built
     this.boundedness = options.monitorIntervalMs === undefined ? 'bounded' : 'unbounded';
   }
 
@@ -80,10 +73,12 @@ export class JsonLinesPartitionSource<T> implements Source<T, PartitionSplit, Pa
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<T, PartitionSplit> {
-    return new JsonLinesPartitionReader<T>(ctx, this.options.maxLinesPerFetch ?? 20);
+    return new PartitionReader<T>(ctx, this.options);
   }
 }
+// #endregion guide-source
 
+// #region guide-bounded-enumerator
 /** Hands one partition to each reader that asks; `noMoreSplits` once none is left. */
 class PartitionEnumerator implements SplitEnumerator<PartitionSplit, PartitionEnumeratorState> {
   private pending: PartitionSplit[] | null;
@@ -139,7 +134,9 @@ class PartitionEnumerator implements SplitEnumerator<PartitionSplit, PartitionEn
     }
   }
 }
+// #endregion guide-bounded-enumerator
 
+// #region guide-unbounded-enumerator
 /**
  * Unbounded mode: lists the directory every `intervalMs` and turns each new partition into a
  * followed split. Followed splits never finish, so a reader asks only once: splits are pushed
@@ -206,3 +203,4 @@ class FollowingPartitionEnumerator implements SplitEnumerator<PartitionSplit, Pa
     this.pending.push(...waiting);
   }
 }
+// #endregion guide-unbounded-enumerator
