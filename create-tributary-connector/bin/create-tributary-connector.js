@@ -4,6 +4,7 @@
 // Tributary and the tools (this package's own devDependencies: one place to keep them current).
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const here = new URL('..', import.meta.url);
 const templateDir = new URL('template/', here);
@@ -25,9 +26,11 @@ if (existsSync(dir) && readdirSync(dir).length > 0) {
   process.exit(2);
 }
 
-cpSync(templateDir, dir, {
+const templatePath = fileURLToPath(templateDir);
+cpSync(templatePath, dir, {
   recursive: true,
-  filter: (src) => !/[\\/](node_modules|dist)([\\/]|$)/.test(src),
+  // Relative to the template: this package itself is inside a node_modules when npm runs it.
+  filter: (src) => !/(^|[\\/])(node_modules|dist)([\\/]|$)/.test(relative(templatePath, src)),
 });
 // npm never packs a file named .gitignore, and a nested package.json would be taken for part of
 // this package (its exports, its type), so the template carries both under other names.

@@ -1,7 +1,7 @@
 /**
  * @tributary/metrics — exports a job's FLIP-33 metrics: a Prometheus endpoint, OpenTelemetry
  * (OTLP/HTTP) push, and console reports; plus the connector metrics conformance check used by
- * the e2e contract suites. Curated named exports only.
+ * the contract suites (it lives in `@tributary/core/testing`, re-exported here). Curated named exports only.
  */
 
 export {
@@ -10,7 +10,7 @@ export {
   ConnectorMetricsCheckOptions,
   type ConnectorMetricsProblem,
   checkConnectorMetrics,
-} from './connector-metrics-check.js';
+} from '@tributary/core/testing';
 export {
   type ConsoleReportEntry,
   ConsoleReporter,

@@ -78,7 +78,7 @@ export interface SourceContractContext<T> {
   keyOf?(record: T): string;
   /** Drops what `writeTestData` created (topics, tables); files under `workDir` are removed anyway. */
   cleanup?(setup: SourceTestSetup): Promise<void>;
-  /** Options for the metrics conformance check (see `@tributary/metrics` `checkConnectorMetrics`). */
+  /** Options for the metrics conformance check (see `checkConnectorMetrics` in `@tributary/core/testing`). */
   readonly metrics?: ContractMetricsOptions;
 }
 

@@ -1,5 +1,5 @@
 import type { MetricLabels, MetricRegistry } from '@tributary/core';
-import { assertConnectorMetrics, checkConnectorMetrics } from '@tributary/metrics';
+import { assertConnectorMetrics, checkConnectorMetrics } from '@tributary/core/testing';
 import type { ContractMetricsOptions } from './contract-context.js';
 
 /** Input of {@link checkContractMetrics}. */
@@ -13,7 +13,7 @@ export interface ContractMetricsCheck {
 }
 
 /**
- * The metrics step of the contract suites: the FLIP-33 conformance check of `@tributary/metrics`
+ * The metrics step of the contract suites: the FLIP-33 conformance check (`checkConnectorMetrics` of `@tributary/core/testing`, re-exported by `@tributary/metrics`)
  * (`numRecordsIn` / `numRecordsSend` equal the record count, bytes counted, error counters and
  * gauges registered, sink aliases equal). Throws `TRIB_METRICS_CONFORMANCE` listing every problem.
  *

@@ -2,8 +2,8 @@
  * `@tributary/connector-testkit` — what a connector author tests with: the contract suites (after
  * Flink's connector testing framework; a small context module per connector and one
  * `describe…Contract` call per side) and the crash harness (`runWithCrashes`: seeded SIGKILLs of a
- * child job, restores proven through the runtime's phase markers). Depends on core only, plus the
- * metrics checks and tsx to load the author's TypeScript; no service clients.
+ * child job, restores proven through the runtime's phase markers). Depends on core and on
+ * tsx to load the author's TypeScript; no service clients, no metric reporters.
  */
 
 export {

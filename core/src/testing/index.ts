@@ -2,6 +2,13 @@
  * `@tributary/core/testing`: helpers for tests of connectors and docs. Not part of the runtime API.
  */
 export {
+  assertConnectorMetrics,
+  type ConnectorMetricsCheckInput,
+  ConnectorMetricsCheckOptions,
+  type ConnectorMetricsProblem,
+  checkConnectorMetrics,
+} from './connector-metrics-check.js';
+export {
   type DocSectionsReport,
   type DocSectionsSpec,
   extractRegions,

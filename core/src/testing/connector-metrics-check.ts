@@ -1,12 +1,14 @@
-import {
-  defineOptions,
-  type MetricLabels,
-  type MetricRegistry,
-  type RegisteredMetric,
-  TributaryError,
-} from '@tributary/core';
 import { z } from 'zod';
-import { MetricsErrorCodes } from './metrics-errors.js';
+import { defineOptions } from '../config/options.js';
+import { TributaryError } from '../errors/tributary-error.js';
+import type { MetricRegistry } from '../metrics/metric-registry.js';
+import type { MetricLabels, RegisteredMetric } from '../metrics/metric-types.js';
+
+/**
+ * The error code of a failed check. The check lives in core (so the connector test kit needs no
+ * reporter dependencies); `@tributary/metrics` re-exports it and lists the code as its own.
+ */
+const CONFORMANCE = 'TRIB_METRICS_CONFORMANCE';
 
 /**
  * Options of {@link checkConnectorMetrics}. Called by the e2e contract suites after a connector
@@ -198,7 +200,7 @@ export function assertConnectorMetrics(registry: MetricRegistry, options: Connec
   if (problems.length === 0) return;
   const lines = problems.map((p) => `  - ${p.metric}: ${p.message}`).join('\n');
   throw new TributaryError(
-    MetricsErrorCodes.CONFORMANCE,
+    CONFORMANCE,
     `Connector ${options.role} metrics do not follow FLIP-33 (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines}`,
     { context: { role: options.role, labels: options.labels ?? {}, problems } },
   );
