@@ -4,6 +4,11 @@
  */
 
 export {
+  type FindChromiumOptions,
+  findSystemChromium,
+  requireSystemChromium,
+} from './browser/system-chromium.js';
+export {
   type ChildJobSpec,
   type CrashLoopOptions,
   type CrashLoopResult,
