@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+
+/**
+ * The docs' rule for code: every TypeScript/JavaScript block on a page is a generated copy of a
+ * `#region` of a file that runs in `pnpm test` — it sits between `<!-- snippet:<name>:start -->`
+ * and `<!-- snippet:<name>:end -->`, and the page is kept current by a `syncDocSections` test
+ * (core/src/testing/doc-sections.ts). The site build fails on any other such block.
+ */
+
+const CODE_LANGUAGES = new Set(['ts', 'typescript', 'tsx', 'mts', 'cts', 'js', 'javascript', 'mjs', 'jsx']);
+
+export interface UntestedBlock {
+  /** Page path relative to docs/. */
+  readonly page: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** Code blocks of `markdown` in a checked language that sit outside snippet markers. */
+export function untestedCodeBlocks(page: string, markdown: string): UntestedBlock[] {
+  const out: UntestedBlock[] = [];
+  let snippet: string | undefined;
+  let fence: string | undefined;
+  markdown.split('\n').forEach((text, i) => {
+    if (fence !== undefined) {
+      if (text.trimStart().startsWith(fence)) fence = undefined;
+      return;
+    }
+    const start = /^<!-- snippet:([\w-]+):start -->/.exec(text);
+    if (start) snippet = start[1];
+    if (/^<!-- snippet:[\w-]+:end -->/.test(text)) snippet = undefined;
+    const open = /^\s*(`{3,}|~{3,})\s*([\w-]*)/.exec(text);
+    if (!open) return;
+    fence = open[1];
+    const lang = (open[2] ?? '').toLowerCase();
+    if (CODE_LANGUAGES.has(lang) && snippet === undefined) {
+      out.push({ page, line: i + 1, reason: `\`\`\`${lang} block outside <!-- snippet:… --> markers` });
+    }
+  });
+  return out;
+}
+
+/** Docs pages (relative paths) that some `syncDocSections` test keeps current. */
+export function pagesCheckedByTests(repoRoot: string): Set<string> {
+  const checked = new Set<string>();
+  const skip = new Set(['node_modules', 'dist', '.git', '.turbo', '.tributary', 'docs']);
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (skip.has(entry.name) || entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.test.ts')) {
+        const source = readFileSync(path, 'utf8');
+        if (!source.includes('syncDocSections')) continue;
+        for (const m of source.matchAll(/docs\/([\w/.-]+\.md)/g)) checked.add(m[1] as string);
+      }
+    }
+  };
+  walk(repoRoot);
+  return checked;
+}
+
+/** Every violation of the rule across `docsDir` (see the module comment). */
+export function findUntestedCodeBlocks(repoRoot: string, docsDir: string): UntestedBlock[] {
+  const checked = pagesCheckedByTests(repoRoot);
+  const pages = (readdirSync(docsDir, { recursive: true }) as string[])
+    .map((file) => file.split(sep).join('/'))
+    .filter((file) => file.endsWith('.md') && !file.split('/').some((part) => part.startsWith('.')))
+    // The API reference is generated from the declarations themselves.
+    .filter((file) => !file.startsWith('api/'));
+  const out: UntestedBlock[] = [];
+  for (const page of pages.sort()) {
+    const markdown = readFileSync(join(docsDir, page), 'utf8');
+    out.push(...untestedCodeBlocks(page, markdown));
+    const hasSnippets = /<!-- snippet:[\w-]+:start -->/.test(markdown);
+    if (hasSnippets && !checked.has(page)) {
+      out.push({
+        page,
+        line: 1,
+        reason: 'has snippet markers, but no syncDocSections test checks this page',
+      });
+    }
+  }
+  return out;
+}
+
+export function formatUntestedBlocks(blocks: readonly UntestedBlock[]): string {
+  return blocks.map((b) => `  docs/${b.page}:${b.line}: ${b.reason}`).join('\n');
+}
