@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitepress';
-import { findUntestedCodeBlocks, formatUntestedBlocks } from '../../scripts/docs/code-blocks.js';
+import { checkCodeBlocks, formatUntestedBlocks } from '../../scripts/docs/code-blocks.js';
 import { placeholdersAsText } from '../../scripts/docs/markdown-plugins.js';
 import { sidebarFor } from '../../scripts/docs/sidebar.js';
 
@@ -13,7 +13,7 @@ const docsDir = fileURLToPath(new URL('../', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const building = process.argv.includes('build');
 
-const untested = findUntestedCodeBlocks(repoRoot, docsDir);
+const untested = checkCodeBlocks(repoRoot, docsDir);
 if (untested.length > 0) {
   const message = `TypeScript code blocks must be included from tested files (see scripts/docs/code-blocks.ts):\n${formatUntestedBlocks(untested)}`;
   if (building) throw new Error(message);

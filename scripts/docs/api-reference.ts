@@ -58,6 +58,8 @@ export async function generateApiReference(
     hidePageHeader: true,
     hideBreadcrumbs: true,
     useCodeBlocks: true,
+    // TypeDoc's own anchor names, so its links resolve whatever slugs the site makes of headings.
+    useHTMLAnchors: true,
   } as Record<string, unknown>);
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     for (const module of context.project.children ?? []) {

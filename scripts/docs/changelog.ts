@@ -59,7 +59,7 @@ export function renderChangelog(
   }
   for (const [name, text] of [...released].sort(([a], [b]) => a.localeCompare(b))) {
     // Package changelogs start with `# @tributary/x`; nest them under one `## name` heading.
-    const body = text.replace(/^# .*\n/, '').replace(/^(#+) /gm, '$1## ');
+    const body = text.replace(/^# .*\n/, '').replace(/^(#+) /gm, '$1# ');
     lines.push(`## ${name} (released)`, '', body.trim(), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;

@@ -86,6 +86,48 @@ export function findUntestedCodeBlocks(repoRoot: string, docsDir: string): Untes
   return out;
 }
 
+/**
+ * Blocks written before the site existed that are not yet copies of tested regions, per page. The
+ * count may only shrink: a page with more untested blocks fails, and so does a page with fewer (so
+ * the number is lowered as blocks are converted). New pages get none.
+ */
+export const LEGACY_UNTESTED_BLOCKS: Readonly<Record<string, number>> = {
+  'async-sink.md': 2,
+  'builtins.md': 1,
+  'concepts.md': 1,
+  'connectors/kafka.md': 3,
+  'e2e.md': 3,
+  'formats/debezium-json.md': 1,
+  'hybrid-source.md': 1,
+  'metrics.md': 6,
+};
+
+/** Violations beyond {@link LEGACY_UNTESTED_BLOCKS}, plus baseline entries that are too high. */
+export function checkCodeBlocks(
+  repoRoot: string,
+  docsDir: string,
+  legacy: Readonly<Record<string, number>> = LEGACY_UNTESTED_BLOCKS,
+): UntestedBlock[] {
+  const all = findUntestedCodeBlocks(repoRoot, docsDir);
+  const out: UntestedBlock[] = [];
+  const pages = new Set([...all.map((b) => b.page), ...Object.keys(legacy)]);
+  for (const page of [...pages].sort()) {
+    const blocks = all.filter((b) => b.page === page);
+    const outside = blocks.filter((b) => b.reason.startsWith('```'));
+    const allowed = legacy[page] ?? 0;
+    out.push(...blocks.filter((b) => !b.reason.startsWith('```')));
+    if (outside.length > allowed) out.push(...outside);
+    else if (outside.length < allowed) {
+      out.push({
+        page,
+        line: 1,
+        reason: `has ${outside.length} untested blocks but LEGACY_UNTESTED_BLOCKS allows ${allowed}: lower the number`,
+      });
+    }
+  }
+  return out;
+}
+
 export function formatUntestedBlocks(blocks: readonly UntestedBlock[]): string {
   return blocks.map((b) => `  docs/${b.page}:${b.line}: ${b.reason}`).join('\n');
 }

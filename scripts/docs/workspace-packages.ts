@@ -32,7 +32,10 @@ export function workspacePackages(repoRoot: string): WorkspacePackage[] {
     if (pkg.private) continue;
     const entryPoints = new Map<string, string>();
     for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
-      const source = (target as Record<string, unknown> | string | null)?.['@tributary/source' as never];
+      const source =
+        typeof target === 'object' && target
+          ? (target as Record<string, unknown>)['@tributary/source']
+          : undefined;
       if (typeof source === 'string' && source.endsWith('.ts')) entryPoints.set(subpath, join(dir, source));
     }
     out.push({ name: pkg.name, dir, description: pkg.description ?? '', entryPoints });
