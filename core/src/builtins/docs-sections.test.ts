@@ -17,7 +17,11 @@ it('builtins docs have current snippets and option tables', () => {
       new URL('../../../docs/builtins.md', import.meta.url),
       new URL('../../../docs/hybrid-source.md', import.meta.url),
     ],
-    snippetSources: [new URL('./docs-examples.test.ts', import.meta.url)],
+    snippetSources: [
+      new URL('./docs-examples.test.ts', import.meta.url),
+      // The routing example is the demo job's own sink (examples/demo, run by its tests).
+      new URL('../../../examples/demo/src/demo-job.ts', import.meta.url),
+    ],
     options: {
       datagen: dataGeneratorSourceOptions,
       collection: collectionSourceOptions,

@@ -85,10 +85,13 @@ export function startDemoJob(paths: DemoPaths, options: DemoJobOptions): JobClie
   const deadLetters = FileSink.forFormat<DeadLetter>(paths.deadLetter, new JsonWriterFormat<DeadLetter>(), {
     bucketAssigner: BucketAssigners.basePath(),
   });
+  // Shown in docs/builtins.md.
+  // #region routing-sink
   const sink = new RoutingSink<DemoRecord>(
     { orders: orders as FileSink<DemoRecord>, deadLetters: deadLetters as FileSink<DemoRecord> },
     (record) => (isDeadLetter(record) ? 'deadLetters' : 'orders'),
   );
+  // #endregion routing-sink
   return Pipeline.from(source, { name: 'orders-csv' })
     .process<DemoRecord>((row, ctx) => {
       if (row.position.offset === row.size) options.onFileDone?.(row.path);
