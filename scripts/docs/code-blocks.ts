@@ -102,7 +102,6 @@ export const LEGACY_UNTESTED_BLOCKS: Readonly<Record<string, number>> = {
   'connectors/kafka.md': 3,
   'e2e.md': 3,
   'formats/debezium-json.md': 1,
-  'hybrid-source.md': 1,
   'metrics.md': 1,
 };
 

@@ -97,6 +97,24 @@ describe('docs examples', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
+  it('hybrid builder forms', () => {
+    const firstSource = CollectionSource.of([{ id: 0 }]);
+    const secondSource = CollectionSource.of([{ id: 1 }]);
+    const buildFrom = (position: unknown) =>
+      new DataGeneratorSource({
+        generator: (i) => ({ id: i }),
+        startIndex: (position as { nextIndex?: number })?.nextIndex ?? 2,
+      });
+    // #region hybrid-builder
+    const source = HybridSource.builder(firstSource) // a source object
+      .addSource(secondSource) // a source known up front
+      .addSource((ctx) => buildFrom(ctx.previousEndPosition), 'unbounded') // built at switch time
+      .build();
+    // #endregion hybrid-builder
+    // The last source decides: declared unbounded, so the hybrid source is unbounded.
+    expect(source.boundedness).toBe('unbounded');
+  });
+
   it('hybrid', async () => {
     // #region hybrid
     const history = CollectionSource.of(
