@@ -10,7 +10,8 @@ import type { BufferedRequestState } from './buffered-request-state.js';
 import { fatalExceptionClassifierChain } from './fatal-exception-classifier.js';
 import { testInitContext, writeCtx } from './testing-fixtures/mock-async-sink-writer.js';
 
-// --- docs:async-sink-example:start ---
+// Shown in docs/async-sink.md (async-sink-docs.test.ts keeps it current).
+// #region async-sink-example
 /** What the (fake) service accepts in one batch call: one item per record. */
 interface PutItem {
   readonly id: string;
@@ -70,7 +71,7 @@ class ItemsSink extends AsyncSinkBase<{ id: string; text: string }, PutItem> {
     return new ItemsSinkWriter(this.client, ctx, this.options, restoredState);
   }
 }
-// --- docs:async-sink-example:end ---
+// #endregion async-sink-example
 
 /** A fake service that throttles every third item of a call, once per item. */
 class FakeItemsService implements ItemsClient {
