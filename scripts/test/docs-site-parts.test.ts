@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,5 +143,18 @@ describe('markdown placeholders and static serving', () => {
     );
     expect(await resolveStaticPath(site, '/missing')).toBeUndefined();
     expect(await resolveStaticPath(site, '/../../etc/passwd')).toBeUndefined();
+  });
+});
+
+describe('diagrams', () => {
+  it('every Mermaid source has its rendered SVG (pnpm docs:diagrams)', () => {
+    const dir = join(root, 'docs', 'diagrams');
+    const sources = readdirSync(dir).filter((f) => f.endsWith('.mmd'));
+    expect(sources.length).toBeGreaterThanOrEqual(4);
+    for (const source of sources) {
+      const svg = join(dir, source.replace(/\.mmd$/, '.svg'));
+      expect(existsSync(svg), `${source} has no SVG: run pnpm docs:diagrams`).toBe(true);
+      expect(readFileSync(svg, 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    }
   });
 });
