@@ -53,6 +53,10 @@ export {
 } from './harness/service-types.js';
 export { uniqueName } from './harness/unique-names.js';
 export { type WaitUntilOptions, waitUntil } from './harness/wait-until.js';
+export {
+  type JavaCommittedPartition,
+  readCommittedWithJavaConsumer,
+} from './kafka/java-committed-reader.js';
 export { KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
 export {
   type CreateKafkaTopicOptions,
