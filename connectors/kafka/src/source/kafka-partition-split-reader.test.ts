@@ -21,7 +21,10 @@ import { KafkaSourceOptions } from './kafka-source-options.js';
 const TOPIC = 't';
 
 /** One partition's log served by a fake leader; `fetchOffsets` records every Fetch's position. */
-function fakeCluster(values: readonly string[]): { cluster: KafkaJsCluster; fetchOffsets: string[] } {
+function fakeCluster(
+  values: readonly string[],
+  ends: { readonly highWatermark: number; readonly lastStableOffset: number } | undefined = undefined,
+): { cluster: KafkaJsCluster; fetchOffsets: string[] } {
   const fetchOffsets: string[] = [];
   const messages: KafkaJsFetchedMessage[] = values.map((v, offset) => ({
     offset: String(offset),
@@ -43,7 +46,8 @@ function fakeCluster(values: readonly string[]): { cluster: KafkaJsCluster; fetc
               {
                 partition,
                 errorCode: 0,
-                highWatermark: String(messages.length),
+                highWatermark: String(ends?.highWatermark ?? messages.length),
+                lastStableOffset: String(ends?.lastStableOffset ?? messages.length),
                 messages: messages.slice(Number(fetchOffset)),
               },
             ],
@@ -160,6 +164,36 @@ async function caught(work: Promise<unknown>): Promise<TributaryError> {
   }
   throw new Error('expected a rejection');
 }
+
+describe('KafkaPartitionSplitReader end offsets (pendingRecords)', () => {
+  for (const [isolationLevel, end] of [
+    ['read_committed', 2],
+    ['read_uncommitted', 5],
+  ] as const) {
+    it(`records the ${isolationLevel === 'read_committed' ? 'last stable offset' : 'high watermark'} under ${isolationLevel}`, async () => {
+      // Two committed records, then an open transaction holding three more.
+      const { cluster } = fakeCluster(['a', 'b'], { highWatermark: 5, lastStableOffset: 2 });
+      const ends = new Map<string, number>();
+      const resolved = KafkaSourceOptions.parse({
+        brokers: ['127.0.0.1:1'],
+        topics: [TOPIC],
+        isolationLevel,
+      });
+      const reader = new KafkaPartitionSplitReader(
+        cluster,
+        resolved,
+        ends,
+        silentLogger,
+        valueOnly(new FakeRegistrySchema()),
+      );
+      readers.push(reader);
+      const split = kafkaPartitionSplit(TOPIC, 0, 0);
+      await reader.handleSplitsChanges({ type: 'add', splits: [split] });
+      await reader.fetch();
+      expect(ends.get(split.splitId)).toBe(end);
+    });
+  }
+});
 
 describe('KafkaPartitionSplitReader prepare', () => {
   it('prepares each fetched batch once, before any of its records is deserialized', async () => {

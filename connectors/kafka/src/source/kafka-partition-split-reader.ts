@@ -24,7 +24,10 @@ import type { KafkaPartitionSplit } from './kafka-partition-split.js';
 import type { KafkaRecordDeserializer } from './kafka-record-deserializer.js';
 import type { ResolvedKafkaSourceOptions } from './kafka-source-options.js';
 
-/** High watermarks seen by the fetches, by split id: the reader's `pendingRecords` gauge reads it. */
+/**
+ * End offsets seen by the fetches, by split id (the last stable offset under read_committed, else
+ * the high watermark): the reader's `pendingRecords` gauge reads it.
+ */
 export type HighWatermarks = Map<string, number>;
 
 interface FetchState {
@@ -211,7 +214,10 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
   private decode(state: FetchState, data: KafkaJsFetchPartitionResponse): DecodedPartition | undefined {
     const id = state.split.splitId;
     if (!this.splits.has(id)) return undefined;
-    this.highWatermarks.set(id, Number(data.highWatermark));
+    // Under read_committed the readable end is the last stable offset: records of open transactions
+    // above it are not pending for this reader (they may never be, if aborted).
+    const lso = Number((data as { lastStableOffset?: string }).lastStableOffset ?? -1);
+    this.highWatermarks.set(id, this.isolation === 1 && lso >= 0 ? lso : Number(data.highWatermark));
     const fetched = decodeFetchedPartition(state.position, data, this.isolation === 1);
     if (fetched.nextOffset === undefined) return undefined;
     const stop = state.split.stoppingOffset;
