@@ -1,4 +1,5 @@
 import {
+  type Counter,
   type InputStatus,
   type Logger,
   type MetricGroup,
@@ -57,6 +58,10 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
   private readonly partitionGroups = new Map<string, MetricGroup>();
   /** True once a partition was assigned: before that, the lag is unknown, not 0. */
   private everAssigned = false;
+  /** Offsets last committed to the group, by split id (the `committedOffset` gauges). */
+  private readonly committedOffsets = new Map<string, number>();
+  private readonly commitsSucceeded: Counter;
+  private readonly commitsFailed: Counter;
 
   constructor(
     private readonly kafka: Kafka,
@@ -89,6 +94,10 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
     this.log = logger;
     this.metricGroup = context.metricGroup;
     context.metricGroup.setPendingRecordsGauge(() => this.pendingRecords());
+    // Flink's KafkaSourceReaderMetrics: offset commits to the group and the largest partition lag.
+    this.commitsSucceeded = context.metricGroup.counter('commitsSucceeded');
+    this.commitsFailed = context.metricGroup.counter('commitsFailed');
+    context.metricGroup.gauge('recordsLagMax', () => this.recordsLagMax());
   }
 
   override pollNext(output: ReaderOutput<T>): InputStatus {
@@ -167,7 +176,10 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
         memberId: '',
         topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
       });
+      for (const [id, { offset }] of offsets) this.committedOffsets.set(id, offset);
+      this.commitsSucceeded.inc();
     } catch (error) {
+      this.commitsFailed.inc();
       this.log.warn(
         { err: wrapKafkaError(error, 'OffsetCommit', { groupId, checkpointId }) },
         'committing offsets to the consumer group failed (monitoring only; the next checkpoint retries)',
@@ -203,6 +215,8 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
         .addGroup('topic', split.topic)
         .addGroup('partition', String(split.partition));
       group.gauge('pendingRecords', () => this.partitionPending(split.splitId));
+      group.gauge('currentOffset', () => this.states.get(split.splitId)?.offset);
+      group.gauge('committedOffset', () => this.committedOffsets.get(split.splitId));
       this.partitionGroups.set(split.splitId, group);
     }
     return state;
@@ -247,6 +261,18 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
       pending += partition;
     }
     return pending;
+  }
+
+  /** The largest per-partition lag (`records-lag-max`); unknown like {@link pendingRecords}. */
+  private recordsLagMax(): number | undefined {
+    if (!this.everAssigned) return undefined;
+    let max = 0;
+    for (const id of this.states.keys()) {
+      const partition = this.partitionPending(id);
+      if (partition === undefined) return undefined;
+      max = Math.max(max, partition);
+    }
+    return max;
   }
 
   private partitionPending(splitId: string): number | undefined {
