@@ -28,6 +28,13 @@ export {
 export { type DockerProbeResult, probeDockerEngine, selectBackend } from './harness/backend-selection.js';
 export { type E2eErrorCode, E2eErrorCodes } from './harness/e2e-errors.js';
 export { cacheRootDir } from './harness/harness-paths.js';
+export { javaCommand } from './harness/java-command.js';
+export {
+  type MavenArtifactSet,
+  type MavenDependency,
+  type ResolveMavenOptions,
+  resolveMavenArtifacts,
+} from './harness/maven-artifacts.js';
 export type { ServerSettings, ServerSettingValue } from './harness/server-settings.js';
 export { ServiceManager, type ServiceManagerOptions, type StopOutcome } from './harness/service-manager.js';
 export {

@@ -1,0 +1,153 @@
+import type { RunMeasurement } from './peer-run.js';
+
+/** One cell of the matrix, every system's median over the rounds. */
+export interface CellResult {
+  readonly scenario: string;
+  readonly size: number;
+  readonly parallelism: number;
+  readonly records: number;
+  readonly systems: Readonly<Record<string, RunMeasurement>>;
+}
+
+export interface ReportInput {
+  readonly date: string;
+  readonly machine: string;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly rounds: number;
+  readonly cells: readonly CellResult[];
+  readonly perfTools: Readonly<Record<string, { producer: number; consumer: number }>>;
+  readonly latency: readonly {
+    scenario: string;
+    system: string;
+    p50Ms: number;
+    p99Ms: number;
+    rate: number;
+  }[];
+  readonly smoke: boolean;
+}
+
+const SCENARIO_TITLES: Record<string, string> = {
+  passthrough: 'Kafka → Kafka pass-through, at-least-once',
+  'exactly-once': 'Kafka → Kafka pass-through, exactly-once (1 s checkpoints)',
+  'json-avro': 'Kafka (JSON) → map → Kafka (Avro), at-least-once',
+};
+
+const num = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits });
+
+/** Median of each metric over the rounds of one system in one cell. */
+export function medianMeasurement(runs: readonly RunMeasurement[]): RunMeasurement {
+  const median = (pick: (r: RunMeasurement) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] as number;
+  };
+  return {
+    recordsPerSecond: median((r) => r.recordsPerSecond),
+    cpuMs: median((r) => r.cpuMs),
+    peakRssKb: median((r) => r.peakRssKb),
+    firstRecordMs: median((r) => r.firstRecordMs),
+    wallMs: median((r) => r.wallMs),
+  };
+}
+
+/** The results as docs/benchmarks.md. */
+export function markdownReport(input: ReportInput, svgName: string): string {
+  const lines: string[] = [
+    '# Benchmarks against the peers',
+    '',
+    `Measured ${input.date} on ${input.machine}, median of ${input.rounds} round(s), systems in alternating order.`,
+    `Versions: ${Object.entries(input.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+    'Written by `pnpm bench:peers` (bench/peers); re-run it to refresh this page. Every job reads the same',
+    'input topic (2 partitions) on the same local broker and writes a fresh output topic; each system runs',
+    'as its own process, so CPU time and peak RSS are its own (the broker excluded).',
+    '',
+    `![Throughput per scenario](./${svgName})`,
+    '',
+    '## How to read the numbers',
+    '',
+    '- **records/s**: input records over the writing phase, from the first record in the output topic to the last (polled high watermark; start-up and shutdown excluded).',
+    "- **CPU s / M records**: the job process's user + system CPU time (`/proc/self/stat`) per million records, start-up included.",
+    '- **peak RSS**: `VmHWM` of the job process.',
+    '- **first record**: process start to the first record in the output topic (start-up: runtime, clients, job graph).',
+    '- All jobs checkpoint every second (Tributary: file checkpoints; Flink: filesystem checkpoint storage).',
+    '',
+  ];
+  for (const scenario of Object.keys(SCENARIO_TITLES)) {
+    const cells = input.cells.filter((c) => c.scenario === scenario);
+    if (cells.length === 0) continue;
+    lines.push(`## ${SCENARIO_TITLES[scenario]}`, '');
+    lines.push(
+      '| record | parallelism | system | records/s | vs Flink | CPU s / M records | peak RSS MiB | first record ms |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const cell of cells) {
+      const flink = cell.systems.flink?.recordsPerSecond;
+      for (const [system, m] of Object.entries(cell.systems)) {
+        const ratio = flink === undefined ? '' : (m.recordsPerSecond / flink).toFixed(2);
+        lines.push(
+          `| ${cell.size} B | ${cell.parallelism} | ${system} | ${num(m.recordsPerSecond)} | ${ratio} | ${num(
+            m.cpuMs / 1000 / (cell.records / 1e6),
+            1,
+          )} | ${num(m.peakRssKb / 1024)} | ${num(m.firstRecordMs)} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+  lines.push("## The machine's limit: Kafka's own perf tools", '');
+  lines.push(
+    '| record | kafka-producer-perf-test records/s | kafka-consumer-perf-test records/s |',
+    '|---|---|---|',
+  );
+  for (const [size, r] of Object.entries(input.perfTools)) {
+    lines.push(`| ${size} | ${num(r.producer)} | ${num(r.consumer)} |`);
+  }
+  lines.push('', '## End-to-end latency at a fixed rate', '');
+  lines.push('| scenario | system | rate records/s | p50 ms | p99 ms |', '|---|---|---|---|---|');
+  for (const l of input.latency) {
+    lines.push(`| ${l.scenario} | ${l.system} | ${num(l.rate)} | ${num(l.p50Ms)} | ${num(l.p99Ms)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** A grouped bar chart (SVG, no dependencies) of records/s per cell and system. */
+export function throughputSvg(cells: readonly CellResult[]): string {
+  const systems = [...new Set(cells.flatMap((c) => Object.keys(c.systems)))];
+  const colors = ['#2f6fb3', '#e07b39', '#6a9f4b', '#8e6bb8'];
+  const max = Math.max(1, ...cells.flatMap((c) => Object.values(c.systems).map((m) => m.recordsPerSecond)));
+  const bar = 14;
+  const group = systems.length * bar + 16;
+  const left = 230;
+  const width = 760;
+  const height = cells.length * group + 60;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+  cells.forEach((cell, i) => {
+    const y = 30 + i * group;
+    parts.push(
+      `<text x="${left - 8}" y="${y + (systems.length * bar) / 2 + 4}" text-anchor="end">${cell.scenario} ${cell.size} B p=${cell.parallelism}</text>`,
+    );
+    systems.forEach((system, s) => {
+      const m = cell.systems[system];
+      if (!m) return;
+      const w = ((width - left - 90) * m.recordsPerSecond) / max;
+      parts.push(
+        `<rect x="${left}" y="${y + s * bar}" width="${w.toFixed(1)}" height="${bar - 2}" fill="${colors[s % colors.length]}"/>`,
+        `<text x="${left + w + 4}" y="${y + s * bar + 10}">${num(m.recordsPerSecond)}</text>`,
+      );
+    });
+  });
+  systems.forEach((system, s) => {
+    parts.push(
+      `<rect x="${left + s * 130}" y="8" width="10" height="10" fill="${colors[s % colors.length]}"/>`,
+      `<text x="${left + s * 130 + 14}" y="17">${system} records/s</text>`,
+    );
+  });
+  parts.push('</svg>', '');
+  return parts.join('\n');
+}
