@@ -1,0 +1,23 @@
+/**
+ * @tributary/connector-mysql-cdc — change data capture of MySQL/MariaDB: lock-free incremental
+ * snapshot, then the binlog. Curated named exports only.
+ */
+export type {
+  BinlogClient,
+  BinlogEvent,
+  BinlogListener,
+  BinlogStreamOptions,
+} from './binlog/binlog-client.js';
+export { type BinlogOffset, type BinlogPosition, compareBinlogPositions } from './binlog/binlog-position.js';
+export { ZongJiBinlogClient } from './binlog/zongji-binlog-client.js';
+export { type MySqlCdcErrorCode, MySqlCdcErrorCodes } from './mysql-cdc-error-codes.js';
+export type { PreflightProblem } from './preflight/server-checks.js';
+export type { Row } from './schema/value-converter.js';
+export { MySqlCdcSource } from './source/mysql-cdc-source.js';
+export {
+  MySqlCdcSourceOptions,
+  type MySqlCdcSourceOptionsInput,
+  type ResolvedMySqlCdcSourceOptions,
+} from './source/mysql-cdc-source-options.js';
+export type { BinlogSplit, FinishedChunk, MySqlCdcSplit, SnapshotSplit } from './source/mysql-cdc-split.js';
+export type { MySqlCdcEnumeratorState } from './source/mysql-cdc-split-enumerator.js';

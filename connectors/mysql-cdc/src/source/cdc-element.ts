@@ -1,0 +1,17 @@
+import type { ChangeRecord } from '@tributary/core';
+import type { BinlogOffset, BinlogPosition } from '../binlog/binlog-position.js';
+import type { Row } from '../schema/value-converter.js';
+
+/**
+ * What the fetch loop hands the reader: a whole chunk (emitted at once, so a checkpoint never
+ * splits a chunk), the records of one binlog row with the offset after it (a commit hands an
+ * empty one to move to the next transaction), or the news that the binlog position was purged.
+ */
+export type CdcElement =
+  | {
+      readonly kind: 'chunk';
+      readonly records: readonly ChangeRecord<Row>[];
+      readonly highWatermark: BinlogPosition;
+    }
+  | { readonly kind: 'change'; readonly records: readonly ChangeRecord<Row>[]; readonly offset: BinlogOffset }
+  | { readonly kind: 'purged' };

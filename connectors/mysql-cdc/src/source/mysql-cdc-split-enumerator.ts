@@ -1,0 +1,296 @@
+import {
+  type SourceEvent,
+  type SplitEnumerator,
+  type SplitEnumeratorContext,
+  TributaryError,
+} from '@tributary/core';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { type BinlogOffset, minPosition, offsetAt } from '../binlog/binlog-position.js';
+import { MySqlCdcErrorCodes } from '../mysql-cdc-error-codes.js';
+import { preflight } from '../preflight/preflight.js';
+import { listTables, readTableSchemas } from '../schema/table-schema.js';
+import { planChunks } from '../snapshot/chunk-planner.js';
+import { masterPosition } from '../snapshot/chunk-reader.js';
+import { type ResolvedMySqlCdcSourceOptions, tableMatcher } from './mysql-cdc-source-options.js';
+import type { MySqlCdcSourceEvent } from './mysql-cdc-source-reader.js';
+import {
+  BINLOG_SPLIT_ID,
+  type BinlogSplit,
+  type FinishedChunk,
+  type MySqlCdcSplit,
+  type SnapshotSplit,
+} from './mysql-cdc-split.js';
+import { openConnection } from './mysql-connection.js';
+
+/** The enumerator's checkpoint. */
+export interface MySqlCdcEnumeratorState {
+  /** Chunks not handed out yet (undefined: not planned yet). */
+  readonly remaining: readonly SnapshotSplit[] | undefined;
+  readonly totalChunks: number;
+  /** Chunks read, by split id. */
+  readonly finished: Readonly<Record<string, FinishedChunk>>;
+  /** The checkpoint that covered every chunk; once complete the binlog split may start. */
+  readonly binlogAfterCheckpoint: number | undefined;
+  readonly binlogAssigned: boolean;
+  /** Binlog-only startup modes: where the binlog split starts. */
+  readonly binlogStart: BinlogOffset | undefined;
+  /** A binlog split given back by a failed reader, to hand out as is. */
+  readonly binlogBack: BinlogSplit | undefined;
+}
+
+/**
+ * Plans the snapshot chunks (after a preflight of the server), hands them out one at a time on
+ * request, collects each chunk's high watermark, and — once a checkpoint covering every chunk
+ * completed — creates the one binlog split starting at the smallest high watermark (Flink CDC
+ * 2.0's assigner). `snapshot-only` ends after the chunks; the binlog-only modes start with the
+ * binlog split.
+ */
+export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, MySqlCdcEnumeratorState> {
+  private remaining: SnapshotSplit[] | undefined;
+  private totalChunks: number;
+  private finished: Map<string, FinishedChunk>;
+  private binlogAfterCheckpoint: number | undefined;
+  private binlogReady: boolean;
+  private binlogAssigned: boolean;
+  private binlogStart: BinlogOffset | undefined;
+  private binlogBack: BinlogSplit | undefined;
+  private readonly waiting = new Set<number>();
+  private planning = false;
+
+  constructor(
+    private readonly options: ResolvedMySqlCdcSourceOptions,
+    private readonly ctx: SplitEnumeratorContext<MySqlCdcSplit>,
+    restored?: MySqlCdcEnumeratorState,
+  ) {
+    this.remaining = restored?.remaining === undefined ? undefined : [...restored.remaining];
+    this.totalChunks = restored?.totalChunks ?? 0;
+    this.finished = new Map(Object.entries(restored?.finished ?? {}));
+    this.binlogAfterCheckpoint = restored?.binlogAfterCheckpoint;
+    // A restore is from a completed checkpoint: the one that covered every chunk completed.
+    this.binlogReady = restored?.binlogAfterCheckpoint !== undefined;
+    this.binlogAssigned = restored?.binlogAssigned ?? false;
+    this.binlogStart = restored?.binlogStart;
+    this.binlogBack = restored?.binlogBack;
+    ctx.metricGroup.setUnassignedSplitsGauge(() => this.remaining?.length);
+  }
+
+  async start(): Promise<void> {
+    if (this.remaining !== undefined || this.binlogStart !== undefined) return;
+    await this.plan();
+  }
+
+  handleSplitRequest(subtaskId: number): void {
+    this.waiting.add(subtaskId);
+    this.assignPending();
+  }
+
+  addReader(): void {}
+
+  addSplitsBack(splits: readonly MySqlCdcSplit[]): void {
+    for (const split of splits) {
+      if (split.kind === 'binlog') {
+        this.binlogAssigned = false;
+        this.binlogBack = split;
+      } else if (split.highWatermark !== undefined) {
+        this.finished.set(split.splitId, chunkOf(split));
+      } else this.remaining = [split, ...(this.remaining ?? [])];
+    }
+  }
+
+  handleSourceEvent(_subtaskId: number, sourceEvent: SourceEvent): void {
+    const event = sourceEvent as unknown as MySqlCdcSourceEvent;
+    if (event.type === 'chunk-finished') {
+      this.finished.set(event.splitId, event.chunk);
+    } else if (event.type === 'binlog-purged') {
+      if (this.options.onPurged !== 're-snapshot') return;
+      this.ctx.logger.warn('The binlog position was purged: starting a new snapshot (onPurged: re-snapshot)');
+      this.remaining = undefined;
+      this.finished.clear();
+      this.totalChunks = 0;
+      this.binlogAfterCheckpoint = undefined;
+      this.binlogReady = false;
+      this.binlogAssigned = false;
+      this.binlogBack = undefined;
+      this.binlogStart = undefined;
+      this.ctx.callAsync(
+        () => this.plan(),
+        (_r, error) => {
+          if (error !== undefined) this.ctx.failJob(error);
+          else this.assignPending();
+        },
+      );
+    }
+  }
+
+  snapshotState(checkpointId: number): MySqlCdcEnumeratorState {
+    if (
+      this.snapshotDone() &&
+      this.binlogAfterCheckpoint === undefined &&
+      this.options.startupMode === 'initial'
+    )
+      this.binlogAfterCheckpoint = checkpointId;
+    return {
+      remaining: this.remaining === undefined ? undefined : [...this.remaining],
+      totalChunks: this.totalChunks,
+      finished: Object.fromEntries(this.finished),
+      binlogAfterCheckpoint: this.binlogAfterCheckpoint,
+      binlogAssigned: this.binlogAssigned,
+      binlogStart: this.binlogStart,
+      binlogBack: this.binlogBack,
+    };
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    if (
+      this.binlogAfterCheckpoint !== undefined &&
+      checkpointId >= this.binlogAfterCheckpoint &&
+      !this.binlogReady
+    ) {
+      this.binlogReady = true;
+      this.assignPending();
+    }
+  }
+
+  /**
+   * Where the snapshot ended, for a hybrid source's next part: the binlog split that would
+   * follow it (start at the smallest high watermark, filter by every chunk's watermark).
+   */
+  endPosition(): BinlogSplit | undefined {
+    return this.binlogSplit();
+  }
+
+  async close(): Promise<void> {}
+
+  private snapshotDone(): boolean {
+    return (
+      this.remaining !== undefined && this.remaining.length === 0 && this.finished.size >= this.totalChunks
+    );
+  }
+
+  private binlogSplit(): BinlogSplit | undefined {
+    if (this.binlogBack !== undefined) return this.binlogBack;
+    const notBeforeMs =
+      this.options.startupMode === 'timestamp' ? this.options.startupTimestampMs : undefined;
+    if (this.binlogStart !== undefined)
+      return {
+        kind: 'binlog',
+        splitId: BINLOG_SPLIT_ID,
+        offset: this.binlogStart,
+        chunks: [],
+        ...(notBeforeMs === undefined ? {} : { notBeforeMs }),
+      };
+    const chunks = [...this.finished.values()];
+    const start = minPosition(chunks.map((c) => c.highWatermark));
+    if (start === undefined) return undefined;
+    return { kind: 'binlog', splitId: BINLOG_SPLIT_ID, offset: offsetAt(start), chunks };
+  }
+
+  private assignPending(): void {
+    if (this.planning || (this.remaining === undefined && this.binlogStart === undefined)) return;
+    for (const subtask of [...this.waiting].sort((a, b) => a - b)) {
+      if (!this.ctx.registeredReaders().has(subtask)) continue;
+      const chunk = this.remaining?.shift();
+      if (chunk !== undefined) {
+        this.waiting.delete(subtask);
+        this.ctx.assignSplit(chunk, subtask);
+        continue;
+      }
+      if (this.options.startupMode === 'snapshot-only') {
+        this.waiting.delete(subtask);
+        this.ctx.signalNoMoreSplits(subtask);
+        continue;
+      }
+      const binlogReady = this.binlogStart !== undefined || this.binlogReady || this.binlogBack !== undefined;
+      if (!binlogReady) continue;
+      if (!this.binlogAssigned) {
+        const split = this.binlogSplit();
+        if (split === undefined) continue;
+        this.binlogAssigned = true;
+        this.binlogBack = undefined;
+        this.waiting.delete(subtask);
+        this.ctx.assignSplit(split, subtask);
+        continue;
+      }
+      this.waiting.delete(subtask);
+      this.ctx.signalNoMoreSplits(subtask);
+    }
+  }
+
+  private async plan(): Promise<void> {
+    this.planning = true;
+    let connection: Connection | undefined;
+    try {
+      connection = await openConnection(this.options);
+      const ids = Array.from(
+        { length: Math.max(1, this.ctx.currentParallelism) },
+        (_, i) => this.options.serverIdStart + i,
+      );
+      await preflight(connection, ids);
+      const mode = this.options.startupMode;
+      if (mode === 'initial' || mode === 'snapshot-only') {
+        this.remaining = await this.planSnapshot(connection);
+        this.totalChunks = this.remaining.length;
+      } else if (mode === 'latest') this.binlogStart = offsetAt(await masterPosition(connection));
+      else if (mode === 'specific-offset' && this.options.startupOffset !== undefined)
+        this.binlogStart = offsetAt(this.options.startupOffset);
+      else this.binlogStart = offsetAt(await earliestPosition(connection));
+    } finally {
+      this.planning = false;
+      await connection?.end().catch(() => {});
+    }
+    this.assignPending();
+  }
+
+  private async planSnapshot(connection: Connection): Promise<SnapshotSplit[]> {
+    const captured = tableMatcher(this.options);
+    const tables = (await listTables(connection)).filter((t) => captured(t.db, t.table));
+    const schemas = await readTableSchemas(connection, tables);
+    const splits: SnapshotSplit[] = [];
+    for (const schema of schemas.values()) {
+      const name = `${schema.db}.${schema.table}`;
+      const chunkKey = this.options.chunkKeyColumns[name] ?? schema.primaryKey[0];
+      if (chunkKey === undefined || !schema.columns.some((c) => c.name === chunkKey))
+        throw new TributaryError(
+          MySqlCdcErrorCodes.NO_CHUNK_KEY,
+          `Table ${name} has no primary key: set chunkKeyColumns['${name}'] to a unique NOT NULL column`,
+          { context: { table: name, option: 'chunkKeyColumns' } },
+        );
+      const keyColumns = schema.primaryKey.length > 0 ? schema.primaryKey : [chunkKey];
+      const ranges = await planChunks(connection, schema, chunkKey, this.options.chunkSize);
+      for (const [i, range] of ranges.entries())
+        splits.push({
+          kind: 'snapshot',
+          splitId: `${name}:${i}`,
+          db: schema.db,
+          table: schema.table,
+          chunkKey,
+          keyColumns,
+          ...(range.start === undefined ? {} : { start: range.start }),
+          ...(range.end === undefined ? {} : { end: range.end }),
+        });
+    }
+    return splits;
+  }
+}
+
+function chunkOf(split: SnapshotSplit): FinishedChunk {
+  return {
+    db: split.db,
+    table: split.table,
+    chunkKey: split.chunkKey,
+    ...(split.start === undefined ? {} : { start: split.start }),
+    ...(split.end === undefined ? {} : { end: split.end }),
+    highWatermark: split.highWatermark as NonNullable<SnapshotSplit['highWatermark']>,
+  };
+}
+
+async function earliestPosition(connection: Connection) {
+  const [rows] = await connection.query<RowDataPacket[]>('SHOW BINARY LOGS');
+  const first = rows[0];
+  if (first === undefined)
+    throw new TributaryError(
+      MySqlCdcErrorCodes.PREFLIGHT_FAILED,
+      'SHOW BINARY LOGS is empty: the binlog is off',
+    );
+  return { file: String(first.Log_name), pos: 4 };
+}

@@ -1,0 +1,109 @@
+import {
+  RecordsBySplits,
+  type RecordsWithSplitIds,
+  type SplitReader,
+  type SplitsChange,
+  WakeUpLatch,
+} from '@tributary/core';
+import type { Connection } from 'mysql2/promise';
+import type { BinlogClient } from '../binlog/binlog-client.js';
+import { SchemaCache } from '../schema/schema-cache.js';
+import { ChunkReader } from '../snapshot/chunk-reader.js';
+import { BinlogSplitStream } from './binlog-split-stream.js';
+import type { CdcElement } from './cdc-element.js';
+import type { ResolvedMySqlCdcSourceOptions } from './mysql-cdc-source-options.js';
+import { tableMatcher } from './mysql-cdc-source-options.js';
+import type { MySqlCdcSplit, SnapshotSplit } from './mysql-cdc-split.js';
+import { openConnection } from './mysql-connection.js';
+
+/**
+ * One fetch loop per reader: snapshot chunks one after another (each fetch returns a whole
+ * chunk and finishes its split), then the binlog split, which never ends. A chunk that was
+ * already read before a restore (it carries its high watermark) finishes at once.
+ */
+export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSplit> {
+  private readonly chunks: SnapshotSplit[] = [];
+  private binlog: BinlogSplitStream | undefined;
+  private connection: Promise<Connection> | undefined;
+  private readonly schemas: SchemaCache;
+  private readonly chunkReader: ChunkReader;
+  private readonly latch = new WakeUpLatch();
+  private readonly captured: (db: string, table: string) => boolean;
+
+  constructor(
+    private readonly options: ResolvedMySqlCdcSourceOptions,
+    private readonly newBinlogClient: () => BinlogClient,
+    private readonly serverId: number,
+  ) {
+    const connection = () => {
+      this.connection ??= openConnection(options);
+      this.connection.catch(() => {
+        this.connection = undefined;
+      });
+      return this.connection;
+    };
+    this.schemas = new SchemaCache(connection);
+    this.chunkReader = new ChunkReader(connection, this.schemas, newBinlogClient, serverId);
+    this.captured = tableMatcher(options);
+  }
+
+  async fetch(): Promise<RecordsWithSplitIds<CdcElement>> {
+    const chunk = this.chunks.shift();
+    if (chunk !== undefined) {
+      if (chunk.highWatermark !== undefined) return RecordsBySplits.finished([chunk.splitId]);
+      try {
+        const snapshot = await this.chunkReader.read(chunk);
+        return RecordsBySplits.forSplit(chunk.splitId, [{ kind: 'chunk', ...snapshot }], true);
+      } catch (error) {
+        this.chunks.unshift(chunk);
+        await this.resetConnection();
+        throw error;
+      }
+    }
+    const binlog = this.binlog;
+    if (binlog !== undefined) {
+      const elements = await binlog.next(this.options.onPurged === 're-snapshot');
+      const purged = elements.length === 1 && elements[0]?.kind === 'purged';
+      if (purged) {
+        this.binlog = undefined;
+        await binlog.close();
+      }
+      return RecordsBySplits.forSplit(binlog.split.splitId, elements, purged);
+    }
+    await this.latch.sleep(60_000);
+    return RecordsBySplits.empty();
+  }
+
+  handleSplitsChanges(change: SplitsChange<MySqlCdcSplit>): void {
+    if (change.type !== 'add') return;
+    for (const split of change.splits) {
+      if (split.kind === 'snapshot') this.chunks.push(split);
+      else
+        this.binlog = new BinlogSplitStream(split, {
+          client: this.newBinlogClient(),
+          serverId: this.serverId,
+          schemas: this.schemas,
+          captured: this.captured,
+          chunkKeyColumns: this.options.chunkKeyColumns,
+          batchSize: this.options.binlogBatchSize,
+        });
+    }
+    this.latch.wakeUp();
+  }
+
+  wakeUp(): void {
+    this.latch.wakeUp();
+    this.binlog?.wakeUp();
+  }
+
+  async close(): Promise<void> {
+    await this.binlog?.close();
+    await this.resetConnection();
+  }
+
+  private async resetConnection(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection !== undefined) await (await connection.catch(() => undefined))?.end().catch(() => {});
+  }
+}
