@@ -2,6 +2,9 @@
  * @tributary/connector-jdbc — PostgreSQL (`pg`), MySQL/MariaDB (`mysql2`) and SQLite
  * (`better-sqlite3`) sources, sinks, catalog and lookups. Curated named exports only.
  */
+
+/** The change-log input of `input: 'changelog'` (re-exported from `@tributary/core`). */
+export type { ChangeRecord } from '@tributary/core';
 export { JdbcCatalog, type TableInfo } from './catalog/jdbc-catalog.js';
 export type {
   DialectName,
@@ -23,7 +26,6 @@ export {
   type ResolvedJdbcSinkOptions,
 } from './sink/jdbc-sink-options.js';
 export type { JdbcCommittable } from './sink/jdbc-sink-writer.js';
-export type { ChangeRecord } from './sink/row-ops.js';
 export { JdbcSource } from './source/jdbc-source.js';
 export {
   JdbcSourceOptions,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChangeRecord } from '@tributary/core';
 import { CollectionSource, hasErrorCode, Pipeline, silentLogger, type TributaryError } from '@tributary/core';
 import {
   fakeBatchContext,
@@ -13,7 +14,6 @@ import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { ALL_KINDS, openTestDatabase, type TestDatabase } from '../testing-fixtures/test-databases.js';
 import { JdbcSink } from './jdbc-sink.js';
 import type { JdbcCommittable } from './jdbc-sink-writer.js';
-import type { ChangeRecord } from './row-ops.js';
 
 type Item = { id: number; v: number; name: string };
 

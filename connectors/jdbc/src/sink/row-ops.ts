@@ -1,4 +1,4 @@
-import { TributaryError } from '@tributary/core';
+import { type ChangeRecord, TributaryError } from '@tributary/core';
 import type { Row } from '../dialect/dialect.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 
@@ -10,21 +10,17 @@ export interface RowOp {
   readonly record: unknown;
 }
 
-/** The change-log shape the CDC connector emits (Debezium's envelope without the schema). */
-export interface ChangeRecord {
-  readonly op: 'c' | 'r' | 'u' | 'd';
-  readonly before?: Row | null;
-  readonly after?: Row | null;
-}
-
-/** Turns an input record into a RowOp (`input: 'changelog'` reads the envelope). */
+/**
+ * Turns an input record into a RowOp. With `input: 'changelog'` the record is a core
+ * {@link ChangeRecord} (what the MySQL CDC source and the Debezium/Canal formats produce).
+ */
 export function toRowOp(record: unknown, changelog: boolean): RowOp {
   if (!changelog) {
     if (record === null || typeof record !== 'object')
       throw invalidRecord('a row record must be an object (column → value)', record);
     return { kind: 'write', row: record as Row, record };
   }
-  const change = record as Partial<ChangeRecord> | null;
+  const change = record as Partial<ChangeRecord<Row>> | null;
   switch (change?.op) {
     case 'c':
     case 'r':
