@@ -65,12 +65,24 @@ export async function readTableSchemas(
   return result;
 }
 
-/** Lists base tables of the server (outside the system schemas). */
-export async function listTables(connection: Connection): Promise<TableId[]> {
+/**
+ * Lists base tables of the databases `databaseFilter` accepts (system schemas excluded). The
+ * databases are filtered first, so a server with many other schemas is not scanned table by table.
+ */
+export async function listTables(
+  connection: Connection,
+  databaseFilter: (db: string) => boolean = () => true,
+): Promise<TableId[]> {
+  const [dbs] = await connection.query<RowDataPacket[]>('SHOW DATABASES');
+  const system = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
+  const names = dbs
+    .map((r) => String(Object.values(r)[0]))
+    .filter((db) => !system.has(db) && databaseFilter(db));
+  if (names.length === 0) return [];
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl FROM information_schema.TABLES
-      WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
-      ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+      WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (?) ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+    [names],
   );
   return rows.map((r) => ({ db: String(r.db), table: String(r.tbl) }));
 }

@@ -8,7 +8,7 @@ import type { SchemaCache } from '../schema/schema-cache.js';
 import type { Row } from '../schema/value-converter.js';
 import type { SnapshotSplit } from '../source/mysql-cdc-split.js';
 import { qualifiedName, quoteIdentifier } from './chunk-planner.js';
-import { inRange, rowKeyText } from './chunk-range.js';
+import { inRange, integerKey, rowKeyText } from './chunk-range.js';
 
 /** A chunk read consistently: its rows as of `highWatermark`. */
 export interface ChunkSnapshot {
@@ -78,7 +78,8 @@ export class ChunkReader {
     const source = { file: high.file, pos: high.pos, db: split.db, table: split.table, tsMs: 0 };
     const tsMs = Date.now();
     const records: ChangeRecord<Row>[] = [];
-    for (const after of rows.values()) records.push({ op: 'r', before: null, after, source, tsMs });
+    for (const after of sortByChunkKey([...rows.values()], split.chunkKey))
+      records.push({ op: 'r', before: null, after, source, tsMs });
     return { records, highWatermark: high };
   }
 
@@ -172,4 +173,14 @@ export async function masterPosition(connection: Connection): Promise<BinlogPosi
       'SHOW MASTER STATUS is empty: the binlog is off (set log_bin)',
     );
   return { file: String(row.File), pos: Number(row.Position) };
+}
+
+/** Rows in chunk-key order (integer keys), so a chunk can be cut at key boundaries. */
+function sortByChunkKey(rows: Row[], chunkKey: string): Row[] {
+  const keyed = rows.map((row) => ({ row, key: integerKey(row[chunkKey]) }));
+  if (keyed.some((k) => k.key === undefined)) return rows;
+  keyed.sort((a, b) =>
+    (a.key as bigint) < (b.key as bigint) ? -1 : (a.key as bigint) > (b.key as bigint) ? 1 : 0,
+  );
+  return keyed.map((k) => k.row);
 }

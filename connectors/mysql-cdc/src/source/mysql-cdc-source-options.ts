@@ -111,3 +111,15 @@ export function tableMatcher(options: Pick<ResolvedMySqlCdcSourceOptions, 'table
     return include.some((r) => r.test(name)) && !exclude.some((r) => r.test(name));
   };
 }
+
+/**
+ * True for databases an include pattern may capture: the pattern's part before its first `\\.`
+ * (the db/table separator) must match the name; a pattern without one matches every database.
+ */
+export function databaseMatcher(options: Pick<ResolvedMySqlCdcSourceOptions, 'tables'>) {
+  const parts = options.tables.map((p) => {
+    const at = p.indexOf('\\.');
+    return at < 0 ? undefined : new RegExp(`^(?:${p.slice(0, at)})$`);
+  });
+  return (db: string): boolean => parts.some((r) => r === undefined || r.test(db));
+}

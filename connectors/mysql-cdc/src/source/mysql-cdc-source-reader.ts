@@ -1,6 +1,6 @@
 import {
+  type BatchRecordEmitter,
   type ChangeRecord,
-  type RecordEmitter,
   SingleSplitFetcherManager,
   type SourceEvent,
   type SourceOutput,
@@ -8,41 +8,98 @@ import {
   type SourceReaderContext,
 } from '@tributary/core';
 import type { BinlogClient } from '../binlog/binlog-client.js';
-import type { BinlogOffset, BinlogPosition } from '../binlog/binlog-position.js';
+import type { BinlogOffset } from '../binlog/binlog-position.js';
 import type { Row } from '../schema/value-converter.js';
 import type { CdcElement } from './cdc-element.js';
 import type { ResolvedMySqlCdcSourceOptions } from './mysql-cdc-source-options.js';
-import {
-  type FinishedChunk,
-  finishedChunkOf,
-  type MySqlCdcSplit,
-  type SnapshotSplit,
-} from './mysql-cdc-split.js';
+import type { FinishedChunk, MySqlCdcSplit, SnapshotSplit } from './mysql-cdc-split.js';
 import { MySqlCdcSplitReader } from './mysql-cdc-split-reader.js';
 
-/** A split's mutable state: the chunk's high watermark once emitted, or the binlog offset. */
+/** A split's mutable state: where the unread rest of a chunk starts, and its done parts; or the binlog offset. */
 export interface MySqlCdcSplitState {
   readonly split: MySqlCdcSplit;
-  highWatermark: BinlogPosition | undefined;
+  start: string | undefined;
+  done: FinishedChunk[];
+  finished: boolean;
   offset: BinlogOffset | undefined;
   purged: boolean;
 }
 
 /** Events between the reader and the enumerator. */
 export type MySqlCdcSourceEvent =
-  | { readonly type: 'chunk-finished'; readonly splitId: string; readonly chunk: FinishedChunk }
+  | { readonly type: 'chunk-finished'; readonly splitId: string; readonly chunks: readonly FinishedChunk[] }
   | { readonly type: 'binlog-purged' };
 
-class CdcRecordEmitter implements RecordEmitter<CdcElement, ChangeRecord<Row>, MySqlCdcSplitState> {
+/**
+ * Emits chunks by chunk-key group (the reader's budget counts groups) and binlog rows as one
+ * unit each; the split state moves exactly to what was emitted.
+ */
+class CdcRecordEmitter implements BatchRecordEmitter<CdcElement, ChangeRecord<Row>, MySqlCdcSplitState> {
+  recordCount(element: CdcElement): number {
+    return element.kind === 'chunk' ? element.groupStarts.length : element.kind === 'change' ? 1 : 0;
+  }
+
   emitRecord(element: CdcElement, output: SourceOutput<ChangeRecord<Row>>, state: MySqlCdcSplitState): void {
+    this.emitRecords(element, 0, this.recordCount(element), output, state);
+  }
+
+  emitRecords(
+    element: CdcElement,
+    from: number,
+    to: number,
+    output: SourceOutput<ChangeRecord<Row>>,
+    state: MySqlCdcSplitState,
+  ): void {
     if (element.kind === 'purged') {
       state.purged = true;
       return;
     }
-    for (const record of element.records) output.collect(record, record.source?.tsMs || undefined);
-    if (element.kind === 'chunk') state.highWatermark = element.highWatermark;
-    else state.offset = element.offset;
+    if (element.kind === 'change') {
+      for (const record of element.records) output.collect(record, record.source?.tsMs || undefined);
+      state.offset = element.offset;
+      return;
+    }
+    const { records, groupStarts } = element;
+    const first = groupStarts[from] ?? records.length;
+    const last = to < groupStarts.length ? (groupStarts[to] as number) : records.length;
+    for (let i = first; i < last; i++) output.collect(records[i] as ChangeRecord<Row>);
+    const split = state.split as SnapshotSplit;
+    const cut =
+      to < groupStarts.length
+        ? String((records[last]?.after as Record<string, unknown>)[split.chunkKey])
+        : undefined;
+    addDone(state, split, cut ?? split.end, element.highWatermark);
+    state.start = cut;
+    if (cut === undefined) state.finished = true;
   }
+}
+
+/** Records `[state.start, end)` as done at `highWatermark`, merged into the previous part when it has the same watermark. */
+function addDone(
+  state: MySqlCdcSplitState,
+  split: SnapshotSplit,
+  end: string | undefined,
+  highWatermark: FinishedChunk['highWatermark'],
+): void {
+  const previous = state.done[state.done.length - 1];
+  if (
+    previous !== undefined &&
+    previous.end === state.start &&
+    previous.highWatermark.file === highWatermark.file &&
+    previous.highWatermark.pos === highWatermark.pos
+  ) {
+    const { end: _end, ...rest } = previous;
+    state.done[state.done.length - 1] = { ...rest, ...(end === undefined ? {} : { end }) };
+    return;
+  }
+  state.done.push({
+    db: split.db,
+    table: split.table,
+    chunkKey: split.chunkKey,
+    ...(state.start === undefined ? {} : { start: state.start }),
+    ...(end === undefined ? {} : { end }),
+    highWatermark,
+  });
 }
 
 /**
@@ -65,7 +122,13 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
     context: SourceReaderContext,
   ) {
     const manager = new SingleSplitFetcherManager<CdcElement, MySqlCdcSplit>(
-      () => new MySqlCdcSplitReader(options, newBinlogClient, options.serverIdStart + context.subtaskId),
+      () =>
+        new MySqlCdcSplitReader(
+          options,
+          newBinlogClient,
+          options.serverIdStart + context.subtaskId,
+          context.metricGroup,
+        ),
       {},
       context.logger,
     );
@@ -78,13 +141,14 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
 
   override addSplits(splits: readonly MySqlCdcSplit[]): void {
     if (splits.some((s) => s.kind === 'binlog')) this.finishedChunks.clear();
+    const isFinished = (s: MySqlCdcSplit) => s.kind === 'snapshot' && s.finished === true;
+    super.addSplits(splits.filter((s) => !isFinished(s)));
+    // Restored finished chunks: kept and reported again (the enumerator ignores duplicates).
     for (const split of splits)
-      if (split.kind === 'snapshot' && split.highWatermark !== undefined)
+      if (split.kind === 'snapshot' && split.finished === true) {
         this.finishedChunks.set(split.splitId, split);
-    super.addSplits(splits.filter((s) => !(s.kind === 'snapshot' && s.highWatermark !== undefined)));
-    // Restored finished chunks: report them again (the enumerator ignores duplicates).
-    for (const split of splits)
-      if (split.kind === 'snapshot' && split.highWatermark !== undefined) this.report(split);
+        this.report(split);
+      }
   }
 
   override snapshotState(checkpointId: number): MySqlCdcSplit[] {
@@ -92,9 +156,12 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
   }
 
   protected initializedState(split: MySqlCdcSplit): MySqlCdcSplitState {
+    const snapshot = split.kind === 'snapshot';
     return {
       split,
-      highWatermark: split.kind === 'snapshot' ? split.highWatermark : undefined,
+      start: snapshot ? split.start : undefined,
+      done: snapshot ? [...(split.done ?? [])] : [],
+      finished: snapshot ? split.finished === true : false,
       offset: split.kind === 'binlog' ? split.offset : undefined,
       purged: false,
     };
@@ -102,9 +169,14 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
 
   protected toSplitType(_splitId: string, state: MySqlCdcSplitState): MySqlCdcSplit {
     const { split } = state;
-    if (split.kind === 'snapshot')
-      return state.highWatermark === undefined ? split : { ...split, highWatermark: state.highWatermark };
-    return { ...split, offset: state.offset ?? split.offset };
+    if (split.kind === 'binlog') return { ...split, offset: state.offset ?? split.offset };
+    const { start: _start, ...rest } = split;
+    return {
+      ...rest,
+      ...(state.start === undefined ? {} : { start: state.start }),
+      done: [...state.done],
+      ...(state.finished ? { finished: true } : {}),
+    };
   }
 
   protected onSplitFinished(finished: ReadonlyMap<string, MySqlCdcSplitState>): void {
@@ -114,7 +186,7 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
         continue;
       }
       const split = this.toSplitType(state.split.splitId, state);
-      if (split.kind !== 'snapshot' || split.highWatermark === undefined) continue;
+      if (split.kind !== 'snapshot' || split.finished !== true) continue;
       this.finishedChunks.set(split.splitId, split);
       this.report(split);
     }
@@ -122,7 +194,7 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
   }
 
   private report(split: SnapshotSplit): void {
-    this.send({ type: 'chunk-finished', splitId: split.splitId, chunk: finishedChunkOf(split) });
+    this.send({ type: 'chunk-finished', splitId: split.splitId, chunks: split.done ?? [] });
   }
 
   private send(event: MySqlCdcSourceEvent): void {

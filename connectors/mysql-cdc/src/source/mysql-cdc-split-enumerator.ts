@@ -11,7 +11,11 @@ import { preflight } from '../preflight/preflight.js';
 import { listTables, readTableSchemas } from '../schema/table-schema.js';
 import { planChunks } from '../snapshot/chunk-planner.js';
 import { masterPosition } from '../snapshot/chunk-reader.js';
-import { type ResolvedMySqlCdcSourceOptions, tableMatcher } from './mysql-cdc-source-options.js';
+import {
+  databaseMatcher,
+  type ResolvedMySqlCdcSourceOptions,
+  tableMatcher,
+} from './mysql-cdc-source-options.js';
 import type { MySqlCdcSourceEvent } from './mysql-cdc-source-reader.js';
 import {
   BINLOG_SPLIT_ID,
@@ -27,8 +31,8 @@ export interface MySqlCdcEnumeratorState {
   /** Chunks not handed out yet (undefined: not planned yet). */
   readonly remaining: readonly SnapshotSplit[] | undefined;
   readonly totalChunks: number;
-  /** Chunks read, by split id. */
-  readonly finished: Readonly<Record<string, FinishedChunk>>;
+  /** Chunks read (their parts), by split id. */
+  readonly finished: Readonly<Record<string, readonly FinishedChunk[]>>;
   /** The checkpoint that covered every chunk; once complete the binlog split may start. */
   readonly binlogAfterCheckpoint: number | undefined;
   readonly binlogAssigned: boolean;
@@ -48,7 +52,7 @@ export interface MySqlCdcEnumeratorState {
 export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, MySqlCdcEnumeratorState> {
   private remaining: SnapshotSplit[] | undefined;
   private totalChunks: number;
-  private finished: Map<string, FinishedChunk>;
+  private finished: Map<string, readonly FinishedChunk[]>;
   private binlogAfterCheckpoint: number | undefined;
   private binlogReady: boolean;
   private binlogAssigned: boolean;
@@ -91,8 +95,8 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
       if (split.kind === 'binlog') {
         this.binlogAssigned = false;
         this.binlogBack = split;
-      } else if (split.highWatermark !== undefined) {
-        this.finished.set(split.splitId, chunkOf(split));
+      } else if (split.finished === true) {
+        this.finished.set(split.splitId, split.done ?? []);
       } else this.remaining = [split, ...(this.remaining ?? [])];
     }
   }
@@ -100,7 +104,7 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
   handleSourceEvent(_subtaskId: number, sourceEvent: SourceEvent): void {
     const event = sourceEvent as unknown as MySqlCdcSourceEvent;
     if (event.type === 'chunk-finished') {
-      this.finished.set(event.splitId, event.chunk);
+      this.finished.set(event.splitId, event.chunks);
     } else if (event.type === 'binlog-purged') {
       if (this.options.onPurged !== 're-snapshot') return;
       this.ctx.logger.warn('The binlog position was purged: starting a new snapshot (onPurged: re-snapshot)');
@@ -179,7 +183,7 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
         chunks: [],
         ...(notBeforeMs === undefined ? {} : { notBeforeMs }),
       };
-    const chunks = [...this.finished.values()];
+    const chunks = [...this.finished.values()].flat();
     const start = minPosition(chunks.map((c) => c.highWatermark));
     if (start === undefined) return undefined;
     return { kind: 'binlog', splitId: BINLOG_SPLIT_ID, offset: offsetAt(start), chunks };
@@ -243,7 +247,9 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
 
   private async planSnapshot(connection: Connection): Promise<SnapshotSplit[]> {
     const captured = tableMatcher(this.options);
-    const tables = (await listTables(connection)).filter((t) => captured(t.db, t.table));
+    const tables = (await listTables(connection, databaseMatcher(this.options))).filter((t) =>
+      captured(t.db, t.table),
+    );
     const schemas = await readTableSchemas(connection, tables);
     const splits: SnapshotSplit[] = [];
     for (const schema of schemas.values()) {
@@ -271,17 +277,6 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
     }
     return splits;
   }
-}
-
-function chunkOf(split: SnapshotSplit): FinishedChunk {
-  return {
-    db: split.db,
-    table: split.table,
-    chunkKey: split.chunkKey,
-    ...(split.start === undefined ? {} : { start: split.start }),
-    ...(split.end === undefined ? {} : { end: split.end }),
-    highWatermark: split.highWatermark as NonNullable<SnapshotSplit['highWatermark']>,
-  };
 }
 
 async function earliestPosition(connection: Connection) {

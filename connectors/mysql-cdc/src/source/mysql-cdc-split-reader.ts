@@ -1,6 +1,8 @@
 import {
+  type ChangeRecord,
   RecordsBySplits,
   type RecordsWithSplitIds,
+  type SourceReaderMetricGroup,
   type SplitReader,
   type SplitsChange,
   WakeUpLatch,
@@ -8,7 +10,8 @@ import {
 import type { Connection } from 'mysql2/promise';
 import type { BinlogClient } from '../binlog/binlog-client.js';
 import { SchemaCache } from '../schema/schema-cache.js';
-import { ChunkReader } from '../snapshot/chunk-reader.js';
+import { integerKey } from '../snapshot/chunk-range.js';
+import { ChunkReader, type ChunkSnapshot } from '../snapshot/chunk-reader.js';
 import { BinlogSplitStream } from './binlog-split-stream.js';
 import type { CdcElement } from './cdc-element.js';
 import type { ResolvedMySqlCdcSourceOptions } from './mysql-cdc-source-options.js';
@@ -34,6 +37,7 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
     private readonly options: ResolvedMySqlCdcSourceOptions,
     private readonly newBinlogClient: () => BinlogClient,
     private readonly serverId: number,
+    private readonly metrics: SourceReaderMetricGroup,
   ) {
     const connection = () => {
       this.connection ??= openConnection(options);
@@ -50,10 +54,11 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
   async fetch(): Promise<RecordsWithSplitIds<CdcElement>> {
     const chunk = this.chunks.shift();
     if (chunk !== undefined) {
-      if (chunk.highWatermark !== undefined) return RecordsBySplits.finished([chunk.splitId]);
+      if (chunk.finished === true) return RecordsBySplits.finished([chunk.splitId]);
       try {
         const snapshot = await this.chunkReader.read(chunk);
-        return RecordsBySplits.forSplit(chunk.splitId, [{ kind: 'chunk', ...snapshot }], true);
+        this.metrics.numBytesIn.inc(approximateBytes(snapshot.records));
+        return RecordsBySplits.forSplit(chunk.splitId, [chunkElement(chunk, snapshot)], true);
       } catch (error) {
         this.chunks.unshift(chunk);
         await this.resetConnection();
@@ -63,6 +68,9 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
     const binlog = this.binlog;
     if (binlog !== undefined) {
       const elements = await binlog.next(this.options.onPurged === 're-snapshot');
+      for (const element of elements)
+        if (element.kind === 'change' && element.records.length > 0)
+          this.metrics.numBytesIn.inc(approximateBytes(element.records));
       const purged = elements.length === 1 && elements[0]?.kind === 'purged';
       if (purged) {
         this.binlog = undefined;
@@ -106,4 +114,26 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
     this.connection = undefined;
     if (connection !== undefined) await (await connection.catch(() => undefined))?.end().catch(() => {});
   }
+}
+
+/** A chunk's element: its rows (in chunk-key order) and where each chunk-key group starts. */
+export function chunkElement(split: SnapshotSplit, snapshot: ChunkSnapshot): CdcElement {
+  const { records, highWatermark } = snapshot;
+  const keys = records.map((r) => integerKey((r.after as Record<string, unknown>)[split.chunkKey]));
+  const groupStarts: number[] = [];
+  if (records.length > 0) {
+    if (keys.some((k) => k === undefined)) groupStarts.push(0);
+    else for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[i - 1]) groupStarts.push(i);
+  }
+  return { kind: 'chunk', records, groupStarts, highWatermark };
+}
+
+function approximateBytes(records: readonly ChangeRecord[]): number {
+  let bytes = 0;
+  for (const record of records) {
+    const row = (record.after ?? record.before ?? {}) as Record<string, unknown>;
+    for (const value of Object.values(row))
+      bytes += typeof value === 'string' ? value.length : Buffer.isBuffer(value) ? value.length : 8;
+  }
+  return bytes;
 }

@@ -3,9 +3,12 @@ import type { BinlogOffset, BinlogPosition } from '../binlog/binlog-position.js'
 
 /**
  * A key range of one table: `chunkKey >= start AND chunkKey < end` (integers as decimal text;
- * an absent bound is open). When the chunk was read, `highWatermark` is the binlog position its
- * rows are consistent with; the split is then finished and only kept so the enumerator learns
- * the watermark even across a crash.
+ * an absent bound is open). Parts already emitted are in `done`, each with the high watermark
+ * its rows are consistent with: a checkpoint in the middle of a chunk cuts it at a chunk-key
+ * boundary, the emitted part is done, and a restore reads only `[start, end)` again — at a new
+ * watermark, which is fine because the binlog split filters each part by its own. `finished`:
+ * every part is done; the split is then only kept so the enumerator learns the watermarks
+ * even across a crash.
  */
 export interface SnapshotSplit extends SourceSplit {
   readonly kind: 'snapshot';
@@ -16,7 +19,8 @@ export interface SnapshotSplit extends SourceSplit {
   readonly keyColumns: readonly string[];
   readonly start?: string;
   readonly end?: string;
-  readonly highWatermark?: BinlogPosition;
+  readonly done?: readonly FinishedChunk[];
+  readonly finished?: boolean;
 }
 
 /** A chunk that was read, as the binlog split needs it to filter events. */
@@ -44,15 +48,3 @@ export interface BinlogSplit extends SourceSplit {
 export type MySqlCdcSplit = SnapshotSplit | BinlogSplit;
 
 export const BINLOG_SPLIT_ID = 'binlog';
-
-export function finishedChunkOf(split: SnapshotSplit): FinishedChunk {
-  if (split.highWatermark === undefined) throw new Error(`chunk ${split.splitId} has no high watermark`);
-  return {
-    db: split.db,
-    table: split.table,
-    chunkKey: split.chunkKey,
-    ...(split.start === undefined ? {} : { start: split.start }),
-    ...(split.end === undefined ? {} : { end: split.end }),
-    highWatermark: split.highWatermark,
-  };
-}
