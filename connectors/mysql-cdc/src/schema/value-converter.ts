@@ -9,6 +9,7 @@ type Converter = (value: unknown) => unknown;
 
 const toBigInt: Converter = (v) => (typeof v === 'bigint' ? v : BigInt(String(v)));
 const toNumber: Converter = (v) => (typeof v === 'number' ? v : Number(v));
+const toFloat32: Converter = (v) => Math.fround(Number(v));
 const toText: Converter = (v) =>
   typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
 const toBuffer: Converter = (v) =>
@@ -36,7 +37,8 @@ const BINARY_TYPES = new Set([
 /**
  * The converter of one column. Types are the same for snapshot (mysql2 with `dateStrings`,
  * `bigNumberStrings`) and binlog (zongji) values:
- * - BIGINT (signed and unsigned) → `bigint`; other integers, YEAR, FLOAT, DOUBLE → `number`
+ * - BIGINT (signed and unsigned) → `bigint`; other integers, YEAR, DOUBLE → `number`; FLOAT →
+ *   `number` rounded to single precision (what the column stores)
  * - DECIMAL → exact decimal string
  * - DATE, DATETIME, TIMESTAMP, TIME → strings as the server prints them, fractional seconds kept
  *   to the microsecond (`0000-00-00` kept as is; TIMESTAMP in the `serverTimeZone` option)
@@ -55,7 +57,9 @@ export function columnConverter(column: ColumnSchema): Converter {
     t === 'year'
   )
     return toNumber;
-  if (t === 'float' || t === 'double' || t === 'real') return toNumber;
+  // FLOAT is single precision: the binlog holds its 4 bytes, the text protocol a rounded decimal.
+  if (t === 'float') return toFloat32;
+  if (t === 'double' || t === 'real') return toNumber;
   if (t === 'decimal' || t === 'numeric') return toText;
   if (t === 'json') return toJsonText;
   if (t === 'bit' || BINARY_TYPES.has(t)) return toBuffer;

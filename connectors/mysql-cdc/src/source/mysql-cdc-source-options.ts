@@ -1,10 +1,11 @@
-import { defineOptions } from '@tributary/core';
+import { defineOptions, sourceReaderBaseOptionsShape } from '@tributary/core';
 import { z } from 'zod';
 
 const position = z.object({ file: z.string().min(1), pos: z.number().int().min(4) }).strict();
 
 const sourceSchema = z
   .object({
+    ...sourceReaderBaseOptionsShape,
     host: z.string().min(1).default('127.0.0.1').describe('MySQL/MariaDB host.'),
     port: z.number().int().min(1).max(65_535).default(3306).describe('Server port.'),
     user: z

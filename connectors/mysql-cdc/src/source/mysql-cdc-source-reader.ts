@@ -132,7 +132,7 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
       {},
       context.logger,
     );
-    super(manager, new CdcRecordEmitter(), context, {});
+    super(manager, new CdcRecordEmitter(), context, options);
   }
 
   override start(): void {

@@ -89,6 +89,8 @@ export const sourceContext = defineSourceContext<Record>({
       tables: [`${DATABASE}\\.${prefixOf(setup)}_s\\d+`],
       startupMode: setup.boundedness === 'unbounded' ? 'initial' : 'snapshot-only',
       chunkSize: 1_000_000,
+      // Small polls: backpressure (the suite's throttled sink) then stops the snapshot mid-chunk.
+      maxRecordsPerPoll: 50,
       serverIdStart: 100_000 + (hash % 100_000) * 16,
     }) as never;
   },
