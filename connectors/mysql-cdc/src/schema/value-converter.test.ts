@@ -15,6 +15,7 @@ describe('RowConverter', () => {
       { name: 'b', dataType: 'varbinary', columnType: 'varbinary(8)' },
       { name: 'bit', dataType: 'bit', columnType: 'bit(10)' },
       { name: 's', dataType: 'set', columnType: "set('x','y')" },
+      { name: 'y', dataType: 'year', columnType: 'year(4)' },
     ],
   });
 
@@ -51,6 +52,11 @@ describe('RowConverter', () => {
       s: 'x,y',
     });
     expect(converter.convert({ id: 1, i: null })).toEqual({ id: 1n, i: null });
+  });
+
+  it('reads the binlog’s zero YEAR (1900 from zongji) as 0, like the snapshot', () => {
+    expect(converter.convert({ id: 1, y: 1900 })).toEqual(converter.convert({ id: 1, y: 0 }));
+    expect(converter.convert({ id: 1, y: 2155 })).toEqual({ id: 1n, y: 2155 });
   });
 
   it('names table and column when a value cannot be converted', () => {

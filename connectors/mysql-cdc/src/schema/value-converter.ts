@@ -9,6 +9,14 @@ type Converter = (value: unknown) => unknown;
 
 const toBigInt: Converter = (v) => (typeof v === 'bigint' ? v : BigInt(String(v)));
 const toNumber: Converter = (v) => (typeof v === 'number' ? v : Number(v));
+/**
+ * YEAR: the binlog stores the year minus 1900 in one byte and zongji adds 1900 back, so the
+ * zero year `0000` arrives as 1900 — which YEAR (1901…2155, or 0) cannot hold otherwise.
+ */
+const toYear: Converter = (v) => {
+  const year = Number(v);
+  return year === 1900 ? 0 : year;
+};
 const toFloat32: Converter = (v) => Math.fround(Number(v));
 const toText: Converter = (v) =>
   typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
@@ -48,15 +56,9 @@ const BINARY_TYPES = new Set([
 export function columnConverter(column: ColumnSchema): Converter {
   const t = column.dataType;
   if (t === 'bigint') return toBigInt;
-  if (
-    t === 'tinyint' ||
-    t === 'smallint' ||
-    t === 'mediumint' ||
-    t === 'int' ||
-    t === 'integer' ||
-    t === 'year'
-  )
+  if (t === 'tinyint' || t === 'smallint' || t === 'mediumint' || t === 'int' || t === 'integer')
     return toNumber;
+  if (t === 'year') return toYear;
   // FLOAT is single precision: the binlog holds its 4 bytes, the text protocol a rounded decimal.
   if (t === 'float') return toFloat32;
   if (t === 'double' || t === 'real') return toNumber;
