@@ -117,7 +117,7 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
       this.binlogBack = undefined;
       this.binlogStart = undefined;
       this.ctx.callAsync(
-        () => this.plan(),
+        () => this.plan(true),
         (_r, error) => {
           if (error !== undefined) this.ctx.failJob(error);
           else this.assignPending();
@@ -130,7 +130,7 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
     if (
       this.snapshotDone() &&
       this.binlogAfterCheckpoint === undefined &&
-      this.options.startupMode === 'initial'
+      this.options.startupMode !== 'snapshot-only'
     )
       this.binlogAfterCheckpoint = checkpointId;
     return {
@@ -215,12 +215,15 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
         this.ctx.assignSplit(split, subtask);
         continue;
       }
+      // With re-snapshot a reader may need chunks again after a purge: it stays (idle) instead.
+      if (this.options.onPurged === 're-snapshot') continue;
       this.waiting.delete(subtask);
       this.ctx.signalNoMoreSplits(subtask);
     }
   }
 
-  private async plan(): Promise<void> {
+  /** Plans the chunks (snapshot modes, or `resnapshot` after a purge) or the binlog start. */
+  private async plan(resnapshot = false): Promise<void> {
     this.planning = true;
     let connection: Connection | undefined;
     try {
@@ -231,7 +234,7 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
       );
       await preflight(connection, ids);
       const mode = this.options.startupMode;
-      if (mode === 'initial' || mode === 'snapshot-only') {
+      if (resnapshot || mode === 'initial' || mode === 'snapshot-only') {
         this.remaining = await this.planSnapshot(connection);
         this.totalChunks = this.remaining.length;
       } else if (mode === 'latest') this.binlogStart = offsetAt(await masterPosition(connection));
