@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JdbcSink } from '@tributary/connector-jdbc';
-import { type ChangeRecord, Pipeline, silentLogger } from '@tributary/core';
+import { type ChangeRecord, Pipeline } from '@tributary/core';
 import { type MariaDbService, useService } from '@tributary/e2e';
 import Database from 'better-sqlite3';
 import { type Connection, createConnection } from 'mysql2/promise';

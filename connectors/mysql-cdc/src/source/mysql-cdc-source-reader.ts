@@ -66,7 +66,7 @@ class CdcRecordEmitter implements BatchRecordEmitter<CdcElement, ChangeRecord<Ro
     const split = state.split as SnapshotSplit;
     const cut =
       to < groupStarts.length
-        ? String((records[last]?.after as Record<string, unknown>)[split.chunkKey])
+        ? String((records[last]?.after as Record<string, unknown> | undefined)?.[split.chunkKey])
         : undefined;
     addDone(state, split, cut ?? split.end, element.highWatermark);
     state.start = cut;
