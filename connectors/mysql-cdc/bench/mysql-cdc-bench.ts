@@ -1,0 +1,172 @@
+/**
+ * MySQL CDC benchmark on the harness MariaDB, in one run:
+ *  (a) snapshot rows/s of `MySqlCdcSource` (`snapshot-only`) at parallelism 1 and 2 vs a plain
+ *      streaming `SELECT *` of the same table on mysql2 (same typing options: dateStrings,
+ *      bigNumberStrings), per subtask and in total;
+ *  (b) binlog catch-up events/s: the source from a binlog position over N row updates vs the raw
+ *      zongji loop (same connection options) counting the same rows.
+ * Rounds alternate the order after a warm-up; medians are reported. Nothing fails on the numbers.
+ *
+ * Run: `pnpm --filter @tributary/connector-mysql-cdc bench` (`BENCH_ROWS=1000000` for the
+ * issue's 1 M-row table; default 200 000).
+ */
+import { performance } from 'node:perf_hooks';
+import { DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
+import { useService } from '@tributary/e2e';
+import ZongJi from '@vlasky/zongji';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import { MySqlCdcSource, MySqlCdcSourceOptions } from '../src/index.js';
+import { connectionOptionsOf } from '../src/source/mysql-connection.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
+const ROUNDS = 3;
+const env = { logger: silentLogger };
+
+const mariadb = await useService('mariadb');
+const db = await mariadb.createDatabase('bench');
+const admin = await createConnection({ ...mariadb.connectionOptions(db), multipleStatements: true });
+const { host, port, user, password } = mariadb.connectionOptions();
+const base = {
+  host: String(host),
+  port: Number(port),
+  user: String(user),
+  ...(password === undefined ? {} : { password: String(password) }),
+  tables: [`${db}\\.t`],
+};
+const resolved = MySqlCdcSourceOptions.parse(base);
+let serverId = 40_000 + (process.pid % 1000) * 8;
+
+await admin.query(
+  'CREATE TABLE t (id BIGINT PRIMARY KEY, amount DECIMAL(12,2), at DATETIME(6), note VARCHAR(64))',
+);
+for (let from = 0; from < ROWS; from += 10_000) {
+  const n = Math.min(10_000, ROWS - from);
+  const values = Array.from(
+    { length: n },
+    (_, i) => `(${from + i}, ${(from + i) % 1000}.25, '2024-01-01 00:00:00.123456', 'row ${from + i}')`,
+  );
+  await admin.query(`INSERT INTO t VALUES ${values.join(',')}`);
+}
+
+async function plainSelect(): Promise<number> {
+  const c = await createConnection({ ...connectionOptionsOf(resolved), database: db });
+  const start = performance.now();
+  let rows = 0;
+  await new Promise<void>((resolve, reject) => {
+    c.connection
+      .query('SELECT * FROM t')
+      .stream()
+      .on('data', () => {
+        rows++;
+      })
+      .on('end', resolve)
+      .on('error', reject);
+  });
+  const ms = performance.now() - start;
+  await c.end();
+  if (rows !== ROWS) throw new Error(`plain SELECT read ${rows} rows`);
+  return (rows / ms) * 1000;
+}
+
+async function cdcSnapshot(parallelism: number): Promise<number> {
+  const source = new MySqlCdcSource({
+    ...base,
+    startupMode: 'snapshot-only',
+    serverIdStart: (serverId += 4),
+  });
+  const start = performance.now();
+  await Pipeline.from(source).sinkTo(new DiscardingSink()).execute({ parallelism }, env);
+  return (ROWS / (performance.now() - start)) * 1000;
+}
+
+async function binlogRange(): Promise<{ file: string; pos: number }> {
+  const [rows] = await admin.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  const start = { file: String(rows[0]?.File), pos: Number(rows[0]?.Position) };
+  await admin.query('UPDATE t SET amount = amount + 1');
+  return start;
+}
+
+async function rawZongji(start: { file: string; pos: number }): Promise<number> {
+  const zongji = new ZongJi({ ...connectionOptionsOf(resolved) });
+  let rows = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    zongji.on('binlog', (event: { getEventName(): string; rows?: unknown[] }) => {
+      if (event.getEventName() === 'updaterows') rows += event.rows?.length ?? 0;
+      if (rows >= ROWS) resolve();
+    });
+    zongji.start({
+      filename: start.file,
+      position: start.pos,
+      serverId: (serverId += 4),
+      includeEvents: ['tablemap', 'updaterows', 'rotate'],
+    });
+  });
+  const ms = performance.now() - t0;
+  zongji.stop();
+  return (rows / ms) * 1000;
+}
+
+async function cdcBinlog(start: { file: string; pos: number }): Promise<number> {
+  const source = new MySqlCdcSource({
+    ...base,
+    startupMode: 'specific-offset',
+    startupOffset: start,
+    serverIdStart: (serverId += 4),
+  });
+  const t0 = performance.now();
+  let seen = 0;
+  for await (const _ of Pipeline.from(source).executeAndCollect(
+    { parallelism: 1, checkpointing: { intervalMs: 500 } },
+    env,
+  )) {
+    if (++seen >= ROWS) break;
+  }
+  return (ROWS / (performance.now() - t0)) * 1000;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+await plainSelect(); // warm-up (buffer pool)
+const results = {
+  select: [] as number[],
+  p1: [] as number[],
+  p2: [] as number[],
+  zongji: [] as number[],
+  cdc: [] as number[],
+};
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? ['select', 'p1', 'p2'] : ['p2', 'p1', 'select'];
+  for (const what of order) {
+    if (what === 'select') results.select.push(await plainSelect());
+    if (what === 'p1') results.p1.push(await cdcSnapshot(1));
+    if (what === 'p2') results.p2.push(await cdcSnapshot(2));
+  }
+  const start = await binlogRange();
+  if (round % 2 === 0) {
+    results.zongji.push(await rawZongji(start));
+    results.cdc.push(await cdcBinlog(start));
+  } else {
+    results.cdc.push(await cdcBinlog(start));
+    results.zongji.push(await rawZongji(start));
+  }
+}
+const select = median(results.select);
+const p1 = median(results.p1);
+const p2 = median(results.p2);
+const zj = median(results.zongji);
+const cdc = median(results.cdc);
+console.log(`table: ${fmt(ROWS)} rows; medians of ${ROUNDS} rounds`);
+console.log(`snapshot  plain streaming SELECT *     ${fmt(select)} rows/s`);
+console.log(
+  `snapshot  MySqlCdcSource p=1           ${fmt(p1)} rows/s (${fmt(p1)} per subtask, ratio ${(p1 / select).toFixed(2)})`,
+);
+console.log(
+  `snapshot  MySqlCdcSource p=2           ${fmt(p2)} rows/s (${fmt(p2 / 2)} per subtask, ratio ${(p2 / select).toFixed(2)})`,
+);
+console.log(`binlog    raw zongji loop              ${fmt(zj)} rows/s`);
+console.log(`binlog    MySqlCdcSource               ${fmt(cdc)} rows/s (ratio ${(cdc / zj).toFixed(2)})`);
+await admin.end();
+await mariadb.close();
+process.exit(0);
