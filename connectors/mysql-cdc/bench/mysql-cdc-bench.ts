@@ -35,6 +35,11 @@ const base = {
 };
 const resolved = MySqlCdcSourceOptions.parse(base);
 let serverId = 40_000 + (process.pid % 1000) * 8;
+/** A fresh block of server ids for each run (readers use serverIdStart + subtask). */
+function nextServerId(): number {
+  serverId += 4;
+  return serverId;
+}
 
 await admin.query(
   'CREATE TABLE t (id BIGINT PRIMARY KEY, amount DECIMAL(12,2), at DATETIME(6), note VARCHAR(64))',
@@ -72,7 +77,7 @@ async function cdcSnapshot(parallelism: number): Promise<number> {
   const source = new MySqlCdcSource({
     ...base,
     startupMode: 'snapshot-only',
-    serverIdStart: (serverId += 4),
+    serverIdStart: nextServerId(),
   });
   const start = performance.now();
   await Pipeline.from(source).sinkTo(new DiscardingSink()).execute({ parallelism }, env);
@@ -98,7 +103,7 @@ async function rawZongji(start: { file: string; pos: number }): Promise<number> 
     zongji.start({
       filename: start.file,
       position: start.pos,
-      serverId: (serverId += 4),
+      serverId: nextServerId(),
       includeEvents: ['tablemap', 'updaterows', 'rotate'],
     });
   });
@@ -112,7 +117,7 @@ async function cdcBinlog(start: { file: string; pos: number }): Promise<number> 
     ...base,
     startupMode: 'specific-offset',
     startupOffset: start,
-    serverIdStart: (serverId += 4),
+    serverIdStart: nextServerId(),
   });
   const t0 = performance.now();
   let seen = 0;
