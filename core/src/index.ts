@@ -290,6 +290,14 @@ export {
   type RegisteredMetric,
 } from './metrics/metric-types.js';
 export { ProcessMetricGroup, type ProcessMetricGroupOptions } from './metrics/process-metric-group.js';
+export type {
+  FormatPlugin,
+  PluginFormatKind,
+  ResolvedPluginFormat,
+  SinkPlugin,
+  SourcePlugin,
+  TributaryPlugin,
+} from './plugin/tributary-plugin.js';
 export { type BackoffOptions, backoffDelayMs, type RetryOptions, retry, sleep } from './retry/retry.js';
 export {
   type CheckpointData,

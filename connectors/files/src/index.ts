@@ -34,3 +34,4 @@ export {
 export type { FileSourceSplit } from './source/file-source-split.js';
 export type { FileEnumeratorState, FileSourceEndPosition } from './source/file-split-enumerator.js';
 export type { SeenFilesSnapshot } from './source/seen-files.js';
+export { tributaryPlugin } from './tributary-plugin.js';

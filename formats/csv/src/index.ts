@@ -14,3 +14,4 @@ export {
 } from './csv-format-options.js';
 export { CsvDeserializationSchema, CsvSerializationSchema } from './csv-schemas.js';
 export { CsvWriterFormat } from './csv-writer-format.js';
+export { tributaryPlugin } from './tributary-plugin.js';

@@ -14,3 +14,4 @@ export {
 } from './json-format-options.js';
 export { JsonSerializationSchema } from './json-serialization-schema.js';
 export { JsonWriterFormat } from './json-writer-format.js';
+export { tributaryPlugin } from './tributary-plugin.js';

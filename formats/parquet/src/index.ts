@@ -12,3 +12,4 @@ export {
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
 export { ParquetWriterFormat } from './parquet-writer-format.js';
+export { tributaryPlugin } from './tributary-plugin.js';

@@ -9,3 +9,4 @@ export {
 } from './raw-format-options.js';
 export { RawBytesSchema, RawStringSchema } from './raw-schemas.js';
 export { RawTextFileFormat, RawTextWriterFormat } from './raw-text-file-format.js';
+export { tributaryPlugin } from './tributary-plugin.js';

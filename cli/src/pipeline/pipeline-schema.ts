@@ -1,0 +1,63 @@
+import { JobOptions } from '@tributary/core';
+import { z } from 'zod';
+
+/** `format: csv` or `format: { type: csv, header: true, ... }` (the rest: the format's options). */
+export const formatRefSchema = z
+  .union([
+    z.string().min(1),
+    z.looseObject({ type: z.string().min(1).describe('Format name (an installed format package).') }),
+  ])
+  .describe("A format name, or { type: <name>, ...that format's options }.");
+
+const endpointShape = {
+  connector: z
+    .string()
+    .min(1)
+    .describe('Connector name (an installed connector package, see `tributary connectors`).'),
+  name: z.string().min(1).optional().describe('Operator name in metrics, logs and the dashboard.'),
+  format: formatRefSchema.optional(),
+  options: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe("The connector's options, validated by the connector package's own schema."),
+};
+
+const functionRefSchema = z.union([
+  z.string().min(1).describe('A JavaScript expression of `record`, e.g. `record.total > 0`.'),
+  z.strictObject({
+    module: z.string().min(1).describe('Path of an ES module (relative: from the pipeline file).'),
+    export: z.string().min(1).default('default').describe('The exported function to call with each record.'),
+  }),
+]);
+
+/** One step between source and sink. */
+export const processorSchema = z.union([
+  z.strictObject({ map: functionRefSchema.describe('Replaces each record with the result.') }),
+  z.strictObject({ filter: functionRefSchema.describe('Keeps records for which it is truthy.') }),
+  z.strictObject({
+    flatMap: functionRefSchema.describe('Replaces each record with the elements of the returned array.'),
+  }),
+]);
+
+/**
+ * The shape of a pipeline file. Connector and format options are `unknown` here: they are
+ * validated in a second step by the schemas of the installed packages. `job` is core's own
+ * {@link JobOptions} schema, so new job options need no change here.
+ */
+export const pipelineFileSchema = z.strictObject({
+  $schema: z.string().optional().describe('JSON Schema for editors (see `tributary schema`).'),
+  name: z.string().min(1).optional().describe('Job name (logs, metric labels); default: the file name.'),
+  job: (JobOptions.schema as unknown as z.ZodType<Record<string, unknown>>)
+    .optional()
+    .describe('Job options: parallelism, checkpointing, restartStrategy, metrics, ... (core job options).'),
+  source: z.strictObject(endpointShape).describe('Where records come from.'),
+  processors: z
+    .array(processorSchema)
+    .default([])
+    .describe('Steps applied in order between source and sink.'),
+  sink: z.strictObject(endpointShape).describe('Where records go.'),
+});
+
+export type PipelineFile = z.output<typeof pipelineFileSchema>;
+export type ProcessorSpec = z.output<typeof processorSchema>;
+export type FormatRef = z.output<typeof formatRefSchema>;
