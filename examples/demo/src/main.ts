@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATASET } from './demo-dataset.js';
+import { DemoFlagError, type DemoFlags, parseDemoFlags } from './demo-flags.js';
 import { runDemo } from './demo-runner.js';
 
 const { values } = parseArgs({
@@ -44,6 +45,15 @@ if (values.help) {
   process.exit(0);
 }
 
+let flags: DemoFlags;
+try {
+  flags = parseDemoFlags(values);
+} catch (error) {
+  if (!(error instanceof DemoFlagError)) throw error;
+  process.stderr.write(`pnpm demo: ${error.message} (see pnpm demo -- --help)\n`);
+  process.exit(2);
+}
+
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
 const dir = resolve(values.dir ?? resolve(repoRoot, '.tributary/demo'));
 
@@ -57,16 +67,14 @@ const result = await runDemo({
   dir,
   dataset: {
     ...DEFAULT_DATASET,
-    records: values.records ? Number(values.records) : DEFAULT_DATASET.records,
-    files: values.files ? Number(values.files) : DEFAULT_DATASET.files,
+    records: flags.records ?? DEFAULT_DATASET.records,
+    files: flags.files ?? DEFAULT_DATASET.files,
   },
-  parallelism: Number(values.parallelism),
-  checkpointIntervalMs: Number(values['checkpoint-interval-ms']),
+  parallelism: flags.parallelism,
+  checkpointIntervalMs: flags.checkpointIntervalMs,
   fresh: values.fresh,
-  ...(values['metrics-port'] === undefined ? {} : { metricsPort: Number(values['metrics-port']) }),
-  ...(values['metrics-linger-ms'] === undefined
-    ? {}
-    : { metricsLingerMs: Number(values['metrics-linger-ms']) }),
-  ...(values['job-name'] === undefined ? {} : { jobName: values['job-name'] }),
+  ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),
+  ...(flags.metricsLingerMs === undefined ? {} : { metricsLingerMs: flags.metricsLingerMs }),
+  ...(flags.jobName === undefined ? {} : { jobName: flags.jobName }),
 });
 process.exitCode = result.complete ? 0 : 1;

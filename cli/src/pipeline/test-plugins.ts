@@ -1,0 +1,13 @@
+import { tributaryPlugin as files } from '@tributary/connector-files';
+import { tributaryPlugin as csv } from '@tributary/format-csv';
+import { tributaryPlugin as json } from '@tributary/format-json';
+import { tributaryPlugin as parquet } from '@tributary/format-parquet';
+import type { InstalledPlugin } from '../plugins/discover-plugins.js';
+
+/** The workspace's files connector and formats, as discovery would report them (for unit tests). */
+export const testPlugins: InstalledPlugin[] = [
+  { packageName: '@tributary/connector-files', version: '0.0.0', kind: 'connector', plugin: files },
+  { packageName: '@tributary/format-csv', version: '0.0.0', kind: 'format', plugin: csv },
+  { packageName: '@tributary/format-json', version: '0.0.0', kind: 'format', plugin: json },
+  { packageName: '@tributary/format-parquet', version: '0.0.0', kind: 'format', plugin: parquet },
+];
