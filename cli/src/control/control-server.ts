@@ -51,7 +51,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy':
-          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+          "default-src 'self'; img-src 'self' data:; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
         'cache-control': 'no-store',
       });
       res.end(dashboardPage(token));
