@@ -30,6 +30,9 @@ const functionRefSchema = z.union([
   }),
 ]);
 
+/** `source` and `sink`: a connector, its options and its format. */
+export const endpointSchema = z.strictObject(endpointShape);
+
 /** One step between source and sink. */
 export const processorSchema = z.union([
   z.strictObject({ map: functionRefSchema.describe('Replaces each record with the result.') }),
@@ -50,12 +53,12 @@ export const pipelineFileSchema = z.strictObject({
   job: (JobOptions.schema as unknown as z.ZodType<Record<string, unknown>>)
     .optional()
     .describe('Job options: parallelism, checkpointing, restartStrategy, metrics, ... (core job options).'),
-  source: z.strictObject(endpointShape).describe('Where records come from.'),
+  source: endpointSchema.describe('Where records come from.'),
   processors: z
     .array(processorSchema)
     .default([])
     .describe('Steps applied in order between source and sink.'),
-  sink: z.strictObject(endpointShape).describe('Where records go.'),
+  sink: endpointSchema.describe('Where records go.'),
 });
 
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
