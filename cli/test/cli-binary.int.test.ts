@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installedCli, startCli } from './installed-cli.js';
+import { installedCli, killStartedClis, startCli } from './installed-cli.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +27,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
+  killStartedClis();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** Runs the binary to its end; never throws on a non-zero exit. */
@@ -216,10 +217,13 @@ sink:
     expect(before).toBeGreaterThanOrEqual(4000);
 
     csv(join(dir, 'in', 'c.csv'), 6001, 7000);
+    // Its own registry of running jobs, so that `savepoint` / `stop` below find this job only.
+    const env = { TRIBUTARY_STATE_DIR: join(dir, 'state') };
     const second = startCli(
       bin,
       ['run', 'pipeline.yaml', '--from-savepoint', savepoint, '--log-format', 'json'],
       dir,
+      env,
     );
     await second.waitForLine((l) => typeof l.restoredFrom === 'string');
     // Resumed: the rest arrives, committed output holds every id once.
@@ -227,8 +231,14 @@ sink:
     while (committedJsonLines(join(dir, 'out')).length < 7000 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    second.child.kill('SIGINT');
+    // From another terminal: a savepoint, then stop with one, through the control endpoint.
+    const manual = await tributary(['savepoint', 'manual-savepoints'], dir, env);
+    expect(manual.code, manual.stderr).toBe(0);
+    expect(existsSync(join(manual.stdout.trim(), '_metadata'))).toBe(true);
+    const stop = await tributary(['stop', '--savepoint', 'final-savepoints'], dir, env);
+    expect(stop.code, stop.stderr).toBe(0);
     expect(await second.exited).toBe(0);
+    expect(existsSync(join(stop.stdout.trim(), '_metadata'))).toBe(true);
     const ids = committedJsonLines(join(dir, 'out')).map((r) => r.id);
     expect(ids).toHaveLength(7000);
     expect(new Set(ids).size).toBe(7000);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumPath } from './chromium-path.js';
-import { installedCli, startCli } from './installed-cli.js';
+import { installedCli, killStartedClis, startCli } from './installed-cli.js';
 
 const reports = resolve(import.meta.dirname, '../../.reports');
 let bin: string;
@@ -16,7 +16,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
+  killStartedClis();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 function csv(path: string, from: number, to: number): void {

@@ -106,6 +106,15 @@ export interface CliProcess {
   ): Promise<Record<string, unknown>>;
 }
 
+const started = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every started CLI process that still runs: a failed test leaves none behind. */
+export function killStartedClis(): void {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+}
+
 /** Starts the installed binary in `cwd` (a user's working directory). */
 export function startCli(
   bin: string,
@@ -122,6 +131,7 @@ export function startCli(
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
+  started.add(child);
   const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
   return {
     child,

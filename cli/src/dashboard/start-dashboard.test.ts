@@ -13,7 +13,10 @@ it('serves the dashboard and live snapshots for a job started in TypeScript', as
     await released; // keep the job running while the test looks at it
   }
   // #region dashboard-in-code
-  const job = Pipeline.from(Source.fromAsyncIterable(() => numbers()), { name: 'numbers' })
+  const job = Pipeline.from(
+    Source.fromAsyncIterable(() => numbers()),
+    { name: 'numbers' },
+  )
     .map((n) => n * 2, 'double')
     .sinkTo(new DiscardingSink<number>(), { name: 'discard' });
   const client = job.start({ jobName: 'numbers', checkpointing: { intervalMs: 50 } });

@@ -76,3 +76,4 @@ export {
   upsertKafkaRecordDeserializer,
   upsertKafkaRecordSerializer,
 } from './upsert/upsert-record.js';
+export { tributaryPlugin } from './tributary-plugin.js';
