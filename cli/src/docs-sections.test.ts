@@ -4,10 +4,10 @@ import { tributaryPlugin as files } from '@tributary/connector-files';
 import { defineOptions, JobOptions } from '@tributary/core';
 import { syncDocSections } from '@tributary/core/testing';
 import { describe, expect, it } from 'vitest';
+import { testPlugins } from '../test/test-plugins.js';
 import { PipelineDocument } from './pipeline/pipeline-document.js';
 import { endpointSchema, pipelineFileSchema } from './pipeline/pipeline-schema.js';
 import { resolvePipeline } from './pipeline/resolve-pipeline.js';
-import { testPlugins } from './pipeline/test-plugins.js';
 
 const docsCli = new URL('../../docs/cli.md', import.meta.url);
 const examples = new URL('../../examples/pipelines/', import.meta.url);

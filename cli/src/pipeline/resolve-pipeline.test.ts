@@ -1,10 +1,10 @@
 import { JobOptions } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
+import { testPlugins } from '../../test/test-plugins.js';
 import { PipelineDocument } from './pipeline-document.js';
 import { PipelineFileError } from './pipeline-error.js';
 import { pipelineJsonSchema } from './pipeline-json-schema.js';
 import { resolvePipeline } from './resolve-pipeline.js';
-import { testPlugins } from './test-plugins.js';
 
 async function problems(text: string, env: NodeJS.ProcessEnv = {}, path = '/tmp/p.yaml'): Promise<string[]> {
   try {

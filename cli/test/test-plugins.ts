@@ -3,7 +3,7 @@ import { tributaryPlugin as kafka } from '@tributary/connector-kafka';
 import { tributaryPlugin as csv } from '@tributary/format-csv';
 import { tributaryPlugin as json } from '@tributary/format-json';
 import { tributaryPlugin as parquet } from '@tributary/format-parquet';
-import type { InstalledPlugin } from '../plugins/discover-plugins.js';
+import type { InstalledPlugin } from '../src/plugins/discover-plugins.js';
 
 /** The workspace's files and Kafka connectors and formats, as discovery would report them (for unit tests). */
 export const testPlugins: InstalledPlugin[] = [
