@@ -73,7 +73,7 @@ function describePlugin(p: InstalledPlugin) {
 function optionRow(o: OptionDoc): string[] {
   const def = o.default === undefined ? (o.required ? 'required' : '') : JSON.stringify(o.default);
   const description = o.description.length > 90 ? `${o.description.slice(0, 87)}...` : o.description;
-  return [o.key, o.type.length > 40 ? `${o.type.slice(0, 37)}...` : o.type, def, description];
+  return [o.key, o.type.length > 60 ? `${o.type.slice(0, 57)}...` : o.type, def, description];
 }
 
 /** A plain-text table with aligned columns. */
