@@ -70,10 +70,10 @@ export {
   type StartingOffsets,
   type StoppingOffsets,
 } from './source/kafka-source-options.js';
+export { tributaryPlugin } from './tributary-plugin.js';
 export {
   type UpsertRecord,
   type UpsertSerializerSpec,
   upsertKafkaRecordDeserializer,
   upsertKafkaRecordSerializer,
 } from './upsert/upsert-record.js';
-export { tributaryPlugin } from './tributary-plugin.js';

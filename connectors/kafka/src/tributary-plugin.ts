@@ -21,7 +21,10 @@ type PipelineSinkOptions = ResolvedKafkaSinkOptions & { topic: string };
 
 /** Connects with the admin client and checks that the topics exist (`tributary validate`). */
 async function checkTopics(options: KafkaConnectionOptions, topics: readonly string[]): Promise<void> {
-  const admin = createKafkaClient({ ...options, clientId: `${options.clientId}-validate` }, silentLogger).admin();
+  const admin = createKafkaClient(
+    { ...options, clientId: `${options.clientId}-validate` },
+    silentLogger,
+  ).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
