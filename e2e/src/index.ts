@@ -4,11 +4,6 @@
  */
 
 export {
-  type FindChromiumOptions,
-  findSystemChromium,
-  requireSystemChromium,
-} from './browser/system-chromium.js';
-export {
   type ChildJobSpec,
   type CrashLoopOptions,
   type CrashLoopResult,
@@ -19,6 +14,11 @@ export {
   seededRandom,
   startChildJob,
 } from '@tributary/connector-testkit';
+export {
+  type FindChromiumOptions,
+  findSystemChromium,
+  requireSystemChromium,
+} from './browser/system-chromium.js';
 export { ELASTICSEARCH_USER, ELASTICSEARCH_VERSION } from './elasticsearch/elasticsearch-config.js';
 export {
   type CreateElasticsearchIndexOptions,
