@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { requireSystemChromium } from '@tributary/e2e';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromiumPath } from './chromium-path.js';
 import { installedCli, killStartedClis, startCli } from './installed-cli.js';
 
 const reports = resolve(import.meta.dirname, '../../.reports');
@@ -49,7 +49,7 @@ sink:
   );
   const cli = startCli(bin, ['run', 'pipeline.yaml', '--ui', '--log-format', 'json'], work);
   const browser = await chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: requireSystemChromium(),
     headless: true,
     args: ['--no-sandbox'],
   });
