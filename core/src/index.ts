@@ -339,6 +339,13 @@ export {
   type MapAsyncOptions,
   Pipeline,
 } from './runtime/pipeline.js';
+export {
+  defineJob,
+  type JobModule,
+  type JobOrigin,
+  loadJob,
+} from './runtime/workers/job-module.js';
+export { resolveWorkerPlan, type WorkerPlan } from './runtime/workers/worker-plan.js';
 
 // Serialization
 export {

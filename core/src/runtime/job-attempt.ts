@@ -5,8 +5,6 @@ import type { Logger } from '../logging/logger.js';
 import {
   CommitterMetricGroup,
   type JobMetricGroup,
-  SinkWriterMetricGroup,
-  SourceReaderMetricGroup,
   SplitEnumeratorMetricGroup,
 } from '../metrics/metric-groups.js';
 import type { MetricRegistry } from '../metrics/metric-registry.js';
@@ -19,7 +17,9 @@ import type { ResolvedJobOptions } from './job-options.js';
 import type { CoordinatorToSubtask, StoredBytes, SubtaskSnapshot, SubtaskToCoordinator } from './messages.js';
 import { emitPhaseMarker } from './phase-markers.js';
 import { SourceCoordinator } from './source-coordinator.js';
-import { SubtaskTask } from './subtask-task.js';
+import { LocalSubtaskHost, type SubtaskHost } from './subtask-host.js';
+import type { WorkerPlan } from './workers/worker-plan.js';
+import { WorkerSubtaskHost } from './workers/worker-subtask-host.js';
 
 export type AttemptOutcome =
   | { readonly kind: 'finished' }
@@ -40,6 +40,8 @@ export interface JobAttemptDeps {
   readonly logger: Logger;
   /** Where checkpoint events go (`client.on` / `client.events()`). */
   readonly events?: JobEvents;
+  /** Where the subtasks run (default: the main event loop). */
+  readonly workerPlan?: WorkerPlan;
 }
 
 interface PendingCheckpoint {
@@ -70,8 +72,7 @@ interface SavepointRequest {
  */
 export class JobAttempt {
   private readonly parallelism: number;
-  private readonly subtasks: SubtaskTask[] = [];
-  private readonly subtaskRuns: Promise<unknown>[] = [];
+  private host: SubtaskHost | undefined;
   private readonly sourceCoordinator: SourceCoordinator;
   private commitManager: CommitManager<unknown> | undefined;
   private nextCheckpointId: number;
@@ -223,36 +224,30 @@ export class JobAttempt {
     const { deps } = this;
     const restoredSplits = this.redistribute((s) => s.splits);
     const restoredStates = this.redistribute((s) => s.writerStates);
-    for (let index = 0; index < this.parallelism; index++) {
-      const labels = { job: deps.options.jobName, subtask: String(index) };
-      const task = new SubtaskTask({
+    const plan = deps.workerPlan ?? { mode: 'local' };
+    const ctx = {
+      parallelism: this.parallelism,
+      graph: deps.graph,
+      options: deps.options,
+      restoredCheckpointId: deps.restored?.checkpointId,
+      attemptNumber: deps.attemptNumber,
+      jobId: deps.jobId,
+      registry: deps.registry,
+      logger: deps.logger,
+      send: (message: SubtaskToCoordinator) => this.onSubtaskMessage(message),
+      onEnded: (index: number, error: unknown) => {
+        if (error !== undefined) this.fail(error);
+        else if (!this.done) this.fail(new Error(`subtask ${index} stopped unexpectedly`));
+      },
+    };
+    this.host = plan.mode === 'local' ? new LocalSubtaskHost(ctx) : new WorkerSubtaskHost(ctx, plan);
+    this.host.start(
+      Array.from({ length: this.parallelism }, (_, index) => ({
         index,
-        parallelism: this.parallelism,
-        graph: deps.graph,
-        options: deps.options,
-        send: (message) => this.onSubtaskMessage(message),
         restoredSplits: restoredSplits[index] ?? [],
         restoredWriterStates: restoredStates[index] ?? [],
-        restoredCheckpointId: deps.restored?.checkpointId,
-        attemptNumber: deps.attemptNumber,
-        jobId: deps.jobId,
-        readerMetrics: new SourceReaderMetricGroup(deps.registry, {
-          ...labels,
-          operator: deps.graph.sourceName,
-        }),
-        writerMetrics: new SinkWriterMetricGroup(deps.registry, { ...labels, operator: deps.graph.sinkName }),
-        logger: deps.logger.child({ subtask: index }),
-      });
-      this.subtasks.push(task);
-      const run = task.run();
-      this.subtaskRuns.push(run.catch(() => undefined));
-      run.then(
-        () => {
-          if (!this.done) this.fail(new Error(`subtask ${index} stopped unexpectedly`));
-        },
-        (error: unknown) => this.fail(error),
-      );
-    }
+      })),
+    );
   }
 
   /**
@@ -280,19 +275,18 @@ export class JobAttempt {
   }
 
   private sendToSubtask(subtask: number, message: CoordinatorToSubtask): void {
-    const task = this.subtasks[subtask];
-    if (!task) {
+    if (!this.host || !Number.isInteger(subtask) || subtask < 0 || subtask >= this.parallelism) {
       // Before subtasks exist (enumerator start) nothing may be sent; it is an enumerator bug.
       this.fail(
         new TributaryError(CoreErrorCodes.CONTRACT_VIOLATION, `Message to unknown subtask ${subtask}`),
       );
       return;
     }
-    task.mailbox.put(message);
+    this.host.send(subtask, message);
   }
 
   private broadcast(message: CoordinatorToSubtask): void {
-    for (const task of this.subtasks) task.mailbox.put(message);
+    for (let subtask = 0; subtask < this.parallelism; subtask++) this.host?.send(subtask, message);
   }
 
   private onSubtaskMessage(message: SubtaskToCoordinator): void {
@@ -596,16 +590,9 @@ export class JobAttempt {
     // restore point: otherwise the next attempt could restore an older checkpoint than one
     // whose transactions get committed.
     await this.completing;
-    for (const task of this.subtasks) task.abort();
+    this.host?.abort();
     // Let subtasks close their readers and writers, but never hang a restart on a stuck one.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(this.subtaskRuns),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, 10_000);
-      }),
-    ]);
-    clearTimeout(timer);
+    await this.host?.close(10_000);
     await this.sourceCoordinator.close().catch((error: unknown) => {
       this.deps.logger.warn({ err: toError(error) }, 'error while closing the enumerator');
     });

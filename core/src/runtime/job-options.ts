@@ -95,6 +95,39 @@ const checkpointingSchema = z
     commitRetry: { maxRetries: 10, initialRetryDelayMs: 100, maxRetryDelayMs: 10_000 },
   });
 
+const workersSchema = z
+  .union([
+    z.literal('auto'),
+    z.number().int().min(1).max(1024),
+    z.object({ threads: z.number().int().min(1).max(1024) }).strict(),
+    z.object({ processes: z.number().int().min(1).max(1024) }).strict(),
+  ])
+  .default('auto')
+  .describe(
+    "Where subtasks run. 'auto': one worker thread per available core, capped by parallelism (one core, or a pipeline built inline instead of loaded from a job module: the main event loop). A number: that many worker threads (1: the main event loop). { threads: n }: n worker threads even for n = 1. { processes: n }: n child processes over IPC. Workers need a job loaded with loadJob (see defineJob).",
+  );
+
+const workerResourceLimitsSchema = z
+  .object({
+    maxOldGenerationSizeMb: z.number().int().min(16).optional().describe('Heap limit of each worker (MB).'),
+    maxYoungGenerationSizeMb: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Young-generation limit of each worker thread (MB; threads only).'),
+    stackSizeMb: z
+      .number()
+      .min(1)
+      .optional()
+      .describe('Stack size of each worker thread (MB; threads only).'),
+  })
+  .strict()
+  .optional()
+  .describe(
+    'Memory limits per worker (Node resourceLimits). A worker that runs out of memory fails the attempt, which restarts from the last checkpoint.',
+  );
+
 /** Options of one job run. */
 export const JobOptions = defineOptions(
   'job',
@@ -108,8 +141,10 @@ export const JobOptions = defineOptions(
         .max(1024)
         .default(1)
         .describe(
-          'Parallel subtasks (readers → chain → writer). Today they run concurrently on one event loop (overlapping I/O, one CPU core).',
+          'Parallel subtasks (readers → chain → writer). Spread over `workers`; subtasks in one worker run concurrently on its event loop (overlapping I/O, one CPU core per worker).',
         ),
+      workers: workersSchema,
+      workerResourceLimits: workerResourceLimitsSchema,
       checkpointing: checkpointingSchema,
       restartStrategy: restartStrategySchema.default({ type: 'none' }),
       restoreFrom: z

@@ -21,6 +21,8 @@ import { JobOptions, type JobOptionsInput, type ResolvedJobOptions } from './job
 import { loadMetricReporters } from './metric-reporters-loader.js';
 import { emitPhaseMarker } from './phase-markers.js';
 import { createRestartStrategy } from './restart-strategy.js';
+import type { JobOrigin } from './workers/job-module.js';
+import { resolveWorkerPlan } from './workers/worker-plan.js';
 
 /** Things a job uses that are objects, not options: logger and metrics. */
 export interface JobEnvironment {
@@ -86,7 +88,12 @@ export interface JobClient extends AsyncDisposable {
 }
 
 /** Starts a job graph; the restart loop lives here, one {@link JobAttempt} per run. */
-export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobEnvironment = {}): JobClient {
+export function startJob(
+  graph: JobGraph,
+  input: JobOptionsInput = {},
+  env: JobEnvironment = {},
+  origin?: JobOrigin,
+): JobClient {
   const options = JobOptions.parse(input);
   const registry = env.metricRegistry ?? new MetricRegistry();
   const logger = (env.logger ?? createJsonLogger({ level: 'warn' })).child({ job: options.jobName });
@@ -118,6 +125,8 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
       (options.checkpointing.directory
         ? new FileCheckpointStorage(options.checkpointing.directory, logger)
         : new MemoryCheckpointStorage());
+    // Decided before anything starts: an explicit worker count for an inline pipeline fails here.
+    const workerPlan = resolveWorkerPlan(options, origin, logger);
     const jobId = await storage.jobId();
     const lineage = await resolveLineage(storage, options, logger);
     const jobMetrics = new JobMetricGroup(registry, { job: options.jobName });
@@ -186,6 +195,7 @@ export function startJob(graph: JobGraph, input: JobOptionsInput = {}, env: JobE
           jobMetrics,
           logger,
           events,
+          workerPlan,
         });
         current = attempt;
         for (const waiter of waiters.splice(0)) waiter.ready();

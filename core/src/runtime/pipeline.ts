@@ -9,6 +9,7 @@ import type { JobGraph } from './job-graph.js';
 import type { JobOptionsInput } from './job-options.js';
 import { type JobClient, type JobEnvironment, type JobResult, startJob } from './job-runner.js';
 import type { ChainOperator, ProcessContext } from './operator-chain.js';
+import type { JobOrigin } from './workers/job-module.js';
 
 /** Options of {@link DataStream.mapAsync}; see docs/concepts.md ("Async I/O"). */
 export type MapAsyncOptions<T> = Omit<AsyncIoOptionsInput, 'inputSerializer'> & {
@@ -143,11 +144,18 @@ export interface CollectedResults<T> extends AsyncIterableIterator<T> {
 
 /** A complete job graph, ready to run any number of times. */
 export class Job {
-  constructor(readonly graph: JobGraph) {}
+  /**
+   * @param origin the job module it was loaded from ({@link loadJob}): set, its subtasks can run
+   * in worker threads or processes (job option `workers`).
+   */
+  constructor(
+    readonly graph: JobGraph,
+    readonly origin?: JobOrigin,
+  ) {}
 
   /** Starts the job and returns a client to watch, savepoint or cancel it. */
   start(options: JobOptionsInput = {}, env: JobEnvironment = {}): JobClient {
-    return startJob(this.graph, options, env);
+    return startJob(this.graph, options, env, this.origin);
   }
 
   /** Runs the job to its end (bounded input, stop or cancel). */

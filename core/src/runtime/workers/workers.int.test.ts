@@ -1,0 +1,81 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCommitted } from '../../builtins/transactional/transactional-store.js';
+import { createJsonLogger } from '../../logging/logger.js';
+import { MetricRegistry } from '../../metrics/metric-registry.js';
+import type { JobEvent } from '../job-events.js';
+import type { JobOptionsInput } from '../job-options.js';
+import { loadJob } from './job-module.js';
+import type { WorkerTestJobParams, WorkerTestRecord } from './testing-fixtures/datagen-2pc-job.js';
+
+const jobModule = new URL('./testing-fixtures/datagen-2pc-job.ts', import.meta.url);
+
+async function runJob(params: Omit<WorkerTestJobParams, 'storeDir'>, options: JobOptionsInput) {
+  const dir = await mkdtemp(join(tmpdir(), 'trib-workers-'));
+  const storeDir = join(dir, 'store');
+  const job = await loadJob<WorkerTestJobParams>(jobModule, { ...params, storeDir });
+  const registry = new MetricRegistry();
+  const logs: Record<string, unknown>[] = [];
+  const logger = createJsonLogger({ level: 'info', write: (line) => logs.push(JSON.parse(line)) });
+  const client = job.start(
+    { jobName: 'workers-test', checkpointing: { intervalMs: 100, directory: join(dir, 'chk') }, ...options },
+    { metricRegistry: registry, logger },
+  );
+  const events: JobEvent[] = [];
+  client.on('*', (event) => events.push(event));
+  const result = await client.result;
+  const { records } = await readCommitted<WorkerTestRecord>(storeDir);
+  return { result, records, registry, logs, events };
+}
+
+const ids = (records: readonly WorkerTestRecord[]) => records.map((r) => r.id).sort((a, b) => a - b);
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe.each([
+  ['threads', { threads: 2 }],
+  ['processes', { processes: 2 }],
+] as const)('subtasks in worker %s', (mode, workers) => {
+  it('2 workers × 2 subtasks: every record once, metrics of every subtask in the main registry', async () => {
+    const count = 4000;
+    const { result, records, registry, logs } = await runJob({ count }, { parallelism: 4, workers });
+    expect(result.status).toBe('finished');
+    expect(result.restarts).toBe(0);
+    expect(ids(records)).toEqual(range(count));
+    expect(records.every((r) => r.payload === `RECORD-${r.id}`)).toBe(true);
+    // FLIP-33 names and labels as on the single loop, one series per subtask.
+    for (const subtask of ['0', '1', '2', '3']) {
+      expect(
+        registry.find('numRecordsIn', { job: 'workers-test', operator: 'datagen', subtask }),
+      ).toBeDefined();
+      expect(
+        registry.find('numRecordsSend', { job: 'workers-test', operator: 'store', subtask }),
+      ).toBeDefined();
+    }
+    expect(registry.sum('numRecordsIn', { job: 'workers-test' })).toBe(count);
+    expect(registry.sum('numRecordsSend', { job: 'workers-test' })).toBe(count);
+    expect(logs.some((l) => l.msg === `running 4 subtasks in 2 worker ${mode}`)).toBe(true);
+  });
+
+  for (const how of ['throw', 'exit'] as const) {
+    it(`a worker that ${how === 'throw' ? 'throws an uncaught error' : 'calls process.exit'} fails the attempt; the restart restores and finishes exactly once`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'trib-workers-fail-'));
+      const count = 8000;
+      // About 0.5 s into the run (4000 records/s over 2 workers), after a few 100 ms checkpoints.
+      const { result, records, events } = await runJob(
+        { count, recordsPerSecond: 4000, failAt: { after: 1000, how, flagFile: join(dir, 'failed-once') } },
+        { parallelism: 4, workers, restartStrategy: { type: 'fixed-delay', attempts: 2, delayMs: 50 } },
+      );
+      expect(result.status).toBe('finished');
+      expect(result.restarts).toBe(1);
+      const restarting = events.find((e) => e.type === 'restarting');
+      const reason = restarting?.type === 'restarting' ? restarting.error.message : '';
+      expect(reason).toMatch(how === 'exit' ? /exited with code 7/ : /exited with code 1/);
+      // The second attempt resumed from a checkpoint, not from scratch.
+      const restored = events.find((e) => e.type === 'restored');
+      expect(restored?.type === 'restored' && restored.checkpointId).toBeGreaterThan(0);
+      expect(ids(records)).toEqual(range(count));
+    });
+  }
+});
