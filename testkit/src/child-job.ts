@@ -77,9 +77,11 @@ export interface CrashLoopOptions extends ChildJobSpec {
    * What the kill delay counts from: the child's spawn (default; kills may land in start-up) or
    * its runtime's `restored` marker (the job runs: on a loaded machine a start-up can outlast
    * the whole window, and such kills prove nothing about recovery). With `restored`, a run that
-   * never prints the marker is killed 30 s after its spawn.
+   * never prints the marker is killed 30 s after its spawn. `running`: from the runtime's `running`
+   * marker, printed once every subtask's reader registered (subtasks in workers start well after
+   * `restored`: the workers load the job module first).
    */
-  readonly killDelayFrom?: 'spawn' | 'restored';
+  readonly killDelayFrom?: 'spawn' | 'restored' | 'running';
   /**
    * How long the child's runtime holds after a `stored` marker. Default 150 ms with
    * `killOnStored`, else 0 (the hold slows every checkpoint with committables).
@@ -207,7 +209,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       options.maxKillDelayMs,
     ];
     const delay = minDelay + random() * (maxDelay - minDelay);
-    const fromRestored = options.killDelayFrom === 'restored';
+    const fromMarker = options.killDelayFrom === 'restored' || options.killDelayFrom === 'running';
     job = startChildJob({
       ...options,
       env: {
@@ -218,9 +220,9 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       onLine: (line) => {
         const marker = phases.see(line);
         if (
-          fromRestored &&
+          fromMarker &&
           wantKill &&
-          marker?.phase === 'restored' &&
+          marker?.phase === options.killDelayFrom &&
           phases.restoredFrom === marker.checkpointId
         ) {
           clearTimeout(timer);
@@ -235,7 +237,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       },
     });
     options.onRunStart?.(run, !wantKill);
-    if (wantKill) timer = setTimeout(kill, fromRestored ? 30_000 : delay);
+    if (wantKill) timer = setTimeout(kill, fromMarker ? 30_000 : delay);
     const lastRunTimer = wantKill
       ? undefined
       : setTimeout(() => job?.child.kill('SIGKILL'), Math.max(0, deadline - Date.now()));

@@ -19,6 +19,10 @@ const jobScript = fileURLToPath(new URL('./fixtures/datagen-2pc-job.ts', import.
 // of kills is always reached first.
 const KILLS = 12;
 const COUNT = 50_000;
+// Worker mode: 20 runs killed within 1.5 s of every subtask running, or at their first stored
+// checkpoint (fallback 2.5 s), make well under the 30 s of progress 75 000 records at 2500/s need.
+const WORKER_KILLS = 20;
+const WORKER_COUNT = 75_000;
 
 function idsOf(records: readonly CrashRecord[]): number[] {
   return records.map((r) => r.id).sort((a, b) => a - b);
@@ -63,6 +67,46 @@ describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink,
       }
     }, 180_000);
   }
+
+  // The same job with its subtasks in worker threads (2 workers × 2 subtasks): a SIGKILL of the
+  // process takes every worker with it, and each restart restores all four subtasks in fresh workers.
+  it(`exactly-once in 2 worker threads × 2 subtasks: ${WORKER_KILLS} kills at seeded random moments and between "checkpoint stored" and "committed", then every record exactly once`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trib-crash-workers-'));
+    const storeDir = join(dir, 'store');
+    const onStored = (run: number) => run % 2 === 1;
+    const result = await runWithCrashes({
+      script: jobScript,
+      args: [
+        'exactly-once',
+        join(dir, 'checkpoints'),
+        storeDir,
+        String(WORKER_COUNT),
+        '4',
+        '2500',
+        'threads:2',
+      ],
+      kills: WORKER_KILLS,
+      minKillDelayMs: 300,
+      maxKillDelayMs: 1500,
+      killDelayForRun: (run) => (onStored(run) ? [2000, 2500] : [300, 1500]),
+      killOnStored: onStored,
+      // Workers start seconds after the `restored` marker on a loaded machine (each loads the job
+      // module): kill delays count from `running`, when every subtask is up.
+      killDelayFrom: 'running',
+      // Each run starts a process and two workers that load the job module: about 1 s on an idle
+      // 2-core machine, 6–8 s under a load average of 25 (measured). The deadline covers both.
+      timeoutMs: 400_000,
+    });
+    const context = result.summary;
+    process.stdout.write(`core crash test (worker threads): ${context}\n`);
+    expect(result.kills, context).toBe(WORKER_KILLS);
+    expect(result.finishedEarly, context).toBe(false);
+    expect(result.restoredRuns, context).toBeGreaterThanOrEqual(Math.ceil((result.runs - 1) * 0.6));
+    expect(result.killsBetweenStoredAndCommitted, context).toBeGreaterThanOrEqual(6);
+    const { records } = await readCommitted<CrashRecord>(storeDir);
+    expect(records.every((r) => r.payload === `RECORD-${r.id}`)).toBe(true);
+    expect(idsOf(records), context).toEqual(Array.from({ length: WORKER_COUNT }, (_, i) => i));
+  }, 420_000);
 
   it('savepoint at parallelism 4, resumed at 2 and then at 6, still exactly once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trib-rescale-'));

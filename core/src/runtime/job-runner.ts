@@ -58,6 +58,8 @@ export interface JobResult {
   /** For stop-with-savepoint: where the savepoint is. */
   readonly savepointPath: string | undefined;
   readonly durationMs: number;
+  /** Where the subtasks ran: the main event loop (`local`, one loop), or `count` worker threads or processes. */
+  readonly workers: { readonly mode: 'local' | 'threads' | 'processes'; readonly count: number };
 }
 
 /** A running job. */
@@ -149,6 +151,10 @@ export function startJob(
         lastCheckpointId: jobMetrics.lastCompletedCheckpointId,
         savepointPath: outcome.kind === 'stopped' ? outcome.savepointPath : undefined,
         durationMs: Date.now() - started,
+        workers:
+          workerPlan.mode === 'local'
+            ? { mode: 'local', count: 1 }
+            : { mode: workerPlan.mode, count: workerPlan.count },
       };
       events.emit({
         type: 'finished',

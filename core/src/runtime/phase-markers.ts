@@ -4,6 +4,8 @@
  * crash test wants to hit, so a parent process can SIGKILL the job exactly there:
  *
  * - `TRIB_PHASE restored <checkpointId>`: an attempt starts from this checkpoint (0: from nothing);
+ * - `TRIB_PHASE running <checkpointId>`: every subtask of that attempt is up (its reader registered
+ *   with the enumerator; in worker mode, after the workers loaded the job module);
  * - `TRIB_PHASE stored <checkpointId> <committables>`: the checkpoint is durable, its committables
  *   are not committed yet (the window where a crash must re-commit on restore);
  * - `TRIB_PHASE committed <checkpointId>`: its committables are committed.
@@ -18,7 +20,7 @@
 export const PHASE_MARKER_PREFIX = 'TRIB_PHASE';
 
 /** The phases the runtime reports. */
-export type RuntimePhase = 'restored' | 'stored' | 'committed';
+export type RuntimePhase = 'restored' | 'running' | 'stored' | 'committed';
 
 /** A marker line, parsed. */
 export interface PhaseMarker {

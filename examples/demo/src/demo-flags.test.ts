@@ -7,11 +7,17 @@ describe('parseDemoFlags', () => {
       records: 1000,
       files: 4,
       parallelism: 2,
+      workers: 'auto',
       checkpointIntervalMs: 1000,
       metricsPort: 0,
       metricsLingerMs: undefined,
       jobName: undefined,
     });
+  });
+
+  it('reads --workers as the workers job option', () => {
+    expect(parseDemoFlags({ workers: '1' }).workers).toBe(1);
+    expect(parseDemoFlags({ workers: 'processes:2' }).workers).toEqual({ processes: 2 });
   });
 
   it.each([
@@ -22,6 +28,8 @@ describe('parseDemoFlags', () => {
     [{ 'metrics-port': '70000' }, '--metrics-port: expected a number from 0 to 65535, got 70000'],
     [{ records: '2', files: '3' }, '--files: 3 files need at least as many records (got --records 2)'],
     [{ 'job-name': ' ' }, '--job-name: must not be empty'],
+    [{ workers: 'two' }, "--workers: expected auto, a number from 1 to 1024 or processes:<n>, got 'two'"],
+    [{ workers: 'processes:0' }, '--workers: expected a number from 1 to 1024, got 0'],
   ])('rejects %j with one line', (values, message) => {
     expect(() => parseDemoFlags(values)).toThrow(new DemoFlagError(message));
   });

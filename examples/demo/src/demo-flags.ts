@@ -1,3 +1,5 @@
+import type { JobOptionsInput } from '@tributary/core';
+
 /** A bad `pnpm demo` flag: printed as one line, exit code 2. */
 export class DemoFlagError extends Error {
   override readonly name = 'DemoFlagError';
@@ -21,11 +23,26 @@ export function integerFlag(
   return value;
 }
 
-/** The validated numeric flags of `pnpm demo` (limits match the job options they feed). */
+/** `--workers auto | <n> | processes:<n>` as the `workers` job option. */
+export function workersFlag(text: string | undefined): JobOptionsInput['workers'] {
+  if (text === undefined || text === 'auto') return 'auto';
+  const processes = /^processes:(.*)$/.exec(text);
+  if (processes) return { processes: integerFlag('workers', processes[1], 1, 1024) as number };
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1 || value > 1024) {
+    throw new DemoFlagError(
+      `--workers: expected auto, a number from 1 to 1024 or processes:<n>, got '${text}'`,
+    );
+  }
+  return value;
+}
+
+/** The validated flags of `pnpm demo` (limits match the job options they feed). */
 export interface DemoFlags {
   readonly records: number | undefined;
   readonly files: number | undefined;
   readonly parallelism: number;
+  readonly workers: JobOptionsInput['workers'];
   readonly checkpointIntervalMs: number;
   readonly metricsPort: number | undefined;
   readonly metricsLingerMs: number | undefined;
@@ -52,6 +69,7 @@ export function parseDemoFlags(values: Readonly<Record<string, string | boolean 
     records,
     files,
     parallelism: integerFlag('parallelism', text('parallelism') ?? '2', 1, 1024) as number,
+    workers: workersFlag(text('workers')),
     checkpointIntervalMs: integerFlag(
       'checkpoint-interval-ms',
       text('checkpoint-interval-ms') ?? '1000',

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { BucketAssigners, type FileRecord, FileSink, FileSource } from '@tributary/connector-files';
-import { type JobClient, Pipeline, RoutingSink, silentLogger } from '@tributary/core';
+import {
+  type Job,
+  type JobClient,
+  type JobOptionsInput,
+  loadJob,
+  Pipeline,
+  RoutingSink,
+  silentLogger,
+} from '@tributary/core';
 import { CsvFileFormat } from '@tributary/format-csv';
 import { JsonWriterFormat } from '@tributary/format-json';
 import { ParquetWriterFormat } from '@tributary/format-parquet';
@@ -39,7 +47,15 @@ export interface DemoJobOptions {
   readonly metricsLingerMs?: number;
   /** The job name (the `job_name` label of its metrics); default `orders-demo`. */
   readonly jobName?: string;
-  /** Called (on the subtask's loop) when the last record of an input file was read. */
+  /**
+   * Where the subtasks run (job option `workers`, default `'auto'`: one worker thread per core,
+   * capped by parallelism). With workers the job is loaded from its job module (demo-job-module.ts).
+   */
+  readonly workers?: JobOptionsInput['workers'];
+  /**
+   * Called (on the subtask's loop) when the last record of an input file was read. A closure:
+   * only called when the job runs on the main event loop (`workers: 1`).
+   */
   readonly onFileDone?: (path: string) => void;
 }
 
@@ -59,12 +75,55 @@ export const ORDER_PARQUET_COLUMNS = [
   { name: 'channel', type: 'string', nullable: false },
 ] as const;
 
+/** The job module of the demo (next to this file: `.ts` from source, `.js` when built). */
+const DEMO_JOB_MODULE = new URL(
+  `./demo-job-module.${new URL(import.meta.url).pathname.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
+
 /**
  * Starts the demo job: CSV files → validate and convert → valid orders to Parquet partitioned by
  * `date=YYYY-MM-DD`, rejected rows to a JSON Lines dead-letter file, both exactly-once. Starting
- * it again with the same checkpoint directory resumes from the latest checkpoint.
+ * it again with the same checkpoint directory resumes from the latest checkpoint. Its subtasks
+ * run in worker threads (one per core) unless `workers` is 1.
  */
-export function startDemoJob(paths: DemoPaths, options: DemoJobOptions): JobClient {
+export async function startDemoJob(paths: DemoPaths, options: DemoJobOptions): Promise<JobClient> {
+  const workers = options.workers ?? 'auto';
+  const job =
+    workers === 1
+      ? buildDemoJob(paths, options.onFileDone)
+      : await loadJob(DEMO_JOB_MODULE, { paths } satisfies DemoJobParams);
+  return job.start(
+    {
+      jobName: options.jobName ?? DEMO_JOB_NAME,
+      parallelism: options.parallelism,
+      workers,
+      checkpointing: { intervalMs: options.checkpointIntervalMs, directory: paths.checkpoints },
+      ...(options.metricsPort === undefined
+        ? {}
+        : {
+            metrics: {
+              prometheus: {
+                port: options.metricsPort,
+                host: '127.0.0.1',
+                ...(options.metricsLingerMs === undefined
+                  ? {}
+                  : { lingerAfterFinishMs: options.metricsLingerMs }),
+              },
+            },
+          }),
+    },
+    { logger: silentLogger },
+  );
+}
+
+/** What the demo's job module builds the job from (plain data: it travels to every worker). */
+export interface DemoJobParams {
+  readonly paths: DemoPaths;
+}
+
+/** The demo pipeline; `onFileDone` is called when the last record of an input file was read. */
+export function buildDemoJob(paths: DemoPaths, onFileDone?: (path: string) => void): Job {
   // Arrays of strings (no header, no column list): a row with a wrong field count must reach the
   // validator and become a dead letter, not fail the reader.
   const csv = new CsvFileFormat<string[]>({ header: false });
@@ -94,30 +153,9 @@ export function startDemoJob(paths: DemoPaths, options: DemoJobOptions): JobClie
   // #endregion routing-sink
   return Pipeline.from(source, { name: 'orders-csv' })
     .process<DemoRecord>((row, ctx) => {
-      if (row.position.offset === row.size) options.onFileDone?.(row.path);
+      if (row.position.offset === row.size) onFileDone?.(row.path);
       const record = toDemoRecord(row as FileRecord<string[]>);
       if (record !== null) ctx.emit(record);
     }, 'validate')
-    .sinkTo(sink, { name: 'parquet+dead-letter' })
-    .start(
-      {
-        jobName: options.jobName ?? DEMO_JOB_NAME,
-        parallelism: options.parallelism,
-        checkpointing: { intervalMs: options.checkpointIntervalMs, directory: paths.checkpoints },
-        ...(options.metricsPort === undefined
-          ? {}
-          : {
-              metrics: {
-                prometheus: {
-                  port: options.metricsPort,
-                  host: '127.0.0.1',
-                  ...(options.metricsLingerMs === undefined
-                    ? {}
-                    : { lingerAfterFinishMs: options.metricsLingerMs }),
-                },
-              },
-            }),
-      },
-      { logger: silentLogger },
-    );
+    .sinkTo(sink, { name: 'parquet+dead-letter' });
 }

@@ -70,7 +70,7 @@ describe('the demo job scraped by a real Prometheus', () => {
     const target = `127.0.0.1:${port}`;
     await prometheus.setTargets([target]);
     const jobName = `demo-${process.pid}-${Date.now()}`;
-    const client = startDemoJob(paths, {
+    const client = await startDemoJob(paths, {
       parallelism: 2,
       checkpointIntervalMs: 300,
       metricsPort: port,

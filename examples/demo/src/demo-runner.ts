@@ -1,4 +1,6 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { JobOptionsInput, JobResult } from '@tributary/core';
 import { type DatasetManifest, type DatasetOptions, DEFAULT_DATASET, ensureDataset } from './demo-dataset.js';
 import { type DemoPaths, demoPaths, startDemoJob } from './demo-job.js';
 import { type DemoOutputStats, readOutputStats } from './demo-output.js';
@@ -10,6 +12,8 @@ export interface DemoRunOptions {
   readonly dir: string;
   readonly dataset?: DatasetOptions;
   readonly parallelism?: number;
+  /** Job option `workers` (default `'auto'`: one worker thread per core, capped by parallelism). */
+  readonly workers?: JobOptionsInput['workers'];
   readonly checkpointIntervalMs?: number;
   /** Delete output, dead letters, checkpoints and the done marker first (the input is kept). */
   readonly fresh?: boolean;
@@ -35,6 +39,8 @@ export interface DemoRunResult {
   readonly checkpoints: number;
   readonly durationMs: number;
   readonly recordsInThisRun: number;
+  /** Where the subtasks ran (undefined when a previous run had finished). */
+  readonly workers: JobResult['workers'] | undefined;
 }
 
 const fmt = new Intl.NumberFormat('en-US');
@@ -64,6 +70,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
       checkpoints: 0,
       durationMs: Date.now() - started,
       recordsInThisRun: 0,
+      workers: undefined,
     };
   }
 
@@ -75,8 +82,9 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
           `${(manifest.bytes / 1e6).toFixed(1)} MB) from ${paths.input}\n`,
   );
   const filesDone = new Set<string>();
-  const client = startDemoJob(paths, {
+  const client = await startDemoJob(paths, {
     parallelism: options.parallelism ?? 2,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 1000,
     onFileDone: (path) => filesDone.add(path),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
@@ -88,17 +96,18 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     const url = reporters.map((r) => (r as { url?: unknown }).url).find((u) => typeof u === 'string');
     if (url) out.write(`Metrics: ${url}\n`);
   }
+  let result: JobResult | undefined;
   const progress = new ProgressReporter(
     out,
     () => ({
       ...sampleMetrics(client.metrics),
-      filesDone: filesDone.size,
+      // Known on the main loop only (the callback is a closure; workers cannot call it).
+      filesDone: options.workers === 1 ? filesDone.size : undefined,
       filesTotal: manifest.files.length,
     }),
     manifest.bytes,
   );
   progress.start();
-  let result: Awaited<typeof client.result>;
   try {
     result = await client.result;
   } finally {
@@ -116,6 +125,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     checkpoints: result.completedCheckpoints,
     restoredFrom: result.restoredFromCheckpointId,
     recordsIn: recordsInThisRun,
+    workers: result.workers,
   });
   if (options.metricsPort !== undefined && options.metricsLingerMs !== 0) {
     const lingerS = (options.metricsLingerMs ?? 30_000) / 1000;
@@ -130,6 +140,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     checkpoints: result.completedCheckpoints,
     durationMs,
     recordsInThisRun,
+    workers: result.workers,
   };
 }
 
@@ -143,7 +154,13 @@ function printSummary(
   manifest: DatasetManifest,
   stats: DemoOutputStats,
   run:
-    | { durationMs: number; checkpoints: number; restoredFrom: number | undefined; recordsIn: number }
+    | {
+        durationMs: number;
+        checkpoints: number;
+        restoredFrom: number | undefined;
+        recordsIn: number;
+        workers: JobResult['workers'];
+      }
     | undefined,
 ): void {
   const total = manifest.validRecords + manifest.badRecords;
@@ -163,10 +180,16 @@ function printSummary(
     const secs = run.durationMs / 1000;
     lines.push(
       `  checkpoints       ${run.checkpoints} completed (${paths.checkpoints})`,
+      `  workers           ${describeWorkers(run.workers)} (${availableParallelism()} cores available)`,
       `  time              ${secs.toFixed(1)} s (${fmt.format(Math.round(run.recordsIn / Math.max(secs, 0.001)))} records/s)`,
     );
   }
   out.write(`${lines.join('\n')}\n`);
+}
+
+function describeWorkers(workers: JobResult['workers']): string {
+  if (workers.mode === 'local') return '1 (every subtask on the main event loop)';
+  return `${workers.count} worker ${workers.count === 1 ? workers.mode.slice(0, -1) : workers.mode}`;
 }
 
 async function readDone(paths: DemoPaths): Promise<{ finishedAt: string } | undefined> {

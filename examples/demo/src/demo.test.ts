@@ -196,5 +196,6 @@ describe('the demo job', () => {
     expect(resumed.restoredFromCheckpointId).toBeGreaterThan(0);
     expect(resumed.complete).toBe(true);
     await expectExactlyOnce(root, records, resumed.manifest.badOrderIds);
-  }, 30_000);
+    // Two job starts, each with worker threads that load the job module (seconds on a loaded machine).
+  }, 90_000);
 });

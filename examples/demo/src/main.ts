@@ -3,6 +3,7 @@
  * file, exactly-once, resumable. See docs/demo.md.
  */
 import { writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +17,9 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     records: { type: 'string' },
     files: { type: 'string' },
-    parallelism: { type: 'string', default: '2' },
+    // All cores by default: one subtask per core, each in its own worker thread.
+    parallelism: { type: 'string', default: String(Math.max(2, availableParallelism())) },
+    workers: { type: 'string', default: 'auto' },
     'checkpoint-interval-ms': { type: 'string', default: '1000' },
     'metrics-port': { type: 'string' },
     'metrics-linger-ms': { type: 'string' },
@@ -34,7 +37,9 @@ if (values.help) {
       '  --fresh                      delete output, dead letters and checkpoints first (input is kept)',
       '  --dir <path>                 workspace (default: .tributary/demo under the repo root)',
       '  --records <n> --files <n>    dataset size (default 300000 rows in 8 files)',
-      '  --parallelism <n>            subtasks (default 2)',
+      '  --parallelism <n>            subtasks (default: the available cores, at least 2)',
+      '  --workers <auto|n|processes:n> worker threads for the subtasks (default auto: one per core, capped by parallelism;',
+      '                               1: all subtasks on the main event loop; processes:n: n child processes)',
       '  --checkpoint-interval-ms <n> (default 1000)',
       '  --metrics-port <n>           serve Prometheus metrics on http://127.0.0.1:<n>/metrics (0 = any free port)',
       '  --metrics-linger-ms <n>      keep serving the final metrics this long after the job (default 30000)',
@@ -71,6 +76,7 @@ const result = await runDemo({
     files: flags.files ?? DEFAULT_DATASET.files,
   },
   parallelism: flags.parallelism,
+  workers: flags.workers,
   checkpointIntervalMs: flags.checkpointIntervalMs,
   fresh: values.fresh,
   ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),

@@ -44,7 +44,8 @@ export class ProgressReporter {
   constructor(
     private readonly target: ProgressTarget,
     private readonly sample: () => ProgressSample & {
-      readonly filesDone: number;
+      /** Undefined when not known (subtasks in workers). */
+      readonly filesDone: number | undefined;
       readonly filesTotal: number;
     },
     private readonly totalBytes: number,
@@ -75,7 +76,7 @@ export class ProgressReporter {
     const line =
       `${((now - this.startedAt) / 1000).toFixed(1)}s  ${fmt.format(s.recordsIn)} records in ` +
       `(${fmt.format(Math.round(rate))}/s, ${pct.toFixed(0)}% of input)  ` +
-      `files ${s.filesDone}/${s.filesTotal}  checkpoints ${s.checkpoints}`;
+      `${s.filesDone === undefined ? '' : `files ${s.filesDone}/${s.filesTotal}  `}checkpoints ${s.checkpoints}`;
     if (this.target.isTTY) {
       this.target.write(`\r\x1b[2K${line}`);
     } else if (now - this.lastPlainAt >= this.plainEveryMs) {

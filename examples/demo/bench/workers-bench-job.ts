@@ -1,0 +1,68 @@
+/**
+ * Job module of the workers benchmark: the demo's CSV → Parquet files pipeline, or a CPU-heavy
+ * JSON Lines → Avro (deflate) pipeline. Loaded by URL in every worker (see workers-bench.ts).
+ */
+import { BucketAssigners, FileSink, FileSource } from '@tributary/connector-files';
+import { defineJob, type FileFormat, type FileWriterFormat, Pipeline } from '@tributary/core';
+import { AvroWriterFormat } from '@tributary/format-avro';
+import { CsvFileFormat } from '@tributary/format-csv';
+import { JsonFileFormat } from '@tributary/format-json';
+import { ParquetWriterFormat } from '@tributary/format-parquet';
+import { ORDER_PARQUET_COLUMNS } from '../src/demo-job.js';
+
+export interface WorkersBenchParams {
+  readonly pipeline: 'csv→parquet' | 'json→avro';
+  readonly input: string;
+  readonly output: string;
+}
+
+const ORDER_AVRO_SCHEMA = {
+  type: 'record',
+  name: 'Order',
+  fields: [
+    { name: 'order_id', type: 'long' },
+    { name: 'order_date', type: 'string' },
+    { name: 'customer', type: 'string' },
+    { name: 'country', type: 'string' },
+    { name: 'product', type: 'string' },
+    { name: 'quantity', type: 'int' },
+    { name: 'unit_price', type: 'double' },
+    { name: 'channel', type: 'string' },
+  ],
+};
+
+function formats(pipeline: WorkersBenchParams['pipeline']): [FileFormat<unknown>, FileWriterFormat<unknown>] {
+  if (pipeline === 'json→avro') {
+    return [
+      new JsonFileFormat() as FileFormat<unknown>,
+      new AvroWriterFormat({ schema: ORDER_AVRO_SCHEMA, codec: 'deflate' }) as FileWriterFormat<unknown>,
+    ];
+  }
+  return [
+    new CsvFileFormat({
+      header: true,
+      columns: [
+        { name: 'order_id', type: 'integer' },
+        { name: 'order_date', type: 'date' },
+        'customer',
+        'country',
+        'product',
+        { name: 'quantity', type: 'integer' },
+        { name: 'unit_price', type: 'number' },
+        'channel',
+      ],
+    }) as FileFormat<unknown>,
+    new ParquetWriterFormat({
+      columns: ORDER_PARQUET_COLUMNS.filter((c) => c.name !== 'total').map((c) => ({ ...c })),
+      compression: 'snappy',
+    }) as FileWriterFormat<unknown>,
+  ];
+}
+
+export default defineJob((params: WorkersBenchParams) => {
+  const [reader, writer] = formats(params.pipeline);
+  return Pipeline.from(FileSource.forFormat(reader, params.input), { name: 'files' }).sinkTo(
+    FileSink.forFormat(params.output, writer, { bucketAssigner: BucketAssigners.basePath() }),
+    { name: 'out' },
+  );
+});

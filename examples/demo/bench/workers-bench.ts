@@ -1,0 +1,125 @@
+/**
+ * Workers benchmark: the same job at parallelism 2 on the single event loop (`workers: 1`), in
+ * one worker thread (`{ threads: 1 }`: the cost of worker mode) and in two worker threads
+ * (`{ threads: 2 }`), for the demo's CSV → Parquet pipeline and a CPU-heavy JSON Lines → Avro
+ * (deflate) pipeline. Every configuration runs the same job module in the same process; rounds
+ * rotate the order, the first round is a warm-up, the median of the others counts. Prints
+ * records/s, the ratios `threads:2 / workers:1` (target ≥ 1.7 on 2 idle cores) and
+ * `threads:1 / workers:1` (the overhead, target ≥ 0.97), `os.availableParallelism()` and the load
+ * average (a loaded machine cannot show the speed-up), plus one `BENCH_JSON {...}` line.
+ * Run: pnpm --filter @tributary/example-demo bench:workers (BENCH_SMOKE=1: small and one round).
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type JobOptionsInput, loadJob, MetricRegistry, silentLogger } from '@tributary/core';
+import { DEFAULT_DATASET, ensureDataset } from '../src/demo-dataset.js';
+import type { WorkersBenchParams } from './workers-bench-job.js';
+
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const RECORDS = Number(process.env.BENCH_RECORDS ?? (SMOKE ? 20_000 : 300_000));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 3));
+const PARALLELISM = 2;
+const jobModule = new URL('./workers-bench-job.ts', import.meta.url);
+
+const configs: { readonly name: string; readonly workers: JobOptionsInput['workers'] }[] = [
+  { name: 'workers:1', workers: 1 },
+  { name: 'threads:1', workers: { threads: 1 } },
+  { name: 'threads:2', workers: { threads: 2 } },
+];
+
+async function run(
+  pipeline: WorkersBenchParams['pipeline'],
+  input: string,
+  out: string,
+  workers: JobOptionsInput['workers'],
+): Promise<number> {
+  await rm(out, { recursive: true, force: true });
+  const job = await loadJob<WorkersBenchParams>(jobModule, { pipeline, input, output: join(out, 'data') });
+  const metrics = new MetricRegistry();
+  const start = performance.now();
+  const result = await job.execute(
+    { parallelism: PARALLELISM, workers, checkpointing: { intervalMs: 1000, directory: join(out, 'chk') } },
+    { logger: silentLogger, metricRegistry: metrics },
+  );
+  const ms = performance.now() - start;
+  const written = metrics.sum('numRecordsSend');
+  if (written !== RECORDS)
+    throw new Error(`${pipeline} ${JSON.stringify(workers)}: wrote ${written} records, expected ${RECORDS}`);
+  const expected = workers === 1 ? 'local' : 'threads';
+  if (result.workers.mode !== expected)
+    throw new Error(`ran in ${result.workers.mode}, expected ${expected}`);
+  return ms;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+};
+
+const work = await mkdtemp(join(tmpdir(), 'trib-workers-bench-'));
+try {
+  const csvDir = join(work, 'csv');
+  await ensureDataset(csvDir, { ...DEFAULT_DATASET, records: RECORDS, badRatio: 0 });
+  const jsonDir = join(work, 'jsonl');
+  await mkdir(jsonDir);
+  for (const file of (await readdir(csvDir)).filter((f) => f.endsWith('.csv'))) {
+    const [header, ...rows] = (await readFile(join(csvDir, file), 'utf8')).trimEnd().split('\n');
+    const names = (header as string).split(',');
+    const lines = rows.map((row) => {
+      // The generator quotes fields with commas; a tiny split that honours quotes is enough here.
+      const fields = row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '')) ?? [];
+      const record: Record<string, unknown> = {};
+      names.forEach((n, i) => {
+        const v = (fields[i] ?? '').replace(/^"(.*)"$/, '$1').replaceAll('""', '"');
+        record[n] = n === 'order_id' || n === 'quantity' || n === 'unit_price' ? Number(v) : v;
+      });
+      return JSON.stringify(record);
+    });
+    await writeFile(join(jsonDir, file.replace('.csv', '.jsonl')), `${lines.join('\n')}\n`);
+  }
+  const cores = availableParallelism();
+  const loadBefore = loadavg()[0] ?? 0;
+  process.stdout.write(
+    `workers bench: ${RECORDS} records, parallelism ${PARALLELISM}, ${ROUNDS} rounds + warm-up, availableParallelism ${cores}, load average ${loadBefore.toFixed(1)}\n`,
+  );
+  const report: Record<string, unknown>[] = [];
+  for (const [pipeline, input] of [
+    ['csv→parquet', csvDir],
+    ['json→avro', jsonDir],
+  ] as const) {
+    const times = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+    for (let round = 0; round <= ROUNDS; round++) {
+      // Rotate the order every round, so no configuration always runs first or last.
+      const order = configs.map((_, i) => configs[(i + round) % configs.length] as (typeof configs)[number]);
+      for (const c of order) {
+        const ms = await run(pipeline, input, join(work, 'out', c.name), c.workers);
+        if (round > 0 || ROUNDS === 0) times.get(c.name)?.push(ms);
+      }
+    }
+    const rate = (name: string) => (RECORDS * 1000) / median(times.get(name) as number[]);
+    const single = rate('workers:1');
+    const one = rate('threads:1');
+    const two = rate('threads:2');
+    for (const c of configs) {
+      process.stdout.write(
+        `  ${pipeline.padEnd(12)} ${c.name.padEnd(10)} ${Math.round(rate(c.name)).toLocaleString('en-US').padStart(9)} records/s\n`,
+      );
+    }
+    process.stdout.write(
+      `  ${pipeline.padEnd(12)} threads:2 / workers:1 = ${(two / single).toFixed(2)}   threads:1 / workers:1 = ${(one / single).toFixed(2)}\n`,
+    );
+    report.push({
+      pipeline,
+      recordsPerSecond: { single: Math.round(single), threads1: Math.round(one), threads2: Math.round(two) },
+      speedup2vs1: Number((two / single).toFixed(3)),
+      overheadRatio: Number((one / single).toFixed(3)),
+    });
+  }
+  const loadAfter = loadavg()[0] ?? 0;
+  process.stdout.write(
+    `BENCH_JSON ${JSON.stringify({ bench: 'workers', records: RECORDS, parallelism: PARALLELISM, availableParallelism: cores, loadAverage: [Number(loadBefore.toFixed(1)), Number(loadAfter.toFixed(1))], results: report })}\n`,
+  );
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
