@@ -12,8 +12,8 @@ import type { WorkerTestJobParams, WorkerTestRecord } from './testing-fixtures/d
 
 const jobModule = new URL('./testing-fixtures/datagen-2pc-job.ts', import.meta.url);
 
-async function runJob(params: Omit<WorkerTestJobParams, 'storeDir'>, options: JobOptionsInput) {
-  const dir = await mkdtemp(join(tmpdir(), 'trib-workers-'));
+async function runJob(params: Omit<WorkerTestJobParams, 'storeDir'>, options: JobOptionsInput, dir?: string) {
+  dir ??= await mkdtemp(join(tmpdir(), 'trib-workers-'));
   const storeDir = join(dir, 'store');
   const job = await loadJob<WorkerTestJobParams>(jobModule, { ...params, storeDir });
   const registry = new MetricRegistry();
@@ -42,6 +42,7 @@ describe.each([
     const { result, records, registry, logs } = await runJob({ count }, { parallelism: 4, workers });
     expect(result.status).toBe('finished');
     expect(result.restarts).toBe(0);
+    expect(result.workers).toEqual({ mode, count: 2 });
     expect(ids(records)).toEqual(range(count));
     expect(records.every((r) => r.payload === `RECORD-${r.id}`)).toBe(true);
     // FLIP-33 names and labels as on the single loop, one series per subtask.
@@ -62,10 +63,15 @@ describe.each([
     it(`a worker that ${how === 'throw' ? 'throws an uncaught error' : 'calls process.exit'} fails the attempt; the restart restores and finishes exactly once`, async () => {
       const dir = await mkdtemp(join(tmpdir(), 'trib-workers-fail-'));
       const count = 8000;
-      // About 0.5 s into the run (4000 records/s over 2 workers), after a few 100 ms checkpoints.
+      // Fails as soon as a checkpoint exists (2 s into the run at most: 4000 records/s).
       const { result, records, events } = await runJob(
-        { count, recordsPerSecond: 4000, failAt: { after: 1000, how, flagFile: join(dir, 'failed-once') } },
+        {
+          count,
+          recordsPerSecond: 4000,
+          failAt: { checkpointDir: join(dir, 'chk'), how, flagFile: join(dir, 'failed-once') },
+        },
         { parallelism: 4, workers, restartStrategy: { type: 'fixed-delay', attempts: 2, delayMs: 50 } },
+        dir,
       );
       expect(result.status).toBe('finished');
       expect(result.restarts).toBe(1);

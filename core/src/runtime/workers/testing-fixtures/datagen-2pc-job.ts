@@ -1,9 +1,10 @@
 /**
  * Job module for the worker tests: datagen → map → two-phase-commit test sink. Optionally one
- * worker fails once (after it mapped `failAt.after` records): an uncaught throw, or
+ * worker fails once, as soon as a checkpoint exists in `failAt.checkpointDir` (so the restart has
+ * something to restore): an uncaught throw, or
  * `process.exit` inside the worker. A flag file makes it fail only once across restarts.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { DataGeneratorSource, defineJob, Pipeline, TwoPhaseCommitTestSink } from '../../../index.js';
 
 export interface WorkerTestRecord {
@@ -16,7 +17,11 @@ export interface WorkerTestJobParams {
   readonly count: number;
   readonly recordsPerSecond?: number;
   readonly numSplits?: number;
-  readonly failAt?: { readonly after: number; readonly how: 'throw' | 'exit'; readonly flagFile: string };
+  readonly failAt?: {
+    readonly checkpointDir: string;
+    readonly how: 'throw' | 'exit';
+    readonly flagFile: string;
+  };
 }
 
 /** True the first time across every thread and restart (the flag file is created exclusively). */
@@ -32,6 +37,13 @@ function firstTime(flagFile: string): boolean {
 export default defineJob((params: WorkerTestJobParams) => {
   const { failAt } = params;
   let mapped = 0;
+  const checkpointed = (dir: string) => {
+    try {
+      return readdirSync(dir).some((name) => name.startsWith('chk-'));
+    } catch {
+      return false;
+    }
+  };
   return Pipeline.from(
     new DataGeneratorSource<WorkerTestRecord>({
       generator: (index) => ({ id: index, payload: `record-${index}` }),
@@ -42,7 +54,7 @@ export default defineJob((params: WorkerTestJobParams) => {
     { name: 'datagen' },
   )
     .map((r) => {
-      if (failAt && ++mapped === failAt.after && firstTime(failAt.flagFile)) {
+      if (failAt && ++mapped % 50 === 0 && checkpointed(failAt.checkpointDir) && firstTime(failAt.flagFile)) {
         if (failAt.how === 'exit') process.exit(7);
         // Outside the subtask's own error handling: an uncaught exception of the worker.
         setImmediate(() => {
