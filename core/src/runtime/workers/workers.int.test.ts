@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,3 +86,48 @@ describe.each([
     });
   }
 });
+
+/** Pids of this process's node children (ps, not the runtime's own bookkeeping; ps lists itself too). */
+function ourChildren(): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, comm]) => comm === 'node')
+      .map(([pid]) => Number(pid));
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+it('cancel ends the worker processes of the job', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'trib-workers-cancel-'));
+  const before = new Set(ourChildren());
+  const job = await loadJob<WorkerTestJobParams>(jobModule, {
+    storeDir: join(dir, 'store'),
+    count: 1_000_000,
+    recordsPerSecond: 1000,
+  });
+  const registry = new MetricRegistry();
+  const client = job.start({ parallelism: 2, workers: { processes: 2 } }, { metricRegistry: registry });
+  // Running: both workers sent metrics of records they read.
+  const deadline = Date.now() + 60_000;
+  while (registry.find('numRecordsIn', { subtask: '1' })?.read() === undefined) {
+    if (Date.now() > deadline) throw new Error('workers did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const workers = ourChildren().filter((pid) => !before.has(pid));
+  expect(workers).toHaveLength(2);
+  await client.cancel();
+  expect(client.status()).toBe('cancelled');
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // terminate() resolves on each worker's exit: nothing is left when cancel returns.
+  expect(workers.filter(alive)).toEqual([]);
+}, 90_000);
