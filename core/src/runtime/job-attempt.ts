@@ -300,6 +300,7 @@ export class JobAttempt {
         // Crash tests time kills from here: every subtask runs (workers loaded the job module).
         if (this.registered.size === this.parallelism) {
           void emitPhaseMarker('running', this.deps.restored?.checkpointId ?? 0);
+          this.deps.events?.emit({ type: 'running', attemptNumber: this.deps.attemptNumber });
         }
         return;
       case 'splitRequest':

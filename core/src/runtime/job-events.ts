@@ -29,6 +29,14 @@ export type JobEvent =
       readonly attemptNumber: number;
     }
   | {
+      /**
+       * Every subtask of an attempt is up: its reader registered with the enumerator (with workers,
+       * after each worker loaded the job module). Start-up cost ends here.
+       */
+      readonly type: 'running';
+      readonly attemptNumber: number;
+    }
+  | {
       readonly type: 'restarting';
       /** Restarts so far, this one included. */
       readonly restarts: number;

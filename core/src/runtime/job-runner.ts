@@ -82,7 +82,7 @@ export interface JobClient extends AsyncDisposable {
   cancel(): Promise<void>;
   /**
    * Calls `listener` for each event of `type` (`'*'`: all): checkpointCompleted, checkpointFailed,
-   * restored, restarting, finished, failed. Returns the unsubscribe function.
+   * restored, running, restarting, finished, failed. Returns the unsubscribe function.
    */
   on<K extends JobEventType>(type: K | '*', listener: (event: JobEventOf<K>) => void): () => void;
   /** The job's events from now on as an async iterator; it ends after `finished` or `failed`. */
