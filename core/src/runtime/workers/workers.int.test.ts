@@ -131,3 +131,31 @@ it('cancel ends the worker processes of the job', async () => {
   // terminate() resolves on each worker's exit: nothing is left when cancel returns.
   expect(workers.filter(alive)).toEqual([]);
 }, 90_000);
+
+it('stop-with-savepoint in worker threads, resumed on the single loop: every record once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'trib-workers-savepoint-'));
+  const storeDir = join(dir, 'store');
+  const count = 6000;
+  const job = await loadJob<WorkerTestJobParams>(jobModule, { storeDir, count, recordsPerSecond: 2000 });
+  const client = job.start({
+    parallelism: 4,
+    workers: { threads: 2 },
+    checkpointing: { intervalMs: 100, directory: join(dir, 'chk-threads') },
+  });
+  const completed = new Promise<void>((resolve) => client.on('checkpointCompleted', () => resolve()));
+  await completed;
+  const savepoint = await client.stopWithSavepoint({ directory: join(dir, 'savepoints') });
+  expect((await client.result).status).toBe('stopped');
+  const afterStop = (await readCommitted<WorkerTestRecord>(storeDir)).records.length;
+  expect(afterStop).toBeLessThan(count);
+  const resumed = await job.execute({
+    parallelism: 2,
+    workers: 1,
+    restoreFrom: savepoint,
+    checkpointing: { intervalMs: 100, directory: join(dir, 'chk-local') },
+  });
+  expect(resumed.status).toBe('finished');
+  expect(resumed.workers).toEqual({ mode: 'local', count: 1 });
+  const { records } = await readCommitted<WorkerTestRecord>(storeDir);
+  expect(ids(records)).toEqual(range(count));
+}, 90_000);
