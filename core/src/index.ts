@@ -345,7 +345,6 @@ export {
   type JobOrigin,
   loadJob,
 } from './runtime/workers/job-module.js';
-export { resolveWorkerPlan, type WorkerPlan } from './runtime/workers/worker-plan.js';
 
 // Serialization
 export {
