@@ -104,9 +104,10 @@ describe('job events', () => {
     const savepoint = await first.stopWithSavepoint({ directory: join(dir, 'sp') });
     const firstSeen: JobEvent[] = [];
     for await (const e of firstEvents) firstSeen.push(e);
-    expect(firstSeen.map((e) => e.type)).toEqual(['checkpointCompleted', 'finished']);
-    expect(firstSeen[0]).toMatchObject({ kind: 'savepoint', location: savepoint });
-    expect(firstSeen[1]).toMatchObject({ status: 'stopped', savepointPath: savepoint });
+    expect(firstSeen.map((e) => e.type)).toEqual(['running', 'checkpointCompleted', 'finished']);
+    expect(firstSeen[0]).toMatchObject({ attemptNumber: 0 });
+    expect(firstSeen[1]).toMatchObject({ kind: 'savepoint', location: savepoint });
+    expect(firstSeen[2]).toMatchObject({ status: 'stopped', savepointPath: savepoint });
 
     const second = job.start(
       { restoreFrom: savepoint, checkpointing: { directory: join(dir, 'b') } },
@@ -125,7 +126,8 @@ describe('job events', () => {
     const events: JobEvent[] = [];
     for await (const e of failing.events()) events.push(e);
     await failing.result.catch(() => undefined);
-    expect(events.map((e) => e.type)).toEqual(['failed']);
-    expect(String((events[0] as Extract<JobEvent, { type: 'failed' }>).error.message)).toContain('boom');
+    // The subtask came up (its reader registered) before the map failed.
+    expect(events.map((e) => e.type)).toEqual(['running', 'failed']);
+    expect(String((events[1] as Extract<JobEvent, { type: 'failed' }>).error.message)).toContain('boom');
   });
 });
