@@ -61,87 +61,107 @@ async function expectExactlyOnce(
   expect(ids(dead.map((d) => Number(d.fields[0])))).toEqual(ids(badOrderIds));
 }
 
+// The demo runs its subtasks in worker threads (workers: 'auto'): each job start loads the job
+// module in every worker, seconds on a loaded 2-core machine.
+const JOB_TIMEOUT_MS = 60_000;
+
 describe('the demo job', () => {
-  it('serves its metrics for Prometheus when asked (--metrics-port)', async () => {
-    const root = await tempDir();
-    let printed = '';
-    let scraped = '';
-    const result = await runDemo({
-      dir: root,
-      dataset: { ...small, records: 2000 },
-      parallelism: 1,
-      checkpointIntervalMs: 50,
-      metricsPort: 0,
-      metricsLingerMs: 0,
-      out: {
-        isTTY: false,
-        write: (text: string) => {
-          printed += text;
-          const url = /Metrics: (http:\S+)/.exec(text)?.[1];
-          if (url && !scraped) {
-            void fetch(url)
-              .then((r) => r.text())
-              .then((body) => {
-                scraped = body;
-              });
-          }
-          return true;
+  it(
+    'serves its metrics for Prometheus when asked (--metrics-port)',
+    async () => {
+      const root = await tempDir();
+      let printed = '';
+      let scraped = '';
+      const result = await runDemo({
+        dir: root,
+        dataset: { ...small, records: 2000 },
+        parallelism: 1,
+        checkpointIntervalMs: 50,
+        metricsPort: 0,
+        metricsLingerMs: 0,
+        out: {
+          isTTY: false,
+          write: (text: string) => {
+            printed += text;
+            const url = /Metrics: (http:\S+)/.exec(text)?.[1];
+            if (url && !scraped) {
+              void fetch(url)
+                .then((r) => r.text())
+                .then((body) => {
+                  scraped = body;
+                });
+            }
+            return true;
+          },
         },
-      },
-    });
-    expect(result.complete).toBe(true);
-    expect(printed).toMatch(/Metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
-    await expect.poll(() => scraped, { timeout: 5000 }).toContain('tributary_numRecordsIn');
-  });
+      });
+      expect(result.complete).toBe(true);
+      expect(printed).toMatch(/Metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
+      await expect.poll(() => scraped, { timeout: 5000 }).toContain('tributary_numRecordsIn');
+    },
+    JOB_TIMEOUT_MS,
+  );
 
-  it('writes every valid order once to date partitions and every bad row once to the dead letters', async () => {
-    const root = await tempDir();
-    const result = await runDemo({
-      dir: root,
-      dataset: small,
-      parallelism: 2,
-      checkpointIntervalMs: 50,
-      out: silent,
-    });
-    expect(result.outcome).toBe('finished');
-    expect(result.complete).toBe(true);
-    expect(result.manifest.badRecords).toBeGreaterThan(30);
-    expect(Object.values(result.manifest.badByKind).every((n) => n > 0)).toBe(true);
-    await expectExactlyOnce(root, small.records, result.manifest.badOrderIds);
+  it(
+    'writes every valid order once to date partitions and every bad row once to the dead letters',
+    async () => {
+      const root = await tempDir();
+      const result = await runDemo({
+        dir: root,
+        dataset: small,
+        parallelism: 2,
+        checkpointIntervalMs: 50,
+        out: silent,
+      });
+      expect(result.outcome).toBe('finished');
+      expect(result.complete).toBe(true);
+      expect(result.manifest.badRecords).toBeGreaterThan(30);
+      expect(Object.values(result.manifest.badByKind).every((n) => n > 0)).toBe(true);
+      await expectExactlyOnce(root, small.records, result.manifest.badOrderIds);
 
-    const { orders, dead } = await readBack(root);
-    for (const o of orders) {
-      // Partitioned Hive-style by the order's own date; total computed from the typed columns.
-      expect(o.file.startsWith(`date=${o.order_date.toISOString().slice(0, 10)}/`)).toBe(true);
-      expect(o.total).toBe(Math.round(o.quantity * o.unit_price * 100) / 100);
-    }
-    expect(new Set(orders.map((o) => o.file.split('/')[0])).size).toBe(small.days);
-    const reasons = dead.map((d) => d.reason);
-    expect(reasons.some((r) => r.startsWith('expected 8 fields, got 7'))).toBe(true);
-    expect(reasons.some((r) => r.startsWith('unit_price is not a number'))).toBe(true);
-    expect(reasons.some((r) => r.startsWith('order_date is not a YYYY-MM-DD date'))).toBe(true);
-    expect(dead.every((d) => d.file.startsWith('orders-') && typeof d.line === 'number')).toBe(true);
-  });
+      const { orders, dead } = await readBack(root);
+      for (const o of orders) {
+        // Partitioned Hive-style by the order's own date; total computed from the typed columns.
+        expect(o.file.startsWith(`date=${o.order_date.toISOString().slice(0, 10)}/`)).toBe(true);
+        expect(o.total).toBe(Math.round(o.quantity * o.unit_price * 100) / 100);
+      }
+      expect(new Set(orders.map((o) => o.file.split('/')[0])).size).toBe(small.days);
+      const reasons = dead.map((d) => d.reason);
+      expect(reasons.some((r) => r.startsWith('expected 8 fields, got 7'))).toBe(true);
+      expect(reasons.some((r) => r.startsWith('unit_price is not a number'))).toBe(true);
+      expect(reasons.some((r) => r.startsWith('order_date is not a YYYY-MM-DD date'))).toBe(true);
+      expect(dead.every((d) => d.file.startsWith('orders-') && typeof d.line === 'number')).toBe(true);
+    },
+    JOB_TIMEOUT_MS,
+  );
 
-  it('reports a finished run instead of running again, and starts over with fresh', async () => {
-    const root = await tempDir();
-    await runDemo({ dir: root, dataset: small, checkpointIntervalMs: 50, out: silent });
-    const lines: string[] = [];
-    const again = await runDemo({ dir: root, dataset: small, out: { write: (t: string) => lines.push(t) } });
-    expect(again.outcome).toBe('already-finished');
-    expect(again.complete).toBe(true);
-    expect(lines.join('')).toContain('pnpm demo -- --fresh');
-    const fresh = await runDemo({
-      dir: root,
-      dataset: small,
-      fresh: true,
-      checkpointIntervalMs: 50,
-      out: silent,
-    });
-    expect(fresh.outcome).toBe('finished');
-    expect(fresh.restoredFromCheckpointId).toBeUndefined();
-    await expectExactlyOnce(root, small.records, fresh.manifest.badOrderIds);
-  });
+  it(
+    'reports a finished run instead of running again, and starts over with fresh',
+    async () => {
+      const root = await tempDir();
+      await runDemo({ dir: root, dataset: small, checkpointIntervalMs: 50, out: silent });
+      const lines: string[] = [];
+      const again = await runDemo({
+        dir: root,
+        dataset: small,
+        out: { write: (t: string) => lines.push(t) },
+      });
+      expect(again.outcome).toBe('already-finished');
+      expect(again.complete).toBe(true);
+      expect(lines.join('')).toContain('pnpm demo -- --fresh');
+      const fresh = await runDemo({
+        dir: root,
+        dataset: small,
+        fresh: true,
+        checkpointIntervalMs: 50,
+        out: silent,
+      });
+      expect(fresh.outcome).toBe('finished');
+      expect(fresh.restoredFromCheckpointId).toBeUndefined();
+      await expectExactlyOnce(root, small.records, fresh.manifest.badOrderIds);
+    },
+    JOB_TIMEOUT_MS,
+  );
 
   it('resumes after the process is killed mid-run, with every record exactly once', async () => {
     const root = await tempDir();
