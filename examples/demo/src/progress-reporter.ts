@@ -29,15 +29,20 @@ export function sampleMetrics(metrics: MetricRegistry): ProgressSample {
 }
 
 const fmt = new Intl.NumberFormat('en-US');
+const RATE_WINDOW_MS = 2000;
 
 /**
- * Prints live progress: records/s (over the last interval), input read, files finished and
+ * Prints live progress: records/s (over the last 2 s), input read, files finished and
  * checkpoints completed. On a TTY every `intervalMs` rewrites one line; otherwise it prints a
  * plain line every `plainEveryMs` so logs stay short.
  */
 export class ProgressReporter {
   private timer: NodeJS.Timeout | undefined;
-  private last: { at: number; recordsIn: number };
+  /**
+   * Samples of the last 2 s: the rate spans them, because metrics of subtasks in workers reach the
+   * registry in steps (a few times a second), not continuously.
+   */
+  private recent: { at: number; recordsIn: number }[];
   private lastPlainAt = 0;
   private readonly startedAt = Date.now();
 
@@ -52,7 +57,7 @@ export class ProgressReporter {
     private readonly intervalMs = 200,
     private readonly plainEveryMs = 2000,
   ) {
-    this.last = { at: this.startedAt, recordsIn: 0 };
+    this.recent = [{ at: this.startedAt, recordsIn: 0 }];
   }
 
   start(): void {
@@ -70,8 +75,10 @@ export class ProgressReporter {
   private tick(): void {
     const now = Date.now();
     const s = this.sample();
-    const rate = ((s.recordsIn - this.last.recordsIn) * 1000) / Math.max(1, now - this.last.at);
-    this.last = { at: now, recordsIn: s.recordsIn };
+    this.recent.push({ at: now, recordsIn: s.recordsIn });
+    while (this.recent.length > 2 && now - (this.recent[1]?.at ?? now) >= RATE_WINDOW_MS) this.recent.shift();
+    const oldest = this.recent[0] ?? { at: now, recordsIn: s.recordsIn };
+    const rate = ((s.recordsIn - oldest.recordsIn) * 1000) / Math.max(1, now - oldest.at);
     const pct = this.totalBytes > 0 ? Math.min(100, (s.bytesIn * 100) / this.totalBytes) : 0;
     const line =
       `${((now - this.startedAt) / 1000).toFixed(1)}s  ${fmt.format(s.recordsIn)} records in ` +
