@@ -16,14 +16,17 @@ const jobModule = new URL('./testing-fixtures/datagen-2pc-job.ts', import.meta.u
 async function runJob(params: Omit<WorkerTestJobParams, 'storeDir'>, options: JobOptionsInput, dir?: string) {
   dir ??= await mkdtemp(join(tmpdir(), 'trib-workers-'));
   const storeDir = join(dir, 'store');
-  const job = await loadJob<WorkerTestJobParams>(jobModule, { ...params, storeDir });
   const registry = new MetricRegistry();
   const logs: Record<string, unknown>[] = [];
   const logger = createJsonLogger({ level: 'info', write: (line) => logs.push(JSON.parse(line)) });
+  // #region job-module-example
+  // testing-fixtures/datagen-2pc-job.ts: export default defineJob((params) => Pipeline.from(...).sinkTo(...))
+  const job = await loadJob<WorkerTestJobParams>(jobModule, { ...params, storeDir });
   const client = job.start(
     { jobName: 'workers-test', checkpointing: { intervalMs: 100, directory: join(dir, 'chk') }, ...options },
     { metricRegistry: registry, logger },
   );
+  // #endregion job-module-example
   const events: JobEvent[] = [];
   client.on('*', (event) => events.push(event));
   const result = await client.result;
