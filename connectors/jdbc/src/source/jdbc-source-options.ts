@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { jdbcConnectionShape } from '../dialect/connection-options.js';
 
 const identifier = z.string().min(1).max(128);
-const integerText = z.union([z.number().int(), z.bigint(), z.string().regex(/^-?\d+$/)]);
+const boundValue = z.union([z.number().int(), z.bigint(), z.string().min(1), z.date()]);
 
 const sourceSchema = z
   .object({
@@ -28,13 +28,23 @@ const sourceSchema = z
       ),
     partitionColumn: identifier
       .optional()
-      .describe('Integer column whose range is split into `numPartitions` parallel splits (bounded mode).'),
-    lowerBound: integerText
+      .describe(
+        'Column whose values are split into `numPartitions` parallel splits (bounded mode): an integer, date or timestamp column for `range`, any ordered column for `key-boundaries`.',
+      ),
+    partitionStrategy: z
+      .enum(['range', 'key-boundaries'])
+      .default('range')
+      .describe(
+        '`range`: equal-width ranges between the bounds (dates cut at days, timestamps at milliseconds); `key-boundaries`: cut points at the column’s quantiles from one `NTILE` query, so skewed values still give splits of about equal row counts (costs a sort of the column at start).',
+      ),
+    lowerBound: boundValue
       .optional()
-      .describe('Lowest `partitionColumn` value; default: `MIN(partitionColumn)`.'),
-    upperBound: integerText
+      .describe(
+        '`range`: lowest `partitionColumn` value (integer, or date/timestamp text or Date); default: `MIN(partitionColumn)`.',
+      ),
+    upperBound: boundValue
       .optional()
-      .describe('Highest `partitionColumn` value; default: `MAX(partitionColumn)`.'),
+      .describe('`range`: highest `partitionColumn` value; default: `MAX(partitionColumn)`.'),
     numPartitions: z
       .number()
       .int()

@@ -15,10 +15,12 @@ export type KeyValue =
  */
 export interface JdbcSplit extends SourceSplit {
   readonly ordinal: number;
-  /** `partitionColumn >= lower` (decimal text). */
-  readonly lower?: string;
+  /** `partitionColumn >= lower`: integer text, or a column value when `bounds` is `value`. */
+  readonly lower?: KeyValue;
   /** `partitionColumn < upper`, or `<=` when `upperInclusive`. */
-  readonly upper?: string;
+  readonly upper?: KeyValue;
+  /** `value`: the bounds are column values (dates, timestamps, key boundaries), bound as such. */
+  readonly bounds?: 'integer' | 'value';
   readonly upperInclusive?: boolean;
   /** The split of rows whose partition column is NULL. */
   readonly nulls?: boolean;

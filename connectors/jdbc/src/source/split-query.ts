@@ -1,6 +1,6 @@
 import type { Dialect } from '../dialect/dialect.js';
 import type { ResolvedJdbcSourceOptions } from './jdbc-source-options.js';
-import { decodeKey, type JdbcSplit } from './jdbc-source-split.js';
+import { decodeKey, type JdbcSplit, type KeyValue } from './jdbc-source-split.js';
 
 /** The columns a split is ordered (and resumed) by, per mode. */
 export function orderColumnsOf(options: ResolvedJdbcSourceOptions, primaryKey: readonly string[]): string[] {
@@ -16,9 +16,10 @@ export function orderColumnsOf(options: ResolvedJdbcSourceOptions, primaryKey: r
   }
 }
 
-/** The partition bound as the driver binds it (bigint where the driver takes it exactly). */
-function boundParameter(dialect: Dialect, text: string): unknown {
-  return dialect.name === 'sqlite' ? BigInt(text) : text;
+/** The partition bound as the driver binds it (integer text: bigint where the driver takes it exactly). */
+function boundParameter(dialect: Dialect, split: JdbcSplit, bound: KeyValue): unknown {
+  if (split.bounds === 'value') return dialect.toParameter(decodeKey([bound])[0], '');
+  return dialect.name === 'sqlite' ? BigInt(String(bound)) : String(bound);
 }
 
 /**
@@ -43,10 +44,10 @@ export function splitQuery(
   if (partition !== undefined && split.nulls) conditions.push(`${partition} IS NULL`);
   else if (partition !== undefined && !split.unbounded) conditions.push(`${partition} IS NOT NULL`);
   if (partition !== undefined && split.lower !== undefined)
-    conditions.push(`${partition} >= ${next(boundParameter(dialect, split.lower))}`);
+    conditions.push(`${partition} >= ${next(boundParameter(dialect, split, split.lower))}`);
   if (partition !== undefined && split.upper !== undefined)
     conditions.push(
-      `${partition} ${split.upperInclusive ? '<=' : '<'} ${next(boundParameter(dialect, split.upper))}`,
+      `${partition} ${split.upperInclusive ? '<=' : '<'} ${next(boundParameter(dialect, split, split.upper))}`,
     );
   if (split.lastKey !== undefined) {
     const values = decodeKey(split.lastKey).map((v) => dialect.toParameter(v, ''));
