@@ -6,6 +6,7 @@
 /** The change-log input of `input: 'changelog'` (re-exported from `@tributary/core`). */
 export type { ChangeRecord } from '@tributary/core';
 export { JdbcCatalog, type TableInfo } from './catalog/jdbc-catalog.js';
+export { BigDecimal } from './dialect/big-decimal.js';
 export type {
   DialectName,
   JdbcConnectionOptions,

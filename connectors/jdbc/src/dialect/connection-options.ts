@@ -22,15 +22,37 @@ export const jdbcConnectionShape = {
   connectTimeoutMs: z.number().int().min(100).default(10_000).describe('Time to establish a connection.'),
 };
 
+/** How the components that read rows (source, lookup) return values. */
+export const jdbcReadShape = {
+  decimals: z
+    .enum(['string', 'big-decimal'])
+    .default('string')
+    .describe(
+      'DECIMAL/NUMERIC values: exact decimal `string`s, or `big-decimal`: exact `BigDecimal` values (bigint digits and a scale). SQLite: columns declared DECIMAL or NUMERIC.',
+    ),
+};
+
 export const jdbcConnectionSchema = z.object(jdbcConnectionShape).strict();
 
-/** The connection part of every JDBC component's options. */
-export type JdbcConnectionOptions = z.output<typeof jdbcConnectionSchema>;
+/** The connection part of every JDBC component's options (read options where they apply). */
+export type JdbcConnectionOptions = z.output<typeof jdbcConnectionSchema> & {
+  readonly decimals?: 'string' | 'big-decimal';
+};
 export type JdbcConnectionOptionsInput = z.input<typeof jdbcConnectionSchema>;
 export type DialectName = JdbcConnectionOptions['dialect'];
 
 /** The connection options picked out of a component's options. */
 export function connectionOf(options: JdbcConnectionOptions): JdbcConnectionOptions {
-  const { dialect, host, port, user, password, database, filename, connectTimeoutMs } = options;
-  return { dialect, host, port, user, password, database, filename, connectTimeoutMs };
+  const { dialect, host, port, user, password, database, filename, connectTimeoutMs, decimals } = options;
+  return {
+    dialect,
+    host,
+    port,
+    user,
+    password,
+    database,
+    filename,
+    connectTimeoutMs,
+    ...(decimals === undefined ? {} : { decimals }),
+  };
 }

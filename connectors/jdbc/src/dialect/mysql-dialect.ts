@@ -4,20 +4,22 @@ import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { JdbcConnectionOptions } from './connection-options.js';
 import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, TwoPhaseDialect } from './dialect.js';
 import { loadDriver } from './load-driver.js';
-import { isConnectionErrorCode, isJsonLike, toJsonText } from './values.js';
+import { decimalParameter, isConnectionErrorCode, isJsonLike, readDecimal, toJsonText } from './values.js';
 
-/** BIGINT → bigint, BOOLEAN (TINYINT(1)) → boolean; DECIMAL stays text, DATE/DATETIME text. */
-function typeCast(field: TypeCastField, next: () => unknown): unknown {
-  if (field.type === 'LONGLONG') {
-    const text = field.string();
-    return text === null ? null : BigInt(text);
-  }
-  if (field.type === 'TINY' && field.length === 1) {
-    const text = field.string();
-    return text === null ? null : text !== '0';
-  }
-  return next();
-}
+/** BIGINT → bigint, BOOLEAN (TINYINT(1)) → boolean; DECIMAL text (or BigDecimal), DATE/DATETIME text. */
+const typeCastFor = (decimals: JdbcConnectionOptions['decimals']) =>
+  function typeCast(field: TypeCastField, next: () => unknown): unknown {
+    if (field.type === 'NEWDECIMAL' || field.type === 'DECIMAL') return readDecimal(field.string(), decimals);
+    if (field.type === 'LONGLONG') {
+      const text = field.string();
+      return text === null ? null : BigInt(text);
+    }
+    if (field.type === 'TINY' && field.length === 1) {
+      const text = field.string();
+      return text === null ? null : text !== '0';
+    }
+    return next();
+  };
 
 class MysqlConnection implements SqlConnection {
   constructor(
@@ -143,7 +145,7 @@ export const mysqlDialect: Dialect = {
       decimalNumbers: false,
       supportBigNumbers: true,
       bigNumberStrings: true,
-      typeCast,
+      typeCast: typeCastFor(options.decimals),
     });
     // STRICT: a string into an INT column is an error, never a silent 0.
     await connection.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')");
@@ -218,6 +220,6 @@ export const mysqlDialect: Dialect = {
     if (value === undefined) return null;
     if (typeof value === 'bigint') return value.toString();
     if (isJsonLike(value)) return toJsonText(value);
-    return value;
+    return decimalParameter(value);
   },
 };

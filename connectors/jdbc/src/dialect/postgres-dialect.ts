@@ -4,7 +4,7 @@ import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { JdbcConnectionOptions } from './connection-options.js';
 import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, TwoPhaseDialect } from './dialect.js';
 import { loadDriver } from './load-driver.js';
-import { isConnectionErrorCode, toJsonText } from './values.js';
+import { decimalParameter, isConnectionErrorCode, readDecimal, toJsonText } from './values.js';
 
 // Type OIDs whose default parsing loses information or guesses a time zone.
 const INT8 = 20;
@@ -14,11 +14,12 @@ const TIMESTAMP_ARRAY = 1115;
 const DATE = 1082;
 const DATE_ARRAY = 1182;
 const NUMERIC = 1700;
+const NUMERIC_ARRAY = 1231;
 
 type PgModule = typeof import('pg');
 
 /** pg's type parsers, adjusted: int8 → bigint, timestamp without zone and date → text as stored. */
-function typeParsers(pg: PgModule): ClientConfig['types'] {
+function typeParsers(pg: PgModule, decimals: JdbcConnectionOptions['decimals']): ClientConfig['types'] {
   const parseArray = (text: string, element: (s: string) => unknown) =>
     (pg.types.getTypeParser(1009 as never) as (s: string) => (string | null)[])(text).map((s) =>
       s === null ? null : element(s),
@@ -30,9 +31,12 @@ function typeParsers(pg: PgModule): ClientConfig['types'] {
           return (text: string) => BigInt(text);
         case INT8_ARRAY:
           return (text: string) => parseArray(text, (s) => BigInt(s));
+        case NUMERIC:
+          return (text: string) => readDecimal(text, decimals);
+        case NUMERIC_ARRAY:
+          return (text: string) => parseArray(text, (s) => readDecimal(s, decimals));
         case TIMESTAMP:
         case DATE:
-        case NUMERIC:
           return (text: string) => text;
         case TIMESTAMP_ARRAY:
         case DATE_ARRAY:
@@ -155,7 +159,7 @@ export const postgresDialect: Dialect = {
       ...(options.password === undefined ? {} : { password: options.password }),
       ...(options.database === undefined ? {} : { database: options.database }),
       connectionTimeoutMillis: options.connectTimeoutMs,
-      types: typeParsers(module),
+      types: typeParsers(module, options.decimals),
     });
     await client.connect();
     return new PostgresConnection(postgresDialect, client);
@@ -235,6 +239,6 @@ export const postgresDialect: Dialect = {
   toParameter(value, columnType) {
     if (value === undefined) return null;
     if (columnType === 'json' || columnType === 'jsonb') return value === null ? null : toJsonText(value);
-    return value;
+    return decimalParameter(value);
   },
 };

@@ -3,23 +3,24 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { JdbcConnectionOptions } from './connection-options.js';
 import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection } from './dialect.js';
 import { loadDriver } from './load-driver.js';
-import { isJsonLike, toJsonText } from './values.js';
+import { decimalParameter, isJsonLike, readDecimal, toJsonText } from './values.js';
 
 /**
  * Integers come out as bigint (`safeIntegers`) so none loses precision; columns declared
  * `BIGINT` keep them, other integer columns get numbers when exact.
  */
-function normalizer(statement: Statement): (row: Row) => Row {
-  const bigintColumns = new Set(
-    statement
-      .columns()
-      .filter((c) => /bigint|int8/i.test(c.type ?? ''))
-      .map((c) => c.name),
-  );
+function normalizer(statement: Statement, decimals: JdbcConnectionOptions['decimals']): (row: Row) => Row {
+  const columns = statement.columns();
+  const bigintColumns = new Set(columns.filter((c) => /bigint|int8/i.test(c.type ?? '')).map((c) => c.name));
+  const decimalColumns =
+    decimals === 'big-decimal'
+      ? new Set(columns.filter((c) => /decimal|numeric/i.test(c.type ?? '')).map((c) => c.name))
+      : new Set<string>();
   return (row) => {
     for (const key of Object.keys(row)) {
       const value = row[key];
-      if (typeof value === 'bigint' && !bigintColumns.has(key) && Number.isSafeInteger(Number(value)))
+      if (decimalColumns.has(key)) row[key] = readDecimal(value, decimals);
+      else if (typeof value === 'bigint' && !bigintColumns.has(key) && Number.isSafeInteger(Number(value)))
         row[key] = Number(value);
     }
     return row;
@@ -35,6 +36,7 @@ class SqliteConnection implements SqlConnection {
     readonly dialect: Dialect,
     private readonly db: Database,
     private readonly filename: string,
+    private readonly decimals: JdbcConnectionOptions['decimals'],
   ) {}
 
   async acquireWriteLock(): Promise<() => void> {
@@ -68,7 +70,7 @@ class SqliteConnection implements SqlConnection {
       statement.run(...params);
       return [];
     }
-    const normalize = normalizer(statement);
+    const normalize = normalizer(statement, this.decimals);
     return (statement.safeIntegers(true).all(...params) as Row[]).map(normalize);
   }
 
@@ -81,7 +83,7 @@ class SqliteConnection implements SqlConnection {
   async *stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]> {
     // Its own statement: an open iterator keeps it busy.
     const statement = this.db.prepare(sql).safeIntegers(true);
-    const normalize = normalizer(statement);
+    const normalize = normalizer(statement, this.decimals);
     let chunk: Row[] = [];
     for (const row of statement.iterate(...params) as IterableIterator<Row>) {
       chunk.push(normalize(row));
@@ -111,7 +113,7 @@ export const sqliteDialect: Dialect = {
     const db = new DatabaseClass(options.filename ?? ':memory:', { timeout: options.connectTimeoutMs });
     // WAL: readers (a source, a lookup) do not block the sink's writes.
     if (options.filename !== undefined && options.filename !== ':memory:') db.pragma('journal_mode = WAL');
-    return new SqliteConnection(sqliteDialect, db, resolve(options.filename ?? ':memory:'));
+    return new SqliteConnection(sqliteDialect, db, resolve(options.filename ?? ':memory:'), options.decimals);
   },
 
   quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,
@@ -173,6 +175,6 @@ export const sqliteDialect: Dialect = {
     if (typeof value === 'boolean') return value ? 1 : 0;
     if (value instanceof Date) return value.toISOString();
     if (isJsonLike(value)) return toJsonText(value);
-    return value;
+    return decimalParameter(value);
   },
 };

@@ -1,7 +1,7 @@
 import { defineOptions, TributaryError } from '@tributary/core';
 import { z } from 'zod';
 import { JdbcCatalog } from '../catalog/jdbc-catalog.js';
-import { connectionOf, jdbcConnectionShape } from '../dialect/connection-options.js';
+import { connectionOf, jdbcConnectionShape, jdbcReadShape } from '../dialect/connection-options.js';
 import type { Row, SqlConnection } from '../dialect/dialect.js';
 import { dialectOf } from '../dialect/dialects.js';
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
@@ -11,6 +11,7 @@ import { keyText } from '../sink/row-ops.js';
 const lookupSchema = z
   .object({
     ...jdbcConnectionShape,
+    ...jdbcReadShape,
     table: z.string().min(1).describe('Table to look rows up in (checked against the catalog on first use).'),
     keys: z
       .array(z.string().min(1))

@@ -1,6 +1,6 @@
 import { defineOptions } from '@tributary/core';
 import { z } from 'zod';
-import { jdbcConnectionShape } from '../dialect/connection-options.js';
+import { jdbcConnectionShape, jdbcReadShape } from '../dialect/connection-options.js';
 
 const identifier = z.string().min(1).max(128);
 const boundValue = z.union([z.number().int(), z.bigint(), z.string().min(1), z.date()]);
@@ -8,6 +8,7 @@ const boundValue = z.union([z.number().int(), z.bigint(), z.string().min(1), z.d
 const sourceSchema = z
   .object({
     ...jdbcConnectionShape,
+    ...jdbcReadShape,
     table: identifier
       .optional()
       .describe('Table to read (or give `query`). Checked against the catalog at start.'),

@@ -1,9 +1,11 @@
-import { CollectSink, Pipeline, silentLogger } from '@tributary/core';
+import { CollectionSource, CollectSink, Pipeline, silentLogger } from '@tributary/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JdbcCatalog } from '../catalog/jdbc-catalog.js';
+import { BigDecimal } from '../dialect/big-decimal.js';
 import type { Row } from '../dialect/dialect.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { jdbcLookup } from '../lookup/jdbc-lookup.js';
+import { JdbcSink } from '../sink/jdbc-sink.js';
 import { ALL_KINDS, openTestDatabase, type TestDatabase } from '../testing-fixtures/test-databases.js';
 import { JdbcSource } from './jdbc-source.js';
 
@@ -146,6 +148,37 @@ describe.each(ALL_KINDS)('JdbcSource, catalog and lookup on %s', (kind) => {
       expect(row?.flag).toBe(1);
       expect(row?.at).toBe('2024-05-01T10:00:00.123Z');
     }
+  });
+
+  it("decimals: 'big-decimal' reads exact BigDecimal values (source, lookup) and the sink writes them back", async () => {
+    // SQLite has no exact decimal type: a type name containing TEXT keeps the digits as text.
+    const decimal = kind === 'sqlite' ? 'DECIMAL_TEXT(30,10)' : 'DECIMAL(30,10)';
+    await db.exec(`CREATE TABLE money (id INT PRIMARY KEY, amount ${decimal})`);
+    await db.exec(`CREATE TABLE money_copy (id INT PRIMARY KEY, amount ${decimal})`);
+    await db.exec('INSERT INTO money VALUES (1, ?), (2, ?), (3, NULL)', [
+      '12345678901234567890.0123456789',
+      '-0.0500000000',
+    ]);
+    const rows = await readAll<Row>(
+      new JdbcSource({ ...db.connection, table: 'money', decimals: 'big-decimal' }),
+    );
+    const [first, second, third] = rows.sort((a, b) => Number(a.id) - Number(b.id));
+    expect(first?.amount).toBeInstanceOf(BigDecimal);
+    expect(String(first?.amount)).toBe('12345678901234567890.0123456789');
+    expect((second?.amount as BigDecimal).equals(BigDecimal.parse('-0.05'))).toBe(true);
+    expect(third?.amount).toBeNull();
+    const lookup = jdbcLookup({ ...db.connection, table: 'money', keys: ['id'], decimals: 'big-decimal' });
+    try {
+      expect(String((await lookup({ id: 1 }))[0]?.amount)).toBe('12345678901234567890.0123456789');
+    } finally {
+      await lookup.close();
+    }
+    await Pipeline.from(CollectionSource.of(rows))
+      .sinkTo(new JdbcSink<Row>({ ...db.connection, table: 'money_copy' }))
+      .execute({ parallelism: 1 }, env);
+    const cast = kind === 'mariadb' ? 'CHAR' : 'TEXT';
+    const copied = await db.rows(`SELECT id, CAST(amount AS ${cast}) AS amount FROM money_copy ORDER BY id`);
+    expect(copied.map((r) => r.amount)).toEqual(['12345678901234567890.0123456789', '-0.0500000000', null]);
   });
 
   it('polls incrementally: rows added later are read once, from the position it reached', async () => {
