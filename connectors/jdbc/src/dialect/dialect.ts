@@ -25,6 +25,11 @@ export interface SqlConnection {
   stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]>;
   close(): Promise<void>;
   /**
+   * PostgreSQL only: appends rows (values as {@link Dialect.toParameter} returns them, in `columns`
+   * order) with `COPY … FROM STDIN`; returns the rows copied.
+   */
+  copyIn?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  /**
    * Embedded databases only (SQLite): waits for this process's other writers of the same file to
    * finish their transaction and returns the release. A synchronous driver waiting on a busy lock
    * would otherwise block the event loop that the lock holder needs to commit.

@@ -4,6 +4,7 @@ import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { JdbcConnectionOptions } from './connection-options.js';
 import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, TwoPhaseDialect } from './dialect.js';
 import { loadDriver } from './load-driver.js';
+import { copyFrom, copyText } from './postgres-copy.js';
 import { decimalParameter, isConnectionErrorCode, readDecimal, toJsonText } from './values.js';
 
 // Type OIDs whose default parsing loses information or guesses a time zone.
@@ -53,6 +54,7 @@ class PostgresConnection implements SqlConnection {
   constructor(
     readonly dialect: Dialect,
     private readonly client: Client,
+    private readonly prepareValue: (value: unknown) => unknown,
   ) {
     // An idle client whose server connection dies emits 'error'; the next query reports it.
     client.on('error', () => {});
@@ -83,6 +85,15 @@ class PostgresConnection implements SqlConnection {
       await this.client.query('ROLLBACK').catch(() => {});
       throw error;
     }
+  }
+
+  copyIn(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+    const q = this.dialect.quote;
+    return copyFrom(
+      this.client,
+      `COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`,
+      copyText(rows, this.prepareValue),
+    );
   }
 
   async close(): Promise<void> {
@@ -162,7 +173,8 @@ export const postgresDialect: Dialect = {
       types: typeParsers(module, options.decimals),
     });
     await client.connect();
-    return new PostgresConnection(postgresDialect, client);
+    const utils = (module as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
+    return new PostgresConnection(postgresDialect, client, (value) => utils.prepareValue(value));
   },
 
   quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,

@@ -37,6 +37,8 @@ export class BatchStatements {
     private readonly keys: readonly string[] | undefined,
     private readonly upsert: boolean,
     private readonly policy: RowErrorPolicy,
+    /** Appends go through `COPY … FROM STDIN` where the connection has it (PostgreSQL). */
+    private readonly copy = false,
   ) {
     this.columnTypes = new Map(table.columns.map((c) => [c.name, c.type]));
   }
@@ -52,26 +54,38 @@ export class BatchStatements {
 
   private async runWrites(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
     let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    const upsertKeys = this.upsert ? this.keys : undefined;
+    const single = (columns: string[]) => (op: RowOp) => {
+      const sql = this.dialect.insertSql(this.table.name, columns, 1, upsertKeys);
+      const params = this.parameters(op.row, columns);
+      return () => connection.execute(sql, params);
+    };
     for (const [columns, group] of this.groupByColumns(ops)) {
+      if (this.copy && !this.upsert && connection.copyIn !== undefined) {
+        const rows = group.map((op) => this.parameters(op.row, columns));
+        const copyIn = connection.copyIn.bind(connection);
+        outcome = add(
+          outcome,
+          await this.runChunk(
+            connection,
+            group,
+            () => copyIn(this.table.name, columns, rows),
+            single(columns),
+          ),
+        );
+        continue;
+      }
       const perStatement = Math.max(
         1,
         Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / columns.length)),
       );
       for (let start = 0; start < group.length; start += perStatement) {
         const chunk = group.slice(start, start + perStatement);
-        const sql = this.dialect.insertSql(
-          this.table.name,
-          columns,
-          chunk.length,
-          this.upsert ? this.keys : undefined,
-        );
+        const sql = this.dialect.insertSql(this.table.name, columns, chunk.length, upsertKeys);
         const params = chunk.flatMap((op) => this.parameters(op.row, columns));
         outcome = add(
           outcome,
-          await this.runChunk(connection, chunk, sql, params, (op) => ({
-            sql: this.dialect.insertSql(this.table.name, columns, 1, this.upsert ? this.keys : undefined),
-            params: this.parameters(op.row, columns),
-          })),
+          await this.runChunk(connection, chunk, () => connection.execute(sql, params), single(columns)),
         );
       }
     }
@@ -123,12 +137,12 @@ export class BatchStatements {
         await this.runChunk(
           connection,
           chunk,
-          deleteSql(chunk.length),
-          chunk.flatMap((op) => this.parameters(op.row, keys)),
-          (op) => ({
-            sql: deleteSql(1),
-            params: this.parameters(op.row, keys),
-          }),
+          () =>
+            connection.execute(
+              deleteSql(chunk.length),
+              chunk.flatMap((op) => this.parameters(op.row, keys)),
+            ),
+          (op) => () => connection.execute(deleteSql(1), this.parameters(op.row, keys)),
         ),
       );
     }
@@ -138,12 +152,11 @@ export class BatchStatements {
   private async runChunk(
     connection: SqlConnection,
     chunk: readonly RowOp[],
-    sql: string,
-    params: readonly unknown[],
-    single: (op: RowOp) => { sql: string; params: unknown[] },
+    run: () => Promise<unknown>,
+    single: (op: RowOp) => () => Promise<unknown>,
   ): Promise<BatchOutcome> {
     try {
-      await this.guarded(connection, () => connection.execute(sql, params));
+      await this.guarded(connection, run);
       return { written: chunk.length, rejected: 0 };
     } catch (error) {
       if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write batch');
@@ -151,9 +164,8 @@ export class BatchStatements {
     // One row (or more) was rejected: find it, and write the others.
     let outcome: BatchOutcome = { written: 0, rejected: 0 };
     for (const op of chunk) {
-      const statement = single(op);
       try {
-        await this.guarded(connection, () => connection.execute(statement.sql, statement.params));
+        await this.guarded(connection, single(op));
         outcome = add(outcome, { written: 1, rejected: 0 });
       } catch (error) {
         if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write row');

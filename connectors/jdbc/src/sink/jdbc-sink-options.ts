@@ -20,6 +20,12 @@ const sinkSchema = z
       .describe(
         '`rows`: each record is a row (column → value); `changelog`: records are `{ op, before, after }` (the CDC shape): `c`/`r`/`u` upsert `after`, `d` deletes by the key of `before`.',
       ),
+    appendMethod: z
+      .enum(['auto', 'insert', 'copy'])
+      .default('auto')
+      .describe(
+        'How `insert` mode appends: `copy`: `COPY … FROM STDIN` (PostgreSQL only), `insert`: multi-row INSERT, `auto`: COPY on PostgreSQL, INSERT elsewhere. A batch COPY rejects is replayed row by row with INSERTs, so `onRowError` applies as usual.',
+      ),
     keyColumns: z
       .array(identifier)
       .min(1)
@@ -85,6 +91,13 @@ const sinkSchema = z
         path: ['deliveryGuarantee'],
         message:
           'SQLite has no prepared transactions: use "at-least-once" (with writeMode "upsert" it is idempotent)',
+      });
+    }
+    if (value.appendMethod === 'copy' && value.dialect !== 'postgres') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['appendMethod'],
+        message: `"copy" is PostgreSQL's COPY; dialect "${value.dialect}" appends with "insert"`,
       });
     }
     if (value.dialect === 'sqlite' && value.filename === undefined) {

@@ -77,6 +77,7 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
           deadLetter: setup.deadLetter,
           onRejected: () => setup.metrics.numRecordsSendErrors.inc(),
         },
+        options.appendMethod !== 'insert',
       );
       const strategy =
         options.deliveryGuarantee === 'exactly-once'
