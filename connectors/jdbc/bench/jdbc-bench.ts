@@ -4,6 +4,8 @@
  *  (a) `JdbcSink` (insert, at-least-once) through a Tributary job vs a hand-written loop of
  *      multi-row INSERTs in transactions with the same batch size, on the plain driver;
  *  (b) the same for upserts (`ON CONFLICT … DO UPDATE`) of rows that already exist;
+ *  (b') PostgreSQL: the sink with `appendMethod: 'copy'` vs a raw loop of one `COPY … FROM STDIN`
+ *      per batch in a transaction (rows encoded by hand; the same protocol helper sends them);
  *  (c) `JdbcSource` scans at parallelism 1 and 2 vs a plain streaming SELECT with the same fetch size.
  * Rounds alternate the order (raw first, then Tributary first), after a warm-up; the median ratio
  * of the rounds is reported (target ≥ 0.9 for the sink). Nothing fails on the numbers.
@@ -19,18 +21,21 @@ import { type PostgresService, useService } from '@tributary/e2e';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../src/dialect/connection-options.js';
+import { copyFrom } from '../src/dialect/postgres-copy.js';
 import { JdbcSink } from '../src/sink/jdbc-sink.js';
 import { JdbcSource } from '../src/source/jdbc-source.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const ROWS = Math.round(200_000 * scale);
 const BATCH = 1000;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const env = { logger: silentLogger };
 
 interface Raw {
   readonly connection: JdbcConnectionOptionsInput;
   exec(sql: string, params?: unknown[]): Promise<void>;
+  /** PostgreSQL: `COPY table FROM STDIN` of COPY text lines. */
+  copy?(sql: string, text: string): Promise<void>;
   /** Streams `SELECT * FROM t` with the fetch size; returns the row count. */
   scan(table: string, fetchSize: number): Promise<number>;
   close(): Promise<void>;
@@ -89,6 +94,9 @@ async function openPostgres(): Promise<Raw> {
         params,
       );
     },
+    async copy(sql, text) {
+      await copyFrom(client, sql, text);
+    },
     async scan(table, fetchSize) {
       let n = 0;
       await client.query('BEGIN');
@@ -137,7 +145,25 @@ async function rawInsertLoop(raw: Raw, table: string, upsert: boolean): Promise<
   }
 }
 
-async function tributaryInsert(raw: Raw, table: string, upsert: boolean): Promise<void> {
+/** The raw COPY loop: one COPY per batch in a transaction, rows encoded by hand (no escapes needed). */
+async function rawCopyLoop(raw: Raw, table: string): Promise<void> {
+  const copy = raw.copy as NonNullable<Raw['copy']>;
+  for (let start = 0; start < ROWS; start += BATCH) {
+    const n = Math.min(BATCH, ROWS - start);
+    let text = '';
+    for (let i = start; i < start + n; i++) {
+      const r = row(i);
+      text += `${r.id}\t${r.name}\t${r.amount}\t${r.note}\n`;
+    }
+    await raw.exec('BEGIN');
+    await copy(`COPY ${table} (${COLUMNS.join(',')}) FROM STDIN`, text);
+    await raw.exec('COMMIT');
+  }
+}
+
+type Method = 'insert' | 'upsert' | 'copy';
+
+async function tributaryInsert(raw: Raw, table: string, method: Method): Promise<void> {
   await Pipeline.from(new DataGeneratorSource({ generator: row, count: ROWS, maxRecordsPerPoll: BATCH }))
     .sinkTo(
       new JdbcSink({
@@ -145,7 +171,10 @@ async function tributaryInsert(raw: Raw, table: string, upsert: boolean): Promis
         table,
         batchSizeRows: BATCH,
         batchIntervalMs: 0,
-        ...(upsert ? { writeMode: 'upsert' as const } : {}),
+        ...(method === 'upsert' ? { writeMode: 'upsert' as const } : {}),
+        ...(raw.connection.dialect === 'postgres'
+          ? { appendMethod: method === 'copy' ? 'copy' : 'insert' }
+          : {}),
       }),
     )
     .execute({ parallelism: 1 }, env);
@@ -180,9 +209,11 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
   };
   // Warm-up (JIT, connections, file cache).
   await rawInsertLoop(raw, await fresh(), false);
-  await tributaryInsert(raw, await fresh(), false);
+  await tributaryInsert(raw, await fresh(), 'insert');
   const result: Record<string, number> = {};
-  for (const upsert of [false, true]) {
+  const methods: Method[] = raw.copy === undefined ? ['insert', 'upsert'] : ['insert', 'upsert', 'copy'];
+  for (const method of methods) {
+    const upsert = method === 'upsert';
     const ratios: number[] = [];
     const rawRates: number[] = [];
     const tribRates: number[] = [];
@@ -193,8 +224,9 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
         await rawInsertLoop(raw, rawTable, false);
         await rawInsertLoop(raw, tribTable, false);
       }
-      const runRaw = () => timed(() => rawInsertLoop(raw, rawTable, upsert));
-      const runTrib = () => timed(() => tributaryInsert(raw, tribTable, upsert));
+      const runRaw = () =>
+        timed(() => (method === 'copy' ? rawCopyLoop(raw, rawTable) : rawInsertLoop(raw, rawTable, upsert)));
+      const runTrib = () => timed(() => tributaryInsert(raw, tribTable, method));
       let rawMs: number;
       let tribMs: number;
       if (round % 2 === 0) {
@@ -208,7 +240,7 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
       tribRates.push(ROWS / (tribMs / 1000));
       ratios.push(rawMs / tribMs);
     }
-    const label = upsert ? 'upsert' : 'insert';
+    const label = method;
     result[`${label}RawRowsPerS`] = Math.round(median(rawRates));
     result[`${label}SinkRowsPerS`] = Math.round(median(tribRates));
     result[`${label}Ratio`] = Math.round(median(ratios) * 100) / 100;

@@ -27,6 +27,11 @@ export interface JdbcSplit extends SourceSplit {
   /** Incremental modes: the split never ends; it polls for rows after `lastKey`. */
   readonly unbounded?: boolean;
   readonly lastKey?: readonly KeyValue[];
+  /**
+   * Bounded reads: the largest key when the read was planned (the source's end position). Rows
+   * past it are left to what follows in a hybrid source, so none is read by both.
+   */
+  readonly endKey?: readonly KeyValue[];
   /** The columns the split is ordered by (and `lastKey` holds values of). */
   readonly orderColumns: readonly string[];
 }

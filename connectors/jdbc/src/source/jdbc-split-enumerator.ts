@@ -42,8 +42,16 @@ export class JdbcSplitEnumerator implements SplitEnumerator<JdbcSplit, JdbcEnume
     const connection = await openConnection(this.dialect, connectionOf(this.options));
     try {
       const orderColumns = await this.validate(connection);
-      this.unassigned = await planSplits(this.dialect, connection, this.options, orderColumns);
-      if (this.options.mode === 'bounded') this.endKey = await this.lastKey(connection, orderColumns);
+      if (this.options.mode === 'bounded') {
+        // The end position first: every split stops at it, so rows added while the read runs are
+        // left to the source that follows it in a hybrid source (never read twice).
+        const endKey = await this.lastKey(connection, orderColumns);
+        this.endKey = endKey;
+        const splits = await planSplits(this.dialect, connection, this.options, orderColumns);
+        this.unassigned = endKey === undefined ? [] : splits.map((split) => ({ ...split, endKey }));
+      } else {
+        this.unassigned = await planSplits(this.dialect, connection, this.options, orderColumns);
+      }
     } catch (error) {
       throw statementError(this.dialect, error, { operation: 'plan splits', table: this.options.table });
     } finally {

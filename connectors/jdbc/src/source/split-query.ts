@@ -54,6 +54,11 @@ export function splitQuery(
     if (orderColumns.length === 1) conditions.push(`${q(orderColumns[0] as string)} > ${next(values[0])}`);
     else conditions.push(`(${orderColumns.map(q).join(', ')}) > (${values.map((v) => next(v)).join(', ')})`);
   }
+  if (split.endKey !== undefined) {
+    const values = decodeKey(split.endKey).map((v) => dialect.toParameter(v, ''));
+    if (orderColumns.length === 1) conditions.push(`${q(orderColumns[0] as string)} <= ${next(values[0])}`);
+    else conditions.push(`(${orderColumns.map(q).join(', ')}) <= (${values.map((v) => next(v)).join(', ')})`);
+  }
   if (options.mode.startsWith('timestamp') && options.timestampColumn !== undefined) {
     conditions.push(
       `${q(options.timestampColumn)} <= ${next(dialect.toParameter(new Date(now - options.timestampLagMs), ''))}`,
