@@ -29,11 +29,11 @@ export interface BatchOutcome {
  * rejected rows meet the {@link RowErrorPolicy}.
  */
 export class BatchStatements {
-  private readonly columnTypes: Map<string, string>;
+  private columnTypes: Map<string, string>;
 
   constructor(
     private readonly dialect: Dialect,
-    private readonly table: TableInfo,
+    private table: TableInfo,
     private readonly keys: readonly string[] | undefined,
     private readonly upsert: boolean,
     private readonly policy: RowErrorPolicy,
@@ -41,6 +41,13 @@ export class BatchStatements {
     private readonly copy = false,
   ) {
     this.columnTypes = new Map(table.columns.map((c) => [c.name, c.type]));
+  }
+
+  /** The table changed (columns added, table created): statements follow its new columns. */
+  setTable(table: TableInfo): void {
+    this.table = table;
+    this.columnTypes = new Map(table.columns.map((c) => [c.name, c.type]));
+    this.shapes.clear();
   }
 
   async write(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {

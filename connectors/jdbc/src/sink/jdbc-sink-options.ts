@@ -33,6 +33,24 @@ const sinkSchema = z
       .describe(
         'Key of upserts, deletes and the in-batch reduction (last write per key wins). Default: the table’s primary key.',
       ),
+    createTable: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Create the table when it does not exist, before the first batch: one column per field of the batch’s records, typed from the first non-null value (see "Table creation"), `columnTypes` overriding; primary key `keyColumns`.',
+      ),
+    addColumns: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Add a (nullable) column for a record field the table lacks, typed like `createTable` does, instead of failing with TRIB_JDBC_COLUMN_NOT_FOUND.',
+      ),
+    columnTypes: z
+      .record(z.string(), z.string().min(1))
+      .optional()
+      .describe(
+        '`createTable` / `addColumns`: SQL types of columns by name (e.g. `{ "amount": "NUMERIC(12,2)" }`).',
+      ),
     batchSizeRows: z
       .number()
       .int()
@@ -91,6 +109,14 @@ const sinkSchema = z
         path: ['deliveryGuarantee'],
         message:
           'SQLite has no prepared transactions: use "at-least-once" (with writeMode "upsert" it is idempotent)',
+      });
+    }
+    if (value.addColumns && value.deliveryGuarantee === 'exactly-once') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['addColumns'],
+        message:
+          'cannot be combined with "exactly-once": ALTER TABLE would wait for the locks of the open prepared transactions (and MySQL refuses DDL inside XA)',
       });
     }
     if (value.appendMethod === 'copy' && value.dialect !== 'postgres') {

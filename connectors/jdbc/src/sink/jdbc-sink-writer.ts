@@ -1,5 +1,6 @@
 import {
   type CommittingSinkWriter,
+  hasErrorCode,
   isTributaryError,
   type Logger,
   type SinkWriterMetricGroup,
@@ -14,6 +15,7 @@ import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { BatchStatements } from './batch-statements.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import { ReducingBuffer, type RowOp, toRowOp } from './row-ops.js';
+import { TableEvolution } from './table-evolution.js';
 import { parseTransactionId, transactionId } from './transaction-ids.js';
 
 /** A prepared transaction handed to the committer. */
@@ -56,6 +58,8 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     private readonly setup: JdbcWriterSetup,
     keys: readonly string[] | undefined,
     private readonly strategy: FlushStrategy,
+    private readonly statements: BatchStatements,
+    private readonly evolution: TableEvolution | undefined,
   ) {
     this.changelog = setup.options.input === 'changelog';
     this.buffer = new ReducingBuffer(keys);
@@ -65,11 +69,11 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     const { dialect, options } = setup;
     const connection = await openConnection(dialect, connectionOf(options));
     try {
-      const table = await JdbcCatalog.over(connection).describeTable(options.table);
-      const keys = resolveKeys(table, options);
+      const table = await describeOrDefer(connection, options);
+      const keys = table === undefined ? keysOfTableToCreate(options) : resolveKeys(table, options);
       const statements = new BatchStatements(
         dialect,
-        table,
+        table ?? { name: options.table, columns: [], primaryKey: [] },
         keys,
         keys !== undefined && needsUpsert(options),
         {
@@ -83,7 +87,11 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
         options.deliveryGuarantee === 'exactly-once'
           ? await TwoPhaseStrategy.open(setup, connection, statements)
           : new ShortTransactionStrategy(setup, connection, statements);
-      return new JdbcSinkWriter<T>(setup, keys, strategy);
+      const evolution =
+        options.createTable || options.addColumns
+          ? new TableEvolution(dialect, options, table, keys)
+          : undefined;
+      return new JdbcSinkWriter<T>(setup, keys, strategy, statements, evolution);
     } catch (error) {
       await connection.close();
       throw error;
@@ -116,7 +124,11 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     this.disarmTimer();
     const ops = this.buffer.drain();
     if (ops.length === 0) return this.chain;
-    return this.serialized(() => this.strategy.write(ops));
+    return this.serialized(async () => {
+      const evolved = await this.evolution?.ensure(ops);
+      if (evolved !== undefined) this.statements.setTable(evolved);
+      await this.strategy.write(ops);
+    });
   }
 
   /** Runs `task` after every earlier flush (the chain keeps batches in order). */
@@ -149,6 +161,30 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
   private rethrowTimerError(): void {
     if (this.timerError !== undefined) throw this.timerError;
   }
+}
+
+/** The table, or undefined when it does not exist and `createTable` will create it. */
+async function describeOrDefer(
+  connection: SqlConnection,
+  options: ResolvedJdbcSinkOptions,
+): Promise<TableInfo | undefined> {
+  try {
+    return await JdbcCatalog.over(connection).describeTable(options.table);
+  } catch (error) {
+    if (options.createTable && hasErrorCode(error, JdbcErrorCodes.TABLE_NOT_FOUND)) return undefined;
+    throw error;
+  }
+}
+
+/** Keys of a table the sink will create: the option (its primary key); required to upsert. */
+function keysOfTableToCreate(options: ResolvedJdbcSinkOptions): string[] | undefined {
+  if (options.keyColumns !== undefined) return options.keyColumns;
+  if (!needsUpsert(options)) return undefined;
+  throw new TributaryError(
+    JdbcErrorCodes.INVALID_TABLE_OPTIONS,
+    `Table '${options.table}' does not exist: set keyColumns (its primary key) for ${options.input === 'changelog' ? 'a changelog input' : 'writeMode "upsert"'} so createTable can create it`,
+    { context: { table: options.table, option: 'keyColumns' } },
+  );
 }
 
 function needsUpsert(options: ResolvedJdbcSinkOptions): boolean {

@@ -1,4 +1,5 @@
-import { CollectionSource, CollectSink, Pipeline, silentLogger } from '@tributary/core';
+import { CollectSink, Pipeline, silentLogger } from '@tributary/core';
+import { fakeBatchContext, fakeWriterContext } from '@tributary/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JdbcCatalog } from '../catalog/jdbc-catalog.js';
 import { BigDecimal } from '../dialect/big-decimal.js';
@@ -173,9 +174,13 @@ describe.each(ALL_KINDS)('JdbcSource, catalog and lookup on %s', (kind) => {
     } finally {
       await lookup.close();
     }
-    await Pipeline.from(CollectionSource.of(rows))
-      .sinkTo(new JdbcSink<Row>({ ...db.connection, table: 'money_copy' }))
-      .execute({ parallelism: 1 }, env);
+    // Straight into the writer: the BigDecimal values reach the sink as they are.
+    const writer = await new JdbcSink<Row>({ ...db.connection, table: 'money_copy' }).createWriter(
+      fakeWriterContext(),
+    );
+    await writer.write(rows, fakeBatchContext());
+    await writer.flush(true);
+    await writer.close();
     const cast = kind === 'mariadb' ? 'CHAR' : 'TEXT';
     const copied = await db.rows(`SELECT id, CAST(amount AS ${cast}) AS amount FROM money_copy ORDER BY id`);
     expect(copied.map((r) => r.amount)).toEqual(['12345678901234567890.0123456789', '-0.0500000000', null]);
