@@ -89,7 +89,7 @@ export class BatchStatements {
       for (let start = 0; start < group.length; start += perStatement) {
         const chunk = group.slice(start, start + perStatement);
         const sql = this.dialect.insertSql(this.table.name, columns, chunk.length, upsertKeys);
-        const params = chunk.flatMap((op) => this.parameters(op.row, columns));
+        const params = this.batchParameters(chunk, columns);
         outcome = add(
           outcome,
           await this.runChunk(connection, chunk, () => connection.execute(sql, params), single(columns)),
@@ -242,17 +242,22 @@ export class BatchStatements {
   /** Groups rows by their column set (in table order), checking every field is a column. */
   private groupByColumns(ops: readonly RowOp[]): Map<string[], RowOp[]> {
     const groups = new Map<string[], RowOp[]>();
+    // Records of one stream mostly share one field list: compare with the previous row's first.
+    let lastFields: string[] = [];
+    let lastColumns: string[] | undefined;
     for (const op of ops) {
       const fields = Object.keys(op.row);
-      const shape = fields.join('\u0000');
-      let columns = this.shapes.get(shape);
-      if (columns === undefined) {
-        columns = this.columnsOf(fields);
+      let columns: string[];
+      if (lastColumns !== undefined && sameFields(fields, lastFields)) columns = lastColumns;
+      else {
+        const shape = fields.join('\u0000');
+        columns = this.shapes.get(shape) ?? this.columnsOf(fields);
         this.shapes.set(shape, columns);
+        lastFields = fields;
+        lastColumns = columns;
       }
       // A field set to undefined is left out (the column takes its default).
-      if (fields.some((f) => op.row[f] === undefined))
-        columns = columns.filter((c) => op.row[c] !== undefined);
+      if (hasUndefined(op.row, fields)) columns = columns.filter((c) => op.row[c] !== undefined);
       let group = groups.get(columns);
       if (group === undefined) {
         // Shapes with the same defined columns share a group.
@@ -281,6 +286,19 @@ export class BatchStatements {
     return this.table.columns.map((c) => c.name).filter((c) => present.has(c));
   }
 
+  /** The parameters of a multi-row statement, row after row, in one preallocated array. */
+  private batchParameters(ops: readonly RowOp[], columns: readonly string[]): unknown[] {
+    const width = columns.length;
+    const types = columns.map((c) => this.columnTypes.get(c) ?? '');
+    const out = new Array<unknown>(ops.length * width);
+    for (let r = 0; r < ops.length; r++) {
+      const row = (ops[r] as RowOp).row;
+      for (let c = 0; c < width; c++)
+        out[r * width + c] = this.dialect.toParameter(row[columns[c] as string], types[c] as string);
+    }
+    return out;
+  }
+
   private parameters(row: Row, columns: readonly string[]): unknown[] {
     const out = new Array<unknown>(columns.length);
     for (let i = 0; i < columns.length; i++) {
@@ -297,4 +315,15 @@ export class BatchStatements {
 
 function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
   return { written: a.written + b.written, rejected: a.rejected + b.rejected };
+}
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hasUndefined(row: Row, fields: readonly string[]): boolean {
+  for (const field of fields) if (row[field] === undefined) return true;
+  return false;
 }
