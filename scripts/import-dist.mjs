@@ -13,7 +13,7 @@ const packageDirs = [
   'metrics',
   'testkit',
   'e2e',
-  ...['connectors', 'formats'].flatMap((group) =>
+  ...['clients', 'connectors', 'formats'].flatMap((group) =>
     readdirSync(join(root, group), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => `${group}/${entry.name}`),

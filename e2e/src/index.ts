@@ -96,6 +96,7 @@ export {
 } from './prometheus/pushgateway-server.js';
 export { PulsarAdminError } from './pulsar/pulsar-admin.js';
 export { PULSAR_VERSION } from './pulsar/pulsar-config.js';
+export { type PulsarJavaProgram, runPulsarJava } from './pulsar/pulsar-java.js';
 export type { TransactionCoordinatorStats } from './pulsar/pulsar-probe.js';
 export { type CreatePulsarTopicOptions, PulsarService } from './pulsar/pulsar-service.js';
 export {

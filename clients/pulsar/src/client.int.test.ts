@@ -1,0 +1,267 @@
+import { type PulsarService, useService } from '@tributary/e2e';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PulsarClient } from './client.js';
+import type { Consumer, ConsumerMessage } from './consumer.js';
+import { PulsarServerError } from './errors.js';
+import { compareMessageIds, EARLIEST } from './message-id.js';
+import type { PulsarCompression } from './protocol/compression.js';
+
+const text = (s: string) => new TextEncoder().encode(s);
+const str = (m: ConsumerMessage | undefined) =>
+  m === undefined ? undefined : new TextDecoder().decode(m.payload);
+
+async function drain(consumer: Consumer, count: number, timeoutMs = 10_000): Promise<ConsumerMessage[]> {
+  const out: ConsumerMessage[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < count && Date.now() < deadline) {
+    const message = await consumer.receive(Math.max(1, deadline - Date.now()));
+    if (message !== undefined) out.push(message);
+  }
+  return out;
+}
+
+describe('pulsar client against the local broker', () => {
+  let pulsar: PulsarService;
+  let client: PulsarClient;
+
+  beforeAll(async () => {
+    pulsar = await useService('pulsar');
+    client = new PulsarClient({ serviceUrl: pulsar.connection.serviceUrl, operationTimeoutMs: 60_000 });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await pulsar?.close();
+  });
+
+  it('connects, looks topics up and reads partitioned metadata', async () => {
+    const partitioned = await pulsar.createTopic({ partitions: 3 });
+    const plain = await pulsar.createTopic();
+    expect(await client.partitionCount(partitioned)).toBe(3);
+    expect(await client.partitionCount(plain)).toBe(0);
+    const lookup = await client.lookup(`${partitioned}-partition-1`);
+    expect(lookup.logicalAddress).toMatch(/^pulsar:\/\/127\.0\.0\.1:\d+$/);
+    const connection = await client.connectionFor(plain);
+    expect(connection.protocolVersion).toBeGreaterThanOrEqual(19);
+    expect(connection.serverVersion).toContain('4.0.7');
+  });
+
+  it.each(['none', 'lz4', 'zlib', 'zstd', 'snappy'] as PulsarCompression[])(
+    'produces and consumes batched and single messages with %s compression',
+    async (compression) => {
+      const topic = await pulsar.createTopic();
+      const consumer = await client.subscribe({ topic, subscription: 'sub', initialPosition: 'earliest' });
+      const batched = await client.createProducer({ topic, compression });
+      const single = await client.createProducer({ topic, compression, batchingEnabled: false });
+      const body = 'x'.repeat(300);
+      const ids = await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) =>
+          batched.send({
+            payload: text(`b${i}${body}`),
+            key: `k${i % 3}`,
+            properties: { i: String(i) },
+            eventTime: 1000 + i,
+          }),
+        ),
+      ]);
+      await single.send({ payload: text(`s0${body}`), key: 'single' });
+      expect(ids.some((id) => id.batchIndex > 0)).toBe(true);
+      const received = await drain(consumer, 21);
+      expect(received.map(str).sort()).toEqual(
+        [...Array.from({ length: 20 }, (_, i) => `b${i}${body}`), `s0${body}`].sort(),
+      );
+      const b5 = received.find((m) => str(m) === `b5${body}`);
+      expect(b5?.key).toBe('k2');
+      expect(b5?.properties).toEqual({ i: '5' });
+      expect(b5?.eventTime).toBe(1005);
+      for (const m of received) await consumer.acknowledge(m);
+      await consumer.close();
+      await batched.close();
+      await single.close();
+    },
+  );
+
+  it('routes keys to partitions and reads all partitions of a partitioned topic', async () => {
+    const topic = await pulsar.createTopic({ partitions: 4 });
+    const producer = await client.createProducer({ topic });
+    const consumer = await client.subscribe({ topic, subscription: 'all', initialPosition: 'earliest' });
+    const sent = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => producer.send({ payload: text(String(i)), key: `key-${i % 5}` })),
+    );
+    const partitionsOfKey = new Map<string, Set<number>>();
+    sent.forEach((id, i) => {
+      const key = `key-${i % 5}`;
+      partitionsOfKey.set(key, (partitionsOfKey.get(key) ?? new Set()).add(id.partition));
+    });
+    for (const partitions of partitionsOfKey.values()) expect(partitions.size).toBe(1);
+    const received = await drain(consumer, 40);
+    expect(received.map((m) => Number(str(m))).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    // Per key, order is kept.
+    for (let k = 0; k < 5; k++) {
+      const ofKey = received.filter((m) => m.key === `key-${k}`).map((m) => Number(str(m)));
+      expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
+    }
+    await consumer.close();
+    await producer.close();
+  });
+
+  it('shares a Shared subscription, fails over an Exclusive one and rejects a second Exclusive consumer', async () => {
+    const topic = await pulsar.createTopic();
+    const a = await client.subscribe({
+      topic,
+      subscription: 'shared',
+      subscriptionType: 'Shared',
+      receiverQueueSize: 5,
+    });
+    const b = await client.subscribe({
+      topic,
+      subscription: 'shared',
+      subscriptionType: 'Shared',
+      receiverQueueSize: 5,
+    });
+    const producer = await client.createProducer({ topic, batchingEnabled: false });
+    for (let i = 0; i < 20; i++) await producer.send({ payload: text(String(i)) });
+    const [fromA, fromB] = await Promise.all([drain(a, 20, 3000), drain(b, 20, 3000)]);
+    expect(fromA.length).toBeGreaterThan(0);
+    expect(fromB.length).toBeGreaterThan(0);
+    expect([...fromA, ...fromB].map(str).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => String(i)).sort(),
+    );
+
+    await client.subscribe({ topic, subscription: 'excl', subscriptionType: 'Exclusive' });
+    await expect(
+      client.subscribe({ topic, subscription: 'excl', subscriptionType: 'Exclusive' }),
+    ).rejects.toSatisfy((error) => error instanceof PulsarServerError && error.code === 'ConsumerBusy');
+    await a.close();
+    await b.close();
+    await producer.close();
+  });
+
+  it('gives each key to one Key_Shared consumer and one active Failover consumer', async () => {
+    const topic = await pulsar.createTopic();
+    const k1 = await client.subscribe({
+      topic,
+      subscription: 'ks',
+      subscriptionType: 'Key_Shared',
+      initialPosition: 'earliest',
+    });
+    const k2 = await client.subscribe({
+      topic,
+      subscription: 'ks',
+      subscriptionType: 'Key_Shared',
+      initialPosition: 'earliest',
+    });
+    const f1 = await client.subscribe({
+      topic,
+      subscription: 'fo',
+      subscriptionType: 'Failover',
+      initialPosition: 'earliest',
+      consumerName: 'f1',
+    });
+    const f2 = await client.subscribe({
+      topic,
+      subscription: 'fo',
+      subscriptionType: 'Failover',
+      initialPosition: 'earliest',
+      consumerName: 'f2',
+    });
+    const producer = await client.createProducer({ topic, batchingEnabled: false });
+    for (let i = 0; i < 30; i++) await producer.send({ payload: text(String(i)), key: `key-${i % 6}` });
+    const [r1, r2] = await Promise.all([drain(k1, 30, 4000), drain(k2, 30, 4000)]);
+    expect(r1.length + r2.length).toBe(30);
+    const keys1 = new Set(r1.map((m) => m.key));
+    for (const m of r2) expect(keys1.has(m.key)).toBe(false);
+    const [g1, g2] = await Promise.all([drain(f1, 30, 4000), drain(f2, 30, 4000)]);
+    expect([g1.length, g2.length].sort()).toEqual([0, 30]);
+    for (const c of [k1, k2, f1, f2]) await c.close();
+    await producer.close();
+  });
+
+  it('redelivers unacked and negatively acked messages, keeps cumulative acks, and seeks', async () => {
+    const topic = await pulsar.createTopic();
+    const producer = await client.createProducer({ topic, batchingEnabled: false });
+    let consumer = await client.subscribe({
+      topic,
+      subscription: 'acks',
+      subscriptionType: 'Shared',
+      initialPosition: 'earliest',
+    });
+    for (let i = 0; i < 10; i++) await producer.send({ payload: text(String(i)) });
+    const first = await drain(consumer, 10);
+    await consumer.acknowledge(first[0] as ConsumerMessage);
+    consumer.negativeAcknowledge(first[1] as ConsumerMessage);
+    const again = await drain(consumer, 1);
+    expect(str(again[0])).toBe('1');
+    expect(again[0]?.redeliveryCount).toBeGreaterThan(0);
+    await consumer.close();
+
+    // Exclusive + cumulative ack up to 4: a new consumer starts at 5.
+    consumer = await client.subscribe({ topic, subscription: 'cumulative', initialPosition: 'earliest' });
+    const all = await drain(consumer, 10);
+    await consumer.acknowledgeCumulative(all[4] as ConsumerMessage);
+    await consumer.close();
+    consumer = await client.subscribe({ topic, subscription: 'cumulative' });
+    expect(str((await drain(consumer, 1))[0])).toBe('5');
+
+    // Seek back to the beginning and to a message id.
+    await consumer.seek(EARLIEST);
+    expect(str((await drain(consumer, 1))[0])).toBe('0');
+    await consumer.seek((all[7] as ConsumerMessage).messageId);
+    const afterSeek = str((await drain(consumer, 1))[0]);
+    expect(['7', '8']).toContain(afterSeek); // the broker positions at the id (inclusive for entries)
+    await consumer.seek({ publishTime: Date.now() + 60_000 });
+    expect(await consumer.receive(1000)).toBeUndefined();
+    await consumer.close();
+    await producer.close();
+  });
+
+  it('reads from a start message id with a non-durable subscription and reports the last message id', async () => {
+    const topic = await pulsar.createTopic();
+    const producer = await client.createProducer({ topic, batchingEnabled: false });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await producer.send({ payload: text(String(i)) }));
+    const reader = await client.subscribe({
+      topic,
+      subscription: 'reader',
+      durable: false,
+      startMessageId: ids[1] as (typeof ids)[number],
+    });
+    expect((await drain(reader, 3)).map(str)).toEqual(['2', '3', '4']);
+    const last = (await reader.lastMessageIds()).get(topic);
+    expect(last !== undefined && compareMessageIds(last, ids[4] as (typeof ids)[number]) === 0).toBe(true);
+    await reader.close();
+    await producer.close();
+  });
+
+  it('delays delivery to a Shared subscription until deliverAt', async () => {
+    const topic = await pulsar.createTopic();
+    const consumer = await client.subscribe({ topic, subscription: 'delayed', subscriptionType: 'Shared' });
+    const producer = await client.createProducer({ topic });
+    const at = Date.now() + 2000;
+    await producer.send({ payload: text('later'), deliverAt: at });
+    expect(await consumer.receive(500)).toBeUndefined();
+    const message = await consumer.receive(10_000);
+    expect(str(message)).toBe('later');
+    expect(Date.now()).toBeGreaterThanOrEqual(at - 50);
+    await consumer.close();
+    await producer.close();
+  });
+
+  it('reconnects a producer and a consumer after the connection drops', async () => {
+    const topic = await pulsar.createTopic();
+    const consumer = await client.subscribe({
+      topic,
+      subscription: 'reconnect',
+      initialPosition: 'earliest',
+    });
+    const producer = await client.createProducer({ topic });
+    await producer.send({ payload: text('before') });
+    (await client.connectionFor(topic)).close(new Error('test: dropped'));
+    await producer.send({ payload: text('after') });
+    const received = await drain(consumer, 2, 20_000);
+    expect(received.map(str)).toContain('after');
+    await consumer.close();
+    await producer.close();
+  });
+});

@@ -1,0 +1,576 @@
+import { isFieldSet } from '@bufbuild/protobuf';
+import type { PulsarClient } from './client.js';
+import type { ConnectionListener, PulsarConnection } from './connection.js';
+import { PulsarClosedError, PulsarConnectionError } from './errors.js';
+import {
+  compareMessageIds,
+  EARLIEST,
+  LATEST,
+  type MessageId,
+  messageIdFromData,
+  messageIdToData,
+} from './message-id.js';
+import {
+  BaseCommand_Type,
+  CommandAck_AckType,
+  CommandSubscribe_InitialPosition,
+  CommandSubscribe_SubType,
+  KeySharedMode,
+  type MessageMetadata,
+  MessageMetadataSchema,
+} from './proto/PulsarApi_pb.js';
+import { decodeBatch } from './protocol/batch.js';
+import { decompress } from './protocol/compression.js';
+import type { Frame } from './protocol/frame.js';
+import { fullTopicName, partitionTopicName } from './topic-name.js';
+import type { Transaction } from './transaction.js';
+
+export type SubscriptionType = 'Exclusive' | 'Shared' | 'Failover' | 'Key_Shared';
+
+const SUB_TYPES: Readonly<Record<SubscriptionType, CommandSubscribe_SubType>> = {
+  Exclusive: CommandSubscribe_SubType.Exclusive,
+  Shared: CommandSubscribe_SubType.Shared,
+  Failover: CommandSubscribe_SubType.Failover,
+  Key_Shared: CommandSubscribe_SubType.Key_Shared,
+};
+
+export interface ConsumerOptions {
+  /** One topic (partitioned or not), or several. */
+  readonly topic: string | readonly string[];
+  readonly subscription: string;
+  /** Default Exclusive. */
+  readonly subscriptionType?: SubscriptionType;
+  /** Where a new subscription starts. Default latest. */
+  readonly initialPosition?: 'earliest' | 'latest';
+  /** Non-durable subscription (a reader): nothing kept on the broker; starts at `startMessageId`. */
+  readonly durable?: boolean;
+  /** Non-durable: start after this id (or at it with `startMessageIdInclusive`). */
+  readonly startMessageId?: MessageId;
+  readonly startMessageIdInclusive?: boolean;
+  readonly consumerName?: string;
+  /** Messages the broker may push ahead of `receive`. Default 1000. */
+  readonly receiverQueueSize?: number;
+  /** Failover: consumers with a lower priority level are preferred. */
+  readonly priorityLevel?: number;
+}
+
+/** A received message. */
+export interface ConsumerMessage {
+  readonly topic: string;
+  readonly messageId: MessageId;
+  readonly payload: Uint8Array;
+  readonly key: string | undefined;
+  readonly orderingKey: Uint8Array | undefined;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly publishTime: number;
+  /** 0 when the producer set none. */
+  readonly eventTime: number;
+  readonly redeliveryCount: number;
+  readonly producerName: string;
+  readonly sequenceId: bigint;
+}
+
+type Receiver = (message: ConsumerMessage | undefined) => void;
+
+/**
+ * A consumer across one or more topics and their partitions (one {@link PartitionConsumer}
+ * each), with one receive queue in arrival order.
+ */
+export class Consumer {
+  private readonly queue: { message: ConsumerMessage; from: PartitionConsumer }[] = [];
+  private readonly receivers: Receiver[] = [];
+  private readonly byTopic = new Map<string, PartitionConsumer>();
+  private closed = false;
+
+  private constructor(
+    private readonly client: PulsarClient,
+    readonly subscription: string,
+  ) {}
+
+  static async create(client: PulsarClient, options: ConsumerOptions): Promise<Consumer> {
+    const consumer = new Consumer(client, options.subscription);
+    const topics = typeof options.topic === 'string' ? [options.topic] : options.topic;
+    const partitions: { name: string; index: number }[] = [];
+    for (const topic of topics) {
+      const full = fullTopicName(topic);
+      const count = await client.withRetries(() => client.partitionCount(full));
+      if (count === 0) partitions.push({ name: full, index: -1 });
+      for (let i = 0; i < count; i++) partitions.push({ name: partitionTopicName(full, i), index: i });
+    }
+    const members = partitions.map((p) => new PartitionConsumer(client, p.name, p.index, options, consumer));
+    for (const member of members) consumer.byTopic.set(member.topic, member);
+    try {
+      await Promise.all(members.map((m) => m.connect()));
+    } catch (error) {
+      await Promise.allSettled(members.map((m) => m.close()));
+      throw error;
+    }
+    return consumer;
+  }
+
+  /** The partitions (or topics) this consumer reads. */
+  get topics(): string[] {
+    return [...this.byTopic.keys()];
+  }
+
+  /** Whether every topic reached its end (terminated topics only). */
+  get reachedEndOfTopic(): boolean {
+    return [...this.byTopic.values()].every((c) => c.endOfTopic);
+  }
+
+  /** @internal */
+  deliver(message: ConsumerMessage, from: PartitionConsumer): void {
+    const receiver = this.receivers.shift();
+    if (receiver !== undefined) {
+      from.taken(message.messageId);
+      receiver(message);
+    } else this.queue.push({ message, from });
+  }
+
+  /** @internal Drops queued messages of one partition (seek, reconnect). */
+  dropQueued(from: PartitionConsumer): void {
+    for (let i = this.queue.length - 1; i >= 0; i--)
+      if (this.queue[i]?.from === from) this.queue.splice(i, 1);
+  }
+
+  /** The next message; `undefined` after `timeoutMs` (if given) or when closed. */
+  receive(timeoutMs?: number): Promise<ConsumerMessage | undefined> {
+    const next = this.queue.shift();
+    if (next !== undefined) {
+      next.from.taken(next.message.messageId);
+      return Promise.resolve(next.message);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const receiver: Receiver = (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      this.receivers.push(receiver);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const index = this.receivers.indexOf(receiver);
+          if (index >= 0) this.receivers.splice(index, 1);
+          resolve(undefined);
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Up to `max` messages already queued (waits up to `timeoutMs` for the first one). */
+  async receiveBatch(max: number, timeoutMs: number): Promise<ConsumerMessage[]> {
+    const first = await this.receive(timeoutMs);
+    if (first === undefined) return [];
+    const out = [first];
+    while (out.length < max && this.queue.length > 0) {
+      const next = this.queue.shift() as { message: ConsumerMessage; from: PartitionConsumer };
+      next.from.taken(next.message.messageId);
+      out.push(next.message);
+    }
+    return out;
+  }
+
+  private member(id: { topic: string } | string): PartitionConsumer {
+    const topic = typeof id === 'string' ? id : id.topic;
+    const member = this.byTopic.get(topic);
+    if (member === undefined) throw new Error(`${topic} is not a topic of this consumer`);
+    return member;
+  }
+
+  /** Acknowledges one message (batch-aware: the entry is acked once all its messages are). */
+  acknowledge(message: ConsumerMessage, transaction?: Transaction): Promise<void> {
+    return this.member(message).acknowledge(message.messageId, 'individual', transaction);
+  }
+
+  /** Acknowledges everything up to and including `message` on its partition (not for Shared). */
+  acknowledgeCumulative(message: ConsumerMessage, transaction?: Transaction): Promise<void> {
+    return this.member(message).acknowledge(message.messageId, 'cumulative', transaction);
+  }
+
+  /** Acknowledges everything up to `messageId` on `topic` (a partition name). */
+  acknowledgeCumulativeId(topic: string, messageId: MessageId, transaction?: Transaction): Promise<void> {
+    return this.member(topic).acknowledge(messageId, 'cumulative', transaction);
+  }
+
+  /** Negative ack: asks the broker to redeliver this message (Shared / Key_Shared). */
+  negativeAcknowledge(message: ConsumerMessage): void {
+    this.member(message).redeliver([message.messageId]);
+  }
+
+  /** Redelivers every unacknowledged message of every partition. */
+  redeliverUnacknowledged(): void {
+    for (const member of this.byTopic.values()) member.redeliver([]);
+  }
+
+  /** Moves the subscription to a message id or publish time (ms); on every partition. */
+  async seek(position: MessageId | { publishTime: number }): Promise<void> {
+    await Promise.all([...this.byTopic.values()].map((m) => m.seek(position)));
+  }
+
+  /** Last message id of each partition (`-1:-1` when empty). */
+  async lastMessageIds(): Promise<Map<string, MessageId>> {
+    const out = new Map<string, MessageId>();
+    await Promise.all(
+      [...this.byTopic.values()].map(async (m) => {
+        out.set(m.topic, await m.lastMessageId());
+      }),
+    );
+    return out;
+  }
+
+  async unsubscribe(): Promise<void> {
+    await Promise.all([...this.byTopic.values()].map((m) => m.unsubscribe()));
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.byTopic.values()].map((m) => m.close()));
+    for (const receiver of this.receivers.splice(0)) receiver(undefined);
+    this.client.forget(this);
+  }
+}
+
+/**
+ * One partition's subscription: SUBSCRIBE, FLOW permits, decoding (decompression, batches,
+ * skipping already-acked batch indexes), acks (waiting for the whole batch before acking an
+ * entry), redelivery, SEEK, and re-subscribing after the broker or the connection closed it.
+ */
+export class PartitionConsumer implements ConnectionListener {
+  readonly consumerId: bigint;
+  private connection: PulsarConnection | undefined;
+  private permitsToReturn = 0;
+  private readonly queueSize: number;
+  private reconnecting: Promise<void> | undefined;
+  private closed = false;
+  endOfTopic = false;
+  /** Entry key → acked batch indexes, until the whole batch is acked. */
+  private readonly batchAcks = new Map<string, Set<number>>();
+  /** Non-durable: position to resume after on reconnect. */
+  private lastDelivered: MessageId | undefined;
+  private epoch = 0n;
+
+  constructor(
+    private readonly client: PulsarClient,
+    readonly topic: string,
+    readonly partition: number,
+    private readonly options: ConsumerOptions,
+    private readonly parent: Consumer,
+  ) {
+    this.consumerId = client.newId();
+    this.queueSize = options.receiverQueueSize ?? 1000;
+  }
+
+  async connect(): Promise<void> {
+    const options = this.options;
+    const durable = options.durable ?? true;
+    const type = options.subscriptionType ?? 'Exclusive';
+    await this.client.withRetries(async () => {
+      const connection = await this.client.connectionFor(this.topic);
+      connection.registerConsumer(this.consumerId, this);
+      const start = this.lastDelivered ?? options.startMessageId;
+      try {
+        await connection.request(`subscribe ${options.subscription} on ${this.topic}`, (requestId) => ({
+          type: BaseCommand_Type.SUBSCRIBE,
+          subscribe: {
+            topic: this.topic,
+            subscription: options.subscription,
+            subType: SUB_TYPES[type],
+            consumerId: this.consumerId,
+            requestId,
+            ...(options.consumerName === undefined ? {} : { consumerName: options.consumerName }),
+            ...(options.priorityLevel === undefined ? {} : { priorityLevel: options.priorityLevel }),
+            durable,
+            ...(durable || start === undefined ? {} : { startMessageId: messageIdToData(start) }),
+            initialPosition:
+              options.initialPosition === 'earliest'
+                ? CommandSubscribe_InitialPosition.Earliest
+                : CommandSubscribe_InitialPosition.Latest,
+            ...(type === 'Key_Shared' ? { keySharedMeta: { keySharedMode: KeySharedMode.AUTO_SPLIT } } : {}),
+            consumerEpoch: this.epoch,
+          },
+        }));
+      } catch (error) {
+        connection.unregisterConsumer(this.consumerId);
+        throw error;
+      }
+      this.connection = connection;
+    });
+    this.permitsToReturn = 0;
+    this.flow(this.queueSize);
+  }
+
+  private flow(permits: number): void {
+    try {
+      this.connection?.sendCommand({
+        type: BaseCommand_Type.FLOW,
+        flow: { consumerId: this.consumerId, messagePermits: permits },
+      });
+    } catch {
+      // closed: the reconnect grants a full queue again
+    }
+  }
+
+  /** The application took a message: remember it (non-durable resume point) and return a permit. */
+  taken(id: MessageId): void {
+    if (this.options.durable === false) this.lastDelivered = id;
+    this.delivered(1);
+  }
+
+  /** Returns permits in chunks of half the queue. */
+  delivered(count: number): void {
+    this.permitsToReturn += count;
+    if (this.permitsToReturn >= Math.max(1, this.queueSize >> 1)) {
+      const permits = this.permitsToReturn;
+      this.permitsToReturn = 0;
+      this.flow(permits);
+    }
+  }
+
+  onFrame(frame: Frame): void {
+    const { command } = frame;
+    if (command.message !== undefined && frame.metadata !== undefined && frame.payload !== undefined) {
+      this.onMessage(
+        command.message.messageId,
+        command.message.redeliveryCount,
+        command.message.ackSet,
+        frame,
+      );
+      return;
+    }
+    if (command.reachedEndOfTopic !== undefined) {
+      this.endOfTopic = true;
+      return;
+    }
+    if (command.closeConsumer !== undefined) {
+      this.connection?.unregisterConsumer(this.consumerId);
+      this.onConnectionClosed(new PulsarConnectionError(`${this.topic}: the broker closed the consumer`));
+    }
+  }
+
+  private onMessage(
+    idData: Parameters<typeof messageIdFromData>[0] | undefined,
+    redeliveryCount: number,
+    ackSet: readonly bigint[],
+    frame: Frame,
+  ): void {
+    if (idData === undefined) return;
+    const metadata = frame.metadata as MessageMetadata;
+    const payload = decompress(metadata.compression, frame.payload as Uint8Array, metadata.uncompressedSize);
+    const entryId = messageIdFromData(idData, this.partition);
+    const start =
+      this.options.durable === false ? (this.lastDelivered ?? this.options.startMessageId) : undefined;
+    const inclusive = this.lastDelivered === undefined && this.options.startMessageIdInclusive === true;
+    const skip = (id: MessageId) =>
+      start !== undefined &&
+      start !== EARLIEST &&
+      start !== LATEST &&
+      (inclusive ? compareMessageIds(id, start) < 0 : compareMessageIds(id, start) <= 0);
+    if (!isFieldSet(metadata, MessageMetadataSchema.field.numMessagesInBatch)) {
+      const id = { ...entryId, batchIndex: -1, batchSize: 0 };
+      if (skip(id)) {
+        this.delivered(1);
+        return;
+      }
+      this.emit(id, payload, metadata, redeliveryCount, {
+        key: metadata.partitionKey === '' ? undefined : metadata.partitionKey,
+        orderingKey: metadata.orderingKey.length > 0 ? metadata.orderingKey : undefined,
+        properties: metadata.properties,
+        eventTime: Number(metadata.eventTime),
+      });
+      return;
+    }
+    const entries = decodeBatch(payload, metadata.numMessagesInBatch);
+    entries.forEach((entry, index) => {
+      const id = { ...entryId, batchIndex: index, batchSize: entries.length };
+      // A set bit in ack_set = not yet acknowledged (batch-index acks on the broker).
+      const acked = ackSet.length > 0 && ((ackSet[index >> 6] ?? 0n) >> BigInt(index & 63)) % 2n === 0n;
+      if (acked || entry.metadata.compactedOut || skip(id)) {
+        this.delivered(1);
+        return;
+      }
+      const m = entry.metadata;
+      this.emit(id, entry.payload, metadata, redeliveryCount, {
+        key: m.partitionKey === '' ? undefined : m.partitionKey,
+        orderingKey: m.orderingKey.length > 0 ? m.orderingKey : undefined,
+        properties: m.properties,
+        eventTime: Number(m.eventTime),
+        sequenceId: m.sequenceId !== 0n ? m.sequenceId : metadata.sequenceId + BigInt(index),
+      });
+    });
+  }
+
+  private emit(
+    messageId: MessageId,
+    payload: Uint8Array,
+    metadata: MessageMetadata,
+    redeliveryCount: number,
+    fields: {
+      key: string | undefined;
+      orderingKey: Uint8Array | undefined;
+      properties: readonly { key: string; value: string }[];
+      eventTime: number;
+      sequenceId?: bigint;
+    },
+  ): void {
+    this.parent.deliver(
+      {
+        topic: this.topic,
+        messageId,
+        payload,
+        key: fields.key,
+        orderingKey: fields.orderingKey,
+        properties: Object.fromEntries(fields.properties.map((p) => [p.key, p.value])),
+        publishTime: Number(metadata.publishTime),
+        eventTime: fields.eventTime,
+        redeliveryCount,
+        producerName: metadata.producerName,
+        sequenceId: fields.sequenceId ?? metadata.sequenceId,
+      },
+      this,
+    );
+  }
+
+  async acknowledge(
+    id: MessageId,
+    kind: 'individual' | 'cumulative',
+    transaction?: Transaction,
+  ): Promise<void> {
+    let target = { ...id, batchIndex: -1, batchSize: 0 };
+    if (id.batchIndex >= 0 && id.batchSize > 0) {
+      if (kind === 'individual') {
+        const key = `${id.ledgerId}:${id.entryId}`;
+        const acked = this.batchAcks.get(key) ?? new Set<number>();
+        acked.add(id.batchIndex);
+        if (acked.size < id.batchSize) {
+          this.batchAcks.set(key, acked);
+          return;
+        }
+        this.batchAcks.delete(key);
+      } else if (id.batchIndex < id.batchSize - 1) {
+        // Not the batch's last message: the entry is not done, ack up to the previous entry.
+        if (id.entryId === 0n) return;
+        target = { ...target, entryId: id.entryId - 1n };
+      }
+    }
+    const connection = this.connection;
+    if (connection === undefined || connection.closed) {
+      throw new PulsarConnectionError(
+        `ack on ${this.topic}: not connected (the broker redelivers unacked messages)`,
+      );
+    }
+    const ackType = kind === 'individual' ? CommandAck_AckType.Individual : CommandAck_AckType.Cumulative;
+    if (transaction === undefined) {
+      connection.sendCommand({
+        type: BaseCommand_Type.ACK,
+        ack: { consumerId: this.consumerId, ackType, messageId: [messageIdToData(target)] },
+      });
+      return;
+    }
+    await transaction.registerSubscription(this.topic, this.options.subscription);
+    const done = connection
+      .request(`ack on ${this.topic} in transaction`, (requestId) => ({
+        type: BaseCommand_Type.ACK,
+        ack: {
+          consumerId: this.consumerId,
+          ackType,
+          messageId: [messageIdToData(target)],
+          txnidMostBits: transaction.id.mostBits,
+          txnidLeastBits: transaction.id.leastBits,
+          requestId,
+        },
+      }))
+      .then(() => undefined);
+    transaction.trackAck(done);
+    await done;
+  }
+
+  redeliver(ids: readonly MessageId[]): void {
+    try {
+      this.connection?.sendCommand({
+        type: BaseCommand_Type.REDELIVER_UNACKNOWLEDGED_MESSAGES,
+        redeliverUnacknowledgedMessages: {
+          consumerId: this.consumerId,
+          messageIds: ids.map((id) => messageIdToData({ ...id, batchIndex: -1, batchSize: 0 })),
+          consumerEpoch: this.epoch,
+        },
+      });
+    } catch {
+      // not connected: the broker redelivers on reconnect anyway
+    }
+  }
+
+  async seek(position: MessageId | { publishTime: number }): Promise<void> {
+    const connection = this.connection;
+    if (connection === undefined) throw new PulsarConnectionError(`seek on ${this.topic}: not connected`);
+    // The broker closes the consumer after a seek; the CLOSE_CONSUMER handler re-subscribes.
+    this.parent.dropQueued(this);
+    this.batchAcks.clear();
+    if ('publishTime' in position) this.lastDelivered = undefined;
+    else this.lastDelivered = this.options.durable === false ? position : undefined;
+    await connection.request(`seek on ${this.topic}`, (requestId) => ({
+      type: BaseCommand_Type.SEEK,
+      seek: {
+        consumerId: this.consumerId,
+        requestId,
+        ...('publishTime' in position
+          ? { messagePublishTime: BigInt(position.publishTime) }
+          : { messageId: messageIdToData({ ...position, batchIndex: -1, batchSize: 0 }) }),
+      },
+    }));
+    await this.reconnecting;
+  }
+
+  async lastMessageId(): Promise<MessageId> {
+    const connection = this.connection ?? (await this.client.connectionFor(this.topic));
+    const answer = await connection.request(`last message id of ${this.topic}`, (requestId) => ({
+      type: BaseCommand_Type.GET_LAST_MESSAGE_ID,
+      getLastMessageId: { consumerId: this.consumerId, requestId },
+    }));
+    const data = answer.getLastMessageIdResponse?.lastMessageId;
+    return data === undefined ? EARLIEST : messageIdFromData(data, this.partition);
+  }
+
+  async unsubscribe(): Promise<void> {
+    const connection = this.connection;
+    if (connection === undefined)
+      throw new PulsarConnectionError(`unsubscribe on ${this.topic}: not connected`);
+    await connection.request(`unsubscribe ${this.options.subscription} on ${this.topic}`, (requestId) => ({
+      type: BaseCommand_Type.UNSUBSCRIBE,
+      unsubscribe: { consumerId: this.consumerId, requestId },
+    }));
+  }
+
+  onConnectionClosed(_error: Error): void {
+    this.connection = undefined;
+    this.parent.dropQueued(this);
+    this.batchAcks.clear();
+    if (this.closed || this.reconnecting !== undefined) return;
+    this.epoch++;
+    this.reconnecting = this.connect()
+      .catch(() => undefined)
+      .finally(() => {
+        this.reconnecting = undefined;
+      });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection !== undefined && !connection.closed) {
+      await connection
+        .request(`close consumer on ${this.topic}`, (requestId) => ({
+          type: BaseCommand_Type.CLOSE_CONSUMER,
+          closeConsumer: { consumerId: this.consumerId, requestId },
+        }))
+        .catch(() => undefined);
+      connection.unregisterConsumer(this.consumerId);
+    }
+  }
+}
+
+export { PulsarClosedError };

@@ -1,0 +1,50 @@
+import { ServerError } from './proto/PulsarApi_pb.js';
+
+/** An error the broker answered with (`CommandError` or the `error` field of a response). */
+export class PulsarServerError extends Error {
+  override readonly name = 'PulsarServerError';
+  /** The broker's error code name, e.g. `TransactionNotFound`. */
+  readonly code: keyof typeof ServerError;
+
+  constructor(
+    readonly serverError: ServerError,
+    message: string,
+    readonly operation: string,
+  ) {
+    const code = (ServerError[serverError] ?? 'UnknownError') as keyof typeof ServerError;
+    super(`${operation}: ${code}: ${message}`);
+    this.code = code;
+  }
+
+  /** Errors a retry on a new connection or after a lookup can fix. */
+  get retriable(): boolean {
+    return (
+      this.serverError === ServerError.ServiceNotReady ||
+      this.serverError === ServerError.TooManyRequests ||
+      this.serverError === ServerError.MetadataError ||
+      this.serverError === ServerError.PersistenceError ||
+      this.serverError === ServerError.TransactionCoordinatorNotFound
+    );
+  }
+}
+
+/** A request the broker did not answer within the request timeout. */
+export class PulsarTimeoutError extends Error {
+  override readonly name = 'PulsarTimeoutError';
+}
+
+/** The connection closed (or never opened) before the operation finished. */
+export class PulsarConnectionError extends Error {
+  override readonly name = 'PulsarConnectionError';
+}
+
+/** The client, producer or consumer was closed by the application. */
+export class PulsarClosedError extends Error {
+  override readonly name = 'PulsarClosedError';
+}
+
+/** Whether `error` is worth retrying on a fresh connection / after a new lookup. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof PulsarServerError) return error.retriable;
+  return error instanceof PulsarTimeoutError || error instanceof PulsarConnectionError;
+}
