@@ -22,7 +22,7 @@ if (mode === 'open') {
       producer.send({ payload: new TextEncoder().encode(`txn-${i}`), transaction: txn }),
     ),
   );
-  console.log(`TXN ${txn.id.mostBits} ${txn.id.leastBits}`);
+  process.stdout.write(`TXN ${txn.id.mostBits} ${txn.id.leastBits}\n`);
   await new Promise(() => undefined); // wait for SIGKILL
 } else {
   const [most, least] = rest as [string, string];
@@ -30,6 +30,6 @@ if (mode === 'open') {
     { mostBits: BigInt(most), leastBits: BigInt(least) },
     mode === 'commit' ? 'commit' : 'abort',
   );
-  console.log(`OUTCOME ${outcome}`);
+  process.stdout.write(`OUTCOME ${outcome}\n`);
   await client.close();
 }
