@@ -70,7 +70,12 @@ export interface ConsumerMessage {
   readonly sequenceId: bigint;
 }
 
-type Receiver = (message: ConsumerMessage | undefined) => void;
+type Receiver = { resolve: (message: ConsumerMessage | undefined) => void; reject: (error: Error) => void };
+
+/** A message the consumer could not decode (corrupt batch, unknown codec, decompression failure). */
+export class PulsarMessageDecodeError extends Error {
+  override readonly name = 'PulsarMessageDecodeError';
+}
 
 /**
  * A consumer across one or more topics and their partitions (one {@link PartitionConsumer}
@@ -123,9 +128,20 @@ export class Consumer {
     const receiver = this.receivers.shift();
     if (receiver !== undefined) {
       from.taken(message.messageId);
-      receiver(message);
+      receiver.resolve(message);
     } else this.queue.push({ message, from });
   }
+
+  /**
+   * @internal A message could not be decoded: it is neither acked nor skipped; every receive
+   * fails with the error from now on, naming the topic and message id.
+   */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const receiver of this.receivers.splice(0)) receiver.reject(error);
+  }
+
+  private failure: Error | undefined;
 
   /** @internal Drops queued messages of one partition (seek, reconnect). */
   dropQueued(from: PartitionConsumer): void {
@@ -135,17 +151,24 @@ export class Consumer {
 
   /** The next message; `undefined` after `timeoutMs` (if given) or when closed. */
   receive(timeoutMs?: number): Promise<ConsumerMessage | undefined> {
+    if (this.failure !== undefined && this.queue.length === 0) return Promise.reject(this.failure);
     const next = this.queue.shift();
     if (next !== undefined) {
       next.from.taken(next.message.messageId);
       return Promise.resolve(next.message);
     }
     if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const receiver: Receiver = (message) => {
-        clearTimeout(timer);
-        resolve(message);
+      const receiver: Receiver = {
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       this.receivers.push(receiver);
       if (timeoutMs !== undefined) {
@@ -228,7 +251,7 @@ export class Consumer {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.byTopic.values()].map((m) => m.close()));
-    for (const receiver of this.receivers.splice(0)) receiver(undefined);
+    for (const receiver of this.receivers.splice(0)) receiver.resolve(undefined);
     this.client.forget(this);
   }
 }

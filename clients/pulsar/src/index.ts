@@ -11,6 +11,7 @@ export {
   type ConsumerMessage,
   type ConsumerOptions,
   PartitionConsumer,
+  PulsarMessageDecodeError,
   type SubscriptionType,
 } from './consumer.js';
 export {

@@ -53,3 +53,14 @@ describe('compression', () => {
     expect(decompress(CompressionType.NONE, input, input.length)).toBe(input);
   });
 });
+
+describe('zlib as the Java client writes it', () => {
+  it('inflates a stream that ends with a sync flush instead of a final block', async () => {
+    const { constants, deflateSync } = await import('node:zlib');
+    const input = new TextEncoder().encode('java '.repeat(100));
+    const syncFlushed = deflateSync(input, { finishFlush: constants.Z_SYNC_FLUSH });
+    expect(Buffer.from(decompress(CompressionType.ZLIB, syncFlushed, input.length)).toString()).toBe(
+      'java '.repeat(100),
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { deflateSync, inflateSync } from 'node:zlib';
+import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { lz4CompressBlock, lz4DecompressBlock } from '@tributary/core';
 import { decompress as zstdDecompress } from 'fzstd';
 import * as snappy from 'snappyjs';
@@ -63,7 +63,8 @@ export function decompress(type: CompressionType, input: Uint8Array, uncompresse
     case CompressionType.LZ4:
       return lz4DecompressBlock(input, uncompressedSize);
     case CompressionType.ZLIB:
-      return inflateSync(input);
+      // The Java client ends its zlib stream with a sync flush, not a final block.
+      return inflateSync(input, { finishFlush: constants.Z_SYNC_FLUSH });
     case CompressionType.ZSTD:
       return zstdDecompress(input, new Uint8Array(uncompressedSize));
     case CompressionType.SNAPPY:
