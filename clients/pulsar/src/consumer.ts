@@ -52,6 +52,11 @@ export interface ConsumerOptions {
   readonly receiverQueueSize?: number;
   /** Failover: consumers with a lower priority level are preferred. */
   readonly priorityLevel?: number;
+  /**
+   * Acks (outside transactions) are grouped into one ACK command per this many ms, like the Java
+   * client's `acknowledgmentGroupTime`; 0 sends each at once. Default 10. Closing flushes them.
+   */
+  readonly ackGroupTimeMs?: number;
 }
 
 /** A received message. */
@@ -486,10 +491,16 @@ export class PartitionConsumer implements ConnectionListener {
     }
     const ackType = kind === 'individual' ? CommandAck_AckType.Individual : CommandAck_AckType.Cumulative;
     if (transaction === undefined) {
-      connection.sendCommand({
-        type: BaseCommand_Type.ACK,
-        ack: { consumerId: this.consumerId, ackType, messageId: [messageIdToData(target)] },
-      });
+      if (kind === 'individual') this.groupedIndividual.push(target);
+      else if (
+        this.groupedCumulative === undefined ||
+        compareMessageIds(target, this.groupedCumulative) > 0
+      ) {
+        this.groupedCumulative = target;
+      }
+      const groupMs = this.options.ackGroupTimeMs ?? 10;
+      if (groupMs <= 0 || this.groupedIndividual.length >= 1000) this.flushAcks();
+      else this.ackTimer ??= setTimeout(() => this.flushAcks(), groupMs);
       return;
     }
     await transaction.registerSubscription(this.topic, this.options.subscription);
@@ -510,6 +521,46 @@ export class PartitionConsumer implements ConnectionListener {
     await done;
   }
 
+  private groupedIndividual: MessageId[] = [];
+  private groupedCumulative: MessageId | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+
+  /** Sends the grouped acks: one ACK with every individual id, one with the highest cumulative. */
+  flushAcks(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const individual = this.groupedIndividual;
+    const cumulative = this.groupedCumulative;
+    this.groupedIndividual = [];
+    this.groupedCumulative = undefined;
+    const connection = this.connection;
+    if (connection === undefined || connection.closed) return; // the broker redelivers them
+    try {
+      if (individual.length > 0) {
+        connection.sendCommand({
+          type: BaseCommand_Type.ACK,
+          ack: {
+            consumerId: this.consumerId,
+            ackType: CommandAck_AckType.Individual,
+            messageId: individual.map(messageIdToData),
+          },
+        });
+      }
+      if (cumulative !== undefined) {
+        connection.sendCommand({
+          type: BaseCommand_Type.ACK,
+          ack: {
+            consumerId: this.consumerId,
+            ackType: CommandAck_AckType.Cumulative,
+            messageId: [messageIdToData(cumulative)],
+          },
+        });
+      }
+    } catch {
+      // closed meanwhile: unacked messages are redelivered
+    }
+  }
+
   redeliver(ids: readonly MessageId[]): void {
     try {
       this.connection?.sendCommand({
@@ -526,6 +577,7 @@ export class PartitionConsumer implements ConnectionListener {
   }
 
   async seek(position: MessageId | { publishTime: number }): Promise<void> {
+    this.flushAcks(); // acks sent before the seek must not land after it
     const connection = this.connection;
     if (connection === undefined) throw new PulsarConnectionError(`seek on ${this.topic}: not connected`);
     // The broker closes the consumer after a seek; the CLOSE_CONSUMER handler re-subscribes.
@@ -582,6 +634,7 @@ export class PartitionConsumer implements ConnectionListener {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.flushAcks();
     const connection = this.connection;
     this.connection = undefined;
     if (connection !== undefined && !connection.closed) {
