@@ -4,25 +4,15 @@ import {
   SubscribeToShardCommand,
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
-import {
-  backoffDelayMs,
-  type Logger,
-  RecordsBySplits,
-  type RecordsWithSplitIds,
-  type SplitReader,
-  type SplitsChange,
-  WakeUpLatch,
-} from '@tributary/core';
-import { awsErrorName, isRetriableKinesisError, wrapKinesisError } from '../client/kinesis-errors.js';
-import { applyStop, toKinesisRecords } from './fetched-records.js';
+import { type Logger, RecordsBySplits, type RecordsWithSplitIds } from '@tributary/core';
+import { awsErrorName } from '../client/kinesis-errors.js';
 import type { KinesisRecord } from './kinesis-record.js';
-import { type StreamTarget, streamLabel } from './kinesis-shard-discoverer.js';
+import type { StreamTarget } from './kinesis-shard-discoverer.js';
 import type { KinesisShardSplit, ShardPosition } from './kinesis-shard-split.js';
 import type { ResolvedKinesisSourceOptions } from './kinesis-source-options.js';
 import type { ShardMetrics } from './shard-metrics.js';
+import { ShardSplitReaderBase } from './shard-split-reader-base.js';
 
-/** Consecutive failed subscriptions (not contention) before the reader fails the job. */
-const MAX_CONSECUTIVE_ERRORS = 10;
 /** Errors of a subscription that another subscription or a limit causes: back off and resubscribe. */
 const CONTENTION = new Set([
   'ResourceInUseException',
@@ -36,35 +26,23 @@ const CONTENTION = new Set([
  * when a subscription ends. The shard ends with the event that has no continuation (closed by
  * resharding and fully read) or at a bounded split's stop.
  */
-export class KinesisFanOutSplitReader implements SplitReader<KinesisRecord, KinesisShardSplit> {
-  private split: KinesisShardSplit | undefined;
-  private position: ShardPosition | undefined;
+export class KinesisFanOutSplitReader extends ShardSplitReaderBase {
   private events: AsyncIterator<SubscribeToShardEventStream> | undefined;
   private pendingEvent: Promise<IteratorResult<SubscribeToShardEventStream>> | undefined;
-  private nextAttemptAt = 0;
   private failuresInARow = 0;
-  private readonly latch = new WakeUpLatch();
-  private readonly label: string;
 
   constructor(
-    private readonly client: KinesisClient,
+    client: KinesisClient,
     target: StreamTarget,
     private readonly consumerArn: () => Promise<string>,
-    private readonly options: ResolvedKinesisSourceOptions,
-    private readonly metrics: ShardMetrics,
-    private readonly logger: Logger,
+    options: ResolvedKinesisSourceOptions,
+    metrics: ShardMetrics,
+    logger: Logger,
   ) {
-    this.label = streamLabel(target);
+    super(client, target, options, metrics, logger);
   }
 
-  async fetch(): Promise<RecordsWithSplitIds<KinesisRecord>> {
-    const split = this.split;
-    if (split === undefined) {
-      await this.latch.sleep(1_000);
-      return RecordsBySplits.empty();
-    }
-    const wait = this.nextAttemptAt - Date.now();
-    if (wait > 0 && (await this.latch.sleep(wait))) return RecordsBySplits.empty();
+  protected async readShard(split: KinesisShardSplit): Promise<RecordsWithSplitIds<KinesisRecord>> {
     let result: IteratorResult<SubscribeToShardEventStream>;
     try {
       this.events ??= await this.subscribe(split);
@@ -88,47 +66,25 @@ export class KinesisFanOutSplitReader implements SplitReader<KinesisRecord, Kine
       return this.onError(split, Object.assign(new Error(`${name} in the event stream`), detail, { name }));
     }
     this.failuresInARow = 0;
-    const receivedAt = Date.now();
-    const raw = event.Records ?? [];
-    this.metrics.recordFetch(split.shardId, event.MillisBehindLatest, raw);
-    const { records, stopped } = applyStop(
+    return this.emit(
       split,
-      toKinesisRecords(this.label, split, raw, this.options.deaggregate),
-      raw.length === 0,
-      event.MillisBehindLatest === 0,
-      receivedAt,
+      {
+        raw: event.Records ?? [],
+        millisBehindLatest: event.MillisBehindLatest,
+        at: Date.now(),
+        continueAfter: event.ContinuationSequenceNumber,
+        shardEnded: event.ContinuationSequenceNumber === undefined,
+      },
+      'Kinesis shard ended (fan-out)',
     );
-    if (event.ContinuationSequenceNumber !== undefined)
-      this.position = { type: 'after-sequence-number', sequenceNumber: event.ContinuationSequenceNumber };
-    const finished = stopped || event.ContinuationSequenceNumber === undefined;
-    if (finished) {
-      this.logger.debug({ shard: split.shardId }, 'Kinesis shard ended (fan-out)');
-      this.unsubscribe();
-      this.split = undefined;
-    }
-    return RecordsBySplits.forSplit(split.splitId, records, finished);
   }
 
-  handleSplitsChanges(change: SplitsChange<KinesisShardSplit>): void {
-    for (const split of change.splits) {
-      if (change.type === 'add') {
-        this.split = split;
-        this.position = split.position;
-        this.unsubscribe();
-      } else if (this.split?.splitId === split.splitId) {
-        this.split = undefined;
-        this.unsubscribe();
-      }
-    }
-  }
-
-  wakeUp(): void {
-    this.latch.wakeUp();
-  }
-
-  async close(): Promise<void> {
-    this.unsubscribe();
-    this.client.destroy();
+  protected resetRead(): void {
+    const events = this.events;
+    this.events = undefined;
+    this.pendingEvent?.catch(() => undefined);
+    this.pendingEvent = undefined;
+    void events?.return?.()?.catch(() => undefined);
   }
 
   private async subscribe(split: KinesisShardSplit): Promise<AsyncIterator<SubscribeToShardEventStream>> {
@@ -143,41 +99,24 @@ export class KinesisFanOutSplitReader implements SplitReader<KinesisRecord, Kine
     return output.EventStream[Symbol.asyncIterator]();
   }
 
-  private unsubscribe(): void {
-    const events = this.events;
-    this.events = undefined;
-    this.pendingEvent?.catch(() => undefined);
-    this.pendingEvent = undefined;
-    void events?.return?.()?.catch(() => undefined);
-  }
-
   private onError(split: KinesisShardSplit, error: unknown): RecordsWithSplitIds<KinesisRecord> {
-    this.unsubscribe();
+    this.resetRead();
     const name = awsErrorName(error);
     this.failuresInARow++;
-    if (CONTENTION.has(name)) {
-      this.metrics.recordThrottled(split.shardId);
-      this.nextAttemptAt =
-        Date.now() +
-        backoffDelayMs(this.failuresInARow, {
-          initialDelayMs: this.options.throttleBackoffInitialMs,
-          maxDelayMs: this.options.throttleBackoffMaxMs,
-        });
-      this.logger.debug(
-        { shard: split.shardId, error: name },
+    if (CONTENTION.has(name))
+      return this.backOffThrottled(
+        split,
+        this.failuresInARow,
         'Kinesis subscription refused; resubscribing later',
+        { error: name },
       );
-      return RecordsBySplits.empty();
-    }
-    const wrapped = wrapKinesisError(error, 'SubscribeToShard', { stream: this.label, shard: split.shardId });
-    if (!isRetriableKinesisError(error) || this.failuresInARow >= MAX_CONSECUTIVE_ERRORS) throw wrapped;
-    this.nextAttemptAt =
-      Date.now() + backoffDelayMs(this.failuresInARow, { initialDelayMs: 200, maxDelayMs: 5_000 });
-    this.logger.warn(
-      { err: wrapped.message, shard: split.shardId },
+    return this.retryOrFail(
+      split,
+      error,
+      'SubscribeToShard',
+      this.failuresInARow,
       'Kinesis subscription failed; resubscribing',
     );
-    return RecordsBySplits.empty();
   }
 }
 
