@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { TributaryError } from '@tributary/core';
 import { E2eErrorCodes } from '../harness/e2e-errors.js';
-import { freePort } from '../harness/free-port.js';
-import { killProcessGroup, spawnDetached, tailFile } from '../harness/process-group.js';
 import { aptInstall } from '../harness/run-command.js';
 import { waitUntil } from '../harness/wait-until.js';
+import { startLoopbackServer } from './loopback-server.js';
 
 /** One sample of an instant query: its labels and value. */
 export interface PrometheusSample {
@@ -75,58 +73,36 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   const log = options.log ?? (() => {});
   const binary = await ensurePrometheus(log);
   const scrapeIntervalMs = options.scrapeIntervalMs ?? 1_000;
-  const dir = await mkdtemp(join(tmpdir(), 'trib-prometheus-'));
-  const targetsFile = join(dir, 'targets.json');
-  await writeFile(targetsFile, '[]\n');
-  const interval = `${scrapeIntervalMs}ms`;
-  // JSON is valid YAML: no YAML library needed.
-  const config = {
-    global: { scrape_interval: interval, evaluation_interval: interval },
-    scrape_configs: [
-      {
-        job_name: 'tributary',
-        scrape_timeout: `${Math.min(scrapeIntervalMs, 10_000)}ms`,
-        file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }],
-      },
-    ],
-  };
-  await writeFile(join(dir, 'prometheus.yml'), `${JSON.stringify(config, null, 2)}\n`);
-  const port = await freePort();
-  const logFile = join(dir, 'prometheus.log');
-  const child = spawnDetached({
-    command: binary,
-    args: [
+  let targetsFile = '';
+  const { url, stop } = await startLoopbackServer({
+    name: 'prometheus',
+    binary,
+    prepare: async (dir) => {
+      targetsFile = join(dir, 'targets.json');
+      await writeFile(targetsFile, '[]\n');
+      const interval = `${scrapeIntervalMs}ms`;
+      // JSON is valid YAML: no YAML library needed.
+      const config = {
+        global: { scrape_interval: interval, evaluation_interval: interval },
+        scrape_configs: [
+          {
+            job_name: 'tributary',
+            scrape_timeout: `${Math.min(scrapeIntervalMs, 10_000)}ms`,
+            file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }],
+          },
+        ],
+      };
+      await writeFile(join(dir, 'prometheus.yml'), `${JSON.stringify(config, null, 2)}\n`);
+    },
+    args: (port, dir) => [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--storage.tsdb.retention.time=1h',
     ],
-    logFile,
-    cwd: dir,
+    readyTimeoutMs: 60_000,
+    log,
   });
-  const url = `http://127.0.0.1:${port}`;
-  log(`prometheus ${binary} starting on ${url}`);
-  const stop = async () => {
-    await killProcessGroup(child.pgid, 5_000).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntil(
-      async (signal) => {
-        const ready = await fetch(`${url}/-/ready`, { signal });
-        if (!ready.ok) throw new Error(`/-/ready answered ${ready.status}`);
-      },
-      {
-        what: 'prometheus to be ready',
-        timeoutMs: 60_000,
-        failFast: () => (child.exited() ? 'prometheus exited' : undefined),
-        diagnostics: () => `\n${tailFile(logFile)}`,
-      },
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 
   const query = async (expr: string): Promise<PrometheusSample[]> => {
     const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);

@@ -1,13 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { TributaryError } from '@tributary/core';
 import { E2eErrorCodes } from '../harness/e2e-errors.js';
-import { freePort } from '../harness/free-port.js';
-import { killProcessGroup, spawnDetached, tailFile } from '../harness/process-group.js';
 import { aptInstall } from '../harness/run-command.js';
-import { waitUntil } from '../harness/wait-until.js';
+import { startLoopbackServer } from './loopback-server.js';
 
 /** A private Prometheus Pushgateway on a free loopback port (never a system service). */
 export interface PushgatewayServer extends AsyncDisposable {
@@ -46,37 +42,13 @@ export async function startPushgateway(
       'No Pushgateway binary after installing prometheus-pushgateway; set PUSHGATEWAY_BIN',
     );
   }
-  const dir = await mkdtemp(join(tmpdir(), 'trib-pushgateway-'));
-  const port = await freePort();
-  const logFile = join(dir, 'pushgateway.log');
-  const child = spawnDetached({
-    command: binary,
-    args: [`--web.listen-address=127.0.0.1:${port}`],
-    logFile,
-    cwd: dir,
+  const { url, stop } = await startLoopbackServer({
+    name: 'pushgateway',
+    binary,
+    args: (port) => [`--web.listen-address=127.0.0.1:${port}`],
+    readyTimeoutMs: 30_000,
+    log,
   });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await killProcessGroup(child.pgid, 5_000).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntil(
-      async (signal) => {
-        const ready = await fetch(`${url}/-/ready`, { signal });
-        if (!ready.ok) throw new Error(`/-/ready answered ${ready.status}`);
-      },
-      {
-        what: 'the pushgateway to be ready',
-        timeoutMs: 30_000,
-        failFast: () => (child.exited() ? 'pushgateway exited' : undefined),
-        diagnostics: () => `\n${tailFile(logFile)}`,
-      },
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return {
     url,
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
