@@ -1,6 +1,7 @@
 /**
  * `@tributary/core/testing`: helpers for tests of connectors and docs. Not part of the runtime API.
  */
+export { rejectionOf, thrownBy } from './caught-errors.js';
 export {
   assertConnectorMetrics,
   type ConnectorMetricsCheckInput,

@@ -1,17 +1,9 @@
-import { hasErrorCode, type TributaryError } from '@tributary/core';
+import { hasErrorCode } from '@tributary/core';
+import { thrownBy } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AvroDeserializationSchema, AvroSerializationSchema } from './avro-binary-schemas.js';
 import { orderRecord, orderSchema } from './testing-fixtures/avro-records.js';
-
-function caught(fn: () => unknown): TributaryError {
-  try {
-    fn();
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('Avro binary schemas', () => {
   it('serialize → deserialize returns the record (property)', () => {
@@ -54,7 +46,7 @@ describe('Avro binary schemas', () => {
 
   it('names the field of an invalid value, never the value', () => {
     const ser = new AvroSerializationSchema({ schema: orderSchema });
-    const error = caught(() => ser.serialize({ customer: 'top-secret-customer', id: 'x' }));
+    const error = thrownBy(() => ser.serialize({ customer: 'top-secret-customer', id: 'x' }));
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
     expect(error.message).toContain('field id');
     expect(JSON.stringify(error.toJSON())).not.toContain('top-secret');
@@ -66,10 +58,10 @@ describe('Avro binary schemas', () => {
     const bytes = new AvroSerializationSchema({ schema }).serialize({ s: 'hello' });
     const de = new AvroDeserializationSchema({ schema });
     const origin = { topic: 't', partition: 2, offset: 10 };
-    expect(caught(() => de.deserialize(bytes.subarray(0, 3), origin)).message).toBe(
+    expect(thrownBy(() => de.deserialize(bytes.subarray(0, 3), origin)).message).toBe(
       "Invalid Avro message: it is truncated (at topic 't', partition 2, offset 10)",
     );
-    expect(caught(() => de.deserialize(new Uint8Array([...bytes, 1]), origin)).message).toContain(
+    expect(thrownBy(() => de.deserialize(new Uint8Array([...bytes, 1]), origin)).message).toContain(
       '1 bytes left',
     );
   });
@@ -77,11 +69,11 @@ describe('Avro binary schemas', () => {
   it('reports a bad schema and a missing one as option errors', () => {
     expect(
       hasErrorCode(
-        caught(() => new AvroSerializationSchema({ schema: { type: 'nope' } })),
+        thrownBy(() => new AvroSerializationSchema({ schema: { type: 'nope' } })),
         'TRIB_INVALID_OPTIONS',
       ),
     ).toBe(true);
-    expect(caught(() => new AvroSerializationSchema({})).message).toContain(
+    expect(thrownBy(() => new AvroSerializationSchema({})).message).toContain(
       'format.avro.schema: is required',
     );
   });

@@ -8,8 +8,8 @@ import {
   readAllRegions,
   readFileRegion,
   resumeFileRegion,
-  type TributaryError,
 } from '@tributary/core';
+import { rejectionOf } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeContainerHeader, syncMarkerFor } from './avro-container-header.js';
@@ -25,15 +25,6 @@ async function writeContainer(options: AvroFormatConfig, records: readonly unkno
   for (let i = 0; i < records.length; i += 4) await writer.writeBatch(records.slice(i, i + 4));
   await writer.finish();
   return output.bytes();
-}
-
-async function caught(promise: Promise<unknown>): Promise<TributaryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const codecOptions = fc.record({
@@ -166,7 +157,7 @@ describe('Avro container files', () => {
       crc,
       sync,
     ]);
-    const error = await caught(
+    const error = await rejectionOf(
       readFileRegion(new AvroFileFormat(), new MemoryFileInput(bad, { path: 'b.avro' })),
     );
     expect(error.message).toContain('checksum mismatch');
@@ -194,7 +185,7 @@ describe('Avro container files', () => {
     );
     expect(skipping.records).toEqual([2, 4, 6]);
     expect(skipping.skippedErrors).toBe(2);
-    const error = await caught(
+    const error = await rejectionOf(
       readFileRegion(new AvroFileFormat(), new MemoryFileInput(file, { path: 'x.avro' })),
     );
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
@@ -221,7 +212,7 @@ describe('Avro container files', () => {
   });
 
   it('fails on files that are not Avro containers', async () => {
-    const error = await caught(
+    const error = await rejectionOf(
       readFileRegion(new AvroFileFormat(), new MemoryFileInput('hello world', { path: 'h.txt' })),
     );
     expect(error.message).toContain('bad magic');

@@ -1,4 +1,5 @@
-import { hasErrorCode, type TributaryError } from '@tributary/core';
+import { hasErrorCode } from '@tributary/core';
+import { thrownBy } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,15 +9,6 @@ import {
 } from './confluent-avro-schemas.js';
 import { InMemorySchemaRegistry } from './schema-registry.js';
 import { orderRecord, orderSchema } from './testing-fixtures/avro-records.js';
-
-function caught(fn: () => unknown): TributaryError {
-  try {
-    fn();
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('Confluent Schema Registry wire format', () => {
   it('writes magic byte 0 and the big-endian schema id', async () => {
@@ -80,19 +72,19 @@ describe('Confluent Schema Registry wire format', () => {
     const registry = new InMemorySchemaRegistry();
     const de = new ConfluentAvroDeserializationSchema(registry);
     const unknown = new Uint8Array([0, 0, 0, 0, 9, 2]);
-    const notLoaded = caught(() => de.deserialize(unknown));
+    const notLoaded = thrownBy(() => de.deserialize(unknown));
     expect(hasErrorCode(notLoaded, 'TRIB_AVRO_SCHEMA_NOT_LOADED')).toBe(true);
     expect(notLoaded.retriable).toBe(true);
     await expect(de.prepare([unknown])).rejects.toSatisfy((e) =>
       hasErrorCode(e, 'TRIB_AVRO_SCHEMA_NOT_FOUND'),
     );
     const origin = { topic: 'x', partition: 0, offset: 1 };
-    expect(caught(() => de.deserialize(new Uint8Array([1, 0, 0, 0, 1, 0]), origin)).message).toBe(
+    expect(thrownBy(() => de.deserialize(new Uint8Array([1, 0, 0, 0, 1, 0]), origin)).message).toBe(
       "Invalid Confluent Avro message: magic byte is 1, expected 0 (at topic 'x', partition 0, offset 1)",
     );
     expect(
       hasErrorCode(
-        caught(() => de.deserialize(new Uint8Array([0, 0]), origin)),
+        thrownBy(() => de.deserialize(new Uint8Array([0, 0]), origin)),
         'TRIB_RECORD_INVALID',
       ),
     ).toBe(true);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ChangeRecord } from '@tributary/core';
+import { thrownBy } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CanalJsonDeserializationSchema, CanalJsonSerializationSchema } from './index.js';
@@ -7,15 +8,6 @@ import { CanalJsonDeserializationSchema, CanalJsonSerializationSchema } from './
 const fixture = (name: string) => readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url));
 const bytes = (text: string) => new TextEncoder().encode(text);
 const origin = { topic: 'canal.inventory', partition: 1, offset: 7 };
-
-function errorOf(run: () => unknown): Error & { code?: string; context?: Record<string, unknown> } {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Canal JSON: reading real-shaped messages', () => {
   it('turns a two-row UPDATE into two records, merging the partial old rows into before', () => {
@@ -66,7 +58,7 @@ describe('Canal JSON: reading real-shaped messages', () => {
 
   it('skips DDL by default and fails on it when asked, naming the table', () => {
     expect(new CanalJsonDeserializationSchema().deserialize(fixture('ddl.json'))).toEqual([]);
-    const error = errorOf(() =>
+    const error = thrownBy(() =>
       new CanalJsonDeserializationSchema({ ddl: 'fail' }).deserialize(fixture('ddl.json'), origin),
     );
     expect(error.code).toBe('TRIB_RECORD_INVALID');
@@ -101,7 +93,7 @@ describe('Canal JSON: reading real-shaped messages', () => {
       ['[{"type":"INSERT"}]', undefined],
     ];
     for (const [text, field] of cases) {
-      const error = errorOf(() => schema.deserialize(bytes(text), origin));
+      const error = thrownBy(() => schema.deserialize(bytes(text), origin));
       expect(error.code, text).toBe('TRIB_RECORD_INVALID');
       expect(error.context?.field, text).toBe(field);
       expect(error.message).not.toContain('s3cr3t');
@@ -131,11 +123,12 @@ describe('Canal JSON: writing', () => {
 
   it('names the field of a record it cannot write', () => {
     const serializer = new CanalJsonSerializationSchema();
-    expect(errorOf(() => serializer.serialize({ op: 'u', after: { a: 1 } })).context?.field).toBe('before');
+    expect(thrownBy(() => serializer.serialize({ op: 'u', after: { a: 1 } })).context?.field).toBe('before');
     expect(
-      errorOf(() => serializer.serialize({ op: 'c', after: { a: Number.POSITIVE_INFINITY } })).context?.field,
+      thrownBy(() => serializer.serialize({ op: 'c', after: { a: Number.POSITIVE_INFINITY } })).context
+        ?.field,
     ).toBe('after.a');
-    expect(errorOf(() => serializer.serialize({ op: 'x' } as unknown as ChangeRecord)).context?.field).toBe(
+    expect(thrownBy(() => serializer.serialize({ op: 'x' } as unknown as ChangeRecord)).context?.field).toBe(
       'op',
     );
   });

@@ -7,22 +7,13 @@ import {
   readAllRegions,
   readFileRegion,
   resumeFileRegion,
-  type TributaryError,
 } from '@tributary/core';
+import { rejectionOf } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvFileFormat } from './csv-file-format.js';
 import type { CsvFormatConfig } from './csv-format-options.js';
 import { CsvWriterFormat } from './csv-writer-format.js';
-
-async function caught(promise: Promise<unknown>): Promise<TributaryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function writeCsv(options: CsvFormatConfig, records: readonly unknown[]): Promise<Uint8Array> {
   const output = new MemoryFileOutput();
@@ -159,7 +150,7 @@ describe('CsvFileFormat', () => {
         { name: 'price', type: 'number' },
       ],
     });
-    const error = await caught(readFileRegion(format, input));
+    const error = await rejectionOf(readFileRegion(format, input));
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
     expect(error.message).toBe(
       "Invalid CSV record: not a number, expected number (at file 'prices.csv', line 3, column 2, field 'price')",

@@ -1,16 +1,8 @@
-import { hasErrorCode, type TributaryError } from '@tributary/core';
+import { hasErrorCode } from '@tributary/core';
+import { thrownBy } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvDeserializationSchema, CsvSerializationSchema } from './csv-schemas.js';
-
-function caught(fn: () => unknown): TributaryError {
-  try {
-    fn();
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('CSV (de)serialization schemas', () => {
   it('serialize → deserialize returns the record (property)', () => {
@@ -40,10 +32,10 @@ describe('CSV (de)serialization schemas', () => {
     const encode = (s: string) => new TextEncoder().encode(s);
     expect(de.deserialize(encode('x,true\r\n'))).toEqual({ a: 'x', ok: true });
     const origin = { topic: 'flags', partition: 1, offset: 7 };
-    const error = caught(() => de.deserialize(encode('x,maybe'), origin));
+    const error = thrownBy(() => de.deserialize(encode('x,maybe'), origin));
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
     expect(error.message).toContain("topic 'flags', partition 1, offset 7, column 2, field 'ok'");
-    expect(caught(() => de.deserialize(encode('a,true\nb,false'), origin)).message).toContain(
+    expect(thrownBy(() => de.deserialize(encode('a,true\nb,false'), origin)).message).toContain(
       'more than one record',
     );
   });

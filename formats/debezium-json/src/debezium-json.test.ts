@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ChangeRecord } from '@tributary/core';
+import { thrownBy } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DebeziumJsonDeserializationSchema, DebeziumJsonSerializationSchema } from './index.js';
@@ -7,15 +8,6 @@ import { DebeziumJsonDeserializationSchema, DebeziumJsonSerializationSchema } fr
 const fixture = (name: string) => readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url));
 const bytes = (text: string) => new TextEncoder().encode(text);
 const origin = { topic: 'dbserver1.inventory.products', partition: 0, offset: 42 };
-
-function errorOf(run: () => unknown): Error & { code?: string; context?: Record<string, unknown> } {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Debezium JSON: reading real-shaped messages', () => {
   it('decodes an update with the schema envelope: decimals exact, int64 beyond 2^53 as bigint, source mapped', () => {
@@ -80,7 +72,7 @@ describe('Debezium JSON: reading real-shaped messages', () => {
   });
 
   it('fails on TRUNCATE naming the table, or skips it when asked', () => {
-    const error = errorOf(() =>
+    const error = thrownBy(() =>
       new DebeziumJsonDeserializationSchema().deserialize(fixture('mysql-truncate-no-schema.json'), origin),
     );
     expect(error.code).toBe('TRIB_RECORD_INVALID');
@@ -102,7 +94,7 @@ describe('Debezium JSON: reading real-shaped messages', () => {
         bytes('{"schema":null,"payload":null}'),
       ),
     ).toEqual([]);
-    const error = errorOf(() =>
+    const error = thrownBy(() =>
       new DebeziumJsonDeserializationSchema({ tombstones: 'fail' }).deserialize(new Uint8Array(0), origin),
     );
     expect(error.code).toBe('TRIB_RECORD_INVALID');
@@ -121,23 +113,23 @@ describe('Debezium JSON: reading real-shaped messages', () => {
       ['{"schema":{},"payload":{"op":"c"}}', 'op'],
     ];
     for (const [text, field] of cases) {
-      const error = errorOf(() => schema.deserialize(bytes(text), origin));
+      const error = thrownBy(() => schema.deserialize(bytes(text), origin));
       expect(error.code, text).toBe('TRIB_RECORD_INVALID');
       expect(error.context?.field, text).toBe(field);
       expect(error.message).not.toContain('s3cr3t');
     }
-    expect(errorOf(() => schema.deserialize(bytes('{"op":"c",'), origin)).message).toMatch(
+    expect(thrownBy(() => schema.deserialize(bytes('{"op":"c",'), origin)).message).toMatch(
       /at character 10.*offset 42/,
     );
     const withSchema = new DebeziumJsonDeserializationSchema({ schemaInclude: true });
-    expect(errorOf(() => withSchema.deserialize(bytes('{"op":"c","after":{}}'))).context?.field).toBe(
+    expect(thrownBy(() => withSchema.deserialize(bytes('{"op":"c","after":{}}'))).context?.field).toBe(
       'payload',
     );
     const badDecimal = readFileSync(
       new URL('../test/fixtures/mysql-update-with-schema.json', import.meta.url),
       'utf8',
     ).replace('"B88="', '"not base64!"');
-    expect(errorOf(() => withSchema.deserialize(bytes(badDecimal))).context?.field).toBe('after.price');
+    expect(thrownBy(() => withSchema.deserialize(bytes(badDecimal))).context?.field).toBe('after.price');
   });
 });
 
@@ -169,15 +161,15 @@ describe('Debezium JSON: writing', () => {
 
   it('names the field of a record it cannot write', () => {
     const serializer = new DebeziumJsonSerializationSchema();
-    expect(errorOf(() => serializer.serialize({ op: 'c', after: { v: Number.NaN } })).context?.field).toBe(
+    expect(thrownBy(() => serializer.serialize({ op: 'c', after: { v: Number.NaN } })).context?.field).toBe(
       'after.v',
     );
-    expect(errorOf(() => serializer.serialize({ op: 'd', after: { v: 1 } })).context?.field).toBe('before');
-    expect(errorOf(() => serializer.serialize({ op: 'x' } as unknown as ChangeRecord)).context?.field).toBe(
+    expect(thrownBy(() => serializer.serialize({ op: 'd', after: { v: 1 } })).context?.field).toBe('before');
+    expect(thrownBy(() => serializer.serialize({ op: 'x' } as unknown as ChangeRecord)).context?.field).toBe(
       'op',
     );
     const withSchema = new DebeziumJsonSerializationSchema({ schemaInclude: true });
-    expect(errorOf(() => withSchema.serialize({ op: 'c', after: { doc: { a: 1 } } })).context?.field).toBe(
+    expect(thrownBy(() => withSchema.serialize({ op: 'c', after: { doc: { a: 1 } } })).context?.field).toBe(
       'doc',
     );
   });

@@ -7,21 +7,12 @@ import {
   readAllRegions,
   readFileRegion,
   resumeFileRegion,
-  type TributaryError,
 } from '@tributary/core';
+import { rejectionOf } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonFileFormat } from './json-file-format.js';
 import { JsonWriterFormat } from './json-writer-format.js';
-
-async function caught(promise: Promise<unknown>): Promise<TributaryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function writeJsonl(records: readonly unknown[], batchSize = 7): Promise<Uint8Array> {
   const output = new MemoryFileOutput();
@@ -68,7 +59,7 @@ describe('JsonFileFormat', () => {
     const input = new MemoryFileInput(`{"ok":true}\n{"user":"bob","password":"${secret}"\n`, {
       path: 'events.jsonl',
     });
-    const error = await caught(readFileRegion(new JsonFileFormat(), input));
+    const error = await rejectionOf(readFileRegion(new JsonFileFormat(), input));
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
     expect(error.message).toContain("file 'events.jsonl'");
     expect(error.message).toContain('line 2');
@@ -79,7 +70,9 @@ describe('JsonFileFormat', () => {
 
   it('names the byte offset when the line number is unknown (region inside the file)', async () => {
     const input = new MemoryFileInput('{"a":1}\n{"a":2}\nnot json\n', { path: 'f.jsonl' });
-    const error = await caught(readFileRegion(new JsonFileFormat(), input, { start: 5, end: undefined }));
+    const error = await rejectionOf(
+      readFileRegion(new JsonFileFormat(), input, { start: 5, end: undefined }),
+    );
     expect(error.message).toContain('byte offset 16');
     expect(error.context.line).toBeUndefined();
   });
@@ -144,7 +137,7 @@ describe('JsonFileFormat', () => {
       { id: 1, name: 'a' },
       { id: 2, name: null },
     ]);
-    const strict = await caught(
+    const strict = await rejectionOf(
       readFileRegion(new JsonFileFormat({ fields: ['id', 'name'], failOnMissingField: true }), input),
     );
     expect(strict.message).toContain("field 'name'");
@@ -152,7 +145,7 @@ describe('JsonFileFormat', () => {
 
     const typed = new MemoryFileInput('{"id":"x"}\n{"id":3}\n[1]\n');
     const fields = [{ name: 'id', type: 'integer' as const }];
-    const typeError = await caught(readFileRegion(new JsonFileFormat({ fields }), typed));
+    const typeError = await rejectionOf(readFileRegion(new JsonFileFormat({ fields }), typed));
     expect(typeError.message).toContain(
       "expected integer, got a string (at file 'memory', line 1, field 'id')",
     );

@@ -6,8 +6,8 @@ import {
   readAllRegions,
   readFileRegion,
   resumeFileRegion,
-  type TributaryError,
 } from '@tributary/core';
+import { rejectionOf } from '@tributary/core/testing';
 import fc from 'fast-check';
 import { parquetMetadataAsync } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
@@ -24,15 +24,6 @@ async function writeParquet(options: ParquetFormatConfig, records: readonly unkn
   }
   await writer.finish();
   return output.bytes();
-}
-
-async function caught(promise: Promise<unknown>): Promise<TributaryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TributaryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const columns = [
@@ -192,7 +183,7 @@ describe('Parquet format', () => {
     );
     expect(out.records).toEqual([{ id: 5, raw: 'héllo' }]);
     const big = await writeParquet({ columns: [{ name: 'id', type: 'int64' }] }, [{ id: 2n ** 60n }]);
-    const error = await caught(
+    const error = await rejectionOf(
       readFileRegion(
         new ParquetFileFormat({ int64As: 'number' }),
         new MemoryFileInput(big, { path: 'big.parquet' }),
@@ -203,12 +194,12 @@ describe('Parquet format', () => {
 
   it('names the column of a value that does not fit, never the value', async () => {
     const writer = new ParquetWriterFormat({ columns: [...columns] }).createWriter(new MemoryFileOutput());
-    const error = await caught(writer.writeBatch([{ id: 1n, qty: 'secret-quantity' }]));
+    const error = await rejectionOf(writer.writeBatch([{ id: 1n, qty: 'secret-quantity' }]));
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
     expect(error.message).toBe(
       "Record 0 of the batch: expected a 32-bit integer, got a string (int32 column) (at field 'qty')",
     );
-    const missing = await caught(writer.writeBatch([{ name: 'no id' }]));
+    const missing = await rejectionOf(writer.writeBatch([{ name: 'no id' }]));
     expect(missing.message).toContain('null in a required column');
   });
 
@@ -224,7 +215,7 @@ describe('Parquet format', () => {
     };
     const out = await readFileRegion(new ParquetFileFormat(), streamOnly);
     expect(out.records).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }]);
-    const error = await caught(
+    const error = await rejectionOf(
       readFileRegion(new ParquetFileFormat(), new MemoryFileInput('nope, just text', { path: 't.txt' })),
     );
     expect(hasErrorCode(error, 'TRIB_RECORD_INVALID')).toBe(true);
@@ -233,7 +224,7 @@ describe('Parquet format', () => {
 
   it('fails a restore whose position is not a row group start', async () => {
     const bytes = await writeParquet({ rowGroupRows: 2 }, [{ a: 1 }, { a: 2 }, { a: 3 }]);
-    const error = await caught(
+    const error = await rejectionOf(
       readFileRegion(new ParquetFileFormat(), new MemoryFileInput(bytes), {
         start: 0,
         end: undefined,
