@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@elastic/elasticsearch';
-import { type ElasticsearchService, runWithCrashes, useService } from '@tributary/e2e';
+import { type ElasticsearchService, runWithCrashes, seededRandom, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ES_PHASE_MARKER_PREFIX } from './sink/elasticsearch-phase-markers.js';
 
@@ -16,18 +16,6 @@ const KILLS = 20;
 // finishedEarly is false); the last run goes unpaced.
 const DOCUMENTS = 15_000;
 const RATE = 400;
-
-/** A small seeded generator, so a failing kill schedule can be replayed (the seed is printed). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elasticsearch, child processes)', () => {
   let es: ElasticsearchService;
@@ -45,7 +33,7 @@ describe('datagen → Elasticsearch upsert with ids under 20 SIGKILLs (real Elas
     const dir = await mkdtemp(join(tmpdir(), 'es-crash-'));
     const unthrottle = join(dir, 'unthrottle');
     const seed = Date.now() % 1_000_000;
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const killedOnMarker: number[] = [];
     const killedOnProgress: number[] = [];
     const target = new Map<number, number>();

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runWithCrashes } from '@tributary/connector-testkit';
+import { runWithCrashes, seededRandom } from '@tributary/connector-testkit';
 import { describe, expect, it } from 'vitest';
 import type { EnrichedRecord } from './fixtures/map-async-2pc-job.js';
 
@@ -24,23 +24,11 @@ async function committedRecords(storeDir: string): Promise<EnrichedRecord[]> {
   return out;
 }
 
-/** A small seeded generator (mulberry32), so a failing kill schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('mapAsync under SIGKILL (datagen → mapAsync → two-phase-commit sink, 100 ms checkpoints)', () => {
   for (const mode of ['ordered', 'unordered'] as const) {
     it(`${mode}: kills while calls are in flight after a checkpoint; restores re-issue them; output exactly once`, async () => {
       const seed = Number(process.env.TRIB_CRASH_SEED ?? Date.now() % 1_000_000);
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const dir = await mkdtemp(join(tmpdir(), `trib-async-crash-${mode}-`));
       const storeDir = join(dir, 'store');
       // Per run: how many of its own checkpoints must complete before a kill on "calls in flight".
