@@ -16,7 +16,6 @@ import {
   kafkaWriterStateSerializer,
 } from './kafka-committable.js';
 import { KafkaCommitter } from './kafka-committer.js';
-import { abortLingeringTransactions, lingeringCleanup } from './kafka-lingering-transactions.js';
 import type { KafkaRecordSerializer } from './kafka-record-serializer.js';
 import {
   KafkaSinkOptions,
@@ -24,7 +23,9 @@ import {
   type ResolvedKafkaSinkOptions,
 } from './kafka-sink-options.js';
 import { KafkaSinkWriter } from './kafka-sink-writer.js';
+import { KafkaTransactionAborter } from './kafka-transaction-aborter.js';
 import { openWriterResources } from './kafka-writer-resources.js';
+import { lingeringScope } from './lingering-scope.js';
 
 /**
  * Writes records to Kafka with the configured delivery guarantee (`none`, `at-least-once`,
@@ -67,11 +68,8 @@ export class KafkaSink<T>
       // The job ran exactly-once before: abort what its failed attempt left open, so that
       // read_committed consumers are not held back until those transactions time out.
       try {
-        await abortLingeringTransactions(
-          resources.cluster,
-          resources.producers.prober(),
-          ctx.logger,
-          lingeringCleanup(
+        await new KafkaTransactionAborter(resources.producers.prober(), ctx.logger).abortLingering(
+          lingeringScope(
             ctx,
             recoveredState.map((s) => s.transactionalIdPrefix),
             recoveredState,
