@@ -21,28 +21,20 @@ export async function producerPerfTest(
   records: number,
   size: number,
 ): Promise<PerfToolResult> {
-  const { stdout } = await run(
-    java,
-    [
-      '-Xmx512m',
-      '-cp',
-      classPath,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(records),
-      '--record-size',
-      String(size),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${bootstrap}`,
-      'acks=all',
-      'enable.idempotence=true',
-    ],
-    { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const stdout = await runTool(java, classPath, 'ProducerPerformance', [
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(size),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${bootstrap}`,
+    'acks=all',
+    'enable.idempotence=true',
+  ]);
   // Final line: "N records sent, X records/sec (Y MB/sec), ..."
   const match = /records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(stdout);
   if (!match) throw new Error(`ProducerPerformance printed no summary:\n${stdout.slice(-2000)}`);
@@ -57,24 +49,16 @@ export async function consumerPerfTest(
   topic: string,
   records: number,
 ): Promise<PerfToolResult> {
-  const { stdout } = await run(
-    java,
-    [
-      '-Xmx512m',
-      '-cp',
-      classPath,
-      'org.apache.kafka.tools.ConsumerPerformance',
-      '--bootstrap-server',
-      bootstrap,
-      '--topic',
-      topic,
-      '--messages',
-      String(records),
-      '--timeout',
-      '120000',
-    ],
-    { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const stdout = await runTool(java, classPath, 'ConsumerPerformance', [
+    '--bootstrap-server',
+    bootstrap,
+    '--topic',
+    topic,
+    '--messages',
+    String(records),
+    '--timeout',
+    '120000',
+  ]);
   // Header "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec", then one line of values.
   const lines = stdout.trim().split('\n');
@@ -87,4 +71,22 @@ export async function consumerPerfTest(
     throw new Error(`ConsumerPerformance printed no summary:\n${stdout.slice(-2000)}`);
   }
   return { recordsPerSecond, mbPerSecond: at('fetch.MB.sec') };
+}
+
+/** Runs one of Kafka's tools (`org.apache.kafka.tools.<name>`) and returns what it printed. */
+async function runTool(
+  java: string,
+  classPath: string,
+  name: string,
+  args: readonly string[],
+): Promise<string> {
+  const { stdout } = await run(
+    java,
+    ['-Xmx512m', '-cp', classPath, `org.apache.kafka.tools.${name}`, ...args],
+    {
+      timeout: 10 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  return stdout;
 }

@@ -25,6 +25,7 @@ import {
   assertPackagesBuilt,
   childJob,
   compileFlinkJob,
+  type JobSpec,
   PEERS_DIR,
   type Scenario,
   type SystemName,
@@ -90,6 +91,24 @@ async function inputTopic(size: number, records: number): Promise<string> {
   return topic;
 }
 
+/** One job of the matrix, with its own checkpoint directory and run id (group, transactional ids). */
+function jobSpec(
+  system: SystemName,
+  scenario: Scenario,
+  job: Pick<JobSpec, 'input' | 'output' | 'parallelism' | 'records' | 'bounded'>,
+): JobSpec {
+  const checkpointDir = join(scratch, `run-${++runs}`);
+  mkdirSync(checkpointDir);
+  return {
+    ...job,
+    brokers,
+    scenario,
+    partitions: PARTITIONS,
+    checkpointDir,
+    runId: `peers-${system}-${runs}-${Date.now()}`,
+  };
+}
+
 async function runOnce(
   system: SystemName,
   scenario: Scenario,
@@ -99,20 +118,8 @@ async function runOnce(
 ) {
   const records = recordsFor(size);
   const output = await kafkaService.createTopic({ prefix: `peers-out-${system}`, partitions: PARTITIONS });
-  const checkpointDir = join(scratch, `run-${++runs}`);
-  mkdirSync(checkpointDir);
-  const spec = {
-    brokers,
-    input,
-    output,
-    scenario,
-    parallelism,
-    records,
-    partitions: PARTITIONS,
-    bounded: true,
-    checkpointDir,
-    runId: `peers-${system}-${runs}-${Date.now()}`,
-  };
+  const spec = jobSpec(system, scenario, { input, output, parallelism, records, bounded: true });
+  const { checkpointDir } = spec;
   try {
     const m = await runChildJob(admin, childJob(system, spec, { java, flinkClassPath }, JOB_TIMEOUT_MS));
     const written = await highWatermark(admin, output);
@@ -183,20 +190,7 @@ try {
     for (const system of ['tributary', 'flink'] as const) {
       const input = await kafkaService.createTopic({ prefix: 'peers-lat-in', partitions: PARTITIONS });
       const output = await kafkaService.createTopic({ prefix: 'peers-lat-out', partitions: PARTITIONS });
-      const checkpointDir = join(scratch, `latency-${++runs}`);
-      mkdirSync(checkpointDir);
-      const spec = {
-        brokers,
-        input,
-        output,
-        scenario,
-        parallelism: 1,
-        records: 0,
-        partitions: PARTITIONS,
-        bounded: false,
-        checkpointDir,
-        runId: `peers-lat-${system}-${runs}-${Date.now()}`,
-      };
+      const spec = jobSpec(system, scenario, { input, output, parallelism: 1, records: 0, bounded: false });
       const result = await measureLatency({
         kafka,
         input,

@@ -59,24 +59,16 @@ export function childJob(
     case 'tributary':
       return {
         ...common,
-        command: process.execPath,
-        // The built packages (no source condition), the job file itself through tsx.
-        args: [
-          '--import',
-          'tsx',
-          join(PEERS_DIR, 'src', 'jobs', 'tributary-job.ts'),
-          JSON.stringify({
-            brokers: spec.brokers,
-            input: spec.input,
-            output: spec.output,
-            scenario: spec.scenario,
-            parallelism: spec.parallelism,
-            bounded: spec.bounded,
-            checkpointDir: spec.checkpointDir,
-            txnPrefix: spec.runId,
-          }),
-        ],
-        cwd: REPO_ROOT,
+        ...nodeScript('tributary-job.ts', {
+          brokers: spec.brokers,
+          input: spec.input,
+          output: spec.output,
+          scenario: spec.scenario,
+          parallelism: spec.parallelism,
+          bounded: spec.bounded,
+          checkpointDir: spec.checkpointDir,
+          txnPrefix: spec.runId,
+        }),
       };
     case 'flink':
       return {
@@ -101,23 +93,28 @@ export function childJob(
     case 'raw-kafkajs':
       return {
         ...common,
-        command: process.execPath,
-        args: [
-          '--import',
-          'tsx',
-          join(PEERS_DIR, 'src', 'jobs', 'raw-kafkajs-job.ts'),
-          JSON.stringify({
-            brokers: spec.brokers,
-            input: spec.input,
-            output: spec.output,
-            records: spec.records,
-            partitions: spec.partitions,
-            group: spec.runId,
-          }),
-        ],
-        cwd: REPO_ROOT,
+        ...nodeScript('raw-kafkajs-job.ts', {
+          brokers: spec.brokers,
+          input: spec.input,
+          output: spec.output,
+          records: spec.records,
+          partitions: spec.partitions,
+          group: spec.runId,
+        }),
       };
   }
+}
+
+/**
+ * A job script of src/jobs run by Node on the built packages (no source condition; tsx only
+ * compiles the script itself), its arguments as one JSON object.
+ */
+function nodeScript(script: string, args: object): Pick<ChildJob, 'command' | 'args' | 'cwd'> {
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', join(PEERS_DIR, 'src', 'jobs', script), JSON.stringify(args)],
+    cwd: REPO_ROOT,
+  };
 }
 
 /** The Tributary job runs the built packages: fail early, with the fix, when they are not built. */
