@@ -7,7 +7,7 @@
  * `BENCH_JSON {...}` line. No pass/fail thresholds: the numbers are for the report.
  * Run: pnpm --filter @tributary/example-demo bench
  */
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BucketAssigners, FileSink, FileSource, LocalFileInput } from '@tributary/connector-files';
@@ -24,6 +24,7 @@ import { JsonFileFormat, JsonWriterFormat } from '@tributary/format-json';
 import { ParquetWriterFormat } from '@tributary/format-parquet';
 import { DEFAULT_DATASET, ensureDataset } from '../src/demo-dataset.js';
 import { ORDER_PARQUET_COLUMNS } from '../src/demo-job.js';
+import { writeJsonLinesCopy } from './jsonl-dataset.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -116,24 +117,8 @@ const work = await mkdtemp(join(tmpdir(), 'trib-files-bench-'));
 try {
   const csvDir = join(work, 'csv');
   await ensureDataset(csvDir, { ...DEFAULT_DATASET, records: RECORDS, badRatio: 0 });
-  // JSON Lines input: the same orders, one object per line, as many files.
   const jsonDir = join(work, 'jsonl');
-  await mkdir(jsonDir);
-  for (const file of (await readdir(csvDir)).filter((f) => f.endsWith('.csv'))) {
-    const [header, ...rows] = (await readFile(join(csvDir, file), 'utf8')).trimEnd().split('\n');
-    const names = (header as string).split(',');
-    const lines = rows.map((row) => {
-      // The generator quotes fields with commas; a tiny split that honours quotes is enough here.
-      const fields = row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '')) ?? [];
-      const record: Record<string, unknown> = {};
-      names.forEach((n, i) => {
-        const v = (fields[i] ?? '').replace(/^"(.*)"$/, '$1').replaceAll('""', '"');
-        record[n] = n === 'order_id' || n === 'quantity' || n === 'unit_price' ? Number(v) : v;
-      });
-      return JSON.stringify(record);
-    });
-    await writeFile(join(jsonDir, file.replace('.csv', '.jsonl')), `${lines.join('\n')}\n`);
-  }
+  await writeJsonLinesCopy(csvDir, jsonDir);
   const cases: Case[] = [
     {
       name: 'csv→parquet',

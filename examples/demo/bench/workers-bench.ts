@@ -10,11 +10,12 @@
  * average (a loaded machine cannot show the speed-up), plus one `BENCH_JSON {...}` line.
  * Run: pnpm --filter @tributary/example-demo bench:workers (BENCH_SMOKE=1: small and one round).
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JobOptionsInput, loadJob, MetricRegistry, silentLogger } from '@tributary/core';
 import { DEFAULT_DATASET, ensureDataset } from '../src/demo-dataset.js';
+import { writeJsonLinesCopy } from './jsonl-dataset.js';
 import type { WorkersBenchParams } from './workers-bench-job.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -75,22 +76,7 @@ try {
   const csvDir = join(work, 'csv');
   await ensureDataset(csvDir, { ...DEFAULT_DATASET, records: RECORDS, badRatio: 0 });
   const jsonDir = join(work, 'jsonl');
-  await mkdir(jsonDir);
-  for (const file of (await readdir(csvDir)).filter((f) => f.endsWith('.csv'))) {
-    const [header, ...rows] = (await readFile(join(csvDir, file), 'utf8')).trimEnd().split('\n');
-    const names = (header as string).split(',');
-    const lines = rows.map((row) => {
-      // The generator quotes fields with commas; a tiny split that honours quotes is enough here.
-      const fields = row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '')) ?? [];
-      const record: Record<string, unknown> = {};
-      names.forEach((n, i) => {
-        const v = (fields[i] ?? '').replace(/^"(.*)"$/, '$1').replaceAll('""', '"');
-        record[n] = n === 'order_id' || n === 'quantity' || n === 'unit_price' ? Number(v) : v;
-      });
-      return JSON.stringify(record);
-    });
-    await writeFile(join(jsonDir, file.replace('.csv', '.jsonl')), `${lines.join('\n')}\n`);
-  }
+  await writeJsonLinesCopy(csvDir, jsonDir);
   const cores = availableParallelism();
   const loadBefore = loadavg()[0] ?? 0;
   process.stdout.write(
