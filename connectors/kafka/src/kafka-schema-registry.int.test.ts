@@ -231,10 +231,12 @@ describe('Confluent Schema Registry Avro through the Kafka source (real broker)'
       await producer.disconnect();
     }
 
+    // #region schema-registry
     const messages = kafkaMessageDeserializer({
       key: new ConfluentAvroDeserializationSchema<string>(client),
       value: new ConfluentAvroDeserializationSchema<ReaderUser>(client, { schema: userReader }),
     });
+    // #endregion schema-registry
     // Records whether prepare ran before each deserialize and how many batches were prepared.
     const prepared = new Set<string>();
     let prepareCalls = 0;

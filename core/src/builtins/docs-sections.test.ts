@@ -16,6 +16,8 @@ it('builtins docs have current snippets and option tables', () => {
     docs: [
       new URL('../../../docs/builtins.md', import.meta.url),
       new URL('../../../docs/hybrid-source.md', import.meta.url),
+      // The demo job's --metrics-port mapping, shown in the metrics guide.
+      new URL('../../../docs/metrics.md', import.meta.url),
     ],
     snippetSources: [
       new URL('./docs-examples.test.ts', import.meta.url),

@@ -99,6 +99,7 @@ export async function startDemoJob(paths: DemoPaths, options: DemoJobOptions): P
       parallelism: options.parallelism,
       workers,
       checkpointing: { intervalMs: options.checkpointIntervalMs, directory: paths.checkpoints },
+      // #region metrics-port-flag
       ...(options.metricsPort === undefined
         ? {}
         : {
@@ -112,6 +113,7 @@ export async function startDemoJob(paths: DemoPaths, options: DemoJobOptions): P
               },
             },
           }),
+      // #endregion metrics-port-flag
     },
     { logger: silentLogger },
   );

@@ -49,10 +49,12 @@ describe('dead letters (real broker): undeserializable records go to a dead-lett
     let failed = false;
     let seen = 0;
     const result = await Pipeline.from(
+      // #region dead-letter-source
       new KafkaSource<Routed>(
         { brokers: kafka.brokers, topics: [input], stoppingOffsets: 'latest', maxRecordsPerPoll: 100 },
         withDeadLetters(valueOnly(new JsonDeserializationSchema<Order>())),
       ),
+      // #endregion dead-letter-source
     )
       .map((record) => {
         if (!failed && ++seen > 1200) {
@@ -62,6 +64,7 @@ describe('dead letters (real broker): undeserializable records go to a dead-lett
         return record;
       })
       .sinkTo(
+        // #region dead-letter-sinks
         new RoutingSink<Routed>(
           {
             orders: new KafkaSink<Routed>(
@@ -83,6 +86,7 @@ describe('dead letters (real broker): undeserializable records go to a dead-lett
           },
           (record) => (isKafkaDeadLetter(record) ? 'deadLetters' : 'orders'),
         ),
+        // #endregion dead-letter-sinks
       )
       .execute(
         {

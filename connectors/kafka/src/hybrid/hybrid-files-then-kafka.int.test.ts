@@ -79,6 +79,7 @@ describe('HybridSource: files (history) then Kafka from the timestamp where the 
     }
 
     try {
+      // #region hybrid-files-then-kafka
       const source = HybridSource.builder<Event>(FileSource.forFormat(new JsonFileFormat<Event>(), archive))
         .addSource(({ previousEndPosition }) => {
           const end = previousEndPosition as FileSourceEndPosition | undefined;
@@ -97,6 +98,7 @@ describe('HybridSource: files (history) then Kafka from the timestamp where the 
           );
         }, 'bounded')
         .build();
+      // #endregion hybrid-files-then-kafka
       const failed = new Set<number>();
       const result = await Pipeline.from(source)
         .map((e) => {
