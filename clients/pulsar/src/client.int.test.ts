@@ -1,24 +1,11 @@
 import { type PulsarService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from './client.js';
-import type { Consumer, ConsumerMessage } from './consumer.js';
+import type { ConsumerMessage } from './consumer.js';
 import { PulsarServerError } from './errors.js';
 import { compareMessageIds, EARLIEST } from './message-id.js';
 import type { PulsarCompression } from './protocol/compression.js';
-
-const text = (s: string) => new TextEncoder().encode(s);
-const str = (m: ConsumerMessage | undefined) =>
-  m === undefined ? undefined : new TextDecoder().decode(m.payload);
-
-async function drain(consumer: Consumer, count: number, timeoutMs = 10_000): Promise<ConsumerMessage[]> {
-  const out: ConsumerMessage[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < count && Date.now() < deadline) {
-    const message = await consumer.receive(Math.max(1, deadline - Date.now()));
-    if (message !== undefined) out.push(message);
-  }
-  return out;
-}
+import { drain, str, text } from './testing-fixtures/messages.js';
 
 describe('pulsar client against the local broker', () => {
   let pulsar: PulsarService;

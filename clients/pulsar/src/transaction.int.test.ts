@@ -2,21 +2,7 @@ import { join } from 'node:path';
 import { type PulsarService, startChildJob, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from './client.js';
-import type { Consumer, ConsumerMessage } from './consumer.js';
-
-const text = (s: string) => new TextEncoder().encode(s);
-const str = (m: ConsumerMessage | undefined) =>
-  m === undefined ? undefined : new TextDecoder().decode(m.payload);
-
-async function drain(consumer: Consumer, count: number, timeoutMs: number): Promise<ConsumerMessage[]> {
-  const out: ConsumerMessage[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < count && Date.now() < deadline) {
-    const message = await consumer.receive(Math.max(1, deadline - Date.now()));
-    if (message !== undefined) out.push(message);
-  }
-  return out;
-}
+import { drain, str, text } from './testing-fixtures/messages.js';
 
 /** Runs the fixture child; resolves with the lines it printed once it printed `until` (or exited). */
 function runChild(args: string[], until: RegExp) {
