@@ -19,36 +19,13 @@ import {
   Pipeline,
   silentLogger,
 } from '@tributary/core';
-import { CsvFileFormat } from '@tributary/format-csv';
 import { JsonFileFormat, JsonWriterFormat } from '@tributary/format-json';
-import { ParquetWriterFormat } from '@tributary/format-parquet';
 import { DEFAULT_DATASET, ensureDataset } from '../src/demo-dataset.js';
-import { ORDER_PARQUET_COLUMNS } from '../src/demo-job.js';
 import { writeJsonLinesCopy } from './jsonl-dataset.js';
+import { orderCsvFormat, orderParquetFormat } from './order-formats.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-const csvFormat = () =>
-  new CsvFileFormat({
-    header: true,
-    columns: [
-      { name: 'order_id', type: 'integer' },
-      { name: 'order_date', type: 'date' },
-      'customer',
-      'country',
-      'product',
-      { name: 'quantity', type: 'integer' },
-      { name: 'unit_price', type: 'number' },
-      'channel',
-    ],
-  });
-// The same columns as the CSV (no computed total), so both paths write identical rows.
-const parquetFormat = () =>
-  new ParquetWriterFormat({
-    columns: ORDER_PARQUET_COLUMNS.filter((c) => c.name !== 'total').map((c) => ({ ...c })),
-    compression: 'snappy',
-  });
 
 interface Case {
   readonly name: string;
@@ -124,8 +101,8 @@ try {
       name: 'csv→parquet',
       input: csvDir,
       bytes: await dirBytes(csvDir),
-      reader: csvFormat as () => FileFormat<unknown>,
-      writer: parquetFormat as () => FileWriterFormat<unknown>,
+      reader: orderCsvFormat as () => FileFormat<unknown>,
+      writer: orderParquetFormat as () => FileWriterFormat<unknown>,
     },
     {
       name: 'jsonl→jsonl',

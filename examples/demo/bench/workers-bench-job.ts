@@ -5,10 +5,8 @@
 import { BucketAssigners, FileSink, FileSource } from '@tributary/connector-files';
 import { defineJob, type FileFormat, type FileWriterFormat, Pipeline } from '@tributary/core';
 import { AvroWriterFormat } from '@tributary/format-avro';
-import { CsvFileFormat } from '@tributary/format-csv';
 import { JsonFileFormat } from '@tributary/format-json';
-import { ParquetWriterFormat } from '@tributary/format-parquet';
-import { ORDER_PARQUET_COLUMNS } from '../src/demo-job.js';
+import { orderCsvFormat, orderParquetFormat } from './order-formats.js';
 
 export interface WorkersBenchParams {
   readonly pipeline: 'csv→parquet' | 'json→avro';
@@ -38,25 +36,7 @@ function formats(pipeline: WorkersBenchParams['pipeline']): [FileFormat<unknown>
       new AvroWriterFormat({ schema: ORDER_AVRO_SCHEMA, codec: 'deflate' }) as FileWriterFormat<unknown>,
     ];
   }
-  return [
-    new CsvFileFormat({
-      header: true,
-      columns: [
-        { name: 'order_id', type: 'integer' },
-        { name: 'order_date', type: 'date' },
-        'customer',
-        'country',
-        'product',
-        { name: 'quantity', type: 'integer' },
-        { name: 'unit_price', type: 'number' },
-        'channel',
-      ],
-    }) as FileFormat<unknown>,
-    new ParquetWriterFormat({
-      columns: ORDER_PARQUET_COLUMNS.filter((c) => c.name !== 'total').map((c) => ({ ...c })),
-      compression: 'snappy',
-    }) as FileWriterFormat<unknown>,
-  ];
+  return [orderCsvFormat() as FileFormat<unknown>, orderParquetFormat() as FileWriterFormat<unknown>];
 }
 
 export default defineJob((params: WorkersBenchParams) => {
