@@ -34,6 +34,9 @@ export async function producerPerfTest(
     `bootstrap.servers=${bootstrap}`,
     'acks=all',
     'enable.idempotence=true',
+    // The same batching the peer jobs get (see FlinkPeerJob.sink).
+    'batch.size=1048576',
+    'linger.ms=5',
   ]);
   // Final line: "N records sent, X records/sec (Y MB/sec), ..."
   const match = /records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(stdout);
