@@ -217,6 +217,8 @@ export const mysqlDialect: Dialect = {
   },
 
   toParameter(value) {
+    // The common case first: bound as they are.
+    if (typeof value === 'string' || typeof value === 'number') return value;
     if (value === undefined) return null;
     if (typeof value === 'bigint') return value.toString();
     if (isJsonLike(value)) return toJsonText(value);

@@ -171,6 +171,8 @@ export const sqliteDialect: Dialect = {
   },
 
   toParameter(value) {
+    // The common case first: bound as they are.
+    if (typeof value === 'string' || typeof value === 'number') return value;
     if (value === undefined || value === null) return null;
     if (typeof value === 'boolean') return value ? 1 : 0;
     if (value instanceof Date) return value.toISOString();

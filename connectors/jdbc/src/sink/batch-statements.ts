@@ -16,6 +16,26 @@ export interface RowErrorPolicy {
   readonly onRejected: () => void;
 }
 
+/**
+ * Thrown by an optimistic write when a row was rejected: the transaction is aborted, so the
+ * caller rolls it back and writes the batch again with `optimistic: false` (behind savepoints).
+ */
+export class RejectedRowsNeedReplay extends Error {
+  constructor(readonly cause: unknown) {
+    super('a row of an optimistic batch was rejected; replay the batch behind savepoints');
+  }
+}
+
+/** How a batch is written. */
+export interface WriteMode {
+  /**
+   * No savepoint around each chunk (where a failure aborts the transaction, e.g. PostgreSQL):
+   * saves two round trips per chunk, but a rejected row throws {@link RejectedRowsNeedReplay}
+   * instead of being isolated. Only for a caller that owns the whole transaction and can replay it.
+   */
+  readonly optimistic?: boolean;
+}
+
 /** Result of writing one batch. */
 export interface BatchOutcome {
   readonly written: number;
@@ -30,6 +50,8 @@ export interface BatchOutcome {
  */
 export class BatchStatements {
   private columnTypes: Map<string, string>;
+  /** The current write is optimistic (see {@link WriteMode}). */
+  private optimistic = false;
 
   constructor(
     private readonly dialect: Dialect,
@@ -50,7 +72,8 @@ export class BatchStatements {
     this.shapes.clear();
   }
 
-  async write(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
+  async write(connection: SqlConnection, ops: readonly RowOp[], mode: WriteMode = {}): Promise<BatchOutcome> {
+    this.optimistic = mode.optimistic === true && this.dialect.errorAbortsTransaction;
     const deletes = ops.filter((op) => op.kind === 'delete');
     const writes = ops.filter((op) => op.kind === 'write');
     let outcome: BatchOutcome = { written: 0, rejected: 0 };
@@ -163,10 +186,12 @@ export class BatchStatements {
     single: (op: RowOp) => () => Promise<unknown>,
   ): Promise<BatchOutcome> {
     try {
-      await this.guarded(connection, run);
+      if (this.optimistic) await run();
+      else await this.guarded(connection, run);
       return { written: chunk.length, rejected: 0 };
     } catch (error) {
       if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write batch');
+      if (this.optimistic) throw new RejectedRowsNeedReplay(error);
     }
     // One row (or more) was rejected: find it, and write the others.
     let outcome: BatchOutcome = { written: 0, rejected: 0 };
@@ -246,10 +271,12 @@ export class BatchStatements {
     let lastFields: string[] = [];
     let lastColumns: string[] | undefined;
     for (const op of ops) {
-      const fields = Object.keys(op.row);
       let columns: string[];
-      if (lastColumns !== undefined && sameFields(fields, lastFields)) columns = lastColumns;
+      let fields = lastFields;
+      // Checked without allocating a key array per row (this runs for every row of every batch).
+      if (lastColumns !== undefined && hasFields(op.row, lastFields)) columns = lastColumns;
       else {
+        fields = Object.keys(op.row);
         const shape = fields.join('\u0000');
         columns = this.shapes.get(shape) ?? this.columnsOf(fields);
         this.shapes.set(shape, columns);
@@ -317,10 +344,14 @@ function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
   return { written: a.written + b.written, rejected: a.rejected + b.rejected };
 }
 
-function sameFields(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** The row's own enumerable fields are exactly `fields`, in that order. */
+function hasFields(row: Row, fields: readonly string[]): boolean {
+  let i = 0;
+  for (const field in row) {
+    if (!Object.hasOwn(row, field) || field !== fields[i]) return false;
+    i++;
+  }
+  return i === fields.length;
 }
 
 function hasUndefined(row: Row, fields: readonly string[]): boolean {

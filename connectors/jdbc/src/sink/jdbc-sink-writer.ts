@@ -12,7 +12,7 @@ import { connectionOf } from '../dialect/connection-options.js';
 import type { Dialect, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
-import { BatchStatements } from './batch-statements.js';
+import { BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import { ReducingBuffer, type RowOp, toRowOp } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
@@ -211,7 +211,10 @@ function resolveKeys(table: TableInfo, options: ResolvedJdbcSinkOptions): string
 function approximateBytes(ops: readonly RowOp[]): number {
   let bytes = 0;
   for (const op of ops) {
-    for (const value of Object.values(op.row)) {
+    const row = op.row;
+    // for…in: no array of values per row (this runs for every row written).
+    for (const field in row) {
+      const value = row[field];
       bytes += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
     }
   }
@@ -235,14 +238,11 @@ class ShortTransactionStrategy implements FlushStrategy {
         const release = await connection.acquireWriteLock?.();
         let outcome: { written: number };
         try {
-          await connection.execute(dialect.beginSql());
-          try {
-            outcome = await this.statements.write(connection, ops);
-            await connection.execute('COMMIT');
-          } catch (error) {
-            if (!isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
-            throw error;
-          }
+          outcome = await this.inTransaction(connection, ops, true).catch(async (error: unknown) => {
+            if (!(error instanceof RejectedRowsNeedReplay)) throw error;
+            // A row was rejected: the transaction is gone; isolate it behind savepoints.
+            return this.inTransaction(connection, ops, false);
+          });
         } finally {
           release?.();
         }
@@ -262,6 +262,24 @@ class ShortTransactionStrategy implements FlushStrategy {
         this.connection = undefined;
         await sleep(options.retryBackoffMs * 2 ** attempt);
       }
+    }
+  }
+
+  /** One transaction around the batch; optimistic first (no savepoints: two round trips fewer per chunk). */
+  private async inTransaction(
+    connection: SqlConnection,
+    ops: RowOp[],
+    optimistic: boolean,
+  ): Promise<{ written: number }> {
+    const { dialect } = this.setup;
+    await connection.execute(dialect.beginSql());
+    try {
+      const outcome = await this.statements.write(connection, ops, { optimistic });
+      await connection.execute('COMMIT');
+      return outcome;
+    } catch (error) {
+      if (!isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
+      throw error;
     }
   }
 

@@ -32,6 +32,21 @@ describe('change records and the reducing buffer', () => {
     expect(buffer.size).toBe(0);
   });
 
+  it('keeps a date key and a string that reads like its text apart, and reduces composite keys', () => {
+    const day = new Date('2024-01-01T00:00:00.000Z');
+    const buffer = new ReducingBuffer(['k']);
+    buffer.add(toRowOp({ k: day, v: 1 }, false));
+    buffer.add(toRowOp({ k: `d${day.toISOString()}`, v: 2 }, false));
+    buffer.add(toRowOp({ k: new Date(day), v: 3 }, false));
+    expect(buffer.drain().map((op) => op.row.v)).toEqual([2, 3]);
+
+    const composite = new ReducingBuffer(['a', 'b']);
+    composite.add(toRowOp({ a: 1, b: 'x', v: 1 }, false));
+    composite.add(toRowOp({ a: 1, b: 'y', v: 2 }, false));
+    composite.add(toRowOp({ a: 1, b: 'x', v: 3 }, false));
+    expect(composite.drain().map((op) => op.row.v)).toEqual([3, 2]);
+  });
+
   it('keeps every row of an append in order', () => {
     const buffer = new ReducingBuffer(undefined);
     for (const v of [1, 1, 2]) buffer.add(toRowOp({ id: 1, v }, false));

@@ -65,30 +65,42 @@ export function keyText(row: Row, keys: readonly string[]): string {
  * and their order no longer matters; without keys (appends) every row is kept, in order.
  */
 export class ReducingBuffer {
-  private readonly byKey = new Map<string, RowOp>();
+  /** One key column holding a string, number or bigint: keyed by the value itself. */
+  private readonly byValue = new Map<string | number | bigint, RowOp>();
+  /** Any other key: keyed by {@link keyText} (a separate map, so no text can equal a value). */
+  private readonly byText = new Map<string, RowOp>();
   private readonly appended: RowOp[] = [];
 
   constructor(private readonly keys: readonly string[] | undefined) {}
 
   add(op: RowOp): void {
-    if (this.keys === undefined) {
+    const keys = this.keys;
+    if (keys === undefined) {
       this.appended.push(op);
       return;
     }
-    const key = keyText(op.row, this.keys);
     // Delete a then re-insert keeps Map order stable enough: order is irrelevant once keys are unique.
-    this.byKey.set(key, op);
+    if (keys.length === 1) {
+      // The common single-column key: no text built per row (a Map tells 1, '1' and 1n apart).
+      const value = op.row[keys[0] as string];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
+        this.byValue.set(value, op);
+        return;
+      }
+    }
+    this.byText.set(keyText(op.row, keys), op);
   }
 
   get size(): number {
-    return this.keys === undefined ? this.appended.length : this.byKey.size;
+    return this.keys === undefined ? this.appended.length : this.byValue.size + this.byText.size;
   }
 
   /** Takes the buffered changes out (the buffer is empty afterwards). */
   drain(): RowOp[] {
     if (this.keys === undefined) return this.appended.splice(0);
-    const ops = [...this.byKey.values()];
-    this.byKey.clear();
+    const ops = [...this.byValue.values(), ...this.byText.values()];
+    this.byValue.clear();
+    this.byText.clear();
     return ops;
   }
 }
