@@ -21,7 +21,7 @@ export interface RowErrorPolicy {
  * caller rolls it back and writes the batch again with `optimistic: false` (behind savepoints).
  */
 export class RejectedRowsNeedReplay extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(override readonly cause: unknown) {
     super('a row of an optimistic batch was rejected; replay the batch behind savepoints');
   }
 }
