@@ -1,7 +1,6 @@
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,7 +23,15 @@ import org.apache.flink.formats.avro.AvroSerializationSchema;
 import org.apache.flink.formats.avro.typeutils.GenericRecordAvroTypeInfo;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.formats.csv.CsvReaderFormat;
+import org.apache.flink.formats.parquet.avro.AvroParquetWriters;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -102,6 +109,11 @@ public final class FlinkPeerJob {
     env.setParallelism(parallelism);
     env.enableCheckpointing(1000);
 
+    if (scenario.equals("csv-parquet")) {
+      runCsvToParquet(env, args);
+      return;
+    }
+
     org.apache.flink.connector.kafka.source.KafkaSourceBuilder<byte[]> source =
         KafkaSource.<byte[]>builder()
             .setBootstrapServers(args.get("brokers"))
@@ -128,6 +140,39 @@ public final class FlinkPeerJob {
     System.out.println("PEER_RESULT " + processStats());
   }
 
+  /** One CSV row of the files scenario (`id,ts,pad`), written to Parquet through Avro reflection. */
+  public static final class CsvEvent {
+    public long id;
+    public long ts;
+    public String pad;
+  }
+
+  /**
+   * Files CSV → Parquet, bounded: Flink's FileSource with its CSV reader format, and its FileSink
+   * with the Avro-reflection Parquet writer (uncompressed pages, as the Tributary job writes them).
+   * Prints the job's own net runtime (job start to end, process start-up excluded) with the stats.
+   */
+  static void runCsvToParquet(StreamExecutionEnvironment env, Map<String, String> args)
+      throws Exception {
+    CsvSchema schema =
+        CsvSchema.builder().addNumberColumn("id").addNumberColumn("ts").addColumn("pad").build();
+    FileSource<CsvEvent> files =
+        FileSource.forRecordStreamFormat(
+                CsvReaderFormat.forSchema(schema, TypeInformation.of(CsvEvent.class)),
+                new Path(args.get("input")))
+            .build();
+    env.fromSource(files, WatermarkStrategy.noWatermarks(), "csv-in")
+        .sinkTo(
+            FileSink.forBulkFormat(
+                    new Path(args.get("output")), AvroParquetWriters.forReflectRecord(CsvEvent.class))
+                .withBucketAssigner(new BasePathBucketAssigner<>())
+                .build());
+    JobExecutionResult result = env.execute("flink-peer-csv-parquet");
+    String stats = processStats();
+    System.out.println(
+        "PEER_RESULT " + stats.substring(0, stats.length() - 1) + ",\"runtimeMs\":" + result.getNetRuntime() + "}");
+  }
+
   static <T> KafkaSink<T> sink(
       Map<String, String> args, DeliveryGuarantee guarantee, SerializationSchema<T> value) {
     return KafkaSink.<T>builder()
@@ -150,11 +195,11 @@ public final class FlinkPeerJob {
 
   /** CPU milliseconds (utime + stime) and peak RSS of this process, from /proc. */
   static String processStats() throws IOException {
-    String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+    String stat = Files.readString(java.nio.file.Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     long peakKb = 0;
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+    for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
       if (line.startsWith("VmHWM:")) peakKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
     }
     return "{\"cpuMs\":" + ticks * 10 + ",\"peakRssKb\":" + peakKb + "}";

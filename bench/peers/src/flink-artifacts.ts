@@ -16,13 +16,21 @@ const flink = (artifactId: string, version = FLINK_VERSION) => ({
  * artifact cache, like the brokers.
  */
 export const FLINK_ARTIFACTS: MavenArtifactSet = {
-  key: `flink-peers-${FLINK_VERSION}`,
+  key: `flink-peers-${FLINK_VERSION}-files`,
   dependencies: [
     flink('flink-streaming-java'),
     flink('flink-clients'),
     flink('flink-connector-base'),
     flink('flink-connector-kafka', FLINK_KAFKA_CONNECTOR_VERSION),
     flink('flink-avro'),
+    // The files scenario (CSV → Parquet). flink-csv and flink-parquet resolve at 2.2.0 (no 2.2.1
+    // on Maven Central); Parquet's writer needs Hadoop's classes (the shaded client jars).
+    flink('flink-connector-files'),
+    flink('flink-csv', '2.2.0'),
+    flink('flink-parquet', '2.2.0'),
+    { groupId: 'org.apache.parquet', artifactId: 'parquet-avro', version: '1.15.2' },
+    { groupId: 'org.apache.hadoop', artifactId: 'hadoop-client-api', version: '3.3.6' },
+    { groupId: 'org.apache.hadoop', artifactId: 'hadoop-client-runtime', version: '3.3.6' },
     { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: '2.0.17' },
   ],
 };

@@ -4,7 +4,7 @@
  * Writes docs/benchmarks.md and docs/benchmarks-throughput.svg (smoke: .reports/ instead).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ import { javaCommand, KAFKA_VERSION, resolveMavenArtifacts, useService } from '@
 import { FLINK_ARTIFACTS, FLINK_VERSION, kafkaToolsArtifacts } from './flink-artifacts.js';
 import { consumerPerfTest, producerPerfTest } from './kafka-perf-tools.js';
 import { measureLatency } from './latency.js';
-import { highWatermark, type RunMeasurement, runChildJob } from './peer-run.js';
+import { highWatermark, type RunMeasurement, runChildJob, runFileJob } from './peer-run.js';
 import {
   type CellResult,
   markdownReport,
@@ -30,7 +30,7 @@ import {
   type Scenario,
   type SystemName,
 } from './systems.js';
-import { eventJson, RECORD_SIZES } from './workload.js';
+import { eventCsvLine, eventJson, RECORD_SIZES } from './workload.js';
 
 const { values: flags } = parseArgs({
   // `pnpm bench:peers -- --smoke` passes the `--` through.
@@ -39,12 +39,24 @@ const { values: flags } = parseArgs({
     smoke: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     out: { type: 'string' },
+    // A subset of the scenarios (comma-separated), e.g. to re-measure one on a quiet machine.
+    scenarios: { type: 'string' },
+    // Keep the other scenarios' results from the last run's benchmarks.json instead of dropping them.
+    merge: { type: 'boolean', default: false },
   },
 });
 const smoke = flags.smoke === true;
 const rounds = Number(flags.rounds ?? (smoke ? 1 : 3));
 const PARTITIONS = 2;
-const SCENARIOS: Scenario[] = ['passthrough', 'exactly-once', 'json-avro'];
+const ALL_SCENARIOS: Scenario[] = ['passthrough', 'exactly-once', 'json-avro', 'csv-parquet'];
+const chosen = flags.scenarios?.split(',').map((s) => s.trim()) ?? ALL_SCENARIOS;
+for (const name of chosen) {
+  if (!ALL_SCENARIOS.includes(name as Scenario))
+    throw new Error(`--scenarios: unknown scenario '${name}' (one of ${ALL_SCENARIOS.join(', ')})`);
+}
+/** The Kafka scenarios to run (the files scenario runs on its own below). */
+const SCENARIOS = ALL_SCENARIOS.filter((s) => s !== 'csv-parquet' && chosen.includes(s));
+const RUN_FILES = chosen.includes('csv-parquet');
 const SIZES = smoke ? [100] : [...RECORD_SIZES];
 const PARALLELISMS = smoke ? [1] : [1, 2];
 const recordsFor = (size: number) => (smoke ? 2_000 : size <= 100 ? 200_000 : 50_000);
@@ -136,6 +148,54 @@ async function runOnce(
   }
 }
 
+/** Writes `records` CSV lines of `size` bytes over 4 files into a fresh directory. */
+function csvInput(size: number, records: number): string {
+  const dir = join(scratch, `csv-${size}`);
+  mkdirSync(dir);
+  const files = 4;
+  const ts = Date.now();
+  for (let f = 0; f < files; f++) {
+    const lines: string[] = [];
+    for (let id = Math.floor((f * records) / files); id < Math.floor(((f + 1) * records) / files); id++)
+      lines.push(eventCsvLine(id, ts, size));
+    writeFileSync(join(dir, `part-${f}.csv`), lines.join(''));
+  }
+  return dir;
+}
+
+/** One files CSV → Parquet job of `system` into a fresh output directory. */
+async function runFilesOnce(system: SystemName, size: number, parallelism: number, input: string) {
+  const records = recordsFor(size);
+  const output = join(scratch, `files-out-${runs + 1}`);
+  const spec = jobSpec(system, 'csv-parquet', { input, output, parallelism, records, bounded: true });
+  try {
+    const m = await runFileJob(childJob(system, spec, { java, flinkClassPath }, JOB_TIMEOUT_MS));
+    log(
+      `csv-parquet ${size} B p=${parallelism} ${system}: ${Math.round(m.recordsPerSecond)} records/s, cpu ${m.cpuMs} ms, start-up ${Math.round(m.firstRecordMs)} ms`,
+    );
+    return m;
+  } finally {
+    rmSync(output, { recursive: true, force: true });
+    rmSync(spec.checkpointDir, { recursive: true, force: true });
+  }
+}
+
+/** The median cell of `systems` over the rounds, each round in a rotated order. */
+async function measureCell(
+  systems: readonly SystemName[],
+  run: (system: SystemName) => Promise<RunMeasurement>,
+): Promise<Record<string, RunMeasurement>> {
+  const measured = new Map<SystemName, RunMeasurement[]>(systems.map((s) => [s, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order every round: no system always runs first or right after another.
+    for (let k = 0; k < systems.length; k++) {
+      const system = systems[(k + round + cells.length) % systems.length] as SystemName;
+      measured.get(system)?.push(await run(system));
+    }
+  }
+  return Object.fromEntries(systems.map((s) => [s, medianMeasurement(measured.get(s) ?? [])]));
+}
+
 const cells: CellResult[] = [];
 const perfTools: Record<string, { producer: number; consumer: number }> = {};
 const latency: ReportInput['latency'][number][] = [];
@@ -153,23 +213,25 @@ try {
       for (const parallelism of PARALLELISMS) {
         const systems: SystemName[] =
           scenario === 'passthrough' ? ['tributary', 'flink', 'raw-kafkajs'] : ['tributary', 'flink'];
-        const measured = new Map<SystemName, RunMeasurement[]>(systems.map((s) => [s, []]));
-        for (let round = 0; round < rounds; round++) {
-          // Rotate the order every round: no system always runs first or right after another.
-          for (let k = 0; k < systems.length; k++) {
-            const system = systems[(k + round + cells.length) % systems.length] as SystemName;
-            measured.get(system)?.push(await runOnce(system, scenario, size, parallelism, input));
-          }
-        }
-        cells.push({
-          scenario,
-          size,
-          parallelism,
-          records,
-          systems: Object.fromEntries(systems.map((s) => [s, medianMeasurement(measured.get(s) ?? [])])),
-        });
+        const measuredCell = await measureCell(systems, (system) =>
+          runOnce(system, scenario, size, parallelism, input),
+        );
+        cells.push({ scenario, size, parallelism, records, systems: measuredCell });
       }
     }
+    // Files CSV → Parquet on the same records as CSV lines of the same size.
+    if (RUN_FILES) {
+      const csv = csvInput(size, records);
+      for (const parallelism of PARALLELISMS) {
+        const measuredCell = await measureCell(['tributary', 'flink'], (system) =>
+          runFilesOnce(system, size, parallelism, csv),
+        );
+        cells.push({ scenario: 'csv-parquet', size, parallelism, records, systems: measuredCell });
+      }
+      rmSync(csv, { recursive: true, force: true });
+    }
+    await kafkaService.deleteTopic(input).catch(() => undefined);
+    if (SCENARIOS.length === 0) continue;
     const perfTopic = await kafkaService.createTopic({
       prefix: `peers-perf-${size}`,
       partitions: PARTITIONS,
@@ -182,11 +244,10 @@ try {
       `perf tools ${size} B: produce ${producer.recordsPerSecond}/s, consume ${consumer.recordsPerSecond}/s`,
     );
     await kafkaService.deleteTopic(perfTopic).catch(() => undefined);
-    await kafkaService.deleteTopic(input).catch(() => undefined);
   }
 
   const rate = smoke ? 200 : 2000;
-  for (const scenario of smoke ? (['passthrough'] as Scenario[]) : SCENARIOS) {
+  for (const scenario of smoke ? SCENARIOS.filter((s) => s === 'passthrough') : SCENARIOS) {
     for (const system of ['tributary', 'flink'] as const) {
       const input = await kafkaService.createTopic({ prefix: 'peers-lat-in', partitions: PARTITIONS });
       const output = await kafkaService.createTopic({ prefix: 'peers-lat-out', partitions: PARTITIONS });
@@ -214,9 +275,16 @@ try {
 }
 
 const javaVersion = spawnSync(java, ['-version'], { encoding: 'utf8' }).stderr;
+const date = new Date().toISOString().slice(0, 10);
+const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadAtStart} at the start and ${loadavg()[0]?.toFixed(1)} at the end`;
+const jsonPath = join(outDir, smoke ? 'benchmarks-smoke.json' : 'benchmarks.json');
+const previous =
+  flags.merge === true && existsSync(jsonPath)
+    ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as ReportInput)
+    : undefined;
 const report: ReportInput = {
-  date: new Date().toISOString().slice(0, 10),
-  machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadAtStart} at the start and ${loadavg()[0]?.toFixed(1)} at the end`,
+  date: previous?.date ?? date,
+  machine: previous?.machine ?? machine,
   versions: {
     Tributary: (
       JSON.parse(readFileSync(join(repoRoot, 'core', 'package.json'), 'utf8')) as { version: string }
@@ -232,14 +300,20 @@ const report: ReportInput = {
     Java: /version "([^"]+)"/.exec(javaVersion)?.[1] ?? 'unknown',
   },
   rounds,
-  cells,
-  perfTools,
-  latency,
+  // A merged run replaces the cells of the scenarios it ran and keeps the others.
+  cells: [...(previous?.cells.filter((c) => !chosen.includes(c.scenario)) ?? []), ...cells],
+  perfTools: SCENARIOS.length > 0 ? perfTools : (previous?.perfTools ?? perfTools),
+  latency: [...(previous?.latency.filter((l) => !chosen.includes(l.scenario)) ?? []), ...latency],
   smoke,
+  notes: [
+    ...(previous?.notes ?? []),
+    ...(previous === undefined ? [] : [`${chosen.join(', ')} measured ${date} on ${machine}.`]),
+  ],
 };
 mkdirSync(outDir, { recursive: true });
 const svgName = smoke ? 'benchmarks-smoke-throughput.svg' : 'benchmarks-throughput.svg';
-writeFileSync(join(outDir, svgName), throughputSvg(cells));
+writeFileSync(join(outDir, svgName), throughputSvg(report.cells));
+writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(outDir, smoke ? 'benchmarks-smoke.md' : 'benchmarks.md'), markdownReport(report, svgName));
 process.stdout.write(`BENCH_JSON ${JSON.stringify({ bench: 'peers', ...report })}\n`);
 log(`wrote ${join(outDir, smoke ? 'benchmarks-smoke.md' : 'benchmarks.md')}`);

@@ -41,7 +41,12 @@ describe('peer benchmarks, smoke mode', () => {
         perfTools: Record<string, { producer: number; consumer: number }>;
         latency: { system: string; p50Ms: number; p99Ms: number }[];
       };
-      expect(report.cells.map((c) => c.scenario)).toEqual(['passthrough', 'exactly-once', 'json-avro']);
+      expect(report.cells.map((c) => c.scenario)).toEqual([
+        'passthrough',
+        'exactly-once',
+        'json-avro',
+        'csv-parquet',
+      ]);
       for (const cell of report.cells) {
         expect(Object.keys(cell.systems)).toEqual(
           expect.arrayContaining(

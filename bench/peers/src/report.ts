@@ -24,12 +24,15 @@ export interface ReportInput {
     rate: number;
   }[];
   readonly smoke: boolean;
+  /** Scenarios re-measured later by a `--merge` run, with when and on what. */
+  readonly notes?: readonly string[];
 }
 
 const SCENARIO_TITLES: Record<string, string> = {
   passthrough: 'Kafka → Kafka pass-through, at-least-once',
   'exactly-once': 'Kafka → Kafka pass-through, exactly-once (1 s checkpoints)',
   'json-avro': 'Kafka (JSON) → map → Kafka (Avro), at-least-once',
+  'csv-parquet': 'Files CSV → Parquet, bounded',
 };
 
 const num = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits });
@@ -58,6 +61,7 @@ export function markdownReport(input: ReportInput, svgName: string): string {
     `Versions: ${Object.entries(input.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
+    ...(input.notes ?? []).map((note) => `Re-measured: ${note}`),
     '',
     'Written by `pnpm bench:peers` (bench/peers); re-run it to refresh this page. Every job reads the same',
     'input topic (2 partitions) on the same local broker and writes a fresh output topic; each system runs',
@@ -72,6 +76,7 @@ export function markdownReport(input: ReportInput, svgName: string): string {
     '- **peak RSS**: `VmHWM` of the job process.',
     '- **first record**: process start to the first record in the output topic (start-up: runtime, clients, job graph).',
     '- All jobs checkpoint every second (Tributary: file checkpoints; Flink: filesystem checkpoint storage).',
+    "- **Files CSV → Parquet** reads the same records as CSV lines (`id,ts,pad`, 4 files) and writes uncompressed Parquet (Flink: FileSource with `CsvReaderFormat`, FileSink with `AvroParquetWriters.forReflectRecord`; Tributary: FileSource with `CsvFileFormat`, FileSink with `ParquetWriterFormat`). There is no stream to watch, so its records/s are over the job's own runtime (Flink's net runtime, Tributary's `execute()`), its *first record* column is the start-up before the job ran, and the output rows are counted in the Parquet footers with hyparquet.",
     "- Producer batching is the same for all: Flink's KafkaSink and `kafka-producer-perf-test` run the Java producer with `batch.size=1048576` and `linger.ms=5` (the defaults' 16 KB batches would cap 1 KB records at the per-request rate); Tributary's sink sends each runtime poll's records in one kafkajs request.",
     '',
   ];
@@ -127,6 +132,7 @@ export function throughputSvg(cells: readonly CellResult[]): string {
   const height = cells.length * group + 60;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    '<title>Records per second per scenario, record size, parallelism and system</title>',
     `<rect width="${width}" height="${height}" fill="white"/>`,
   ];
   cells.forEach((cell, i) => {
@@ -162,6 +168,8 @@ const REASONS: Record<string, string> = {
     'Both commit one transaction per checkpoint; the difference follows the at-least-once producer difference above plus the per-checkpoint transaction round trips (AddPartitionsToTxn, EndTxn and the wait for the markers).',
   'json-avro':
     "The JSON parse and Avro encode are CPU-bound. Both systems run each subtask on its own core (Tributary's job is a `defineJob` module, so `workers: 'auto'` puts each subtask in a worker thread; Flink runs one task slot per subtask), so the difference is the per-record work: V8's `JSON.parse` plus a JavaScript Avro encoder against the JIT-compiled Jackson and Avro of the JVM.",
+  'csv-parquet':
+    "CSV parsing and Parquet encoding are CPU-bound and both run each subtask on its own core; the difference is the per-record work of a JavaScript CSV parser and Parquet writer (hyparquet-writer) against Jackson's CSV reader and parquet-mr on the JVM's JIT, and Tributary's writer buffering a row group's values as JavaScript values.",
 };
 
 /** Per scenario: the Tributary/Flink ratios, and the reason where Tributary is behind. */

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 export const PEERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = join(PEERS_DIR, '..', '..');
 
-export type Scenario = 'passthrough' | 'exactly-once' | 'json-avro';
+export type Scenario = 'passthrough' | 'exactly-once' | 'json-avro' | 'csv-parquet';
 export type SystemName = 'tributary' | 'flink' | 'raw-kafkajs';
 
 /** One job of the matrix: a scenario at a parallelism, from `input` to `output`. */

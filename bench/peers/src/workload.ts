@@ -51,3 +51,15 @@ export function embeddedTimestamp(value: Buffer, avro: boolean): number {
   varint();
   return varint();
 }
+
+/**
+ * One CSV line `id,ts,pad` of exactly `size` bytes (newline included) for the files scenario: the
+ * same fields as the Kafka events, padding from [0-9a-z] so no field needs quoting.
+ */
+export function eventCsvLine(id: number, ts: number, size: number): string {
+  const head = `${id},${ts},`;
+  const padLength = Math.max(0, size - head.length - 1);
+  let pad = '';
+  for (let i = 0; pad.length < padLength; i++) pad += ((id * 31 + i * 7) % 36).toString(36);
+  return `${head}${pad.slice(0, padLength)}\n`;
+}

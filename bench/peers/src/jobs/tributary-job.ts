@@ -12,8 +12,11 @@ import type { JobArgs } from './tributary-job-module.js';
 
 const args = JSON.parse(process.argv[2] ?? '') as JobArgs;
 const job = await loadJob(new URL('./tributary-job-module.ts', import.meta.url), args);
+// The job's runtime from execute() to its end (process start-up excluded), as Flink's net runtime.
+const started = performance.now();
 await job.execute(
   { parallelism: args.parallelism, checkpointing: { intervalMs: 1000, directory: args.checkpointDir } },
   { logger: silentLogger },
 );
-process.stdout.write(`PEER_RESULT ${JSON.stringify(processStats())}\n`);
+const runtimeMs = Math.round(performance.now() - started);
+process.stdout.write(`PEER_RESULT ${JSON.stringify({ ...processStats(), runtimeMs })}\n`);
