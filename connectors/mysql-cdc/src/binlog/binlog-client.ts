@@ -1,3 +1,4 @@
+import type { ColumnSchema } from '../schema/table-schema.js';
 import type { BinlogPosition } from './binlog-position.js';
 
 /** One changed row as the binlog carries it: column → raw decoded value. */
@@ -26,6 +27,14 @@ export interface RowsEvent {
   readonly db: string;
   readonly table: string;
   readonly rows: readonly RawRowChange[];
+  /**
+   * The table's columns as the binlog's table map describes them when the rows were written
+   * (with `binlog_row_metadata = FULL`); from the catalog otherwise. Rows are typed by these, so
+   * rows written before an ALTER keep their own columns when read after it.
+   */
+  readonly columns?: readonly ColumnSchema[];
+  /** Primary-key columns from the table map (FULL metadata); undefined when it carries none. */
+  readonly primaryKey?: readonly string[];
   /** Start of the transaction holding the event. */
   readonly position: BinlogPosition;
   /** 0-based index of this rows event within its transaction (over all tables). */
@@ -51,8 +60,18 @@ export interface DdlEvent {
   readonly timestampMs: number;
 }
 
+/**
+ * The server's heartbeat on an idle stream (or after events it skipped), between transactions:
+ * `next` is a transaction boundary the stream has passed, so the saved position may move there
+ * even when no captured table changed.
+ */
+export interface HeartbeatEvent {
+  readonly type: 'heartbeat';
+  readonly next: BinlogPosition;
+}
+
 /** What a {@link BinlogClient} delivers, in binlog order. */
-export type BinlogEvent = BeginEvent | RowsEvent | CommitEvent | DdlEvent;
+export type BinlogEvent = BeginEvent | RowsEvent | CommitEvent | DdlEvent | HeartbeatEvent;
 
 /** Receives a binlog stream. Called in order; an error ends the stream. */
 export interface BinlogListener {
@@ -66,6 +85,8 @@ export interface BinlogStreamOptions {
   readonly start: BinlogPosition;
   /** Unique among all replicas of the server (the server drops an older connection with the same id). */
   readonly serverId: number;
+  /** Asks the server for a heartbeat after this long without events (0 or absent: none). */
+  readonly heartbeatIntervalMs?: number;
 }
 
 /**
@@ -75,6 +96,12 @@ export interface BinlogStreamOptions {
  */
 export interface BinlogClient {
   start(options: BinlogStreamOptions, listener: BinlogListener): Promise<void>;
+  /**
+   * Stops reading from the server (the socket is paused, so TCP flow control holds the server
+   * back) until {@link resume}; events already received may still be delivered. Idempotent.
+   */
+  pause(): void;
+  resume(): void;
   /** Stops streaming; idempotent. */
   close(): Promise<void>;
 }

@@ -79,4 +79,27 @@ describe('TransactionTracker', () => {
       { type: 'commit', next: { file: 'bin.000001', pos: 800 } },
     ]);
   });
+
+  it('turns a heartbeat between transactions into a resumable position, and ignores one inside', () => {
+    const tracker = new TransactionTracker({ file: 'bin.000001', pos: 4 });
+    expect(tracker.track(ev('heartbeat', 900, 0, { binlogName: 'bin.000002' }))).toEqual([
+      { type: 'heartbeat', next: { file: 'bin.000002', pos: 900 } },
+    ]);
+    tracker.track(ev('mariadbgtid', 1042, 42, { gtid: '0-1-7' }));
+    expect(tracker.track(ev('heartbeat', 1042, 0, { binlogName: 'bin.000002' }))).toEqual([]);
+    tracker.track(ev('xid', 1200, 31));
+    expect(tracker.track(ev('heartbeat', 1200, 0, { binlogName: '' }))).toEqual([
+      { type: 'heartbeat', next: { file: 'bin.000001', pos: 1200 } },
+    ]);
+  });
+
+  it('passes the columns and key a rows event was decoded with', () => {
+    const tracker = new TransactionTracker({ file: 'bin.000001', pos: 4 });
+    const columns = [{ name: 'id', dataType: 'int', columnType: 'int(11)' }];
+    expect(
+      tracker.track(
+        ev('writerows', 200, 100, { db: 'd', table: 't', rows: [{ id: 1 }], columns, primaryKey: ['id'] }),
+      ),
+    ).toMatchObject([{ type: 'rows', columns, primaryKey: ['id'] }]);
+  });
 });

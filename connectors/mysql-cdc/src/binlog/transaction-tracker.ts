@@ -1,3 +1,4 @@
+import type { ColumnSchema } from '../schema/table-schema.js';
 import type { BinlogEvent } from './binlog-client.js';
 import type { BinlogPosition } from './binlog-position.js';
 
@@ -11,7 +12,7 @@ export interface DecodedEvent {
   readonly timestampMs: number;
   readonly serverId: number;
   readonly gtid?: string | undefined;
-  /** Rotate: the file and position the stream continues at. */
+  /** Rotate: the file and position the stream continues at; heartbeat: the server's current file. */
   readonly binlogName?: string;
   readonly rotatePosition?: number;
   /** Query events. */
@@ -21,6 +22,8 @@ export interface DecodedEvent {
   readonly db?: string;
   readonly table?: string;
   readonly rows?: readonly unknown[];
+  readonly columns?: readonly ColumnSchema[] | undefined;
+  readonly primaryKey?: readonly string[] | undefined;
 }
 
 /**
@@ -52,6 +55,8 @@ export class TransactionTracker {
         return [this.open(event)];
       case 'xid':
         return this.close(event);
+      case 'heartbeat':
+        return this.heartbeat(event);
       case 'query':
         return this.query(event);
       case 'writerows':
@@ -90,6 +95,12 @@ export class TransactionTracker {
     return [{ type: 'commit', next: this.endOf(event) }];
   }
 
+  /** A heartbeat between transactions is a position the stream may resume at; inside one it is not. */
+  private heartbeat(event: DecodedEvent): BinlogEvent[] {
+    if (this.inGroup || event.nextPosition < 4) return [];
+    return [{ type: 'heartbeat', next: { file: event.binlogName || this.file, pos: event.nextPosition } }];
+  }
+
   private query(event: DecodedEvent): BinlogEvent[] {
     const sql = (event.query ?? '').trim();
     const upper = sql.slice(0, 8).toUpperCase();
@@ -124,6 +135,8 @@ export class TransactionTracker {
       db: event.db ?? '',
       table: event.table ?? '',
       rows,
+      ...(event.columns === undefined ? {} : { columns: event.columns }),
+      ...(event.primaryKey === undefined ? {} : { primaryKey: event.primaryKey }),
       position: this.groupStart as BinlogPosition,
       eventIndex: this.eventIndex++,
       gtid: this.groupGtid,

@@ -4,6 +4,7 @@ import type { BinlogClient, BinlogEvent } from '../binlog/binlog-client.js';
 import { type BinlogPosition, compareBinlogPositions } from '../binlog/binlog-position.js';
 import { changeRecordsOf } from '../binlog/change-records.js';
 import { MySqlCdcErrorCodes } from '../mysql-cdc-error-codes.js';
+import { BinlogRowConverters } from '../schema/binlog-row-converters.js';
 import type { SchemaCache } from '../schema/schema-cache.js';
 import type { Row } from '../schema/value-converter.js';
 import type { SnapshotSplit } from '../source/mysql-cdc-split.js';
@@ -31,12 +32,16 @@ export interface ChunkSnapshot {
  *    the table's state at the high watermark.
  */
 export class ChunkReader {
+  private readonly converters: BinlogRowConverters;
+
   constructor(
     private readonly connection: () => Promise<Connection>,
     private readonly schemas: SchemaCache,
     private readonly binlogClient: () => BinlogClient,
     private readonly serverId: number,
-  ) {}
+  ) {
+    this.converters = new BinlogRowConverters(schemas);
+  }
 
   async read(split: SnapshotSplit): Promise<ChunkSnapshot> {
     const connection = await this.connection();
@@ -90,8 +95,6 @@ export class ChunkReader {
     low: BinlogPosition,
     high: BinlogPosition,
   ) {
-    const converter = await this.schemas.converter(split.db, split.table);
-    if (converter === undefined) return;
     const events: BinlogEvent[] = [];
     const client = this.binlogClient();
     let done = false;
@@ -118,6 +121,8 @@ export class ChunkReader {
     }
     for (const event of events) {
       if (event.type !== 'rows' || event.db !== split.db || event.table !== split.table) continue;
+      const converter = await this.converters.of(event);
+      if (converter === undefined) continue;
       for (let i = 0; i < event.rows.length; i++) {
         for (const record of changeRecordsOf(event, i, converter, split.keyColumns)) {
           const row = (record.op === 'd' ? record.before : record.after) as Row;

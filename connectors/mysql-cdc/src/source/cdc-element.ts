@@ -1,10 +1,14 @@
 import type { ChangeRecord } from '@tributary/core';
 import type { BinlogOffset, BinlogPosition } from '../binlog/binlog-position.js';
 import type { Row } from '../schema/value-converter.js';
+import type { ChunkSnapshot } from '../snapshot/chunk-reader.js';
+import type { SnapshotSplit } from './mysql-cdc-split.js';
+import type { CdcRecord } from './schema-change-event.js';
 
 /**
- * What the fetch loop hands the reader: a whole chunk (emitted in chunk-key groups), the records of one binlog row with the offset after it (a commit hands an
- * empty one to move to the next transaction), or the news that the binlog position was purged.
+ * What the fetch loop hands the reader: a whole chunk (emitted in chunk-key groups), the records
+ * of one binlog row (or a schema change) with the offset after it (a commit or heartbeat hands an
+ * empty one to move the position), or the news that the binlog position was purged.
  */
 export type CdcElement =
   | {
@@ -18,5 +22,19 @@ export type CdcElement =
        */
       readonly groupStarts: readonly number[];
     }
-  | { readonly kind: 'change'; readonly records: readonly ChangeRecord<Row>[]; readonly offset: BinlogOffset }
+  | {
+      readonly kind: 'change';
+      readonly records: readonly CdcRecord[];
+      readonly offset: BinlogOffset;
+      /** Captured tables that came into existence here (CREATE/RENAME): known from now on. */
+      readonly addTables?: readonly string[];
+    }
+  /** The binlog split found newly added tables: they are known, and these chunks are to be read. */
+  | {
+      readonly kind: 'new-tables';
+      readonly tables: readonly string[];
+      readonly chunks: readonly SnapshotSplit[];
+    }
+  /** A chunk of a newly added table, read by the binlog split's reader before it streams. */
+  | { readonly kind: 'table-chunk'; readonly chunk: SnapshotSplit; readonly snapshot: ChunkSnapshot }
   | { readonly kind: 'purged' };

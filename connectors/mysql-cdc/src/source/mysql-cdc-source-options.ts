@@ -73,7 +73,29 @@ const sourceSchema = z
       .int()
       .min(64)
       .default(50_000)
-      .describe('Row changes buffered ahead of the reader before the binlog connection is paused.'),
+      .describe(
+        'Row changes buffered ahead of the reader before the binlog connection is paused (its socket stops being read, so the server waits); reading resumes when half of them are drained.',
+      ),
+    heartbeatIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        'The server sends a heartbeat after this long without binlog events (`@master_heartbeat_period`); the saved position moves to it, so it keeps up with the binlog even when nothing is written. 0: no heartbeats (commits of any table still move the position).',
+      ),
+    includeSchemaChanges: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Emit a `SchemaChangeEvent` (`kind: "schema-change"`, the DDL and the changed tables) for each CREATE/ALTER/DROP/RENAME/TRUNCATE of a captured table, in binlog order among the row changes. Type the source as `MySqlCdcSource<CdcRecord>`.',
+      ),
+    unknownDdl: z
+      .enum(['fail', 'skip'])
+      .default('fail')
+      .describe(
+        '`fail`: a binlog statement the DDL tracker cannot read, run in a database captured tables may be in, fails the job with TRIB_CDC_UNSUPPORTED_DDL (naming the statement). `skip`: ignore it (only when it is known not to change a captured table).',
+      ),
   })
   .strict()
   .superRefine((value, ctx) => {

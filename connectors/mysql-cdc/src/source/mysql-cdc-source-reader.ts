@@ -14,6 +14,8 @@ import type { CdcElement } from './cdc-element.js';
 import type { ResolvedMySqlCdcSourceOptions } from './mysql-cdc-source-options.js';
 import type { FinishedChunk, MySqlCdcSplit, SnapshotSplit } from './mysql-cdc-split.js';
 import { MySqlCdcSplitReader } from './mysql-cdc-split-reader.js';
+import { finishedChunkOf } from './new-table-snapshot.js';
+import type { CdcRecord } from './schema-change-event.js';
 
 /** A split's mutable state: where the unread rest of a chunk starts, and its done parts; or the binlog offset. */
 export interface MySqlCdcSplitState {
@@ -23,6 +25,14 @@ export interface MySqlCdcSplitState {
   finished: boolean;
   offset: BinlogOffset | undefined;
   purged: boolean;
+  /** Binlog split: its chunk filter, known tables and unread chunks of newly added tables. */
+  binlog: BinlogTables | undefined;
+}
+
+interface BinlogTables {
+  chunks: FinishedChunk[];
+  tables: string[] | undefined;
+  newTableChunks: SnapshotSplit[] | undefined;
 }
 
 /** Events between the reader and the enumerator. */
@@ -34,12 +44,12 @@ export type MySqlCdcSourceEvent =
  * Emits chunks by chunk-key group (the reader's budget counts groups) and binlog rows as one
  * unit each; the split state moves exactly to what was emitted.
  */
-class CdcRecordEmitter implements BatchRecordEmitter<CdcElement, ChangeRecord<Row>, MySqlCdcSplitState> {
+class CdcRecordEmitter implements BatchRecordEmitter<CdcElement, CdcRecord, MySqlCdcSplitState> {
   recordCount(element: CdcElement): number {
-    return element.kind === 'chunk' ? element.groupStarts.length : element.kind === 'change' ? 1 : 0;
+    return element.kind === 'chunk' ? element.groupStarts.length : element.kind === 'purged' ? 0 : 1;
   }
 
-  emitRecord(element: CdcElement, output: SourceOutput<ChangeRecord<Row>>, state: MySqlCdcSplitState): void {
+  emitRecord(element: CdcElement, output: SourceOutput<CdcRecord>, state: MySqlCdcSplitState): void {
     this.emitRecords(element, 0, this.recordCount(element), output, state);
   }
 
@@ -47,7 +57,7 @@ class CdcRecordEmitter implements BatchRecordEmitter<CdcElement, ChangeRecord<Ro
     element: CdcElement,
     from: number,
     to: number,
-    output: SourceOutput<ChangeRecord<Row>>,
+    output: SourceOutput<CdcRecord>,
     state: MySqlCdcSplitState,
   ): void {
     if (element.kind === 'purged') {
@@ -57,6 +67,24 @@ class CdcRecordEmitter implements BatchRecordEmitter<CdcElement, ChangeRecord<Ro
     if (element.kind === 'change') {
       for (const record of element.records) output.collect(record, record.source?.tsMs || undefined);
       state.offset = element.offset;
+      const binlog = state.binlog as BinlogTables;
+      // Streaming: newly added tables are all read; a later restore looks for new ones again.
+      binlog.newTableChunks = undefined;
+      if (element.addTables !== undefined) binlog.tables?.push(...element.addTables);
+      return;
+    }
+    if (element.kind === 'new-tables') {
+      const binlog = state.binlog as BinlogTables;
+      binlog.tables = [...(binlog.tables ?? []), ...element.tables];
+      binlog.newTableChunks = [...element.chunks];
+      return;
+    }
+    if (element.kind === 'table-chunk') {
+      for (const record of element.snapshot.records) output.collect(record);
+      const binlog = state.binlog as BinlogTables;
+      const { chunk } = element;
+      binlog.chunks.push(finishedChunkOf(chunk, element.snapshot.highWatermark));
+      binlog.newTableChunks = binlog.newTableChunks?.filter((c) => c.splitId !== chunk.splitId);
       return;
     }
     const { records, groupStarts } = element;
@@ -110,7 +138,7 @@ function addDone(
  */
 export class MySqlCdcSourceReader extends SourceReaderBase<
   CdcElement,
-  ChangeRecord<Row>,
+  CdcRecord,
   MySqlCdcSplit,
   MySqlCdcSplitState
 > {
@@ -164,12 +192,30 @@ export class MySqlCdcSourceReader extends SourceReaderBase<
       finished: snapshot ? split.finished === true : false,
       offset: split.kind === 'binlog' ? split.offset : undefined,
       purged: false,
+      binlog:
+        split.kind === 'binlog'
+          ? {
+              chunks: [...split.chunks],
+              tables: split.tables === undefined ? undefined : [...split.tables],
+              newTableChunks: split.newTableChunks === undefined ? undefined : [...split.newTableChunks],
+            }
+          : undefined,
     };
   }
 
   protected toSplitType(_splitId: string, state: MySqlCdcSplitState): MySqlCdcSplit {
     const { split } = state;
-    if (split.kind === 'binlog') return { ...split, offset: state.offset ?? split.offset };
+    if (split.kind === 'binlog') {
+      const { tables: _t, newTableChunks: _n, ...rest } = split;
+      const binlog = state.binlog as BinlogTables;
+      return {
+        ...rest,
+        offset: state.offset ?? split.offset,
+        chunks: [...binlog.chunks],
+        ...(binlog.tables === undefined ? {} : { tables: [...binlog.tables] }),
+        ...(binlog.newTableChunks === undefined ? {} : { newTableChunks: [...binlog.newTableChunks] }),
+      };
+    }
     const { start: _start, ...rest } = split;
     return {
       ...rest,

@@ -21,17 +21,21 @@ import { MySqlCdcSourceReader } from './mysql-cdc-source-reader.js';
 import type { MySqlCdcSplit } from './mysql-cdc-split.js';
 import { type MySqlCdcEnumeratorState, MySqlCdcSplitEnumerator } from './mysql-cdc-split-enumerator.js';
 import { connectionOptionsOf } from './mysql-connection.js';
+import type { CdcRecord } from './schema-change-event.js';
 
 /**
  * Change data capture of MySQL/MariaDB tables: a lock-free incremental snapshot in parallel
  * chunks, then the binlog, exactly-once across the switch (Flink CDC 2.0's algorithm). Emits
- * {@link ChangeRecord}s (`r` for snapshot rows, `c`/`u`/`d` for binlog changes).
+ * {@link ChangeRecord}s (`r` for snapshot rows, `c`/`u`/`d` for binlog changes), and with
+ * `includeSchemaChanges` also `SchemaChangeEvent`s: type it `MySqlCdcSource<CdcRecord>` then.
  *
  * ```ts
  * const source = new MySqlCdcSource({ host, port, user, password, tables: ['shop\\.orders'] });
  * ```
  */
-export class MySqlCdcSource implements Source<ChangeRecord<Row>, MySqlCdcSplit, MySqlCdcEnumeratorState> {
+export class MySqlCdcSource<Out extends CdcRecord = ChangeRecord<Row>>
+  implements Source<Out, MySqlCdcSplit, MySqlCdcEnumeratorState>
+{
   readonly options: ResolvedMySqlCdcSourceOptions;
   readonly boundedness: Boundedness;
   readonly splitSerializer: VersionedSerializer<MySqlCdcSplit> = jsonSerializer<MySqlCdcSplit>({
@@ -58,8 +62,13 @@ export class MySqlCdcSource implements Source<ChangeRecord<Row>, MySqlCdcSplit, 
     return new MySqlCdcSplitEnumerator(this.options, ctx, state);
   }
 
-  createReader(ctx: SourceReaderContext): SourceReader<ChangeRecord<Row>, MySqlCdcSplit> {
-    return new MySqlCdcSourceReader(this.options, () => this.newBinlogClient(), ctx);
+  createReader(ctx: SourceReaderContext): SourceReader<Out, MySqlCdcSplit> {
+    // Out is ChangeRecord unless the caller widened it for includeSchemaChanges.
+    return new MySqlCdcSourceReader(
+      this.options,
+      () => this.newBinlogClient(),
+      ctx,
+    ) as unknown as SourceReader<Out, MySqlCdcSplit>;
   }
 
   private newBinlogClient(): BinlogClient {

@@ -8,14 +8,9 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { type BinlogOffset, minPosition, offsetAt } from '../binlog/binlog-position.js';
 import { MySqlCdcErrorCodes } from '../mysql-cdc-error-codes.js';
 import { preflight } from '../preflight/preflight.js';
-import { listTables, readTableSchemas } from '../schema/table-schema.js';
-import { planChunks } from '../snapshot/chunk-planner.js';
 import { masterPosition } from '../snapshot/chunk-reader.js';
-import {
-  databaseMatcher,
-  type ResolvedMySqlCdcSourceOptions,
-  tableMatcher,
-} from './mysql-cdc-source-options.js';
+import { capturedTables, planTableChunks } from '../snapshot/snapshot-plan.js';
+import type { ResolvedMySqlCdcSourceOptions } from './mysql-cdc-source-options.js';
 import type { MySqlCdcSourceEvent } from './mysql-cdc-source-reader.js';
 import {
   BINLOG_SPLIT_ID,
@@ -186,7 +181,9 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
     const chunks = [...this.finished.values()].flat();
     const start = minPosition(chunks.map((c) => c.highWatermark));
     if (start === undefined) return undefined;
-    return { kind: 'binlog', splitId: BINLOG_SPLIT_ID, offset: offsetAt(start), chunks };
+    // The snapshotted tables: a restore snapshots tables the patterns match beyond these.
+    const tables = [...new Set(chunks.map((c) => `${c.db}.${c.table}`))].sort();
+    return { kind: 'binlog', splitId: BINLOG_SPLIT_ID, offset: offsetAt(start), chunks, tables };
   }
 
   private assignPending(): void {
@@ -249,36 +246,7 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
   }
 
   private async planSnapshot(connection: Connection): Promise<SnapshotSplit[]> {
-    const captured = tableMatcher(this.options);
-    const tables = (await listTables(connection, databaseMatcher(this.options))).filter((t) =>
-      captured(t.db, t.table),
-    );
-    const schemas = await readTableSchemas(connection, tables);
-    const splits: SnapshotSplit[] = [];
-    for (const schema of schemas.values()) {
-      const name = `${schema.db}.${schema.table}`;
-      const chunkKey = this.options.chunkKeyColumns[name] ?? schema.primaryKey[0];
-      if (chunkKey === undefined || !schema.columns.some((c) => c.name === chunkKey))
-        throw new TributaryError(
-          MySqlCdcErrorCodes.NO_CHUNK_KEY,
-          `Table ${name} has no primary key: set chunkKeyColumns['${name}'] to a unique NOT NULL column`,
-          { context: { table: name, option: 'chunkKeyColumns' } },
-        );
-      const keyColumns = schema.primaryKey.length > 0 ? schema.primaryKey : [chunkKey];
-      const ranges = await planChunks(connection, schema, chunkKey, this.options.chunkSize);
-      for (const [i, range] of ranges.entries())
-        splits.push({
-          kind: 'snapshot',
-          splitId: `${name}:${i}`,
-          db: schema.db,
-          table: schema.table,
-          chunkKey,
-          keyColumns,
-          ...(range.start === undefined ? {} : { start: range.start }),
-          ...(range.end === undefined ? {} : { end: range.end }),
-        });
-    }
-    return splits;
+    return planTableChunks(connection, this.options, await capturedTables(connection, this.options));
   }
 }
 

@@ -1,5 +1,4 @@
 import {
-  type ChangeRecord,
   RecordsBySplits,
   type RecordsWithSplitIds,
   type SourceReaderMetricGroup,
@@ -15,9 +14,16 @@ import { ChunkReader, type ChunkSnapshot } from '../snapshot/chunk-reader.js';
 import { BinlogSplitStream } from './binlog-split-stream.js';
 import type { CdcElement } from './cdc-element.js';
 import type { ResolvedMySqlCdcSourceOptions } from './mysql-cdc-source-options.js';
-import { tableMatcher } from './mysql-cdc-source-options.js';
-import type { MySqlCdcSplit, SnapshotSplit } from './mysql-cdc-split.js';
+import { databaseMatcher, tableMatcher } from './mysql-cdc-source-options.js';
+import {
+  BINLOG_SPLIT_ID,
+  type BinlogSplit,
+  type MySqlCdcSplit,
+  type SnapshotSplit,
+} from './mysql-cdc-split.js';
 import { openConnection } from './mysql-connection.js';
+import { NewTableSnapshot } from './new-table-snapshot.js';
+import { type CdcRecord, isSchemaChangeEvent } from './schema-change-event.js';
 
 /**
  * One fetch loop per reader: snapshot chunks one after another (each fetch returns a whole
@@ -26,7 +32,10 @@ import { openConnection } from './mysql-connection.js';
  */
 export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSplit> {
   private readonly chunks: SnapshotSplit[] = [];
+  /** The binlog split before it streams: reading its newly added tables. */
+  private newTables: NewTableSnapshot | undefined;
   private binlog: BinlogSplitStream | undefined;
+  private readonly connectionFactory: () => Promise<Connection>;
   private connection: Promise<Connection> | undefined;
   private readonly schemas: SchemaCache;
   private readonly chunkReader: ChunkReader;
@@ -46,6 +55,7 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
       });
       return this.connection;
     };
+    this.connectionFactory = connection;
     this.schemas = new SchemaCache(connection);
     this.chunkReader = new ChunkReader(connection, this.schemas, newBinlogClient, serverId);
     this.captured = tableMatcher(options);
@@ -65,6 +75,7 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
         throw error;
       }
     }
+    if (this.newTables !== undefined) return this.readNewTables(this.newTables);
     const binlog = this.binlog;
     if (binlog !== undefined) {
       const elements = await binlog.next(this.options.onPurged === 're-snapshot');
@@ -87,16 +98,44 @@ export class MySqlCdcSplitReader implements SplitReader<CdcElement, MySqlCdcSpli
     for (const split of change.splits) {
       if (split.kind === 'snapshot') this.chunks.push(split);
       else
-        this.binlog = new BinlogSplitStream(split, {
-          client: this.newBinlogClient(),
-          serverId: this.serverId,
-          schemas: this.schemas,
-          captured: this.captured,
-          chunkKeyColumns: this.options.chunkKeyColumns,
-          batchSize: this.options.binlogBatchSize,
-        });
+        this.newTables = new NewTableSnapshot(split, this.connectionFactory, this.chunkReader, this.options);
     }
     this.latch.wakeUp();
+  }
+
+  /** Emits the next chunk of a newly added table, or starts streaming once there is none. */
+  private async readNewTables(newTables: NewTableSnapshot): Promise<RecordsWithSplitIds<CdcElement>> {
+    let element: CdcElement | undefined;
+    try {
+      element = await newTables.next();
+    } catch (error) {
+      await this.resetConnection();
+      throw error;
+    }
+    if (element !== undefined) {
+      if (element.kind === 'table-chunk')
+        this.metrics.numBytesIn.inc(approximateBytes(element.snapshot.records));
+      return RecordsBySplits.forSplit(BINLOG_SPLIT_ID, [element], false);
+    }
+    this.newTables = undefined;
+    this.startStreaming(newTables.streamingSplit());
+    return RecordsBySplits.empty();
+  }
+
+  private startStreaming(split: BinlogSplit): void {
+    this.binlog = new BinlogSplitStream(split, {
+      client: this.newBinlogClient(),
+      serverId: this.serverId,
+      schemas: this.schemas,
+      captured: this.captured,
+      capturedDatabase: databaseMatcher(this.options),
+      chunkKeyColumns: this.options.chunkKeyColumns,
+      batchSize: this.options.binlogBatchSize,
+      queueLimit: this.options.binlogQueueLimit,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      includeSchemaChanges: this.options.includeSchemaChanges,
+      unknownDdl: this.options.unknownDdl,
+    });
   }
 
   wakeUp(): void {
@@ -128,9 +167,13 @@ export function chunkElement(split: SnapshotSplit, snapshot: ChunkSnapshot): Cdc
   return { kind: 'chunk', records, groupStarts, highWatermark };
 }
 
-function approximateBytes(records: readonly ChangeRecord[]): number {
+function approximateBytes(records: readonly CdcRecord[]): number {
   let bytes = 0;
   for (const record of records) {
+    if (isSchemaChangeEvent(record)) {
+      bytes += record.ddl.length;
+      continue;
+    }
     const row = (record.after ?? record.before ?? {}) as Record<string, unknown>;
     for (const value of Object.values(row))
       bytes += typeof value === 'string' ? value.length : Buffer.isBuffer(value) ? value.length : 8;

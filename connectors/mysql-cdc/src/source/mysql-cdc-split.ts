@@ -43,6 +43,14 @@ export interface BinlogSplit extends SourceSplit {
   readonly offset: BinlogOffset;
   readonly chunks: readonly FinishedChunk[];
   readonly notBeforeMs?: number;
+  /**
+   * Captured tables (`db.table`) the split knows: snapshotted, or created after its start. When
+   * the split starts (a restore), tables the patterns match beyond these are newly added: they are
+   * snapshotted first (`newTableChunks`), then streamed. Absent in binlog-only startup modes.
+   */
+  readonly tables?: readonly string[];
+  /** Chunks of newly added tables not read yet; the split streams once none is left. */
+  readonly newTableChunks?: readonly SnapshotSplit[];
 }
 
 export type MySqlCdcSplit = SnapshotSplit | BinlogSplit;
