@@ -1,5 +1,5 @@
 import { createServer, type Server, Socket } from 'node:net';
-import { hasErrorCode } from '@tributary/core';
+import { type ChangeRecord, hasErrorCode } from '@tributary/core';
 import { type MariaDbService, useService } from '@tributary/e2e';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { SchemaCache } from '../schema/schema-cache.js';
 import { BinlogSplitStream } from '../source/binlog-split-stream.js';
 import type { CdcElement } from '../source/cdc-element.js';
 import type { BinlogEvent } from './binlog-client.js';
-import type { BinlogPosition } from './binlog-position.js';
+import { type BinlogPosition, compareBinlogPositions } from './binlog-position.js';
 import { ZongJiBinlogClient } from './zongji-binlog-client.js';
 
 let serverIds = 30_000 + (process.pid % 1000) * 8;
@@ -42,9 +42,13 @@ describe('ZongJiBinlogClient on MariaDB', () => {
     await connection.query('COMMIT');
     const end = await master();
 
-    const read = async (eventsToSkip: number, rowsToSkip: number): Promise<CdcElement[]> => {
+    const read = async (
+      from: BinlogPosition,
+      eventsToSkip: number,
+      rowsToSkip: number,
+    ): Promise<CdcElement[]> => {
       const stream = new BinlogSplitStream(
-        { kind: 'binlog', splitId: 'binlog', offset: { ...start, eventsToSkip, rowsToSkip }, chunks: [] },
+        { kind: 'binlog', splitId: 'binlog', offset: { ...from, eventsToSkip, rowsToSkip }, chunks: [] },
         {
           client: new ZongJiBinlogClient(mariadb.connectionOptions(), '+00:00'),
           serverId: serverIds++,
@@ -65,16 +69,68 @@ describe('ZongJiBinlogClient on MariaDB', () => {
     };
     const ids = (elements: CdcElement[]) =>
       elements.flatMap((e) =>
-        e.kind === 'change' ? e.records.map((r) => (r.after as { id: number }).id) : [],
+        e.kind === 'change' ? e.records.map((r) => ((r as ChangeRecord).after as { id: number }).id) : [],
       );
 
-    const all = await read(0, 0);
+    const all = await read(start, 0, 0);
     expect(ids(all)).toEqual([0, 1, 2, 10, 11, 12, 20, 21, 22]);
+    // The transaction's start (other tests may write to the shared server before it).
+    const rows = all.filter((e) => e.kind === 'change' && e.records.length > 0);
+    const first = rows[0] as Extract<CdcElement, { kind: 'change' }>;
+    const txn = { file: first.offset.file, pos: first.offset.pos };
+    expect(compareBinlogPositions(txn, start)).toBeGreaterThanOrEqual(0);
     // The offset after row 2 of event 1 says: skip event 0 and rows 0-1 of event 1... and row 2.
-    const afterFourth = all.filter((e) => e.kind === 'change' && e.records.length > 0)[4];
-    expect(afterFourth).toMatchObject({ offset: { ...start, eventsToSkip: 1, rowsToSkip: 2 } });
-    expect(ids(await read(1, 2))).toEqual([12, 20, 21, 22]);
-    expect(ids(await read(2, 3))).toEqual([]);
+    expect(rows[4]).toMatchObject({ offset: { ...txn, eventsToSkip: 1, rowsToSkip: 2 } });
+    expect(ids(await read(txn, 1, 2))).toEqual([12, 20, 21, 22]);
+    expect(ids(await read(txn, 2, 3))).toEqual([]);
+  });
+
+  it('bounds the binlog queue behind a slow reader: the connection pauses and nothing is lost', async () => {
+    await connection.query('CREATE TABLE q (id INT PRIMARY KEY, v VARCHAR(20))');
+    const start = await master();
+    const rowsPerStatement = 20;
+    for (let t = 0; t < 40; t++) {
+      const values = Array.from({ length: rowsPerStatement }, (_, i) => `(${t * rowsPerStatement + i}, 'v')`);
+      await connection.query(`INSERT INTO q VALUES ${values.join(',')}`);
+    }
+    const total = 40 * rowsPerStatement;
+    const client = new ZongJiBinlogClient(mariadb.connectionOptions(), '+00:00');
+    let pauses = 0;
+    const pause = client.pause.bind(client);
+    client.pause = () => {
+      pauses++;
+      pause();
+    };
+    const queueLimit = 64;
+    const stream = new BinlogSplitStream(
+      { kind: 'binlog', splitId: 'binlog', offset: { ...start, eventsToSkip: 0, rowsToSkip: 0 }, chunks: [] },
+      {
+        client,
+        serverId: serverIds++,
+        schemas: new SchemaCache(async () => connection),
+        captured: (d, t) => d === db && t === 'q',
+        chunkKeyColumns: {},
+        batchSize: 4,
+        queueLimit,
+      },
+    );
+    const ids: number[] = [];
+    try {
+      while (ids.length < total) {
+        for (const element of await stream.next(false))
+          if (element.kind === 'change')
+            for (const record of element.records)
+              ids.push((record as ChangeRecord<{ id: number }>).after?.id as number);
+        // The slow sink: the queue fills while this reader sleeps.
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      await stream.close();
+    }
+    expect(ids).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(pauses).toBeGreaterThan(0);
+    // The queue never held more than the limit plus the one rows event that crossed it.
+    expect(stream.maxQueued).toBeLessThanOrEqual(queueLimit + rowsPerStatement);
   });
 
   it('fails with TRIB_CDC_BINLOG_CHECKSUM when an event is corrupted on the wire', async () => {
@@ -99,8 +155,9 @@ describe('ZongJiBinlogClient on MariaDB', () => {
       expect(hasErrorCode(error, MySqlCdcErrorCodes.BINLOG_CHECKSUM), String(error)).toBe(true);
       expect(proxy.corrupted()).toBe(true);
       // The event before the corrupted one came through decoded.
-      expect(events.some((e) => e.type === 'rows' && e.rows[0]?.after?.note === 'fine')).toBe(true);
-      expect(events.some((e) => e.type === 'rows' && e.rows[0]?.after?.note !== 'fine')).toBe(false);
+      const ofC = events.filter((e) => e.type === 'rows' && e.db === db && e.table === 'c');
+      expect(ofC.some((e) => e.type === 'rows' && e.rows[0]?.after?.note === 'fine')).toBe(true);
+      expect(ofC.some((e) => e.type === 'rows' && e.rows[0]?.after?.note !== 'fine')).toBe(false);
     } finally {
       await client.close();
       proxy.close();

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpointDir, Pipeline, silentLogger } from '@tributary/core';
+import { type MariaDbService, useService } from '@tributary/e2e';
+import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BinlogPosition, compareBinlogPositions } from '../binlog/binlog-position.js';
+import { cdcOptions } from '../testing-fixtures/cdc-fixtures.js';
+import { MySqlCdcSource } from './mysql-cdc-source.js';
+
+describe('the saved binlog position of an idle captured table', () => {
+  let mariadb: MariaDbService;
+  let db: string;
+  let connection: Connection;
+  let dir: string;
+
+  beforeAll(async () => {
+    mariadb = await useService('mariadb');
+    db = await mariadb.createDatabase('idle');
+    connection = await createConnection(mariadb.connectionOptions(db));
+    dir = await mkdtemp(join(tmpdir(), 'trib-cdc-idle-'));
+  });
+  afterAll(async () => {
+    await connection?.end();
+    await mariadb?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const master = async (): Promise<BinlogPosition> => {
+    const [rows] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    return { file: String(rows[0]?.File), pos: Number(rows[0]?.Position) };
+  };
+
+  it('follows other tables’ commits and, on an idle server, heartbeats into a new binlog file', async () => {
+    await connection.query('CREATE TABLE captured (id INT PRIMARY KEY)');
+    await connection.query('CREATE TABLE busy (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
+    await connection.query('INSERT INTO captured VALUES (1)');
+    const source = new MySqlCdcSource(
+      cdcOptions(mariadb, [`${db}\\.captured`], { heartbeatIntervalMs: 200 }),
+    );
+    const results = Pipeline.from(source).executeAndCollect(
+      { parallelism: 1, checkpointing: { intervalMs: 100 } },
+      { logger: silentLogger },
+    );
+    const iterator = results[Symbol.asyncIterator]();
+    await iterator.next(); // the snapshot row: from here on `captured` stays idle
+
+    /** The binlog offset in a fresh savepoint (the state a restore would resume from). */
+    const savedPosition = async (): Promise<BinlogPosition | undefined> => {
+      const data = await loadCheckpointDir(await results.client.triggerSavepoint(join(dir, 'sp')));
+      for (const stored of data.subtasks.flatMap((s) => s.splits)) {
+        const split = source.splitSerializer.deserialize(stored.v, Buffer.from(stored.b64, 'base64'));
+        if (split.kind === 'binlog') return split.offset;
+      }
+      return undefined;
+    };
+    const reaches = async (target: BinlogPosition): Promise<BinlogPosition | undefined> => {
+      let saved: BinlogPosition | undefined;
+      for (let attempt = 0; attempt < 150; attempt++) {
+        saved = await savedPosition();
+        if (saved !== undefined && compareBinlogPositions(saved, target) >= 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return saved;
+    };
+
+    try {
+      for (let i = 0; i < 5; i++) await connection.query('INSERT INTO busy (v) VALUES (?)', [i]);
+      const afterBusy = await master();
+      const followed = (await reaches(afterBusy)) as BinlogPosition;
+      expect(compareBinlogPositions(followed, afterBusy), JSON.stringify(followed)).toBeGreaterThanOrEqual(0);
+
+      // A new binlog file and nothing written: only a heartbeat can carry the position there.
+      await connection.query('FLUSH BINARY LOGS');
+      const rotated = await master();
+      const newFile = { file: rotated.file, pos: 4 };
+      const saved = (await reaches(newFile)) as BinlogPosition;
+      expect(compareBinlogPositions(saved, newFile), JSON.stringify(saved)).toBeGreaterThan(0);
+    } finally {
+      await results.client.cancel();
+      await iterator.return?.();
+    }
+  });
+});
