@@ -36,6 +36,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
   private readonly queue: AsyncResultQueue<T, R>;
   private serial: Promise<unknown> = Promise.resolve();
   private emitQueued = false;
+  private emitTimer: NodeJS.Immediate | undefined;
   private paused = false;
   private failure: unknown;
   private inFlight = 0;
@@ -259,16 +260,28 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
   }
 
   /**
-   * Emits on the next event-loop turn rather than per completion: results completing in the same
-   * turn (a client answering many calls in one I/O callback each) go downstream as one batch.
+   * Emits on the next event-loop turn rather than per completion while calls are in flight:
+   * results completing in the same turn (a client answering many calls in one I/O callback each)
+   * go downstream as one batch.
    */
   private scheduleEmit(): void {
-    if (this.emitQueued || this.paused) return;
+    if (this.paused) return;
+    // Once no call is in flight nothing else can complete this turn to join the batch: emit in a
+    // microtask instead, so the reader refills the stage in this same turn (as a Promise.all
+    // window loop does) rather than one event-loop turn later.
+    if (this.inFlight === 0 && this.emitTimer !== undefined) {
+      clearImmediate(this.emitTimer);
+      this.emitTimer = undefined;
+      this.emitQueued = false;
+    }
+    if (this.emitQueued) return;
     this.emitQueued = true;
-    setImmediate(this.emitSoon);
+    if (this.inFlight === 0) queueMicrotask(this.emitSoon);
+    else this.emitTimer = setImmediate(this.emitSoon);
   }
 
   private readonly emitSoon = (): void => {
+    this.emitTimer = undefined;
     this.serial = this.serial.then(() => this.emitNow()).catch((error: unknown) => this.fail(error));
   };
 
