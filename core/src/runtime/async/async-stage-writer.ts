@@ -48,6 +48,8 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
   private watermark: number | undefined;
   private readonly innerCtx: SinkWriterContext & { timestamps: number[] };
   private readonly firstAttempt: AsyncCallContext;
+  /** No retry and no timeout: a call is the user's function with the shared first-attempt context. */
+  private readonly plainCalls: boolean;
 
   constructor(
     private readonly fn: AsyncFunction<T, R>,
@@ -65,6 +67,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     metrics.gauge('asyncQueueSize', () => this.queue.size);
     this.timeouts = metrics.counter('numAsyncTimeouts');
     this.retries = metrics.counter('numAsyncRetries');
+    this.plainCalls = options.retry === undefined && options.timeoutMs === undefined;
     this.firstAttempt = { signal: this.abort.signal, attempt: 1, subtaskId: ctx.subtaskId };
     const self = this;
     this.innerCtx = {
@@ -159,7 +162,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     let result: R;
     try {
       // The common case (no retry, no timeout) shares one call context.
-      result = await (this.options.retry === undefined && this.options.timeoutMs === undefined
+      result = await (this.plainCalls
         ? this.fn(entry.input, this.firstAttempt)
         : this.callWithRetry(entry.input));
     } catch (error) {
