@@ -21,7 +21,10 @@ describe('docs/cli.md', () => {
   it('has current key tables and snippets', () => {
     const report = syncDocSections({
       docs: [docsCli],
-      snippetSources: [new URL('./dashboard/start-dashboard.test.ts', import.meta.url)],
+      snippetSources: [
+        new URL('./dashboard/start-dashboard.test.ts', import.meta.url),
+        new URL('./dashboard/dashboard-job-option.test.ts', import.meta.url),
+      ],
       options: {
         pipeline: defineOptions('pipeline', pipelineFileSchema),
         endpoint: defineOptions('source', endpointSchema),

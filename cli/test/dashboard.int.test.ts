@@ -72,6 +72,9 @@ sink:
       .poll(() => page.locator('[data-total="records in"]').textContent(), { timeout: 30_000 })
       .toBe('1,000');
     expect(await page.locator('#pipeline .node').count()).toBe(3);
+    // Backpressure per subtask: the share of time blocked in the sink's write.
+    expect(await page.locator('#subtasks tbody tr .bp').count()).toBe(2);
+    expect(await page.locator('#subtasks tbody tr .bp').first().textContent()).toMatch(/^\d+%$/);
 
     // Counts update live: more input shows up without a reload.
     csv(join(work, 'in', 'b.csv'), 1001, 2500);

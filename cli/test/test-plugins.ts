@@ -1,15 +1,36 @@
+import { tributaryPlugin as elasticsearch } from '@tributary/connector-elasticsearch';
 import { tributaryPlugin as files } from '@tributary/connector-files';
+import { tributaryPlugin as jdbc } from '@tributary/connector-jdbc';
 import { tributaryPlugin as kafka } from '@tributary/connector-kafka';
+import { tributaryPlugin as kinesis } from '@tributary/connector-kinesis';
+import { tributaryPlugin as mysqlCdc } from '@tributary/connector-mysql-cdc';
 import { tributaryPlugin as csv } from '@tributary/format-csv';
 import { tributaryPlugin as json } from '@tributary/format-json';
 import { tributaryPlugin as parquet } from '@tributary/format-parquet';
 import type { InstalledPlugin } from '../src/plugins/discover-plugins.js';
 
-/** The workspace's files and Kafka connectors and formats, as discovery would report them (for unit tests). */
+const connector = (packageName: string, plugin: InstalledPlugin['plugin']): InstalledPlugin => ({
+  packageName,
+  version: '0.0.0',
+  kind: 'connector',
+  plugin,
+});
+const format = (packageName: string, plugin: InstalledPlugin['plugin']): InstalledPlugin => ({
+  packageName,
+  version: '0.0.0',
+  kind: 'format',
+  plugin,
+});
+
+/** The workspace's connectors and formats, as discovery would report them (for unit tests). */
 export const testPlugins: InstalledPlugin[] = [
-  { packageName: '@tributary/connector-files', version: '0.0.0', kind: 'connector', plugin: files },
-  { packageName: '@tributary/connector-kafka', version: '0.0.0', kind: 'connector', plugin: kafka },
-  { packageName: '@tributary/format-csv', version: '0.0.0', kind: 'format', plugin: csv },
-  { packageName: '@tributary/format-json', version: '0.0.0', kind: 'format', plugin: json },
-  { packageName: '@tributary/format-parquet', version: '0.0.0', kind: 'format', plugin: parquet },
+  connector('@tributary/connector-elasticsearch', elasticsearch),
+  connector('@tributary/connector-files', files),
+  connector('@tributary/connector-jdbc', jdbc),
+  connector('@tributary/connector-kafka', kafka),
+  connector('@tributary/connector-kinesis', kinesis),
+  connector('@tributary/connector-mysql-cdc', mysqlCdc),
+  format('@tributary/format-csv', csv),
+  format('@tributary/format-json', json),
+  format('@tributary/format-parquet', parquet),
 ];

@@ -271,6 +271,7 @@ export {
   type LogLevel,
   silentLogger,
 } from './logging/logger.js';
+export { BackPressureTimer } from './metrics/back-pressure-timer.js';
 export {
   CommitterMetricGroup,
   JobMetricGroup,
@@ -307,6 +308,7 @@ export {
   loadCheckpointDir,
   MemoryCheckpointStorage,
 } from './runtime/checkpoint-storage.js';
+export type { JobDashboard } from './runtime/dashboard-loader.js';
 export type { JobEvent, JobEventOf, JobEventType } from './runtime/job-events.js';
 export type { JobGraph } from './runtime/job-graph.js';
 export {

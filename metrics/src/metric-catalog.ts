@@ -74,6 +74,15 @@ const SPECS: readonly SpecInput[] = [
     maintainedBy: CONNECTOR,
   },
   { name: 'currentSendTime', scope: 'sink', kind: 'gauge', ...MS, maintainedBy: CONNECTOR },
+  { name: 'accumulatedBackPressuredTimeMs', scope: 'sink', kind: 'counter', ...MS, maintainedBy: RUNTIME },
+  {
+    name: 'backPressuredTimeMsPerSecond',
+    scope: 'sink',
+    kind: 'gauge',
+    unit: 'ms per second',
+    otelUnit: 'ms/s',
+    maintainedBy: RUNTIME,
+  },
   { name: 'totalCommittables', scope: 'committer', kind: 'counter', ...COMMITTABLES, maintainedBy: RUNTIME },
   {
     name: 'successfulCommittables',

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testPlugins } from '../../test/test-plugins.js';
 import type { CliIo } from './cli-io.js';
 import { connectorsCommand } from './connectors-command.js';
+import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tributary-commands-'));
@@ -79,11 +80,45 @@ describe('tributary connectors', () => {
     await connectorsCommand({ options: false, json: true }, target, testPlugins);
     const list = JSON.parse(target.out.join('')) as { name: string; kind: string }[];
     expect(list.map((p) => `${p.kind}:${p.name}`)).toEqual([
+      'connector:elasticsearch',
       'connector:files',
+      'connector:jdbc',
       'connector:kafka',
+      'connector:kinesis',
+      'connector:mysql-cdc',
       'format:csv',
       'format:json',
       'format:parquet',
     ]);
+  });
+});
+
+describe('tributary run', () => {
+  it('serves the dashboard for job.dashboard of the file, as --ui does, and runs to the end', async () => {
+    mkdirSync(join(work, 'run-in'));
+    writeFileSync(join(work, 'run-in', 'a.csv'), 'id,name\n1,a\n2,b\n');
+    writeFileSync(
+      join(work, 'run.yaml'),
+      `job: { dashboard: { port: 0 } }
+source:
+  connector: files
+  format: { type: csv, header: true }
+  options: { paths: ${join(work, 'run-in')} }
+sink:
+  connector: files
+  format: json
+  options: { path: ${join(work, 'run-out')} }
+`,
+    );
+    const target = io();
+    const noSignals = { on: () => undefined, off: () => undefined };
+    const code = await runCommand(
+      { file: 'run.yaml', ui: false, logFormat: 'text', quiet: true },
+      target,
+      noSignals,
+      testPlugins,
+    );
+    expect(code).toBe(0);
+    expect(target.out.join('')).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/ /m);
   });
 });

@@ -44,9 +44,21 @@ export async function runCommand(
     if (!existsSync(restoreFrom))
       throw new UsageError(`--from-savepoint: ${args.fromSavepoint} does not exist`);
   }
-  const savepointDir = resolve(io.cwd, args.savepointDir ?? join('.tributary', 'savepoints'));
+  // `job.dashboard` of the file is `--ui` here: the control server already serves the dashboard
+  // (with the pipeline's connector names), so the runtime must not start a second one.
+  const fileDashboard = pipeline.jobOptions.dashboard;
+  const ui = args.ui || fileDashboard !== undefined;
+  const uiPort = args.uiPort ?? fileDashboard?.port;
+  const savepointDir = resolve(
+    io.cwd,
+    args.savepointDir ?? fileDashboard?.savepointDirectory ?? join('.tributary', 'savepoints'),
+  );
   const logger = createJsonLogger({ level: 'warn', write: (line) => io.stderr.write(`${line}\n`) });
-  const started = startPipeline(pipeline, restoreFrom === undefined ? {} : { restoreFrom }, { logger });
+  const started = startPipeline(
+    pipeline,
+    { dashboard: undefined, ...(restoreFrom === undefined ? {} : { restoreFrom }) },
+    { logger },
+  );
   const { client } = started;
   const monitor = new JobMonitor(client, started.jobName, started.shape);
   const printer = new ProgressPrinter(io.stdout, () => monitor.snapshot(), args.logFormat);
@@ -54,8 +66,8 @@ export async function runCommand(
   const server = await startControlServer({
     client,
     monitor,
-    ui: args.ui,
-    ...(args.uiPort === undefined ? {} : { port: args.uiPort }),
+    ui,
+    ...(uiPort === undefined ? {} : { port: uiPort }),
     defaultSavepointDir: savepointDir,
     onStop: (directory) => {
       stopping = true;
@@ -70,7 +82,7 @@ export async function runCommand(
     token: server.token,
     startedAt: Date.now(),
   });
-  describeStart(printer, started.shape, started.jobName, args.ui ? server.url : undefined, restoreFrom);
+  describeStart(printer, started.shape, started.jobName, ui ? server.url : undefined, restoreFrom);
   let interrupts = 0;
   const onInterrupt = () => {
     interrupts++;

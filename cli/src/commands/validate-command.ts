@@ -29,8 +29,8 @@ export async function validateCommand(
       continue;
     }
     try {
-      await withTimeout(check.call(endpoint.plugin, endpoint.options), CHECK_TIMEOUT_MS);
-      io.stdout.write(`${side} ${endpoint.connector}: reachable\n`);
+      const found = await withTimeout(check.call(endpoint.plugin, endpoint.options), CHECK_TIMEOUT_MS);
+      io.stdout.write(`${side} ${endpoint.connector}: reachable${found ? `, ${found}` : ''}\n`);
     } catch (error) {
       failed = true;
       io.stderr.write(`tributary: ${side} ${endpoint.connector}: ${(error as Error).message}\n`);

@@ -26,7 +26,7 @@ export function dashboardPage(token: string): string {
 <section><h2>Pipeline</h2><div id="pipeline" class="pipeline"></div></section>
 <section class="totals" id="totals"></section>
 <section><h2>Subtasks</h2>
-<table id="subtasks"><thead><tr><th>#</th><th>records in</th><th>in/s</th><th>records out</th><th>out/s</th><th>blocked in write (ms)</th><th>watermark lag (ms)</th><th>pending</th></tr></thead><tbody></tbody></table>
+<table id="subtasks"><thead><tr><th>#</th><th>records in</th><th>in/s</th><th>records out</th><th>out/s</th><th title="Time blocked in the sink's write per second (backpressure)">backpressure</th><th>send time (ms)</th><th>watermark lag (ms)</th><th>pending</th></tr></thead><tbody></tbody></table>
 </section>
 <section><h2>Checkpoints</h2>
 <table id="checkpoints"><thead><tr><th>id</th><th>kind</th><th>status</th><th>duration (ms)</th><th>size</th><th>time</th></tr></thead><tbody></tbody></table>
@@ -55,6 +55,9 @@ th:first-child,td:first-child{text-align:left}
 .node small{display:block;color:#57606a} .arrow{color:#57606a}
 .totals{display:flex;gap:24px} .totals div b{display:block;font-size:20px}
 #errors li{color:#cf222e}
+.bp{display:inline-block;position:relative;min-width:64px;padding:0 4px;border-radius:4px;background:#eaeef2;text-align:right}
+.bp b{position:relative;font-weight:400} .bp i{position:absolute;left:0;top:0;bottom:0;border-radius:4px;opacity:.45}
+.bp.ok i{background:#2da44e} .bp.low i{background:#d4a72c} .bp.high i{background:#cf222e}
 `;
 
 const SCRIPT = `
@@ -64,6 +67,12 @@ const num = new Intl.NumberFormat('en-US');
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const bytes = (n) => n === undefined ? '' : n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : (n / 1048576).toFixed(1) + ' MiB';
 const opt = (n) => n === undefined || n === null ? '-' : num.format(Math.round(n));
+// Flink's thresholds: up to 10% OK, up to 50% low, above high.
+const pressure = (msPerSecond) => {
+  const pct = Math.round(msPerSecond / 10);
+  const level = pct > 50 ? 'high' : pct > 10 ? 'low' : 'ok';
+  return '<span class="bp ' + level + '" title="' + Math.round(msPerSecond) + ' ms/s blocked in write"><i style="width:' + pct + '%"></i><b>' + pct + '%</b></span>';
+};
 function render(s) {
   document.title = s.jobName + ' - Tributary';
   $('job-name').textContent = s.jobName;
@@ -82,7 +91,7 @@ function render(s) {
     .map(([k, v]) => '<div>' + k + '<b data-total="' + k + '">' + v + '</b></div>').join('');
   $('subtasks').tBodies[0].innerHTML = s.subtasks.map((t) => '<tr><td>' + t.subtask + '</td><td>' + num.format(t.recordsIn) +
     '</td><td>' + opt(t.recordsInPerSecond) + '</td><td>' + num.format(t.recordsOut) + '</td><td>' + opt(t.recordsOutPerSecond) +
-    '</td><td>' + opt(t.sendTimeMs) + '</td><td>' + opt(t.watermarkLagMs) + '</td><td>' + opt(t.pendingRecords) + '</td></tr>').join('');
+    '</td><td>' + pressure(t.backPressuredMsPerSecond) + '</td><td>' + opt(t.sendTimeMs) + '</td><td>' + opt(t.watermarkLagMs) + '</td><td>' + opt(t.pendingRecords) + '</td></tr>').join('');
   $('checkpoints').tBodies[0].innerHTML = s.checkpoints.slice().reverse().map((c) => '<tr class="' + c.status + '"><td>' + c.id +
     '</td><td>' + c.kind + '</td><td>' + c.status + '</td><td>' + opt(c.durationMs) + '</td><td>' + bytes(c.sizeBytes) +
     '</td><td>' + new Date(c.at).toLocaleTimeString() + '</td></tr>').join('');

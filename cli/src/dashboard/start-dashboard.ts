@@ -20,11 +20,12 @@ export interface DashboardOptions {
  * const dashboard = await startDashboard(client, job, { port: 8081 });
  * console.log(dashboard.url);
  * ```
- * It stops serving when the job ends, or on `close()`.
+ * It stops serving when the job ends, or on `close()`. The job option `dashboard`
+ * (`job.execute({ dashboard: { port: 8081 } })`) calls this for you.
  */
 export async function startDashboard(
   client: JobClient,
-  job: Job,
+  job: Pick<Job, 'graph'>,
   options: DashboardOptions = {},
 ): Promise<ControlServer> {
   const graph = job.graph;

@@ -15,8 +15,15 @@ export interface SubtaskView {
   readonly recordsInPerSecond: number;
   readonly recordsOut: number;
   readonly recordsOutPerSecond: number;
-  /** The sink's last send (write/flush) time in ms: time the subtask was blocked writing. */
+  /** The sink's last send request time in ms (connectors that report `currentSendTime`). */
   readonly sendTimeMs: number | undefined;
+  /**
+   * Backpressure: ms per second the subtask was blocked in the sink's write (0-1000, from the
+   * runtime's `accumulatedBackPressuredTimeMs`, like Flink's `backPressuredTimeMsPerSecond`).
+   */
+  readonly backPressuredMsPerSecond: number;
+  /** Total ms the subtask was blocked in the sink's write. */
+  readonly backPressuredMs: number;
   readonly watermarkLagMs: number | undefined;
   readonly pendingRecords: number | undefined;
 }
@@ -132,6 +139,11 @@ export class JobMonitor {
         recordsOut: read(metrics, 'numRecordsSend', sink.name, s) ?? 0,
         recordsOutPerSecond: this.rates.get(outKey) ?? 0,
         sendTimeMs: read(metrics, 'currentSendTime', sink.name, s),
+        backPressuredMsPerSecond: Math.min(
+          1000,
+          this.rates.get(key('accumulatedBackPressuredTimeMs', sink.name, s)) ?? 0,
+        ),
+        backPressuredMs: read(metrics, 'accumulatedBackPressuredTimeMs', sink.name, s) ?? 0,
         watermarkLagMs: read(metrics, 'watermarkLag', source.name, s),
         pendingRecords: read(metrics, 'pendingRecords', source.name, s),
       });

@@ -74,8 +74,8 @@ function firstLine(message: string): string {
 
 /**
  * Replaces `${NAME}` and `${NAME:-default}` in string values with the environment's value, in
- * place. A value that is exactly one reference takes the variable's YAML type (`port: ${PORT}`
- * becomes a number). `$${NAME}` keeps the text literally. Values are never echoed anywhere.
+ * place. A plain (unquoted) value that is exactly one reference takes the variable's YAML type
+ * (`port: ${PORT}` becomes a number); a quoted one stays text. `$${NAME}` keeps the text literally. Values are never echoed anywhere.
  */
 function substituteEnv(
   doc: Document.Parsed,
@@ -112,7 +112,8 @@ function substituteEnv(
         });
         return;
       }
-      node.value = whole ? typedScalar(replaced) : replaced;
+      // Quoted ("${DB_PASSWORD}") stays text: a password of digits must not become a number.
+      node.value = whole && node.type === 'PLAIN' ? typedScalar(replaced) : replaced;
     },
   });
   return problems;

@@ -30,6 +30,31 @@ const functionRefSchema = z.union([
   }),
 ]);
 
+const formatFieldSchema = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('A top-level field of the record to convert in place (default: the whole record).');
+
+const decodeSchema = z.union([
+  z.strictObject({ format: formatRefSchema, field: formatFieldSchema }),
+  formatRefSchema,
+]);
+
+const encodeSchema = z.union([
+  z.strictObject({
+    format: formatRefSchema,
+    field: formatFieldSchema,
+    as: z
+      .enum(['bytes', 'string'])
+      .default('bytes')
+      .describe(
+        "'bytes': a Uint8Array (a message sink with format raw writes it unchanged); 'string': the bytes as UTF-8 text (text formats into a document field).",
+      ),
+  }),
+  formatRefSchema,
+]);
+
 /** `source` and `sink`: a connector, its options and its format. */
 export const endpointSchema = z.strictObject(endpointShape);
 
@@ -39,6 +64,14 @@ export const processorSchema = z.union([
   z.strictObject({ filter: functionRefSchema.describe('Keeps records for which it is truthy.') }),
   z.strictObject({
     flatMap: functionRefSchema.describe('Replaces each record with the elements of the returned array.'),
+  }),
+  z.strictObject({
+    decode: decodeSchema.describe(
+      'Parses bytes or text (the record, or one field) with a format, e.g. JSON text in a table column.',
+    ),
+  }),
+  z.strictObject({
+    encode: encodeSchema.describe('Writes the record (or one field) as the bytes or text of a format.'),
   }),
 ]);
 
@@ -64,3 +97,5 @@ export const pipelineFileSchema = z.strictObject({
 export type PipelineFile = z.output<typeof pipelineFileSchema>;
 export type ProcessorSpec = z.output<typeof processorSchema>;
 export type FormatRef = z.output<typeof formatRefSchema>;
+export type DecodeSpec = z.output<typeof decodeSchema>;
+export type EncodeSpec = z.output<typeof encodeSchema>;

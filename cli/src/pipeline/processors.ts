@@ -9,10 +9,18 @@ export interface CompiledProcessor {
   readonly fn: (record: unknown) => unknown;
 }
 
+/** A processor of a function: a JavaScript expression or a module export. */
+export type FunctionProcessorSpec = Extract<
+  ProcessorSpec,
+  { map: unknown } | { filter: unknown } | { flatMap: unknown }
+>;
+
 /** The kind of a processor spec (its single key). */
-export function processorKind(spec: ProcessorSpec): CompiledProcessor['kind'] {
+export function processorKind(spec: ProcessorSpec): CompiledProcessor['kind'] | 'decode' | 'encode' {
   if ('map' in spec) return 'map';
   if ('filter' in spec) return 'filter';
+  if ('decode' in spec) return 'decode';
+  if ('encode' in spec) return 'encode';
   return 'flatMap';
 }
 
@@ -21,8 +29,11 @@ export function processorKind(spec: ProcessorSpec): CompiledProcessor['kind'] {
  * or imports a function from a module (relative to `baseDir`). Throws a plain error whose message
  * says what is wrong; the caller adds the file position.
  */
-export async function compileProcessor(spec: ProcessorSpec, baseDir: string): Promise<CompiledProcessor> {
-  const kind = processorKind(spec);
+export async function compileProcessor(
+  spec: FunctionProcessorSpec,
+  baseDir: string,
+): Promise<CompiledProcessor> {
+  const kind = processorKind(spec) as CompiledProcessor['kind'];
   const ref = (spec as Record<string, unknown>)[kind] as string | { module: string; export: string };
   if (typeof ref === 'string') {
     let fn: (record: unknown) => unknown;

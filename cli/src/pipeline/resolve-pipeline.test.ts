@@ -83,11 +83,12 @@ describe('resolvePipeline', () => {
 describe('${ENV} substitution', () => {
   it('substitutes, types whole references, applies defaults and keeps escaped ones', async () => {
     const doc = PipelineDocument.parse(
-      'a: ${PORT}\nb: "x-${NAME}-y"\nc: ${UNSET:-fallback}\nd: $${NAME}\ne: ${FLAG}\n',
+      'a: ${PORT}\nb: "x-${NAME}-y"\nc: ${UNSET:-fallback}\nd: $${NAME}\ne: ${FLAG}\nf: "${PORT}"\n',
       '/tmp/p.yaml',
       { PORT: '9092', NAME: 'n', FLAG: 'true' },
     );
-    expect(doc.value).toEqual({ a: 9092, b: 'x-n-y', c: 'fallback', d: '${NAME}', e: true });
+    // Quoted stays text (a password of digits): f.
+    expect(doc.value).toEqual({ a: 9092, b: 'x-n-y', c: 'fallback', d: '${NAME}', e: true, f: '9092' });
   });
 
   it('a missing variable is an error at its position that never shows other values', () => {

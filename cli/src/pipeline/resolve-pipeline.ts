@@ -8,12 +8,14 @@ import type {
   SinkPlugin,
   SourcePlugin,
 } from '@tributary/core';
-import type { z } from 'zod';
 import type { InstalledPlugin } from '../plugins/discover-plugins.js';
+import { compileDecode, compileEncode } from './format-processors.js';
 import type { KeyPath, PipelineDocument } from './pipeline-document.js';
 import { PipelineFileError, type PipelineProblem } from './pipeline-error.js';
 import { type FormatRef, type PipelineFile, pipelineFileSchema } from './pipeline-schema.js';
 import { type CompiledProcessor, compileProcessor, processorKind } from './processors.js';
+import { installedFormatNames, resolveFormat } from './resolve-format.js';
+import { objectKeys, objectSchemaAt } from './schema-paths.js';
 import { problemsFromIssues } from './zod-problems.js';
 
 /** One side of the pipeline, validated, with its plugin and format. */
@@ -58,6 +60,14 @@ export async function resolvePipeline(
   const sink = resolveEndpoint(doc, file, 'sink', plugins, problems);
   const processors: CompiledProcessor[] = [];
   for (const [index, spec] of file.processors.entries()) {
+    if ('decode' in spec || 'encode' in spec) {
+      const step =
+        'decode' in spec
+          ? compileDecode(doc, index, spec.decode, plugins, problems)
+          : compileEncode(doc, index, spec.encode, plugins, problems);
+      if (step) processors.push(step);
+      continue;
+    }
     try {
       processors.push(await compileProcessor(spec, dirname(path)));
     } catch (error) {
@@ -90,23 +100,6 @@ function allowedKeysAt(path: KeyPath): readonly string[] | undefined {
   return schema ? Object.keys(schema.shape) : undefined;
 }
 
-function objectSchemaAt(schema: unknown, path: KeyPath): z.ZodObject | undefined {
-  let current = unwrap(schema);
-  for (const key of path) {
-    const shape = (current as { shape?: Record<string, unknown> } | undefined)?.shape;
-    if (!shape || typeof key !== 'string') return undefined;
-    current = unwrap(shape[key]);
-  }
-  return (current as { shape?: unknown } | undefined)?.shape ? (current as z.ZodObject) : undefined;
-}
-
-/** Looks through optional/default wrappers to the object schema inside. */
-function unwrap(schema: unknown): unknown {
-  let current = schema as { def?: { innerType?: unknown } } | undefined;
-  for (let i = 0; i < 8 && current?.def?.innerType; i++) current = current.def.innerType as typeof current;
-  return current;
-}
-
 function resolveEndpoint(
   doc: PipelineDocument,
   file: PipelineFile,
@@ -132,9 +125,7 @@ function resolveEndpoint(
   }
   const parsed = component.options.schema.safeParse(spec.options);
   if (!parsed.success) {
-    const keys = Object.keys(
-      (unwrap(component.options.schema) as { shape?: object } | undefined)?.shape ?? {},
-    );
+    const keys = objectKeys(component.options.schema);
     problems.push(
       ...problemsFromIssues(doc, [side, 'options'], parsed.error.issues, (p) =>
         p.length === 2 && keys.length > 0 ? keys : undefined,
@@ -142,7 +133,7 @@ function resolveEndpoint(
     );
   }
   // Checked even when the options are wrong, so one run reports both.
-  const format = resolveFormat(doc, side, spec.format, component.format, plugins, problems);
+  const format = endpointFormat(doc, side, spec.format, component.format, plugins, problems);
   if (format === null || !parsed.success) return undefined;
   let instance: AnySource<unknown> | Sink<unknown>;
   try {
@@ -172,7 +163,7 @@ function resolveEndpoint(
 }
 
 /** `undefined`: the connector needs no format; `null`: a problem was recorded. */
-function resolveFormat(
+function endpointFormat(
   doc: PipelineDocument,
   side: 'source' | 'sink',
   ref: FormatRef | undefined,
@@ -180,69 +171,34 @@ function resolveFormat(
   plugins: readonly InstalledPlugin[],
   problems: PipelineProblem[],
 ): ResolvedPluginFormat | undefined | null {
-  const formats = plugins.filter((p) => p.kind === 'format' && p.plugin.format);
-  const names = formats.map((p) => p.plugin.name).join(', ') || '(none)';
-  if (needs === 'none') return undefined;
-  if (ref === undefined) {
-    problems.push({
-      file: doc.file,
-      position: doc.positionOf([side]),
-      key: `${side}.format`,
-      message: `is required for this connector; installed formats: ${names}`,
-    });
-    return null;
-  }
-  const { type, ...options } = typeof ref === 'string' ? { type: ref } : ref;
-  const typePath: KeyPath = typeof ref === 'string' ? [side, 'format'] : [side, 'format', 'type'];
-  const plugin = formats.find((p) => p.plugin.name === type)?.plugin.format;
-  if (!plugin) {
-    problems.push({
-      file: doc.file,
-      position: doc.positionOf(typePath),
-      key: typePath.join('.'),
-      message: `unknown format '${type}'; installed: ${names} (e.g. npm install @tributary/format-${type})`,
-    });
-    return null;
-  }
-  const parsed = plugin.options.schema.safeParse(options);
-  if (!parsed.success) {
-    const keys = Object.keys((unwrap(plugin.options.schema) as { shape?: object } | undefined)?.shape ?? {});
-    problems.push(
-      ...problemsFromIssues(doc, [side, 'format'], parsed.error.issues, (p) =>
-        p.length === 2 && keys.length > 0 ? ['type', ...keys] : undefined,
-      ),
-    );
-    return null;
-  }
-  const builders =
-    needs === 'file'
-      ? side === 'source'
-        ? { fileReader: plugin.fileReader }
-        : { fileWriter: plugin.fileWriter }
-      : side === 'source'
-        ? { deserializer: plugin.deserializer }
-        : { serializer: plugin.serializer };
-  const [[role, build]] = Object.entries(builders) as [
-    [keyof ResolvedPluginFormat, ((o: unknown) => unknown) | undefined],
-  ];
-  if (!build) {
-    problems.push({
-      file: doc.file,
-      position: doc.positionOf(typePath),
-      key: typePath.join('.'),
-      message: `format '${type}' cannot be used by this ${side} (it has no ${role})`,
-    });
-    return null;
-  }
-  try {
-    return { name: type, [role]: build.call(plugin, parsed.data) } as ResolvedPluginFormat;
-  } catch (error) {
+  if (needs === 'none') {
+    if (ref === undefined) return undefined;
+    // A format the connector would ignore is a mistake in the file, not a no-op.
     problems.push({
       file: doc.file,
       position: doc.positionOf([side, 'format']),
       key: `${side}.format`,
-      message: (error as Error).message.replaceAll('\n', ' '),
+      message: `this ${side} takes no format (its records are objects); decode or encode with a processor instead`,
     });
     return null;
   }
+  if (ref === undefined) {
+    // Positioned at the endpoint (the key is absent), named as the missing key.
+    problems.push({
+      file: doc.file,
+      position: doc.positionOf([side]),
+      key: `${side}.format`,
+      message: `is required for this connector; installed formats: ${installedFormatNames(plugins)}`,
+    });
+    return null;
+  }
+  const role =
+    needs === 'file'
+      ? side === 'source'
+        ? 'fileReader'
+        : 'fileWriter'
+      : side === 'source'
+        ? 'deserializer'
+        : 'serializer';
+  return resolveFormat(doc, ref, { at: [side, 'format'], role, usedBy: `this ${side}` }, plugins, problems);
 }

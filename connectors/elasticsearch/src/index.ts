@@ -21,3 +21,4 @@ export {
 } from './source/elasticsearch-source-options.js';
 export type { PitSliceEnumeratorState } from './source/pit-slice-enumerator.js';
 export type { ElasticsearchEndPosition, ElasticsearchHit, PitSliceSplit } from './source/pit-slice-split.js';
+export { tributaryPlugin } from './tributary-plugin.js';

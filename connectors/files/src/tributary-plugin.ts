@@ -96,6 +96,7 @@ export const tributaryPlugin: TributaryPlugin = {
       for (const path of typeof paths === 'string' ? [paths] : paths) {
         await access(resolve(path), constants.R_OK);
       }
+      return undefined;
     },
   },
   sink: {

@@ -35,3 +35,4 @@ export {
 } from './source/jdbc-source-options.js';
 export type { JdbcSplit, KeyValue } from './source/jdbc-source-split.js';
 export type { JdbcEnumeratorState } from './source/jdbc-split-enumerator.js';
+export { tributaryPlugin } from './tributary-plugin.js';

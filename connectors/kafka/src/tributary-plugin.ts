@@ -20,7 +20,7 @@ const pipelineSinkOptions = defineOptions(
 type PipelineSinkOptions = ResolvedKafkaSinkOptions & { topic: string };
 
 /** Connects with the admin client and checks that the topics exist (`tributary validate`). */
-async function checkTopics(options: KafkaConnectionOptions, topics: readonly string[]): Promise<void> {
+async function checkTopics(options: KafkaConnectionOptions, topics: readonly string[]): Promise<undefined> {
   const admin = createKafkaClient(
     { ...options, clientId: `${options.clientId}-validate` },
     silentLogger,
@@ -30,6 +30,7 @@ async function checkTopics(options: KafkaConnectionOptions, topics: readonly str
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length > 0) throw new Error(`topic(s) ${missing.join(', ')} do not exist`);
+    return undefined;
   } finally {
     await admin.disconnect();
   }

@@ -42,3 +42,4 @@ export {
 } from './source/kinesis-source-options.js';
 export { aggregate, deaggregate, KPL_MAGIC, type UserRecord } from './source/kpl-aggregation.js';
 export { parentsFinished, type ShardInfo, shardOwner } from './source/shard-lineage.js';
+export { tributaryPlugin } from './tributary-plugin.js';

@@ -28,3 +28,4 @@ export {
   isSchemaChangeEvent,
   type SchemaChangeEvent,
 } from './source/schema-change-event.js';
+export { tributaryPlugin } from './tributary-plugin.js';

@@ -34,6 +34,8 @@ export const CoreErrorCodes = {
   SINK_FATAL: 'TRIB_SINK_FATAL',
   /** The job options ask for `metrics` but the optional `@tributary/metrics` package cannot be loaded. */
   METRICS_UNAVAILABLE: 'TRIB_METRICS_UNAVAILABLE',
+  /** The job options ask for a `dashboard` but the optional `@tributary/cli` package cannot be loaded. */
+  DASHBOARD_UNAVAILABLE: 'TRIB_DASHBOARD_UNAVAILABLE',
 } as const;
 
 export type CoreErrorCode = (typeof CoreErrorCodes)[keyof typeof CoreErrorCodes];

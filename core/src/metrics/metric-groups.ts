@@ -1,3 +1,4 @@
+import { BackPressureTimer } from './back-pressure-timer.js';
 import type { MetricRegistry } from './metric-registry.js';
 import { Counter, type GaugeReader, type MetricLabels } from './metric-types.js';
 
@@ -110,6 +111,11 @@ export class SinkWriterMetricGroup extends MetricGroup {
   readonly numRecordsSend: Counter;
   readonly numBytesSend: Counter;
   readonly numRecordsSendErrors: Counter;
+  /**
+   * Time the subtask was blocked in this sink's `write()`: maintained by the runtime, published as
+   * `accumulatedBackPressuredTimeMs` (counter) and `backPressuredTimeMsPerSecond` (gauge).
+   */
+  readonly backPressure = new BackPressureTimer();
   private sendTime: number | undefined;
 
   /** @param parent the group a breakdown group ({@link breakdown}) also counts into. */
@@ -136,6 +142,13 @@ export class SinkWriterMetricGroup extends MetricGroup {
       parent?.numRecordsSendErrors,
     );
     this.gauge('currentSendTime', () => this.sendTime);
+    // Per subtask, not per route: a breakdown group shares its parent's subtask.
+    if (parent === undefined) {
+      registry.registerCounterView('accumulatedBackPressuredTimeMs', labels, () =>
+        this.backPressure.totalMs(Date.now()),
+      );
+      this.gauge('backPressuredTimeMsPerSecond', () => this.backPressure.msPerSecond(Date.now()));
+    }
   }
 
   /**

@@ -19,6 +19,9 @@ export const METRIC_DESCRIPTIONS: Readonly<Record<string, string>> = {
   numRecordsOutErrors: 'Records the sink failed to send (same counter as numRecordsSendErrors).',
   numRecordsSendErrors: 'Records the sink failed to send.',
   currentSendTime: 'Milliseconds the last send request took.',
+  accumulatedBackPressuredTimeMs:
+    'Milliseconds the subtask waited for its sink to accept records (blocked in write), a block in progress included (total).',
+  backPressuredTimeMsPerSecond: 'Milliseconds per second the subtask was blocked in its sink (0-1000).',
   asyncInFlight: 'Calls of a mapAsync stage in flight.',
   asyncQueueSize: 'Records in a mapAsync stage: calls in flight plus results waiting for their turn.',
   numAsyncTimeouts: 'Calls of a mapAsync stage that timed out (total).',
@@ -60,6 +63,14 @@ export class MetricRegistry {
   registerCounter(name: string, labels: MetricLabels, counter: Counter): Counter {
     this.add(name, 'counter', labels, () => counter.count);
     return counter;
+  }
+
+  /**
+   * A counter whose total is computed when read (e.g. a timer that includes a block still in
+   * progress); reporters and rates treat it like any counter.
+   */
+  registerCounterView(name: string, labels: MetricLabels, read: () => number): void {
+    this.add(name, 'counter', labels, read);
   }
 
   registerGauge(name: string, labels: MetricLabels, read: GaugeReader): void {

@@ -47,8 +47,11 @@ export interface SourcePlugin {
   readonly guarantee: string;
   /** Builds the source from validated options (the output of `options.parse`). */
   create(options: unknown, format: ResolvedPluginFormat | undefined): AnySource<unknown>;
-  /** `tributary validate`: checks connectivity (reachable, exists, credentials); throws a clear error. */
-  check?(options: unknown): Promise<void>;
+  /**
+   * `tributary validate`: checks connectivity (reachable, exists, credentials); throws a clear
+   * error. May return one line of what it found (`table orders: 5 columns`), printed after `reachable`.
+   */
+  check?(options: unknown): Promise<string | undefined>;
 }
 
 /** The sink side of a connector plugin. */
@@ -57,7 +60,8 @@ export interface SinkPlugin {
   readonly format: PluginFormatKind;
   readonly guarantee: string;
   create(options: unknown, format: ResolvedPluginFormat | undefined): Sink<unknown>;
-  check?(options: unknown): Promise<void>;
+  /** As {@link SourcePlugin.check}. */
+  check?(options: unknown): Promise<string | undefined>;
 }
 
 /** A format plugin: builds the format's objects from its validated options. */

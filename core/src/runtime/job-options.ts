@@ -179,6 +179,28 @@ export const JobOptions = defineOptions(
         .min(10)
         .default(2000)
         .describe('A reader whose isAvailable() stays pending this long is probed with pollNext.'),
+      dashboard: z
+        .object({
+          port: z
+            .number()
+            .int()
+            .min(0)
+            .max(65_535)
+            .default(0)
+            .describe(
+              'Port on 127.0.0.1; 0 picks a free one (read the URL from `await client.dashboard()`).',
+            ),
+          savepointDirectory: z
+            .string()
+            .min(1)
+            .default('.tributary/savepoints')
+            .describe("Where the dashboard's savepoint and stop buttons put savepoints."),
+        })
+        .strict()
+        .optional()
+        .describe(
+          "Serve the job's web dashboard on 127.0.0.1 (pipeline, per-subtask rates and backpressure, checkpoints, errors, savepoint and stop buttons). Set: the runtime loads the optional package @tributary/cli and serves it while the job runs.",
+        ),
       metrics: z
         .looseObject({})
         .optional()

@@ -14,6 +14,7 @@ import {
   loadCheckpointDir,
   MemoryCheckpointStorage,
 } from './checkpoint-storage.js';
+import { type JobDashboard, startJobDashboard } from './dashboard-loader.js';
 import { type AttemptOutcome, JobAttempt } from './job-attempt.js';
 import { type JobEvent, type JobEventOf, JobEvents, type JobEventType } from './job-events.js';
 import type { JobGraph } from './job-graph.js';
@@ -73,6 +74,11 @@ export interface JobClient extends AsyncDisposable {
    * `port: 0` endpoint. Rejects if they could not start (the job fails with the same error).
    */
   metricReporters(): Promise<readonly MetricReporter[]>;
+  /**
+   * The web dashboard of the job option `dashboard` once it serves (`url`), or undefined without
+   * that option. Rejects if it could not start (the job fails with the same error).
+   */
+  dashboard(): Promise<JobDashboard | undefined>;
   status(): JobStatus;
   /** Takes a savepoint into `directory` and returns its path; the job goes on. */
   triggerSavepoint(directory: string): Promise<string>;
@@ -113,6 +119,18 @@ export function startJob(
     reportersFailed = reject;
   });
   reportersStarted.catch(() => undefined);
+  let dashboardReady!: (dashboard: JobDashboard | undefined) => void;
+  let dashboardFailed!: (error: unknown) => void;
+  const dashboardStarted = new Promise<JobDashboard | undefined>((resolve, reject) => {
+    dashboardReady = resolve;
+    dashboardFailed = reject;
+  });
+  dashboardStarted.catch(() => undefined);
+  // The dashboard needs the client, which is built after the job's run loop has started.
+  let provideClient!: (client: JobClient) => void;
+  const clientBuilt = new Promise<JobClient>((resolve) => {
+    provideClient = resolve;
+  });
   const attemptReady = () =>
     current
       ? Promise.resolve(current)
@@ -174,6 +192,17 @@ export function startJob(
         reportersReady(reporters);
       } catch (error) {
         reportersFailed(error);
+        throw error;
+      }
+      try {
+        const { dashboard } = options;
+        if (dashboard) {
+          dashboardReady(await startJobDashboard(await clientBuilt, graph, { ...options, dashboard }));
+        } else {
+          dashboardReady(undefined);
+        }
+      } catch (error) {
+        dashboardFailed(error);
         throw error;
       }
       for (let attemptNumber = 0; ; attemptNumber++) {
@@ -277,13 +306,17 @@ export function startJob(
       processMetrics.close();
     }
   })();
-  // Also settles metricReporters() when the job fails before reaching the reporters.
-  result.catch((error: unknown) => reportersFailed(error));
+  // Also settles metricReporters() and dashboard() when the job fails before reaching them.
+  result.catch((error: unknown) => {
+    reportersFailed(error);
+    dashboardFailed(error);
+  });
 
   const client: JobClient = {
     result,
     metrics: registry,
     metricReporters: () => reportersStarted,
+    dashboard: () => dashboardStarted,
     status: () => status,
     triggerSavepoint: async (directory) => (await attemptReady()).savepoint(directory, false, false),
     stopWithSavepoint: async ({ directory, drain = false }) =>
@@ -300,6 +333,7 @@ export function startJob(
       if (status === 'running' || status === 'initializing' || status === 'restarting') await client.cancel();
     },
   };
+  provideClient(client);
   return client;
 }
 

@@ -174,7 +174,15 @@ export class SubtaskTask {
           });
     if (out.values.length === 0) return;
     this.writerCtx.timestamps = out.timestamps;
-    await (this.writer as SinkWriter<unknown>).write(out.values, this.writerCtx);
+    const written = (this.writer as SinkWriter<unknown>).write(out.values, this.writerCtx);
+    // Blocked time starts when write() returned: its synchronous part is work, not waiting.
+    const backPressure = deps.writerMetrics.backPressure;
+    backPressure.begin(Date.now());
+    try {
+      await written;
+    } finally {
+      backPressure.end(Date.now());
+    }
   }
 
   private async maybeEmitWatermark(): Promise<void> {
