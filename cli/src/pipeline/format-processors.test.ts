@@ -77,8 +77,8 @@ describe('decode and encode processors', () => {
       ),
     ).toEqual([
       "convert.yaml:6:13: processors.0.decode: unknown format 'xml'; installed: csv, json, parquet (e.g. npm install @tributary/format-xml)",
-      "convert.yaml:7:22: processors.1.encode.format: format 'parquet' cannot be used by encode (it has no serializer)",
-      'convert.yaml:8:32: processors.2.decode.header: Invalid input: expected boolean, received string',
+      "convert.yaml:7:23: processors.1.encode.format: format 'parquet' cannot be used by encode (it has no serializer)",
+      'convert.yaml:8:34: processors.2.decode.header: Invalid input: expected boolean, received string',
     ]);
   });
 
