@@ -1,16 +1,10 @@
 import { DiscardingSink, Pipeline, Source } from '@tributary/core';
 import { expect, it } from 'vitest';
+import { heldNumbers } from '../../test/held-numbers.js';
 import type { JobSnapshot } from '../monitor/job-monitor.js';
 
 it('the job option `dashboard` serves the dashboard of a TypeScript pipeline while it runs', async () => {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  async function* numbers() {
-    for (let i = 0; i < 50; i++) yield i;
-    await released; // keep the job running while the test looks at it
-  }
+  const { numbers, release } = heldNumbers(50); // the job keeps running until release()
   // #region dashboard-option
   const job = Pipeline.from(
     Source.fromAsyncIterable(() => numbers()),

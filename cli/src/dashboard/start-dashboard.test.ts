@@ -1,17 +1,11 @@
 import { DiscardingSink, Pipeline, Source } from '@tributary/core';
 import { expect, it } from 'vitest';
+import { heldNumbers } from '../../test/held-numbers.js';
 import type { JobSnapshot } from '../monitor/job-monitor.js';
 import { startDashboard } from './start-dashboard.js';
 
 it('serves the dashboard and live snapshots for a job started in TypeScript', async () => {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  async function* numbers() {
-    for (let i = 0; i < 100; i++) yield i;
-    await released; // keep the job running while the test looks at it
-  }
+  const { numbers, release } = heldNumbers(100); // the job keeps running until release()
   // #region dashboard-in-code
   const job = Pipeline.from(
     Source.fromAsyncIterable(() => numbers()),
