@@ -5,13 +5,15 @@
  * ack per message), each on a fresh topic. The Java side times inside its JVM after its own
  * warm-up, so JVM start-up and source compilation are excluded. Alternating order per round,
  * a warm-up round first, median of ROUNDS. Prints a table and one `BENCH_JSON {...}` line;
- * ratios are ours / Java. Nothing fails on them.
+ * ratios are ours / Java. Nothing fails on them. `batch` is our batch-shaped consume path (what
+ * the connector uses: `takeQueued` + one cumulative ack per batch) against the same Java loop.
  *
  * Run: `pnpm --filter @tributary/pulsar-client bench` (`BENCH_SCALE=0.1` for a smoke run).
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type PulsarService, runPulsarJava, useService } from '@tributary/e2e';
-import { PulsarClient } from '../src/index.js';
+import { type Consumer, PulsarClient } from '../src/index.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const MESSAGES = Math.max(1000, Math.round(200_000 * scale));
@@ -69,6 +71,27 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 interface Timing {
   produceMs: number;
   consumeMs: number;
+  /** The batch-shaped path the connector uses: `takeQueued` + one cumulative ack per batch. */
+  consumeBatchMs: number;
+}
+
+/** Drains `count` messages with `takeQueued`, woken by `onQueued`; one cumulative ack per batch. */
+async function consumeBatched(consumer: Consumer, count: number): Promise<void> {
+  let wake: (() => void) | undefined;
+  consumer.onQueued(() => wake?.());
+  for (let taken = 0; taken < count; ) {
+    const batch = consumer.takeQueued(IN_FLIGHT);
+    if (batch.length === 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (consumer.queuedCount > 0) resolve();
+      });
+      continue;
+    }
+    taken += batch.length;
+    void consumer.acknowledgeCumulative(batch[batch.length - 1] as (typeof batch)[number]);
+  }
+  consumer.onQueued(undefined);
 }
 
 async function oursRound(serviceUrl: string, topic: string): Promise<Timing> {
@@ -81,12 +104,10 @@ async function oursRound(serviceUrl: string, topic: string): Promise<Timing> {
       maxPendingMessages: IN_FLIGHT,
       sendTimeoutMs: 0,
     });
-    const consumer = await client.subscribe({
-      topic,
-      subscription: 'bench',
-      initialPosition: 'earliest',
-      receiverQueueSize: IN_FLIGHT,
-    });
+    const subscribe = (subscription: string) =>
+      client.subscribe({ topic, subscription, initialPosition: 'earliest', receiverQueueSize: IN_FLIGHT });
+    const consumer = await subscribe('bench');
+    const batchConsumer = await subscribe('bench-batch');
     let start = performance.now();
     let last: Promise<unknown> = Promise.resolve();
     for (let i = 0; i < MESSAGES; i++) {
@@ -104,7 +125,10 @@ async function oursRound(serviceUrl: string, topic: string): Promise<Timing> {
       void consumer.acknowledge(message);
     }
     const consumeMs = performance.now() - start;
-    return { produceMs, consumeMs };
+    start = performance.now();
+    await consumeBatched(batchConsumer, MESSAGES);
+    const consumeBatchMs = performance.now() - start;
+    return { produceMs, consumeMs, consumeBatchMs };
   } finally {
     await client.close();
   }
@@ -119,7 +143,7 @@ async function javaRound(pulsar: PulsarService, prefix: string): Promise<Timing>
   });
   const match = output.stdout.match(/PRODUCE_MS ([\d.E]+) CONSUME_MS ([\d.E]+)/);
   if (match === null) throw new Error(`the Java loop printed no timing:\n${output.stdout}\n${output.stderr}`);
-  return { produceMs: Number(match[1]), consumeMs: Number(match[2]) };
+  return { produceMs: Number(match[1]), consumeMs: Number(match[2]), consumeBatchMs: Number.NaN };
 }
 
 const pulsar = await useService('pulsar');
@@ -166,8 +190,18 @@ const result = {
     oursMBPerSec: Number(mb(median(ours.map((t) => t.consumeMs))).toFixed(2)),
     javaMBPerSec: Number(mb(median(java.map((t) => t.consumeMs))).toFixed(2)),
   },
+  // Ours with takeQueued + cumulative acks vs Java's receive loop (one ack per message).
+  consumeBatch: {
+    oursMsgsPerSec: Math.round(rate(median(ours.map((t) => t.consumeBatchMs)))),
+    javaMsgsPerSec: Math.round(rate(median(java.map((t) => t.consumeMs)))),
+    oursMBPerSec: Number(mb(median(ours.map((t) => t.consumeBatchMs))).toFixed(2)),
+    javaMBPerSec: Number(mb(median(java.map((t) => t.consumeMs))).toFixed(2)),
+  },
+  loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
 };
 const line = (what: string, r: typeof result.produce) =>
   `${what.padEnd(8)} ours ${String(r.oursMsgsPerSec).padStart(8)} msg/s ${String(r.oursMBPerSec).padStart(6)} MB/s | java ${String(r.javaMsgsPerSec).padStart(8)} msg/s ${String(r.javaMBPerSec).padStart(6)} MB/s | ratio ${(r.oursMsgsPerSec / r.javaMsgsPerSec).toFixed(2)}`;
-process.stdout.write(`${line('produce', result.produce)}\n${line('consume', result.consume)}\n`);
+process.stdout.write(
+  `${line('produce', result.produce)}\n${line('consume', result.consume)}\n${line('batch', result.consumeBatch)}\nload average ${result.loadAverage.join(' ')}\n`,
+);
 process.stdout.write(`BENCH_JSON ${JSON.stringify(result)}\n`);

@@ -1,7 +1,8 @@
+import { sleep } from '@tributary/core';
 import { type PulsarService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from './client.js';
-import type { ConsumerMessage } from './consumer.js';
+import type { Consumer, ConsumerMessage } from './consumer.js';
 import { PulsarServerError } from './errors.js';
 import { compareMessageIds, EARLIEST } from './message-id.js';
 import type { PulsarCompression } from './protocol/compression.js';
@@ -251,4 +252,91 @@ describe('pulsar client against the local broker', () => {
     await consumer.close();
     await producer.close();
   });
+  it('takes queued messages in batches without splitting an entry, and reports the backlog', async () => {
+    const topic = await pulsar.createTopic();
+    const consumer = await client.subscribe({ topic, subscription: 'batches', initialPosition: 'earliest' });
+    let woken = 0;
+    consumer.onQueued(() => woken++);
+    const producer = await client.createProducer({
+      topic,
+      batchingMaxMessages: 4,
+      batchingMaxPublishDelayMs: 50,
+    });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => producer.send({ payload: text(`m${i}`) })));
+    await waitForQueued(consumer, 8);
+    expect(woken).toBeGreaterThan(0);
+    // Asked for 1, gets the rest of that batch too: callers never see half an entry.
+    const first = consumer.takeQueued(1);
+    expect(first.length).toBeGreaterThan(1);
+    expect(new Set(first.map((m) => `${m.messageId.ledgerId}:${m.messageId.entryId}`)).size).toBe(1);
+    const rest = consumer.takeQueued(100);
+    expect([...first, ...rest].map(str)).toEqual(Array.from({ length: 8 }, (_, i) => `m${i}`));
+    expect(consumer.takeQueued(100)).toEqual([]);
+    // The broker counts its backlog in entries: a batch counts once.
+    const entries = new Set([...first, ...rest].map((m) => `${m.messageId.ledgerId}:${m.messageId.entryId}`));
+    expect((await consumer.backlog()).get(topic)).toBe(entries.size);
+    await consumer.acknowledgeCumulative(rest[rest.length - 1] as ConsumerMessage);
+    await waitForBacklog(consumer, topic, 0);
+    await consumer.close();
+    await producer.close();
+  });
+
+  it('acks whole entries in a transaction: applied on commit, redelivered after abort', async () => {
+    const topic = await pulsar.createTopic();
+    const coordinator = await client.transactions();
+    const consumer = await client.subscribe({
+      topic,
+      subscription: 'entry-acks',
+      subscriptionType: 'Shared',
+      initialPosition: 'earliest',
+    });
+    const producer = await client.createProducer({
+      topic,
+      batchingMaxMessages: 3,
+      batchingMaxPublishDelayMs: 50,
+    });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => producer.send({ payload: text(`e${i}`) })));
+    await waitForQueued(consumer, 6);
+    const messages = consumer.takeQueued(100);
+    const entries = [
+      ...new Map(
+        messages.map((m) => [`${m.messageId.ledgerId}:${m.messageId.entryId}`, m.messageId]),
+      ).values(),
+    ];
+    const aborted = await coordinator.newTransaction(60_000);
+    await consumer.acknowledgeEntriesInTransaction(topic, entries, aborted);
+    expect(await aborted.abort()).toBe('aborted');
+    consumer.redeliverUnacknowledged();
+    await waitForQueued(consumer, 6);
+    const again = consumer.takeQueued(100);
+    expect(again.map(str).sort()).toEqual(messages.map(str).sort());
+    const committed = await coordinator.newTransaction(60_000);
+    await consumer.acknowledgeEntriesInTransaction(topic, entries, committed);
+    expect(await committed.commit()).toBe('committed');
+    await waitForBacklog(consumer, topic, 0);
+    await consumer.close();
+    await producer.close();
+  });
 });
+
+/** Polls until `consumer` holds `count` queued messages (deadline 10 s). */
+async function waitForQueued(consumer: Consumer, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (consumer.queuedCount < count) {
+    if (Date.now() > deadline) throw new Error(`only ${consumer.queuedCount} of ${count} messages queued`);
+    await sleep(20);
+  }
+}
+
+/** Polls the subscription backlog of `topic` until it is `backlog` (deadline 10 s). */
+async function waitForBacklog(consumer: Consumer, topic: string, backlog: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (
+    let now = (await consumer.backlog()).get(topic);
+    now !== backlog;
+    now = (await consumer.backlog()).get(topic)
+  ) {
+    if (Date.now() > deadline) throw new Error(`backlog ${now}, expected ${backlog}`);
+    await sleep(50);
+  }
+}

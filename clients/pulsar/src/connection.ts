@@ -79,6 +79,7 @@ const RESPONSE_FIELDS = [
   'addSubscriptionToTxnResponse',
   'endTxnResponse',
   'tcClientConnectResponse',
+  'consumerStatsResponse',
 ] as const satisfies readonly (keyof BaseCommand)[];
 
 type CommandInit = MessageInitShape<typeof BaseCommandSchema>;

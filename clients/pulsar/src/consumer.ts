@@ -75,6 +75,14 @@ export interface ConsumerMessage {
   readonly sequenceId: bigint;
 }
 
+const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
+
+function propertiesOf(list: readonly { key: string; value: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) out[p.key] = p.value;
+  return out;
+}
+
 type Receiver = { resolve: (message: ConsumerMessage | undefined) => void; reject: (error: Error) => void };
 
 /** A message the consumer could not decode (corrupt batch, unknown codec, decompression failure). */
@@ -91,6 +99,7 @@ export class Consumer {
   private readonly receivers: Receiver[] = [];
   private readonly byTopic = new Map<string, PartitionConsumer>();
   private closed = false;
+  private queuedListener: (() => void) | undefined;
 
   private constructor(
     private readonly client: PulsarClient,
@@ -123,6 +132,18 @@ export class Consumer {
     return [...this.byTopic.keys()];
   }
 
+  /**
+   * How many times a partition's subscription was lost and re-made (connection drops, broker
+   * CLOSE_CONSUMER, seeks). After one, the broker redelivers unacknowledged messages — with a
+   * Shared subscription possibly to other consumers — so callers that track what they already
+   * processed compare this before and after.
+   */
+  get resubscriptions(): number {
+    let total = 0;
+    for (const member of this.byTopic.values()) total += member.resubscriptions;
+    return total;
+  }
+
   /** Whether every topic reached its end (terminated topics only). */
   get reachedEndOfTopic(): boolean {
     return [...this.byTopic.values()].every((c) => c.endOfTopic);
@@ -130,11 +151,61 @@ export class Consumer {
 
   /** @internal */
   deliver(message: ConsumerMessage, from: PartitionConsumer): void {
+    // After an undecodable message nothing behind it may be read (it would be skipped silently);
+    // the broker redelivers them all to the next subscription.
+    if (this.failure !== undefined) return;
     const receiver = this.receivers.shift();
     if (receiver !== undefined) {
       from.taken(message.messageId);
       receiver.resolve(message);
-    } else this.queue.push({ message, from });
+    } else {
+      this.queue.push({ message, from });
+      this.queuedListener?.();
+    }
+  }
+
+  /**
+   * Calls `listener` whenever a message is queued with no `receive` waiting, and when the
+   * consumer fails: the wake-up of a poll loop that drains with {@link takeQueued} (no promise
+   * per message). One listener; `undefined` removes it.
+   */
+  onQueued(listener: (() => void) | undefined): void {
+    this.queuedListener = listener;
+  }
+
+  /** Messages received and not taken yet. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Takes up to `max` queued messages at once without waiting — the batch-shaped receive (one
+   * call per batch, not a promise per message). Never splits an entry: when message `max` is
+   * inside a batch, the rest of that batch comes too, so a caller that handles whole entries
+   * (acks, checkpoint positions) never sees half of one. Throws a decode failure once the
+   * messages before it were taken.
+   */
+  takeQueued(max: number): ConsumerMessage[] {
+    const queue = this.queue;
+    if (queue.length === 0) {
+      if (this.failure !== undefined) throw this.failure;
+      return [];
+    }
+    let count = Math.min(max, queue.length);
+    const last = queue[count - 1]?.message.messageId as MessageId;
+    while (count < queue.length) {
+      const next = (queue[count] as { message: ConsumerMessage }).message.messageId;
+      if (next.entryId !== last.entryId || next.ledgerId !== last.ledgerId) break;
+      count++;
+    }
+    const taken = queue.splice(0, count);
+    const messages = new Array<ConsumerMessage>(taken.length);
+    for (let i = 0; i < taken.length; i++) {
+      const { message, from } = taken[i] as { message: ConsumerMessage; from: PartitionConsumer };
+      from.taken(message.messageId);
+      messages[i] = message;
+    }
+    return messages;
   }
 
   /**
@@ -144,6 +215,7 @@ export class Consumer {
   fail(error: Error): void {
     this.failure ??= error;
     for (const receiver of this.receivers.splice(0)) receiver.reject(error);
+    this.queuedListener?.();
   }
 
   private failure: Error | undefined;
@@ -221,6 +293,34 @@ export class Consumer {
     return this.member(topic).acknowledge(messageId, 'cumulative', transaction);
   }
 
+  /**
+   * Acknowledges whole entries (every message of each batch) of `topic` (a partition name) in
+   * `transaction`, with one ACK command — the batch-shaped transactional ack. For callers that
+   * handle whole entries ({@link takeQueued} never splits one): no batch-index ack sets, so the
+   * broker needs no `acknowledgmentAtBatchIndexLevelEnabled`.
+   */
+  acknowledgeEntriesInTransaction(
+    topic: string,
+    entries: readonly MessageId[],
+    transaction: Transaction,
+  ): Promise<void> {
+    return this.member(topic).acknowledgeEntriesInTransaction(entries, transaction);
+  }
+
+  /**
+   * The subscription's backlog per partition (CONSUMER_STATS `msgBacklog`). The broker counts
+   * entries, not messages: a batch counts once (as in `pulsar-admin topics stats`).
+   */
+  async backlog(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    await Promise.all(
+      [...this.byTopic.values()].map(async (m) => {
+        out.set(m.topic, await m.backlog());
+      }),
+    );
+    return out;
+  }
+
   /** Negative ack: asks the broker to redeliver this message (Shared / Key_Shared). */
   negativeAcknowledge(message: ConsumerMessage): void {
     this.member(message).redeliver([message.messageId]);
@@ -242,6 +342,20 @@ export class Consumer {
     await Promise.all(
       [...this.byTopic.values()].map(async (m) => {
         out.set(m.topic, await m.lastMessageId());
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Where the subscription stands on each partition: everything up to the mark-delete position
+   * is acknowledged (after a seek: the position before the next message it reads).
+   */
+  async markDeletePositions(): Promise<Map<string, MessageId | undefined>> {
+    const out = new Map<string, MessageId | undefined>();
+    await Promise.all(
+      [...this.byTopic.values()].map(async (m) => {
+        out.set(m.topic, (await m.positions()).markDeletePosition);
       }),
     );
     return out;
@@ -279,6 +393,11 @@ export class PartitionConsumer implements ConnectionListener {
   /** Non-durable: position to resume after on reconnect. */
   private lastDelivered: MessageId | undefined;
   private epoch = 0n;
+
+  /** See {@link Consumer.resubscriptions}. */
+  get resubscriptions(): number {
+    return Number(this.epoch);
+  }
 
   constructor(
     private readonly client: PulsarClient,
@@ -360,12 +479,26 @@ export class PartitionConsumer implements ConnectionListener {
   onFrame(frame: Frame): void {
     const { command } = frame;
     if (command.message !== undefined && frame.metadata !== undefined && frame.payload !== undefined) {
-      this.onMessage(
-        command.message.messageId,
-        command.message.redeliveryCount,
-        command.message.ackSet,
-        frame,
-      );
+      try {
+        this.onMessage(
+          command.message.messageId,
+          command.message.redeliveryCount,
+          command.message.ackSet,
+          frame,
+        );
+      } catch (error) {
+        // Neither acked nor skipped: every later receive fails, naming the message.
+        const id = command.message.messageId;
+        const where = id === undefined ? '' : ` ${id.ledgerId}:${id.entryId}`;
+        this.parent.fail(
+          new PulsarMessageDecodeError(
+            `${this.topic}: message${where} could not be decoded: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          ),
+        );
+      }
       return;
     }
     if (command.reachedEndOfTopic !== undefined) {
@@ -450,7 +583,7 @@ export class PartitionConsumer implements ConnectionListener {
         payload,
         key: fields.key,
         orderingKey: fields.orderingKey,
-        properties: Object.fromEntries(fields.properties.map((p) => [p.key, p.value])),
+        properties: fields.properties.length === 0 ? NO_PROPERTIES : propertiesOf(fields.properties),
         publishTime: Number(metadata.publishTime),
         eventTime: fields.eventTime,
         redeliveryCount,
@@ -519,6 +652,47 @@ export class PartitionConsumer implements ConnectionListener {
       .then(() => undefined);
     transaction.trackAck(done);
     await done;
+  }
+
+  /** See {@link Consumer.acknowledgeEntriesInTransaction}. */
+  async acknowledgeEntriesInTransaction(
+    entries: readonly MessageId[],
+    transaction: Transaction,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const connection = this.connection;
+    if (connection === undefined || connection.closed) {
+      throw new PulsarConnectionError(
+        `ack on ${this.topic} in transaction: not connected (the broker redelivers unacked messages)`,
+      );
+    }
+    await transaction.registerSubscription(this.topic, this.options.subscription);
+    const done = connection
+      .request(`ack of ${entries.length} entries on ${this.topic} in transaction`, (requestId) => ({
+        type: BaseCommand_Type.ACK,
+        ack: {
+          consumerId: this.consumerId,
+          ackType: CommandAck_AckType.Individual,
+          messageId: entries.map((id) => messageIdToData({ ...id, batchIndex: -1, batchSize: 0 })),
+          txnidMostBits: transaction.id.mostBits,
+          txnidLeastBits: transaction.id.leastBits,
+          requestId,
+        },
+      }))
+      .then(() => undefined);
+    transaction.trackAck(done);
+    await done;
+  }
+
+  /** The subscription's backlog on this partition (CONSUMER_STATS). */
+  async backlog(): Promise<number> {
+    const connection = this.connection;
+    if (connection === undefined) throw new PulsarConnectionError(`stats of ${this.topic}: not connected`);
+    const answer = await connection.request(`consumer stats on ${this.topic}`, (requestId) => ({
+      type: BaseCommand_Type.CONSUMER_STATS,
+      consumerStats: { consumerId: this.consumerId, requestId },
+    }));
+    return Number(answer.consumerStatsResponse?.msgBacklog ?? 0n);
   }
 
   private groupedIndividual: MessageId[] = [];
@@ -599,13 +773,23 @@ export class PartitionConsumer implements ConnectionListener {
   }
 
   async lastMessageId(): Promise<MessageId> {
+    return (await this.positions()).lastMessageId;
+  }
+
+  /** The partition's last message id and the subscription's mark-delete position (GET_LAST_MESSAGE_ID). */
+  async positions(): Promise<{ lastMessageId: MessageId; markDeletePosition: MessageId | undefined }> {
     const connection = this.connection ?? (await this.client.connectionFor(this.topic));
     const answer = await connection.request(`last message id of ${this.topic}`, (requestId) => ({
       type: BaseCommand_Type.GET_LAST_MESSAGE_ID,
       getLastMessageId: { consumerId: this.consumerId, requestId },
     }));
-    const data = answer.getLastMessageIdResponse?.lastMessageId;
-    return data === undefined ? EARLIEST : messageIdFromData(data, this.partition);
+    const response = answer.getLastMessageIdResponse;
+    const last = response?.lastMessageId;
+    const markDelete = response?.consumerMarkDeletePosition;
+    return {
+      lastMessageId: last === undefined ? EARLIEST : messageIdFromData(last, this.partition),
+      markDeletePosition: markDelete === undefined ? undefined : messageIdFromData(markDelete, this.partition),
+    };
   }
 
   async unsubscribe(): Promise<void> {
