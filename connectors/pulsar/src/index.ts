@@ -1,3 +1,32 @@
-// @tributary/connector-pulsar: the Pulsar source (src/source/) and sink (src/sink/) on
-// @tributary/pulsar-client. Each side exports its public API from its own index.
-export {};
+/**
+ * @tributary/connector-pulsar: the Pulsar source (src/source/) and sink (src/sink/) on
+ * @tributary/pulsar-client. Each side exports its public API from its own index; curated named
+ * exports only.
+ */
+export {
+  createPulsarClient,
+  type PulsarConnectionOptions,
+  pulsarConnectionShape,
+} from './pulsar-connection-options.js';
+export {
+  type AckTransactions,
+  type PulsarEndPosition,
+  type PulsarMessageDeserializer,
+  type PulsarPartitionSplit,
+  PulsarSource,
+  type PulsarSourceEnumState,
+  type PulsarSourceErrorCode,
+  PulsarSourceErrorCodes,
+  PulsarSourceOptions,
+  type PulsarSourceOptionsInput,
+  type PulsarStartCursor,
+  type PulsarStopCursor,
+  pulsarPartitionSplitSerializer,
+  pulsarSourceEnumStateSerializer,
+  type ResolvedPulsarSourceOptions,
+  type SplitStart,
+  type SplitStop,
+  startCursorAfter,
+  valueOnly,
+} from './source/index.js';
+export { tributaryPlugin } from './tributary-plugin.js';

@@ -1,0 +1,204 @@
+import { type Logger, TributaryError, toError } from '@tributary/core';
+import type {
+  Consumer,
+  MessageId,
+  Transaction,
+  TransactionCoordinatorClient,
+} from '@tributary/pulsar-client';
+import { txnIdToString } from '@tributary/pulsar-client';
+import type { AckTransactions } from './pulsar-partition-split.js';
+import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
+
+/** Acks of one split for a checkpoint: the entries its reader emitted since the previous one. */
+export interface SplitAcks {
+  readonly consumer: Pick<Consumer, 'acknowledgeEntriesInTransaction'>;
+  readonly topic: string;
+  readonly entries: readonly MessageId[];
+}
+
+interface OpenTransaction {
+  readonly txn: Transaction;
+  readonly openedAt: number;
+}
+
+/**
+ * Shared/Key_Shared exactly-once: the acks of the records a checkpoint covers go into one Pulsar
+ * transaction, sent when the checkpoint is taken and committed when it completes. Until then
+ * the broker holds those messages as pending acks (not redelivered); a restore commits the
+ * transactions of the checkpoint it resumes from and aborts the next one, whose acks then never
+ * apply — so every message ends up emitted by exactly one completed checkpoint.
+ *
+ * `snapshot` is synchronous, so transactions are opened ahead: one to take the next
+ * checkpoint's acks, and the one after it, whose id that checkpoint records for abort on restore
+ * (a crash after the next snapshot leaves acks in it). The reader emits only while both are
+ * open ({@link isReady}). Open transactions older than a third of the timeout are replaced, so
+ * acks never land in one the coordinator is about to abort.
+ */
+export class PulsarAckTransactions {
+  private readonly ready: OpenTransaction[] = [];
+  private opening: Promise<void> | undefined;
+  private failure: unknown;
+  /** Checkpoint id → the transaction holding its acks (and whether they were all sent), until committed. */
+  private readonly pendingCommits = new Map<number, { txn: Transaction; acked: Promise<boolean[]> }>();
+  private committing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly coordinator: () => Promise<TransactionCoordinatorClient>,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether two transactions are open ahead (emitting is allowed). Starts opening when not. */
+  get isReady(): boolean {
+    this.replaceStale();
+    if (this.ready.length >= 2) return true;
+    this.refill();
+    return false;
+  }
+
+  /** Resolves when {@link isReady} or a failure is known (never rejects: the failure is rethrown by {@link throwIfFailed}). */
+  whenReady(): Promise<void> {
+    this.refill();
+    return this.opening ?? Promise.resolve();
+  }
+
+  /** Throws the first background failure (opening, acking, committing). */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * Sends `acks` in the next transaction and returns what the checkpoint must record: every
+   * transaction not committed yet (this one included) and the open ones that take the next acks.
+   */
+  snapshot(checkpointId: number, acks: readonly SplitAcks[]): AckTransactions {
+    this.throwIfFailed();
+    if (acks.some((a) => a.entries.length > 0)) {
+      const next = this.ready.shift();
+      if (next === undefined) {
+        // The reader emits only when ready, so records with acks imply an open transaction.
+        throw new TributaryError(
+          PulsarSourceErrorCodes.REQUEST_FAILED,
+          'No open ack transaction at a checkpoint with acks',
+        );
+      }
+      const sent: Promise<boolean>[] = [];
+      for (const { consumer, topic, entries } of acks) {
+        if (entries.length === 0) continue;
+        sent.push(
+          consumer.acknowledgeEntriesInTransaction(topic, entries, next.txn).then(
+            () => true,
+            (error: unknown) => {
+              this.fail(
+                error,
+                `acking ${entries.length} entries of ${topic} in ${txnIdToString(next.txn.id)}`,
+              );
+              return false;
+            },
+          ),
+        );
+      }
+      // The commit waits for these: an ACK still registering its subscription must not miss it.
+      this.pendingCommits.set(checkpointId, { txn: next.txn, acked: Promise.all(sent) });
+      this.refill();
+    }
+    return {
+      commit: [...this.pendingCommits.values()].map((p) => txnIdToString(p.txn.id)),
+      // Both open ones: the first may be replaced as stale, and then the second takes the acks.
+      abort: this.ready.map((r) => txnIdToString(r.txn.id)),
+    };
+  }
+
+  /**
+   * Commits, in order and in the background, the transactions of `checkpointId` and earlier
+   * (an aborted checkpoint's acks ride along with the next completed one). A transaction the
+   * coordinator no longer knows was aborted by its timeout: its messages come again, after
+   * their output was committed — reported as `TRIB_PULSAR_ACK_TRANSACTION_LOST`.
+   */
+  notifyCheckpointComplete(checkpointId: number): void {
+    for (const [id, { txn, acked }] of [...this.pendingCommits]) {
+      if (id > checkpointId) continue;
+      this.pendingCommits.delete(id);
+      this.committing = this.committing.then(async () => {
+        // A failed ack already failed the reader: committing the rest would lose those messages' acks.
+        if ((await acked).includes(false) || this.failure !== undefined) return;
+        try {
+          const outcome = await txn.commit();
+          if (outcome !== 'committed') {
+            this.fail(
+              new TributaryError(
+                PulsarSourceErrorCodes.ACK_TRANSACTION_LOST,
+                `The ack transaction ${txnIdToString(txn.id)} of checkpoint ${id} was ${outcome} instead of committed: it outlived transactionTimeoutMs (${this.timeoutMs} ms), so the broker redelivers its messages. Raise transactionTimeoutMs above 2 × checkpoint interval + checkpoint duration.`,
+                { context: { checkpointId: id, transaction: txnIdToString(txn.id) } },
+              ),
+              'commit',
+            );
+          }
+        } catch (error) {
+          this.fail(error, `committing ack transaction ${txnIdToString(txn.id)} of checkpoint ${id}`);
+        }
+      });
+    }
+  }
+
+  /** Resolves when no commit is in flight (tests, orderly shutdown). */
+  settled(): Promise<void> {
+    return this.committing;
+  }
+
+  /** Waits for commits in flight; open transactions are left to the coordinator's timeout (or a restore's abort). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.committing;
+    await this.opening?.catch(() => undefined);
+  }
+
+  private refill(): void {
+    if (this.opening !== undefined || this.closed || this.failure !== undefined || this.ready.length >= 2)
+      return;
+    this.opening = (async () => {
+      try {
+        const coordinator = await this.coordinator();
+        while (this.ready.length < 2 && !this.closed) {
+          const txn = await coordinator.newTransaction(this.timeoutMs);
+          this.ready.push({ txn, openedAt: this.now() });
+        }
+      } catch (error) {
+        this.fail(error, 'opening an ack transaction');
+      } finally {
+        this.opening = undefined;
+      }
+    })();
+  }
+
+  private replaceStale(): void {
+    const limit = this.now() - this.timeoutMs / 3;
+    while (this.ready.length > 0 && (this.ready[0] as OpenTransaction).openedAt < limit) {
+      const stale = this.ready.shift() as OpenTransaction;
+      stale.txn.abort().catch((error: unknown) => {
+        this.logger.debug(
+          { err: toError(error) },
+          'aborting an unused ack transaction failed (it times out)',
+        );
+      });
+    }
+  }
+
+  private fail(error: unknown, what: string): void {
+    if (this.failure !== undefined) return;
+    this.failure =
+      error instanceof TributaryError
+        ? error
+        : new TributaryError(
+            PulsarSourceErrorCodes.REQUEST_FAILED,
+            `${what} failed: ${toError(error).message}`,
+            {
+              cause: error,
+              retriable: true,
+            },
+          );
+    this.logger.error({ err: toError(this.failure) }, `Pulsar ${what} failed`);
+  }
+}

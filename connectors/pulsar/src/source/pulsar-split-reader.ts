@@ -1,0 +1,279 @@
+import {
+  type Logger,
+  RecordsBySplits,
+  type RecordsBySplitsBuilder,
+  type RecordsWithSplitIds,
+  retry,
+  type SplitReader,
+  type SplitsChange,
+  TributaryError,
+  toError,
+  WakeUpLatch,
+} from '@tributary/core';
+import {
+  type Consumer,
+  type ConsumerMessage,
+  EARLIEST,
+  isRetriable,
+  type MessageId,
+  type PulsarClient,
+  PulsarServerError,
+} from '@tributary/pulsar-client';
+import type { PulsarPartitionSplit } from './pulsar-partition-split.js';
+import {
+  compareToBound,
+  formatMessageId,
+  parseMessageId,
+  type SplitStart,
+  type StopVerdict,
+  startFilter,
+  startsAtOrPastStop,
+  stopCheck,
+} from './pulsar-positions.js';
+import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
+import { isSharedType, type ResolvedPulsarSourceOptions } from './pulsar-source-options.js';
+import type { PulsarSplitConsumers } from './pulsar-split-consumers.js';
+
+/** The messages of one entry (one message, or one batch): the unit the source emits and acks. */
+export type PulsarEntry = readonly ConsumerMessage[];
+
+/** A split being read: its consumer and its start and stop checks. */
+interface ReadingSplit {
+  readonly split: PulsarPartitionSplit;
+  readonly consumer: Consumer;
+  /** Messages up to here were taken already (skips redeliveries after a reconnect). */
+  lastTaken: MessageId | undefined;
+  readonly accept: (id: MessageId) => boolean;
+  readonly stop: ((m: ConsumerMessage) => StopVerdict) | undefined;
+  /** The consumer's resubscription count when reading started. */
+  readonly resubscriptions: number;
+}
+
+function seekTarget(start: SplitStart): MessageId | { publishTime: number } {
+  if (start.kind === 'earliest') return EARLIEST;
+  if (start.kind === 'publishTime') return { publishTime: start.publishTime };
+  return parseMessageId(start.messageId);
+}
+
+/**
+ * Reads the reader's splits through one Pulsar consumer each (a durable subscription on the
+ * partition), all multiplexed on one fetch loop. Exclusive/Failover: subscribes and seeks to the
+ * split's start (checkpointed position, or the resolved start cursor), then drops messages before
+ * it (a seek lands on the entry) and any the broker redelivers after a reconnect. Shared /
+ * Key_Shared: waits until every reader ended the ack transactions of the restored checkpoint
+ * (see {@link PulsarSplitConsumers.subscriptionsAllowed}), then subscribes without seeking — the
+ * subscription holds the position.
+ *
+ * A fetch waits (up to `fetchMaxWaitMs`, or a wake-up) until some consumer has messages, then
+ * takes every split's queued messages at once and hands them over grouped by entry, cut at the
+ * stop cursor; consumers push ahead up to `receiverQueueSize` messages each.
+ */
+export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartitionSplit> {
+  private readonly splits = new Map<string, ReadingSplit>();
+  private readonly finishedNow: string[] = [];
+  private readonly latch = new WakeUpLatch();
+  private readonly shared: boolean;
+  private lastBacklogRefresh = 0;
+
+  constructor(
+    private readonly client: PulsarClient,
+    private readonly options: ResolvedPulsarSourceOptions,
+    private readonly consumers: PulsarSplitConsumers,
+    private readonly logger: Logger,
+  ) {
+    this.shared = isSharedType(options.subscriptionType);
+  }
+
+  async fetch(): Promise<RecordsWithSplitIds<PulsarEntry>> {
+    if (this.finishedNow.length > 0) return RecordsBySplits.finished(this.finishedNow.splice(0));
+    // Woken by arriving messages, a task, closing, or the timeout: then take what is there.
+    if (!this.anyQueued()) await this.latch.sleep(this.options.fetchMaxWaitMs);
+    const builder = RecordsBySplits.builder<PulsarEntry>();
+    for (const [splitId, reading] of this.splits) {
+      const messages = reading.consumer.takeQueued(this.options.receiverQueueSize);
+      this.checkResubscriptions(reading);
+      if (messages.length === 0) continue;
+      if (this.collect(splitId, reading, messages, builder)) {
+        builder.markFinished(splitId);
+        this.finish(splitId);
+      }
+    }
+    this.maybeRefreshBacklogs();
+    return builder.build();
+  }
+
+  async handleSplitsChanges(change: SplitsChange<PulsarPartitionSplit>): Promise<void> {
+    if (change.type === 'remove') {
+      for (const split of change.splits) await this.consumers.close(split.splitId);
+      for (const split of change.splits) this.splits.delete(split.splitId);
+      return;
+    }
+    const toRead: PulsarPartitionSplit[] = [];
+    for (const split of change.splits) {
+      if (!this.shared && startsAtOrPastStop(split.start, split.stop)) this.finishedNow.push(split.splitId);
+      else toRead.push(split);
+    }
+    if (toRead.length === 0) return;
+    if (this.shared) await this.consumers.subscriptionsAllowed;
+    if (this.consumers.closing) return;
+    // In parallel: each subscription is a lookup, a SUBSCRIBE and (Exclusive/Failover) a SEEK.
+    await Promise.all(toRead.map((split) => this.startReading(split)));
+  }
+
+  private async startReading(split: PulsarPartitionSplit): Promise<void> {
+    const consumer = await this.subscribe(split);
+    if (await this.seekLandedPastStop(split, consumer)) {
+      this.finishedNow.push(split.splitId);
+      this.consumers.markFinished(split.splitId);
+      return;
+    }
+    this.splits.set(split.splitId, {
+      split,
+      consumer,
+      lastTaken: undefined,
+      accept: startFilter(this.shared ? { kind: 'earliest' } : split.start),
+      stop: stopCheck(split.stop),
+      resubscriptions: consumer.resubscriptions,
+    });
+    consumer.onQueued(() => this.latch.wakeUp());
+    // Before the first fetch, so even a short bounded read reports its backlog.
+    await this.consumers.refreshBacklog(split.splitId);
+  }
+
+  /**
+   * A message-id stop behind where the seek put the subscription (e.g. a publish-time start past
+   * the stop) would never see a message to stop at: the mark-delete position tells.
+   */
+  private async seekLandedPastStop(split: PulsarPartitionSplit, consumer: Consumer): Promise<boolean> {
+    const stop = split.stop;
+    if (this.shared || stop === undefined || (stop.kind !== 'atMessageId' && stop.kind !== 'afterMessageId')) {
+      return false;
+    }
+    const markDelete = (await consumer.markDeletePositions()).values().next().value;
+    if (markDelete === undefined || markDelete.entryId < 0n) return false;
+    return startsAtOrPastStop({ kind: 'after', messageId: formatMessageId(markDelete) }, stop);
+  }
+
+  wakeUp(): void {
+    this.latch.wakeUp();
+  }
+
+  async close(): Promise<void> {
+    this.splits.clear();
+    await this.consumers.closeAll();
+  }
+
+  private anyQueued(): boolean {
+    for (const reading of this.splits.values()) if (reading.consumer.queuedCount > 0) return true;
+    return false;
+  }
+
+  /**
+   * Groups `messages` into entries for `splitId` (skipping those before the start or taken
+   * already), up to the stop cursor. Returns true when the split reached its stop.
+   */
+  private collect(
+    splitId: string,
+    reading: ReadingSplit,
+    messages: readonly ConsumerMessage[],
+    builder: RecordsBySplitsBuilder<PulsarEntry>,
+  ): boolean {
+    let entry: ConsumerMessage[] | undefined;
+    let reachedStop = false;
+    for (const message of messages) {
+      const id = message.messageId;
+      if (!reading.accept(id)) continue;
+      if (reading.lastTaken !== undefined && compareToBound(id, reading.lastTaken) <= 0) continue;
+      const verdict = reading.stop?.(message) ?? 'read';
+      if (verdict === 'stop-before') {
+        reachedStop = true;
+        break;
+      }
+      if (entry === undefined || !sameEntry(entry[0] as ConsumerMessage, message)) {
+        if (entry !== undefined) builder.add(splitId, entry);
+        entry = [];
+      }
+      entry.push(message);
+      reading.lastTaken = id;
+      if (verdict === 'read-and-stop') {
+        reachedStop = true;
+        break;
+      }
+    }
+    if (entry !== undefined) builder.add(splitId, entry);
+    return reachedStop;
+  }
+
+  private finish(splitId: string): void {
+    this.splits.get(splitId)?.consumer.onQueued(undefined);
+    this.splits.delete(splitId);
+    // Nothing left to read; the consumer stays open for the final ack at the next checkpoint.
+    this.consumers.markFinished(splitId);
+  }
+
+  /**
+   * Shared/Key_Shared: after a lost subscription the broker redelivers this consumer's unacked
+   * messages, maybe to other readers, while this reader already emitted some of them: only a
+   * restore from the last checkpoint (which aborts their acks) keeps the output exactly-once.
+   */
+  private checkResubscriptions(reading: ReadingSplit): void {
+    if (!this.shared || reading.consumer.resubscriptions === reading.resubscriptions) return;
+    throw new TributaryError(
+      PulsarSourceErrorCodes.REQUEST_FAILED,
+      `The ${this.options.subscriptionType} consumer of ${reading.split.topic} lost its subscription (connection dropped or the broker closed it): restarting from the last checkpoint, so messages the broker redelivers are not read twice`,
+      {
+        retriable: true,
+        context: { topic: reading.split.topic, subscription: this.options.subscriptionName },
+      },
+    );
+  }
+
+  private async subscribe(split: PulsarPartitionSplit): Promise<Consumer> {
+    const options = this.options;
+    return retry(
+      async () => {
+        const consumer = await this.client.subscribe({
+          topic: split.topic,
+          subscription: options.subscriptionName,
+          subscriptionType: options.subscriptionType,
+          initialPosition: options.startCursor === 'latest' ? 'latest' : 'earliest',
+          receiverQueueSize: options.receiverQueueSize,
+        });
+        this.consumers.register(split, consumer);
+        try {
+          if (!this.shared) await consumer.seek(seekTarget(split.start));
+        } catch (error) {
+          await this.consumers.close(split.splitId);
+          throw error;
+        }
+        return consumer;
+      },
+      {
+        // An Exclusive subscription stays busy until the broker noticed the previous attempt's
+        // consumer is gone (a killed process's connection closing).
+        maxAttempts: 20,
+        initialDelayMs: 200,
+        maxDelayMs: 3000,
+        isRetriable: (error) =>
+          isRetriable(error) || (error instanceof PulsarServerError && error.code === 'ConsumerBusy'),
+        operation: `subscribing ${options.subscriptionName} on ${split.topic}`,
+        onRetry: (error, attempt) =>
+          this.logger.info(
+            { err: toError(error), attempt, topic: split.topic },
+            'subscribe failed; retrying',
+          ),
+      },
+    );
+  }
+
+  private maybeRefreshBacklogs(): void {
+    const now = Date.now();
+    if (now - this.lastBacklogRefresh < this.options.backlogIntervalMs) return;
+    this.lastBacklogRefresh = now;
+    for (const splitId of this.splits.keys()) void this.consumers.refreshBacklog(splitId);
+  }
+}
+
+function sameEntry(a: ConsumerMessage, b: ConsumerMessage): boolean {
+  return a.messageId.entryId === b.messageId.entryId && a.messageId.ledgerId === b.messageId.ledgerId;
+}
