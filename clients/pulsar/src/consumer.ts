@@ -311,14 +311,8 @@ export class Consumer {
    * The subscription's backlog per partition (CONSUMER_STATS `msgBacklog`). The broker counts
    * entries, not messages: a batch counts once (as in `pulsar-admin topics stats`).
    */
-  async backlog(): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    await Promise.all(
-      [...this.byTopic.values()].map(async (m) => {
-        out.set(m.topic, await m.backlog());
-      }),
-    );
-    return out;
+  backlog(): Promise<Map<string, number>> {
+    return this.perPartition((m) => m.backlog());
   }
 
   /** Negative ack: asks the broker to redeliver this message (Shared / Key_Shared). */
@@ -337,28 +331,23 @@ export class Consumer {
   }
 
   /** Last message id of each partition (`-1:-1` when empty). */
-  async lastMessageIds(): Promise<Map<string, MessageId>> {
-    const out = new Map<string, MessageId>();
-    await Promise.all(
-      [...this.byTopic.values()].map(async (m) => {
-        out.set(m.topic, await m.lastMessageId());
-      }),
-    );
-    return out;
+  lastMessageIds(): Promise<Map<string, MessageId>> {
+    return this.perPartition((m) => m.lastMessageId());
   }
 
   /**
    * Where the subscription stands on each partition: everything up to the mark-delete position
    * is acknowledged (after a seek: the position before the next message it reads).
    */
-  async markDeletePositions(): Promise<Map<string, MessageId | undefined>> {
-    const out = new Map<string, MessageId | undefined>();
-    await Promise.all(
-      [...this.byTopic.values()].map(async (m) => {
-        out.set(m.topic, (await m.positions()).markDeletePosition);
-      }),
-    );
-    return out;
+  markDeletePositions(): Promise<Map<string, MessageId | undefined>> {
+    return this.perPartition(async (m) => (await m.positions()).markDeletePosition);
+  }
+
+  /** `read` of every partition, concurrently, by partition name. */
+  private async perPartition<T>(read: (member: PartitionConsumer) => Promise<T>): Promise<Map<string, T>> {
+    const members = [...this.byTopic.values()];
+    const values = await Promise.all(members.map(read));
+    return new Map(members.map((m, i) => [m.topic, values[i] as T]));
   }
 
   async unsubscribe(): Promise<void> {
@@ -788,7 +777,8 @@ export class PartitionConsumer implements ConnectionListener {
     const markDelete = response?.consumerMarkDeletePosition;
     return {
       lastMessageId: last === undefined ? EARLIEST : messageIdFromData(last, this.partition),
-      markDeletePosition: markDelete === undefined ? undefined : messageIdFromData(markDelete, this.partition),
+      markDeletePosition:
+        markDelete === undefined ? undefined : messageIdFromData(markDelete, this.partition),
     };
   }
 

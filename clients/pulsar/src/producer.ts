@@ -357,12 +357,17 @@ export class PartitionProducer implements ConnectionListener {
     const sequenceId = this.nextSequenceId;
     this.nextSequenceId += BigInt(count);
     const raw = encodeBatch(batch.entries);
+    const first = (batch.entries[0] as (typeof batch.entries)[number]).metadata;
     const metadata = create(MessageMetadataSchema, {
       producerName: this.producerName,
       sequenceId,
       highestSequenceId: sequenceId + BigInt(count - 1),
       publishTime: BigInt(Date.now()),
       numMessagesInBatch: count,
+      // The entry carries its first message's key, as the Java client's batches do: Key_Shared
+      // dispatchers route whole entries by it.
+      ...(first.partitionKey === '' ? {} : { partitionKey: first.partitionKey }),
+      ...(first.orderingKey.length === 0 ? {} : { orderingKey: first.orderingKey }),
       ...this.compressionFields(raw.length),
       ...txnFields(batch.txn),
     });

@@ -146,7 +146,11 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
    */
   private async seekLandedPastStop(split: PulsarPartitionSplit, consumer: Consumer): Promise<boolean> {
     const stop = split.stop;
-    if (this.shared || stop === undefined || (stop.kind !== 'atMessageId' && stop.kind !== 'afterMessageId')) {
+    if (
+      this.shared ||
+      stop === undefined ||
+      (stop.kind !== 'atMessageId' && stop.kind !== 'afterMessageId')
+    ) {
       return false;
     }
     const markDelete = (await consumer.markDeletePositions()).values().next().value;
