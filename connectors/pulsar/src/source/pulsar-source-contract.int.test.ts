@@ -9,12 +9,17 @@
 import { describeSourceContract } from '@tributary/e2e/contract';
 
 const contextModule = new URL('../testing-fixtures/pulsar-source-contract-context.ts', import.meta.url);
+// A restarted Pulsar job subscribes (and, for Shared/Key_Shared, settles the restored checkpoint's
+// transaction) before its first checkpoint: kills land later than the default 0.9–1.8 s so most
+// runs get to store one, which the suite requires of a restore.
+const crash = { minKillDelayMs: 2500, maxKillDelayMs: 4000 };
 
 describeSourceContract({
   name: 'PulsarSource Exclusive',
   guarantees: ['exactly-once'],
   contextModule,
   exportName: 'exclusiveSourceContext',
+  crash,
 });
 
 describeSourceContract({
@@ -22,4 +27,5 @@ describeSourceContract({
   guarantees: ['exactly-once'],
   contextModule,
   exportName: 'keySharedSourceContext',
+  crash,
 });
