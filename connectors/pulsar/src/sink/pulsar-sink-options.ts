@@ -59,8 +59,10 @@ const sinkSchema = z
       .number()
       .int()
       .min(1)
-      .default(5000)
-      .describe('Messages per writer waiting for a receipt; `write` waits above it (backpressure).'),
+      .default(1000)
+      .describe(
+        'Messages per writer waiting for a receipt; `write` waits above it (backpressure). A checkpoint waits for all of them: larger raises throughput and checkpoint time.',
+      ),
     sendTimeoutMs: z
       .number()
       .int()
