@@ -9,27 +9,6 @@ export {
   pulsarConnectionShape,
 } from './pulsar-connection-options.js';
 export {
-  type AckTransactions,
-  type PulsarEndPosition,
-  type PulsarMessageDeserializer,
-  type PulsarPartitionSplit,
-  PulsarSource,
-  type PulsarSourceEnumState,
-  type PulsarSourceErrorCode,
-  PulsarSourceErrorCodes,
-  PulsarSourceOptions,
-  type PulsarSourceOptionsInput,
-  type PulsarStartCursor,
-  type PulsarStopCursor,
-  pulsarPartitionSplitSerializer,
-  pulsarSourceEnumStateSerializer,
-  type ResolvedPulsarSourceOptions,
-  type SplitStart,
-  type SplitStop,
-  startCursorAfter,
-  valueOnly,
-} from './source/index.js';
-export {
   DEFAULT_PULSAR_TRANSACTION_TIMEOUT_MS,
   type PulsarCommittable,
   PulsarCommitter,
@@ -50,4 +29,25 @@ export {
   pulsarWriterStateSerializer,
   type ResolvedPulsarSinkOptions,
 } from './sink/index.js';
+export {
+  type AckTransactions,
+  type PulsarEndPosition,
+  type PulsarMessageDeserializer,
+  type PulsarPartitionSplit,
+  PulsarSource,
+  type PulsarSourceEnumState,
+  type PulsarSourceErrorCode,
+  PulsarSourceErrorCodes,
+  PulsarSourceOptions,
+  type PulsarSourceOptionsInput,
+  type PulsarStartCursor,
+  type PulsarStopCursor,
+  pulsarPartitionSplitSerializer,
+  pulsarSourceEnumStateSerializer,
+  type ResolvedPulsarSourceOptions,
+  type SplitStart,
+  type SplitStop,
+  startCursorAfter,
+  valueOnly,
+} from './source/index.js';
 export { tributaryPlugin } from './tributary-plugin.js';

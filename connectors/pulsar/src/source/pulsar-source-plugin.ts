@@ -23,6 +23,7 @@ export const pulsarSourcePlugin: SourcePlugin = {
       const partitions = await new PulsarTopicDiscoverer(client, o.topics, o.topicPattern).discover();
       if (partitions.length === 0)
         throw new Error(`no topic matches ${o.topicPattern ?? o.topics?.join(', ')}`);
+      return `${partitions.length} partition(s) to read`;
     } finally {
       await client.close();
     }
