@@ -1,6 +1,9 @@
 /**
  * @tributary/e2e — real services on demand for integration tests, by name, through one interface
  * with two backends (local servers or testcontainers). Curated named exports only.
+ *
+ * Nothing here loads a service client library (they are optional peers): the handle classes are
+ * exported as types, and each service's code is imported when `useService()` asks for it.
  */
 
 export {
@@ -20,9 +23,9 @@ export {
   requireSystemChromium,
 } from './browser/system-chromium.js';
 export { ELASTICSEARCH_USER, ELASTICSEARCH_VERSION } from './elasticsearch/elasticsearch-config.js';
-export {
-  type CreateElasticsearchIndexOptions,
-  type ElasticsearchClientOptions,
+export type {
+  CreateElasticsearchIndexOptions,
+  ElasticsearchClientOptions,
   ElasticsearchService,
 } from './elasticsearch/elasticsearch-service.js';
 export { type DockerProbeResult, probeDockerEngine, selectBackend } from './harness/backend-selection.js';
@@ -65,15 +68,14 @@ export {
   readCommittedWithJavaConsumer,
 } from './kafka/java-committed-reader.js';
 export { KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
-export {
-  type CreateKafkaTopicOptions,
-  type KafkaClientConfigOptions,
+export type {
+  CreateKafkaTopicOptions,
+  KafkaClientConfigOptions,
   KafkaService,
 } from './kafka/kafka-service.js';
-export { createKinesisClient } from './kinesis/kinesis-client.js';
-export { type CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
-export { MariaDbService } from './mariadb/mariadb-service.js';
-export { PostgresService } from './postgres/postgres-service.js';
+export type { CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
+export type { MariaDbService } from './mariadb/mariadb-service.js';
+export type { PostgresService } from './postgres/postgres-service.js';
 export {
   type DashboardVariables,
   labelValuesQuery,
@@ -98,7 +100,7 @@ export { PulsarAdminError } from './pulsar/pulsar-admin.js';
 export { PULSAR_VERSION } from './pulsar/pulsar-config.js';
 export { type PulsarJavaProgram, runPulsarJava } from './pulsar/pulsar-java.js';
 export type { TransactionCoordinatorStats } from './pulsar/pulsar-probe.js';
-export { type CreatePulsarTopicOptions, PulsarService } from './pulsar/pulsar-service.js';
+export type { CreatePulsarTopicOptions, PulsarService } from './pulsar/pulsar-service.js';
 export {
   type DescribeServiceOptions,
   describeService,

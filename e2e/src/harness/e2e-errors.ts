@@ -20,6 +20,8 @@ export const E2eErrorCodes = {
   INVALID_SETTINGS: 'TRIB_E2E_INVALID_SETTINGS',
   /** `kill()` / `restart()` on a shared server: only a private instance may be disturbed. */
   PRIVATE_INSTANCE_REQUIRED: 'TRIB_E2E_PRIVATE_INSTANCE_REQUIRED',
+  /** A service's client library (an optional peer dependency, e.g. kafkajs) is not installed. */
+  MISSING_PEER: 'TRIB_E2E_MISSING_PEER',
   /** No system Chromium for a browser test (install Debian's `chromium` or set `TRIBUTARY_CHROMIUM`). */
   BROWSER_NOT_FOUND: 'TRIB_E2E_BROWSER_NOT_FOUND',
 } as const;

@@ -1,16 +1,19 @@
 import { TributaryError } from '@tributary/core';
 import { E2eErrorCodes } from './e2e-errors.js';
+import { requireServicePeers } from './service-peers.js';
 import type { ServiceProvider } from './service-provider.js';
 import type { BackendKind, ServiceName } from './service-types.js';
 
 /**
  * The provider of `name` on `backend`. Providers load lazily, so the local backend never loads
- * testcontainers (and its Docker client), and a run that needs Kafka only loads Kafka's code.
+ * testcontainers (and its Docker client), and a run that needs Kafka only loads Kafka's code and
+ * needs only Kafka's client library installed (a missing one is named by a typed error).
  */
 export async function loadProvider<N extends ServiceName>(
   name: N,
   backend: BackendKind,
 ): Promise<ServiceProvider<N>> {
+  requireServicePeers(name, backend);
   const provider = await (backend === 'local' ? loadLocal(name) : loadContainer(name));
   return provider as ServiceProvider<N>;
 }

@@ -5,7 +5,7 @@ import type { Logger } from '@tributary/core';
 import { silentLogger } from '@tributary/core';
 import { javaCommand } from '../harness/java-command.js';
 import { resolveMavenArtifacts } from '../harness/maven-artifacts.js';
-import { KAFKA_ARTIFACTS } from './local-kafka-provider.js';
+import { KAFKA_ARTIFACTS } from './kafka-server-config.js';
 
 /** One partition as Kafka's Java consumer (`read_committed`) sees it. */
 export interface JavaCommittedPartition {

@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import type { MavenArtifactSet } from '../harness/maven-artifacts.js';
 
 /** The pinned Kafka version of both backends (Maven `org.apache.kafka:kafka_2.13`, image `apache/kafka`). */
 export const KAFKA_VERSION = '3.9.2';
+
+/** The Kafka broker's runtime class path: `kafka_2.13` plus a log4j binding for its slf4j logging. */
+export const KAFKA_ARTIFACTS: MavenArtifactSet = {
+  key: `kafka-${KAFKA_VERSION}`,
+  dependencies: [
+    { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
+    // The binary distribution ships slf4j-reload4j; without a binding the broker logs nothing.
+    { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' },
+  ],
+};
 
 /** The SCRAM user created at format time; the credentials are test-only and not secret. */
 export const KAFKA_SCRAM_USER = { username: 'tributary', password: 'tributary-secret' } as const;

@@ -6,12 +6,13 @@ import { E2eErrorCodes } from '../harness/e2e-errors.js';
 import { freePorts } from '../harness/free-port.js';
 import { extraJavaOptions, javaCommand } from '../harness/java-command.js';
 import { launchLocalServer } from '../harness/local-launcher.js';
-import { type MavenArtifactSet, resolveMavenArtifacts } from '../harness/maven-artifacts.js';
+import { resolveMavenArtifacts } from '../harness/maven-artifacts.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../harness/process-group.js';
 import type { ServiceProvider, StartContext } from '../harness/service-provider.js';
 import type { KafkaConnection, ServiceState } from '../harness/service-types.js';
 import { probeKafka } from './kafka-probe.js';
 import {
+  KAFKA_ARTIFACTS,
   KAFKA_LOG4J_PROPERTIES,
   KAFKA_SCRAM_USER,
   KAFKA_VERSION,
@@ -20,16 +21,6 @@ import {
   randomKafkaClusterId,
 } from './kafka-server-config.js';
 import { createKafkaTlsMaterial } from './kafka-tls.js';
-
-/** The Kafka broker's runtime class path: `kafka_2.13` plus a log4j binding for its slf4j logging. */
-export const KAFKA_ARTIFACTS: MavenArtifactSet = {
-  key: `kafka-${KAFKA_VERSION}`,
-  dependencies: [
-    { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
-    // The binary distribution ships slf4j-reload4j; without a binding the broker logs nothing.
-    { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' },
-  ],
-};
 
 /**
  * Kafka from Maven Central on this machine: a single KRaft node (`kafka.Kafka`) with a fresh
