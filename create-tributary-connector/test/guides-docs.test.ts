@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 /**
  * Keeps the connector-author guides (docs/guides) honest: their snippets are `#region`s of the
  * template that `create-tributary-connector` copies (tested in place by the repository's unit and
- * e2e projects), and the job-options table is generated from `JobOptions`. Regenerate with
+ * e2e projects) and of the services harness's example, and the job-options table is generated from `JobOptions`. Regenerate with
  * `TRIB_UPDATE_DOCS=1 pnpm exec vitest run --project unit create-tributary-connector/test/guides-docs`.
  */
 it('docs/guides show the current template code and job options', () => {
@@ -24,6 +24,9 @@ it('docs/guides show the current template code and job options', () => {
       template('src/partition-sink.ts'),
       template('test/contract-context.ts'),
       template('test/contract.int.test.ts'),
+      // The services harness as a third-party author uses it (the same test runs from npm in
+      // packed-install.int.test.ts).
+      new URL('../../e2e/src/docs-examples/use-service.int.test.ts', import.meta.url),
     ],
     options: { job: JobOptions },
   });

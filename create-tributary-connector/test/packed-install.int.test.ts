@@ -3,83 +3,60 @@
  * package, scaffold a connector with the packed `create-tributary-connector` into a directory
  * outside the workspace, install it with npm (Tributary packages from the tarballs only), build
  * it and run its tests — contract suites and their crash loops included. Then install the test
- * kit alone (its node_modules size is printed and bounded) and each connector package alone, and
- * use what its README shows. Needs `pnpm build` first (as `pnpm test` does) and the npm registry
- * for third-party dependencies.
+ * kit alone and the services harness with one service's client (sizes printed and bounded) and
+ * run the harness's documented test from it; and install each connector package alone and run
+ * the example its README shows against the local service. Needs `pnpm build` first (as
+ * `pnpm test` does) and the npm registry for third-party dependencies.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npmInstall, sh, sizeMb, writeProject } from './npm-project.js';
+import {
+  type ExampleServices,
+  README_EXAMPLES,
+  type ReadmeExampleSpec,
+  runnableExample,
+  WITHOUT_README_EXAMPLE,
+} from './readme-examples.js';
 import { packAll, publicPackages, useTarballs } from './workspace-tarballs.js';
 
-const exec = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const KIT_SIZE_LIMIT_MB = 40;
 
 let work: string;
 let tarballs: Map<string, string>;
-
-/**
- * The environment without what pnpm (running this test) sets for its children: npm must behave
- * as in a user's shell (no `npm_config_*` from pnpm, no workspace hints).
- */
-function userEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|FORCE_COLOR$)/i.test(key)),
-  );
-}
-
-/** Runs a command; resolves with stdout + stderr (npm prints its warnings on stderr). */
-async function sh(cmd: string, args: readonly string[], cwd: string, env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await exec(cmd, args, {
-      cwd,
-      env: { ...userEnvironment(), ...env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return `${stdout}\n${stderr}`;
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed in ${cwd}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
-    );
-  }
-}
-
-/** `npm install` with the flags every project here shares (one npm cache: the user's default). */
-async function npmInstall(dir: string, flags: readonly string[] = []): Promise<string> {
-  const out = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...flags], dir);
-  expect(out, `npm install in ${dir} warned about engines`).not.toMatch(/EBADENGINE/);
-  return out;
-}
-
-async function writeProject(dir: string, manifest: Record<string, unknown>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), `${JSON.stringify(useTarballs(manifest, tarballs), null, 2)}\n`);
-}
-
-/** Kilobytes under `dir` (du counts what is on disk, hard links once). */
-async function sizeKb(dir: string): Promise<number> {
-  const out = await sh('du', ['-sk', dir], root);
-  return Number(out.trim().split(/\s+/)[0]);
-}
+/** Started once for the whole file (shared with the rest of the e2e run), with their handles. */
+let services: ExampleServices;
 
 beforeAll(async () => {
   // Outside the workspace: no pnpm links, no workspace root above the projects.
   work = await mkdtemp(join(tmpdir(), 'trib-packed-'));
   await mkdir(join(work, 'tarballs'));
-  tarballs = await packAll(publicPackages(root), join(work, 'tarballs'));
-}, 300_000);
+  // The services start (or are reused) while the packages are packed.
+  const [packed, kafka, elasticsearch, kinesis, mariadb, postgres] = await Promise.all([
+    packAll(publicPackages(root), join(work, 'tarballs')),
+    useService('kafka'),
+    useService('elasticsearch'),
+    useService('kinesis'),
+    useService('mariadb'),
+    useService('postgres'),
+  ]);
+  tarballs = packed;
+  services = { kafka, elasticsearch, kinesis, mariadb, postgres };
+}, 600_000);
 
 afterAll(async () => {
+  await Promise.all(Object.values(services ?? {}).map((handle) => handle.close()));
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-// Concurrent: the installs of the kit and of the connectors overlap the scaffolded project's tests.
+// Concurrent: the installs of the kit, the harness and the connectors overlap the scaffolded
+// project's tests.
 describe.concurrent('from packed tarballs, outside the workspace', () => {
   it('scaffolds a connector that installs, builds and passes its own tests, contract crash cases included', async () => {
     const create = tarballs.get('create-tributary-connector') as string;
@@ -114,111 +91,131 @@ describe.concurrent('from packed tarballs, outside the workspace', () => {
 
   it(`installs the test kit in under ${KIT_SIZE_LIMIT_MB} MB (without the test runner the author has anyway)`, async () => {
     const dir = join(work, 'kit-alone');
-    await writeProject(dir, {
-      name: 'kit-alone',
-      private: true,
-      type: 'module',
-      devDependencies: { '@tributary/connector-testkit': '*', '@tributary/core': '*', zod: '^4.6.7' },
-    });
-    // Without npm's automatic peer install, so vitest (a peer) is not counted here…
-    await npmInstall(dir, ['--legacy-peer-deps']);
-    const kitMb = (await sizeKb(join(dir, 'node_modules'))) / 1024;
-    // …and with it, as `npm install` without the flag gives.
-    await npmInstall(dir);
-    const withVitestMb = (await sizeKb(join(dir, 'node_modules'))) / 1024;
-    process.stdout.write(
-      `test kit install: kit + core + zod ${kitMb.toFixed(1)} MB; with vitest (peer) ${withVitestMb.toFixed(1)} MB\n`,
+    await writeProject(
+      dir,
+      {
+        name: 'kit-alone',
+        private: true,
+        type: 'module',
+        devDependencies: { '@tributary/connector-testkit': '*', '@tributary/core': '*', zod: '^4.6.7' },
+      },
+      tarballs,
     );
-    expect(kitMb).toBeLessThan(KIT_SIZE_LIMIT_MB);
+    const sizes = await installWithAndWithoutPeers(dir);
+    process.stdout.write(
+      `test kit install: kit + core + zod ${sizes.withoutPeers.toFixed(1)} MB; with vitest (peer) ${sizes.withPeers.toFixed(1)} MB\n`,
+    );
+    expect(sizes.withoutPeers).toBeLessThan(KIT_SIZE_LIMIT_MB);
   }, 600_000);
 
-  it('installs each connector package alone and uses it as its README shows', async () => {
+  it(`installs the services harness with only Kafka's client in under ${KIT_SIZE_LIMIT_MB} MB and runs its documented test from it`, async () => {
+    const dir = join(work, 'harness-kafka');
+    await writeProject(
+      dir,
+      {
+        name: 'harness-kafka',
+        private: true,
+        type: 'module',
+        devDependencies: {
+          '@tributary/e2e': '*',
+          '@tributary/core': '*',
+          zod: '^4.6.7',
+          kafkajs: '^2.2.4',
+        },
+      },
+      tarballs,
+    );
+    const sizes = await installWithAndWithoutPeers(dir);
+    process.stdout.write(
+      `services harness install, Kafka's client only: harness + core + zod + kafkajs ${sizes.withoutPeers.toFixed(1)} MB; with vitest (peer) ${sizes.withPeers.toFixed(1)} MB\n`,
+    );
+    expect(sizes.withoutPeers).toBeLessThan(KIT_SIZE_LIMIT_MB);
+    for (const absent of ['pg', 'mysql2', '@elastic/elasticsearch', '@aws-sdk/client-kinesis', 'kinesalite', 'testcontainers']) {
+      expect(existsSync(join(dir, 'node_modules', absent)), `${absent} installed`).toBe(false);
+    }
+    // The "Using a service in a test" example of docs/e2e.md, as the author's own test file…
+    const documented = await readFile(join(root, 'e2e/src/docs-examples/use-service.int.test.ts'), 'utf8');
+    await writeFile(join(dir, 'use-service.test.ts'), documented.replace("'../index.js'", "'@tributary/e2e'"));
+    // …and a service whose client is not installed: the error names it.
+    await writeFile(
+      join(dir, 'missing-client.test.ts'),
+      `import { E2eErrorCodes, useService } from '@tributary/e2e';
+import { expect, it } from 'vitest';
+
+it('names the client library a service needs', async () => {
+  await expect(useService('postgres')).rejects.toMatchObject({
+    code: E2eErrorCodes.MISSING_PEER,
+    message: expect.stringContaining('npm install --save-dev pg@'),
+  });
+});
+`,
+    );
+    // The first start of a service takes longer than vitest's default hook timeout.
+    await writeFile(
+      join(dir, 'vitest.config.mjs'),
+      'export default { test: { testTimeout: 60_000, hookTimeout: 600_000 } };\n',
+    );
+    const vitest = join('node_modules', 'vitest', 'vitest.mjs');
+    const out = await sh(process.execPath, [vitest, 'run', '--reporter=verbose'], dir, { NO_COLOR: '1' });
+    expect(out).toMatch(/round-trips/);
+    expect(out).toMatch(/Tests\s+2 passed \(2\)/);
+  }, 600_000);
+
+  it('installs each connector package alone and runs the example of its README against the local service', async () => {
     const connectors = [...tarballs.keys()].filter(
       (name) => name.startsWith('@tributary/connector-') && name !== '@tributary/connector-testkit',
     );
-    expect(connectors.length).toBeGreaterThanOrEqual(5);
+    expect(connectors.length).toBeGreaterThanOrEqual(6);
+    expect(
+      connectors.filter((name) => README_EXAMPLES[name] === undefined && WITHOUT_README_EXAMPLE[name] === undefined),
+      'connector packages with no README example wired into this test',
+    ).toEqual([]);
+    // Each package in its own project, all at once (one npm cache; the examples are small jobs).
     await Promise.all(
-      connectors.map(async (name) => {
-        const dir = join(work, name.replace('@tributary/', ''));
-        await writeProject(dir, {
-          name: `${name.slice(11)}-alone`,
-          private: true,
-          type: 'module',
-          dependencies: { [name]: '*', ...EXAMPLE_EXTRAS[name] },
-        });
-        await npmInstall(dir);
-      }),
+      connectors
+        .filter((name) => README_EXAMPLES[name] !== undefined)
+        .map((name) => runReadmeExample(name, README_EXAMPLES[name] as ReadmeExampleSpec)),
     );
-    for (const name of connectors) {
-      const dir = join(work, name.replace('@tributary/', ''));
-      const script = join(dir, 'example.mjs');
-      await writeFile(script, readmeExample(name, dir));
-      const out = await sh(process.execPath, [script], dir);
-      expect(out, name).toContain('example ok');
+    for (const name of Object.keys(WITHOUT_README_EXAMPLE)) {
+      const readme = join(root, 'connectors', name.replace('@tributary/connector-', ''), 'README.md');
+      const text = existsSync(readme) ? await readFile(readme, 'utf8') : '';
+      expect(runnableExample(text), `${name} has a README example now: wire it into README_EXAMPLES`).toBeUndefined();
     }
-  }, 600_000);
+  }, 900_000);
 });
-
-/** What each connector's README example needs besides the connector (and core, a peer). */
-const EXAMPLE_EXTRAS: Record<string, Record<string, string>> = {
-  '@tributary/connector-files': { '@tributary/format-json': '*' },
-};
 
 /**
- * The README example of each connector, with what the package installs: the files connector's
- * sink example runs end to end on a local directory (format from `@tributary/format-json`, which
- * its README names); the others need their service to run, so their script imports the package
- * and checks the classes the README uses are exported.
+ * Installs connector `name` alone (with what its README's install line adds) into a fresh
+ * project, copies the runnable example out of the README the package ships and runs it.
  */
-const README_CLASSES: Record<string, readonly string[]> = {
-  '@tributary/connector-kafka': ['KafkaSource', 'KafkaSink', 'kafkaRecordSerializer', 'valueOnly'],
-  '@tributary/connector-kinesis': ['KinesisSource', 'KinesisSink', 'kinesisRecordSerializer'],
-  '@tributary/connector-elasticsearch': ['ElasticsearchSink', 'jsonLinesDeadLetterFile'],
-  '@tributary/connector-jdbc': ['JdbcSink'],
-};
+async function runReadmeExample(name: string, spec: ReadmeExampleSpec): Promise<void> {
+  const dir = join(work, name.replace('@tributary/', ''));
+  await writeProject(
+    dir,
+    {
+      name: `${name.slice('@tributary/'.length)}-alone`,
+      private: true,
+      type: 'module',
+      dependencies: { [name]: '*', ...spec.extras },
+    },
+    tarballs,
+  );
+  await npmInstall(dir);
+  const example = runnableExample(await readFile(join(dir, 'node_modules', name, 'README.md'), 'utf8'));
+  expect(example, `${name}'s README has no runnable example`).toBeDefined();
+  await writeFile(join(dir, 'example.mjs'), example as string);
+  const run = await spec.prepare(services, dir);
+  await run.check(await sh(process.execPath, ['example.mjs'], dir, run.env));
+}
 
-function readmeExample(name: string, dir: string): string {
-  if (name === '@tributary/connector-files') {
-    return `
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BucketAssigners, FileSink } from '@tributary/connector-files';
-import { CollectionSource, Pipeline, silentLogger } from '@tributary/core';
-import { JsonWriterFormat } from '@tributary/format-json';
-const dir = ${JSON.stringify(dir)};
-const env = { logger: silentLogger };
-const jsonLines = new JsonWriterFormat();
-const orders = CollectionSource.of([
-  { id: 1, ts: '2024-05-01T10:00:00Z', country: 'de' },
-  { id: 2, ts: '2024-05-01T23:59:00Z', country: 'fr' },
-  { id: 3, ts: '2024-05-02T08:30:00Z', country: 'de' },
-]);
-// The README's sink example:
-const sink = FileSink.forFormat(join(dir, 'orders'), jsonLines, {
-  bucketAssigner: BucketAssigners.hive({
-    date: BucketAssigners.dateTime({ pattern: 'yyyy-MM-dd', time: { field: 'ts' } }),
-    country: 'country',
-  }),
-  maxPartSizeBytes: 64 * 1024 * 1024,
-  successMarker: { enabled: true },
-});
-await Pipeline.from(orders)
-  .sinkTo(sink)
-  .execute({ parallelism: 2, checkpointing: { intervalMs: 10_000, directory: join(dir, 'checkpoints') } }, env);
-const files = (await readdir(join(dir, 'orders'), { recursive: true })).map(String);
-const markers = files.filter((f) => f.endsWith('_SUCCESS')).sort();
-const parts = files.filter((f) => /part-.*\\.jsonl$/.test(f));
-let records = 0;
-for (const part of parts) records += (await readFile(join(dir, 'orders', part), 'utf8')).split('\\n').filter(Boolean).length;
-if (markers.length !== 3 || records !== 3) throw new Error('unexpected output: ' + JSON.stringify(files));
-console.log('example ok', markers.join(' '));
-`;
-  }
-  const names = README_CLASSES[name] ?? [];
-  return `
-import * as m from '${name}';
-const missing = ${JSON.stringify(names)}.filter((n) => typeof m[n] !== 'function');
-if (missing.length > 0 || Object.keys(m).length === 0) throw new Error('missing exports: ' + missing.join(', '));
-console.log('example ok (import only)');
-`;
+/**
+ * Installs the project first without npm's automatic peer install (`--legacy-peer-deps`), so the
+ * test runner every author has anyway is not counted, then as a plain `npm install` does;
+ * returns the node_modules size of each.
+ */
+async function installWithAndWithoutPeers(dir: string): Promise<{ withoutPeers: number; withPeers: number }> {
+  await npmInstall(dir, ['--legacy-peer-deps']);
+  const withoutPeers = await sizeMb(join(dir, 'node_modules'));
+  await npmInstall(dir);
+  return { withoutPeers, withPeers: await sizeMb(join(dir, 'node_modules')) };
 }
