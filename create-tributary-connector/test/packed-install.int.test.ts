@@ -8,8 +8,9 @@
  * the example its README shows against the local service. Needs `pnpm build` first (as
  * `pnpm test` does) and the npm registry for third-party dependencies.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,12 +131,22 @@ describe.concurrent('from packed tarballs, outside the workspace', () => {
       `services harness install, Kafka's client only: harness + core + zod + kafkajs ${sizes.withoutPeers.toFixed(1)} MB; with vitest (peer) ${sizes.withPeers.toFixed(1)} MB\n`,
     );
     expect(sizes.withoutPeers).toBeLessThan(KIT_SIZE_LIMIT_MB);
-    for (const absent of ['pg', 'mysql2', '@elastic/elasticsearch', '@aws-sdk/client-kinesis', 'kinesalite', 'testcontainers']) {
+    for (const absent of [
+      'pg',
+      'mysql2',
+      '@elastic/elasticsearch',
+      '@aws-sdk/client-kinesis',
+      'kinesalite',
+      'testcontainers',
+    ]) {
       expect(existsSync(join(dir, 'node_modules', absent)), `${absent} installed`).toBe(false);
     }
     // The "Using a service in a test" example of docs/e2e.md, as the author's own test file…
     const documented = await readFile(join(root, 'e2e/src/docs-examples/use-service.int.test.ts'), 'utf8');
-    await writeFile(join(dir, 'use-service.test.ts'), documented.replace("'../index.js'", "'@tributary/e2e'"));
+    await writeFile(
+      join(dir, 'use-service.test.ts'),
+      documented.replace("'../index.js'", "'@tributary/e2e'"),
+    );
     // …and a service whose client is not installed: the error names it.
     await writeFile(
       join(dir, 'missing-client.test.ts'),
@@ -167,7 +178,9 @@ it('names the client library a service needs', async () => {
     );
     expect(connectors.length).toBeGreaterThanOrEqual(6);
     expect(
-      connectors.filter((name) => README_EXAMPLES[name] === undefined && WITHOUT_README_EXAMPLE[name] === undefined),
+      connectors.filter(
+        (name) => README_EXAMPLES[name] === undefined && WITHOUT_README_EXAMPLE[name] === undefined,
+      ),
       'connector packages with no README example wired into this test',
     ).toEqual([]);
     // Each package in its own project, all at once (one npm cache; the examples are small jobs).
@@ -179,7 +192,10 @@ it('names the client library a service needs', async () => {
     for (const name of Object.keys(WITHOUT_README_EXAMPLE)) {
       const readme = join(root, 'connectors', name.replace('@tributary/connector-', ''), 'README.md');
       const text = existsSync(readme) ? await readFile(readme, 'utf8') : '';
-      expect(runnableExample(text), `${name} has a README example now: wire it into README_EXAMPLES`).toBeUndefined();
+      expect(
+        runnableExample(text),
+        `${name} has a README example now: wire it into README_EXAMPLES`,
+      ).toBeUndefined();
     }
   }, 900_000);
 });

@@ -16,9 +16,8 @@ import { expect } from 'vitest';
 
 /** The ```js block between the runnable-example markers of a README; undefined without one. */
 export function runnableExample(readme: string): string | undefined {
-  const marked = /<!-- runnable-example:start -->\n```js\n([\s\S]*?)\n```\n<!-- runnable-example:end -->/.exec(
-    readme,
-  );
+  const marked =
+    /<!-- runnable-example:start -->\n```js\n([\s\S]*?)\n```\n<!-- runnable-example:end -->/.exec(readme);
   return marked?.[1];
 }
 

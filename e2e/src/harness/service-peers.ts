@@ -8,25 +8,26 @@ import type { BackendKind, ServiceName } from './service-types.js';
  * dependencies of `@tributary/e2e`: a Kafka connector's tests install kafkajs, not the AWS SDK,
  * Elasticsearch, pg and mysql2 as well. Pulsar needs none (REST and the Java client from Maven).
  */
-export const SERVICE_PEERS: Readonly<Record<BackendKind, Readonly<Record<ServiceName, readonly string[]>>>> = {
-  local: {
-    kafka: ['kafkajs'],
-    pulsar: [],
-    elasticsearch: ['@elastic/elasticsearch'],
-    mariadb: ['mysql2'],
-    postgres: ['pg'],
-    kinesis: ['@aws-sdk/client-kinesis', '@smithy/node-http-handler', 'kinesalite'],
-  },
-  testcontainers: {
-    kafka: ['kafkajs', 'testcontainers'],
-    pulsar: ['testcontainers'],
-    elasticsearch: ['@elastic/elasticsearch', 'testcontainers', '@testcontainers/elasticsearch'],
-    mariadb: ['mysql2', 'testcontainers', '@testcontainers/mariadb'],
-    postgres: ['pg', 'testcontainers', '@testcontainers/postgresql'],
-    // kinesalite is a Node process on both backends.
-    kinesis: ['@aws-sdk/client-kinesis', '@smithy/node-http-handler', 'kinesalite'],
-  },
-};
+export const SERVICE_PEERS: Readonly<Record<BackendKind, Readonly<Record<ServiceName, readonly string[]>>>> =
+  {
+    local: {
+      kafka: ['kafkajs'],
+      pulsar: [],
+      elasticsearch: ['@elastic/elasticsearch'],
+      mariadb: ['mysql2'],
+      postgres: ['pg'],
+      kinesis: ['@aws-sdk/client-kinesis', '@smithy/node-http-handler', 'kinesalite'],
+    },
+    testcontainers: {
+      kafka: ['kafkajs', 'testcontainers'],
+      pulsar: ['testcontainers'],
+      elasticsearch: ['@elastic/elasticsearch', 'testcontainers', '@testcontainers/elasticsearch'],
+      mariadb: ['mysql2', 'testcontainers', '@testcontainers/mariadb'],
+      postgres: ['pg', 'testcontainers', '@testcontainers/postgresql'],
+      // kinesalite is a Node process on both backends.
+      kinesis: ['@aws-sdk/client-kinesis', '@smithy/node-http-handler', 'kinesalite'],
+    },
+  };
 
 const packageRequire = createRequire(import.meta.url);
 
@@ -61,9 +62,7 @@ export function requireServicePeers(
   const ranges = peerRanges();
   const specs = missing.map((pkg) => (ranges[pkg] === undefined ? pkg : `${pkg}@${ranges[pkg]}`));
   const hint =
-    backend === 'testcontainers'
-      ? ' (or run the local backend: TRIBUTARY_SERVICES_BACKEND=local)'
-      : '';
+    backend === 'testcontainers' ? ' (or run the local backend: TRIBUTARY_SERVICES_BACKEND=local)' : '';
   throw new TributaryError(
     E2eErrorCodes.MISSING_PEER,
     `Service "${name}" (${backend} backend) needs ${missing.join(', ')}, an optional peer dependency of ` +
