@@ -8,11 +8,12 @@ const exec = promisify(execFile);
 
 /**
  * The environment without what pnpm (running this test) sets for its children: npm must behave
- * as in a user's shell (no `npm_config_*` from pnpm, no workspace hints).
+ * as in a user's shell (no `npm_config_*` from pnpm, no workspace hints, no `NODE_PATH` into pnpm's
+ * store, which would find packages the project did not install).
  */
 function userEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|FORCE_COLOR$)/i.test(key)),
+    Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|FORCE_COLOR$|NODE_PATH$)/i.test(key)),
   );
 }
 

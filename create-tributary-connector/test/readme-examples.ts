@@ -44,6 +44,19 @@ export interface ReadmeExampleSpec {
   prepare(services: ExampleServices, dir: string): Promise<ExampleRun>;
 }
 
+/** `<prefix>HOST`, `PORT`, `USER`, `PASSWORD` of a database server, as the examples read them. */
+function serverEnv(
+  prefix: 'PG' | 'MYSQL_',
+  server: { host: string; port: number; user: string; password: string },
+): Record<string, string> {
+  return {
+    [`${prefix}HOST`]: server.host,
+    [`${prefix}PORT`]: String(server.port),
+    [`${prefix}USER`]: server.user,
+    [`${prefix}PASSWORD`]: server.password,
+  };
+}
+
 /** What the kafka, kinesis and elasticsearch examples read back: their three orders. */
 const THREE_ORDERS = 'read o1:1200 o2:80 o3:3100';
 
@@ -106,13 +119,9 @@ export const README_EXAMPLES: Readonly<Record<string, ReadmeExampleSpec>> = {
   '@tributary/connector-jdbc': {
     extras: { pg: '^8.11.0' },
     prepare: async ({ postgres }) => {
-      const { host, port, user, password } = postgres.connection;
       return {
         env: {
-          PGHOST: host,
-          PGPORT: String(port),
-          PGUSER: user,
-          PGPASSWORD: password,
+          ...serverEnv('PG', postgres.connection),
           PGDATABASE: await postgres.createDatabase('readme'),
         },
         check: (output) => expect(output).toContain('read 1:Ada Lovelace 2:Grace'),
@@ -126,13 +135,9 @@ export const README_EXAMPLES: Readonly<Record<string, ReadmeExampleSpec>> = {
       const admin = await mariadb.adminConnection();
       await admin.query(`CREATE TABLE \`${shop}\`.orders (id INT PRIMARY KEY, status VARCHAR(20))`);
       await admin.query(`INSERT INTO \`${shop}\`.orders VALUES (1, 'new'), (2, 'paid')`);
-      const { host, port, user, password } = mariadb.connection;
       return {
         env: {
-          MYSQL_HOST: host,
-          MYSQL_PORT: String(port),
-          MYSQL_USER: user,
-          MYSQL_PASSWORD: password,
+          ...serverEnv('MYSQL_', mariadb.connection),
           MYSQL_TABLES: `${shop}\\.orders`,
           // Clear of the server ids the repository's CDC tests use (10 000 + pid-derived blocks).
           MYSQL_SERVER_ID: String(900_000 + (process.pid % 1000) * 8),

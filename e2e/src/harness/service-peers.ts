@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TributaryError } from '@tributary/core';
 import { E2eErrorCodes } from './e2e-errors.js';
 import type { BackendKind, ServiceName } from './service-types.js';
@@ -31,13 +34,15 @@ export const SERVICE_PEERS: Readonly<Record<BackendKind, Readonly<Record<Service
 
 const packageRequire = createRequire(import.meta.url);
 
-/** Whether `name` resolves from this package (where Node would find it for our imports). */
+/**
+ * Whether `name` is in a `node_modules` directory above this file — where an `import` of it looks.
+ * Not `require.resolve`: it also searches `NODE_PATH` (pnpm sets it for scripts), which ES module
+ * resolution ignores, so it can find a package that the import then does not.
+ */
 function isInstalled(name: string): boolean {
-  try {
-    packageRequire.resolve(name);
-    return true;
-  } catch {
-    return false;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules', name, 'package.json'))) return true;
+    if (dirname(dir) === dir) return false;
   }
 }
 
