@@ -1,4 +1,5 @@
 import {
+  emitPhaseMarker,
   type SourceEvent,
   type SplitEnumerator,
   type SplitEnumeratorContext,
@@ -126,8 +127,11 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
       this.snapshotDone() &&
       this.binlogAfterCheckpoint === undefined &&
       this.options.startupMode !== 'snapshot-only'
-    )
+    ) {
       this.binlogAfterCheckpoint = checkpointId;
+      // Crash tests kill here: the checkpoint that completes the snapshot is being taken.
+      void emitPhaseMarker('cdc-snapshot-done', checkpointId);
+    }
     return {
       remaining: this.remaining === undefined ? undefined : [...this.remaining],
       totalChunks: this.totalChunks,
@@ -210,6 +214,8 @@ export class MySqlCdcSplitEnumerator implements SplitEnumerator<MySqlCdcSplit, M
         this.binlogBack = undefined;
         this.waiting.delete(subtask);
         this.ctx.assignSplit(split, subtask);
+        // Crash tests kill here: the switch is durable, no binlog change is checkpointed yet.
+        void emitPhaseMarker('cdc-binlog-assigned', this.binlogAfterCheckpoint ?? 0);
         continue;
       }
       // With re-snapshot a reader may need chunks again after a purge: it stays (idle) instead.
