@@ -1,26 +1,38 @@
 /**
  * MySQL CDC benchmark on the harness MariaDB, in one run:
  *  (a) snapshot rows/s of `MySqlCdcSource` (`snapshot-only`) at parallelism 1 and 2 vs a plain
- *      streaming `SELECT *` of the same table on mysql2 (same typing options: dateStrings,
- *      bigNumberStrings), per subtask and in total;
+ *      streaming `SELECT *` of the same table on mysql2, and vs Debezium 3.6.1's embedded engine
+ *      (JVM, `snapshot.mode=initial_only`) snapshotting the same table — per subtask and in total;
  *  (b) binlog catch-up events/s: the source from a binlog position over N row updates vs the raw
  *      zongji loop (same connection options) counting the same rows.
- * Rounds alternate the order after a warm-up; medians are reported. Nothing fails on the numbers.
+ * Rounds alternate the order after a warm-up; medians are reported with the load average (the
+ * machine may be shared: say so with the numbers). Nothing fails on the numbers.
  *
- * Run: `pnpm --filter @tributary/connector-mysql-cdc bench` (`BENCH_ROWS=1000000` for the
- * issue's 1 M-row table; default 200 000).
+ * Run: `pnpm --filter @tributary/connector-mysql-cdc bench` — a smoke run (50 000 rows). The
+ * issue's figure: `BENCH_ROWS=1000000`. `BENCH_ROUNDS` (default 3), `BENCH_BINLOG_ROWS` (default
+ * min(rows, 200 000)), `BENCH_DEBEZIUM=0` skips the JVM peer.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { useService } from '@tributary/e2e';
 import ZongJi from '@vlasky/zongji';
+import { createConnection as createStreamingConnection } from 'mysql2';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { MySqlCdcSource, MySqlCdcSourceOptions } from '../src/index.js';
 import { connectionOptionsOf } from '../src/source/mysql-connection.js';
+import { DEBEZIUM_VERSION, debeziumClassPath, debeziumSnapshot } from './debezium-peer.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
-const ROUNDS = 3;
+const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BINLOG_ROWS = Number(process.env.BENCH_BINLOG_ROWS ?? Math.min(ROWS, 200_000));
+const WITH_DEBEZIUM = process.env.BENCH_DEBEZIUM !== '0';
 const env = { logger: silentLogger };
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const loadAtStart = load();
 
 const mariadb = await useService('mariadb');
 const db = await mariadb.createDatabase('bench');
@@ -53,13 +65,13 @@ for (let from = 0; from < ROWS; from += 10_000) {
   await admin.query(`INSERT INTO t VALUES ${values.join(',')}`);
 }
 
+/** mysql2's own streaming query (callback API: rows as they arrive, nothing buffered). */
 async function plainSelect(): Promise<number> {
-  const c = await createConnection({ ...connectionOptionsOf(resolved), database: db });
+  const c = createStreamingConnection({ ...connectionOptionsOf(resolved), database: db });
   const start = performance.now();
   let rows = 0;
   await new Promise<void>((resolve, reject) => {
-    c.connection
-      .query('SELECT * FROM t')
+    c.query('SELECT * FROM t')
       .stream()
       .on('data', () => {
         rows++;
@@ -68,7 +80,7 @@ async function plainSelect(): Promise<number> {
       .on('error', reject);
   });
   const ms = performance.now() - start;
-  await c.end();
+  await new Promise((resolve) => c.end(resolve));
   if (rows !== ROWS) throw new Error(`plain SELECT read ${rows} rows`);
   return (rows / ms) * 1000;
 }
@@ -84,10 +96,23 @@ async function cdcSnapshot(parallelism: number): Promise<number> {
   return (ROWS / (performance.now() - start)) * 1000;
 }
 
+const debeziumPath = WITH_DEBEZIUM ? await debeziumClassPath() : undefined;
+async function debezium(): Promise<number> {
+  const { tables: _captured, ...server } = base;
+  return debeziumSnapshot(debeziumPath as string, {
+    ...server,
+    db,
+    table: 't',
+    rows: ROWS,
+    serverId: nextServerId(),
+  });
+}
+
+/** Updates BINLOG_ROWS rows in one statement; returns the binlog position before it. */
 async function binlogRange(): Promise<{ file: string; pos: number }> {
   const [rows] = await admin.query<RowDataPacket[]>('SHOW MASTER STATUS');
   const start = { file: String(rows[0]?.File), pos: Number(rows[0]?.Position) };
-  await admin.query('UPDATE t SET amount = amount + 1');
+  await admin.query('UPDATE t SET amount = amount + 1 WHERE id < ?', [BINLOG_ROWS]);
   return start;
 }
 
@@ -98,7 +123,7 @@ async function rawZongji(start: { file: string; pos: number }): Promise<number> 
   await new Promise<void>((resolve) => {
     zongji.on('binlog', (event: { getEventName(): string; rows?: unknown[] }) => {
       if (event.getEventName() === 'updaterows') rows += event.rows?.length ?? 0;
-      if (rows >= ROWS) resolve();
+      if (rows >= BINLOG_ROWS) resolve();
     });
     zongji.start({
       filename: start.file,
@@ -125,44 +150,44 @@ async function cdcBinlog(start: { file: string; pos: number }): Promise<number> 
     { parallelism: 1, checkpointing: { intervalMs: 500 } },
     env,
   )) {
-    if (++seen >= ROWS) break;
+    if (++seen >= BINLOG_ROWS) break;
   }
-  return (ROWS / (performance.now() - t0)) * 1000;
+  return (BINLOG_ROWS / (performance.now() - t0)) * 1000;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
-await plainSelect(); // warm-up (buffer pool)
-const results = {
-  select: [] as number[],
-  p1: [] as number[],
-  p2: [] as number[],
-  zongji: [] as number[],
-  cdc: [] as number[],
+const snapshotRuns: Record<string, () => Promise<number>> = {
+  select: plainSelect,
+  p1: () => cdcSnapshot(1),
+  p2: () => cdcSnapshot(2),
+  ...(WITH_DEBEZIUM ? { debezium } : {}),
 };
+await plainSelect(); // warm-up (buffer pool)
+await cdcSnapshot(1); // warm-up (JIT)
+const results: Record<string, number[]> = { zongji: [], cdc: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? ['select', 'p1', 'p2'] : ['p2', 'p1', 'select'];
-  for (const what of order) {
-    if (what === 'select') results.select.push(await plainSelect());
-    if (what === 'p1') results.p1.push(await cdcSnapshot(1));
-    if (what === 'p2') results.p2.push(await cdcSnapshot(2));
-  }
+  const order = Object.keys(snapshotRuns);
+  if (round % 2 === 1) order.reverse();
+  for (const what of order) (results[what] ??= []).push(await (snapshotRuns[what] as () => Promise<number>)());
   const start = await binlogRange();
   if (round % 2 === 0) {
-    results.zongji.push(await rawZongji(start));
-    results.cdc.push(await cdcBinlog(start));
+    results.zongji?.push(await rawZongji(start));
+    results.cdc?.push(await cdcBinlog(start));
   } else {
-    results.cdc.push(await cdcBinlog(start));
-    results.zongji.push(await rawZongji(start));
+    results.cdc?.push(await cdcBinlog(start));
+    results.zongji?.push(await rawZongji(start));
   }
 }
-const select = median(results.select);
-const p1 = median(results.p1);
-const p2 = median(results.p2);
-const zj = median(results.zongji);
-const cdc = median(results.cdc);
-console.log(`table: ${fmt(ROWS)} rows; medians of ${ROUNDS} rounds`);
+const m = (what: string) => median(results[what] ?? [Number.NaN]);
+const select = m('select');
+const p1 = m('p1');
+const p2 = m('p2');
+console.log(
+  `table: ${fmt(ROWS)} rows; binlog: ${fmt(BINLOG_ROWS)} updated rows; medians of ${ROUNDS} rounds`,
+);
+console.log(`load average (1/5/15 min): ${loadAtStart} at start, ${load()} at end; ${availableParallelism()} CPUs`);
 console.log(`snapshot  plain streaming SELECT *     ${fmt(select)} rows/s`);
 console.log(
   `snapshot  MySqlCdcSource p=1           ${fmt(p1)} rows/s (${fmt(p1)} per subtask, ratio ${(p1 / select).toFixed(2)})`,
@@ -170,6 +195,14 @@ console.log(
 console.log(
   `snapshot  MySqlCdcSource p=2           ${fmt(p2)} rows/s (${fmt(p2 / 2)} per subtask, ratio ${(p2 / select).toFixed(2)})`,
 );
+if (WITH_DEBEZIUM) {
+  const dbz = m('debezium');
+  console.log(
+    `snapshot  Debezium ${DEBEZIUM_VERSION} embedded ${fmt(dbz)} rows/s (ratio ${(dbz / select).toFixed(2)}; MySqlCdcSource p=1 / Debezium ${(p1 / dbz).toFixed(2)})`,
+  );
+}
+const zj = m('zongji');
+const cdc = m('cdc');
 console.log(`binlog    raw zongji loop              ${fmt(zj)} rows/s`);
 console.log(`binlog    MySqlCdcSource               ${fmt(cdc)} rows/s (ratio ${(cdc / zj).toFixed(2)})`);
 await admin.end();

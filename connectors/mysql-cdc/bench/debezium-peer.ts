@@ -1,0 +1,68 @@
+/**
+ * The Debezium 3.6.1 embedded engine as the MySQL CDC bench's peer: its jars are resolved by Maven
+ * into the harness cache (`~/.cache/tributary/artifacts/debezium-…`, first run only) and
+ * `DebeziumSnapshotPeer.java` runs with Java's source launcher on them.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createJsonLogger } from '@tributary/core';
+import { javaCommand, type MavenArtifactSet, resolveMavenArtifacts } from '@tributary/e2e';
+
+export const DEBEZIUM_VERSION = '3.6.1.Final';
+
+const debezium = (artifactId: string) => ({ groupId: 'io.debezium', artifactId, version: DEBEZIUM_VERSION });
+
+/** The embedded engine with the MySQL connector (which reads MariaDB too; no MariaDB connector is published for 3.6.1). */
+export const DEBEZIUM_ARTIFACTS: MavenArtifactSet = {
+  key: `debezium-embedded-${DEBEZIUM_VERSION}`,
+  dependencies: [
+    debezium('debezium-embedded'),
+    debezium('debezium-connector-mysql'),
+    { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: '2.0.17' },
+  ],
+};
+
+/** One snapshot run of the peer. */
+export interface DebeziumSnapshotRun {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string;
+  readonly db: string;
+  readonly table: string;
+  readonly rows: number;
+  readonly serverId: number;
+}
+
+/** Resolves the jars (Maven, first run only) and returns the class path. */
+export async function debeziumClassPath(): Promise<string> {
+  const lib = await resolveMavenArtifacts(DEBEZIUM_ARTIFACTS, {
+    logger: createJsonLogger({ level: 'warn' }),
+  });
+  return `${lib}/*`;
+}
+
+/**
+ * Snapshots the table with the embedded engine in a fresh JVM; resolves rows/s measured inside
+ * the JVM from the engine's start to the last row (JVM start-up and compilation excluded).
+ */
+export async function debeziumSnapshot(classPath: string, run: DebeziumSnapshotRun): Promise<number> {
+  const source = fileURLToPath(new URL('./DebeziumSnapshotPeer.java', import.meta.url));
+  const args = Object.entries({ ...run, connector: 'io.debezium.connector.mysql.MySqlConnector' })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      javaCommand(),
+      ['-Xmx1g', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', classPath, source, ...args],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 },
+      (error, out, stderr) => {
+        if (error) reject(new Error(`Debezium peer failed: ${error.message}\n${stderr.slice(-3000)}`));
+        else resolve(out);
+      },
+    );
+  });
+  const match = /rows=(\d+) ms=([\d.]+)/.exec(stdout);
+  if (match === null) throw new Error(`Debezium peer printed no result: ${stdout.slice(-2000)}`);
+  return (Number(match[1]) / Number(match[2])) * 1000;
+}
