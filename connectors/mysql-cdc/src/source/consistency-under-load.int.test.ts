@@ -8,7 +8,13 @@
  */
 import { JdbcSink } from '@tributary/connector-jdbc';
 import { KafkaSink, kafkaRecordSerializer } from '@tributary/connector-kafka';
-import { type ChangeRecord, type JobClient, Pipeline, silentLogger, stringifyExactJson } from '@tributary/core';
+import {
+  type ChangeRecord,
+  type JobClient,
+  Pipeline,
+  silentLogger,
+  stringifyExactJson,
+} from '@tributary/core';
 import {
   type KafkaService,
   type MariaDbService,

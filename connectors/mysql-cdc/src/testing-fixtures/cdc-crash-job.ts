@@ -3,7 +3,8 @@
  * `JdbcSink` (PostgreSQL, changelog, exactly-once) job with file checkpoints, SIGKILLed and
  * restarted by the parent. Snapshot rows are paced (about `snapshotRowsPerSecond`) so the
  * snapshot spans several runs; binlog rows are not. Prints `rows snapshot` / `rows binlog` at a
- * run's first record of each kind, so the parent knows which phase a kill hit; stops with a
+ * run's first record of each kind, so the parent knows which phase a kill hit, and
+ * `rows binlog <n>` every 100 binlog rows; stops with a
  * savepoint and exits 0 once `stopFile` exists.
  *
  * Usage: cdc-crash-job.ts '<CdcCrashJobSpec as JSON>'
@@ -12,8 +13,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { JdbcSink, type JdbcSinkOptionsInput } from '@tributary/connector-jdbc';
 import { type ChangeRecord, createJsonLogger, Pipeline, sleep } from '@tributary/core';
-import type { MySqlCdcSourceOptionsInput } from '../source/mysql-cdc-source-options.js';
 import { MySqlCdcSource } from '../source/mysql-cdc-source.js';
+import type { MySqlCdcSourceOptionsInput } from '../source/mysql-cdc-source-options.js';
 
 /** What the parent passes: source and sink options, checkpoint directory, control file. */
 export interface CdcCrashJobSpec {
@@ -36,6 +37,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 const PACE_EVERY = 10;
 const seen = new Set<string>();
 let snapshotRows = 0;
+let binlogRows = 0;
+const BINLOG_PROGRESS_EVERY = 100;
 
 const client = Pipeline.from(new MySqlCdcSource({ ...spec.source, maxRecordsPerPoll: 50 }))
   .map((change) => {
@@ -44,6 +47,9 @@ const client = Pipeline.from(new MySqlCdcSource({ ...spec.source, maxRecordsPerP
       seen.add(kind);
       process.stdout.write(`rows ${kind}\n`);
     }
+    // Progress of the binlog phase: the parent kills mid-stream on one of these.
+    if (kind === 'binlog' && ++binlogRows % BINLOG_PROGRESS_EVERY === 0)
+      process.stdout.write(`rows binlog ${binlogRows}\n`);
     // Short blocking pauses (≤ 50 rows per poll): checkpoints and commits still run between them.
     if (kind === 'snapshot' && ++snapshotRows % PACE_EVERY === 0)
       Atomics.wait(pause, 0, 0, (1000 * PACE_EVERY) / spec.snapshotRowsPerSecond);
@@ -59,7 +65,11 @@ const client = Pipeline.from(new MySqlCdcSource({ ...spec.source, maxRecordsPerP
     }),
   )
   .start(
-    { jobName: 'cdc-crash', parallelism: 2, checkpointing: { intervalMs: 200, directory: spec.checkpointDir } },
+    {
+      jobName: 'cdc-crash',
+      parallelism: 2,
+      checkpointing: { intervalMs: 200, directory: spec.checkpointDir },
+    },
     { logger: createJsonLogger({ level: 'warn' }) },
   );
 

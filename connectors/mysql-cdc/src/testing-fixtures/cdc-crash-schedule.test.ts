@@ -34,11 +34,11 @@ describe('CdcCrashSchedule', () => {
     expect(
       run(s, 4, ['rows snapshot', 'TRIB_PHASE cdc-snapshot-done 7', 'TRIB_PHASE cdc-binlog-assigned 7']),
     ).toBe('TRIB_PHASE cdc-binlog-assigned 7');
-    // 5, 6: binlog, between stored and committed, then by timer.
+    // 5, 6: binlog, between stored and committed, then mid-stream (after 100 of its rows).
     expect(run(s, 5, ['TRIB_PHASE stored 8 1', 'rows binlog', 'TRIB_PHASE stored 9 1'])).toBe(
       'TRIB_PHASE stored 9 1',
     );
-    expect(run(s, 6, ['rows binlog', 'TRIB_PHASE stored 10 1'])).toBeUndefined();
+    expect(run(s, 6, ['rows binlog', 'TRIB_PHASE stored 10 1', 'rows binlog 100'])).toBe('rows binlog 100');
     // 7: a start-up kill by timer; 8: the final run is never killed on a line.
     expect(run(s, 7, [])).toBeUndefined();
     expect(run(s, 8, ['rows binlog', 'TRIB_PHASE stored 11 1', 'TRIB_PHASE cdc-binlog-assigned 7'])).toBe(

@@ -50,8 +50,10 @@ export async function createAndFill(my: Connection, table: WorkloadTable, rows: 
     order_lines: (i: number) => `(${Math.floor(i / 4)}, ${i % 4}, ${i}, ${i}.25)`,
     events: (i: number) => `(${i * 7}, 'p${i}', ${i})`,
   }[table.name];
-  for (let from = 0; from < rows; from += 5000)
-    await my.query(`INSERT INTO ${table.name} VALUES ${ids.slice(from, from + 5000).map(values).join(',')}`);
+  for (let from = 0; from < rows; from += 5000) {
+    const batch = ids.slice(from, from + 5000).map(values);
+    await my.query(`INSERT INTO ${table.name} VALUES ${batch.join(',')}`);
+  }
 }
 
 /** The last row a workload writes: once the target has it, the target has caught up. */
