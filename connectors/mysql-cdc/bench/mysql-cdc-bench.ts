@@ -166,19 +166,21 @@ const snapshotRuns: Record<string, () => Promise<number>> = {
 };
 await plainSelect(); // warm-up (buffer pool)
 await cdcSnapshot(1); // warm-up (JIT)
-const results: Record<string, number[]> = { zongji: [], cdc: [] };
+const results: Record<string, number[]> = Object.fromEntries(
+  [...Object.keys(snapshotRuns), 'zongji', 'cdc'].map((what) => [what, []]),
+);
+/** Keeps a measurement and prints it at once (a long run shows progress). */
+function record(round: number, what: string, rowsPerSecond: number): void {
+  results[what]?.push(rowsPerSecond);
+  console.log(`round ${round + 1}: ${what} ${fmt(rowsPerSecond)} rows/s (load ${load()})`);
+}
 for (let round = 0; round < ROUNDS; round++) {
   const order = Object.keys(snapshotRuns);
   if (round % 2 === 1) order.reverse();
-  for (const what of order) (results[what] ??= []).push(await (snapshotRuns[what] as () => Promise<number>)());
+  for (const what of order) record(round, what, await (snapshotRuns[what] as () => Promise<number>)());
   const start = await binlogRange();
-  if (round % 2 === 0) {
-    results.zongji?.push(await rawZongji(start));
-    results.cdc?.push(await cdcBinlog(start));
-  } else {
-    results.cdc?.push(await cdcBinlog(start));
-    results.zongji?.push(await rawZongji(start));
-  }
+  const binlogOrder = round % 2 === 0 ? ['zongji', 'cdc'] : ['cdc', 'zongji'];
+  for (const what of binlogOrder) record(round, what, await (what === 'cdc' ? cdcBinlog : rawZongji)(start));
 }
 const m = (what: string) => median(results[what] ?? [Number.NaN]);
 const select = m('select');
@@ -187,7 +189,9 @@ const p2 = m('p2');
 console.log(
   `table: ${fmt(ROWS)} rows; binlog: ${fmt(BINLOG_ROWS)} updated rows; medians of ${ROUNDS} rounds`,
 );
-console.log(`load average (1/5/15 min): ${loadAtStart} at start, ${load()} at end; ${availableParallelism()} CPUs`);
+console.log(
+  `load average (1/5/15 min): ${loadAtStart} at start, ${load()} at end; ${availableParallelism()} CPUs`,
+);
 console.log(`snapshot  plain streaming SELECT *     ${fmt(select)} rows/s`);
 console.log(
   `snapshot  MySqlCdcSource p=1           ${fmt(p1)} rows/s (${fmt(p1)} per subtask, ratio ${(p1 / select).toFixed(2)})`,
