@@ -10,7 +10,7 @@
  *
  * Run: `pnpm --filter @tributary/connector-mysql-cdc bench` — a smoke run (50 000 rows). The
  * issue's figure: `BENCH_ROWS=1000000`. `BENCH_ROUNDS` (default 3), `BENCH_BINLOG_ROWS` (default
- * min(rows, 200 000)), `BENCH_DEBEZIUM=0` skips the JVM peer.
+ * min(rows, 200 000)), `BENCH_DEBEZIUM=1` adds the JVM peer (not working yet).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +26,8 @@ import { DEBEZIUM_VERSION, debeziumClassPath, debeziumSnapshot } from './debeziu
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BINLOG_ROWS = Number(process.env.BENCH_BINLOG_ROWS ?? Math.min(ROWS, 200_000));
-const WITH_DEBEZIUM = process.env.BENCH_DEBEZIUM !== '0';
+// Opt-in: the embedded engine does not finish its snapshot of the harness MariaDB yet (see docs).
+const WITH_DEBEZIUM = process.env.BENCH_DEBEZIUM === '1';
 const env = { logger: silentLogger };
 const load = () =>
   loadavg()
