@@ -156,5 +156,5 @@ export const README_EXAMPLES: Readonly<Record<string, ReadmeExampleSpec>> = {
  * gets an example (so it is wired here) or when a package is neither here nor above.
  */
 export const WITHOUT_README_EXAMPLE: Readonly<Record<string, string>> = {
-  '@tributary/connector-pulsar': 'a package scaffold on main: its source and sink are being written',
+  '@tributary/connector-pulsar': 'its README has no runnable "Try it" example yet (source and sink are new)',
 };
