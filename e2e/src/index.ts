@@ -70,6 +70,7 @@ export {
   type KafkaClientConfigOptions,
   KafkaService,
 } from './kafka/kafka-service.js';
+export { unsecuredKafkaToken } from './kafka/kafka-unsecured-token.js';
 export { createKinesisClient } from './kinesis/kinesis-client.js';
 export { type CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
 export { MariaDbService } from './mariadb/mariadb-service.js';
