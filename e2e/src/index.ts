@@ -44,6 +44,8 @@ export {
   type ElasticsearchConnection,
   type InstanceOwner,
   isServiceName,
+  type KafkaClusterConnection,
+  type KafkaClusterNode,
   type KafkaConnection,
   type KafkaSaslMechanism,
   type KafkaScramMechanism,
@@ -64,11 +66,13 @@ export {
   type JavaCommittedPartition,
   readCommittedWithJavaConsumer,
 } from './kafka/java-committed-reader.js';
-export { KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
+export { KafkaClusterService, type KafkaPartitionReplicas } from './kafka/kafka-cluster-service.js';
+export { KAFKA_CLUSTER_VERSION, KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
 export {
   type CreateKafkaTopicOptions,
   type KafkaClientConfigOptions,
   KafkaService,
+  type KafkaServiceName,
 } from './kafka/kafka-service.js';
 export { createKinesisClient } from './kinesis/kinesis-client.js';
 export { type CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
