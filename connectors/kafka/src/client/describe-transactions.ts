@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { KafkaJsBroker } from './kafkajs-internals.js';
+import { createErrorFromCode, Encoder, sendRawRequest } from './kafkajs-protocol.js';
 
 /**
  * DescribeTransactions (API key 65, v0; Kafka ≥ 3.0, KIP-664): the state of a transactional id
@@ -13,39 +13,12 @@ import type { KafkaJsBroker } from './kafkajs-internals.js';
 const API_KEY = 65;
 const TRANSACTIONAL_ID_NOT_FOUND = 105;
 
-const require = createRequire(import.meta.url);
-type EncoderT = {
-  writeUVarInt(n: number): EncoderT;
-  writeUVarIntString(s: string): EncoderT;
-};
-type DecoderT = {
-  readInt16(): number;
-  readInt32(): number;
-  readInt64(): { toString(): string };
-  readUVarInt(): number;
-  readUVarIntString(): string | null;
-  readUVarIntArray<R>(reader: (d: DecoderT) => R): R[] | null;
-  readTaggedFields(): unknown;
-};
-const Encoder = require('kafkajs/src/protocol/encoder') as new () => EncoderT;
-const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => DecoderT;
-const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
-  createErrorFromCode(code: number): Error;
-};
-
 /** A transaction's state (`Empty`, `Ongoing`, `PrepareCommit`, `CompleteCommit`, …); `undefined`: id unknown. */
 export interface DescribedTransaction {
   readonly transactionalId: string;
   readonly state: string | undefined;
   readonly producerId: string;
   readonly producerEpoch: number;
-}
-
-interface ConnectionPool {
-  send(request: {
-    request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<EncoderT> };
-    response: { decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
-  }): Promise<unknown>;
 }
 
 /** Whether `broker` (its coordinator, asked via ApiVersions) answers DescribeTransactions. */
@@ -59,53 +32,40 @@ export async function describeTransaction(
   coordinator: KafkaJsBroker,
   transactionalId: string,
 ): Promise<DescribedTransaction> {
-  const pool = (coordinator as unknown as { connectionPool: ConnectionPool }).connectionPool;
-  const result = (await pool.send({
-    request: {
-      apiKey: API_KEY,
-      apiVersion: 0,
-      apiName: 'DescribeTransactions',
-      encode: async () =>
-        new Encoder()
-          // Request header v2 = kafkajs's header v1 + tagged fields: the body starts with them.
-          .writeUVarInt(0)
-          .writeUVarInt(2)
-          .writeUVarIntString(transactionalId)
-          .writeUVarInt(0),
-    },
-    response: {
-      decode: async (raw) => {
-        const d = new Decoder(raw);
-        d.readTaggedFields(); // response header v1
-        d.readInt32(); // throttle time
-        const states = d.readUVarIntArray((s) => {
-          const errorCode = s.readInt16();
-          const id = s.readUVarIntString() ?? '';
-          const state = s.readUVarIntString() ?? '';
-          s.readInt32(); // timeout
-          s.readInt64(); // start time
-          const producerId = s.readInt64().toString();
-          const producerEpoch = s.readInt16();
-          s.readUVarIntArray((t) => {
-            t.readUVarIntString();
-            t.readUVarIntArray((p) => p.readInt32());
-            t.readTaggedFields();
-            return undefined;
-          });
-          s.readTaggedFields();
-          return { errorCode, transactionalId: id, state, producerId, producerEpoch };
+  const result = await sendRawRequest(coordinator, {
+    apiKey: API_KEY,
+    apiVersion: 0,
+    apiName: 'DescribeTransactions',
+    encode: () =>
+      new Encoder()
+        // Request header v2 = kafkajs's header v1 + tagged fields: the body starts with them.
+        .writeUVarInt(0)
+        .writeUVarInt(2)
+        .writeUVarIntString(transactionalId)
+        .writeUVarInt(0),
+    decode: (d) => {
+      d.readTaggedFields(); // response header v1
+      d.readInt32(); // throttle time
+      const states = d.readUVarIntArray((s) => {
+        const errorCode = s.readInt16();
+        const id = s.readUVarIntString() ?? '';
+        const state = s.readUVarIntString() ?? '';
+        s.readInt32(); // timeout
+        s.readInt64(); // start time
+        const producerId = s.readInt64().toString();
+        const producerEpoch = s.readInt16();
+        s.readUVarIntArray((t) => {
+          t.readUVarIntString();
+          t.readUVarIntArray((p) => p.readInt32());
+          t.readTaggedFields();
+          return undefined;
         });
-        return states ?? [];
-      },
-      parse: async (data) => data,
+        s.readTaggedFields();
+        return { errorCode, transactionalId: id, state, producerId, producerEpoch };
+      });
+      return states ?? [];
     },
-  })) as {
-    errorCode: number;
-    transactionalId: string;
-    state: string;
-    producerId: string;
-    producerEpoch: number;
-  }[];
+  });
   const entry = result.find((r) => r.transactionalId === transactionalId) ?? result[0];
   if (!entry) throw new Error(`DescribeTransactions answered nothing for ${transactionalId}`);
   if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) {
