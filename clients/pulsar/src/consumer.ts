@@ -13,6 +13,7 @@ import {
 import {
   BaseCommand_Type,
   CommandAck_AckType,
+  CommandMessageSchema,
   CommandSubscribe_InitialPosition,
   CommandSubscribe_SubType,
   KeySharedMode,
@@ -220,10 +221,15 @@ export class Consumer {
 
   private failure: Error | undefined;
 
-  /** @internal Drops queued messages of one partition (seek, reconnect). */
-  dropQueued(from: PartitionConsumer): void {
+  /** @internal Drops queued messages of one partition (seek, reconnect, redeliver-all); returns how many. */
+  dropQueued(from: PartitionConsumer): number {
+    let dropped = 0;
     for (let i = this.queue.length - 1; i >= 0; i--)
-      if (this.queue[i]?.from === from) this.queue.splice(i, 1);
+      if (this.queue[i]?.from === from) {
+        this.queue.splice(i, 1);
+        dropped++;
+      }
+    return dropped;
   }
 
   /** The next message; `undefined` after `timeoutMs` (if given) or when closed. */
@@ -381,11 +387,17 @@ export class PartitionConsumer implements ConnectionListener {
   private readonly batchAcks = new Map<string, Set<number>>();
   /** Non-durable: position to resume after on reconnect. */
   private lastDelivered: MessageId | undefined;
+  /**
+   * Consumer epoch (sent on subscribe and redeliver-all; the broker stamps it on each message):
+   * messages dispatched before the last redeliver-all carry an older one and are dropped, because
+   * the broker sends them again.
+   */
   private epoch = 0n;
+  private resubscribed = 0;
 
   /** See {@link Consumer.resubscriptions}. */
   get resubscriptions(): number {
-    return Number(this.epoch);
+    return this.resubscribed;
   }
 
   constructor(
@@ -468,6 +480,11 @@ export class PartitionConsumer implements ConnectionListener {
   onFrame(frame: Frame): void {
     const { command } = frame;
     if (command.message !== undefined && frame.metadata !== undefined && frame.payload !== undefined) {
+      if (this.dropsStaleEpochs && this.isStale(command.message)) {
+        // Sent before a redeliver-all: the broker rewinds and sends it again.
+        this.delivered(Math.max(1, frame.metadata.numMessagesInBatch));
+        return;
+      }
       try {
         this.onMessage(
           command.message.messageId,
@@ -498,6 +515,23 @@ export class PartitionConsumer implements ConnectionListener {
       this.connection?.unregisterConsumer(this.consumerId);
       this.onConnectionClosed(new PulsarConnectionError(`${this.topic}: the broker closed the consumer`));
     }
+  }
+
+  /**
+   * Exclusive/Failover: the broker rewinds the cursor on redeliver-all and stamps what it sends
+   * with the new epoch (as the Java client filters). Shared dispatchers may redeliver to anyone.
+   */
+  private get dropsStaleEpochs(): boolean {
+    const type = this.options.subscriptionType ?? 'Exclusive';
+    return type === 'Exclusive' || type === 'Failover';
+  }
+
+  private isStale(message: NonNullable<Frame['command']['message']>): boolean {
+    return (
+      isFieldSet(message, CommandMessageSchema.field.consumerEpoch) &&
+      message.consumerEpoch >= 0n &&
+      message.consumerEpoch < this.epoch
+    );
   }
 
   private onMessage(
@@ -724,7 +758,13 @@ export class PartitionConsumer implements ConnectionListener {
     }
   }
 
+  /** Redelivers `ids`, or every unacknowledged message when empty (queued ones are dropped first). */
   redeliver(ids: readonly MessageId[]): void {
+    if (ids.length === 0) {
+      this.epoch++;
+      const dropped = this.parent.dropQueued(this);
+      if (dropped > 0) this.delivered(dropped);
+    }
     try {
       this.connection?.sendCommand({
         type: BaseCommand_Type.REDELIVER_UNACKNOWLEDGED_MESSAGES,
@@ -798,6 +838,7 @@ export class PartitionConsumer implements ConnectionListener {
     this.batchAcks.clear();
     if (this.closed || this.reconnecting !== undefined) return;
     this.epoch++;
+    this.resubscribed++;
     this.reconnecting = this.connect()
       .catch(() => undefined)
       .finally(() => {
