@@ -39,16 +39,17 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'trib-packed-'));
   await mkdir(join(work, 'tarballs'));
   // The services start (or are reused) while the packages are packed.
-  const [packed, kafka, elasticsearch, kinesis, mariadb, postgres] = await Promise.all([
+  const [packed, kafka, elasticsearch, kinesis, mariadb, postgres, pulsar] = await Promise.all([
     packAll(publicPackages(root), join(work, 'tarballs')),
     useService('kafka'),
     useService('elasticsearch'),
     useService('kinesis'),
     useService('mariadb'),
     useService('postgres'),
+    useService('pulsar'),
   ]);
   tarballs = packed;
-  services = { kafka, elasticsearch, kinesis, mariadb, postgres };
+  services = { kafka, elasticsearch, kinesis, mariadb, postgres, pulsar };
 }, 600_000);
 
 afterAll(async () => {
