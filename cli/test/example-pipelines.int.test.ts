@@ -1,7 +1,7 @@
 /**
  * Every examples/pipelines/*.yaml file, validated as `tributary validate` does with connectivity:
  * options by the connector packages' schemas, then each service endpoint's check against the
- * harness's real Kafka, PostgreSQL, MariaDB, Elasticsearch and Kinesis emulator (the resource
+ * harness's real Kafka, PostgreSQL, MariaDB, Elasticsearch, Pulsar and Kinesis emulator (the resource
  * names come in through the examples' own `${VAR:-default}` references).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import {
   type KinesisService,
   type MariaDbService,
   type PostgresService,
+  type PulsarService,
   useService,
 } from '@tributary/e2e';
 import pg from 'pg';
@@ -28,15 +29,17 @@ let postgres: PostgresService;
 let mariadb: MariaDbService;
 let es: ElasticsearchService;
 let kinesis: KinesisService;
+let pulsar: PulsarService;
 const env: Record<string, string> = {};
 
 beforeAll(async () => {
-  [kafka, postgres, mariadb, es, kinesis] = await Promise.all([
+  [kafka, postgres, mariadb, es, kinesis, pulsar] = await Promise.all([
     useService('kafka'),
     useService('postgres'),
     useService('mariadb'),
     useService('elasticsearch'),
     useService('kinesis'),
+    useService('pulsar'),
   ]);
   const pgDatabase = await postgres.createDatabase('examples');
   const client = new pg.Client(postgres.clientConfig(pgDatabase));
@@ -70,6 +73,8 @@ beforeAll(async () => {
     AWS_REGION: kinesis.connection.region,
     KINESIS_ENDPOINT: kinesis.connection.endpoint,
     KINESIS_STREAM: await kinesis.createStream({ prefix: 'examples' }),
+    PULSAR_SERVICE_URL: pulsar.connection.serviceUrl,
+    PULSAR_TOPIC: await pulsar.createTopic({ prefix: 'orders', partitions: 2 }),
   });
   // The Kinesis examples use the AWS SDK's default credential chain; the emulator takes any.
   vi.stubEnv('AWS_ACCESS_KEY_ID', kinesis.connection.credentials.accessKeyId);
@@ -78,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await Promise.all([kafka, postgres, mariadb, es, kinesis].map((service) => service?.close()));
+  await Promise.all([kafka, postgres, mariadb, es, kinesis, pulsar].map((service) => service?.close()));
 });
 
 it.each(files)('%s: options valid, its services reachable', async (name) => {
@@ -108,4 +113,5 @@ const CHECKED: Record<string, string[]> = {
   'kinesis-to-files.yaml': ['kinesis'],
   'mysql-cdc-to-elasticsearch.yaml': ['mysql-cdc', 'elasticsearch'],
   'postgres-outbox-to-kafka.yaml': ['jdbc', 'kafka'],
+  'pulsar-to-files.yaml': ['pulsar'],
 };

@@ -4,6 +4,7 @@ import { tributaryPlugin as jdbc } from '@tributary/connector-jdbc';
 import { tributaryPlugin as kafka } from '@tributary/connector-kafka';
 import { tributaryPlugin as kinesis } from '@tributary/connector-kinesis';
 import { tributaryPlugin as mysqlCdc } from '@tributary/connector-mysql-cdc';
+import { tributaryPlugin as pulsar } from '@tributary/connector-pulsar';
 import { tributaryPlugin as csv } from '@tributary/format-csv';
 import { tributaryPlugin as json } from '@tributary/format-json';
 import { tributaryPlugin as parquet } from '@tributary/format-parquet';
@@ -30,6 +31,7 @@ export const testPlugins: InstalledPlugin[] = [
   connector('@tributary/connector-kafka', kafka),
   connector('@tributary/connector-kinesis', kinesis),
   connector('@tributary/connector-mysql-cdc', mysqlCdc),
+  connector('@tributary/connector-pulsar', pulsar),
   format('@tributary/format-csv', csv),
   format('@tributary/format-json', json),
   format('@tributary/format-parquet', parquet),

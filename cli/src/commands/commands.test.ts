@@ -86,6 +86,7 @@ describe('tributary connectors', () => {
       'connector:kafka',
       'connector:kinesis',
       'connector:mysql-cdc',
+      'connector:pulsar',
       'format:csv',
       'format:json',
       'format:parquet',
