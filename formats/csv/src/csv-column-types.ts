@@ -12,7 +12,45 @@ function bad(reason: string): typeof BAD_VALUE {
   return BAD_VALUE;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const NOT_A_DATE = -1e20;
+const INVALID_DATE = -2e20;
+
+/**
+ * `YYYY-MM-DD` → epoch milliseconds of that UTC midnight, read from char codes (no regex match,
+ * substrings or Date setters: a date column is on the hot path of every row). Returns
+ * {@link NOT_A_DATE} for another shape and {@link INVALID_DATE} for a day the month lacks.
+ */
+function parseIsoDate(text: string): number {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return NOT_A_DATE;
+  const year = decimal(text, 0, 4);
+  const month = decimal(text, 5, 7);
+  const day = decimal(text, 8, 10);
+  if (year < 0 || month < 0 || day < 0) return NOT_A_DATE;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return INVALID_DATE;
+  if (year >= 100) return Date.UTC(year, month - 1, day);
+  // Date.UTC maps years 0-99 to 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
+}
+
+/** The ASCII digits `text[from..to)` as a number, or -1 when one is not a digit. */
+function decimal(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Proleptic Gregorian, as JavaScript's Date. */
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return DAYS_IN_MONTH[month - 1] as number;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
 /** Spellings of the special doubles other tools write (pandas, DuckDB, Spark, Postgres), any case. */
 const SPECIAL_NUMBERS: Record<string, number> = {
   nan: Number.NaN,
@@ -44,7 +82,8 @@ export function parseCsvValue(type: CsvColumnType, text: string, zone?: TimeZone
     }
     case 'integer': {
       const n = Number(text);
-      if (!Number.isSafeInteger(n) || text.trim().length === 0)
+      // Number('  ') is 0: only a zero needs the blank check.
+      if (!Number.isSafeInteger(n) || (n === 0 && text.trim().length === 0))
         return bad('not an integer (or beyond ±2^53)');
       return n;
     }
@@ -55,15 +94,10 @@ export function parseCsvValue(type: CsvColumnType, text: string, zone?: TimeZone
       return bad('not a boolean (true or false)');
     }
     case 'date': {
-      const m = DATE.exec(text);
-      if (m === null) return bad('not a date (YYYY-MM-DD)');
-      const date = new Date(0);
-      // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
-      date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-      if (date.getUTCDate() !== Number(m[3]) || date.getUTCMonth() !== Number(m[2]) - 1) {
-        return bad('not a valid calendar date');
-      }
-      return date;
+      const ms = parseIsoDate(text);
+      if (ms === NOT_A_DATE) return bad('not a date (YYYY-MM-DD)');
+      if (ms === INVALID_DATE) return bad('not a valid calendar date');
+      return new Date(ms);
     }
     case 'timestamp': {
       if (DIGITS.test(text)) return new Date(Number(text));
