@@ -4,6 +4,11 @@ import type { DialectName, JdbcConnectionOptions } from './connection-options.js
 /** A row as read or written: column name → value. */
 export type Row = Record<string, unknown>;
 
+/** Converts a value to what the driver binds for one column (chosen once per column by its type). */
+export type ValueEncoder = (value: unknown) => unknown;
+/** Encodes a value of one column as a field of COPY's text format (escaped; `\N` for NULL). */
+export type CopyFieldEncoder = (value: unknown) => string;
+
 /** A column as the catalog reports it. */
 export interface ColumnInfo {
   readonly name: string;
@@ -25,10 +30,15 @@ export interface SqlConnection {
   stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]>;
   close(): Promise<void>;
   /**
-   * PostgreSQL only: appends rows (values as {@link Dialect.toParameter} returns them, in `columns`
-   * order) with `COPY … FROM STDIN`; returns the rows copied.
+   * PostgreSQL only: appends rows with `COPY … FROM STDIN`; `text` holds one line per row in
+   * COPY's text format, fields in `columns` order (see {@link copyFieldEncoder}). Returns the rows copied.
    */
-  copyIn?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  copyIn?(table: string, columns: readonly string[], text: string): Promise<number>;
+  /**
+   * PostgreSQL only: the encoder of a column of `columnType` into a COPY text field, giving the
+   * server the same text it parses for a bound parameter (COPY and INSERT store the same values).
+   */
+  copyFieldEncoder?(columnType: string): CopyFieldEncoder;
   /**
    * Embedded databases only (SQLite): waits for this process's other writers of the same file to
    * finish their transaction and returns the release. A synchronous driver waiting on a busy lock
@@ -70,6 +80,8 @@ export interface Dialect {
   classify(error: unknown): ErrorKind;
   /** Converts a value to what the driver binds for a column of `type` (JSON text, 0/1, ISO text ...). */
   toParameter(value: unknown, columnType: string): unknown;
+  /** {@link toParameter} for one column, chosen once by its type (the sink's per-value hot path). */
+  parameterEncoder(columnType: string): ValueEncoder;
   /** Two-phase commit, when the database has it (PostgreSQL, MySQL/MariaDB). */
   readonly twoPhase?: TwoPhaseDialect;
 }

@@ -2,7 +2,15 @@ import { TributaryError } from '@tributary/core';
 import type { Connection, TypeCastField } from 'mysql2/promise';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { JdbcConnectionOptions } from './connection-options.js';
-import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, TwoPhaseDialect } from './dialect.js';
+import type {
+  ColumnInfo,
+  Dialect,
+  ErrorKind,
+  Row,
+  SqlConnection,
+  TwoPhaseDialect,
+  ValueEncoder,
+} from './dialect.js';
 import { loadDriver } from './load-driver.js';
 import { decimalParameter, isConnectionErrorCode, isJsonLike, readDecimal, toJsonText } from './values.js';
 
@@ -223,5 +231,9 @@ export const mysqlDialect: Dialect = {
     if (typeof value === 'bigint') return value.toString();
     if (isJsonLike(value)) return toJsonText(value);
     return decimalParameter(value);
+  },
+  parameterEncoder() {
+    // The conversion depends on the value only (JSON, booleans, dates), not on the column.
+    return mysqlDialect.toParameter as ValueEncoder;
   },
 };

@@ -2,9 +2,18 @@ import { TributaryError } from '@tributary/core';
 import type { Client, ClientConfig } from 'pg';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { JdbcConnectionOptions } from './connection-options.js';
-import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, TwoPhaseDialect } from './dialect.js';
+import type {
+  ColumnInfo,
+  CopyFieldEncoder,
+  Dialect,
+  ErrorKind,
+  Row,
+  SqlConnection,
+  TwoPhaseDialect,
+  ValueEncoder,
+} from './dialect.js';
 import { loadDriver } from './load-driver.js';
-import { copyFrom, copyText } from './postgres-copy.js';
+import { copyFieldEncoder, copyFrom } from './postgres-copy.js';
 import { decimalParameter, isConnectionErrorCode, readDecimal, toJsonText } from './values.js';
 
 // Type OIDs whose default parsing loses information or guesses a time zone.
@@ -87,12 +96,16 @@ class PostgresConnection implements SqlConnection {
     }
   }
 
-  copyIn(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+  copyIn(table: string, columns: readonly string[], text: string): Promise<number> {
     const q = this.dialect.quote;
-    return copyFrom(
-      this.client,
-      `COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`,
-      copyText(rows, this.prepareValue),
+    return copyFrom(this.client, `COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`, text);
+  }
+
+  copyFieldEncoder(columnType: string): CopyFieldEncoder {
+    return copyFieldEncoder(
+      this.dialect.parameterEncoder(columnType),
+      this.prepareValue,
+      isJsonType(columnType),
     );
   }
 
@@ -249,8 +262,23 @@ export const postgresDialect: Dialect = {
   },
 
   toParameter(value, columnType) {
-    if (value === undefined) return null;
-    if (columnType === 'json' || columnType === 'jsonb') return value === null ? null : toJsonText(value);
-    return decimalParameter(value);
+    return postgresDialect.parameterEncoder(columnType)(value);
+  },
+
+  parameterEncoder(columnType): ValueEncoder {
+    return isJsonType(columnType) ? jsonParameter : plainParameter;
   },
 };
+
+const isJsonType = (columnType: string) => columnType === 'json' || columnType === 'jsonb';
+
+function jsonParameter(value: unknown): unknown {
+  return value === undefined || value === null ? null : toJsonText(value);
+}
+
+/** pg converts the rest itself (dates, arrays, buffers); exact decimals are bound as their text. */
+function plainParameter(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (value === undefined) return null;
+  return decimalParameter(value);
+}

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import type { JdbcConnectionOptions } from './connection-options.js';
-import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection } from './dialect.js';
+import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, ValueEncoder } from './dialect.js';
 import { loadDriver } from './load-driver.js';
 import { decimalParameter, isJsonLike, readDecimal, toJsonText } from './values.js';
 
@@ -178,5 +178,9 @@ export const sqliteDialect: Dialect = {
     if (value instanceof Date) return value.toISOString();
     if (isJsonLike(value)) return toJsonText(value);
     return decimalParameter(value);
+  },
+  parameterEncoder() {
+    // The conversion depends on the value only (JSON, booleans, dates), not on the column.
+    return sqliteDialect.toParameter as ValueEncoder;
   },
 };

@@ -1,7 +1,10 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { TableInfo } from '../catalog/jdbc-catalog.js';
 import type { SqlConnection } from '../dialect/dialect.js';
+import { copyFieldEncoder } from '../dialect/postgres-copy.js';
 import { postgresDialect } from '../dialect/postgres-dialect.js';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
 import type { RowOp } from './row-ops.js';
 
@@ -76,3 +79,121 @@ describe('BatchStatements on a database where a failed statement aborts the tran
     expect(connection.statements).toEqual(['INSERT']);
   });
 });
+
+/** Records statements as rows (column → value), decoding multi-row INSERT parameters and COPY text. */
+function decodingConnection(): SqlConnection & { readonly rows: Record<string, unknown>[] } {
+  const rows: Record<string, unknown>[] = [];
+  const prepareValue = (value: unknown) =>
+    (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue(value);
+  const columnsOf = (sql: string) =>
+    (/\(([^)]*)\) (?:VALUES|FROM)/.exec(sql)?.[1] ?? '').split(',').map((c) => c.replaceAll('"', ''));
+  const execute = async (sql: string, params: readonly unknown[] = []) => {
+    if (!sql.startsWith('INSERT')) return 0;
+    const columns = columnsOf(sql);
+    for (let r = 0; r < params.length / columns.length; r++)
+      rows.push(Object.fromEntries(columns.map((c, i) => [c, params[r * columns.length + i]])));
+    return params.length / columns.length;
+  };
+  return {
+    dialect: postgresDialect,
+    rows,
+    query: async () => [],
+    execute,
+    stream: () => {
+      throw new Error('not used');
+    },
+    close: async () => {},
+    copyFieldEncoder: (type) =>
+      copyFieldEncoder(postgresDialect.parameterEncoder(type), prepareValue, type === 'jsonb'),
+    copyIn: async (_table, columns, text) => {
+      const lines = text.split('\n');
+      expect(lines.pop()).toBe('');
+      for (const line of lines)
+        rows.push(
+          Object.fromEntries(
+            line
+              .split('\t')
+              .map((field, i) => [columns[i], field === '\\N' ? null : field.replaceAll('\\t', '\t')]),
+          ),
+        );
+      return lines.length;
+    },
+  };
+}
+
+const wide: TableInfo = {
+  name: 'wide',
+  columns: [
+    { name: 'id', type: 'integer', nullable: false, primaryKeyPosition: 1 },
+    { name: 'label', type: 'text', nullable: true, primaryKeyPosition: undefined },
+    { name: 'doc', type: 'jsonb', nullable: true, primaryKeyPosition: undefined },
+  ],
+  primaryKey: ['id'],
+};
+
+describe('BatchStatements row shapes', () => {
+  const written = (copy: boolean) =>
+    new BatchStatements(
+      postgresDialect,
+      wide,
+      undefined,
+      false,
+      {
+        mode: 'fail',
+        deadLetter: undefined,
+        onRejected: () => {},
+      },
+      copy,
+    );
+  // The usual shape, then other field orders, an undefined field (left to the column default),
+  // a NULL, and the usual shape again after them.
+  const mixed: Record<string, unknown>[] = [
+    { id: 1, label: 'a\tb', doc: { k: 1 } },
+    { id: 2, label: 'b', doc: null },
+    { label: 'c', id: 3, doc: { k: 3 } },
+    { id: 4, label: undefined, doc: { k: 4 } },
+    { doc: { k: 5 }, id: 5 },
+    { id: 6, label: null, doc: { k: 6 } },
+    ...Array.from({ length: 1500 }, (_, i) => ({ id: 7 + i, label: `l${i}`, doc: { k: i } })),
+  ];
+  const expected = (row: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(row)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, k === 'doc' && v !== null ? JSON.stringify(v) : v]),
+    );
+  const byId = (rows: Record<string, unknown>[]) =>
+    [...rows].sort((a, b) => Number(a.id) - Number(b.id)).map((r) => ({ ...r, id: Number(r.id) }));
+
+  for (const copy of [false, true]) {
+    it(`writes every row's values under its own columns, whatever its field order (${copy ? 'COPY' : 'INSERT'})`, async () => {
+      const connection = decodingConnection();
+      const statements = written(copy);
+      const ops = mixed.map((row): RowOp => ({ kind: 'write', row, record: row }));
+      expect(await statements.write(connection, ops)).toEqual({ written: mixed.length, rejected: 0 });
+      // Twice: the second batch starts from the shape the first one learnt.
+      await statements.write(connection, ops.slice(2, 5));
+      expect(byId(connection.rows)).toEqual(
+        byId([...mixed, ...mixed.slice(2, 5)].map((r) => expected(r)).map((r) => (copy ? textual(r) : r))),
+      );
+    });
+  }
+
+  it('an unknown field fails the batch naming the field, in any position of the batch', async () => {
+    const connection = decodingConnection();
+    for (const rows of [[{ id: 1, nope: 1 }], [{ id: 1 }, { id: 2, label: 'x', nope: 1 }]]) {
+      const error = await written(false)
+        .write(
+          connection,
+          rows.map((row): RowOp => ({ kind: 'write', row, record: row })),
+        )
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: JdbcErrorCodes.COLUMN_NOT_FOUND, context: { column: 'nope' } });
+    }
+  });
+});
+
+/** A row as COPY text decodes it: every non-null value as its text. */
+function textual(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)]));
+}

@@ -4,6 +4,7 @@ import type { Dialect, Row, SqlConnection } from '../dialect/dialect.js';
 import { statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { RowOp } from './row-ops.js';
+import { RowShape } from './row-shape.js';
 
 /** Most rows one multi-row statement carries (beyond this, bigger statements stop paying off). */
 const MAX_ROWS_PER_STATEMENT = 1000;
@@ -70,55 +71,109 @@ export class BatchStatements {
     this.table = table;
     this.columnTypes = new Map(table.columns.map((c) => [c.name, c.type]));
     this.shapes.clear();
+    this.mainShape = undefined;
   }
 
   async write(connection: SqlConnection, ops: readonly RowOp[], mode: WriteMode = {}): Promise<BatchOutcome> {
     this.optimistic = mode.optimistic === true && this.dialect.errorAbortsTransaction;
-    const deletes = ops.filter((op) => op.kind === 'delete');
-    const writes = ops.filter((op) => op.kind === 'write');
+    let deleteCount = 0;
+    for (const op of ops) if (op.kind === 'delete') deleteCount++;
+    // Appends and upserts (no deletes): the batch as it is, no copies.
+    const deletes = deleteCount === 0 ? [] : ops.filter((op) => op.kind === 'delete');
+    const writes = deleteCount === 0 ? ops : ops.filter((op) => op.kind === 'write');
     let outcome: BatchOutcome = { written: 0, rejected: 0 };
     if (deletes.length > 0) outcome = add(outcome, await this.runDeletes(connection, deletes));
     if (writes.length > 0) outcome = add(outcome, await this.runWrites(connection, writes));
     return outcome;
   }
 
+  /**
+   * Rows with the stream's usual shape (the previous batch's; normally all of them) are encoded
+   * in one pass each, straight into statement parameters or COPY text; the others (another field
+   * list, an undefined field) are grouped by their defined columns and written after them. Within
+   * a batch order does not matter: keyed batches hold one change per key, appends have no key.
+   */
   private async runWrites(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
-    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    const first = (ops[0] as RowOp).row;
+    if (this.mainShape?.matches(first) !== true)
+      this.mainShape = this.shapeOf(Object.keys(first), connection);
+    const rest: RowOp[] = [];
+    let outcome = await this.writeShape(connection, this.mainShape, ops, rest);
+    if (rest.length === 0) return outcome;
+    for (const [shape, group] of this.groupByDefinedColumns(rest, connection))
+      outcome = add(outcome, await this.writeShape(connection, shape, group, undefined));
+    return outcome;
+  }
+
+  /**
+   * Writes `ops` as rows of `shape`: with `rest`, rows not of the shape go there instead (checked
+   * while encoding); without, every row is read by column name.
+   */
+  private async writeShape(
+    connection: SqlConnection,
+    shape: RowShape,
+    ops: readonly RowOp[],
+    rest: RowOp[] | undefined,
+  ): Promise<BatchOutcome> {
     const upsertKeys = this.upsert ? this.keys : undefined;
-    const single = (columns: string[]) => (op: RowOp) => {
-      const sql = this.dialect.insertSql(this.table.name, columns, 1, upsertKeys);
-      const params = this.parameters(op.row, columns);
-      return () => connection.execute(sql, params);
+    const table = this.table.name;
+    const single = (op: RowOp) => {
+      const params = new Array<unknown>(shape.width);
+      shape.encodeByName(op.row, params, 0);
+      return () => connection.execute(this.dialect.insertSql(table, shape.columns, 1, upsertKeys), params);
     };
-    for (const [columns, group] of this.groupByColumns(ops)) {
-      if (this.copy && !this.upsert && connection.copyIn !== undefined) {
-        const rows = group.map((op) => this.parameters(op.row, columns));
-        const copyIn = connection.copyIn.bind(connection);
-        outcome = add(
-          outcome,
-          await this.runChunk(
-            connection,
-            group,
-            () => copyIn(this.table.name, columns, rows),
-            single(columns),
-          ),
-        );
+    if (this.copy && !this.upsert && connection.copyIn !== undefined) {
+      let text = '';
+      let copied: RowOp[] = [];
+      if (rest === undefined) {
+        copied = ops as RowOp[];
+        for (const op of ops) text += shape.copyLineByName(op.row);
+      } else {
+        for (const op of ops) {
+          const line = shape.copyLine(op.row);
+          if (line === undefined) rest.push(op);
+          else {
+            text += line;
+            copied.push(op);
+          }
+        }
+      }
+      if (copied.length === 0) return { written: 0, rejected: 0 };
+      const copyIn = connection.copyIn.bind(connection);
+      return this.runChunk(connection, copied, () => copyIn(table, shape.columns, text), single);
+    }
+    const width = shape.width;
+    const perStatement = Math.max(
+      1,
+      Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / width)),
+    );
+    const sql = (rows: number) =>
+      shape.sql(rows, perStatement, (n) => this.dialect.insertSql(table, shape.columns, n, upsertKeys));
+    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    let chunk: RowOp[] = [];
+    let params: unknown[] = [];
+    const run = async () => {
+      // A row that failed the shape check may have left values past the last row's.
+      params.length = chunk.length * width;
+      const statement = sql(chunk.length);
+      const values = params;
+      outcome = add(
+        outcome,
+        await this.runChunk(connection, chunk, () => connection.execute(statement, values), single),
+      );
+      chunk = [];
+      params = [];
+    };
+    for (const op of ops) {
+      if (rest === undefined) shape.encodeByName(op.row, params, chunk.length * width);
+      else if (!shape.encode(op.row, params, chunk.length * width)) {
+        rest.push(op);
         continue;
       }
-      const perStatement = Math.max(
-        1,
-        Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / columns.length)),
-      );
-      for (let start = 0; start < group.length; start += perStatement) {
-        const chunk = group.slice(start, start + perStatement);
-        const sql = this.dialect.insertSql(this.table.name, columns, chunk.length, upsertKeys);
-        const params = this.batchParameters(chunk, columns);
-        outcome = add(
-          outcome,
-          await this.runChunk(connection, chunk, () => connection.execute(sql, params), single(columns)),
-        );
-      }
+      chunk.push(op);
+      if (chunk.length === perStatement) await run();
     }
+    if (chunk.length > 0) await run();
     return outcome;
   }
 
@@ -261,69 +316,57 @@ export class BatchStatements {
     this.policy.onRejected();
   }
 
-  /** Column sets already checked, by the record's field list (records of one stream share few shapes). */
-  private readonly shapes = new Map<string, string[]>();
+  /** Shapes by their column list, built once each (records of one stream share few shapes). */
+  private readonly shapes = new Map<string, RowShape>();
+  /** The shape of the last batch's first row: every row is tried against it first. */
+  private mainShape: RowShape | undefined;
 
-  /** Groups rows by their column set (in table order), checking every field is a column. */
-  private groupByColumns(ops: readonly RowOp[]): Map<string[], RowOp[]> {
-    const groups = new Map<string[], RowOp[]>();
-    // Records of one stream mostly share one field list: compare with the previous row's first.
-    let lastFields: string[] = [];
-    let lastColumns: string[] | undefined;
+  /** The shape writing `columns` (each checked to be a column of the table), in that order. */
+  private shapeOf(columns: readonly string[], connection: SqlConnection): RowShape {
+    const id = columns.join('\u0000');
+    let shape = this.shapes.get(id);
+    if (shape === undefined) {
+      const types = columns.map((column) => this.columnType(column));
+      const copyEncoder = this.copy ? connection.copyFieldEncoder?.bind(connection) : undefined;
+      shape = new RowShape(
+        columns,
+        types.map((type) => this.dialect.parameterEncoder(type)),
+        copyEncoder === undefined ? undefined : types.map(copyEncoder),
+      );
+      this.shapes.set(id, shape);
+    }
+    return shape;
+  }
+
+  private columnType(field: string): string {
+    const type = this.columnTypes.get(field);
+    if (type === undefined) {
+      throw new TributaryError(
+        JdbcErrorCodes.COLUMN_NOT_FOUND,
+        `Record field '${field}' is not a column of table '${this.table.name}'`,
+        { context: { table: this.table.name, column: field } },
+      );
+    }
+    return type;
+  }
+
+  /** Groups rows by their defined columns (in table order): a field set to undefined is left out (the column takes its default). */
+  private groupByDefinedColumns(ops: readonly RowOp[], connection: SqlConnection): Map<RowShape, RowOp[]> {
+    const groups = new Map<RowShape, RowOp[]>();
     for (const op of ops) {
-      let columns: string[];
-      let fields = lastFields;
-      // Checked without allocating a key array per row (this runs for every row of every batch).
-      if (lastColumns !== undefined && hasFields(op.row, lastFields)) columns = lastColumns;
-      else {
-        fields = Object.keys(op.row);
-        const shape = fields.join('\u0000');
-        columns = this.shapes.get(shape) ?? this.columnsOf(fields);
-        this.shapes.set(shape, columns);
-        lastFields = fields;
-        lastColumns = columns;
-      }
-      // A field set to undefined is left out (the column takes its default).
-      if (hasUndefined(op.row, fields)) columns = columns.filter((c) => op.row[c] !== undefined);
-      let group = groups.get(columns);
-      if (group === undefined) {
-        // Shapes with the same defined columns share a group.
-        const same = [...groups.keys()].find(
-          (k) => k.length === columns?.length && k.every((c, i) => c === columns?.[i]),
-        );
-        group = same === undefined ? [] : (groups.get(same) as RowOp[]);
-        if (same === undefined) groups.set(columns, group);
-      }
-      group.push(op);
+      const fields = Object.keys(op.row);
+      // Checked before leaving undefined fields out: an unknown field is an error either way.
+      for (const field of fields) this.columnType(field);
+      const defined = new Set(fields.filter((f) => op.row[f] !== undefined));
+      const shape = this.shapeOf(
+        this.table.columns.map((c) => c.name).filter((c) => defined.has(c)),
+        connection,
+      );
+      const group = groups.get(shape);
+      if (group === undefined) groups.set(shape, [op]);
+      else group.push(op);
     }
     return groups;
-  }
-
-  private columnsOf(fields: readonly string[]): string[] {
-    for (const field of fields) {
-      if (!this.columnTypes.has(field)) {
-        throw new TributaryError(
-          JdbcErrorCodes.COLUMN_NOT_FOUND,
-          `Record field '${field}' is not a column of table '${this.table.name}'`,
-          { context: { table: this.table.name, column: field } },
-        );
-      }
-    }
-    const present = new Set(fields);
-    return this.table.columns.map((c) => c.name).filter((c) => present.has(c));
-  }
-
-  /** The parameters of a multi-row statement, row after row, in one preallocated array. */
-  private batchParameters(ops: readonly RowOp[], columns: readonly string[]): unknown[] {
-    const width = columns.length;
-    const types = columns.map((c) => this.columnTypes.get(c) ?? '');
-    const out = new Array<unknown>(ops.length * width);
-    for (let r = 0; r < ops.length; r++) {
-      const row = (ops[r] as RowOp).row;
-      for (let c = 0; c < width; c++)
-        out[r * width + c] = this.dialect.toParameter(row[columns[c] as string], types[c] as string);
-    }
-    return out;
   }
 
   private parameters(row: Row, columns: readonly string[]): unknown[] {
@@ -342,19 +385,4 @@ export class BatchStatements {
 
 function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
   return { written: a.written + b.written, rejected: a.rejected + b.rejected };
-}
-
-/** The row's own enumerable fields are exactly `fields`, in that order. */
-function hasFields(row: Row, fields: readonly string[]): boolean {
-  let i = 0;
-  for (const field in row) {
-    if (!Object.hasOwn(row, field) || field !== fields[i]) return false;
-    i++;
-  }
-  return i === fields.length;
-}
-
-function hasUndefined(row: Row, fields: readonly string[]): boolean {
-  for (const field of fields) if (row[field] === undefined) return true;
-  return false;
 }

@@ -1,0 +1,93 @@
+import type { CopyFieldEncoder, Row, ValueEncoder } from '../dialect/dialect.js';
+
+/**
+ * The columns written for records with one field list, and their per-column encoders, built once
+ * per field list instead of once per row. This is the sink's hot path: {@link encode} checks a
+ * row's fields and converts its values in a single `for…in` pass (no key array, no per-row array),
+ * straight into a statement's parameter array or a COPY text line.
+ */
+export class RowShape {
+  /** Statement SQL for a full chunk of rows (the common size), built once. */
+  private fullChunk: { readonly rows: number; readonly sql: string } | undefined;
+
+  constructor(
+    /** The columns, in the order their values are encoded (a statement's column list). */
+    readonly columns: readonly string[],
+    private readonly encoders: readonly ValueEncoder[],
+    private readonly copyEncoders: readonly CopyFieldEncoder[] | undefined,
+  ) {}
+
+  get width(): number {
+    return this.columns.length;
+  }
+
+  /** The row's own fields are exactly this shape's columns, in order (values not checked). */
+  matches(row: Row): boolean {
+    let i = 0;
+    for (const field in row) if (field !== this.columns[i++]) return false;
+    return i === this.columns.length;
+  }
+
+  /**
+   * Writes the row's parameters at `out[offset…]` when the row's own fields are exactly this
+   * shape's columns, in order, none undefined; returns false otherwise (the caller then takes
+   * the general path; what was written at `offset` is overwritten or cut off later).
+   */
+  encode(row: Row, out: unknown[], offset: number): boolean {
+    const columns = this.columns;
+    const encoders = this.encoders;
+    let i = 0;
+    // for…in reads through V8's enum cache: the fastest way to visit every field of a row.
+    // An inherited enumerable field would appear here but not in Object.keys: a mismatch, so
+    // such a row simply takes the general path.
+    for (const field in row) {
+      if (field !== columns[i]) return false;
+      const value = row[field];
+      if (value === undefined) return false;
+      out[offset + i] = (encoders[i] as ValueEncoder)(value);
+      i++;
+    }
+    return i === columns.length;
+  }
+
+  /** Writes the parameters of `row`'s values for this shape's columns, by name (any field order). */
+  encodeByName(row: Row, out: unknown[], offset: number): void {
+    for (let i = 0; i < this.columns.length; i++)
+      out[offset + i] = (this.encoders[i] as ValueEncoder)(row[this.columns[i] as string]);
+  }
+
+  /** The row as one COPY text line (with its newline), or undefined as {@link encode} would say false. */
+  copyLine(row: Row): string | undefined {
+    const columns = this.columns;
+    const encoders = this.copyEncoders as readonly CopyFieldEncoder[];
+    let line = '';
+    let i = 0;
+    for (const field in row) {
+      if (field !== columns[i]) return undefined;
+      const value = row[field];
+      if (value === undefined) return undefined;
+      line +=
+        i === 0 ? (encoders[0] as CopyFieldEncoder)(value) : `\t${(encoders[i] as CopyFieldEncoder)(value)}`;
+      i++;
+    }
+    return i === columns.length ? `${line}\n` : undefined;
+  }
+
+  /** The row as one COPY text line, by name (any field order). */
+  copyLineByName(row: Row): string {
+    const encoders = this.copyEncoders as readonly CopyFieldEncoder[];
+    let line = '';
+    for (let i = 0; i < this.columns.length; i++) {
+      if (i > 0) line += '\t';
+      line += (encoders[i] as CopyFieldEncoder)(row[this.columns[i] as string]);
+    }
+    return `${line}\n`;
+  }
+
+  /** `build(rows)`, kept for the full-chunk size so the same SQL text (and prepared statement) is reused. */
+  sql(rows: number, fullRows: number, build: (rows: number) => string): string {
+    if (rows !== fullRows) return build(rows);
+    if (this.fullChunk?.rows !== rows) this.fullChunk = { rows, sql: build(rows) };
+    return this.fullChunk.sql;
+  }
+}
