@@ -40,6 +40,8 @@ export interface WriteMode {
 /** Result of writing one batch. */
 export interface BatchOutcome {
   readonly written: number;
+  /** Approximate bytes sent (text length of values and COPY text; 8 per other value). */
+  readonly bytes: number;
   readonly rejected: number;
 }
 
@@ -81,7 +83,7 @@ export class BatchStatements {
     // Appends and upserts (no deletes): the batch as it is, no copies.
     const deletes = deleteCount === 0 ? [] : ops.filter((op) => op.kind === 'delete');
     const writes = deleteCount === 0 ? ops : ops.filter((op) => op.kind === 'write');
-    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
     if (deletes.length > 0) outcome = add(outcome, await this.runDeletes(connection, deletes));
     if (writes.length > 0) outcome = add(outcome, await this.runWrites(connection, writes));
     return outcome;
@@ -138,9 +140,9 @@ export class BatchStatements {
           }
         }
       }
-      if (copied.length === 0) return { written: 0, rejected: 0 };
+      if (copied.length === 0) return { written: 0, rejected: 0, bytes: 0 };
       const copyIn = connection.copyIn.bind(connection);
-      return this.runChunk(connection, copied, () => copyIn(table, shape.columns, text), single);
+      return this.runChunk(connection, copied, () => copyIn(table, shape.columns, text), single, text.length);
     }
     const width = shape.width;
     const perStatement = Math.max(
@@ -149,7 +151,7 @@ export class BatchStatements {
     );
     const sql = (rows: number) =>
       shape.sql(rows, perStatement, (n) => this.dialect.insertSql(table, shape.columns, n, upsertKeys));
-    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
     let chunk: RowOp[] = [];
     let params: unknown[] = [];
     const run = async () => {
@@ -159,7 +161,13 @@ export class BatchStatements {
       const values = params;
       outcome = add(
         outcome,
-        await this.runChunk(connection, chunk, () => connection.execute(statement, values), single),
+        await this.runChunk(
+          connection,
+          chunk,
+          () => connection.execute(statement, values),
+          single,
+          parameterBytes(values),
+        ),
       );
       chunk = [];
       params = [];
@@ -188,7 +196,7 @@ export class BatchStatements {
         },
       );
     }
-    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
     const perStatement = Math.max(
       1,
       Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / keys.length)),
@@ -217,17 +225,15 @@ export class BatchStatements {
     }
     for (let start = 0; start < ops.length; start += perStatement) {
       const chunk = ops.slice(start, start + perStatement);
+      const params = chunk.flatMap((op) => this.parameters(op.row, keys));
       outcome = add(
         outcome,
         await this.runChunk(
           connection,
           chunk,
-          () =>
-            connection.execute(
-              deleteSql(chunk.length),
-              chunk.flatMap((op) => this.parameters(op.row, keys)),
-            ),
+          () => connection.execute(deleteSql(chunk.length), params),
           (op) => () => connection.execute(deleteSql(1), this.parameters(op.row, keys)),
+          parameterBytes(params),
         ),
       );
     }
@@ -239,25 +245,27 @@ export class BatchStatements {
     chunk: readonly RowOp[],
     run: () => Promise<unknown>,
     single: (op: RowOp) => () => Promise<unknown>,
+    /** What the chunk sends, for the bytes metric (also counted when rows are then written one by one). */
+    bytes: number,
   ): Promise<BatchOutcome> {
     try {
       if (this.optimistic) await run();
       else await this.guarded(connection, run);
-      return { written: chunk.length, rejected: 0 };
+      return { written: chunk.length, rejected: 0, bytes };
     } catch (error) {
       if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write batch');
       if (this.optimistic) throw new RejectedRowsNeedReplay(error);
     }
     // One row (or more) was rejected: find it, and write the others.
-    let outcome: BatchOutcome = { written: 0, rejected: 0 };
+    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes };
     for (const op of chunk) {
       try {
         await this.guarded(connection, single(op));
-        outcome = add(outcome, { written: 1, rejected: 0 });
+        outcome = add(outcome, { written: 1, rejected: 0, bytes: 0 });
       } catch (error) {
         if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write row');
         await this.reject(op, error);
-        outcome = add(outcome, { written: 0, rejected: 1 });
+        outcome = add(outcome, { written: 0, rejected: 1, bytes: 0 });
       }
     }
     return outcome;
@@ -384,5 +392,13 @@ export class BatchStatements {
 }
 
 function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
-  return { written: a.written + b.written, rejected: a.rejected + b.rejected };
+  return { written: a.written + b.written, rejected: a.rejected + b.rejected, bytes: a.bytes + b.bytes };
+}
+
+/** The bytes metric of a statement's parameters (a loop over one flat array, not over every row's fields). */
+function parameterBytes(params: readonly unknown[]): number {
+  let bytes = 0;
+  for (const value of params)
+    bytes += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
+  return bytes;
 }

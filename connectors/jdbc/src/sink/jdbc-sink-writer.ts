@@ -12,7 +12,7 @@ import { connectionOf } from '../dialect/connection-options.js';
 import type { Dialect, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
-import { BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
+import { type BatchOutcome, BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import { ReducingBuffer, type RowOp, toRowOp } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
@@ -208,19 +208,6 @@ function resolveKeys(table: TableInfo, options: ResolvedJdbcSinkOptions): string
   return [...table.primaryKey];
 }
 
-function approximateBytes(ops: readonly RowOp[]): number {
-  let bytes = 0;
-  for (const op of ops) {
-    const row = op.row;
-    // for…in: no array of values per row (this runs for every row written).
-    for (const field in row) {
-      const value = row[field];
-      bytes += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
-    }
-  }
-  return bytes;
-}
-
 /** At-least-once: each flush in its own transaction; a lost connection replays the same batch. */
 class ShortTransactionStrategy implements FlushStrategy {
   constructor(
@@ -236,7 +223,7 @@ class ShortTransactionStrategy implements FlushStrategy {
       try {
         const connection = await this.connect();
         const release = await connection.acquireWriteLock?.();
-        let outcome: { written: number };
+        let outcome: BatchOutcome;
         try {
           outcome = await this.inTransaction(connection, ops, true).catch(async (error: unknown) => {
             if (!(error instanceof RejectedRowsNeedReplay)) throw error;
@@ -247,7 +234,7 @@ class ShortTransactionStrategy implements FlushStrategy {
           release?.();
         }
         metrics.numRecordsSend.inc(outcome.written);
-        metrics.numBytesSend.inc(approximateBytes(ops));
+        metrics.numBytesSend.inc(outcome.bytes);
         metrics.recordSendTime(Date.now() - started);
         return;
       } catch (error) {
@@ -270,7 +257,7 @@ class ShortTransactionStrategy implements FlushStrategy {
     connection: SqlConnection,
     ops: RowOp[],
     optimistic: boolean,
-  ): Promise<{ written: number }> {
+  ): Promise<BatchOutcome> {
     const { dialect } = this.setup;
     await connection.execute(dialect.beginSql());
     try {
@@ -380,7 +367,7 @@ class TwoPhaseStrategy implements FlushStrategy {
       }
       const outcome = await this.statements.write(connection, ops);
       this.setup.metrics.numRecordsSend.inc(outcome.written);
-      this.setup.metrics.numBytesSend.inc(approximateBytes(ops));
+      this.setup.metrics.numBytesSend.inc(outcome.bytes);
       this.setup.metrics.recordSendTime(Date.now() - started);
     } catch (error) {
       throw statementError(this.setup.dialect, error, {
