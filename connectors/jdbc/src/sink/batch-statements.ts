@@ -124,7 +124,7 @@ export class BatchStatements {
       shape.encodeByName(op.row, params, 0);
       return () => connection.execute(this.dialect.insertSql(table, shape.columns, 1, upsertKeys), params);
     };
-    if (this.copy && !this.upsert && connection.copyIn !== undefined) {
+    if (!this.upsert && shape.canCopy && connection.copyIn !== undefined) {
       let text = '';
       let copied: RowOp[] = [];
       if (rest === undefined) {
@@ -335,11 +335,12 @@ export class BatchStatements {
     let shape = this.shapes.get(id);
     if (shape === undefined) {
       const types = columns.map((column) => this.columnType(column));
-      const copyEncoder = this.copy ? connection.copyFieldEncoder?.bind(connection) : undefined;
+      const copyEncoder =
+        this.copy && !this.upsert ? connection.copyFieldEncoder?.bind(connection) : undefined;
       shape = new RowShape(
         columns,
         types.map((type) => this.dialect.parameterEncoder(type)),
-        copyEncoder === undefined ? undefined : types.map(copyEncoder),
+        copyEncoder === undefined ? undefined : types.map((type) => copyEncoder(type)),
       );
       this.shapes.set(id, shape);
     }

@@ -17,6 +17,11 @@ export class RowShape {
     private readonly copyEncoders: readonly CopyFieldEncoder[] | undefined,
   ) {}
 
+  /** Built with COPY encoders (the connection has COPY). */
+  get canCopy(): boolean {
+    return this.copyEncoders !== undefined;
+  }
+
   get width(): number {
     return this.columns.length;
   }
