@@ -81,7 +81,11 @@ export function wrapKafkaError(
     !isAuth &&
     !isFencedError(error) &&
     (isConnectionError(error) || (error as { retriable?: unknown } | null)?.retriable === true);
-  return new TributaryError(finalCode, `Kafka ${operation} failed: ${message}`, {
+  const hint =
+    finalCode === KafkaErrorCodes.TXN_FENCED
+      ? ' (another producer initialized this transactional id: a newer attempt of this job, or another sink or job using the same kafka.sink.transactionalIdPrefix — give each its own)'
+      : '';
+  return new TributaryError(finalCode, `Kafka ${operation} failed: ${message}${hint}`, {
     cause: error,
     retriable,
     context: { operation, ...(type === undefined ? {} : { kafkaError: type }), ...context },

@@ -101,6 +101,8 @@ export class KafkaProducerFactory {
       compression: COMPRESSION_CODEC_IDS[o.compression],
       maxInFlightRequests: o.maxInFlightRequests,
       maxRecordsPerRequest: o.maxRecordsPerRequest,
+      lingerMs: o.lingerMs,
+      batchSizeBytes: o.batchSizeBytes,
       metrics: this.metrics,
       producerName: name,
     });

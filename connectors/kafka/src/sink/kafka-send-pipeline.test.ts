@@ -29,7 +29,12 @@ function batchOf(count: number, topic = 't'): ConvertedBatch {
 
 function pipeline(
   producer: KafkaJsMessageProducer,
-  overrides: { maxInFlightRequests?: number; maxRecordsPerRequest?: number } = {},
+  overrides: {
+    maxInFlightRequests?: number;
+    maxRecordsPerRequest?: number;
+    lingerMs?: number;
+    batchSizeBytes?: number;
+  } = {},
 ) {
   const metrics = new SinkWriterMetricGroup(new MetricRegistry(), {});
   return {
@@ -40,6 +45,8 @@ function pipeline(
       compression: 0,
       maxInFlightRequests: overrides.maxInFlightRequests ?? 1,
       maxRecordsPerRequest: overrides.maxRecordsPerRequest ?? 1000,
+      lingerMs: overrides.lingerMs ?? 0,
+      batchSizeBytes: overrides.batchSizeBytes ?? 1_048_576,
       metrics,
       producerName: 'test',
     }),
@@ -49,25 +56,88 @@ function pipeline(
 const flushMicrotasks = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('KafkaSendPipeline', () => {
-  it('returns while one request is in flight and waits when the window is full', async () => {
+  it('accumulates writes while a request is in flight and sends them as one request when it returns', async () => {
     const fake = fakeProducer();
     const { pipeline: p, metrics } = pipeline(fake.producer);
     await p.send(batchOf(3));
     expect(fake.sends).toHaveLength(1);
-    let secondStarted = false;
-    const second = p.send(batchOf(2)).then(() => {
-      secondStarted = true;
-    });
-    await flushMicrotasks();
-    expect(secondStarted).toBe(false);
+    // The window is full: these are buffered and send() returns without waiting.
+    await p.send(batchOf(2));
+    await p.send(batchOf(4));
+    expect(fake.sends).toHaveLength(1);
     fake.sends[0]?.resolve();
-    await second;
-    expect(secondStarted).toBe(true);
+    await flushMicrotasks();
     expect(metrics.numRecordsSend.count).toBe(3);
+    expect(fake.sends).toHaveLength(2);
+    expect(fake.sends[1]?.topicMessages.flatMap((t) => t.messages.map((m) => m.value?.toString()))).toEqual([
+      'v0',
+      'v1',
+      'v0',
+      'v1',
+      'v2',
+      'v3',
+    ]);
     fake.sends[1]?.resolve();
     await p.flush();
-    expect(metrics.numRecordsSend.count).toBe(5);
-    expect(p.acknowledgedRecords).toBe(5);
+    expect(metrics.numRecordsSend.count).toBe(9);
+    expect(p.acknowledgedRecords).toBe(9);
+  });
+
+  it('waits (backpressure) once a full request is buffered behind a full window', async () => {
+    const fake = fakeProducer();
+    const { pipeline: p } = pipeline(fake.producer, { maxRecordsPerRequest: 4 });
+    await p.send(batchOf(1));
+    let returned = false;
+    const full = p.send(batchOf(4)).then(() => {
+      returned = true;
+    });
+    await flushMicrotasks();
+    expect(returned).toBe(false);
+    fake.sends[0]?.resolve();
+    await full;
+    expect(fake.sends).toHaveLength(2);
+    fake.sends[1]?.resolve();
+    await p.flush();
+  });
+
+  it('with lingerMs holds a request that is not full until it is full', async () => {
+    const fake = fakeProducer();
+    const { pipeline: p } = pipeline(fake.producer, { lingerMs: 60_000, batchSizeBytes: 10 });
+    await p.send(batchOf(2)); // 4 bytes: not full
+    await p.send(batchOf(1));
+    expect(fake.sends).toHaveLength(0);
+    await p.send(batchOf(3)); // 10 bytes: full, goes out at once
+    expect(fake.sends).toHaveLength(1);
+    fake.sends[0]?.resolve();
+    await p.flush();
+    expect(p.acknowledgedRecords).toBe(6);
+  });
+
+  it('with lingerMs sends a request that is not full once the linger ends', async () => {
+    const fake = fakeProducer();
+    const { pipeline: p } = pipeline(fake.producer, { lingerMs: 20 });
+    await p.send(batchOf(2));
+    expect(fake.sends).toHaveLength(0);
+    // No flush, no further write: the linger timer sends it.
+    const deadline = Date.now() + 10_000;
+    while (fake.sends.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(fake.sends).toHaveLength(1);
+    expect(fake.sends[0]?.topicMessages[0]?.messages).toHaveLength(2);
+    fake.sends[0]?.resolve();
+    await p.flush();
+  });
+
+  it('flush sends what lingers at once', async () => {
+    const fake = fakeProducer();
+    const { pipeline: p } = pipeline(fake.producer, { lingerMs: 60_000 });
+    await p.send(batchOf(2));
+    expect(fake.sends).toHaveLength(0);
+    const flushed = p.flush();
+    await flushMicrotasks();
+    expect(fake.sends).toHaveLength(1);
+    fake.sends[0]?.resolve();
+    await flushed;
+    expect(p.acknowledgedRecords).toBe(2);
   });
 
   it('splits large writes into requests of at most maxRecordsPerRequest, in order', async () => {
@@ -102,6 +172,17 @@ describe('KafkaSendPipeline', () => {
     expect(hasErrorCode(sendError, KafkaErrorCodes.SEND_FAILED)).toBe(true);
     expect(await p.flush().catch((e: unknown) => e)).toBe(sendError);
     expect(metrics.numRecordsSendErrors.count).toBe(2);
+  });
+
+  it('does not send records buffered behind a failed request', async () => {
+    const fake = fakeProducer();
+    const { pipeline: p } = pipeline(fake.producer);
+    await p.send(batchOf(2));
+    await p.send(batchOf(3)); // buffered behind the request in flight
+    fake.sends[0]?.reject(Object.assign(new Error('boom'), { type: 'NOT_ENOUGH_REPLICAS' }));
+    const error = await p.flush().catch((e: unknown) => e);
+    expect(hasErrorCode(error, KafkaErrorCodes.SEND_FAILED)).toBe(true);
+    expect(fake.sends).toHaveLength(1);
   });
 
   it('classifies a fenced producer as TRIB_KAFKA_TXN_FENCED', async () => {

@@ -12,22 +12,38 @@ export interface KafkaSendPipelineOptions {
   readonly compression: number;
   readonly maxInFlightRequests: number;
   readonly maxRecordsPerRequest: number;
+  /** How long buffered records may wait for more before a request that is not full goes out (0: at once). */
+  readonly lingerMs: number;
+  /** A request is full at this many bytes (or `maxRecordsPerRequest` records); `send` waits while a full one waits for a slot. */
+  readonly batchSizeBytes: number;
   readonly metrics: SinkWriterMetricGroup;
   /** Names the producer in errors (transactional id or client id). */
   readonly producerName: string;
 }
 
+type TopicMessages = ConvertedBatch['topicMessages'];
+
 /**
  * Sends converted batches through one kafkajs message producer, with at most
- * `maxInFlightRequests` requests outstanding. `send` returns once the request is under way (the
- * writer goes on converting the next batch while the brokers work) and waits only when the window
- * is full: that wait is the sink's backpressure. The first failure is kept and rethrown by the
- * next `send` or `flush`, so a background send never becomes an unhandled rejection.
+ * `maxInFlightRequests` requests outstanding, **accumulating writes** like the Java producer's
+ * record accumulator: `send` appends to a buffer and returns; a request goes out when a slot is
+ * free and the buffer is full (`batchSizeBytes` or `maxRecordsPerRequest`), has waited `lingerMs`,
+ * or is flushed. While requests are in flight the writer goes on converting and the buffer grows,
+ * so the next request carries everything written meanwhile instead of one runtime poll's records —
+ * with the one request in flight an idempotent producer allows, request size is what scales
+ * throughput. `send` waits only while a full request waits for a slot: that wait is the sink's
+ * backpressure. The first failure is kept and rethrown by the next `send` or `flush`, so a
+ * background send never becomes an unhandled rejection; records buffered behind it are not sent.
  */
 export class KafkaSendPipeline {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: Error | undefined;
   private sentRecords = 0;
+  private buffer: TopicMessages = new Map();
+  private bufferedRecords = 0;
+  private bufferedBytes = 0;
+  private bufferedSince = 0;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   /** Whether anything was handed to this pipeline (a transaction with data). */
   hasSent = false;
 
@@ -41,23 +57,35 @@ export class KafkaSendPipeline {
     return this.sentRecords;
   }
 
-  /** Starts sending `batch`; waits while the in-flight window is full. */
+  /** Buffers `batch` and sends what is due; waits while a full request waits for a slot. */
   async send(batch: ConvertedBatch): Promise<void> {
     this.throwIfFailed();
     if (batch.count === 0) return;
     this.hasSent = true;
-    for (const chunk of chunks(batch.topicMessages, this.options.maxRecordsPerRequest)) {
-      while (this.inFlight.size >= this.options.maxInFlightRequests) {
-        await Promise.race(this.inFlight);
-        this.throwIfFailed();
-      }
-      this.start(chunk.topicMessages, chunk.count, chunk.count === batch.count ? batch.bytes : undefined);
+    if (this.bufferedRecords === 0) this.bufferedSince = Date.now();
+    for (const [topic, messages] of batch.topicMessages) {
+      const existing = this.buffer.get(topic);
+      if (existing) for (const m of messages) existing.push(m);
+      else this.buffer.set(topic, [...messages]);
+    }
+    this.bufferedRecords += batch.count;
+    this.bufferedBytes += batch.bytes;
+    this.pump(false);
+    while (this.isFull() && this.inFlight.size >= this.options.maxInFlightRequests) {
+      await Promise.race(this.inFlight);
+      this.throwIfFailed();
+      this.pump(false);
     }
   }
 
-  /** Waits until every request was acknowledged; rethrows the first failure. */
+  /** Sends everything buffered and waits until every request was acknowledged; rethrows the first failure. */
   async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    this.clearLinger();
+    for (;;) {
+      this.pump(true);
+      if (this.inFlight.size === 0) break;
+      await Promise.race(this.inFlight);
+    }
     this.throwIfFailed();
   }
 
@@ -66,11 +94,69 @@ export class KafkaSendPipeline {
     return this.failure;
   }
 
-  private start(
-    topicMessages: ConvertedBatch['topicMessages'],
-    count: number,
-    bytes: number | undefined,
-  ): void {
+  private isFull(): boolean {
+    return (
+      this.bufferedRecords >= this.options.maxRecordsPerRequest ||
+      this.bufferedBytes >= this.options.batchSizeBytes
+    );
+  }
+
+  /** Starts requests for the buffer while slots are free and a request is due (or `force`). */
+  private pump(force: boolean): void {
+    while (
+      this.bufferedRecords > 0 &&
+      this.failure === undefined &&
+      this.inFlight.size < this.options.maxInFlightRequests
+    ) {
+      const waited = Date.now() - this.bufferedSince;
+      if (!force && !this.isFull() && waited < this.options.lingerMs) {
+        this.lingerTimer ??= setTimeout(() => {
+          this.lingerTimer = undefined;
+          this.pump(true);
+        }, this.options.lingerMs - waited);
+        return;
+      }
+      this.clearLinger();
+      this.dispatch();
+    }
+  }
+
+  /** Sends the first `maxRecordsPerRequest` buffered records as one request. */
+  private dispatch(): void {
+    if (this.bufferedRecords <= this.options.maxRecordsPerRequest) {
+      const topicMessages = this.buffer;
+      const count = this.bufferedRecords;
+      const bytes = this.bufferedBytes;
+      this.buffer = new Map();
+      this.bufferedRecords = 0;
+      this.bufferedBytes = 0;
+      this.start(topicMessages, count, bytes);
+      return;
+    }
+    const parts = chunks(this.buffer, this.options.maxRecordsPerRequest);
+    const first = parts.next().value as Chunk;
+    const rest: TopicMessages = new Map();
+    for (const chunk of parts) {
+      for (const [topic, messages] of chunk.topicMessages) {
+        const existing = rest.get(topic);
+        if (existing) for (const m of messages) existing.push(m);
+        else rest.set(topic, messages);
+      }
+    }
+    const bytes = sizeOf(first.topicMessages);
+    this.buffer = rest;
+    this.bufferedRecords -= first.count;
+    this.bufferedBytes = Math.max(0, this.bufferedBytes - bytes);
+    this.bufferedSince = Date.now();
+    this.start(first.topicMessages, first.count, bytes);
+  }
+
+  private clearLinger(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+  }
+
+  private start(topicMessages: TopicMessages, count: number, bytes: number | undefined): void {
     const { metrics } = this.options;
     const startedAt = Date.now();
     const request = this.producer
@@ -99,6 +185,8 @@ export class KafkaSendPipeline {
       )
       .finally(() => {
         this.inFlight.delete(request);
+        // What was written meanwhile goes out now (or when its linger ends).
+        this.pump(false);
       });
     this.inFlight.add(request);
   }

@@ -40,7 +40,7 @@ describe('KafkaSinkOptions', () => {
     const found = issues({
       brokers: ['nohostport'],
       sasl: { mechanism: 'scram-sha-256', username: 'u', password: '' },
-      lingerMs: 5,
+      lingerMillis: 5,
     });
     const keys = found.map((i) => i.key);
     expect(keys).toContain('kafka.sink.brokers.0');

@@ -25,7 +25,7 @@ const sinkSchema = z
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, `.`, `_` and `-`')
       .optional()
       .describe(
-        'Required for `exactly-once`: transactional ids are `<prefix>-<subtask>-<n>`. Unique per job and stable across restarts (another job with the same prefix would abort this job’s transactions).',
+        'Required for `exactly-once`: transactional ids are `<prefix>-<subtask>-<k>`, `k` from a small pool per subtask. Unique per sink, job and cluster, stable across restarts: a second sink with the same prefix fails with `TRIB_KAFKA_TRANSACTIONAL_ID_CONFLICT` (same process) or is fenced (`TRIB_KAFKA_TXN_FENCED`).',
       ),
     transactionTimeoutMs: z
       .number()
@@ -77,7 +77,25 @@ const sinkSchema = z
       .int()
       .min(1)
       .default(1000)
-      .describe('Records handed to the producer per request; larger writes are split.'),
+      .describe(
+        'Records per produce request at most; larger writes are split. A request is full at this many records or `batchSizeBytes`.',
+      ),
+    lingerMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        'How long written records may wait for more before a request that is not full is sent (the Java producer’s `linger.ms`). Records written while a request is in flight are always accumulated into the next one.',
+      ),
+    batchSizeBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1_048_576)
+      .describe(
+        'A request is full at this many bytes of keys and values (or `maxRecordsPerRequest` records); writes wait while a full request waits for a free in-flight slot (backpressure, bounded memory).',
+      ),
   })
   .strict()
   .superRefine((value, ctx) => {

@@ -2,6 +2,7 @@ import { describeTransaction, supportsDescribeTransactions } from '../client/des
 import { wrapKafkaError } from '../client/kafka-errors.js';
 import { type KafkaJsCluster, TRANSACTION_COORDINATOR } from '../client/kafkajs-internals.js';
 import type { TransactionalIdProber, TransactionalIdStatus } from './kafka-transaction-aborter.js';
+import type { TransactionalIdUse } from './kafka-transactional-id-pool.js';
 
 /** Only `Ongoing` needs an abort; `Prepare*` states finish on their own. */
 const OPEN_STATES = new Set(['Ongoing']);
@@ -40,5 +41,30 @@ export function transactionalIdProber(
       // Without DescribeTransactions, inspect() has aborted it already.
       if (supportsDescribeTransactions(coordinator)) await init(transactionalId);
     },
+  };
+}
+
+/** States without a transaction to finish (besides `CompleteCommit`). */
+const FREE_STATES = new Set(['Empty', 'CompleteAbort', 'Dead']);
+
+/**
+ * Whether an id of the pool is in use, by DescribeTransactions (no side effects); `unknown` on
+ * coordinators without it (Kafka < 3.0), where only initializing the id would tell — and abort it.
+ */
+export function transactionalIdUse(
+  cluster: KafkaJsCluster,
+): (transactionalId: string) => Promise<TransactionalIdUse> {
+  return async (transactionalId) => {
+    const coordinator = await cluster
+      .findGroupCoordinator({ groupId: transactionalId, coordinatorType: TRANSACTION_COORDINATOR })
+      .catch((error: unknown) => {
+        throw wrapKafkaError(error, 'FindCoordinator', { transactionalId });
+      });
+    if (!supportsDescribeTransactions(coordinator)) return 'unknown';
+    const described = await describeTransaction(coordinator, transactionalId).catch((error: unknown) => {
+      throw wrapKafkaError(error, 'DescribeTransactions', { transactionalId });
+    });
+    if (described.state === 'CompleteCommit') return 'committed';
+    return described.state === undefined || FREE_STATES.has(described.state) ? 'free' : 'busy';
   };
 }
