@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   type CommittingSinkWriter,
   type Logger,
@@ -90,20 +91,32 @@ export class ExactlyOnceKafkaSinkWriter<T>
     }
     const writer = new ExactlyOnceKafkaSinkWriter(resources, options, ctx, releaseClaim);
     try {
+      const startedAt = performance.now();
       const cleanup = lingeringCleanup(
         ctx,
         [prefix, ...restored.map((s) => s.transactionalIdPrefix)],
         restored,
       );
-      await abortLingeringTransactions(
+      const aborted = await abortLingeringTransactions(
         resources.cluster,
         resources.producers.prober(),
         writer.logger,
         cleanup,
       );
+      const cleanedAt = performance.now();
       writer.pool.restorePending(cleanup.pendingIds);
       writer.beginNext();
-      await writer.transaction();
+      const first = await writer.transaction();
+      // Start-up time is on the restore's critical path (the first checkpoint waits for it).
+      writer.logger.info(
+        {
+          transactionalId: first.transactionalId,
+          abortedTransactions: aborted.length,
+          cleanupMs: Math.round(cleanedAt - startedAt),
+          firstTransactionMs: Math.round(performance.now() - cleanedAt),
+        },
+        'exactly-once Kafka writer started',
+      );
       return writer;
     } catch (error) {
       releaseClaim();
@@ -194,9 +207,22 @@ export class ExactlyOnceKafkaSinkWriter<T>
 
   /** Starts opening a transaction on a free pooled id; a failure surfaces on the next call. */
   private beginNext(): void {
-    const opening = this.pool.acquire().then((id) => this.resources.producers.openTransaction(id));
+    const startedAt = performance.now();
+    let acquiredAt = startedAt;
+    const opening = this.pool.acquire().then((id) => {
+      acquiredAt = performance.now();
+      return this.resources.producers.openTransaction(id);
+    });
     opening.then(
-      (txn) => this.logger.debug(txn.committable(), 'opened Kafka transaction'),
+      (txn) =>
+        this.logger.debug(
+          {
+            ...txn.committable(),
+            acquireMs: Math.round(acquiredAt - startedAt),
+            initMs: Math.round(performance.now() - acquiredAt),
+          },
+          'opened Kafka transaction',
+        ),
       () => undefined,
     );
     this.current = opening;

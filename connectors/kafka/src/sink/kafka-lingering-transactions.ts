@@ -78,15 +78,15 @@ export async function abortLingeringTransactions(
   };
   const listed = await listTransactions(cluster, ['Ongoing']);
   if (listed === undefined) return walkPool(prober, logger, cleanup, keep);
-  const aborted: string[] = [];
-  for (const { transactionalId } of listed) {
-    const parsed = parseTransactionalId(transactionalId, cleanup.prefixes);
-    if (!parsed || parsed.subtask % cleanup.parallelism !== cleanup.subtaskId) continue;
-    if (keep(transactionalId)) continue;
-    await prober.abort(transactionalId);
-    aborted.push(transactionalId);
-  }
-  aborted.sort();
+  const aborted = listed
+    .map((t) => t.transactionalId)
+    .filter((id) => {
+      const parsed = parseTransactionalId(id, cleanup.prefixes);
+      return parsed !== undefined && parsed.subtask % cleanup.parallelism === cleanup.subtaskId && !keep(id);
+    })
+    .sort();
+  // All at once: each abort is a fence and a wait for its markers, independent of the others.
+  await Promise.all(aborted.map((id) => prober.abort(id)));
   if (aborted.length > 0) {
     logger.info(
       { subtask: cleanup.subtaskId, transactionalIds: aborted },

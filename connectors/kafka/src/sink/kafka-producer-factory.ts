@@ -55,7 +55,7 @@ export class KafkaProducerFactory {
 
   /** Looks at transactional ids for the lingering-transaction aborter. */
   prober(): TransactionalIdProber {
-    return transactionalIdProber(this.cluster, (id) => this.probe(id));
+    return transactionalIdProber(this.cluster, (id) => this.probe(id), this.options.transactionTimeoutMs);
   }
 
   /** Initializes `transactionalId` and returns its new epoch (0: the id was never used). */
