@@ -73,6 +73,7 @@ export type {
   KafkaClientConfigOptions,
   KafkaService,
 } from './kafka/kafka-service.js';
+export { unsecuredKafkaToken } from './kafka/kafka-unsecured-token.js';
 export type { CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';
 export type { MariaDbService } from './mariadb/mariadb-service.js';
 export type { PostgresService } from './postgres/postgres-service.js';

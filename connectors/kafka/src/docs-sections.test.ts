@@ -5,7 +5,7 @@ import { KafkaSourceOptions } from './source/kafka-source-options.js';
 
 /**
  * Keeps README.md and docs/connectors/kafka.md honest: snippets are the `#region`s of
- * docs-examples.int.test.ts and of the schema-registry, dead-letter and hybrid tests (where they
+ * docs-examples.int.test.ts and of the schema-registry, dead-letter, hybrid and SASL tests (where they
  * run against a real broker), option tables come from the
  * option schemas. Regenerate with
  * `TRIB_UPDATE_DOCS=1 pnpm exec vitest run --project unit connectors/kafka/src/docs-sections`.
@@ -21,6 +21,7 @@ it('kafka connector docs have current snippets and option tables', () => {
       new URL('./kafka-schema-registry.int.test.ts', import.meta.url),
       new URL('./dead-letter/kafka-dead-letter.int.test.ts', import.meta.url),
       new URL('./hybrid/hybrid-files-then-kafka.int.test.ts', import.meta.url),
+      new URL('./kafka-sasl.int.test.ts', import.meta.url),
     ],
     options: {
       sink: KafkaSinkOptions,

@@ -3,10 +3,13 @@
  * Curated named exports only.
  */
 export {
+  type CustomSaslMechanism,
   type KafkaConnectionOptions,
   kafkaConnectionShape,
   kafkaSaslSchema,
   kafkaTlsSchema,
+  type OAuthBearerProvider,
+  type OAuthBearerToken,
 } from './client/kafka-client-options.js';
 export { isKafkaDeadLetter, type KafkaDeadLetter, withDeadLetters } from './dead-letter/kafka-dead-letter.js';
 export {

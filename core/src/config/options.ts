@@ -108,7 +108,8 @@ function typeName(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (s.const !== undefined) return JSON.stringify(s.const);
   const alts = s.anyOf ?? s.oneOf;
-  if (alts) return alts.map(typeName).join(' | ');
+  // Deduplicated: a union of object shapes reads `object`, not `object | object`.
+  if (alts) return [...new Set(alts.map(typeName))].join(' | ');
   if (s.type === 'array') return `${s.items ? typeName(s.items) : 'unknown'}[]`;
   if (Array.isArray(s.type)) return s.type.join(' | ');
   return s.type ?? 'unknown';

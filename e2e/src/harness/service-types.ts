@@ -27,14 +27,14 @@ export type BackendKind = 'local' | 'testcontainers';
 
 /** SCRAM mechanisms the Kafka SASL listener accepts, spelled as kafkajs spells them. */
 export type KafkaScramMechanism = 'scram-sha-256' | 'scram-sha-512';
-/** SASL mechanisms of the harness broker's SASL listener. */
-export type KafkaSaslMechanism = 'plain' | KafkaScramMechanism;
+/** SASL mechanisms of the harness broker's SASL listener (OAUTHBEARER with unsecured tokens). */
+export type KafkaSaslMechanism = 'plain' | KafkaScramMechanism | 'oauthbearer';
 
 /** How to reach Kafka. Both listeners belong to the same single KRaft node. */
 export interface KafkaConnection {
   /** PLAINTEXT bootstrap servers (`host:port`), no authentication. */
   readonly brokers: readonly string[];
-  /** SASL_PLAINTEXT bootstrap servers; PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with {@link sasl}. */
+  /** SASL_PLAINTEXT bootstrap servers; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured tokens for {@link sasl}'s user). */
   readonly saslBrokers: readonly string[];
   /** A user for authentication tests (SCRAM credentials created at format time, PLAIN from JAAS). */
   readonly sasl: {

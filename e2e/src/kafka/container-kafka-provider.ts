@@ -52,7 +52,7 @@ export const containerKafkaProvider = containerProvider<'kafka'>({
     const connection: KafkaConnection = {
       brokers: [`${host}:${plaintext}`],
       saslBrokers: [`${host}:${sasl}`],
-      sasl: { ...KAFKA_SCRAM_USER, mechanisms: ['plain', 'scram-sha-256', 'scram-sha-512'] },
+      sasl: { ...KAFKA_SCRAM_USER, mechanisms: ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] },
       autoCreateTopics: false,
     };
     return { container, connection };

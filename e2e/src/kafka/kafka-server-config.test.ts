@@ -27,7 +27,14 @@ describe('kafka server config', () => {
       'PLAINTEXT://0.0.0.0:9092,SASL_PLAINTEXT://0.0.0.0:9094,CONTROLLER://0.0.0.0:9093',
     );
     expect(config['advertised.listeners']).toBe('PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9094');
-    expect(config['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512,PLAIN');
+    expect(config['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER');
+    // No validator class configured: Kafka's default unsecured OAUTHBEARER validator.
+    expect(config['listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config']).toContain(
+      'OAuthBearerLoginModule required',
+    );
+    expect(
+      config['listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class'],
+    ).toBeUndefined();
     expect(config['listener.name.sasl_plaintext.plain.sasl.jaas.config']).toContain('user_tributary=');
     expect(config['ssl.keystore.location']).toBeUndefined();
   });

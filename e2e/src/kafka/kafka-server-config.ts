@@ -56,7 +56,9 @@ export interface KafkaServerConfigInput {
  * - few partitions for `__consumer_offsets` / `__transaction_state` (5 instead of 50) and no
  *   initial rebalance delay, so the first consumer group and first transaction are quick;
  * - a SASL_PLAINTEXT listener with SCRAM-SHA-256 and SCRAM-SHA-512 (users are added when the
- *   storage is formatted, see {@link kafkaFormatArgs}) and PLAIN (the same user, from JAAS);
+ *   storage is formatted, see {@link kafkaFormatArgs}), PLAIN (the same user, from JAAS) and
+ *   OAUTHBEARER with Kafka's default *unsecured* validator (unsigned `alg: none` tokens, see
+ *   `unsecuredKafkaToken`; test-only, a production listener validates signed tokens);
  * - with `ports.ssl` and `tls`, an SSL listener (server certificate only, no client auth).
  *
  * Both backends use this file, so a test sees the same broker either way.
@@ -66,6 +68,8 @@ export function kafkaServerProperties(input: KafkaServerConfigInput): string {
   const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
   const { username, password } = KAFKA_SCRAM_USER;
   const plainJaas = `org.apache.kafka.common.security.plain.PlainLoginModule required user_${username}="${password}";`;
+  // The broker's own (unused) login token needs a subject; clients' tokens are validated unsigned.
+  const oauthJaas = `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="${username}";`;
   const ssl =
     ports.ssl !== undefined && input.tls !== undefined ? { port: ports.ssl, ...input.tls } : undefined;
   const listeners = [
@@ -90,10 +94,11 @@ export function kafkaServerProperties(input: KafkaServerConfigInput): string {
       'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER',
     'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scramJaas,
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scramJaas,
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas,
+    'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': oauthJaas,
     ...(ssl
       ? {
           'ssl.keystore.type': 'PKCS12',

@@ -4,6 +4,7 @@ import { E2eErrorCodes } from '../harness/e2e-errors.js';
 import type { KafkaSaslMechanism, ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
 import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
+import { unsecuredKafkaToken } from './kafka-unsecured-token.js';
 
 /** Options of {@link KafkaService.createTopic}. */
 export interface CreateKafkaTopicOptions {
@@ -42,7 +43,7 @@ export class KafkaService extends ServiceHandleBase<'kafka'> {
 
   /**
    * A kafkajs client config for this broker: PLAINTEXT by default, or the SASL listener with the
-   * harness's SCRAM user when `sasl` is given. Quiet logging; pass it to `new Kafka(...)`.
+   * harness's user when `sasl` is given (OAUTHBEARER: an unsecured token naming that user). Quiet logging; pass it to `new Kafka(...)`.
    */
   kafkaConfig(options: KafkaClientConfigOptions = {}): KafkaConfig {
     const base = {
@@ -64,6 +65,15 @@ export class KafkaService extends ServiceHandleBase<'kafka'> {
         return { ...base, brokers, sasl: { mechanism: 'scram-sha-256', username, password } };
       case 'scram-sha-512':
         return { ...base, brokers, sasl: { mechanism: 'scram-sha-512', username, password } };
+      case 'oauthbearer':
+        return {
+          ...base,
+          brokers,
+          sasl: {
+            mechanism: 'oauthbearer',
+            oauthBearerProvider: async () => ({ value: unsecuredKafkaToken({ principal: username }) }),
+          },
+        };
     }
   }
 

@@ -51,16 +51,16 @@ describe('kafka service', () => {
     expect(values).toEqual(['committed-1', 'committed-2']);
   });
 
-  it('authenticates with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 on the SASL listener', async () => {
+  it('authenticates with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER on the SASL listener', async () => {
     const topic = await kafka.createTopic();
-    for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
+    for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const) {
       const producer = new Kafka(kafka.kafkaConfig({ sasl: mechanism })).producer();
       await producer.connect();
       await producer.send({ topic, messages: [{ value: mechanism }] });
       await producer.disconnect();
     }
-    const values = await consume(new Kafka(kafka.kafkaConfig({ sasl: 'scram-sha-256' })), topic, 3);
-    expect(values).toEqual(['plain', 'scram-sha-256', 'scram-sha-512']);
+    const values = await consume(new Kafka(kafka.kafkaConfig({ sasl: 'scram-sha-256' })), topic, 4);
+    expect(values).toEqual(['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer']);
   });
 
   it('serves TLS on the SSL listener with a certificate the handle trusts', async () => {

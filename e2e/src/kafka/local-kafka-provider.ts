@@ -63,7 +63,10 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
         const connection: KafkaConnection = {
           brokers: [`127.0.0.1:${plaintext}`],
           saslBrokers: [`127.0.0.1:${sasl}`],
-          sasl: { ...KAFKA_SCRAM_USER, mechanisms: ['plain', 'scram-sha-256', 'scram-sha-512'] },
+          sasl: {
+            ...KAFKA_SCRAM_USER,
+            mechanisms: ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'],
+          },
           tls: { brokers: [`127.0.0.1:${ssl}`], caPem: tls.caPem },
           autoCreateTopics: false,
         };
@@ -106,9 +109,9 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
 
   check: (state, signal) => probeKafka(state.connection, signal),
 
-  // Instances started before the SSL listener and PLAIN existed are replaced.
+  // Instances started before the SSL listener, PLAIN and OAUTHBEARER existed are replaced.
   accepts: (state) =>
-    state.connection.tls !== undefined && state.connection.sasl.mechanisms.includes('plain'),
+    state.connection.tls !== undefined && state.connection.sasl.mechanisms.includes('oauthbearer'),
 
   isAlive: async (state) => state.owner.kind === 'process' && isRecordedProcessAlive(state.owner.process),
 

@@ -1,3 +1,4 @@
+import type { ISocketFactory } from 'kafkajs';
 import { z } from 'zod';
 
 /**
@@ -27,8 +28,8 @@ export const kafkaTlsSchema = z
   .default(false)
   .describe('TLS: false (plaintext), true (system CAs) or an object with PEM material.');
 
-/** SASL authentication (over TLS or plaintext, as the listener requires). */
-export const kafkaSaslSchema = z
+/** SASL with a user name and password: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+const credentialSaslSchema = z
   .object({
     mechanism: z
       .enum(['plain', 'scram-sha-256', 'scram-sha-512'])
@@ -36,9 +37,69 @@ export const kafkaSaslSchema = z
     username: z.string().min(1).describe('SASL user name.'),
     password: z.string().min(1).describe('SASL password (never logged).'),
   })
-  .strict()
+  .strict();
+
+/** What an OAUTHBEARER token provider returns (kafkajs's `OauthbearerProviderResponse`). */
+export interface OAuthBearerToken {
+  /** The compact JWS (or opaque token) the brokers' validator checks. Never logged. */
+  readonly value: string;
+}
+
+/** Called for every new connection (and re-authentication); it must cache and refresh its token. */
+export type OAuthBearerProvider = () => Promise<OAuthBearerToken>;
+
+/**
+ * A SASL mechanism kafkajs does not ship, as kafkajs takes it (`Mechanism`): the name sent in the
+ * handshake and a factory of authenticators that exchange SaslAuthenticate requests — e.g. AWS
+ * MSK IAM (`AWS_MSK_IAM`) from an MSK IAM mechanism package.
+ */
+export interface CustomSaslMechanism {
+  readonly mechanism: string;
+  readonly authenticationProvider: (args: {
+    host: string;
+    port: number;
+    logger: unknown;
+    saslAuthenticate: (request: {
+      request: { encode(): Buffer | Promise<Buffer> };
+      response?: { decode(raw: Buffer): Buffer | Promise<Buffer>; parse(data: Buffer): unknown };
+    }) => Promise<unknown>;
+  }) => { authenticate(): Promise<void> };
+}
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+
+/** SASL OAUTHBEARER (KIP-255): the token comes from the application's provider. */
+const oauthBearerSaslSchema = z
+  .object({
+    mechanism: z.literal('oauthbearer'),
+    oauthBearerProvider: z
+      .custom<OAuthBearerProvider>(isFunction, 'must be a function returning a Promise of { value: token }')
+      .describe('Returns `{ value: <token> }`; called per connection, so it should cache and refresh.'),
+  })
+  .strict();
+
+/** Any other mechanism, handed to kafkajs as it is (kafkajs's custom `authenticationProvider`). */
+const customSaslSchema = z
+  .object({
+    mechanism: z.string().min(1).describe('Mechanism name sent in the SASL handshake, e.g. `AWS_MSK_IAM`.'),
+    authenticationProvider: z
+      // Aborting: an object without a provider is one of the built-in shapes, whose own issue is reported.
+      .custom<CustomSaslMechanism['authenticationProvider']>(isFunction, {
+        message: 'must be a function (kafkajs authentication provider)',
+        abort: true,
+      })
+      .describe('kafkajs authentication provider of the mechanism.'),
+  })
+  .strict();
+
+/** SASL authentication (over TLS or plaintext, as the listener requires). */
+export const kafkaSaslSchema = z
+  // The built-in shapes first: a malformed one reports its own field (e.g. `sasl.password`).
+  .union([credentialSaslSchema, oauthBearerSaslSchema, customSaslSchema])
   .optional()
-  .describe('SASL authentication: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.');
+  .describe(
+    'SASL authentication: `{ mechanism: "plain" | "scram-sha-256" | "scram-sha-512", username, password }`, `{ mechanism: "oauthbearer", oauthBearerProvider }`, or a custom mechanism `{ mechanism, authenticationProvider }` (e.g. AWS MSK IAM).',
+  );
 
 /** Connection options shared by the source, the sink and the committer. */
 export const kafkaConnectionShape = {
@@ -75,6 +136,12 @@ export const kafkaConnectionShape = {
     .describe('Retries of a failed request by the client (exponential backoff) before the error surfaces.'),
   initialRetryTimeMs: z.number().int().min(1).default(300).describe('First client retry delay.'),
   maxRetryTimeMs: z.number().int().min(1).default(30_000).describe('Upper bound of a client retry delay.'),
+  socketFactory: z
+    .custom<ISocketFactory>(isFunction, 'must be a function returning a net.Socket')
+    .optional()
+    .describe(
+      'kafkajs `socketFactory`: opens each broker connection (proxies, custom DNS, socket options). Default: `net`/`tls` connect.',
+    ),
   metadataMaxAgeMs: z
     .number()
     .int()

@@ -1,5 +1,5 @@
 import type { Logger } from '@tributary/core';
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel, type Mechanism, type SASLOptions } from 'kafkajs';
 import { registerCompressionCodecs } from './compression-codecs.js';
 import type { KafkaConnectionOptions } from './kafka-client-options.js';
 
@@ -25,7 +25,9 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
     logCreator: kafkajsLogCreator(logger.child({ component: 'kafkajs' })),
   };
   if (options.ssl !== false) config.ssl = options.ssl === true ? true : { ...options.ssl };
-  if (options.sasl !== undefined) config.sasl = { ...options.sasl } as SASLOptions;
+  // A copy: kafkajs caches the authenticator on the object it is given.
+  if (options.sasl !== undefined) config.sasl = { ...options.sasl } as SASLOptions | Mechanism;
+  if (options.socketFactory !== undefined) config.socketFactory = options.socketFactory;
   return new Kafka(config);
 }
 

@@ -59,4 +59,46 @@ describe('KafkaSinkOptions', () => {
     expect(o.sasl?.mechanism).toBe('scram-sha-512');
     expect(InvalidOptionsError).toBeDefined();
   });
+
+  it('accepts OAUTHBEARER with a token provider and custom mechanisms (AWS MSK IAM) as kafkajs takes them', () => {
+    const oauthBearerProvider = async () => ({ value: 'token' });
+    const authenticationProvider = () => ({ authenticate: async () => undefined });
+    const socketFactory = () => {
+      throw new Error('not called by parse');
+    };
+    const oauth = KafkaSinkOptions.parse({
+      brokers: ['b:9094'],
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider },
+      socketFactory,
+    });
+    expect(oauth.sasl).toEqual({ mechanism: 'oauthbearer', oauthBearerProvider });
+    expect(oauth.socketFactory).toBe(socketFactory);
+    const msk = KafkaSinkOptions.parse({
+      brokers: ['b:9098'],
+      sasl: { mechanism: 'AWS_MSK_IAM', authenticationProvider },
+    });
+    expect(msk.sasl).toEqual({ mechanism: 'AWS_MSK_IAM', authenticationProvider });
+  });
+
+  it('refuses a token provider or authenticator that is not a function, naming the key', () => {
+    // No shape of the union fits: the key is the union's.
+    expect(
+      issues({ brokers: ['b:1'], sasl: { mechanism: 'oauthbearer', oauthBearerProvider: 'eyJhbGciOi' } }).map(
+        (i) => i.key,
+      ),
+    ).toEqual(['kafka.sink.sasl']);
+    expect(
+      issues({ brokers: ['b:1'], sasl: { mechanism: 'AWS_MSK_IAM', authenticationProvider: {} } }).map(
+        (i) => i.key,
+      ),
+    ).toEqual(['kafka.sink.sasl']);
+    expect(issues({ brokers: ['b:1'], socketFactory: 42 }).map((i) => i.key)).toEqual([
+      'kafka.sink.socketFactory',
+    ]);
+    expect(
+      JSON.stringify(
+        issues({ brokers: ['b:1'], sasl: { mechanism: 'oauthbearer', oauthBearerProvider: 'eyJhbGciOi' } }),
+      ),
+    ).not.toContain('eyJhbGciOi');
+  });
 });
