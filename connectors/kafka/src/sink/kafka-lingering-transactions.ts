@@ -2,7 +2,11 @@ import type { Logger, WriterInitContext } from '@tributary/core';
 import type { KafkaJsCluster } from '../client/kafkajs-internals.js';
 import { listTransactions } from '../client/list-transactions.js';
 import type { KafkaWriterState } from './kafka-committable.js';
-import { KafkaTransactionAborter, type TransactionalIdProber } from './kafka-transaction-aborter.js';
+import {
+  KafkaTransactionAborter,
+  logAborted,
+  type TransactionalIdProber,
+} from './kafka-transaction-aborter.js';
 import { lingeringScope } from './lingering-scope.js';
 
 /** What one writer cleans up at start. */
@@ -87,12 +91,7 @@ export async function abortLingeringTransactions(
     .sort();
   // All at once: each abort is a fence and a wait for its markers, independent of the others.
   await Promise.all(aborted.map((id) => prober.abort(id)));
-  if (aborted.length > 0) {
-    logger.info(
-      { subtask: cleanup.subtaskId, transactionalIds: aborted },
-      'aborted lingering Kafka transactions of failed attempts',
-    );
-  }
+  logAborted(logger, cleanup.subtaskId, aborted);
   return aborted;
 }
 

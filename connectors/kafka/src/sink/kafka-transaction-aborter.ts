@@ -28,6 +28,15 @@ export interface TransactionalIdProber {
   abort(transactionalId: string): Promise<void>;
 }
 
+/** Logs the lingering transactions a writer aborted (nothing when there were none). */
+export function logAborted(logger: Logger, subtaskId: number, aborted: readonly string[]): void {
+  if (aborted.length === 0) return;
+  logger.info(
+    { subtask: subtaskId, transactionalIds: aborted },
+    'aborted lingering Kafka transactions of failed attempts',
+  );
+}
+
 /** Inputs of {@link KafkaTransactionAborter.abortLingering}. */
 export interface LingeringScope {
   /** The current prefix and any prefix found in restored writer states. */
@@ -90,12 +99,7 @@ export class KafkaTransactionAborter {
         if (!usedAtStart && subtask >= bound) break;
       }
     }
-    if (aborted.length > 0) {
-      this.logger.info(
-        { subtask: scope.subtaskId, transactionalIds: aborted },
-        'aborted lingering Kafka transactions of failed attempts',
-      );
-    }
+    logAborted(this.logger, scope.subtaskId, aborted);
     return aborted;
   }
 
