@@ -26,10 +26,9 @@ import { useService } from '@tributary/e2e';
 import type { ExactlyOnceKafkaSinkWriter } from '../src/sink/exactly-once-kafka-sink-writer.js';
 import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
 import { KafkaSink } from '../src/sink/kafka-sink.js';
+import { alternatingRounds } from './alternating-rounds.js';
 
 const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 9));
-const median = (values: readonly number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const kafka = await useService('kafka');
 const topic = await kafka.createTopic({ prefix: 'bench-restore', partitions: 3 });
@@ -89,29 +88,21 @@ async function freshStart(): Promise<number> {
 }
 
 const loadBefore = loadavg();
-await restoreAfterCrash();
-await freshStart();
-const restore: number[] = [];
-const plain: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  if (round % 2 === 0) {
-    restore.push(await restoreAfterCrash());
-    plain.push(await freshStart());
-  } else {
-    plain.push(await freshStart());
-    restore.push(await restoreAfterCrash());
-  }
-}
+const { baselineMs, candidateMs, candidateOverBaseline, candidateRuns } = await alternatingRounds(
+  ROUNDS,
+  freshStart,
+  restoreAfterCrash,
+);
 await writer.close();
 await kafka.close();
 const load = [...loadBefore, ...loadavg()].map((l) => l.toFixed(2));
 const result = {
   bench: 'connector-kafka-restore',
   rounds: ROUNDS,
-  restoreWithLingeringMs: Math.round(median(restore)),
-  freshStartMs: Math.round(median(plain)),
-  ratio: Math.round(median(restore.map((r, i) => r / (plain[i] as number))) * 100) / 100,
-  restoreMs: restore.map(Math.round),
+  restoreWithLingeringMs: Math.round(candidateMs),
+  freshStartMs: Math.round(baselineMs),
+  ratio: Math.round(candidateOverBaseline * 100) / 100,
+  restoreMs: candidateRuns.map(Math.round),
   loadAverage: load,
 };
 process.stdout.write(

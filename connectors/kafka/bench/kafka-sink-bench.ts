@@ -26,6 +26,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
 import { KafkaSink } from '../src/sink/kafka-sink.js';
 import type { KafkaSinkOptionsInput } from '../src/sink/kafka-sink-options.js';
+import { alternatingRounds } from './alternating-rounds.js';
 
 const PARTITIONS = 3;
 /** Records per produce request on both sides (the sink's default `maxRecordsPerRequest`). */
@@ -37,31 +38,24 @@ const SIZES = [
   { label: '1KB', bytes: 1024, records: Math.round(100_000 * scale) },
 ];
 
-const median = (values: readonly number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-/** One workload: `records` values of `payload`, to a fresh topic per run (deleted afterwards). */
+/** One workload: `records` values of `payload`, appended to `topic` (one topic per size for every run). */
 interface Workload {
   readonly kafka: KafkaService;
+  readonly topic: string;
   readonly payload: Buffer;
   readonly records: number;
   readonly checkpointDir: string;
 }
 
-async function onFreshTopic(w: Workload, run: (topic: string) => Promise<void>): Promise<number> {
-  const topic = await w.kafka.createTopic({ prefix: 'bench-sink', partitions: PARTITIONS });
-  try {
-    const start = performance.now();
-    await run(topic);
-    return performance.now() - start;
-  } finally {
-    await w.kafka.deleteTopic(topic).catch(() => undefined);
-  }
+async function timed(run: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await run();
+  return performance.now() - start;
 }
 
 /** The baseline: kafkajs's own idempotent producer, one awaited request of 1,000 records at a time. */
 function rawProducerLoop(w: Workload): Promise<number> {
-  return onFreshTopic(w, async (topic) => {
+  return timed(async () => {
     const producer = new Kafka({ ...w.kafka.kafkaConfig(), logLevel: logLevel.NOTHING }).producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -70,7 +64,7 @@ function rawProducerLoop(w: Workload): Promise<number> {
     for (let sent = 0; sent < w.records; sent += RECORDS_PER_REQUEST) {
       const n = Math.min(RECORDS_PER_REQUEST, w.records - sent);
       await producer.send({
-        topic,
+        topic: w.topic,
         acks: -1,
         messages: Array.from({ length: n }, (_, i) => ({
           partition: (sent + i) % PARTITIONS,
@@ -82,55 +76,36 @@ function rawProducerLoop(w: Workload): Promise<number> {
   });
 }
 
-/** A bounded job: data generator → `KafkaSink` with `options`, optionally checkpointing every second. */
+let jobs = 0;
+
+/** A bounded job (its own checkpoint directory): data generator → `KafkaSink` with `options`, optionally checkpointing every second. */
 function sinkJob(
   w: Workload,
   options: Partial<KafkaSinkOptionsInput>,
   checkpointed: boolean,
 ): Promise<number> {
-  return onFreshTopic(w, async (topic) => {
+  return timed(async () => {
     await Pipeline.from(new DataGeneratorSource<number>({ generator: (i) => i, count: w.records }))
       .sinkTo(
         new KafkaSink<number>(
           { brokers: w.kafka.brokers, ...options },
-          kafkaRecordSerializer({ topic, value: () => w.payload, partitioner: (i) => i % PARTITIONS }),
+          kafkaRecordSerializer({
+            topic: w.topic,
+            value: () => w.payload,
+            partitioner: (i) => i % PARTITIONS,
+          }),
         ),
       )
       .execute(
         {
           parallelism: 1,
           ...(checkpointed
-            ? { checkpointing: { intervalMs: 1000, directory: join(w.checkpointDir, topic) } }
+            ? { checkpointing: { intervalMs: 1000, directory: join(w.checkpointDir, String(++jobs)) } }
             : {}),
         },
         { logger: silentLogger },
       );
   });
-}
-
-/** Median per-round ratio `baseline time / candidate time` (> 1: the candidate is faster) and medians. */
-async function pair(
-  baseline: () => Promise<number>,
-  candidate: () => Promise<number>,
-): Promise<{ baselineMs: number; candidateMs: number; ratio: number }> {
-  await baseline();
-  await candidate();
-  const b: number[] = [];
-  const c: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      b.push(await baseline());
-      c.push(await candidate());
-    } else {
-      c.push(await candidate());
-      b.push(await baseline());
-    }
-  }
-  return {
-    baselineMs: median(b),
-    candidateMs: median(c),
-    ratio: median(b.map((ms, i) => ms / (c[i] as number))),
-  };
 }
 
 const kafka = await useService('kafka');
@@ -146,8 +121,10 @@ const rows: {
 const loadBefore = loadavg();
 try {
   for (const size of SIZES) {
+    const topic = await kafka.createTopic({ prefix: `bench-sink-${size.label}`, partitions: PARTITIONS });
     const w: Workload = {
       kafka,
+      topic,
       payload: Buffer.alloc(size.bytes, 0x61),
       records: size.records,
       checkpointDir,
@@ -156,7 +133,8 @@ try {
       recordsPerSecond: Math.round(size.records / (ms / 1000)),
       mbPerSecond: Math.round(((size.records * size.bytes) / 1e6 / (ms / 1000)) * 100) / 100,
     });
-    const raw = await pair(
+    const raw = await alternatingRounds(
+      ROUNDS,
       () => rawProducerLoop(w),
       () => sinkJob(w, { deliveryGuarantee: 'at-least-once' }, false),
     );
@@ -165,10 +143,11 @@ try {
       size: size.label,
       variant: 'KafkaSink at-least-once',
       ...rate(raw.candidateMs),
-      ratio: raw.ratio,
+      ratio: 1 / raw.candidateOverBaseline,
       vs: 'kafkajs producer loop',
     });
-    const eos = await pair(
+    const eos = await alternatingRounds(
+      ROUNDS,
       () => sinkJob(w, { deliveryGuarantee: 'at-least-once' }, true),
       () =>
         sinkJob(
@@ -186,7 +165,7 @@ try {
       size: size.label,
       variant: 'KafkaSink exactly-once, 1 s checkpoints',
       ...rate(eos.candidateMs),
-      ratio: eos.ratio,
+      ratio: 1 / eos.candidateOverBaseline,
       vs: 'at-least-once, 1 s checkpoints',
     });
   }
