@@ -29,10 +29,26 @@ export async function describeTransaction(
   coordinator: KafkaJsBroker,
   transactionalId: string,
 ): Promise<DescribedTransaction> {
+  return (await describeTransactions(coordinator, [transactionalId]))[0] as DescribedTransaction;
+}
+
+/**
+ * Asks `coordinator` for the states of `transactionalIds` (all coordinated by it) in one request;
+ * the answers come in the order of the ids. One round trip however many ids a writer looks at.
+ */
+export async function describeTransactions(
+  coordinator: KafkaJsBroker,
+  transactionalIds: readonly string[],
+): Promise<DescribedTransaction[]> {
+  if (transactionalIds.length === 0) return [];
   const result = await sendFlexibleRequest(
     coordinator,
     API,
-    (e) => e.writeUVarInt(2).writeUVarIntString(transactionalId).writeUVarInt(0),
+    (e) => {
+      e.writeUVarInt(transactionalIds.length + 1);
+      for (const id of transactionalIds) e.writeUVarIntString(id);
+      return e.writeUVarInt(0);
+    },
     (d) => {
       d.readInt32(); // throttle time
       const states = d.readUVarIntArray((s) => {
@@ -55,16 +71,19 @@ export async function describeTransaction(
       return states ?? [];
     },
   );
-  const entry = result.find((r) => r.transactionalId === transactionalId) ?? result[0];
-  if (!entry) throw new Error(`DescribeTransactions answered nothing for ${transactionalId}`);
-  if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) {
-    return { transactionalId, state: undefined, producerId: '-1', producerEpoch: -1 };
-  }
-  if (entry.errorCode !== 0) throw createErrorFromCode(entry.errorCode);
-  return {
-    transactionalId,
-    state: entry.state,
-    producerId: entry.producerId,
-    producerEpoch: entry.producerEpoch,
-  };
+  const byId = new Map(result.map((r) => [r.transactionalId, r]));
+  return transactionalIds.map((transactionalId) => {
+    const entry = byId.get(transactionalId) ?? (transactionalIds.length === 1 ? result[0] : undefined);
+    if (!entry) throw new Error(`DescribeTransactions answered nothing for ${transactionalId}`);
+    if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) {
+      return { transactionalId, state: undefined, producerId: '-1', producerEpoch: -1 };
+    }
+    if (entry.errorCode !== 0) throw createErrorFromCode(entry.errorCode);
+    return {
+      transactionalId,
+      state: entry.state,
+      producerId: entry.producerId,
+      producerEpoch: entry.producerEpoch,
+    };
+  });
 }

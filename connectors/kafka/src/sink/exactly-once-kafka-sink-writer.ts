@@ -15,7 +15,7 @@ import type { KafkaTransaction } from './kafka-producer-factory.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
 import { claimTransactionalIdPrefix } from './kafka-transactional-id-claims.js';
 import { KafkaTransactionalIdPool } from './kafka-transactional-id-pool.js';
-import { transactionalIdUse } from './kafka-transactional-id-prober.js';
+import { TransactionCoordinators, transactionalIdUses } from './kafka-transactional-id-prober.js';
 import type { KafkaWriterResources } from './kafka-writer-resources.js';
 
 /**
@@ -50,6 +50,8 @@ export class ExactlyOnceKafkaSinkWriter<T>
   private readonly prefix: string;
   private readonly logger: Logger;
   private readonly pool: KafkaTransactionalIdPool;
+  /** Coordinators of this writer's ids, looked up once (the pool asks about the same ids each checkpoint). */
+  private readonly coordinators: TransactionCoordinators;
 
   private constructor(
     private readonly resources: KafkaWriterResources<T>,
@@ -59,10 +61,11 @@ export class ExactlyOnceKafkaSinkWriter<T>
   ) {
     this.prefix = options.transactionalIdPrefix as string;
     this.logger = ctx.logger.child({ component: 'kafka-sink', subtask: ctx.subtaskId });
+    this.coordinators = new TransactionCoordinators(resources.cluster);
     this.pool = new KafkaTransactionalIdPool(
       this.prefix,
       ctx.subtaskId,
-      transactionalIdUse(resources.cluster),
+      transactionalIdUses(this.coordinators),
     );
   }
 
@@ -99,7 +102,7 @@ export class ExactlyOnceKafkaSinkWriter<T>
       );
       const aborted = await abortLingeringTransactions(
         resources.cluster,
-        resources.producers.prober(),
+        resources.producers.prober(writer.coordinators),
         writer.logger,
         cleanup,
       );

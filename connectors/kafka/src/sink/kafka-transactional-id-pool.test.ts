@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaTransactionalIdPool, type TransactionalIdUse } from './kafka-transactional-id-pool.js';
 
+/** The pool's batched look at ids, answered from `states` (unknown ids are free). */
+function usesOf(states: ReadonlyMap<string, TransactionalIdUse>, looks?: string[][]) {
+  return async (ids: readonly string[]): Promise<TransactionalIdUse[]> => {
+    looks?.push([...ids]);
+    return ids.map((id) => states.get(id) ?? 'free');
+  };
+}
+
 function lcg(seed: number): () => number {
   let state = seed;
   return () => {
@@ -19,7 +27,7 @@ function lcg(seed: number): () => number {
 async function simulate(checkpoints: number, seed: number) {
   const random = lcg(seed);
   const states = new Map<string, 'busy' | 'committed' | 'free'>();
-  const use = async (id: string): Promise<TransactionalIdUse> => states.get(id) ?? 'free';
+  const use = usesOf(states);
   const initialized = new Set<string>();
   let pool = new KafkaTransactionalIdPool('p', 0, use);
   let uncommitted: string[] = [];
@@ -88,7 +96,8 @@ describe('KafkaTransactionalIdPool', () => {
 
   it('with every checkpoint committed before the next transaction opens alternates between 2 ids', async () => {
     const states = new Map<string, TransactionalIdUse>();
-    const pool = new KafkaTransactionalIdPool('p', 0, async (id) => states.get(id) ?? 'free');
+    const looks: string[][] = [];
+    const pool = new KafkaTransactionalIdPool('p', 0, usesOf(states, looks));
     const used: string[] = [];
     for (let checkpoint = 0; checkpoint < 10; checkpoint++) {
       const id = await pool.acquire();
@@ -99,11 +108,14 @@ describe('KafkaTransactionalIdPool', () => {
       states.set(id, 'committed');
     }
     expect(used).toEqual(Array.from({ length: 10 }, (_, i) => `p-0-${i % 2}`));
+    // One batched look (a DescribeTransactions round trip) per transaction, not one per id.
+    expect(looks).toHaveLength(10);
+    expect([...(looks[5] ?? [])].sort()).toEqual(['p-0-0', 'p-0-1', 'p-0-2', 'p-0-3']);
   });
 
   it('never takes an id that is busy for a reason it does not know (a restored commit still retried)', async () => {
     const states = new Map<string, TransactionalIdUse>([['p-0-0', 'busy']]);
-    const pool = new KafkaTransactionalIdPool('p', 0, async (id) => states.get(id) ?? 'free');
+    const pool = new KafkaTransactionalIdPool('p', 0, usesOf(states));
     expect(await pool.acquire()).toBe('p-0-1');
     expect(pool.pendingIds()).toEqual(['p-0-0']);
     states.set('p-0-0', 'free'); // aborted by the broker: reusable at once
@@ -116,7 +128,7 @@ describe('KafkaTransactionalIdPool', () => {
       ['p-0-0', 'committed'],
       ['p-2-1', 'busy'],
     ]);
-    const pool = new KafkaTransactionalIdPool('p', 0, async (id) => states.get(id) ?? 'free');
+    const pool = new KafkaTransactionalIdPool('p', 0, usesOf(states));
     pool.restorePending(['p-0-0', 'p-2-1']);
     // A second restore from the same checkpoint would re-commit p-0-0: not reused yet.
     expect(await pool.acquire()).toBe('p-0-1');
@@ -132,7 +144,7 @@ describe('KafkaTransactionalIdPool', () => {
   });
 
   it('does not reuse pending ids when the coordinator cannot tell (Kafka < 3.0)', async () => {
-    const pool = new KafkaTransactionalIdPool('p', 0, async () => 'unknown');
+    const pool = new KafkaTransactionalIdPool('p', 0, async (ids) => ids.map(() => 'unknown' as const));
     pool.precommitted(await pool.acquire());
     expect(await pool.acquire()).toBe('p-0-1');
   });

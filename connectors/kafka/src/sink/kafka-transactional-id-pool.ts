@@ -8,6 +8,9 @@ import { transactionalIdOf } from './kafka-transaction-aborter.js';
  */
 export type TransactionalIdUse = 'busy' | 'committed' | 'free' | 'unknown';
 
+/** Ids outside the pending ones looked at with them (usually the first is free). */
+const CANDIDATES = 2;
+
 interface PendingId {
   /** Pre-commit sequence number of its transaction (0: restored). */
   readonly precommit: number;
@@ -32,8 +35,8 @@ interface PendingId {
  * ids (2 when commits land before the next transaction opens), a few more while checkpoints are
  * aborted (their transactions wait for the next one). Ids in
  * use are always `0…size-1`, so a walk from 0 finds them all. Before an id is taken its coordinator
- * is asked once more: an id busy for a reason this pool does not know is skipped, never
- * initialized (which would abort its transaction).
+ * is asked (in the same request as the pending ids): an id busy for a reason this pool does not
+ * know is skipped, never initialized (which would abort its transaction).
  */
 export class KafkaTransactionalIdPool {
   private readonly pending = new Map<string, PendingId>();
@@ -45,7 +48,7 @@ export class KafkaTransactionalIdPool {
   constructor(
     private readonly prefix: string,
     private readonly subtaskId: number,
-    private readonly use: (transactionalId: string) => Promise<TransactionalIdUse>,
+    private readonly uses: (transactionalIds: readonly string[]) => Promise<TransactionalIdUse[]>,
   ) {}
 
   /** Marks ids pre-committed in the restored checkpoint (any subtask's) as pending. */
@@ -77,17 +80,24 @@ export class KafkaTransactionalIdPool {
     return this.highest + 1;
   }
 
-  /** Frees pending ids that are safe to reuse, then returns the lowest free id. */
+  /**
+   * Frees pending ids that are safe to reuse, then returns the lowest free id. One look at the
+   * coordinators (DescribeTransactions, batched) covers the pending ids and the lowest ids outside
+   * them, so opening a transaction costs one round trip here, not one per id.
+   */
   async acquire(): Promise<string> {
     const unseen = [...this.pending].filter(([, p]) => p.committedSeenAt === undefined);
-    const uses = await Promise.all(unseen.map(([id]) => this.use(id)));
-    unseen.forEach(([id, p], i) => {
-      if (uses[i] === 'free') this.pending.delete(id);
-      else if (uses[i] === 'committed') {
+    const known = new Map<string, TransactionalIdUse>();
+    // Every pending id (those freed below are then known) and the lowest ones outside them.
+    await this.look([...this.pending.keys(), ...this.candidates(0)], known);
+    for (const [id, p] of unseen) {
+      const use = known.get(id);
+      if (use === 'free') this.pending.delete(id);
+      else if (use === 'committed') {
         p.committedSeenAt = this.precommits;
         this.committedEvidence = Math.max(this.committedEvidence, p.precommit);
       }
-    });
+    }
     for (const [id, p] of this.pending) {
       if (p.committedSeenAt !== undefined && this.committedEvidence > p.committedSeenAt) {
         this.pending.delete(id);
@@ -96,12 +106,31 @@ export class KafkaTransactionalIdPool {
     for (let k = 0; ; k++) {
       const id = transactionalIdOf(this.prefix, this.subtaskId, k);
       if (this.pending.has(id)) continue;
-      if ((await this.use(id)) === 'busy') {
+      if (!known.has(id)) await this.look(this.candidates(k), known);
+      if (known.get(id) === 'busy') {
+        // Open for a reason this pool does not know: skipped, never initialized (that would abort it).
         this.pending.set(id, { precommit: 0 });
         continue;
       }
       this.highest = Math.max(this.highest, k);
       return id;
     }
+  }
+
+  /** The lowest ids from `k` up that are not pending: the next ones `acquire` may take. */
+  private candidates(from: number): string[] {
+    const ids: string[] = [];
+    for (let k = from; ids.length < CANDIDATES; k++) {
+      const id = transactionalIdOf(this.prefix, this.subtaskId, k);
+      if (!this.pending.has(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  private async look(ids: readonly string[], known: Map<string, TransactionalIdUse>): Promise<void> {
+    const uses = await this.uses(ids);
+    ids.forEach((id, i) => {
+      known.set(id, uses[i] as TransactionalIdUse);
+    });
   }
 }

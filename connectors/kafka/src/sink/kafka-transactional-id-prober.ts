@@ -1,5 +1,5 @@
 import { retry } from '@tributary/core';
-import { describeTransaction, supportsDescribeTransactions } from '../client/describe-transactions.js';
+import { describeTransactions, supportsDescribeTransactions } from '../client/describe-transactions.js';
 import { isTransientCoordinatorError, kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
 import {
   type KafkaJsBroker,
@@ -15,33 +15,97 @@ const OPEN_STATES = new Set(['Ongoing']);
 /** States of a transaction the coordinator is still ending (markers being written), or that must end. */
 const ENDING_STATES = new Set(['Ongoing', 'PrepareCommit', 'PrepareAbort', 'PrepareEpochFence']);
 
-async function coordinatorOf(cluster: KafkaJsCluster, transactionalId: string): Promise<KafkaJsBroker> {
-  return cluster
-    .findGroupCoordinator({ groupId: transactionalId, coordinatorType: TRANSACTION_COORDINATOR })
-    .catch((error: unknown) => {
-      throw wrapKafkaError(error, 'FindCoordinator', { transactionalId });
-    });
+/** A coordinator without DescribeTransactions (Kafka < 3.0). */
+const UNSUPPORTED = Symbol('DescribeTransactions unsupported');
+
+/**
+ * The transaction coordinators of a writer's ids, remembered: FindCoordinator is a round trip per
+ * call in kafkajs, and a pool looks at the same few ids before every transaction. An entry is
+ * dropped when a request to it fails, so a moved coordinator is looked up again.
+ */
+export class TransactionCoordinators {
+  private readonly known = new Map<string, Promise<KafkaJsBroker>>();
+
+  constructor(readonly cluster: KafkaJsCluster) {}
+
+  of(transactionalId: string): Promise<KafkaJsBroker> {
+    let coordinator = this.known.get(transactionalId);
+    if (coordinator === undefined) {
+      coordinator = this.cluster
+        .findGroupCoordinator({ groupId: transactionalId, coordinatorType: TRANSACTION_COORDINATOR })
+        .catch((error: unknown) => {
+          throw wrapKafkaError(error, 'FindCoordinator', { transactionalId });
+        });
+      this.known.set(transactionalId, coordinator);
+      coordinator.catch(() => this.forget([transactionalId]));
+    }
+    return coordinator;
+  }
+
+  forget(transactionalIds: Iterable<string>): void {
+    for (const id of transactionalIds) this.known.delete(id);
+  }
+}
+
+/** Whatever a caller hands in: a cluster (one-off lookups) or a writer's remembered coordinators. */
+function coordinatorsOf(source: KafkaJsCluster | TransactionCoordinators): TransactionCoordinators {
+  return source instanceof TransactionCoordinators ? source : new TransactionCoordinators(source);
 }
 
 /**
- * The coordinator's state of `transactionalId` (`undefined`: never used), asking the coordinator
- * again while it moves or loads (`NOT_COORDINATOR`, `COORDINATOR_LOAD_IN_PROGRESS`: e.g. right
- * after `__transaction_state` was created on a fresh cluster).
+ * The coordinator's states of `transactionalIds` (`undefined`: never used), one DescribeTransactions
+ * per coordinator, asking again while a coordinator moves or loads (`NOT_COORDINATOR`,
+ * `COORDINATOR_LOAD_IN_PROGRESS`: e.g. right after `__transaction_state` was created on a fresh
+ * cluster). `unsupported` for ids whose coordinator lacks the request (Kafka < 3.0).
  */
-async function describeState(cluster: KafkaJsCluster, transactionalId: string): Promise<string | undefined> {
+async function describeStates(
+  coordinators: TransactionCoordinators,
+  transactionalIds: readonly string[],
+): Promise<Map<string, string | undefined | typeof UNSUPPORTED>> {
   return retry(
-    async () =>
-      (await describeTransaction(await coordinatorOf(cluster, transactionalId), transactionalId)).state,
+    async () => {
+      try {
+        const byCoordinator = new Map<KafkaJsBroker, string[]>();
+        const brokers = await Promise.all(transactionalIds.map((id) => coordinators.of(id)));
+        transactionalIds.forEach((id, i) => {
+          const broker = brokers[i] as KafkaJsBroker;
+          byCoordinator.set(broker, [...(byCoordinator.get(broker) ?? []), id]);
+        });
+        const states = new Map<string, string | undefined | typeof UNSUPPORTED>();
+        await Promise.all(
+          [...byCoordinator].map(async ([broker, ids]) => {
+            if (!supportsDescribeTransactions(broker)) {
+              for (const id of ids) states.set(id, UNSUPPORTED);
+              return;
+            }
+            for (const d of await describeTransactions(broker, ids)) states.set(d.transactionalId, d.state);
+          }),
+        );
+        return states;
+      } catch (error) {
+        coordinators.forget(transactionalIds);
+        throw error;
+      }
+    },
     {
       maxAttempts: 8,
       initialDelayMs: 20,
       maxDelayMs: 1000,
       isRetriable: isTransientCoordinatorError,
-      operation: `DescribeTransactions of ${transactionalId}`,
+      operation: `DescribeTransactions of ${transactionalIds.join(', ')}`,
     },
   ).catch((error: unknown) => {
-    throw wrapKafkaError(error, 'DescribeTransactions', { transactionalId });
+    throw wrapKafkaError(error, 'DescribeTransactions', { transactionalIds });
   });
+}
+
+/** The coordinator's state of one id (`undefined`: never used). */
+async function describeState(
+  coordinators: TransactionCoordinators,
+  transactionalId: string,
+): Promise<string | undefined> {
+  const state = (await describeStates(coordinators, [transactionalId])).get(transactionalId);
+  return state === UNSUPPORTED ? undefined : state;
 }
 
 /**
@@ -50,26 +114,26 @@ async function describeState(cluster: KafkaJsCluster, transactionalId: string): 
  * never used, and the id is initialized from then on).
  */
 export function transactionalIdProber(
-  cluster: KafkaJsCluster,
+  source: KafkaJsCluster | TransactionCoordinators,
   init: (transactionalId: string) => Promise<number>,
   transactionTimeoutMs: number,
 ): TransactionalIdProber {
+  const coordinators = coordinatorsOf(source);
   return {
     async inspect(transactionalId): Promise<TransactionalIdStatus> {
-      const coordinator = await coordinatorOf(cluster, transactionalId);
-      if (!supportsDescribeTransactions(coordinator)) {
+      const state = (await describeStates(coordinators, [transactionalId])).get(transactionalId);
+      if (state === UNSUPPORTED) {
         // The init has already aborted whatever was open: report it as such.
         return (await init(transactionalId)) === 0 ? 'unused' : 'open';
       }
-      const state = await describeState(cluster, transactionalId);
       if (state === undefined) return 'unused';
       return OPEN_STATES.has(state) ? 'open' : 'closed';
     },
     async abort(transactionalId) {
       // Without DescribeTransactions, inspect() has aborted it already.
-      if (!supportsDescribeTransactions(await coordinatorOf(cluster, transactionalId))) return;
-      await fenceOnce(cluster, transactionalId, transactionTimeoutMs);
-      await awaitTransactionEnd(cluster, transactionalId);
+      if (!supportsDescribeTransactions(await coordinators.of(transactionalId))) return;
+      await fenceOnce(coordinators, transactionalId, transactionTimeoutMs);
+      await awaitTransactionEnd(coordinators, transactionalId);
     },
   };
 }
@@ -82,17 +146,19 @@ export function transactionalIdProber(
  * watches the abort finish instead.
  */
 async function fenceOnce(
-  cluster: KafkaJsCluster,
+  coordinators: TransactionCoordinators,
   transactionalId: string,
   transactionTimeoutMs: number,
 ): Promise<void> {
   await retry(
     async () => {
-      const coordinator = await coordinatorOf(cluster, transactionalId);
+      const coordinator = await coordinators.of(transactionalId);
       try {
         await coordinator.initProducerId({ transactionalId, transactionTimeout: transactionTimeoutMs });
       } catch (error) {
-        if (kafkaErrorType(error) !== 'CONCURRENT_TRANSACTIONS') throw error;
+        if (kafkaErrorType(error) === 'CONCURRENT_TRANSACTIONS') return;
+        coordinators.forget([transactionalId]);
+        throw error;
       }
     },
     {
@@ -118,12 +184,13 @@ class TransactionStillEnding extends Error {}
  * hundreds of milliseconds.
  */
 export async function awaitTransactionEnd(
-  cluster: KafkaJsCluster,
+  source: KafkaJsCluster | TransactionCoordinators,
   transactionalId: string,
 ): Promise<string | undefined> {
+  const coordinators = coordinatorsOf(source);
   return retry(
     async () => {
-      const state = await describeState(cluster, transactionalId);
+      const state = await describeState(coordinators, transactionalId);
       if (state !== undefined && ENDING_STATES.has(state)) {
         throw new TransactionStillEnding(`Kafka transaction ${transactionalId} is still ${state}`);
       }
@@ -145,17 +212,22 @@ export async function awaitTransactionEnd(
 const FREE_STATES = new Set(['Empty', 'CompleteAbort', 'Dead']);
 
 /**
- * Whether an id of the pool is in use, by DescribeTransactions (no side effects); `unknown` on
- * coordinators without it (Kafka < 3.0), where only initializing the id would tell — and abort it.
+ * Whether ids of the pool are in use, by one DescribeTransactions per coordinator (no side
+ * effects); `unknown` on coordinators without it (Kafka < 3.0), where only initializing an id
+ * would tell — and abort it.
  */
-export function transactionalIdUse(
-  cluster: KafkaJsCluster,
-): (transactionalId: string) => Promise<TransactionalIdUse> {
-  return async (transactionalId) => {
-    const coordinator = await coordinatorOf(cluster, transactionalId);
-    if (!supportsDescribeTransactions(coordinator)) return 'unknown';
-    const state = await describeState(cluster, transactionalId);
-    if (state === 'CompleteCommit') return 'committed';
-    return state === undefined || FREE_STATES.has(state) ? 'free' : 'busy';
+export function transactionalIdUses(
+  source: KafkaJsCluster | TransactionCoordinators,
+): (transactionalIds: readonly string[]) => Promise<TransactionalIdUse[]> {
+  const coordinators = coordinatorsOf(source);
+  return async (transactionalIds) => {
+    if (transactionalIds.length === 0) return [];
+    const states = await describeStates(coordinators, transactionalIds);
+    return transactionalIds.map((id) => {
+      const state = states.get(id);
+      if (state === UNSUPPORTED) return 'unknown';
+      if (state === 'CompleteCommit') return 'committed';
+      return state === undefined || FREE_STATES.has(state) ? 'free' : 'busy';
+    });
   };
 }
