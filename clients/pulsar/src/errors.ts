@@ -35,7 +35,23 @@ export class PulsarTimeoutError extends Error {
 
 /** The connection closed (or never opened) before the operation finished. */
 export class PulsarConnectionError extends Error {
-  override readonly name = 'PulsarConnectionError';
+  override readonly name: string = 'PulsarConnectionError';
+}
+
+/**
+ * A send inside a transaction whose outcome is unknown: it was written to a connection that was
+ * lost (or to a producer the broker closed) before its receipt came. The broker may have persisted
+ * it, so resending it could store it twice inside the transaction (Pulsar de-duplicates only with
+ * topic deduplication on, which is off by default). The send fails instead and the transaction
+ * is marked failed: it must be aborted, and what it held written again in a new one.
+ */
+export class PulsarInDoubtSendError extends PulsarConnectionError {
+  override readonly name: string = 'PulsarInDoubtSendError';
+}
+
+/** A transaction one of whose sends or acks failed: committing it would lose or duplicate messages. */
+export class PulsarTransactionFailedError extends Error {
+  override readonly name = 'PulsarTransactionFailedError';
 }
 
 /** The client, producer or consumer was closed by the application. */
@@ -47,4 +63,9 @@ export class PulsarClosedError extends Error {
 export function isRetriable(error: unknown): boolean {
   if (error instanceof PulsarServerError) return error.retriable;
   return error instanceof PulsarTimeoutError || error instanceof PulsarConnectionError;
+}
+
+/** `error` as an `Error` (rejections may carry anything). */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -18,8 +18,10 @@ export {
   isRetriable,
   PulsarClosedError,
   PulsarConnectionError,
+  PulsarInDoubtSendError,
   PulsarServerError,
   PulsarTimeoutError,
+  PulsarTransactionFailedError,
 } from './errors.js';
 export {
   compareMessageIds,

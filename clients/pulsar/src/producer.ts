@@ -1,7 +1,12 @@
 import { create } from '@bufbuild/protobuf';
 import type { PulsarClient } from './client.js';
 import type { ConnectionListener, PulsarConnection } from './connection.js';
-import { PulsarClosedError, PulsarConnectionError, PulsarServerError } from './errors.js';
+import {
+  PulsarClosedError,
+  PulsarConnectionError,
+  PulsarInDoubtSendError,
+  PulsarServerError,
+} from './errors.js';
 import { type MessageId, messageIdFromData } from './message-id.js';
 import {
   BaseCommand_Type,
@@ -66,6 +71,8 @@ interface PendingSend {
   readonly waiters: Waiter[];
   readonly batched: boolean;
   readonly deadline: number;
+  /** Written to a connection: after losing it, the broker may or may not have persisted it. */
+  written: boolean;
 }
 
 /** JavaScript's `String.hashCode` as Java computes it, for the default key → partition routing. */
@@ -331,6 +338,7 @@ export class PartitionProducer implements ConnectionListener {
       waiters: [waiter],
       batched: false,
       deadline: this.deadline(),
+      written: false,
     });
   }
 
@@ -381,10 +389,16 @@ export class PartitionProducer implements ConnectionListener {
       waiters: batch.waiters,
       batched: true,
       deadline: this.deadline(),
+      written: false,
     });
   }
 
   private enqueue(op: PendingSend): void {
+    const failure = op.transaction?.failure;
+    if (failure !== undefined) {
+      this.failOp(op, this.failedTransactionError(op.transaction as Transaction, failure));
+      return;
+    }
     this.pending.push(op);
     op.transaction?.trackSend(
       new Promise<void>((resolve, reject) => {
@@ -427,6 +441,7 @@ export class PartitionProducer implements ConnectionListener {
         op.metadata,
         op.payload,
       );
+      op.written = true;
     } catch {
       // The connection closed under us: the reconnect resends everything pending.
     }
@@ -492,17 +507,23 @@ export class PartitionProducer implements ConnectionListener {
     }
     if (command.sendError !== undefined) {
       const error = command.sendError;
-      const head = this.pending[0];
-      if (head !== undefined && head.sequenceId === error.sequenceId) {
-        // Checksum errors are ours to resend; anything else fails the send.
-        if (error.error === 9 /* ChecksumError */) {
-          this.connection?.close(new PulsarConnectionError(`${this.topic}: checksum error, resending`));
-          return;
-        }
-        this.pending.shift();
-        this.failOp(head, new PulsarServerError(error.error, error.message, `send to ${this.topic}`));
-        this.releaseCapacity();
+      // The broker names a batch by its highest sequence id, and later sends may have been
+      // persisted already: the failed send is looked up, not assumed to be the head.
+      const index = this.pending.findIndex(
+        (op) => op.sequenceId <= error.sequenceId && error.sequenceId <= op.highestSequenceId,
+      );
+      if (index < 0) return;
+      // Checksum errors are ours to resend; anything else fails the send.
+      if (error.error === 9 /* ChecksumError */) {
+        this.connection?.close(new PulsarConnectionError(`${this.topic}: checksum error, resending`));
+        return;
       }
+      const [failed] = this.pending.splice(index, 1) as [PendingSend];
+      const cause = new PulsarServerError(error.error, error.message, `send to ${this.topic}`);
+      // A later send of the same transaction must not be persisted past the gap (see markFailed).
+      failed.transaction?.markFailed(cause);
+      this.failOp(failed, cause);
+      this.releaseCapacity();
       return;
     }
     if (command.closeProducer !== undefined) {
@@ -511,8 +532,9 @@ export class PartitionProducer implements ConnectionListener {
     }
   }
 
-  onConnectionClosed(_error: Error): void {
+  onConnectionClosed(error: Error): void {
     this.connection = undefined;
+    this.failInDoubtTransactionalSends(error);
     if (this.closed || this.reconnecting !== undefined) return;
     this.reconnecting = this.connect()
       .catch((error: Error) => {
@@ -522,6 +544,42 @@ export class PartitionProducer implements ConnectionListener {
       .finally(() => {
         this.reconnecting = undefined;
       });
+  }
+
+  /**
+   * The connection is gone with sends it carried and no receipt for them. Outside a transaction
+   * they are resent after the reconnect (at-least-once, as the Java client does). Inside one they
+   * are not: the broker may have persisted them, and without topic deduplication a resend would
+   * store them twice in the transaction, which a commit would make visible. Every pending send of
+   * such a transaction fails with {@link PulsarInDoubtSendError} and the transaction is marked
+   * failed, so its owner aborts it (a commit through {@link Transaction.commit} refuses).
+   */
+  private failInDoubtTransactionalSends(cause: Error): void {
+    const doomed = new Set<Transaction>();
+    for (const op of this.pending) if (op.written && op.transaction !== undefined) doomed.add(op.transaction);
+    if (doomed.size === 0) return;
+    const kept: PendingSend[] = [];
+    for (const op of this.pending.splice(0)) {
+      if (op.transaction === undefined || !doomed.has(op.transaction)) {
+        kept.push(op);
+        continue;
+      }
+      const error = new PulsarInDoubtSendError(
+        `send to ${this.topic} in transaction ${txnName(op.transaction)}: the connection was lost before its receipt (${cause.message}); the broker may have stored it, so it is not resent — abort the transaction`,
+        { cause },
+      );
+      op.transaction.markFailed(error);
+      this.failOp(op, error);
+    }
+    this.pending.push(...kept);
+    this.releaseCapacity();
+  }
+
+  private failedTransactionError(txn: Transaction, cause: Error): Error {
+    return new PulsarInDoubtSendError(
+      `send to ${this.topic} in transaction ${txnName(txn)}: an earlier send of the transaction failed (${cause.message}); abort it`,
+      { cause },
+    );
   }
 
   async flush(): Promise<void> {
@@ -571,6 +629,10 @@ function toKeyValues(
 ): { key: string; value: string }[] {
   if (properties === undefined) return [];
   return Object.entries(properties).map(([key, value]) => ({ key, value }));
+}
+
+function txnName(txn: Transaction): string {
+  return `(${txn.id.mostBits},${txn.id.leastBits})`;
 }
 
 function txnFields(txn: Transaction | undefined): { txnidMostBits?: bigint; txnidLeastBits?: bigint } {

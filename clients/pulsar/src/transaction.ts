@@ -1,6 +1,12 @@
 import type { PulsarClient } from './client.js';
 import type { PulsarConnection } from './connection.js';
-import { isRetriable, PulsarClosedError, PulsarServerError } from './errors.js';
+import {
+  isRetriable,
+  PulsarClosedError,
+  PulsarServerError,
+  PulsarTransactionFailedError,
+  toError,
+} from './errors.js';
 import { BaseCommand_Type, ServerError, TxnAction } from './proto/PulsarApi_pb.js';
 import { partitionTopicName } from './topic-name.js';
 
@@ -213,6 +219,7 @@ export class Transaction {
   private readonly subscriptions = new Map<string, Promise<void>>();
   private readonly operations: Promise<unknown>[] = [];
   private state: 'open' | 'ending' | 'committed' | 'aborted' = 'open';
+  private failed: Error | undefined;
 
   constructor(
     private readonly coordinator: TransactionCoordinatorClient,
@@ -254,19 +261,45 @@ export class Transaction {
     return added;
   }
 
+  /**
+   * The first send or ack of this transaction that failed (the Java client's
+   * `TransactionHasOperationFailedException`): such a transaction can only be aborted.
+   */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
+  /** Marks the transaction failed (a send of it failed or its outcome is unknown). */
+  markFailed(error: Error): void {
+    this.failed ??= error;
+  }
+
   trackSend(done: Promise<void>): void {
-    this.operations.push(done.catch(() => undefined));
+    this.operations.push(done.catch((error: unknown) => this.markFailed(toError(error))));
   }
 
   trackAck(done: Promise<void>): void {
-    this.operations.push(done.catch(() => undefined));
+    this.operations.push(done.catch((error: unknown) => this.markFailed(toError(error))));
   }
 
-  /** Waits for the transaction's sends and acks, then commits. */
+  /**
+   * Waits for the transaction's sends and acks, then commits. If one of them failed, the
+   * transaction is aborted instead and {@link PulsarTransactionFailedError} thrown: a commit would
+   * make visible a transaction with a message missing, or one stored twice.
+   */
   async commit(): Promise<EndTxnOutcome> {
     this.assertOpen();
     this.state = 'ending';
     await Promise.all(this.operations);
+    if (this.failed !== undefined) {
+      const cause = this.failed;
+      await this.coordinator.endTransaction(this.id, 'abort').catch(() => undefined);
+      this.state = 'aborted';
+      throw new PulsarTransactionFailedError(
+        `transaction ${txnIdToString(this.id)} was aborted instead of committed: an operation inside it failed (${cause.message})`,
+        { cause },
+      );
+    }
     const outcome = await this.coordinator.endTransaction(this.id, 'commit');
     this.state = outcome === 'committed' ? 'committed' : 'aborted';
     return outcome;
