@@ -1,9 +1,15 @@
 /**
- * Concurrent transactional sends from two clients to topics that never had a transactional
- * message (their transaction buffers take a first snapshot). Each transaction is then committed,
- * which must either succeed with every message of it stored once, or refuse
- * (`PulsarTransactionFailedError`, the transaction aborted) when a send failed or was lost in
- * doubt — never make a message visible twice. Pulsar's own Java client reads the topics.
+ * Transactional sends racing a topic's first transaction-buffer snapshot. Pulsar 4.0.7 fails
+ * transactional sends that reach a topic while its transaction buffer takes its first snapshot
+ * (ServiceNotReady, fixed upstream by apache/pulsar#24945) and persists the ones after them; the
+ * broker may also close the producer. A client that resends what it had in flight then stores
+ * those messages twice inside the transaction (topic deduplication is off by default), and a
+ * commit makes both copies visible — the duplicates the Pulsar sink's contract case saw.
+ *
+ * Every round sends concurrently from two clients, in two transactions, to a topic that never had
+ * a transactional message; each transaction is then committed, which must either succeed with every
+ * message of it stored once, or refuse (`PulsarTransactionFailedError`, the transaction aborted).
+ * Pulsar's own Java client reads the topics.
  */
 import { type PulsarService, runPulsarJava, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
