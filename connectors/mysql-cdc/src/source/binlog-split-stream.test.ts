@@ -11,6 +11,7 @@ import { MySqlCdcErrorCodes } from '../mysql-cdc-error-codes.js';
 import { SchemaCache } from '../schema/schema-cache.js';
 import { BinlogSplitStream, type BinlogSplitStreamContext } from './binlog-split-stream.js';
 import type { CdcElement } from './cdc-element.js';
+import type { FinishedChunk } from './mysql-cdc-split.js';
 import { isSchemaChangeEvent } from './schema-change-event.js';
 
 /** Delivers scripted events as fast as it is allowed to: synchronously, until paused. */
@@ -74,13 +75,16 @@ function transaction(pos: number, ids: number[], extra: Partial<RowsEvent> = {})
   ];
 }
 
-function stream(events: BinlogEvent[], ctx: Partial<BinlogSplitStreamContext> = {}) {
+function stream(
+  events: BinlogEvent[],
+  { chunks = [], ...ctx }: Partial<BinlogSplitStreamContext> & { chunks?: FinishedChunk[] } = {},
+) {
   const client = new ScriptedClient(events);
   const split = {
     kind: 'binlog' as const,
     splitId: 'binlog',
     offset: { file, pos: 4, eventsToSkip: 0, rowsToSkip: 0 },
-    chunks: [],
+    chunks,
   };
   const s = new BinlogSplitStream(split, {
     client,
@@ -93,6 +97,8 @@ function stream(events: BinlogEvent[], ctx: Partial<BinlogSplitStreamContext> = 
   });
   return { client, stream: s };
 }
+
+const rowIdsOf = (element: CdcElement) => rowIds([element]);
 
 const rowIds = (elements: CdcElement[]) =>
   elements.flatMap((e) =>
@@ -140,14 +146,81 @@ describe('BinlogSplitStream', () => {
       { type: 'heartbeat', next: { file: 'bin.000002', pos: 300 } },
       { type: 'heartbeat', next: { file: 'bin.000002', pos: 200 } },
     ]);
+    // One batch: the commit's move and the heartbeat's collapse into the last; the older heartbeat is ignored.
     const elements = await s.next(false);
     expect(elements).toEqual([
-      { kind: 'change', records: [], offset: { file, pos: 1100, eventsToSkip: 0, rowsToSkip: 0 } },
       {
         kind: 'change',
         records: [],
         offset: { file: 'bin.000002', pos: 300, eventsToSkip: 0, rowsToSkip: 0 },
       },
+    ]);
+  });
+
+  it('advances the offset over skipped transactions at their commits, never inside one', async () => {
+    const other = { table: 'other' };
+    const rowsOf = (pos: number, eventIndex: number): BinlogEvent => ({
+      ...(transaction(pos, [eventIndex], { ...other, eventIndex })[1] as RowsEvent),
+    });
+    const begin = (pos: number): BinlogEvent => transaction(pos, [])[0] as BinlogEvent;
+    const commit = (pos: number): BinlogEvent => ({ type: 'commit', next: { file, pos } });
+    const { stream: s } = stream(
+      [
+        // A large transaction of an uncaptured table, longer than a batch.
+        begin(1000),
+        rowsOf(1000, 0),
+        rowsOf(1000, 1),
+        rowsOf(1000, 2),
+        rowsOf(1000, 3),
+        commit(1100),
+        // A transaction of the captured table whose rows a chunk already holds (filtered).
+        ...transaction(1100, [1]),
+        // Three small skipped transactions and a captured row after them.
+        ...transaction(1200, [2], other),
+        ...transaction(1300, [3], other),
+        ...transaction(1400, [4], other),
+        ...transaction(1500, [5]),
+      ],
+      {
+        batchSize: 3,
+        chunks: [{ db: 'd', table: 't', chunkKey: 'id', end: '2', highWatermark: { file, pos: 1150 } }],
+      },
+    );
+    const offsets = (elements: CdcElement[]) =>
+      elements.map((e) => (e.kind === 'change' ? [e.offset.pos, e.records.length] : e.kind));
+    // Inside the transaction nothing moves; its commit does.
+    expect(offsets(await s.next(false))).toEqual([]);
+    expect(offsets(await s.next(false))).toEqual([[1100, 0]]);
+    // The filtered transaction: its commit moves the offset.
+    expect(offsets(await s.next(false))).toEqual([[1200, 0]]);
+    // Batches of 3 events, one skipped transaction each: its commit moves the offset.
+    expect(offsets(await s.next(false))).toEqual([[1300, 0]]);
+    expect(offsets(await s.next(false))).toEqual([[1400, 0]]);
+    expect(offsets(await s.next(false))).toEqual([[1500, 0]]);
+    const last = await s.next(false);
+    expect(rowIds(last)).toEqual([5]);
+    expect(offsets(last)).toEqual([
+      [1500, 1],
+      [1600, 0],
+    ]);
+  });
+
+  it('collapses the moves of consecutive skipped transactions in one batch into the last', async () => {
+    const other = { table: 'other' };
+    const { stream: s } = stream(
+      [
+        ...transaction(1000, [1], other),
+        ...transaction(1100, [2], other),
+        ...transaction(1200, [3]),
+        ...transaction(1300, [4], other),
+      ],
+      { batchSize: 100 },
+    );
+    const elements = await s.next(false);
+    expect(elements.map((e) => (e.kind === 'change' ? [e.offset, rowIdsOf(e)] : e.kind))).toEqual([
+      [{ file, pos: 1200, eventsToSkip: 0, rowsToSkip: 0 }, []],
+      [{ file, pos: 1200, eventsToSkip: 0, rowsToSkip: 1 }, [3]],
+      [{ file, pos: 1400, eventsToSkip: 0, rowsToSkip: 0 }, []],
     ]);
   });
 

@@ -41,8 +41,8 @@ export interface BinlogSplitStreamContext {
  * those a chunk already holds (see {@link ChunkIndex}) and, in the transaction the split
  * resumes in, the rows events and rows emitted before the checkpoint. The queue is bounded:
  * past `queueLimit` row changes the client is paused until `next()` drained half of them.
- * Commits (of any table) and heartbeats move the offset, so an idle captured table does not
- * hold the saved position back.
+ * Commits (of any table, whether anything was emitted) and heartbeats move the offset, so
+ * skipped events and an idle captured table do not hold the saved position back.
  */
 export class BinlogSplitStream {
   private readonly queue: BinlogEvent[] = [];
@@ -160,10 +160,21 @@ export class BinlogSplitStream {
     if (this.queue.length === 1) this.latch.wakeUp();
   }
 
+  /**
+   * Moves the offset to a transaction boundary the stream passed (a commit, or a heartbeat between
+   * transactions), whether or not the transaction emitted anything: a binlog full of other tables'
+   * changes or filtered rows is not read again after a restore. Only boundaries: inside a
+   * transaction the offset stays at its start. Consecutive moves in one batch collapse into the
+   * last, so skipped transactions cost the reader one element per batch, not one each.
+   */
   private moveTo(next: BinlogPosition, out: CdcElement[]): void {
     this.resume = undefined;
     this.boundary = next;
-    out.push({ kind: 'change', records: [], offset: offsetAt(next) });
+    const element: CdcElement = { kind: 'change', records: [], offset: offsetAt(next) };
+    const last = out[out.length - 1];
+    if (last?.kind === 'change' && last.records.length === 0 && last.addTables === undefined)
+      out[out.length - 1] = element;
+    else out.push(element);
   }
 
   /**

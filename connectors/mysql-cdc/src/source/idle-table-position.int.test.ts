@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpointDir, Pipeline, silentLogger } from '@tributary/core';
+import { Pipeline, silentLogger } from '@tributary/core';
 import { type MariaDbService, useService } from '@tributary/e2e';
-import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BinlogPosition, compareBinlogPositions } from '../binlog/binlog-position.js';
-import { cdcOptions } from '../testing-fixtures/cdc-fixtures.js';
+import { cdcOptions, masterStatus, savedBinlogOffset } from '../testing-fixtures/cdc-fixtures.js';
 import { MySqlCdcSource } from './mysql-cdc-source.js';
 
 describe('the saved binlog position of an idle captured table', () => {
@@ -28,10 +28,7 @@ describe('the saved binlog position of an idle captured table', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const master = async (): Promise<BinlogPosition> => {
-    const [rows] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    return { file: String(rows[0]?.File), pos: Number(rows[0]?.Position) };
-  };
+  const master = () => masterStatus(connection);
 
   it('follows other tables’ commits and, on an idle server, heartbeats into a new binlog file', async () => {
     await connection.query('CREATE TABLE captured (id INT PRIMARY KEY)');
@@ -48,14 +45,8 @@ describe('the saved binlog position of an idle captured table', () => {
     await iterator.next(); // the snapshot row: from here on `captured` stays idle
 
     /** The binlog offset in a fresh savepoint (the state a restore would resume from). */
-    const savedPosition = async (): Promise<BinlogPosition | undefined> => {
-      const data = await loadCheckpointDir(await results.client.triggerSavepoint(join(dir, 'sp')));
-      for (const stored of data.subtasks.flatMap((s) => s.splits)) {
-        const split = source.splitSerializer.deserialize(stored.v, Buffer.from(stored.b64, 'base64'));
-        if (split.kind === 'binlog') return split.offset;
-      }
-      return undefined;
-    };
+    const savedPosition = async (): Promise<BinlogPosition | undefined> =>
+      savedBinlogOffset(source, await results.client.triggerSavepoint(join(dir, 'sp')));
     const reaches = async (target: BinlogPosition): Promise<BinlogPosition | undefined> => {
       let saved: BinlogPosition | undefined;
       for (let attempt = 0; attempt < 150; attempt++) {

@@ -1,6 +1,8 @@
-import type { ChangeRecord } from '@tributary/core';
+import { type ChangeRecord, loadCheckpointDir } from '@tributary/core';
 import type { MariaDbService } from '@tributary/e2e';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { BinlogOffset, BinlogPosition } from '../binlog/binlog-position.js';
+import type { MySqlCdcSource } from '../source/mysql-cdc-source.js';
 import type { MySqlCdcSourceOptionsInput } from '../source/mysql-cdc-source-options.js';
 
 let nextServerIdBlock = 0;
@@ -63,4 +65,23 @@ export function textRow(row: Record<string, unknown>): Record<string, string | n
   for (const [k, v] of Object.entries(row))
     out[k] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : String(v);
   return out;
+}
+
+/** The server's current binlog position (`SHOW MASTER STATUS`). */
+export async function masterStatus(connection: Connection): Promise<BinlogPosition> {
+  const [rows] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  return { file: String(rows[0]?.File), pos: Number(rows[0]?.Position) };
+}
+
+/** The binlog split's offset in a checkpoint or savepoint directory (what a restore resumes from). */
+export async function savedBinlogOffset(
+  source: Pick<MySqlCdcSource, 'splitSerializer'>,
+  checkpointDir: string,
+): Promise<BinlogOffset | undefined> {
+  const data = await loadCheckpointDir(checkpointDir);
+  for (const stored of data.subtasks.flatMap((s) => s.splits)) {
+    const split = source.splitSerializer.deserialize(stored.v, Buffer.from(stored.b64, 'base64'));
+    if (split.kind === 'binlog') return split.offset;
+  }
+  return undefined;
 }

@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ChangeRecord, Pipeline, silentLogger } from '@tributary/core';
+import { type MariaDbService, useService } from '@tributary/e2e';
+import { type Connection, createConnection } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BinlogPosition, compareBinlogPositions } from '../binlog/binlog-position.js';
+import { cdcOptions, masterStatus, savedBinlogOffset } from '../testing-fixtures/cdc-fixtures.js';
+import { MySqlCdcSource } from './mysql-cdc-source.js';
+
+const env = { logger: silentLogger };
+
+describe('the saved binlog position over events the source skips, after a restore', () => {
+  let mariadb: MariaDbService;
+  let db: string;
+  let connection: Connection;
+  let dir: string;
+
+  beforeAll(async () => {
+    mariadb = await useService('mariadb');
+    db = await mariadb.createDatabase('skipped');
+    connection = await createConnection(mariadb.connectionOptions(db));
+    dir = await mkdtemp(join(tmpdir(), 'trib-cdc-skipped-'));
+  });
+  afterAll(async () => {
+    await connection?.end();
+    await mariadb?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes many transactions of an uncaptured table, so the next restore starts after them', async () => {
+    await connection.query('CREATE TABLE captured (id INT PRIMARY KEY, v INT)');
+    await connection.query('CREATE TABLE other (id INT PRIMARY KEY AUTO_INCREMENT, v INT, pad VARCHAR(100))');
+    await connection.query('INSERT INTO captured VALUES (1, 0)');
+    // No heartbeats: only the commits of skipped transactions can move the position.
+    const options = cdcOptions(mariadb, [`${db}\\.captured`], { heartbeatIntervalMs: 0 });
+    const idOf = (record: ChangeRecord) => (record.after ?? record.before)?.id;
+
+    // Run 1: the snapshot, then a savepoint.
+    const first = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
+      { parallelism: 1, checkpointing: { intervalMs: 100 } },
+      env,
+    );
+    let savepoint = '';
+    for await (const record of first) {
+      expect(idOf(record)).toBe(1);
+      savepoint = await first.client.stopWithSavepoint({ directory: join(dir, 'sp1') });
+      break;
+    }
+
+    // Run 2, restored: streams, then the uncaptured table takes many transactions.
+    const source = new MySqlCdcSource(options);
+    const restored = Pipeline.from(source).executeAndCollect(
+      { parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint },
+      env,
+    );
+    const seen: unknown[] = [];
+    let reached: BinlogPosition | undefined;
+    let afterSkipped: BinlogPosition | undefined;
+    let before: BinlogPosition | undefined;
+    try {
+      const iterator = restored[Symbol.asyncIterator]();
+      await connection.query('INSERT INTO captured VALUES (2, 0)');
+      const second = await iterator.next();
+      seen.push(idOf(second.value as ChangeRecord));
+      before = await savedBinlogOffset(source, await restored.client.triggerSavepoint(join(dir, 'sp')));
+
+      const pad = 'x'.repeat(100);
+      for (let t = 0; t < 200; t++) {
+        const values = Array.from({ length: 50 }, (_, i) => `(${t * 50 + i}, '${pad}')`).join(',');
+        await connection.query(`INSERT INTO other (v, pad) VALUES ${values}`);
+      }
+      // One large transaction: its events span many reader batches.
+      await connection.query('UPDATE other SET v = v + 1');
+      await connection.query('DELETE FROM other WHERE id % 2 = 0');
+      afterSkipped = await masterStatus(connection);
+
+      for (let attempt = 0; attempt < 150; attempt++) {
+        reached = await savedBinlogOffset(source, await restored.client.triggerSavepoint(join(dir, 'sp')));
+        if (reached !== undefined && compareBinlogPositions(reached, afterSkipped) >= 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      savepoint = await restored.client.stopWithSavepoint({ directory: join(dir, 'sp2') });
+      await iterator.return?.();
+    } finally {
+      await restored.client.cancel().catch(() => {});
+    }
+    expect(seen).toEqual([2]);
+    const end = afterSkipped as BinlogPosition;
+    // The writes moved the server's binlog well past where the restored job saved it.
+    expect(compareBinlogPositions(end, before as BinlogPosition), JSON.stringify(before)).toBeGreaterThan(0);
+    expect(
+      compareBinlogPositions(reached as BinlogPosition, end),
+      JSON.stringify(reached),
+    ).toBeGreaterThanOrEqual(0);
+    const stopped = (await savedBinlogOffset(source, savepoint)) as BinlogPosition;
+    expect(compareBinlogPositions(stopped, end), JSON.stringify(stopped)).toBeGreaterThanOrEqual(0);
+
+    // Run 3, from that savepoint: the next captured change comes first, nothing is repeated.
+    const third = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
+      { parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint },
+      env,
+    );
+    await connection.query('INSERT INTO captured VALUES (3, 0)');
+    for await (const record of third) {
+      expect(idOf(record)).toBe(3);
+      break;
+    }
+  });
+});
