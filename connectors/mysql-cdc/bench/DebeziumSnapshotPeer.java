@@ -71,10 +71,14 @@ public class DebeziumSnapshotPeer {
                 })
             .using(
                 (success, message, error) -> {
-                  if (!success) {
-                    failure[0] = message + (error == null ? "" : ": " + error);
-                    done.countDown();
-                  }
+                  // Any completion ends the wait: initial_only stops the engine "successfully"
+                  // after its snapshot, and an early stop must not look like a slow snapshot.
+                  if (rows.get() < expected)
+                    failure[0] =
+                        (success ? "engine stopped: " : "engine failed: ")
+                            + message
+                            + (error == null ? "" : ": " + error);
+                  done.countDown();
                 })
             .build();
     ExecutorService executor = Executors.newSingleThreadExecutor();

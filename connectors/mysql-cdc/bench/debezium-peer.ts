@@ -12,13 +12,19 @@ export const DEBEZIUM_VERSION = '3.6.1.Final';
 
 const debezium = (artifactId: string) => ({ groupId: 'io.debezium', artifactId, version: DEBEZIUM_VERSION });
 
+/**
+ * slf4j API version on Debezium 3.6.1's class path (Kafka Connect 4.3 brings 1.7.36): the binding
+ * must match it — an slf4j 2.x binding is invisible to a 1.x API, and the engine then logs nothing.
+ */
+const SLF4J_VERSION = '1.7.36';
+
 /** The embedded engine with the MySQL connector (which reads MariaDB too; no MariaDB connector is published for 3.6.1). */
 export const DEBEZIUM_ARTIFACTS: MavenArtifactSet = {
-  key: `debezium-embedded-${DEBEZIUM_VERSION}`,
+  key: `debezium-embedded-${DEBEZIUM_VERSION}-slf4j-${SLF4J_VERSION}`,
   dependencies: [
     debezium('debezium-embedded'),
     debezium('debezium-connector-mysql'),
-    { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: '2.0.17' },
+    { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: SLF4J_VERSION },
   ],
 };
 
@@ -51,14 +57,19 @@ export async function debeziumSnapshot(classPath: string, run: DebeziumSnapshotR
   const args = Object.entries({ ...run, connector: 'io.debezium.connector.mysql.MySqlConnector' })
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`);
+  // BENCH_DEBEZIUM_LOG=info shows the engine's log (stderr) after each run; failures always do.
+  const level = process.env.BENCH_DEBEZIUM_LOG ?? 'warn';
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       javaCommand(),
-      ['-Xmx1g', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', classPath, source, ...args],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 },
+      ['-Xmx1g', `-Dorg.slf4j.simpleLogger.defaultLogLevel=${level}`, '-cp', classPath, source, ...args],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000 },
       (error, out, stderr) => {
-        if (error) reject(new Error(`Debezium peer failed: ${error.message}\n${stderr.slice(-3000)}`));
-        else resolve(out);
+        if (error) reject(new Error(`Debezium peer failed: ${error.message}\n${stderr.slice(-6000)}`));
+        else {
+          if (level !== 'warn') process.stderr.write(stderr);
+          resolve(out);
+        }
       },
     );
   });
