@@ -38,6 +38,8 @@ export interface DebeziumSnapshotRun {
   readonly table: string;
   readonly rows: number;
   readonly serverId: number;
+  /** The JVM gives up after this long (default 900). */
+  readonly timeoutSeconds?: number;
 }
 
 /** Resolves the jars (Maven, first run only) and returns the class path. */
