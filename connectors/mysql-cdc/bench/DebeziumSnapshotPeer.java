@@ -42,7 +42,7 @@ public class DebeziumSnapshotPeer {
     p.setProperty("database.user", a.get("user"));
     p.setProperty("database.password", a.getOrDefault("password", ""));
     p.setProperty("database.server.id", a.get("serverId"));
-    p.setProperty("database.ssl.mode", "disabled");
+    if (a.containsKey("sslMode")) p.setProperty("database.ssl.mode", a.get("sslMode"));
     p.setProperty("topic.prefix", "bench");
     p.setProperty("database.include.list", db);
     p.setProperty("table.include.list", db + "." + table);
@@ -85,8 +85,15 @@ public class DebeziumSnapshotPeer {
     long start = System.nanoTime();
     executor.execute(engine);
     boolean finished = done.await(Long.parseLong(a.getOrDefault("timeoutSeconds", "900")), TimeUnit.SECONDS);
-    engine.close();
-    executor.shutdownNow();
+    try {
+      // An engine that stopped on its own (failure, or initial_only done) throws "already shut
+      // down" here; uncaught, it ended main while the executor's thread kept the JVM alive.
+      engine.close();
+    } catch (IllegalStateException alreadyStopped) {
+      // Nothing to close.
+    } finally {
+      executor.shutdownNow();
+    }
     if (!finished || rows.get() < expected) {
       System.err.println(
           "Debezium read " + rows.get() + " of " + expected + " rows" + (failure[0] == null ? "" : ": " + failure[0]));

@@ -8,22 +8,27 @@ import { fileURLToPath } from 'node:url';
 import { createJsonLogger } from '@tributary/core';
 import { javaCommand, type MavenArtifactSet, resolveMavenArtifacts } from '@tributary/e2e';
 
-export const DEBEZIUM_VERSION = '3.6.1.Final';
+/**
+ * 3.5.0.Final with its MariaDB connector: Debezium 3.6.1 publishes no MariaDB connector, and its
+ * MySQL connector rejects MariaDB 10.11 (it reads "10.11" as a MySQL >= 8.4 and insists on
+ * `SHOW BINARY LOG STATUS`, which MariaDB does not have), so it fails its connection check.
+ */
+export const DEBEZIUM_VERSION = '3.5.0.Final';
 
 const debezium = (artifactId: string) => ({ groupId: 'io.debezium', artifactId, version: DEBEZIUM_VERSION });
 
 /**
- * slf4j API version on Debezium 3.6.1's class path (Kafka Connect 4.3 brings 1.7.36): the binding
+ * slf4j API version on Debezium's class path (its Kafka Connect brings 1.7.36): the binding
  * must match it — an slf4j 2.x binding is invisible to a 1.x API, and the engine then logs nothing.
  */
 const SLF4J_VERSION = '1.7.36';
 
-/** The embedded engine with the MySQL connector (which reads MariaDB too; no MariaDB connector is published for 3.6.1). */
+/** The embedded engine with the MariaDB connector. */
 export const DEBEZIUM_ARTIFACTS: MavenArtifactSet = {
-  key: `debezium-embedded-${DEBEZIUM_VERSION}-slf4j-${SLF4J_VERSION}`,
+  key: `debezium-embedded-mariadb-${DEBEZIUM_VERSION}-slf4j-${SLF4J_VERSION}`,
   dependencies: [
     debezium('debezium-embedded'),
-    debezium('debezium-connector-mysql'),
+    debezium('debezium-connector-mariadb'),
     { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: SLF4J_VERSION },
   ],
 };
@@ -56,7 +61,7 @@ export async function debeziumClassPath(): Promise<string> {
  */
 export async function debeziumSnapshot(classPath: string, run: DebeziumSnapshotRun): Promise<number> {
   const source = fileURLToPath(new URL('./DebeziumSnapshotPeer.java', import.meta.url));
-  const args = Object.entries({ ...run, connector: 'io.debezium.connector.mysql.MySqlConnector' })
+  const args = Object.entries({ ...run, connector: 'io.debezium.connector.mariadb.MariaDbConnector' })
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`);
   // BENCH_DEBEZIUM_LOG=info shows the engine's log (stderr) after each run; failures always do.
