@@ -1,5 +1,5 @@
 /**
- * The Debezium 3.6.1 embedded engine as the MySQL CDC bench's peer: its jars are resolved by Maven
+ * Debezium's embedded engine (MariaDB connector) as the MySQL CDC bench's peer: its jars are resolved by Maven
  * into the harness cache (`~/.cache/tributary/artifacts/debezium-…`, first run only) and
  * `DebeziumSnapshotPeer.java` runs with Java's source launcher on them.
  */

@@ -1,7 +1,7 @@
 /**
  * MySQL CDC benchmark on the harness MariaDB, in one run:
  *  (a) snapshot rows/s of `MySqlCdcSource` (`snapshot-only`) at parallelism 1 and 2 vs a plain
- *      streaming `SELECT *` of the same table on mysql2, and vs Debezium 3.6.1's embedded engine
+ *      streaming `SELECT *` of the same table on mysql2, and vs Debezium's embedded engine (3.5.0, MariaDB connector)
  *      (JVM, `snapshot.mode=initial_only`) snapshotting the same table — per subtask and in total;
  *  (b) binlog catch-up events/s: the source from a binlog position over N row updates vs the raw
  *      zongji loop (same connection options) counting the same rows.
@@ -10,7 +10,7 @@
  *
  * Run: `pnpm --filter @tributary/connector-mysql-cdc bench` — a smoke run (50 000 rows). The
  * issue's figure: `BENCH_ROWS=1000000`. `BENCH_ROUNDS` (default 3), `BENCH_BINLOG_ROWS` (default
- * min(rows, 200 000)), `BENCH_DEBEZIUM=1` adds the JVM peer (not working yet).
+ * min(rows, 200 000)), `BENCH_DEBEZIUM=1` adds the JVM peer (`BENCH_DEBEZIUM_LOG=info`: its log).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +26,7 @@ import { DEBEZIUM_VERSION, debeziumClassPath, debeziumSnapshot } from './debeziu
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BINLOG_ROWS = Number(process.env.BENCH_BINLOG_ROWS ?? Math.min(ROWS, 200_000));
-// Opt-in: the embedded engine does not finish its snapshot of the harness MariaDB yet (see docs).
+// Opt-in: it needs a JDK and Maven (jars resolved on the first run).
 const WITH_DEBEZIUM = process.env.BENCH_DEBEZIUM === '1';
 const env = { logger: silentLogger };
 const load = () =>
