@@ -318,7 +318,7 @@ const report: ReportInput = {
   smoke,
   notes: [
     // An earlier note about the scenarios measured now no longer describes the page.
-    ...(previous?.notes.filter((note) => !note.startsWith(`${chosen.join(', ')} measured`)) ?? []),
+    ...(previous?.notes ?? []).filter((note) => !note.startsWith(`${chosen.join(', ')} measured`)),
     ...(previous === undefined ? [] : [`${chosen.join(', ')} measured ${date} on ${machine}.`]),
   ],
 };
