@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChangeRecord, hasErrorCode, Pipeline, silentLogger } from '@tributary/core';
-import { type MariaDbService, useService } from '@tributary/e2e';
-import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RowDataPacket } from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
 import { MySqlCdcErrorCodes } from '../mysql-cdc-error-codes.js';
 import { applyChange, cdcOptions, readTableText, textRow } from '../testing-fixtures/cdc-fixtures.js';
+import { useCdcTestDatabase } from '../testing-fixtures/cdc-test-database.js';
 import { MySqlCdcSource } from './mysql-cdc-source.js';
 
 const env = { logger: silentLogger };
@@ -19,28 +17,13 @@ function hasCodeInChain(error: unknown, code: string): boolean {
 }
 
 describe('a saved binlog position the server purged', () => {
-  let mariadb: MariaDbService;
-  let db: string;
-  let connection: Connection;
-  let dir: string;
-
-  beforeAll(async () => {
-    // Private: PURGE BINARY LOGS must not touch the shared server other tests read.
-    mariadb = await useService('mariadb', { private: true });
-    db = await mariadb.createDatabase('purge');
-    connection = await createConnection(mariadb.connectionOptions(db));
-    dir = await mkdtemp(join(tmpdir(), 'trib-cdc-purge-'));
-  });
-  afterAll(async () => {
-    await connection?.end();
-    await mariadb?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  // Private: PURGE BINARY LOGS must not touch the shared server other tests read.
+  const t = useCdcTestDatabase('purge', { private: true });
 
   it('fails with TRIB_CDC_BINLOG_PURGED, and with re-snapshot ends equal to the table', async () => {
-    await connection.query('CREATE TABLE t (id INT PRIMARY KEY, v INT)');
-    await connection.query('INSERT INTO t VALUES (1, 1), (2, 2)');
-    const options = cdcOptions(mariadb, [`${db}\\.t`]);
+    await t.connection.query('CREATE TABLE t (id INT PRIMARY KEY, v INT)');
+    await t.connection.query('INSERT INTO t VALUES (1, 1), (2, 2)');
+    const options = cdcOptions(t.mariadb, [`${t.db}\\.t`]);
     const view = new Map<string, Record<string, unknown>>();
 
     // Run 1: snapshot, one change through the binlog, then a savepoint.
@@ -51,19 +34,19 @@ describe('a saved binlog position the server purged', () => {
     let savepoint = '';
     for await (const record of first) {
       applyChange(view, record as ChangeRecord, ['id']);
-      if (view.size === 2 && !view.has('3')) await connection.query('INSERT INTO t VALUES (3, 3)');
+      if (view.size === 2 && !view.has('3')) await t.connection.query('INSERT INTO t VALUES (3, 3)');
       if (view.size === 3) {
-        savepoint = await first.client.stopWithSavepoint({ directory: join(dir, 'savepoints') });
+        savepoint = await first.client.stopWithSavepoint({ directory: join(t.dir, 'savepoints') });
         break;
       }
     }
 
     // The server moves on and purges every binlog before the current one.
-    await connection.query('INSERT INTO t VALUES (4, 4)');
-    await connection.query('FLUSH BINARY LOGS');
-    await connection.query('UPDATE t SET v = 40 WHERE id = 4');
-    const [status] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    await connection.query(`PURGE BINARY LOGS TO '${status[0]?.File}'`);
+    await t.connection.query('INSERT INTO t VALUES (4, 4)');
+    await t.connection.query('FLUSH BINARY LOGS');
+    await t.connection.query('UPDATE t SET v = 40 WHERE id = 4');
+    const [status] = await t.connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    await t.connection.query(`PURGE BINARY LOGS TO '${status[0]?.File}'`);
 
     const failing = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint },
@@ -96,7 +79,7 @@ describe('a saved binlog position the server purged', () => {
       [...ops],
       JSON.stringify([...after.values()], (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
     ).toContain('r');
-    const table = await readTableText(connection, 't', ['id']);
+    const table = await readTableText(t.connection, 't', ['id']);
     expect(new Map([...after].map(([k, v]) => [k, textRow(v)]))).toEqual(table);
   });
 });

@@ -1,41 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline, silentLogger } from '@tributary/core';
-import { type MariaDbService, useService } from '@tributary/e2e';
-import { type Connection, createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BinlogPosition, compareBinlogPositions } from '../binlog/binlog-position.js';
 import { cdcOptions, masterStatus, savedBinlogOffset } from '../testing-fixtures/cdc-fixtures.js';
+import { useCdcTestDatabase } from '../testing-fixtures/cdc-test-database.js';
 import { MySqlCdcSource } from './mysql-cdc-source.js';
 
 describe('the saved binlog position of an idle captured table', () => {
-  let mariadb: MariaDbService;
-  let db: string;
-  let connection: Connection;
-  let dir: string;
+  // Private: after FLUSH BINARY LOGS nothing else may write, so only a heartbeat can move the position.
+  const t = useCdcTestDatabase('idle', { private: true });
 
-  beforeAll(async () => {
-    // Private: after FLUSH BINARY LOGS nothing else may write, so only a heartbeat can move the position.
-    mariadb = await useService('mariadb', { private: true });
-    db = await mariadb.createDatabase('idle');
-    connection = await createConnection(mariadb.connectionOptions(db));
-    dir = await mkdtemp(join(tmpdir(), 'trib-cdc-idle-'));
-  });
-  afterAll(async () => {
-    await connection?.end();
-    await mariadb?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const master = () => masterStatus(connection);
+  const master = () => masterStatus(t.connection);
 
   it('follows other tables’ commits and, on an idle server, heartbeats into a new binlog file', async () => {
-    await connection.query('CREATE TABLE captured (id INT PRIMARY KEY)');
-    await connection.query('CREATE TABLE busy (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
-    await connection.query('INSERT INTO captured VALUES (1)');
+    await t.connection.query('CREATE TABLE captured (id INT PRIMARY KEY)');
+    await t.connection.query('CREATE TABLE busy (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
+    await t.connection.query('INSERT INTO captured VALUES (1)');
     const source = new MySqlCdcSource(
-      cdcOptions(mariadb, [`${db}\\.captured`], { heartbeatIntervalMs: 200 }),
+      cdcOptions(t.mariadb, [`${t.db}\\.captured`], { heartbeatIntervalMs: 200 }),
     );
     const results = Pipeline.from(source).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 100 } },
@@ -46,7 +28,7 @@ describe('the saved binlog position of an idle captured table', () => {
 
     /** The binlog offset in a fresh savepoint (the state a restore would resume from). */
     const savedPosition = async (): Promise<BinlogPosition | undefined> =>
-      savedBinlogOffset(source, await results.client.triggerSavepoint(join(dir, 'sp')));
+      savedBinlogOffset(source, await results.client.triggerSavepoint(join(t.dir, 'sp')));
     const reaches = async (target: BinlogPosition): Promise<BinlogPosition | undefined> => {
       let saved: BinlogPosition | undefined;
       for (let attempt = 0; attempt < 150; attempt++) {
@@ -58,13 +40,13 @@ describe('the saved binlog position of an idle captured table', () => {
     };
 
     try {
-      for (let i = 0; i < 5; i++) await connection.query('INSERT INTO busy (v) VALUES (?)', [i]);
+      for (let i = 0; i < 5; i++) await t.connection.query('INSERT INTO busy (v) VALUES (?)', [i]);
       const afterBusy = await master();
       const followed = (await reaches(afterBusy)) as BinlogPosition;
       expect(compareBinlogPositions(followed, afterBusy), JSON.stringify(followed)).toBeGreaterThanOrEqual(0);
 
       // A new binlog file and nothing written: only a heartbeat can carry the position there.
-      await connection.query('FLUSH BINARY LOGS');
+      await t.connection.query('FLUSH BINARY LOGS');
       const rotated = await master();
       const newFile = { file: rotated.file, pos: 4 };
       const saved = (await reaches(newFile)) as BinlogPosition;

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChangeRecord, Pipeline, silentLogger } from '@tributary/core';
-import { type MariaDbService, useService } from '@tributary/e2e';
-import { type Connection, createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cdcOptions, readTableText, textRow } from '../testing-fixtures/cdc-fixtures.js';
+import { useCdcTestDatabase } from '../testing-fixtures/cdc-test-database.js';
 import { MySqlCdcSource } from './mysql-cdc-source.js';
 import { type CdcRecord, isSchemaChangeEvent, type SchemaChangeEvent } from './schema-change-event.js';
 
@@ -27,28 +24,13 @@ class Collected {
 }
 
 describe('schema changes in the binlog', () => {
-  let mariadb: MariaDbService;
-  let db: string;
-  let connection: Connection;
-  let dir: string;
-
-  beforeAll(async () => {
-    mariadb = await useService('mariadb');
-    db = await mariadb.createDatabase('ddl');
-    connection = await createConnection(mariadb.connectionOptions(db));
-    dir = await mkdtemp(join(tmpdir(), 'trib-cdc-ddl-'));
-  });
-  afterAll(async () => {
-    await connection?.end();
-    await mariadb?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const t = useCdcTestDatabase('ddl');
 
   it('types rows before and after an ALTER by their own columns, emits the DDL, streams a table created live', async () => {
-    await connection.query('CREATE TABLE t (id INT PRIMARY KEY, a BIGINT, b VARCHAR(10))');
-    await connection.query("INSERT INTO t VALUES (1, 10, 'one')");
+    await t.connection.query('CREATE TABLE t (id INT PRIMARY KEY, a BIGINT, b VARCHAR(10))');
+    await t.connection.query("INSERT INTO t VALUES (1, 10, 'one')");
     const source = new MySqlCdcSource<CdcRecord>(
-      cdcOptions(mariadb, [`${db}\\.(t|n)`], { includeSchemaChanges: true }),
+      cdcOptions(t.mariadb, [`${t.db}\\.(t|n)`], { includeSchemaChanges: true }),
     );
     const results = Pipeline.from(source).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 200 } },
@@ -59,16 +41,16 @@ describe('schema changes in the binlog', () => {
       got.add(record);
       // After the snapshot row, a binlog row: once it is in, the binlog split is streaming.
       if (got.rows.size === 1 && !got.rows.has('t:2'))
-        await connection.query("INSERT INTO t VALUES (2, 20, 'two')");
+        await t.connection.query("INSERT INTO t VALUES (2, 20, 'two')");
       if (got.rows.size === 2 && got.rows.has('t:2')) {
         // Back to back: the reader meets row 5 after the ALTER already ran.
-        await connection.query("INSERT INTO t VALUES (5, 50, 'five')");
-        await connection.query(
+        await t.connection.query("INSERT INTO t VALUES (5, 50, 'five')");
+        await t.connection.query(
           'ALTER TABLE t ADD COLUMN c DECIMAL(6,2) AFTER id, DROP COLUMN a, RENAME COLUMN b TO label',
         );
-        await connection.query("INSERT INTO t VALUES (3, 1.5, 'three')");
-        await connection.query('CREATE TABLE n (id INT PRIMARY KEY, v DATETIME(6))');
-        await connection.query("INSERT INTO n VALUES (1, '2024-01-02 03:04:05.123456')");
+        await t.connection.query("INSERT INTO t VALUES (3, 1.5, 'three')");
+        await t.connection.query('CREATE TABLE n (id INT PRIMARY KEY, v DATETIME(6))');
+        await t.connection.query("INSERT INTO n VALUES (1, '2024-01-02 03:04:05.123456')");
       }
       if (got.rows.has('n:1')) break;
     }
@@ -78,15 +60,15 @@ describe('schema changes in the binlog', () => {
     expect(got.after('t:3')).toEqual({ id: 3, c: '1.50', label: 'three' });
     expect(got.rows.get('n:1')).toMatchObject({ op: 'c', after: { id: 1, v: '2024-01-02 03:04:05.123456' } });
     expect(got.schemaChanges.map((e) => [e.tableChanges, e.ddl.slice(0, 12)])).toEqual([
-      [[{ type: 'ALTER', db, table: 't' }], 'ALTER TABLE '],
-      [[{ type: 'CREATE', db, table: 'n' }], 'CREATE TABLE'],
+      [[{ type: 'ALTER', db: t.db, table: 't' }], 'ALTER TABLE '],
+      [[{ type: 'CREATE', db: t.db, table: 'n' }], 'CREATE TABLE'],
     ]);
   });
 
   it('restores across a DDL: rows written before it keep their columns, a table created meanwhile is picked up', async () => {
-    await connection.query('CREATE TABLE r (id INT PRIMARY KEY, a BIGINT UNSIGNED, b VARCHAR(10))');
-    await connection.query("INSERT INTO r VALUES (1, 10, 'one')");
-    const options = cdcOptions(mariadb, [`${db}\\.r\\d?`]);
+    await t.connection.query('CREATE TABLE r (id INT PRIMARY KEY, a BIGINT UNSIGNED, b VARCHAR(10))');
+    await t.connection.query("INSERT INTO r VALUES (1, 10, 'one')");
+    const options = cdcOptions(t.mariadb, [`${t.db}\\.r\\d?`]);
     const first = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 100 } },
       env,
@@ -95,19 +77,19 @@ describe('schema changes in the binlog', () => {
     const before = new Collected();
     for await (const record of first) {
       before.add(record);
-      if (before.rows.size === 1) await connection.query("INSERT INTO r VALUES (2, 20, 'two')");
+      if (before.rows.size === 1) await t.connection.query("INSERT INTO r VALUES (2, 20, 'two')");
       if (before.rows.has('r:2')) {
-        savepoint = await first.client.stopWithSavepoint({ directory: join(dir, 'savepoints') });
+        savepoint = await first.client.stopWithSavepoint({ directory: join(t.dir, 'savepoints') });
         break;
       }
     }
 
     // While the job is down: a row under the old columns, the ALTER, rows under the new ones.
-    await connection.query("INSERT INTO r VALUES (3, 18446744073709551615, 'three')");
-    await connection.query('ALTER TABLE r DROP COLUMN a, RENAME COLUMN b TO label, ADD COLUMN at TIME(6)');
-    await connection.query("INSERT INTO r VALUES (4, 'four', '12:00:00.000001')");
-    await connection.query('CREATE TABLE r2 (id BIGINT PRIMARY KEY, note TEXT)');
-    await connection.query("INSERT INTO r2 VALUES (1, 'new table')");
+    await t.connection.query("INSERT INTO r VALUES (3, 18446744073709551615, 'three')");
+    await t.connection.query('ALTER TABLE r DROP COLUMN a, RENAME COLUMN b TO label, ADD COLUMN at TIME(6)');
+    await t.connection.query("INSERT INTO r VALUES (4, 'four', '12:00:00.000001')");
+    await t.connection.query('CREATE TABLE r2 (id BIGINT PRIMARY KEY, note TEXT)');
+    await t.connection.query("INSERT INTO r2 VALUES (1, 'new table')");
 
     const restored = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint },
@@ -125,12 +107,12 @@ describe('schema changes in the binlog', () => {
   });
 
   it('snapshots a table the widened patterns newly match on restore, then streams it, each row once', async () => {
-    await connection.query('CREATE TABLE w1 (id INT PRIMARY KEY, v INT)');
-    await connection.query('CREATE TABLE w2 (id INT PRIMARY KEY, v INT)');
-    await connection.query('INSERT INTO w1 VALUES (1, 1)');
+    await t.connection.query('CREATE TABLE w1 (id INT PRIMARY KEY, v INT)');
+    await t.connection.query('CREATE TABLE w2 (id INT PRIMARY KEY, v INT)');
+    await t.connection.query('INSERT INTO w1 VALUES (1, 1)');
     const rows = Array.from({ length: 50 }, (_, i) => `(${i + 1}, ${i + 1})`).join(',');
-    await connection.query(`INSERT INTO w2 VALUES ${rows}`);
-    const options = cdcOptions(mariadb, [`${db}\\.w1`], { chunkSize: 16 });
+    await t.connection.query(`INSERT INTO w2 VALUES ${rows}`);
+    const options = cdcOptions(t.mariadb, [`${t.db}\\.w1`], { chunkSize: 16 });
     const first = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 100 } },
       env,
@@ -139,18 +121,18 @@ describe('schema changes in the binlog', () => {
     const before = new Collected();
     for await (const record of first) {
       before.add(record);
-      if (before.rows.size === 1) await connection.query('INSERT INTO w1 VALUES (2, 2)');
+      if (before.rows.size === 1) await t.connection.query('INSERT INTO w1 VALUES (2, 2)');
       if (before.rows.has('w1:2')) {
-        savepoint = await first.client.stopWithSavepoint({ directory: join(dir, 'savepoints-w') });
+        savepoint = await first.client.stopWithSavepoint({ directory: join(t.dir, 'savepoints-w') });
         break;
       }
     }
     // While the job is down, w2 changes (all of it before the restore's new-table snapshot).
-    await connection.query('UPDATE w2 SET v = v + 100 WHERE id <= 10');
-    await connection.query('DELETE FROM w2 WHERE id = 50');
+    await t.connection.query('UPDATE w2 SET v = v + 100 WHERE id <= 10');
+    await t.connection.query('DELETE FROM w2 WHERE id = 50');
 
     const restored = Pipeline.from(
-      new MySqlCdcSource({ ...options, tables: [`${db}\\.w[12]`] }),
+      new MySqlCdcSource({ ...options, tables: [`${t.db}\\.w[12]`] }),
     ).executeAndCollect({ parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint }, env);
     const perKey = new Map<string, number>();
     const view = new Map<string, Record<string, unknown>>();
@@ -169,12 +151,12 @@ describe('schema changes in the binlog', () => {
       }
       if (!sentinel) {
         sentinel = true;
-        await connection.query('INSERT INTO w2 VALUES (51, 51)');
-        await connection.query('INSERT INTO w1 VALUES (3, 3)');
+        await t.connection.query('INSERT INTO w2 VALUES (51, 51)');
+        await t.connection.query('INSERT INTO w1 VALUES (3, 3)');
       }
       if (perKey.has('w2:51') && perKey.has('w1:3')) break;
     }
-    const table = await readTableText(connection, 'w2', ['id']);
+    const table = await readTableText(t.connection, 'w2', ['id']);
     expect(new Map([...view].map(([k, v]) => [k, textRow(v)]))).toEqual(table);
     expect(ops.has('r')).toBe(true);
     expect([...perKey].filter(([, n]) => n !== 1)).toEqual([]);

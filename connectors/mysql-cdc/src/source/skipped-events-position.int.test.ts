@@ -1,40 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChangeRecord, Pipeline, silentLogger } from '@tributary/core';
-import { type MariaDbService, useService } from '@tributary/e2e';
-import { type Connection, createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BinlogPosition, compareBinlogPositions } from '../binlog/binlog-position.js';
 import { cdcOptions, masterStatus, savedBinlogOffset } from '../testing-fixtures/cdc-fixtures.js';
+import { useCdcTestDatabase } from '../testing-fixtures/cdc-test-database.js';
 import { MySqlCdcSource } from './mysql-cdc-source.js';
 
 const env = { logger: silentLogger };
 
 describe('the saved binlog position over events the source skips, after a restore', () => {
-  let mariadb: MariaDbService;
-  let db: string;
-  let connection: Connection;
-  let dir: string;
-
-  beforeAll(async () => {
-    mariadb = await useService('mariadb');
-    db = await mariadb.createDatabase('skipped');
-    connection = await createConnection(mariadb.connectionOptions(db));
-    dir = await mkdtemp(join(tmpdir(), 'trib-cdc-skipped-'));
-  });
-  afterAll(async () => {
-    await connection?.end();
-    await mariadb?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const t = useCdcTestDatabase('skipped');
 
   it('passes many transactions of an uncaptured table, so the next restore starts after them', async () => {
-    await connection.query('CREATE TABLE captured (id INT PRIMARY KEY, v INT)');
-    await connection.query('CREATE TABLE other (id INT PRIMARY KEY AUTO_INCREMENT, v INT, pad VARCHAR(100))');
-    await connection.query('INSERT INTO captured VALUES (1, 0)');
+    await t.connection.query('CREATE TABLE captured (id INT PRIMARY KEY, v INT)');
+    await t.connection.query(
+      'CREATE TABLE other (id INT PRIMARY KEY AUTO_INCREMENT, v INT, pad VARCHAR(100))',
+    );
+    await t.connection.query('INSERT INTO captured VALUES (1, 0)');
     // No heartbeats: only the commits of skipped transactions can move the position.
-    const options = cdcOptions(mariadb, [`${db}\\.captured`], { heartbeatIntervalMs: 0 });
+    const options = cdcOptions(t.mariadb, [`${t.db}\\.captured`], { heartbeatIntervalMs: 0 });
     const idOf = (record: ChangeRecord) => (record.after ?? record.before)?.id;
 
     // Run 1: the snapshot, then a savepoint.
@@ -45,7 +29,7 @@ describe('the saved binlog position over events the source skips, after a restor
     let savepoint = '';
     for await (const record of first) {
       expect(idOf(record)).toBe(1);
-      savepoint = await first.client.stopWithSavepoint({ directory: join(dir, 'sp1') });
+      savepoint = await first.client.stopWithSavepoint({ directory: join(t.dir, 'sp1') });
       break;
     }
 
@@ -61,31 +45,31 @@ describe('the saved binlog position over events the source skips, after a restor
     let before: BinlogPosition | undefined;
     try {
       const iterator = restored[Symbol.asyncIterator]();
-      await connection.query('INSERT INTO captured VALUES (2, 0)');
+      await t.connection.query('INSERT INTO captured VALUES (2, 0)');
       const second = await iterator.next();
       seen.push(idOf(second.value as ChangeRecord));
-      before = await savedBinlogOffset(source, await restored.client.triggerSavepoint(join(dir, 'sp')));
+      before = await savedBinlogOffset(source, await restored.client.triggerSavepoint(join(t.dir, 'sp')));
 
       const pad = 'x'.repeat(100);
-      for (let t = 0; t < 200; t++) {
-        const values = Array.from({ length: 50 }, (_, i) => `(${t * 50 + i}, '${pad}')`).join(',');
-        await connection.query(`INSERT INTO other (v, pad) VALUES ${values}`);
+      for (let batch = 0; batch < 200; batch++) {
+        const values = Array.from({ length: 50 }, (_, i) => `(${batch * 50 + i}, '${pad}')`).join(',');
+        await t.connection.query(`INSERT INTO other (v, pad) VALUES ${values}`);
       }
       // One large transaction: its events span many reader batches.
-      await connection.query('UPDATE other SET v = v + 1');
+      await t.connection.query('UPDATE other SET v = v + 1');
       // The start of the last skipped transaction: the position moves only at commits, so once it
       // is past this point it is past the whole transaction. (Not the server's position after it:
       // when the binlog rotates there, the last commit's end is the old file's end, and only a
       // later commit or heartbeat could name the new file.)
-      lastStart = await masterStatus(connection);
-      await connection.query('DELETE FROM other WHERE id % 2 = 0');
+      lastStart = await masterStatus(t.connection);
+      await t.connection.query('DELETE FROM other WHERE id % 2 = 0');
 
       for (let attempt = 0; attempt < 150; attempt++) {
-        reached = await savedBinlogOffset(source, await restored.client.triggerSavepoint(join(dir, 'sp')));
+        reached = await savedBinlogOffset(source, await restored.client.triggerSavepoint(join(t.dir, 'sp')));
         if (reached !== undefined && compareBinlogPositions(reached, lastStart) > 0) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      savepoint = await restored.client.stopWithSavepoint({ directory: join(dir, 'sp2') });
+      savepoint = await restored.client.stopWithSavepoint({ directory: join(t.dir, 'sp2') });
       await iterator.return?.();
     } finally {
       await restored.client.cancel().catch(() => {});
@@ -105,7 +89,7 @@ describe('the saved binlog position over events the source skips, after a restor
       { parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint },
       env,
     );
-    await connection.query('INSERT INTO captured VALUES (3, 0)');
+    await t.connection.query('INSERT INTO captured VALUES (3, 0)');
     for await (const record of third) {
       expect(idOf(record)).toBe(3);
       break;
