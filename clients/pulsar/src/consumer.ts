@@ -394,6 +394,11 @@ export class PartitionConsumer implements ConnectionListener {
    */
   private epoch = 0n;
   private resubscribed = 0;
+  /**
+   * Exclusive/Failover: the broker rewinds the cursor on redeliver-all and stamps what it sends
+   * with the new epoch (as the Java client filters). Shared dispatchers may redeliver to anyone.
+   */
+  private readonly dropsStaleEpochs: boolean;
 
   /** See {@link Consumer.resubscriptions}. */
   get resubscriptions(): number {
@@ -409,6 +414,8 @@ export class PartitionConsumer implements ConnectionListener {
   ) {
     this.consumerId = client.newId();
     this.queueSize = options.receiverQueueSize ?? 1000;
+    const type = options.subscriptionType ?? 'Exclusive';
+    this.dropsStaleEpochs = type === 'Exclusive' || type === 'Failover';
   }
 
   async connect(): Promise<void> {
@@ -515,15 +522,6 @@ export class PartitionConsumer implements ConnectionListener {
       this.connection?.unregisterConsumer(this.consumerId);
       this.onConnectionClosed(new PulsarConnectionError(`${this.topic}: the broker closed the consumer`));
     }
-  }
-
-  /**
-   * Exclusive/Failover: the broker rewinds the cursor on redeliver-all and stamps what it sends
-   * with the new epoch (as the Java client filters). Shared dispatchers may redeliver to anyone.
-   */
-  private get dropsStaleEpochs(): boolean {
-    const type = this.options.subscriptionType ?? 'Exclusive';
-    return type === 'Exclusive' || type === 'Failover';
   }
 
   private isStale(message: NonNullable<Frame['command']['message']>): boolean {
