@@ -1,5 +1,5 @@
 import { sleep } from '@tributary/core';
-import { type PulsarService, useService } from '@tributary/e2e';
+import { PULSAR_VERSION, type PulsarService, useService } from '@tributary/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from './client.js';
 import type { Consumer, ConsumerMessage } from './consumer.js';
@@ -30,7 +30,7 @@ describe('pulsar client against the local broker', () => {
     expect(lookup.logicalAddress).toMatch(/^pulsar:\/\/127\.0\.0\.1:\d+$/);
     const connection = await client.connectionFor(plain);
     expect(connection.protocolVersion).toBeGreaterThanOrEqual(19);
-    expect(connection.serverVersion).toContain('4.0.7');
+    expect(connection.serverVersion).toContain(PULSAR_VERSION);
   });
 
   it.each(['none', 'lz4', 'zlib', 'zstd', 'snappy'] as PulsarCompression[])(

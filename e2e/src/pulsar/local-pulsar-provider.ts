@@ -11,8 +11,10 @@ import { uniqueName } from '../harness/unique-names.js';
 import { waitUntil } from '../harness/wait-until.js';
 import { pulsarAdmin } from './pulsar-admin.js';
 import {
+  OPENTELEMETRY_SDK_MODULES,
   PULSAR_CLUSTER,
   PULSAR_JVM_OPTIONS,
+  PULSAR_OPENTELEMETRY_VERSION,
   PULSAR_VERSION,
   pulsarLog4j2Properties,
   pulsarStandaloneConf,
@@ -22,12 +24,25 @@ import { runPulsarTransactionCheck } from './pulsar-transaction-check.js';
 
 /**
  * The broker and everything standalone mode starts in-process (a BookKeeper bookie, the RocksDB
- * metadata store, the WebSocket service). 4.0.7 rather than the newest 4.0.x: the Maven Central
- * this project can reach lacks two 4.0.8 artifacts (`jetcd-core-shaded`, `pulsar-opentelemetry`).
+ * metadata store, the WebSocket service). 4.2.x rather than the 4.0 LTS line: 4.0.7 (the newest
+ * 4.0.x whose artifacts this project's Maven Central has) fails transactional sends and
+ * transaction-buffer recovery when they race a topic's first snapshot (apache/pulsar#24945), which
+ * made exactly-once tests flaky; 4.2 carries the fix.
+ *
+ * Pulsar's published pom leaves OpenTelemetry's SDK modules to its BOM, so Maven's nearest-wins
+ * mixes 1.56 and 1.62 jars and the broker dies at start with a `NoSuchMethodError`; the SDK modules
+ * are pinned here to the version of the API Pulsar is built with.
  */
 export const PULSAR_ARTIFACTS: MavenArtifactSet = {
-  key: `pulsar-${PULSAR_VERSION}`,
-  dependencies: [{ groupId: 'org.apache.pulsar', artifactId: 'pulsar-broker', version: PULSAR_VERSION }],
+  key: `pulsar-${PULSAR_VERSION}-otel-${PULSAR_OPENTELEMETRY_VERSION}`,
+  dependencies: [
+    { groupId: 'org.apache.pulsar', artifactId: 'pulsar-broker', version: PULSAR_VERSION },
+    ...OPENTELEMETRY_SDK_MODULES.map((artifactId) => ({
+      groupId: 'io.opentelemetry',
+      artifactId,
+      version: PULSAR_OPENTELEMETRY_VERSION,
+    })),
+  ],
 };
 
 /**

@@ -1,5 +1,18 @@
 /** The pinned Pulsar version (Maven `org.apache.pulsar:pulsar-broker`, image `apachepulsar/pulsar`). */
-export const PULSAR_VERSION = '4.0.7';
+export const PULSAR_VERSION = '4.2.4';
+
+/** The OpenTelemetry version Pulsar {@link PULSAR_VERSION} is built with (its `opentelemetry-api`). */
+export const PULSAR_OPENTELEMETRY_VERSION = '1.62.0';
+
+/** OpenTelemetry modules Maven would otherwise resolve at an older, incompatible version. */
+export const OPENTELEMETRY_SDK_MODULES = [
+  'opentelemetry-common',
+  'opentelemetry-sdk-common',
+  'opentelemetry-sdk-extension-autoconfigure-spi',
+  'opentelemetry-sdk-logs',
+  'opentelemetry-sdk-metrics',
+  'opentelemetry-sdk-trace',
+] as const;
 
 /** The cluster name of the standalone instance. */
 export const PULSAR_CLUSTER = 'standalone';
