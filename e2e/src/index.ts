@@ -102,6 +102,7 @@ export { PULSAR_VERSION } from './pulsar/pulsar-config.js';
 export { type PulsarJavaProgram, runPulsarJava } from './pulsar/pulsar-java.js';
 export type { TransactionCoordinatorStats } from './pulsar/pulsar-probe.js';
 export type { CreatePulsarTopicOptions, PulsarService } from './pulsar/pulsar-service.js';
+export { type PulsarTestTokenOptions, pulsarTestToken } from './pulsar/pulsar-token.js';
 export {
   type DescribeServiceOptions,
   describeService,

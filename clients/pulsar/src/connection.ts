@@ -7,7 +7,14 @@ import {
   type Message,
   type MessageInitShape,
 } from '@bufbuild/protobuf';
-import { PulsarClosedError, PulsarConnectionError, PulsarServerError, PulsarTimeoutError } from './errors.js';
+import {
+  isCertificateError,
+  PulsarClosedError,
+  PulsarConnectionError,
+  PulsarServerError,
+  PulsarTimeoutError,
+  PulsarTlsVerificationError,
+} from './errors.js';
 import {
   type BaseCommand,
   BaseCommand_Type,
@@ -150,7 +157,14 @@ export class PulsarConnection {
       const fail = (error: Error) => {
         clearTimeout(timer);
         reject(
-          new PulsarConnectionError(`connect to ${options.physicalUrl}: ${error.message}`, { cause: error }),
+          tls && isCertificateError(error)
+            ? new PulsarTlsVerificationError(
+                `connect to ${options.physicalUrl}: the broker's certificate was rejected (${error.message}); pass the CA that signed it as tls.ca`,
+                { cause: error },
+              )
+            : new PulsarConnectionError(`connect to ${options.physicalUrl}: ${error.message}`, {
+                cause: error,
+              }),
         );
       };
       socket.once('error', fail);

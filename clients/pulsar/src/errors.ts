@@ -54,6 +54,35 @@ export class PulsarTransactionFailedError extends Error {
   override readonly name = 'PulsarTransactionFailedError';
 }
 
+/**
+ * The broker's TLS certificate failed verification (untrusted CA, wrong host name, expired).
+ * Not retried: a new connection would fail the same way.
+ */
+export class PulsarTlsVerificationError extends Error {
+  override readonly name = 'PulsarTlsVerificationError';
+}
+
+/** Node's codes of certificate verification failures (`tls.connect`'s `error.code`). */
+const CERTIFICATE_ERROR_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Whether a socket error is a failed certificate verification. */
+export function isCertificateError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code !== undefined && CERTIFICATE_ERROR_CODES.has(code);
+}
+
 /** The client, producer or consumer was closed by the application. */
 export class PulsarClosedError extends Error {
   override readonly name = 'PulsarClosedError';

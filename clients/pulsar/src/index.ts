@@ -21,6 +21,7 @@ export {
   PulsarInDoubtSendError,
   PulsarServerError,
   PulsarTimeoutError,
+  PulsarTlsVerificationError,
   PulsarTransactionFailedError,
 } from './errors.js';
 export {

@@ -64,6 +64,20 @@ export interface PulsarConnection {
   readonly webSocketUrl: string;
   /** The standalone cluster's name (needed when creating tenants). */
   readonly cluster: string;
+  /**
+   * TLS listener (`pulsar+ssl://host:port`, server-authenticated) and the self-signed certificate
+   * to trust; the local backend provides it, the container backend does not (yet).
+   */
+  readonly tls?: {
+    readonly serviceUrl: string;
+    readonly caPem: string;
+  };
+  /**
+   * Token authentication is on: the broker accepts HS256 tokens signed with this secret (base64,
+   * random per start, test-only) and treats connections without a token as the anonymous role.
+   * Mint tokens with `pulsarTestToken`. Local backend only.
+   */
+  readonly tokenSecretKeyBase64?: string;
 }
 
 /** How to reach Elasticsearch. */

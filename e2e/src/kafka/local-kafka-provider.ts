@@ -8,6 +8,7 @@ import { extraJavaOptions, javaCommand } from '../harness/java-command.js';
 import { launchLocalServer } from '../harness/local-launcher.js';
 import { resolveMavenArtifacts } from '../harness/maven-artifacts.js';
 import { isRecordedProcessAlive, killProcessGroup } from '../harness/process-group.js';
+import { createSelfSignedTls } from '../harness/self-signed-tls.js';
 import type { ServiceProvider, StartContext } from '../harness/service-provider.js';
 import type { KafkaConnection, ServiceState } from '../harness/service-types.js';
 import { probeKafka } from './kafka-probe.js';
@@ -20,7 +21,6 @@ import {
   kafkaServerProperties,
   randomKafkaClusterId,
 } from './kafka-server-config.js';
-import { createKafkaTlsMaterial } from './kafka-tls.js';
 
 /**
  * Kafka from Maven Central on this machine: a single KRaft node (`kafka.Kafka`) with a fresh
@@ -43,7 +43,7 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
       readyTimeoutMs: 120_000,
       plan: async () => {
         const [plaintext = 0, sasl = 0, controller = 0, ssl = 0] = await freePorts(4);
-        const tls = await createKafkaTlsMaterial(context.workDir, java);
+        const tls = await createSelfSignedTls(context.workDir, java, 'kafka');
         const dataDir = join(context.workDir, 'data');
         rmSync(dataDir, { recursive: true, force: true });
         mkdirSync(dataDir, { recursive: true });

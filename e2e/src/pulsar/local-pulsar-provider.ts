@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '../harness/free-port.js';
@@ -5,6 +6,7 @@ import { extraJavaOptions, javaCommand } from '../harness/java-command.js';
 import { launchLocalServer } from '../harness/local-launcher.js';
 import { type MavenArtifactSet, resolveMavenArtifacts } from '../harness/maven-artifacts.js';
 import { isRecordedProcessAlive, killProcessGroup, tailFile } from '../harness/process-group.js';
+import { createSelfSignedTls } from '../harness/self-signed-tls.js';
 import type { ServiceProvider, StartContext } from '../harness/service-provider.js';
 import type { PulsarConnection, ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
@@ -47,7 +49,9 @@ export const PULSAR_ARTIFACTS: MavenArtifactSet = {
 
 /**
  * Pulsar standalone on this machine (`org.apache.pulsar.PulsarStandaloneStarter`, no functions
- * worker, no stream storage), transactions enabled, a fresh data directory per start.
+ * worker, no stream storage), transactions enabled, a fresh data directory per start; a TLS
+ * listener with a fresh self-signed certificate and token authentication (anonymous allowed) for
+ * the client's authentication tests.
  * `TRIBUTARY_PULSAR_JAVA_OPTS` adds JVM flags.
  */
 export const localPulsarProvider: ServiceProvider<'pulsar'> = {
@@ -64,18 +68,22 @@ export const localPulsarProvider: ServiceProvider<'pulsar'> = {
       context,
       readyTimeoutMs: 300_000,
       plan: async () => {
-        const [broker = 0, web = 0, bookie = 0] = await freePorts(3);
+        const [broker = 0, web = 0, bookie = 0, brokerTls = 0] = await freePorts(4);
         const dataDir = join(context.workDir, 'data');
         rmSync(dataDir, { recursive: true, force: true });
         mkdirSync(dataDir, { recursive: true });
         const configFile = join(context.workDir, 'standalone.conf');
         const log4j = join(context.workDir, 'log4j2.properties');
+        const tls = await createSelfSignedTls(context.workDir, java, 'pulsar');
+        const tokenSecretKeyBase64 = randomBytes(32).toString('base64');
         writeFileSync(
           configFile,
           pulsarStandaloneConf({
             ports: { broker, web },
             bindAddress: '127.0.0.1',
             advertisedAddress: '127.0.0.1',
+            tls: { port: brokerTls, keystorePath: tls.keystorePath, keystorePassword: tls.keystorePassword },
+            tokenSecretKeyBase64,
           }),
         );
         writeFileSync(log4j, pulsarLog4j2Properties());
@@ -84,6 +92,8 @@ export const localPulsarProvider: ServiceProvider<'pulsar'> = {
           adminUrl: `http://127.0.0.1:${web}`,
           webSocketUrl: `ws://127.0.0.1:${web}`,
           cluster: PULSAR_CLUSTER,
+          tls: { serviceUrl: `pulsar+ssl://127.0.0.1:${brokerTls}`, caPem: tls.caPem },
+          tokenSecretKeyBase64,
         };
         return {
           spawn: {

@@ -32,6 +32,10 @@ export interface PulsarConfigInput {
   readonly bindAddress: string;
   /** Host clients use; lookups answer with it. */
   readonly advertisedAddress: string;
+  /** A `pulsar+ssl://` listener on `port`, its key pair in a PKCS#12 keystore. */
+  readonly tls?: { readonly port: number; readonly keystorePath: string; readonly keystorePassword: string };
+  /** Token authentication with this HS256 secret (base64); anonymous connections stay allowed. */
+  readonly tokenSecretKeyBase64?: string;
 }
 
 /**
@@ -81,10 +85,41 @@ export function pulsarStandaloneConf(input: PulsarConfigInput): string {
     statusFilePath: '',
     httpServerEnabled: false,
     exposeTopicLevelMetricsInPrometheus: false,
+    ...(input.tls === undefined ? {} : tlsEntries(input.tls)),
+    ...(input.tokenSecretKeyBase64 === undefined
+      ? {}
+      : tokenAuthenticationEntries(input.tokenSecretKeyBase64)),
   };
   return `${Object.entries(entries)
     .map(([key, value]) => `${key}=${value}`)
     .join('\n')}\n`;
+}
+
+/** Server-authenticated TLS from a keystore; the broker's own clients keep the plain port. */
+function tlsEntries(tls: NonNullable<PulsarConfigInput['tls']>): Record<string, string | number | boolean> {
+  return {
+    brokerServicePortTls: tls.port,
+    tlsEnabledWithKeyStore: true,
+    tlsKeyStoreType: 'PKCS12',
+    tlsKeyStore: tls.keystorePath,
+    tlsKeyStorePassword: tls.keystorePassword,
+    tlsRequireTrustedClientCertOnConnect: false,
+  };
+}
+
+/**
+ * Token authentication without authorization: a token must verify against the secret, and a
+ * connection that sends none is the anonymous role, so every other test (and the broker's own
+ * clients) runs unchanged.
+ */
+function tokenAuthenticationEntries(secretBase64: string): Record<string, string | number | boolean> {
+  return {
+    authenticationEnabled: true,
+    authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
+    tokenSecretKey: `data:;base64,${secretBase64}`,
+    anonymousUserRole: 'anonymous',
+    authorizationEnabled: false,
+  };
 }
 
 /** log4j2 configuration: INFO to stdout (the service log); `level` for the transaction check. */
