@@ -76,6 +76,13 @@ export function pulsarStandaloneConf(input: PulsarConfigInput): string {
     allowAutoTopicCreation: true,
     allowAutoTopicCreationType: 'non-partitioned',
     transactionCoordinatorEnabled: true,
+    // One transaction-buffer recovery at a time. A topic's recovery reads the namespace's
+    // `__transaction_buffer_snapshot` through one reader shared per namespace (4.2's TableView):
+    // two recoveries on different threads both see "more events", one takes the last message and
+    // the other waits 30 s for one that never comes, then the broker closes the topic ("Failed to
+    // recover Transaction Buffer") and requests on it time out. Seen here with partitions of a new
+    // topic loading at once.
+    numTransactionReplayThreadPoolSize: 1,
     systemTopicEnabled: true,
     topicLevelPoliciesEnabled: true,
     webSocketServiceEnabled: true,
