@@ -38,6 +38,9 @@ export interface AppendRound {
   readonly knownSplits: number;
 }
 
+/** Order a source keeps within a split (see {@link SourceContractContext.ordering}). */
+export type ContractOrdering = 'per-split' | 'none';
+
 /**
  * The connector author's side of {@link describeSourceContract}. Export it (usually as the
  * default export, built with {@link defineSourceContext}) from a module, so that the crash test's
@@ -76,6 +79,12 @@ export interface SourceContractContext<T> {
   appendTestData?(setup: SourceTestSetup, round: AppendRound): Promise<readonly (readonly T[])[]>;
   /** Identity of a record (default `JSON.stringify`); equal keys mean the same record. */
   keyOf?(record: T): string;
+  /**
+   * The order the source keeps within a split: `'per-split'` (default; checked under
+   * `exactly-once`) or `'none'` for sources that deliver every record once in no set order
+   * (e.g. a Pulsar Shared subscription: messages redelivered after a restore come after newer ones).
+   */
+  readonly ordering?: ContractOrdering;
   /** Drops what `writeTestData` created (topics, tables); files under `workDir` are removed anyway. */
   cleanup?(setup: SourceTestSetup): Promise<void>;
   /** Options for the metrics conformance check (see `checkConnectorMetrics` in `@tributary/core/testing`). */

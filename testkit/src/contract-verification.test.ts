@@ -38,6 +38,16 @@ describe('verifySourceOutput', () => {
     ]);
   });
 
+  it("with ordering 'none', accepts any order but still reports duplicates and gaps", () => {
+    const keyOf = (r: string) => JSON.stringify(r);
+    expect(
+      verifySourceOutput(expected, stamped(['a2', 'b1', 'a0', 'b0', 'a1']), 'exactly-once', keyOf, 'none'),
+    ).toEqual([]);
+    expect(
+      verifySourceOutput(expected, stamped(['a2', 'a0', 'a2', 'b0', 'b1']), 'exactly-once', keyOf, 'none'),
+    ).toEqual(['split 0: record #1 missing', 'split 0: record #2 delivered 2 times']);
+  });
+
   it('allows duplicates and any order under at-least-once, but not gaps', () => {
     const replayed = stamped(['a0', 'a1', 'b0', 'a0', 'a1', 'a2', 'b1', 'b0']);
     expect(verifySourceOutput(expected, replayed, 'at-least-once')).toEqual([]);

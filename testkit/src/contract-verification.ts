@@ -1,19 +1,21 @@
-import type { ContractGuarantee, SinkContractRecord } from './contract-context.js';
+import type { ContractGuarantee, ContractOrdering, SinkContractRecord } from './contract-context.js';
 import type { StampedRecord } from './contract-jobs.js';
 
 const MAX_PROBLEMS = 10;
 
 /**
  * Checks what a source job delivered against the test data, and returns the problems (empty =
- * the guarantee holds). `exactly-once`: every record exactly once and, per split, in the
- * split's order (by emission stamp). `at-least-once`: every record at least once.
- * A record that is not part of the test data is always a problem.
+ * the guarantee holds). `exactly-once`: every record exactly once and, with `ordering`
+ * `'per-split'` (the default), per split in the split's order (by emission stamp).
+ * `at-least-once`: every record at least once. A record that is not part of the test data is
+ * always a problem.
  */
 export function verifySourceOutput<T>(
   expected: readonly (readonly T[])[],
   delivered: readonly StampedRecord<T>[],
   guarantee: ContractGuarantee,
   keyOf: (record: T) => string = (r) => JSON.stringify(r),
+  ordering: ContractOrdering = 'per-split',
 ): string[] {
   const problems: string[] = [];
   const where = new Map<string, { split: number; index: number }>();
@@ -34,7 +36,7 @@ export function verifySourceOutput<T>(
     }
     const counts = seen[at.split] as number[];
     counts[at.index] = (counts[at.index] ?? 0) + 1;
-    if (guarantee === 'exactly-once') {
+    if (guarantee === 'exactly-once' && ordering === 'per-split') {
       const previous = last[at.split] as number;
       if (at.index <= previous) {
         problems.push(

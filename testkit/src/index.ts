@@ -22,6 +22,7 @@ export {
   type ContractBoundedness,
   type ContractGuarantee,
   type ContractMetricsOptions,
+  type ContractOrdering,
   defineSinkContext,
   defineSourceContext,
   type SinkContractContext,

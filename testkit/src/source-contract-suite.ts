@@ -138,7 +138,9 @@ export function describeSourceContract(options: SourceContractOptions): void {
             logger: silentLogger,
           });
           expect(result.status).toBe('finished');
-          expect(verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf)).toEqual([]);
+          expect(
+            verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf, context.ordering),
+          ).toEqual([]);
           checkContractMetrics(registry, {
             role: 'source',
             expectedRecords: splits * perSplit,
@@ -174,7 +176,9 @@ export function describeSourceContract(options: SourceContractOptions): void {
           expect((await delivered(t.storeDir)).length).toBeLessThan(4 * perSplit);
           const result = await startThrottled(spec, 2, `${t.checkpoints}/b`, savepoint).result;
           expect(result.status).toBe('finished');
-          expect(verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf)).toEqual([]);
+          expect(
+            verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf, context.ordering),
+          ).toEqual([]);
         });
 
         it('rescales from a savepoint: parallelism 2 → 4 → 1', async () => {
@@ -190,7 +194,9 @@ export function describeSourceContract(options: SourceContractOptions): void {
           expect((await delivered(t.storeDir)).length).toBeLessThan(6 * perSplit);
           const result = await startThrottled(spec, 1, `${t.checkpoints}/p1`, sp2).result;
           expect(result.status).toBe('finished');
-          expect(verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf)).toEqual([]);
+          expect(
+            verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf, context.ordering),
+          ).toEqual([]);
         });
 
         if (suite.crash !== false) {
@@ -220,7 +226,9 @@ export function describeSourceContract(options: SourceContractOptions): void {
             expect(result.kills, result.summary).toBe(crash.kills);
             expect(result.finishedEarly, result.summary).toBe(false);
             expectRestores(result);
-            expect(verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf)).toEqual([]);
+            expect(
+              verifySourceOutput(t.expected, await delivered(t.storeDir), guarantee, keyOf, context.ordering),
+            ).toEqual([]);
           });
         }
       });

@@ -46,7 +46,13 @@ export function describeUnboundedCases(suite: SourceSuiteRun, guarantee: Contrac
     }, what);
   const verify = async (data: GrowingTestData, storeDir: string) =>
     expect(
-      verifySourceOutput(data.expected, await suite.delivered(storeDir), guarantee, suite.keyOf),
+      verifySourceOutput(
+        data.expected,
+        await suite.delivered(storeDir),
+        guarantee,
+        suite.keyOf,
+        suite.context().ordering,
+      ),
     ).toEqual([]);
 
   it('reads data written before and while it runs, never ends; stop with savepoint, more data, resume; metrics conform', async () => {

@@ -1,10 +1,10 @@
 /**
- * The `@tributary/e2e/contract` source suites against the local broker, per subscription type,
- * kept lean for CI: Exclusive runs every case (bounded and unbounded, crash cases included);
- * Key_Shared — the transactional-ack path Shared shares — runs the unbounded cases, its crash
- * case included. Failover differs from Exclusive only in the subscription type it asks the
- * broker for, Shared from Key_Shared only in how the broker spreads messages: both have a
- * focused test in pulsar-source.int.test.ts.
+ * The `@tributary/e2e/contract` source suites against the local broker, one per subscription
+ * type. Exclusive runs every case (bounded and unbounded, crash cases included); Key_Shared — the
+ * transactional-ack path Shared shares — runs the unbounded cases, its crash case included.
+ * Failover (Exclusive's path with another subscription type: every bounded and unbounded case) and
+ * Shared (Key_Shared's path with another message spread: the unbounded cases) run without their
+ * crash cases, which would test the same recovery code again at a minute of CI each.
  */
 import { describeSourceContract } from '@tributary/e2e/contract';
 
@@ -28,4 +28,20 @@ describeSourceContract({
   contextModule,
   exportName: 'keySharedSourceContext',
   crash,
+});
+
+describeSourceContract({
+  name: 'PulsarSource Failover',
+  guarantees: ['exactly-once'],
+  contextModule,
+  exportName: 'failoverSourceContext',
+  crash: false,
+});
+
+describeSourceContract({
+  name: 'PulsarSource Shared',
+  guarantees: ['exactly-once'],
+  contextModule,
+  exportName: 'sharedSourceContext',
+  crash: false,
 });

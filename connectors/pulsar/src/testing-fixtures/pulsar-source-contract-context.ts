@@ -72,6 +72,9 @@ export function pulsarSourceContext(type: SubscriptionType): SourceContractConte
   const shared = type === 'Shared' || type === 'Key_Shared';
   return defineSourceContext<ContractLine>({
     boundedness: shared ? ['unbounded'] : ['bounded', 'unbounded'],
+    // Shared spreads a partition over readers and redelivers unacked messages after newer ones:
+    // every message once, in no set order. Key_Shared keeps each key's order (a key per split).
+    ...(type === 'Shared' ? { ordering: 'none' as const } : {}),
     async writeTestData(setup) {
       const topic = inputTopic(setup.testId);
       await pulsar.admin('PUT', `${adminPath(topic)}/partitions`, setup.splits);
