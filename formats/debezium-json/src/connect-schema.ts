@@ -1,4 +1,15 @@
 import { decodeConnectDecimal, encodeConnectDecimal } from './connect-decimal.js';
+import {
+  dateFromEpochDays,
+  epochDaysFromDate,
+  epochFromTimestamp,
+  type FractionDigits,
+  timeFromUnits,
+  timestampFromEpoch,
+  unitsFromTime,
+  utcTextFromZoned,
+  zonedFromUtcText,
+} from './connect-temporal.js';
 
 /** A Kafka Connect schema as Debezium writes it in the JSON envelope. */
 export interface ConnectSchema {
@@ -12,6 +23,7 @@ export interface ConnectSchema {
 
 const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
 const VARIABLE_SCALE_DECIMAL = 'io.debezium.data.VariableScaleDecimal';
+const BITS = 'io.debezium.data.Bits';
 
 type Row = Record<string, unknown>;
 
@@ -30,60 +42,189 @@ export function rowColumns(
 /** Result of decoding/encoding a row: the row, or the column that could not be converted and why. */
 export type RowConversion = { readonly row: Row } | { readonly column: string; readonly reason: string };
 
-/** Decodes Decimal columns (base64 bytes) to exact decimal strings by the schema. */
+/**
+ * Decodes a row by its column schemas to the values the Tributary MySQL CDC source emits for the
+ * same columns: Decimal → exact decimal string, bytes → `Buffer`, `Bits` → `Buffer` (big-endian,
+ * as MySQL stores BIT), float32 → single precision, Debezium's temporal types → MySQL's text.
+ */
 export function decodeRow(row: Row, columns: Map<string, ConnectSchema>): RowConversion {
   let out: Row | undefined;
   for (const [name, value] of Object.entries(row)) {
     const schema = columns.get(name);
     if (value === null || schema === undefined) continue;
-    let decoded: string | undefined;
-    if (schema.name === DECIMAL) {
-      const scale = scaleOf(schema);
-      if (scale === undefined)
-        return { column: name, reason: 'has a Decimal schema without an integer scale' };
-      if (typeof value !== 'string') return { column: name, reason: 'is a Decimal but not a base64 string' };
-      decoded = decodeConnectDecimal(value, scale);
-      if (decoded === undefined) return { column: name, reason: 'is a Decimal but not valid base64' };
-    } else if (schema.name === VARIABLE_SCALE_DECIMAL) {
-      const v = value as { scale?: unknown; value?: unknown };
-      if (typeof v !== 'object' || !Number.isInteger(v.scale) || typeof v.value !== 'string')
-        return { column: name, reason: 'is a VariableScaleDecimal but not {scale, value}' };
-      decoded = decodeConnectDecimal(v.value, v.scale as number);
-      if (decoded === undefined)
-        return { column: name, reason: 'is a VariableScaleDecimal but not valid base64' };
-    } else continue;
+    const decoded = decodeValue(value, schema);
+    if (decoded === UNCHANGED) continue;
+    if (decoded instanceof Problem) return { column: name, reason: decoded.reason };
     out ??= { ...row };
     out[name] = decoded;
   }
   return { row: out ?? row };
 }
 
-/** Encodes decimal strings back to the schema's Decimal representation (the inverse of {@link decodeRow}). */
+const UNCHANGED = Symbol('unchanged');
+/** Why a value does not fit its column schema. */
+class Problem {
+  constructor(readonly reason: string) {}
+}
+/** A converted value, {@link UNCHANGED}, or a {@link Problem}. */
+type Converted = unknown;
+const problem = (reason: string) => new Problem(reason);
+
+function decodeValue(value: unknown, schema: ConnectSchema): Converted {
+  switch (schema.name) {
+    case DECIMAL: {
+      const scale = scaleOf(schema);
+      if (scale === undefined) return problem('has a Decimal schema without an integer scale');
+      if (typeof value !== 'string') return problem('is a Decimal but not a base64 string');
+      return decodeConnectDecimal(value, scale) ?? problem('is a Decimal but not valid base64');
+    }
+    case VARIABLE_SCALE_DECIMAL: {
+      const v = value as { scale?: unknown; value?: unknown };
+      if (typeof v !== 'object' || !Number.isInteger(v.scale) || typeof v.value !== 'string')
+        return problem('is a VariableScaleDecimal but not {scale, value}');
+      return (
+        decodeConnectDecimal(v.value, v.scale as number) ??
+        problem('is a VariableScaleDecimal but not valid base64')
+      );
+    }
+    case BITS: {
+      const bytes = base64Bytes(value);
+      // Debezium writes BIT(n) little-endian; MySQL (and the CDC source) big-endian, ceil(n/8) bytes.
+      return bytes === undefined ? problem('is Bits but not a base64 string') : bitsBigEndian(bytes, schema);
+    }
+    case undefined:
+      if (schema.type === 'bytes') return base64Bytes(value) ?? problem('is bytes but not a base64 string');
+      if (schema.type === 'float')
+        return typeof value === 'number' ? Math.fround(value) : problem('is a float but not a number');
+      return UNCHANGED;
+    default: {
+      const temporal = TEMPORAL[schema.name];
+      if (temporal === undefined) return UNCHANGED;
+      return temporal.decode(value) ?? problem(`is ${schema.name} but not ${temporal.expected}`);
+    }
+  }
+}
+
+/**
+ * Encodes values back to the column schemas (the inverse of {@link decodeRow}): decimal strings
+ * → Decimal, `Uint8Array` → base64 (Bits little-endian), MySQL temporal text → Debezium's
+ * numbers or ISO text. Values already in Debezium's encoding are left as they are.
+ */
 export function encodeRow(row: Row, columns: Map<string, ConnectSchema>): RowConversion {
   let out: Row | undefined;
   for (const [name, value] of Object.entries(row)) {
     const schema = columns.get(name);
     if (value === null || value === undefined || schema === undefined) continue;
-    if (schema.name !== DECIMAL && schema.name !== VARIABLE_SCALE_DECIMAL) continue;
-    const text = typeof value === 'bigint' || typeof value === 'number' ? String(value) : value;
-    if (typeof text !== 'string' || !/^-?\d+(\.\d+)?$/.test(text))
-      return { column: name, reason: 'is a Decimal column but not a decimal string or integer' };
-    let encoded: unknown;
-    if (schema.name === DECIMAL) {
-      const scale = scaleOf(schema);
-      if (scale === undefined)
-        return { column: name, reason: 'has a Decimal schema without an integer scale' };
-      encoded = encodeConnectDecimal(text, scale);
-      if (encoded === undefined)
-        return { column: name, reason: `has more fraction digits than the scale ${scale}` };
-    } else {
-      const scale = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
-      encoded = { scale, value: encodeConnectDecimal(text, scale) };
-    }
+    const encoded = encodeValue(value, schema);
+    if (encoded === UNCHANGED) continue;
+    if (encoded instanceof Problem) return { column: name, reason: encoded.reason };
     out ??= { ...row };
     out[name] = encoded;
   }
   return { row: out ?? row };
+}
+
+function encodeValue(value: unknown, schema: ConnectSchema): Converted {
+  if (schema.name === DECIMAL || schema.name === VARIABLE_SCALE_DECIMAL) {
+    const text = typeof value === 'bigint' || typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string' || !/^-?\d+(\.\d+)?$/.test(text))
+      return problem('is a Decimal column but not a decimal string or integer');
+    if (schema.name === VARIABLE_SCALE_DECIMAL) {
+      const scale = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+      return { scale, value: encodeConnectDecimal(text, scale) };
+    }
+    const scale = scaleOf(schema);
+    if (scale === undefined) return problem('has a Decimal schema without an integer scale');
+    return encodeConnectDecimal(text, scale) ?? problem(`has more fraction digits than the scale ${scale}`);
+  }
+  if (schema.name === BITS)
+    return value instanceof Uint8Array ? base64(Uint8Array.from(value).reverse()) : UNCHANGED;
+  if (schema.name === undefined)
+    return schema.type === 'bytes' && value instanceof Uint8Array ? base64(value) : UNCHANGED;
+  const temporal = TEMPORAL[schema.name];
+  if (temporal === undefined || typeof value !== 'string') return UNCHANGED;
+  return temporal.encode(value) ?? problem(`is ${schema.name} but not ${temporal.text}`);
+}
+
+interface TemporalCodec {
+  readonly expected: string;
+  readonly text: string;
+  decode(value: unknown): string | undefined;
+  encode(text: string): unknown;
+}
+
+const integerOf = (value: unknown): number | bigint | undefined =>
+  typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value)) ? value : undefined;
+const numeric = (units: bigint | undefined): number | bigint | undefined =>
+  units === undefined ? undefined : units >= -MAX_SAFE && units <= MAX_SAFE ? Number(units) : units;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function timeCodec(digits: FractionDigits): TemporalCodec {
+  return {
+    expected: 'an integer',
+    text: '[-]HH:MM:SS[.fraction] text',
+    decode: (v) => {
+      const n = integerOf(v);
+      return n === undefined ? undefined : timeFromUnits(n, digits);
+    },
+    encode: (t) => numeric(unitsFromTime(t, digits)),
+  };
+}
+
+function timestampCodec(digits: FractionDigits): TemporalCodec {
+  return {
+    expected: 'an integer',
+    text: 'YYYY-MM-DD HH:MM:SS[.fraction] text',
+    decode: (v) => {
+      const n = integerOf(v);
+      return n === undefined ? undefined : timestampFromEpoch(n, digits);
+    },
+    encode: (t) => numeric(epochFromTimestamp(t, digits)),
+  };
+}
+
+/** Debezium's temporal logical types (`time.precision.mode` adaptive or connect). */
+const TEMPORAL: Readonly<Record<string, TemporalCodec>> = {
+  'io.debezium.time.Date': {
+    expected: 'an integer',
+    text: 'YYYY-MM-DD text',
+    decode: (v) => (typeof v === 'number' && Number.isInteger(v) ? dateFromEpochDays(v) : undefined),
+    encode: (t) => epochDaysFromDate(t),
+  },
+  'io.debezium.time.Time': timeCodec(3),
+  'io.debezium.time.MicroTime': timeCodec(6),
+  'io.debezium.time.NanoTime': timeCodec(9),
+  'io.debezium.time.Timestamp': timestampCodec(3),
+  'io.debezium.time.MicroTimestamp': timestampCodec(6),
+  'io.debezium.time.NanoTimestamp': timestampCodec(9),
+  'io.debezium.time.ZonedTimestamp': {
+    expected: 'UTC ISO-8601 text',
+    text: 'YYYY-MM-DD HH:MM:SS[.fraction] text',
+    decode: (v) => (typeof v === 'string' ? utcTextFromZoned(v) : undefined),
+    // Text already in ISO form ("…T…Z") is Debezium's own and stays.
+    encode: (t) => (t.endsWith('Z') ? t : zonedFromUtcText(t)),
+  },
+};
+
+function base64Bytes(value: unknown): Buffer | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
+    return undefined;
+  return Buffer.from(value, 'base64');
+}
+
+function bitsBigEndian(littleEndian: Buffer, schema: ConnectSchema): Buffer {
+  const bits = Number(schema.parameters?.length);
+  const width = Number.isInteger(bits) && bits > 0 ? Math.ceil(bits / 8) : littleEndian.length;
+  const out = Buffer.alloc(Math.max(width, littleEndian.length));
+  littleEndian.forEach((byte, i) => {
+    out[out.length - 1 - i] = byte;
+  });
+  return out;
+}
+
+/** Uint8Array → base64, the JSON converter's encoding of Connect `bytes`. */
+export function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 function scaleOf(schema: ConnectSchema): number | undefined {
@@ -93,7 +234,7 @@ function scaleOf(schema: ConnectSchema): number | undefined {
 
 /**
  * A Debezium envelope schema inferred from row values, for writing with `schemaInclude` when the
- * record has no `schema`: strings, booleans, int64 (integers, bigint) and double. Nested values
+ * record has no `schema`: strings, booleans, int64 (integers, bigint), double and bytes (`Uint8Array`). Nested values
  * cannot be inferred; the result names the column.
  */
 export function inferEnvelopeSchema(
@@ -142,6 +283,7 @@ export function inferEnvelopeSchema(
 }
 
 function connectTypeOf(value: unknown): string | undefined {
+  if (value instanceof Uint8Array) return 'bytes';
   switch (typeof value) {
     case 'string':
       return 'string';

@@ -5,7 +5,7 @@ import {
   type SerializationSchema,
   stringifyExactJson,
 } from '@tributary/core';
-import { type ConnectSchema, encodeRow, inferEnvelopeSchema, rowColumns } from './connect-schema.js';
+import { base64, type ConnectSchema, encodeRow, inferEnvelopeSchema, rowColumns } from './connect-schema.js';
 import {
   type DebeziumJsonConfig,
   DebeziumJsonOptions,
@@ -17,7 +17,9 @@ type Row = Record<string, unknown>;
 /**
  * Encodes a change record as one Debezium JSON message (`{before, after, source, op, ts_ms}`,
  * inside `{schema, payload}` with `schemaInclude`). Bigints are written as exact JSON integers;
- * with a schema, decimal strings in Decimal columns are encoded as Debezium does (base64). A
+ * binary values (`Uint8Array`, `Buffer`) as base64 like Kafka Connect's `bytes`; with a schema,
+ * decimal strings and MySQL temporal text are encoded as Debezium does (Decimal base64, epoch
+ * days / microseconds, `Bits` little-endian). A
  * delete is one message: the tombstone after it is the sink's business (Kafka upsert mode).
  * Records that are not change records throw `TRIB_RECORD_INVALID` naming the field.
  */
@@ -78,8 +80,11 @@ export class DebeziumJsonSerializationSchema implements SerializationSchema<Chan
         if (part === 'before') before = encoded.row;
         else after = encoded.row;
       }
-      message = { schema, payload: { ...payload, before, after } };
-    }
+      message = {
+        schema,
+        payload: { ...payload, before: bytesAsBase64(before), after: bytesAsBase64(after) },
+      };
+    } else message = { ...payload, before: bytesAsBase64(before), after: bytesAsBase64(after) };
     try {
       return this.encoder.encode(stringifyExactJson(message));
     } catch (error) {
@@ -88,4 +93,12 @@ export class DebeziumJsonSerializationSchema implements SerializationSchema<Chan
       throw error;
     }
   }
+}
+
+/** Binary values as base64 text, Kafka Connect JSON's encoding of `bytes`. */
+function bytesAsBase64(row: Row | null): Row | null {
+  if (row === null || !Object.values(row).some((v) => v instanceof Uint8Array)) return row;
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? base64(v) : v]),
+  );
 }

@@ -24,7 +24,8 @@ describe('Debezium JSON: reading real-shaped messages', () => {
         price: '12.30',
         views: 9007199254740993n,
         stock_u64: '18446744073709551615',
-        updated_at: 1733450000123456,
+        // MicroTimestamp, as MySQL prints the DATETIME(6).
+        updated_at: '2024-12-06 01:53:20.123456',
       },
       after: { name: 'scooter ⚡ 🛴', price: '19.99', views: 9007199254740995n, stock_u64: '-1' },
       source: {
