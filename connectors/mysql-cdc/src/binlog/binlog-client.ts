@@ -61,9 +61,9 @@ export interface DdlEvent {
 }
 
 /**
- * The server's heartbeat on an idle stream (or after events it skipped), between transactions:
- * `next` is a transaction boundary the stream has passed, so the saved position may move there
- * even when no captured table changed.
+ * The server's heartbeat on an idle stream (or after events it skipped), or a rotate to the next
+ * file, between transactions: `next` is a transaction boundary the stream has passed, so the
+ * saved position may move there even when no captured table changed.
  */
 export interface HeartbeatEvent {
   readonly type: 'heartbeat';

@@ -80,6 +80,23 @@ describe('TransactionTracker', () => {
     ]);
   });
 
+  it('turns a real rotate between transactions into a boundary at the new file, not one inside or at dump start', () => {
+    const tracker = new TransactionTracker({ file: 'bin.000001', pos: 4 });
+    // The artificial rotate at the start of a dump (no end position): only the file.
+    expect(tracker.track(ev('rotate', 0, 40, { binlogName: 'bin.000001', rotatePosition: 4 }))).toEqual([]);
+    tracker.track(ev('mariadbgtid', 142, 42, { gtid: '0-1-1' }));
+    tracker.track(ev('xid', 200, 31));
+    expect(tracker.track(ev('rotate', 247, 47, { binlogName: 'bin.000002', rotatePosition: 4 }))).toEqual([
+      { type: 'heartbeat', next: { file: 'bin.000002', pos: 4 } },
+    ]);
+    // Inside a transaction (never written by a server, but never a boundary): only the file.
+    tracker.track(ev('mariadbgtid', 300, 42, { gtid: '0-1-2' }));
+    expect(tracker.track(ev('rotate', 347, 47, { binlogName: 'bin.000003', rotatePosition: 4 }))).toEqual([]);
+    expect(tracker.track(ev('xid', 400, 31))).toEqual([
+      { type: 'commit', next: { file: 'bin.000003', pos: 400 } },
+    ]);
+  });
+
   it('turns a heartbeat between transactions into a resumable position, and ignores one inside', () => {
     const tracker = new TransactionTracker({ file: 'bin.000001', pos: 4 });
     expect(tracker.track(ev('heartbeat', 900, 0, { binlogName: 'bin.000002' }))).toEqual([

@@ -47,8 +47,7 @@ export class TransactionTracker {
   track(event: DecodedEvent): BinlogEvent[] {
     switch (event.name) {
       case 'rotate':
-        if (event.binlogName !== undefined) this.file = event.binlogName;
-        return [];
+        return this.rotate(event);
       case 'gtid':
       case 'mariadbgtid':
       case 'anonymousgtid':
@@ -93,6 +92,18 @@ export class TransactionTracker {
   private close(event: DecodedEvent): BinlogEvent[] {
     this.inGroup = false;
     return [{ type: 'commit', next: this.endOf(event) }];
+  }
+
+  /**
+   * Follows the file. A real rotate (the server closed the file; the artificial one at the start
+   * of a dump has no end position) is written between transactions: the start of the next file is
+   * a boundary, so the position reaches a new file without waiting for a commit in it.
+   */
+  private rotate(event: DecodedEvent): BinlogEvent[] {
+    if (event.binlogName === undefined) return [];
+    this.file = event.binlogName;
+    if (this.inGroup || event.nextPosition <= 0 || event.rotatePosition === undefined) return [];
+    return [{ type: 'heartbeat', next: { file: event.binlogName, pos: event.rotatePosition } }];
   }
 
   /** A heartbeat between transactions is a position the stream may resume at; inside one it is not. */

@@ -59,8 +59,8 @@ describe('the saved binlog position over events the source skips, after a restor
       await t.connection.query('UPDATE other SET v = v + 1');
       // The start of the last skipped transaction: the position moves only at commits, so once it
       // is past this point it is past the whole transaction. (Not the server's position after it:
-      // when the binlog rotates there, the last commit's end is the old file's end, and only a
-      // later commit or heartbeat could name the new file.)
+      // if the binlog rotates there, the next boundary is the new file's start, before the
+      // server's position past that file's header events.)
       lastStart = await masterStatus(t.connection);
       await t.connection.query('DELETE FROM other WHERE id % 2 = 0');
 
