@@ -145,7 +145,7 @@ describe(`messages of the real Debezium engine (${header.debezium}, MariaDB conn
     expect(captured).toHaveLength(EXPECTED.length);
     for (const [i, message] of captured.entries()) {
       const records = read.deserialize(bytes(message.withSchema));
-      const expected = EXPECTED[i];
+      const expected = EXPECTED[i] as (typeof EXPECTED)[number];
       if (expected === null) {
         expect(message.withSchema, `message ${i}`).toBeNull();
         expect(records).toEqual([]);
@@ -169,7 +169,7 @@ describe(`messages of the real Debezium engine (${header.debezium}, MariaDB conn
         ? null
         : Object.fromEntries(Object.entries(row).filter(([k]) => !schemaDependent.includes(k)));
     for (const [i, message] of captured.entries()) {
-      const expected = EXPECTED[i];
+      const expected = EXPECTED[i] as (typeof EXPECTED)[number];
       const records = read.deserialize(bytes(message.noSchema));
       if (expected === null) {
         expect(records).toEqual([]);

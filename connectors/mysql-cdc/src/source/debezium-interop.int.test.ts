@@ -41,6 +41,12 @@ const rows = (r: { op: string; before?: Row | null; after?: Row | null }, drop: 
   before: without(r.before ?? null, drop),
   after: without(r.after ?? null, drop),
 });
+/** FLOAT compared as the float32 a reader makes of it (Debezium writes -3.4E38, the format the double of that float). */
+const single = (r: ReturnType<typeof rows>) => {
+  const f = (row: Row | null) =>
+    row === null || row.f == null ? row : { ...row, f: Math.fround(Number(row.f)) };
+  return { ...r, before: f(r.before), after: f(r.after) };
+};
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
@@ -125,8 +131,8 @@ describe('Debezium JSON interoperability with the real Debezium engine (3.5.0.Fi
           }),
         ),
       ) as { payload: Payload };
-      expect(rows(written.payload, DIFFERENT_BY_DESIGN), `record ${i}`).toEqual(
-        rows(dbz.payload, DIFFERENT_BY_DESIGN),
+      expect(single(rows(written.payload, DIFFERENT_BY_DESIGN)), `record ${i}`).toEqual(
+        single(rows(dbz.payload, DIFFERENT_BY_DESIGN)),
       );
       // And they read back as the source's records.
       const [back] = withSchema.deserialize(
