@@ -12,7 +12,7 @@ describe('the saved binlog position of an idle captured table', () => {
 
   const master = () => masterStatus(t.connection);
 
-  it('follows other tables’ commits and, on an idle server, heartbeats into a new binlog file', async () => {
+  it('follows other tables’ commits, a rotate to the new file’s start, and on an idle server heartbeats past it', async () => {
     await t.connection.query('CREATE TABLE captured (id INT PRIMARY KEY)');
     await t.connection.query('CREATE TABLE busy (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
     await t.connection.query('INSERT INTO captured VALUES (1)');
@@ -45,12 +45,48 @@ describe('the saved binlog position of an idle captured table', () => {
       const followed = (await reaches(afterBusy)) as BinlogPosition;
       expect(compareBinlogPositions(followed, afterBusy), JSON.stringify(followed)).toBeGreaterThanOrEqual(0);
 
-      // A new binlog file and nothing written: only a heartbeat can carry the position there.
+      // A new binlog file and nothing written. Its rotate event is a transaction boundary: the
+      // position reaches the file's start (pos 4) without a commit there.
       await t.connection.query('FLUSH BINARY LOGS');
       const rotated = await master();
       const newFile = { file: rotated.file, pos: 4 };
-      const saved = (await reaches(newFile)) as BinlogPosition;
-      expect(compareBinlogPositions(saved, newFile), JSON.stringify(saved)).toBeGreaterThan(0);
+      const atStart = (await reaches(newFile)) as BinlogPosition;
+      expect(compareBinlogPositions(atStart, newFile), JSON.stringify(atStart)).toBeGreaterThanOrEqual(0);
+      // Past the new file's header events, where the server stands: nothing is written, so only a
+      // heartbeat can name that position.
+      expect(rotated.pos).toBeGreaterThan(4);
+      const saved = (await reaches(rotated)) as BinlogPosition;
+      expect(compareBinlogPositions(saved, rotated), JSON.stringify(saved)).toBeGreaterThanOrEqual(0);
+    } finally {
+      await results.client.cancel();
+      await iterator.return?.();
+    }
+  });
+
+  it('reaches a new binlog file’s start through its rotate event alone, without heartbeats', async () => {
+    await t.connection.query('CREATE TABLE quiet (id INT PRIMARY KEY)');
+    await t.connection.query('INSERT INTO quiet VALUES (1)');
+    const source = new MySqlCdcSource(cdcOptions(t.mariadb, [`${t.db}\\.quiet`], { heartbeatIntervalMs: 0 }));
+    const results = Pipeline.from(source).executeAndCollect(
+      { parallelism: 1, checkpointing: { intervalMs: 100 } },
+      { logger: silentLogger },
+    );
+    const iterator = results[Symbol.asyncIterator]();
+    await iterator.next(); // the snapshot row
+    try {
+      await t.connection.query('FLUSH BINARY LOGS');
+      const newFile = { file: (await master()).file, pos: 4 };
+      let saved: BinlogPosition | undefined;
+      for (let attempt = 0; attempt < 150; attempt++) {
+        saved = await savedBinlogOffset(
+          source,
+          await results.client.triggerSavepoint(join(t.dir, 'sp-quiet')),
+        );
+        if (saved !== undefined && compareBinlogPositions(saved, newFile) >= 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Exactly the start: no heartbeat, no commit carried it further.
+      expect(saved).toMatchObject(newFile);
     } finally {
       await results.client.cancel();
       await iterator.return?.();
