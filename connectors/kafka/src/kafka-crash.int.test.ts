@@ -122,7 +122,8 @@ describe('Kafka → map → Kafka exactly-once under 20 SIGKILLs (real broker, c
           return false;
         },
       });
-      const context = `${outcome.summary}; ${outcome.runs} runs, killed on marker in runs ${killedOnMarker.join(',')}, on progress in runs ${killedOnProgress.join(',')}, ${Date.now() - started} ms`;
+      const lastCheckpoint = Math.max(0, ...outcome.perRun.map((r) => r.restoredFrom ?? 0));
+      const context = `${outcome.summary}; ${outcome.runs} runs, ${outcome.killsBetweenStoredAndCommitted} kills between stored and committed, checkpoint ids reached ${lastCheckpoint}, killed on marker in runs ${killedOnMarker.join(',')}, on progress in runs ${killedOnProgress.join(',')}, ${Date.now() - started} ms`;
       process.stdout.write(`kafka crash test: ${context}\n`);
       // The per-run timeline (start, markers, end) explains a schedule that missed its markers.
       if (killedOnMarker.length < 4 || outcome.finishedEarly)

@@ -10,6 +10,11 @@ export const KafkaErrorCodes = {
   SEND_FAILED: 'TRIB_KAFKA_SEND_FAILED',
   /** Another producer with the same transactional id took over (epoch bumped): this one is a zombie. */
   TXN_FENCED: 'TRIB_KAFKA_TXN_FENCED',
+  /**
+   * Two exactly-once sinks or jobs use the same `transactionalIdPrefix` on one cluster (they would
+   * abort each other's transactions). Give each its own prefix.
+   */
+  TRANSACTIONAL_ID_CONFLICT: 'TRIB_KAFKA_TRANSACTIONAL_ID_CONFLICT',
   /** `transactionTimeoutMs` exceeds the brokers' `transaction.max.timeout.ms`. */
   TXN_TIMEOUT_TOO_HIGH: 'TRIB_KAFKA_TXN_TIMEOUT_TOO_HIGH',
   /** A transaction stayed open longer than `transactionTimeoutMs`; the broker aborts it. */

@@ -1,7 +1,11 @@
 import { type KafkaService, useService } from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeTransaction, supportsDescribeTransactions } from './describe-transactions.js';
+import {
+  describeTransaction,
+  describeTransactions,
+  supportsDescribeTransactions,
+} from './describe-transactions.js';
 import { createCluster, TRANSACTION_COORDINATOR } from './kafkajs-internals.js';
 
 describe('DescribeTransactions (real broker)', () => {
@@ -36,6 +40,11 @@ describe('DescribeTransactions (real broker)', () => {
       await txn.commit();
       const after = await describeTransaction(coordinator, id);
       expect(['PrepareCommit', 'CompleteCommit']).toContain(after.state);
+      // Several ids in one request, answered in the order asked (unknown ones without a state).
+      const both = await describeTransactions(coordinator, [`${topic}-never-used`, id]);
+      expect(both.map((d) => d.transactionalId)).toEqual([`${topic}-never-used`, id]);
+      expect(both[0]?.state).toBeUndefined();
+      expect(['PrepareCommit', 'CompleteCommit']).toContain(both[1]?.state);
       await producer.disconnect();
     } finally {
       await cluster.disconnect();

@@ -1,37 +1,15 @@
-import { createRequire } from 'node:module';
+import { createErrorFromCode, sendFlexibleRequest, supportsApiV0 } from './flexible-request.js';
 import type { KafkaJsBroker } from './kafkajs-internals.js';
 
 /**
  * DescribeTransactions (API key 65, v0; Kafka ≥ 3.0, KIP-664): the state of a transactional id
  * as its coordinator sees it, without side effects — unlike InitProducerId, asking about an id
- * never used does not create it. kafkajs 2.2.4 has no encoder for it, so this module adds the
- * one request (a flexible version: compact strings and tagged fields, written with kafkajs's own
- * Encoder/Decoder and sent on kafkajs's connection).
+ * never used does not create it. kafkajs 2.2.4 has no encoder for it (see flexible-request.ts).
  *
  * @internal
  */
-const API_KEY = 65;
+const API = { apiKey: 65, apiVersion: 0, apiName: 'DescribeTransactions' } as const;
 const TRANSACTIONAL_ID_NOT_FOUND = 105;
-
-const require = createRequire(import.meta.url);
-type EncoderT = {
-  writeUVarInt(n: number): EncoderT;
-  writeUVarIntString(s: string): EncoderT;
-};
-type DecoderT = {
-  readInt16(): number;
-  readInt32(): number;
-  readInt64(): { toString(): string };
-  readUVarInt(): number;
-  readUVarIntString(): string | null;
-  readUVarIntArray<R>(reader: (d: DecoderT) => R): R[] | null;
-  readTaggedFields(): unknown;
-};
-const Encoder = require('kafkajs/src/protocol/encoder') as new () => EncoderT;
-const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => DecoderT;
-const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
-  createErrorFromCode(code: number): Error;
-};
 
 /** A transaction's state (`Empty`, `Ongoing`, `PrepareCommit`, `CompleteCommit`, …); `undefined`: id unknown. */
 export interface DescribedTransaction {
@@ -41,17 +19,9 @@ export interface DescribedTransaction {
   readonly producerEpoch: number;
 }
 
-interface ConnectionPool {
-  send(request: {
-    request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<EncoderT> };
-    response: { decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
-  }): Promise<unknown>;
-}
-
 /** Whether `broker` (its coordinator, asked via ApiVersions) answers DescribeTransactions. */
 export function supportsDescribeTransactions(broker: KafkaJsBroker): boolean {
-  const versions = (broker as unknown as { versions?: Record<number, { minVersion: number }> }).versions;
-  return versions?.[API_KEY] !== undefined && versions[API_KEY].minVersion === 0;
+  return supportsApiV0(broker, API.apiKey);
 }
 
 /** Asks `coordinator` (the transaction coordinator of `transactionalId`) for its state. */
@@ -59,63 +29,61 @@ export async function describeTransaction(
   coordinator: KafkaJsBroker,
   transactionalId: string,
 ): Promise<DescribedTransaction> {
-  const pool = (coordinator as unknown as { connectionPool: ConnectionPool }).connectionPool;
-  const result = (await pool.send({
-    request: {
-      apiKey: API_KEY,
-      apiVersion: 0,
-      apiName: 'DescribeTransactions',
-      encode: async () =>
-        new Encoder()
-          // Request header v2 = kafkajs's header v1 + tagged fields: the body starts with them.
-          .writeUVarInt(0)
-          .writeUVarInt(2)
-          .writeUVarIntString(transactionalId)
-          .writeUVarInt(0),
+  return (await describeTransactions(coordinator, [transactionalId]))[0] as DescribedTransaction;
+}
+
+/**
+ * Asks `coordinator` for the states of `transactionalIds` (all coordinated by it) in one request;
+ * the answers come in the order of the ids. One round trip however many ids a writer looks at.
+ */
+export async function describeTransactions(
+  coordinator: KafkaJsBroker,
+  transactionalIds: readonly string[],
+): Promise<DescribedTransaction[]> {
+  if (transactionalIds.length === 0) return [];
+  const result = await sendFlexibleRequest(
+    coordinator,
+    API,
+    (e) => {
+      e.writeUVarInt(transactionalIds.length + 1);
+      for (const id of transactionalIds) e.writeUVarIntString(id);
+      return e.writeUVarInt(0);
     },
-    response: {
-      decode: async (raw) => {
-        const d = new Decoder(raw);
-        d.readTaggedFields(); // response header v1
-        d.readInt32(); // throttle time
-        const states = d.readUVarIntArray((s) => {
-          const errorCode = s.readInt16();
-          const id = s.readUVarIntString() ?? '';
-          const state = s.readUVarIntString() ?? '';
-          s.readInt32(); // timeout
-          s.readInt64(); // start time
-          const producerId = s.readInt64().toString();
-          const producerEpoch = s.readInt16();
-          s.readUVarIntArray((t) => {
-            t.readUVarIntString();
-            t.readUVarIntArray((p) => p.readInt32());
-            t.readTaggedFields();
-            return undefined;
-          });
-          s.readTaggedFields();
-          return { errorCode, transactionalId: id, state, producerId, producerEpoch };
+    (d) => {
+      d.readInt32(); // throttle time
+      const states = d.readUVarIntArray((s) => {
+        const errorCode = s.readInt16();
+        const id = s.readUVarIntString() ?? '';
+        const state = s.readUVarIntString() ?? '';
+        s.readInt32(); // timeout
+        s.readInt64(); // start time
+        const producerId = s.readInt64().toString();
+        const producerEpoch = s.readInt16();
+        s.readUVarIntArray((t) => {
+          t.readUVarIntString();
+          t.readUVarIntArray((p) => p.readInt32());
+          t.readTaggedFields();
+          return undefined;
         });
-        return states ?? [];
-      },
-      parse: async (data) => data,
+        s.readTaggedFields();
+        return { errorCode, transactionalId: id, state, producerId, producerEpoch };
+      });
+      return states ?? [];
     },
-  })) as {
-    errorCode: number;
-    transactionalId: string;
-    state: string;
-    producerId: string;
-    producerEpoch: number;
-  }[];
-  const entry = result.find((r) => r.transactionalId === transactionalId) ?? result[0];
-  if (!entry) throw new Error(`DescribeTransactions answered nothing for ${transactionalId}`);
-  if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) {
-    return { transactionalId, state: undefined, producerId: '-1', producerEpoch: -1 };
-  }
-  if (entry.errorCode !== 0) throw createErrorFromCode(entry.errorCode);
-  return {
-    transactionalId,
-    state: entry.state,
-    producerId: entry.producerId,
-    producerEpoch: entry.producerEpoch,
-  };
+  );
+  const byId = new Map(result.map((r) => [r.transactionalId, r]));
+  return transactionalIds.map((transactionalId) => {
+    const entry = byId.get(transactionalId) ?? (transactionalIds.length === 1 ? result[0] : undefined);
+    if (!entry) throw new Error(`DescribeTransactions answered nothing for ${transactionalId}`);
+    if (entry.errorCode === TRANSACTIONAL_ID_NOT_FOUND) {
+      return { transactionalId, state: undefined, producerId: '-1', producerEpoch: -1 };
+    }
+    if (entry.errorCode !== 0) throw createErrorFromCode(entry.errorCode);
+    return {
+      transactionalId,
+      state: entry.state,
+      producerId: entry.producerId,
+      producerEpoch: entry.producerEpoch,
+    };
+  });
 }

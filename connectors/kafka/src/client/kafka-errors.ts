@@ -39,6 +39,24 @@ const AUTH_TYPES = new Set([
   'ILLEGAL_SASL_STATE',
 ]);
 
+/** Broker answers that mean "not now": the coordinator moved, is loading, or is still finishing markers. */
+const TRANSIENT_COORDINATOR_TYPES = new Set([
+  'CONCURRENT_TRANSACTIONS',
+  'NOT_COORDINATOR',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+]);
+
+/** True for transaction-coordinator answers worth another attempt soon, and for connection failures. */
+export function isTransientCoordinatorError(error: unknown): boolean {
+  return TRANSIENT_COORDINATOR_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error);
+}
+
 /** True when the producer was fenced (another producer took over its transactional id). */
 export function isFencedError(error: unknown): boolean {
   const type = kafkaErrorType(error);
@@ -81,7 +99,11 @@ export function wrapKafkaError(
     !isAuth &&
     !isFencedError(error) &&
     (isConnectionError(error) || (error as { retriable?: unknown } | null)?.retriable === true);
-  return new TributaryError(finalCode, `Kafka ${operation} failed: ${message}`, {
+  const hint =
+    finalCode === KafkaErrorCodes.TXN_FENCED
+      ? ' (another producer initialized this transactional id: a newer attempt of this job, or another sink or job using the same kafka.sink.transactionalIdPrefix — give each its own)'
+      : '';
+  return new TributaryError(finalCode, `Kafka ${operation} failed: ${message}${hint}`, {
     cause: error,
     retriable,
     context: { operation, ...(type === undefined ? {} : { kafkaError: type }), ...context },

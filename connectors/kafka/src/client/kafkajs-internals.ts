@@ -119,6 +119,8 @@ export interface KafkaJsCluster {
   findTopicPartitionMetadata(topic: string): KafkaJsPartitionMetadata[];
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(node: { nodeId: string | number }): Promise<KafkaJsBroker>;
+  /** Node ids of the brokers in the last metadata. */
+  getNodeIds(): number[];
   findGroupCoordinator(request: { groupId: string; coordinatorType?: number }): Promise<KafkaJsBroker>;
   fetchTopicsOffset(
     topics: {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   type CommittingSinkWriter,
   type Logger,
@@ -9,11 +10,13 @@ import {
 } from '@tributary/core';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import type { KafkaCommittable, KafkaWriterState } from './kafka-committable.js';
+import { abortLingeringTransactions, lingeringCleanup } from './kafka-lingering-transactions.js';
 import type { KafkaTransaction } from './kafka-producer-factory.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
-import { KafkaTransactionAborter, transactionalIdOf } from './kafka-transaction-aborter.js';
+import { claimTransactionalIdPrefix } from './kafka-transactional-id-claims.js';
+import { KafkaTransactionalIdPool } from './kafka-transactional-id-pool.js';
+import { TransactionCoordinators, transactionalIdUses } from './kafka-transactional-id-prober.js';
 import type { KafkaWriterResources } from './kafka-writer-resources.js';
-import { lingeringScope } from './lingering-scope.js';
 
 /**
  * A transaction older than this share of `transactionTimeoutMs` at `prepareCommit` is refused:
@@ -28,32 +31,47 @@ const TIMEOUT_SAFETY_SHARE = 0.9;
  *   `prepareCommit` waits for every acknowledgement and hands `{transactionalId, producerId,
  *   epoch}` to the committer, which commits it once the checkpoint is complete. The producer is
  *   dropped without ending the transaction, so it stays open on the broker until committed.
- * - Ids are `<prefix>-<subtask>-<n>`, `n` counting from the index the restored states recorded
- *   (see {@link transactionalIdOf}). The next id is initialized right after `prepareCommit`, in the
- *   background, so the barrier does not wait for a round trip.
+ * - Ids come from a small pool per subtask ({@link KafkaTransactionalIdPool}: `<prefix>-<subtask>-<k>`,
+ *   an id returning to the pool once its transaction is committed or aborted). The next
+ *   transaction is opened right after `prepareCommit`, in the background, so the barrier does not
+ *   wait for its round trips. A checkpoint without records keeps its (empty) transaction open for
+ *   the next one.
  * - On start, lingering transactions of failed attempts are aborted
- *   ({@link KafkaTransactionAborter}) before the first record is written. The runtime has
- *   re-committed the restored checkpoint's transactions before writers start.
+ *   ({@link abortLingeringTransactions}) before the first record is written. The runtime has
+ *   re-committed the restored checkpoint's transactions before writers start; ids it may still be
+ *   retrying stay pending (the writer state records them).
  */
 export class ExactlyOnceKafkaSinkWriter<T>
   implements CommittingSinkWriter<T, KafkaCommittable>, StatefulSinkWriter<T, KafkaWriterState>
 {
   private current: Promise<KafkaTransaction> | undefined;
-  private nextIndex: number;
   private endOfInput = false;
   private closed = false;
   private readonly prefix: string;
   private readonly logger: Logger;
+  private readonly pool: KafkaTransactionalIdPool;
+  /** Coordinators of this writer's ids, looked up once (the pool asks about the same ids each checkpoint). */
+  private readonly coordinators: TransactionCoordinators;
 
   private constructor(
     private readonly resources: KafkaWriterResources<T>,
     private readonly options: ResolvedKafkaSinkOptions,
     private readonly ctx: WriterInitContext,
-    startIndex: number,
+    private readonly releaseClaim: () => void,
   ) {
     this.prefix = options.transactionalIdPrefix as string;
-    this.nextIndex = startIndex;
     this.logger = ctx.logger.child({ component: 'kafka-sink', subtask: ctx.subtaskId });
+    this.coordinators = new TransactionCoordinators(resources.cluster);
+    this.pool = new KafkaTransactionalIdPool(
+      this.prefix,
+      ctx.subtaskId,
+      transactionalIdUses(this.coordinators),
+    );
+  }
+
+  /** The subtask's id pool (its size stays small however many checkpoints run). */
+  get transactionalIdPool(): KafkaTransactionalIdPool {
+    return this.pool;
   }
 
   /** Aborts lingering transactions, then opens the first transaction. */
@@ -64,14 +82,47 @@ export class ExactlyOnceKafkaSinkWriter<T>
     restored: readonly KafkaWriterState[],
   ): Promise<ExactlyOnceKafkaSinkWriter<T>> {
     const prefix = options.transactionalIdPrefix as string;
-    const scope = lingeringScope(ctx, [prefix, ...restored.map((s) => s.transactionalIdPrefix)], restored);
-    const writer = new ExactlyOnceKafkaSinkWriter(resources, options, ctx, scope.startIndex);
+    let releaseClaim: () => void;
     try {
-      await new KafkaTransactionAborter(resources.producers.prober(), writer.logger).abortLingering(scope);
+      releaseClaim = claimTransactionalIdPrefix(options.brokers, prefix, ctx.subtaskId, {
+        jobId: ctx.jobId,
+        attemptNumber: ctx.attemptNumber,
+      });
+    } catch (error) {
+      await resources.release();
+      throw error;
+    }
+    const writer = new ExactlyOnceKafkaSinkWriter(resources, options, ctx, releaseClaim);
+    try {
+      const startedAt = performance.now();
+      const cleanup = lingeringCleanup(
+        ctx,
+        [prefix, ...restored.map((s) => s.transactionalIdPrefix)],
+        restored,
+      );
+      const aborted = await abortLingeringTransactions(
+        resources.cluster,
+        resources.producers.prober(writer.coordinators),
+        writer.logger,
+        cleanup,
+      );
+      const cleanedAt = performance.now();
+      writer.pool.restorePending(cleanup.pendingIds);
       writer.beginNext();
-      await writer.transaction();
+      const first = await writer.transaction();
+      // Start-up time is on the restore's critical path (the first checkpoint waits for it).
+      writer.logger.info(
+        {
+          transactionalId: first.transactionalId,
+          abortedTransactions: aborted.length,
+          cleanupMs: Math.round(cleanedAt - startedAt),
+          firstTransactionMs: Math.round(performance.now() - cleanedAt),
+        },
+        'exactly-once Kafka writer started',
+      );
       return writer;
     } catch (error) {
+      releaseClaim();
       await resources.release();
       throw error;
     }
@@ -94,22 +145,25 @@ export class ExactlyOnceKafkaSinkWriter<T>
   async prepareCommit(): Promise<KafkaCommittable[]> {
     const txn = await this.transaction();
     await txn.pipeline.flush();
-    const result: KafkaCommittable[] = [];
-    if (txn.hasData) {
-      const age = Date.now() - (txn.firstSendAt ?? Date.now());
-      if (age > this.options.transactionTimeoutMs * TIMEOUT_SAFETY_SHARE) {
-        throw new TributaryError(
-          KafkaErrorCodes.TXN_TIMED_OUT,
-          `Kafka transaction ${txn.transactionalId} has been open ${age} ms, too close to transactionTimeoutMs (${this.options.transactionTimeoutMs} ms): the broker may abort it before it is committed. Checkpoint more often or raise kafka.sink.transactionTimeoutMs`,
-          { context: { transactionalId: txn.transactionalId, ageMs: age } },
-        );
-      }
-      result.push(txn.committable());
-      this.logger.debug(txn.committable(), 'pre-committed Kafka transaction');
+    if (!txn.hasData) {
+      // Nothing to commit: the transaction (never begun on the broker) serves the next checkpoint.
+      if (this.endOfInput) this.current = undefined;
+      return [];
     }
+    const age = Date.now() - (txn.firstSendAt ?? Date.now());
+    if (age > this.options.transactionTimeoutMs * TIMEOUT_SAFETY_SHARE) {
+      throw new TributaryError(
+        KafkaErrorCodes.TXN_TIMED_OUT,
+        `Kafka transaction ${txn.transactionalId} has been open ${age} ms, too close to transactionTimeoutMs (${this.options.transactionTimeoutMs} ms): the broker may abort it before it is committed. Checkpoint more often or raise kafka.sink.transactionTimeoutMs`,
+        { context: { transactionalId: txn.transactionalId, ageMs: age } },
+      );
+    }
+    const committable = txn.committable();
+    this.pool.precommitted(txn.transactionalId);
+    this.logger.debug(committable, 'pre-committed Kafka transaction');
     this.current = undefined;
     if (!this.endOfInput) this.beginNext();
-    return result;
+    return [committable];
   }
 
   async snapshotState(): Promise<KafkaWriterState[]> {
@@ -118,8 +172,7 @@ export class ExactlyOnceKafkaSinkWriter<T>
         transactionalIdPrefix: this.prefix,
         subtaskId: this.ctx.subtaskId,
         parallelism: this.ctx.parallelism,
-        // The open transaction (begun after this checkpoint's pre-commit) is the first that may linger.
-        nextTransactionIndex: this.current ? this.nextIndex - 1 : this.nextIndex,
+        pendingTransactionalIds: this.pool.pendingIds(),
       },
     ];
   }
@@ -147,6 +200,7 @@ export class ExactlyOnceKafkaSinkWriter<T>
         );
       }
     }
+    this.releaseClaim();
     await this.resources.release();
   }
 
@@ -154,12 +208,24 @@ export class ExactlyOnceKafkaSinkWriter<T>
     await this.close();
   }
 
-  /** Starts initializing the next transactional id; a failure surfaces on the next call. */
+  /** Starts opening a transaction on a free pooled id; a failure surfaces on the next call. */
   private beginNext(): void {
-    const id = transactionalIdOf(this.prefix, this.ctx.subtaskId, this.nextIndex++);
-    const opening = this.resources.producers.openTransaction(id);
+    const startedAt = performance.now();
+    let acquiredAt = startedAt;
+    const opening = this.pool.acquire().then((id) => {
+      acquiredAt = performance.now();
+      return this.resources.producers.openTransaction(id);
+    });
     opening.then(
-      (txn) => this.logger.debug(txn.committable(), 'opened Kafka transaction'),
+      (txn) =>
+        this.logger.debug(
+          {
+            ...txn.committable(),
+            acquireMs: Math.round(acquiredAt - startedAt),
+            initMs: Math.round(performance.now() - acquiredAt),
+          },
+          'opened Kafka transaction',
+        ),
       () => undefined,
     );
     this.current = opening;

@@ -18,9 +18,13 @@ export interface KafkaWriterState {
   /** The job's parallelism when the state was written (bounds the subtasks to clean up after a rescale). */
   readonly parallelism: number;
   /**
-   * The first transaction index the subtask may have opened after this checkpoint (its open
-   * transaction's). Absent in states of older versions, which used the checkpoint id + 1.
+   * Ids of the subtask's pool pre-committed and not yet known to be committed when the state was
+   * written (this checkpoint's transaction and any carried over from aborted checkpoints): a
+   * restored writer never aborts or reuses them while they are open. Absent in states of earlier
+   * versions, which numbered one new id per checkpoint instead of pooling them.
    */
+  readonly pendingTransactionalIds?: readonly string[];
+  /** Earlier versions: the first transaction index the subtask may have opened after this checkpoint. */
   readonly nextTransactionIndex?: number;
 }
 

@@ -9,25 +9,12 @@ import {
   toError,
 } from '@tributary/core';
 import { createKafkaClient } from '../client/kafka-client.js';
-import { isConnectionError, kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
+import { isTransientCoordinatorError, kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
 import { createCluster, type KafkaJsCluster, TRANSACTION_COORDINATOR } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import type { KafkaCommittable } from './kafka-committable.js';
 import { emitPhaseMarker, phaseMarkersEnabled } from './kafka-phase-markers.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
-
-/** Broker answers that mean "not now": the coordinator moved, is loading, or is still finishing markers. */
-const TRANSIENT_TYPES = new Set([
-  'CONCURRENT_TRANSACTIONS',
-  'NOT_COORDINATOR',
-  'NOT_COORDINATOR_FOR_GROUP',
-  'COORDINATOR_NOT_AVAILABLE',
-  'GROUP_COORDINATOR_NOT_AVAILABLE',
-  'COORDINATOR_LOAD_IN_PROGRESS',
-  'GROUP_LOAD_IN_PROGRESS',
-  'REQUEST_TIMED_OUT',
-  'NETWORK_EXCEPTION',
-]);
 
 /**
  * The transaction is gone: the broker aborted it (timeout, or an InitProducerId on its id bumped
@@ -101,14 +88,14 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
         maxAttempts: 6,
         initialDelayMs: 50,
         maxDelayMs: 2000,
-        isRetriable: (error) => TRANSIENT_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error),
+        isRetriable: isTransientCoordinatorError,
         operation: `commit of Kafka transaction ${c.transactionalId}`,
       });
       await retry(() => this.endTxn(c), {
         maxAttempts: COMPLETION_ATTEMPTS,
         initialDelayMs: 10,
         maxDelayMs: 500,
-        isRetriable: (error) => TRANSIENT_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error),
+        isRetriable: isTransientCoordinatorError,
         operation: `wait for the commit markers of Kafka transaction ${c.transactionalId}`,
       });
       this.logger.debug({ ...c }, 'committed Kafka transaction');
@@ -123,7 +110,7 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
         } else {
           request.signalFailedWithUnknownReason(lost);
         }
-      } else if (TRANSIENT_TYPES.has(type ?? '') || isConnectionError(error)) {
+      } else if (isTransientCoordinatorError(error)) {
         this.logger.warn({ err: toError(error), transactionalId: c.transactionalId }, 'commit retried later');
         request.retryLater();
       } else {

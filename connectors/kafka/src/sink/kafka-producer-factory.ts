@@ -14,7 +14,7 @@ import type { KafkaCommittable } from './kafka-committable.js';
 import { KafkaSendPipeline } from './kafka-send-pipeline.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
 import type { TransactionalIdProber } from './kafka-transaction-aborter.js';
-import { transactionalIdProber } from './kafka-transactional-id-prober.js';
+import { type TransactionCoordinators, transactionalIdProber } from './kafka-transactional-id-prober.js';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
@@ -53,9 +53,13 @@ export class KafkaProducerFactory {
     return new KafkaTransaction(transactionalId, eos, this.pipeline(eos, true, transactionalId));
   }
 
-  /** Looks at transactional ids for the lingering-transaction aborter. */
-  prober(): TransactionalIdProber {
-    return transactionalIdProber(this.cluster, (id) => this.probe(id));
+  /** Looks at transactional ids for the lingering-transaction aborter (with a writer's remembered coordinators). */
+  prober(coordinators?: TransactionCoordinators): TransactionalIdProber {
+    return transactionalIdProber(
+      coordinators ?? this.cluster,
+      (id) => this.probe(id),
+      this.options.transactionTimeoutMs,
+    );
   }
 
   /** Initializes `transactionalId` and returns its new epoch (0: the id was never used). */

@@ -55,7 +55,26 @@ describe('KafkaSink exactly-once (real broker)', () => {
 
   /** Simulates a crash: the process dies with its connections, nothing is ended or aborted. */
   async function crash(writer: SinkWriter<string>): Promise<void> {
-    await (writer as unknown as { resources: { release(): Promise<void> } }).resources.release();
+    const dead = writer as unknown as { resources: { release(): Promise<void> }; releaseClaim(): void };
+    dead.releaseClaim();
+    await dead.resources.release();
+  }
+
+  /** The coordinator's state of a transactional id (`undefined`: never used). */
+  async function transactionState(id: string): Promise<string | undefined> {
+    const cluster = createCluster(new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }), {
+      metadataMaxAgeMs: 60_000,
+    });
+    await cluster.connect();
+    try {
+      const coordinator = await cluster.findGroupCoordinator({
+        groupId: id,
+        coordinatorType: TRANSACTION_COORDINATOR,
+      });
+      return (await describeTransaction(coordinator, id)).state;
+    } finally {
+      await cluster.disconnect();
+    }
   }
 
   it('commits a pre-committed transaction from another client, idempotently, once visible', async () => {
@@ -66,7 +85,7 @@ describe('KafkaSink exactly-once (real broker)', () => {
     await writer.flush(false);
     const committables = await writer.prepareCommit();
     expect(committables).toHaveLength(1);
-    expect(committables[0]?.transactionalId).toBe(`${topic}-txn-0-1`);
+    expect(committables[0]?.transactionalId).toBe(`${topic}-txn-0-0`);
     await crash(writer);
 
     // Written but not committed: invisible to read_committed, and the open transaction pins the LSO.
@@ -140,7 +159,9 @@ describe('KafkaSink exactly-once (real broker)', () => {
     await second.write(['c', 'd'], batchContext());
     await second.flush(false);
     const checkpoint2 = await second.prepareCommit();
-    expect(checkpoint2[0]?.transactionalId).toBe(`${topic}-txn-0-2`);
+    // Id 0 is the restored checkpoint's (another restore would re-commit it): not reused yet; the
+    // aborted lingering id 1 is.
+    expect(checkpoint2[0]?.transactionalId).toBe(`${topic}-txn-0-1`);
     expect(await commit(sink, checkpoint2)).toEqual([{ kind: 'success' }]);
     await second.close();
     expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd']);
@@ -166,55 +187,188 @@ describe('KafkaSink exactly-once (real broker)', () => {
       );
       await crash(w);
     }
-    // Each attempt reused id 2 (the first after the checkpoint); id 3 was never created.
-    const cluster = createCluster(new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }), {
-      metadataMaxAgeMs: 60_000,
-    });
-    await cluster.connect();
-    try {
-      const state = async (id: string) =>
-        (
-          await describeTransaction(
-            await cluster.findGroupCoordinator({ groupId: id, coordinatorType: TRANSACTION_COORDINATOR }),
-            id,
-          )
-        ).state;
-      expect(await state(`${prefix}-0-2`)).toBeDefined();
-      expect(await state(`${prefix}-0-3`)).toBeUndefined();
-      expect(await state(`${prefix}-1-2`)).toBeUndefined();
-    } finally {
-      await cluster.disconnect();
-    }
+    // Every attempt aborted the lingering id 1 and reopened id 0; no other id was ever created.
+    expect(await transactionState(`${prefix}-0-0`)).toBeDefined();
+    expect(await transactionState(`${prefix}-0-1`)).toBeDefined();
+    expect(await transactionState(`${prefix}-0-2`)).toBeUndefined();
+    expect(await transactionState(`${prefix}-1-0`)).toBeUndefined();
     expect(await committedValues(kafka.brokers, topic)).toEqual(['a']);
   });
 
-  it('does not assume transaction indices stay below checkpoint ids', async () => {
+  it('reuses a pool of ids: 40 checkpoints with lagging commits use at most 8 ids (the model bound), every record once', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const prefix = `${topic}-txn`;
+    const sink = sinkFor(topic, prefix);
+    const writer = (await sink.createWriter(writerContext())) as EosWriter;
+    const committer = sink.createCommitter(committerContext());
+    const ids = new Set<string>();
+    let waiting: KafkaCommittable[] = [];
+    const expected: string[] = [];
+    try {
+      for (let checkpoint = 1; checkpoint <= 40; checkpoint++) {
+        const values = [`c${checkpoint}-a`, `c${checkpoint}-b`];
+        expected.push(...values);
+        await writer.write(values, batchContext());
+        const committables = await writer.prepareCommit();
+        for (const c of committables) ids.add(c.transactionalId);
+        // Every third checkpoint is aborted by the runtime: its committables wait for the next one.
+        waiting.push(...committables);
+        if (checkpoint % 3 !== 0) {
+          const { requests, outcomes } = commitRequests(waiting);
+          await committer.commit(requests);
+          expect(outcomes).toEqual(waiting.map(() => ({ kind: 'success' })));
+          waiting = [];
+        }
+      }
+      await committer.commit(commitRequests(waiting).requests);
+    } finally {
+      await committer.close();
+      await writer.close();
+    }
+    expect(ids.size).toBeLessThanOrEqual(8);
+    expect([...ids].sort()).toEqual(Array.from({ length: ids.size }, (_, k) => `${prefix}-0-${k}`).sort());
+    expect(writer.transactionalIdPool.size).toBe(ids.size);
+    expect(await transactionState(`${prefix}-0-${ids.size}`)).toBeUndefined();
+    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(expected.sort());
+  });
+
+  it('aborts a reused id left open after the restored checkpoint (its state lists only uncommitted ids)', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const prefix = `${topic}-txn`;
+    const sink = sinkFor(topic, prefix);
+    const writer = (await sink.createWriter(writerContext())) as EosWriter;
+    let restoredState: KafkaWriterState[] = [];
+    let restoredCommittables: KafkaCommittable[] = [];
+    // Checkpoints 1–3 complete and commit right away; checkpoint 4 is pre-committed, then the
+    // writer reuses id 0 (its commit was followed by a completed checkpoint) and dies.
+    for (const value of ['a', 'b', 'c', 'd']) {
+      await writer.write([value], batchContext());
+      const committables = await writer.prepareCommit();
+      if (value === 'd') break;
+      restoredState = await writer.snapshotState();
+      restoredCommittables = committables;
+      expect(await commit(sink, committables)).toEqual([{ kind: 'success' }]);
+    }
+    await writer.write(['lingering'], batchContext());
+    await writer.flush(false);
+    await crash(writer);
+    expect(await transactionState(`${prefix}-0-0`)).toBe('Ongoing');
+    // Restore checkpoint 3: the runtime re-commits its committables, then the writer cleans up.
+    expect(await commit(sink, restoredCommittables)).toEqual([{ kind: 'success' }]);
+    const restored = await sink.restoreWriter(
+      writerContext({ restoredCheckpointId: 3, attemptNumber: 1 }),
+      restoredState,
+    );
+    const after = await readTopic(kafka.brokers, topic);
+    for (const p of after) expect(p.lastStableOffset).toBe(p.highWatermark);
+    expect(after.flatMap((p) => p.values).sort()).toEqual(['a', 'b', 'c']);
+    await restored.close();
+  });
+
+  it('never aborts a restored pre-commit whose commit is still pending at restore', async () => {
     const topic = await kafka.createTopic({ partitions: 2 });
     const sink = sinkFor(topic, `${topic}-txn`);
-    // Four pre-commits (ids 1–4) while the checkpoint being taken is only number 2.
     const first = (await sink.createWriter(writerContext())) as EosWriter;
-    const committables: KafkaCommittable[] = [];
-    for (const value of ['a', 'b', 'c', 'd']) {
-      await first.write([value], batchContext());
-      committables.push(...(await first.prepareCommit()));
-    }
-    const state = await first.snapshotState();
+    await first.write(['a', 'b'], batchContext());
+    const checkpoint1 = await first.prepareCommit();
+    const state1 = await first.snapshotState();
+    expect(state1[0]?.pendingTransactionalIds).toEqual([`${topic}-txn-0-0`]);
     await first.write(['lingering'], batchContext());
     await first.flush(false);
     await crash(first);
-    expect(await commit(sink, committables)).toHaveLength(4);
-    const second = (await sink.restoreWriter(writerContext({ restoredCheckpointId: 2 }), state)) as EosWriter;
-    // The lingering transaction (id 5) is aborted.
+    // The runtime's re-commit of checkpoint 1 is retried later (e.g. the coordinator moved):
+    // the writer starts while that transaction is still open.
+    const second = (await sink.restoreWriter(
+      writerContext({ restoredCheckpointId: 1, attemptNumber: 1 }),
+      state1,
+    )) as EosWriter;
+    await second.write(['c'], batchContext());
+    const [next] = await second.prepareCommit();
+    expect(next?.transactionalId).toBe(`${topic}-txn-0-1`);
+    expect(await commit(sink, checkpoint1)).toEqual([{ kind: 'success' }]);
+    expect(await commit(sink, next ? [next] : [])).toEqual([{ kind: 'success' }]);
+    await second.close();
+    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a fresh start with a used prefix aborts what earlier runs left open, whatever their parallelism', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const sink = sinkFor(topic, `${topic}-txn`);
+    // An earlier run with parallelism 3 committed one checkpoint, then died with transactions open.
+    const committed: KafkaCommittable[] = [];
+    for (let subtask = 0; subtask < 3; subtask++) {
+      const w = (await sink.createWriter(writerContext({ subtaskId: subtask, parallelism: 3 }))) as EosWriter;
+      await w.write([`kept-${subtask}`], batchContext());
+      committed.push(...(await w.prepareCommit()));
+      await w.write([`open-${subtask}`], batchContext());
+      await w.flush(false);
+      await crash(w);
+    }
+    expect(await commit(sink, committed)).toHaveLength(3);
+    // A new job (no state) with parallelism 2 and the same prefix: writer 0 owns old subtasks 0
+    // and 2, writer 1 owns 1.
+    const fresh = sinkFor(topic, `${topic}-txn`);
+    const writers = await Promise.all(
+      [0, 1].map((subtaskId) =>
+        fresh.createWriter(writerContext({ subtaskId, parallelism: 2, jobId: 'another-job' })),
+      ),
+    );
     const after = await readTopic(kafka.brokers, topic);
     for (const p of after) expect(p.lastStableOffset).toBe(p.highWatermark);
-    await second.write(['e'], batchContext());
-    const [next] = await second.prepareCommit();
-    // New ids start at the recorded index (5, the aborted one, re-initialized), not at the
-    // checkpoint id + 1 (3), which would reuse ids of committed transactions.
-    expect(next?.transactionalId).toBe(`${topic}-txn-0-5`);
-    await commit(sink, next ? [next] : []);
-    await second.close();
-    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(after.flatMap((p) => p.values).sort()).toEqual(['kept-0', 'kept-1', 'kept-2']);
+    for (const w of writers) await w.close();
+  });
+
+  it('refuses a second sink with the same transactionalIdPrefix on the cluster (TRIB_KAFKA_TRANSACTIONAL_ID_CONFLICT)', async () => {
+    const topic = await kafka.createTopic();
+    const prefix = `${topic}-txn`;
+    const first = await sinkFor(topic, prefix).createWriter(writerContext());
+    const sameJob = await sinkFor(topic, prefix)
+      .createWriter(writerContext())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(hasErrorCode(sameJob, KafkaErrorCodes.TRANSACTIONAL_ID_CONFLICT)).toBe(true);
+    expect(String((sameJob as Error).message)).toContain(`"${prefix}"`);
+    const otherJob = await sinkFor(topic, prefix)
+      .createWriter(writerContext({ jobId: 'other-job' }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(hasErrorCode(otherJob, KafkaErrorCodes.TRANSACTIONAL_ID_CONFLICT)).toBe(true);
+    // Another prefix is fine, and the claim ends with the writer.
+    await (await sinkFor(topic, `${prefix}-2`).createWriter(writerContext())).close();
+    await first.close();
+    await (await sinkFor(topic, prefix).createWriter(writerContext({ jobId: 'other-job' }))).close();
+  });
+
+  it('a job in another process with the same prefix fences this one: the error names the shared prefix', async () => {
+    const topic = await kafka.createTopic();
+    const prefix = `${topic}-txn`;
+    const writer = (await sinkFor(topic, prefix).createWriter(writerContext())) as EosWriter;
+    await writer.write(['mine'], batchContext());
+    await writer.flush(false);
+    // The other process's writer initializes the same id (as its start-up cleanup would).
+    const other = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer({
+      transactionalId: `${prefix}-0-0`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await other.connect();
+    await (await other.transaction()).abort();
+    await other.disconnect();
+    const error = await (async () => {
+      await writer.write(['more'], batchContext());
+      await writer.prepareCommit();
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(hasErrorCode(error, KafkaErrorCodes.TXN_FENCED)).toBe(true);
+    expect(String((error as Error).message)).toContain('transactionalIdPrefix');
+    await writer.close();
   });
 
   it('aborts lingering transactions of every old subtask after a downscale', async () => {
@@ -306,14 +460,15 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect(String((error as Error).message)).toMatch(/transaction\.max\.timeout\.ms/);
   });
 
-  it('writes nothing to the committer for an empty checkpoint and keeps ids contiguous', async () => {
+  it('writes nothing to the committer for an empty checkpoint and keeps its transaction for the next', async () => {
     const topic = await kafka.createTopic();
     const sink = sinkFor(topic, `${topic}-txn`);
     const writer = (await sink.createWriter(writerContext())) as EosWriter;
     expect(await writer.prepareCommit()).toEqual([]);
+    expect(await writer.prepareCommit()).toEqual([]);
     await writer.write(['one'], batchContext());
     const [c] = await writer.prepareCommit();
-    expect(c?.transactionalId).toBe(`${topic}-txn-0-2`);
+    expect(c?.transactionalId).toBe(`${topic}-txn-0-0`);
     await writer.close();
     expect(await commit(sink, c ? [c] : [])).toEqual([{ kind: 'success' }]);
     expect(await committedValues(kafka.brokers, topic)).toEqual(['one']);

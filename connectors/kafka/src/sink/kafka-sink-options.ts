@@ -25,7 +25,7 @@ const sinkSchema = z
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, `.`, `_` and `-`')
       .optional()
       .describe(
-        'Required for `exactly-once`: transactional ids are `<prefix>-<subtask>-<n>`. Unique per job and stable across restarts (another job with the same prefix would abort this job’s transactions).',
+        'Required for `exactly-once`: transactional ids are `<prefix>-<subtask>-<k>`, `k` from a small pool per subtask. Unique per sink, job and cluster, stable across restarts: a second sink with the same prefix fails with `TRIB_KAFKA_TRANSACTIONAL_ID_CONFLICT` (same process) or is fenced (`TRIB_KAFKA_TXN_FENCED`).',
       ),
     transactionTimeoutMs: z
       .number()

@@ -16,6 +16,7 @@ import {
   kafkaWriterStateSerializer,
 } from './kafka-committable.js';
 import { KafkaCommitter } from './kafka-committer.js';
+import { abortLingeringTransactions, lingeringCleanup } from './kafka-lingering-transactions.js';
 import type { KafkaRecordSerializer } from './kafka-record-serializer.js';
 import {
   KafkaSinkOptions,
@@ -23,9 +24,7 @@ import {
   type ResolvedKafkaSinkOptions,
 } from './kafka-sink-options.js';
 import { KafkaSinkWriter } from './kafka-sink-writer.js';
-import { KafkaTransactionAborter } from './kafka-transaction-aborter.js';
 import { openWriterResources } from './kafka-writer-resources.js';
-import { lingeringScope } from './lingering-scope.js';
 
 /**
  * Writes records to Kafka with the configured delivery guarantee (`none`, `at-least-once`,
@@ -68,8 +67,11 @@ export class KafkaSink<T>
       // The job ran exactly-once before: abort what its failed attempt left open, so that
       // read_committed consumers are not held back until those transactions time out.
       try {
-        await new KafkaTransactionAborter(resources.producers.prober(), ctx.logger).abortLingering(
-          lingeringScope(
+        await abortLingeringTransactions(
+          resources.cluster,
+          resources.producers.prober(),
+          ctx.logger,
+          lingeringCleanup(
             ctx,
             recoveredState.map((s) => s.transactionalIdPrefix),
             recoveredState,

@@ -140,4 +140,18 @@ describe('KafkaTransactionAborter', () => {
     // Ids below a subtask's recorded start belong to the restored checkpoint: never looked at.
     expect(broker.probed).not.toContain('p-0-3');
   });
+
+  it('never aborts ids it is told to keep (restored pre-commits whose commit is still pending)', async () => {
+    const broker = fakeBroker(['p-0-0', 'p-0-1']);
+    const touched = await new KafkaTransactionAborter(broker.probe, silentLogger).abortLingering({
+      prefixes: ['p'],
+      subtaskId: 0,
+      parallelism: 1,
+      restoredParallelism: 1,
+      startIndex: 0,
+      keep: (id) => id === 'p-0-0',
+    });
+    expect(touched).toEqual(['p-0-1']);
+    expect(broker.states.get('p-0-0')).toBe('open');
+  });
 });

@@ -1,14 +1,11 @@
 import type { Logger } from '@tributary/core';
 
 /**
- * The transactional id of subtask `subtaskId`'s `index`-th transaction.
+ * The transactional id `index` of subtask `subtaskId`: `<prefix>-<subtask>-<index>`.
  *
- * A writer numbers its transactions `S, S+1, …`, one per `prepareCommit`, where `S` is the first
- * index after everything the restored checkpoint refers to: the largest `nextTransactionIndex`
- * recorded in the restored writer states, and at least the restored checkpoint id + 1 (states
- * written before that field existed). Every transaction a complete checkpoint references has a
- * smaller index than what its state records; what failed attempts opened after it has an index at
- * or above it: those are the lingering ones.
+ * Writers take indices from a small pool (`KafkaTransactionalIdPool`: the lowest id whose last
+ * transaction has finished). States of earlier versions numbered one new index per checkpoint
+ * from their recorded `nextTransactionIndex`; the same format lets their ids be cleaned up too.
  */
 export function transactionalIdOf(prefix: string, subtaskId: number, index: number): string {
   return `${prefix}-${subtaskId}-${index}`;
@@ -31,6 +28,15 @@ export interface TransactionalIdProber {
   abort(transactionalId: string): Promise<void>;
 }
 
+/** Logs the lingering transactions a writer aborted (nothing when there were none). */
+export function logAborted(logger: Logger, subtaskId: number, aborted: readonly string[]): void {
+  if (aborted.length === 0) return;
+  logger.info(
+    { subtask: subtaskId, transactionalIds: aborted },
+    'aborted lingering Kafka transactions of failed attempts',
+  );
+}
+
 /** Inputs of {@link KafkaTransactionAborter.abortLingering}. */
 export interface LingeringScope {
   /** The current prefix and any prefix found in restored writer states. */
@@ -47,18 +53,22 @@ export interface LingeringScope {
    * below `startIndex`, the maximum over all subtasks).
    */
   readonly recordedStarts?: ReadonlyMap<string, number>;
+  /** Ids never to abort: pre-committed transactions of the restored checkpoint still waiting for their commit. */
+  readonly keep?: (transactionalId: string) => boolean;
 }
 
 /**
- * Aborts the transactions that failed attempts left open (Flink's `TransactionAborter`).
+ * Aborts the transactions that failed attempts left open by *walking* ids — the fallback of
+ * `abortLingeringTransactions` for brokers without ListTransactions (Kafka < 3.0), and the cleanup
+ * of ids that states of earlier versions recorded.
  *
  * Each writer `i` owns the ids of subtasks `i, i+p, i+2p, …` (p = current parallelism). For its
  * own subtask and for each subtask below the restored parallelism it walks indices from the
- * subtask's recorded start (then from `startIndex`, where failed attempts began) until an id its
- * coordinator has never seen — no later one can have been used, because a writer initializes its
- * next id only after the previous one — and aborts each open transaction on the way. Subtasks at
- * or above both parallelisms are followed while their first id shows use: a failed attempt may
- * have run with more subtasks than any checkpoint recorded.
+ * subtask's recorded start (then from `startIndex`) until an id its coordinator has never seen —
+ * pooled ids are always used from 0 up without gaps, and earlier versions initialized their next
+ * id only after the previous one — and aborts each open transaction on the way that `keep` does
+ * not protect. Subtasks at or above both parallelisms are followed while their first id shows use:
+ * a failed attempt may have run with more subtasks than any checkpoint recorded.
  *
  * Idempotent across repeated restores from the same checkpoint when the prober has no side effects
  * (DescribeTransactions): unused ids stay unused, so a crash loop walks the same ids every time.
@@ -82,29 +92,30 @@ export class KafkaTransactionAborter {
         let usedAtStart = false;
         for (const start of starts) {
           if (start <= walkedTo) continue;
-          const used = await this.walk(prefix, subtask, start, aborted);
+          const used = await this.walk(prefix, subtask, start, aborted, scope.keep);
           walkedTo = start + used;
           if (start === scope.startIndex) usedAtStart = used > 0;
         }
         if (!usedAtStart && subtask >= bound) break;
       }
     }
-    if (aborted.length > 0) {
-      this.logger.info(
-        { subtask: scope.subtaskId, transactionalIds: aborted },
-        'aborted lingering Kafka transactions of failed attempts',
-      );
-    }
+    logAborted(this.logger, scope.subtaskId, aborted);
     return aborted;
   }
 
   /** Walks ids from `start` until an unused one; returns how many were used. */
-  private async walk(prefix: string, subtask: number, start: number, aborted: string[]): Promise<number> {
+  private async walk(
+    prefix: string,
+    subtask: number,
+    start: number,
+    aborted: string[],
+    keep: ((transactionalId: string) => boolean) | undefined,
+  ): Promise<number> {
     for (let index = start; ; index++) {
       const id = transactionalIdOf(prefix, subtask, index);
       const status = await this.prober.inspect(id);
       if (status === 'unused') return index - start;
-      if (status === 'open') {
+      if (status === 'open' && !keep?.(id)) {
         await this.prober.abort(id);
         aborted.push(id);
       }

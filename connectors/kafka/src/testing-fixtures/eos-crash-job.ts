@@ -7,7 +7,8 @@
  * unthrottle file exists (the parent creates it once it has killed the job often enough, so the
  * last run finishes quickly).
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createJsonLogger, Pipeline } from '@tributary/core';
 import { kafkaRecordSerializer } from '../sink/kafka-record-serializer.js';
 import { KafkaSink } from '../sink/kafka-sink.js';
@@ -67,6 +68,17 @@ const result = await Pipeline.from(
   )
   .execute(
     { jobName: 'kafka-crash', parallelism: 2, checkpointing: { intervalMs: 200, directory: checkpointDir } },
-    { logger: createJsonLogger({ level: 'warn' }) },
+    { logger: crashJobLogger() },
   );
 process.stdout.write(`finished restored=${result.restoredFromCheckpointId ?? 'none'}\n`);
+
+/**
+ * Warnings to stderr; with `TRIB_KAFKA_CRASH_LOG_DIR` set, every debug line to `<dir>/<pid>.log`
+ * instead (per-run timings of start-up, checkpoints and commits when investigating a slow restore).
+ */
+function crashJobLogger() {
+  const dir = process.env.TRIB_KAFKA_CRASH_LOG_DIR;
+  if (dir === undefined) return createJsonLogger({ level: 'warn' });
+  const file = join(dir, `${process.pid}.log`);
+  return createJsonLogger({ level: 'debug', write: (line) => appendFileSync(file, `${line}\n`) });
+}
