@@ -31,7 +31,7 @@ let throttled = true;
 let seen = 0;
 process.stdout.write('started\n');
 
-const result = await Pipeline.from(
+const job = Pipeline.from(
   new KafkaSource<KafkaMessage<string, string>>(
     { brokers, topics: [input], stoppingOffsets: 'latest', maxRecordsPerPoll: 100 },
     kafkaMessageDeserializer({ key: utf8Schema, value: utf8Schema }),
@@ -66,10 +66,12 @@ const result = await Pipeline.from(
       }),
     ),
   )
-  .execute(
+  .start(
     { jobName: 'kafka-crash', parallelism: 2, checkpointing: { intervalMs: 200, directory: checkpointDir } },
     { logger: crashJobLogger() },
   );
+logJobEvents();
+const result = await job.result;
 process.stdout.write(`finished restored=${result.restoredFromCheckpointId ?? 'none'}\n`);
 
 /**
@@ -77,8 +79,23 @@ process.stdout.write(`finished restored=${result.restoredFromCheckpointId ?? 'no
  * instead (per-run timings of start-up, checkpoints and commits when investigating a slow restore).
  */
 function crashJobLogger() {
-  const dir = process.env.TRIB_KAFKA_CRASH_LOG_DIR;
-  if (dir === undefined) return createJsonLogger({ level: 'warn' });
-  const file = join(dir, `${process.pid}.log`);
+  const file = crashLogFile();
+  if (file === undefined) return createJsonLogger({ level: 'warn' });
   return createJsonLogger({ level: 'debug', write: (line) => appendFileSync(file, `${line}\n`) });
+}
+
+/** With a log dir, the job's events too: each checkpoint's duration, restores, restarts. */
+function logJobEvents(): void {
+  const file = crashLogFile();
+  if (file === undefined) return;
+  job.on('*', (event) => {
+    const { error, ...fields } = event as typeof event & { error?: Error };
+    const line = { time: Date.now(), msg: `job event ${event.type}`, ...fields, error: error?.message };
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+  });
+}
+
+function crashLogFile(): string | undefined {
+  const dir = process.env.TRIB_KAFKA_CRASH_LOG_DIR;
+  return dir === undefined ? undefined : join(dir, `${process.pid}.log`);
 }
