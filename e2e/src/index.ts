@@ -67,6 +67,10 @@ export {
   type JavaCommittedPartition,
   readCommittedWithJavaConsumer,
 } from './kafka/java-committed-reader.js';
+export {
+  type JavaListedTransaction,
+  listTransactionsWithJavaAdmin,
+} from './kafka/java-transactions-lister.js';
 export { KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
 export type {
   CreateKafkaTopicOptions,

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useService } from '../services/use-service.js';
 import { readCommittedWithJavaConsumer } from './java-committed-reader.js';
+import { listTransactionsWithJavaAdmin } from './java-transactions-lister.js';
 import type { KafkaService } from './kafka-service.js';
 
 describe('readCommittedWithJavaConsumer (the exactly-once oracle)', () => {
@@ -51,6 +52,30 @@ describe('readCommittedWithJavaConsumer (the exactly-once oracle)', () => {
       await t3.abort();
     } finally {
       for (const p of [committed, aborted, open]) await p.disconnect();
+    }
+  }, 120_000);
+
+  it('listTransactionsWithJavaAdmin lists the ids of a prefix with their states (Kafka Admin, the id-count oracle)', async () => {
+    const topic = await kafka.createTopic();
+    const client = new Kafka({ ...kafka.kafkaConfig(), logLevel: logLevel.NOTHING });
+    const producers = ['a', 'b'].map((id) =>
+      client.producer({ transactionalId: `${topic}-${id}`, idempotent: true, maxInFlightRequests: 1 }),
+    );
+    for (const p of producers) await p.connect();
+    try {
+      const [committed, open] = await Promise.all(producers.map((p) => p.transaction()));
+      await committed?.send({ topic, messages: [{ value: 'c' }] });
+      await committed?.commit();
+      await open?.send({ topic, messages: [{ value: 'o' }] });
+      const listed = await listTransactionsWithJavaAdmin(kafka.brokers, `${topic}-`);
+      expect(listed).toEqual([
+        { transactionalId: `${topic}-a`, state: 'CompleteCommit' },
+        { transactionalId: `${topic}-b`, state: 'Ongoing' },
+      ]);
+      expect(await listTransactionsWithJavaAdmin(kafka.brokers, `${topic}-none`)).toEqual([]);
+      await open?.abort();
+    } finally {
+      for (const p of producers) await p.disconnect();
     }
   }, 120_000);
 });
