@@ -108,6 +108,7 @@ export class ExactlyOnceKafkaSinkWriter<T>
       );
       const cleanedAt = performance.now();
       writer.pool.restorePending(cleanup.pendingIds);
+      if (cleanup.legacyStartIndex !== undefined) writer.pool.restoreLegacy(cleanup.legacyStartIndex);
       writer.beginNext();
       const first = await writer.transaction();
       // Start-up time is on the restore's critical path (the first checkpoint waits for it).

@@ -1,5 +1,10 @@
 import { hasErrorCode, type SinkWriter } from '@tributary/core';
-import { type KafkaService, useService } from '@tributary/e2e';
+import {
+  type KafkaService,
+  listTransactionsWithJavaAdmin,
+  readCommittedWithJavaConsumer,
+  useService,
+} from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTransaction } from '../client/describe-transactions.js';
@@ -16,6 +21,7 @@ import type { ExactlyOnceKafkaSinkWriter } from './exactly-once-kafka-sink-write
 import type { KafkaCommittable, KafkaWriterState } from './kafka-committable.js';
 import { kafkaRecordSerializer } from './kafka-record-serializer.js';
 import { KafkaSink } from './kafka-sink.js';
+import type { KafkaWriterResources } from './kafka-writer-resources.js';
 
 type EosWriter = ExactlyOnceKafkaSinkWriter<string>;
 
@@ -195,7 +201,7 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect(await committedValues(kafka.brokers, topic)).toEqual(['a']);
   });
 
-  it('reuses a pool of ids: 40 checkpoints with lagging commits use at most 8 ids (the model bound), every record once', async () => {
+  it('reuses a pool of ids: 1 000 checkpoints with lagging commits leave at most 8 ids on the cluster (one per checkpoint before pooling), every record once', async () => {
     const topic = await kafka.createTopic({ partitions: 2 });
     const prefix = `${topic}-txn`;
     const sink = sinkFor(topic, prefix);
@@ -205,7 +211,7 @@ describe('KafkaSink exactly-once (real broker)', () => {
     let waiting: KafkaCommittable[] = [];
     const expected: string[] = [];
     try {
-      for (let checkpoint = 1; checkpoint <= 40; checkpoint++) {
+      for (let checkpoint = 1; checkpoint <= 1000; checkpoint++) {
         const values = [`c${checkpoint}-a`, `c${checkpoint}-b`];
         expected.push(...values);
         await writer.write(values, batchContext());
@@ -228,9 +234,75 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect(ids.size).toBeLessThanOrEqual(8);
     expect([...ids].sort()).toEqual(Array.from({ length: ids.size }, (_, k) => `${prefix}-0-${k}`).sort());
     expect(writer.transactionalIdPool.size).toBe(ids.size);
-    expect(await transactionState(`${prefix}-0-${ids.size}`)).toBeUndefined();
-    expect((await committedValues(kafka.brokers, topic)).sort()).toEqual(expected.sort());
-  });
+    // The cluster's own count (Kafka's Admin client): one id per checkpoint would leave 1 000.
+    const listed = await listTransactionsWithJavaAdmin(kafka.brokers, `${prefix}-`);
+    expect(listed.length).toBeGreaterThanOrEqual(2);
+    expect(listed.length).toBeLessThanOrEqual(8);
+    expect(listed.filter((t) => t.state === 'Ongoing')).toEqual([]);
+    const committed = await readCommittedWithJavaConsumer(kafka.brokers, topic);
+    expect(committed.flatMap((p) => p.values).sort()).toEqual(expected.sort());
+  }, 600_000);
+
+  it('restores a checkpoint of the one-id-per-checkpoint scheme: re-commits it, aborts what its attempt left open, reuses none of its ids before a later checkpoint completes', async () => {
+    const topic = await kafka.createTopic({ partitions: 2 });
+    const prefix = `${topic}-txn`;
+    const sink = sinkFor(topic, prefix);
+    // The earlier version numbered one id per checkpoint: id 0 committed, checkpoint 1
+    // pre-committed id 1 (its state recorded nextTransactionIndex 2), id 2 was open at the crash.
+    const old = (await sinkFor(topic, `${topic}-old`).createWriter(writerContext())) as EosWriter;
+    const resources = (old as unknown as { resources: KafkaWriterResources<string> }).resources;
+    const legacyTransaction = async (index: number, values: string[]) => {
+      const txn = await resources.producers.openTransaction(`${prefix}-0-${index}`);
+      await txn.pipeline.send(await resources.converter.convert(values, batchContext(), resources.cluster));
+      await txn.pipeline.flush();
+      return txn.committable();
+    };
+    expect(await commit(sink, [await legacyTransaction(0, ['old-0'])])).toEqual([{ kind: 'success' }]);
+    const checkpoint1 = [await legacyTransaction(1, ['a', 'b'])];
+    await legacyTransaction(2, ['lingering']);
+    await crash(old);
+    const legacyState: KafkaWriterState[] = [
+      { transactionalIdPrefix: prefix, subtaskId: 0, parallelism: 1, nextTransactionIndex: 2 },
+    ];
+
+    // Attempt 1: the runtime re-commits checkpoint 1, then the writer starts.
+    expect(await commit(sink, checkpoint1)).toEqual([{ kind: 'success' }]);
+    const first = (await sink.restoreWriter(
+      writerContext({ restoredCheckpointId: 1, attemptNumber: 1 }),
+      legacyState,
+    )) as EosWriter;
+    expect(await transactionState(`${prefix}-0-2`)).not.toBe('Ongoing'); // aborted (then reopened, empty)
+    await first.write(['c'], batchContext());
+    const [attempt1] = await first.prepareCommit();
+    // Not an id below 2: checkpoint 1 (which another restore re-commits) may list any of them.
+    expect(attempt1?.transactionalId).toBe(`${prefix}-0-2`);
+    await first.write(['d'], batchContext());
+    await first.flush(false);
+    await crash(first); // checkpoint 2 never completed
+
+    // Attempt 2 restores checkpoint 1 again: its re-commit still succeeds (id 1's epoch untouched;
+    // reusing it would have made this TRIB_KAFKA_TRANSACTION_LOST).
+    expect(await commit(sink, checkpoint1)).toEqual([{ kind: 'success' }]);
+    const second = (await sink.restoreWriter(
+      writerContext({ restoredCheckpointId: 1, attemptNumber: 2 }),
+      legacyState,
+    )) as EosWriter;
+    const used: string[] = [];
+    for (const values of [['c', 'd'], ['e'], ['f'], ['g']]) {
+      await second.write(values, batchContext());
+      const committables = await second.prepareCommit();
+      used.push(...committables.map((c) => c.transactionalId));
+      expect(await commit(sink, committables)).toEqual(committables.map(() => ({ kind: 'success' })));
+    }
+    await second.close();
+    // Once a checkpoint after the restore completed, the pool went back to the low ids.
+    const indices = used.map((id) => Number(id.slice(`${prefix}-0-`.length)));
+    expect(indices[0]).toBeGreaterThanOrEqual(2);
+    expect(indices.slice(1).some((k) => k < 2)).toBe(true);
+    const committed = await readCommittedWithJavaConsumer(kafka.brokers, topic);
+    expect(committed.flatMap((p) => p.values).sort()).toEqual(['old-0', 'a', 'b', 'c', 'd', 'e', 'f', 'g'].sort());
+    for (const p of committed) expect(p.lastStableOffset).toBe(p.highWatermark);
+  }, 120_000);
 
   it('aborts a reused id left open after the restored checkpoint (its state lists only uncommitted ids)', async () => {
     const topic = await kafka.createTopic({ partitions: 2 });

@@ -143,6 +143,30 @@ describe('KafkaTransactionalIdPool', () => {
     expect(await pool.acquire()).toBe('p-0-0');
   });
 
+  it('after a restore from a one-id-per-checkpoint state takes ids from its recorded index until a later checkpoint completes', async () => {
+    // The earlier version used p-0-0 … p-0-5 (checkpoint 5 pre-committed p-0-5, whose re-commit
+    // is still retried) and recorded nextTransactionIndex 6.
+    const states = new Map<string, TransactionalIdUse>([
+      ['p-0-0', 'committed'],
+      ['p-0-1', 'committed'],
+      ['p-0-4', 'committed'],
+      ['p-0-5', 'busy'],
+    ]);
+    const pool = new KafkaTransactionalIdPool('p', 0, usesOf(states));
+    pool.restoreLegacy(6);
+    // Any id below 6 may be listed by the restored checkpoint (carried-over committables too).
+    expect(await pool.acquire()).toBe('p-0-6');
+    states.set('p-0-6', 'busy');
+    pool.precommitted('p-0-6');
+    states.set('p-0-5', 'committed');
+    expect(await pool.acquire()).toBe('p-0-7');
+    states.set('p-0-7', 'busy');
+    pool.precommitted('p-0-7');
+    // p-0-6 committed: a checkpoint after the restore is complete, the old ids are free again.
+    states.set('p-0-6', 'committed');
+    expect(await pool.acquire()).toBe('p-0-0');
+  });
+
   it('does not reuse pending ids when the coordinator cannot tell (Kafka < 3.0)', async () => {
     const pool = new KafkaTransactionalIdPool('p', 0, async (ids) => ids.map(() => 'unknown' as const));
     pool.precommitted(await pool.acquire());

@@ -44,6 +44,8 @@ export class KafkaTransactionalIdPool {
   /** Largest pre-commit sequence number whose transaction was seen committed. */
   private committedEvidence = 0;
   private highest = -1;
+  /** Ids below this index are an earlier version's (see {@link restoreLegacy}). */
+  private legacyFloor = 0;
 
   constructor(
     private readonly prefix: string,
@@ -54,6 +56,16 @@ export class KafkaTransactionalIdPool {
   /** Marks ids pre-committed in the restored checkpoint (any subtask's) as pending. */
   restorePending(transactionalIds: Iterable<string>): void {
     for (const id of transactionalIds) this.pending.set(id, { precommit: 0 });
+  }
+
+  /**
+   * After a restore from a state of an earlier version (one new id per checkpoint, recorded as
+   * `nextTransactionIndex`): any id below `nextIndex` may be one the restored checkpoint lists,
+   * so ids are taken from `nextIndex` up until a checkpoint taken after the restore is known
+   * complete (one of this pool's transactions seen committed); then the pool goes back to `k = 0`.
+   */
+  restoreLegacy(nextIndex: number): void {
+    this.legacyFloor = Math.max(this.legacyFloor, nextIndex);
   }
 
   /** Marks the id of a transaction just pre-committed (handed to the committer) as pending. */
@@ -89,7 +101,7 @@ export class KafkaTransactionalIdPool {
     const unseen = [...this.pending].filter(([, p]) => p.committedSeenAt === undefined);
     const known = new Map<string, TransactionalIdUse>();
     // Every pending id (those freed below are then known) and the lowest ones outside them.
-    await this.look([...this.pending.keys(), ...this.candidates(0)], known);
+    await this.look([...this.pending.keys(), ...this.candidates(this.floor())], known);
     for (const [id, p] of unseen) {
       const use = known.get(id);
       if (use === 'free') this.pending.delete(id);
@@ -103,7 +115,7 @@ export class KafkaTransactionalIdPool {
         this.pending.delete(id);
       }
     }
-    for (let k = 0; ; k++) {
+    for (let k = this.floor(); ; k++) {
       const id = transactionalIdOf(this.prefix, this.subtaskId, k);
       if (this.pending.has(id)) continue;
       if (!known.has(id)) await this.look(this.candidates(k), known);
@@ -115,6 +127,11 @@ export class KafkaTransactionalIdPool {
       this.highest = Math.max(this.highest, k);
       return id;
     }
+  }
+
+  /** The lowest index to take: 0, or an earlier version's next index until the restore is behind us. */
+  private floor(): number {
+    return this.committedEvidence > 0 ? 0 : this.legacyFloor;
   }
 
   /** The lowest ids from `k` up that are not pending: the next ones `acquire` may take. */
