@@ -34,10 +34,20 @@ export async function listTransactionsWithJavaAdmin(
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       javaCommand(),
-      ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx256m', '-cp', `${lib}/*`, source, brokers.join(','), prefix],
+      [
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+UseSerialGC',
+        '-Xmx256m',
+        '-cp',
+        `${lib}/*`,
+        source,
+        brokers.join(','),
+        prefix,
+      ],
       { timeout: 120_000 },
       (error, out, stderr) => {
-        if (error) reject(new Error(`Java transactions lister failed: ${error.message}\n${stderr.slice(-2000)}`));
+        if (error)
+          reject(new Error(`Java transactions lister failed: ${error.message}\n${stderr.slice(-2000)}`));
         else resolve(out);
       },
     );

@@ -300,7 +300,9 @@ describe('KafkaSink exactly-once (real broker)', () => {
     expect(indices[0]).toBeGreaterThanOrEqual(2);
     expect(indices.slice(1).some((k) => k < 2)).toBe(true);
     const committed = await readCommittedWithJavaConsumer(kafka.brokers, topic);
-    expect(committed.flatMap((p) => p.values).sort()).toEqual(['old-0', 'a', 'b', 'c', 'd', 'e', 'f', 'g'].sort());
+    expect(committed.flatMap((p) => p.values).sort()).toEqual(
+      ['old-0', 'a', 'b', 'c', 'd', 'e', 'f', 'g'].sort(),
+    );
     for (const p of committed) expect(p.lastStableOffset).toBe(p.highWatermark);
   }, 120_000);
 
