@@ -3,21 +3,44 @@
  * for its turn, plus the watermarks between them. `ordered` emits results in input order;
  * unordered emits them as they complete, but never across a watermark (a watermark waits for every
  * record before it, and records after it wait for the watermark), so event time stays correct.
+ *
+ * Records live in pooled {@link AsyncSlot}s: a slot and its two settle handlers are made once and
+ * reused after its result is emitted, so a record costs the stage no object or closure of its own
+ * (hot paths allocate per batch, not per record).
  */
 
-/** One input of the stage, from the moment it is issued until its result is emitted. */
-export interface AsyncEntry<T, R> {
-  readonly input: T;
-  /** Event time of the input (NaN when none); the result keeps it. */
-  readonly timestamp: number;
-  done: boolean;
-  result: R | undefined;
+import { RingQueue } from './ring-queue.js';
+
+/** Receives the outcome of a slot's call (the stage: count it, schedule an emit or fail). */
+export interface AsyncSlotListener<T, R> {
+  onResult(slot: AsyncSlot<T, R>, result: R): void;
+  onError(slot: AsyncSlot<T, R>, error: unknown): void;
 }
 
-interface QueuedEntry<T, R> extends AsyncEntry<T, R> {
-  /** Unordered mode: the segment the entry belongs to. */
-  readonly segment: Segment<T, R> | undefined;
-  emitted: boolean;
+/** One input of the stage, from the moment it is issued until its result is emitted. */
+export class AsyncSlot<T, R> {
+  input: T | undefined = undefined;
+  /** Event time of the input (NaN when none); the result keeps it. */
+  timestamp = Number.NaN;
+  result: R | undefined = undefined;
+  done = false;
+  /** Issued and not emitted yet. */
+  inUse = false;
+  /** Issue order (pending inputs are listed in it). */
+  seq = 0;
+  /** Unordered mode: the segment the slot belongs to. */
+  segment: Segment<T, R> | undefined = undefined;
+  /**
+   * Settle handlers for the call's promise, made once per slot. A slot is reused only after its
+   * result was emitted, so a handler never runs for a later occupant.
+   */
+  readonly resolve: (result: R) => void;
+  readonly reject: (error: unknown) => void;
+
+  constructor(listener: AsyncSlotListener<T, R>) {
+    this.resolve = (result) => listener.onResult(this, result);
+    this.reject = (error) => listener.onError(this, error);
+  }
 }
 
 /** What to emit, in order: batches of results and the watermarks between them. */
@@ -26,53 +49,62 @@ export type AsyncEmission<R> =
   | { readonly kind: 'watermark'; readonly watermark: number };
 
 interface Segment<T, R> {
-  /** Records of this segment in input order; emitted ones are dropped when they are the majority. */
-  entries: QueuedEntry<T, R>[];
   /** Records of this segment not emitted yet. */
   live: number;
   /** Completed records of this segment, in completion order. */
-  ready: AsyncEntry<T, R>[];
+  readonly ready: AsyncSlot<T, R>[];
   /** The watermark that closes the segment (undefined for the open, last segment). */
   watermark: number | undefined;
 }
 
 export class AsyncResultQueue<T, R> {
   /** Unordered mode: records between two watermarks form a segment. Ordered mode uses one FIFO. */
-  private readonly segments: Segment<T, R>[] = [{ entries: [], live: 0, ready: [], watermark: undefined }];
-  private readonly fifo: (AsyncEntry<T, R> | number)[] = [];
-  private fifoHead = 0;
+  private readonly segments: Segment<T, R>[] = [{ live: 0, ready: [], watermark: undefined }];
+  /** Ordered mode: slots and watermarks in input order. */
+  private readonly fifo = new RingQueue<AsyncSlot<T, R> | number>();
   private records = 0;
+  private nextSeq = 0;
+  /** Every slot ever made (in use or free): the pool is as large as the most records at once. */
+  private readonly slots: AsyncSlot<T, R>[] = [];
+  private readonly free: AsyncSlot<T, R>[] = [];
 
-  constructor(private readonly ordered: boolean) {}
+  constructor(
+    private readonly ordered: boolean,
+    private readonly listener: AsyncSlotListener<T, R> = { onResult() {}, onError() {} },
+  ) {}
 
   /** Records in the queue (in flight or completed but not emitted): what `capacity` bounds. */
   get size(): number {
     return this.records;
   }
 
-  add(input: T, timestamp: number): AsyncEntry<T, R> {
-    const segment = this.ordered ? undefined : (this.segments[this.segments.length - 1] as Segment<T, R>);
-    const entry: QueuedEntry<T, R> = {
-      input,
-      timestamp,
-      done: false,
-      result: undefined,
-      segment,
-      emitted: false,
-    };
+  add(input: T, timestamp: number): AsyncSlot<T, R> {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = new AsyncSlot<T, R>(this.listener);
+      this.slots.push(slot);
+    }
+    slot.input = input;
+    slot.timestamp = timestamp;
+    slot.done = false;
+    slot.inUse = true;
+    slot.seq = this.nextSeq++;
     this.records++;
-    if (segment) {
-      segment.entries.push(entry);
+    if (this.ordered) {
+      this.fifo.push(slot);
+    } else {
+      const segment = this.segments[this.segments.length - 1] as Segment<T, R>;
+      slot.segment = segment;
       segment.live++;
-    } else this.fifo.push(entry);
-    return entry;
+    }
+    return slot;
   }
 
-  /** Marks an entry's result as available. */
-  complete(entry: AsyncEntry<T, R>, result: R): void {
-    entry.done = true;
-    entry.result = result;
-    (entry as QueuedEntry<T, R>).segment?.ready.push(entry);
+  /** Marks a slot's result as available. */
+  complete(slot: AsyncSlot<T, R>, result: R): void {
+    slot.done = true;
+    slot.result = result;
+    slot.segment?.ready.push(slot);
   }
 
   addWatermark(watermark: number): void {
@@ -82,7 +114,7 @@ export class AsyncResultQueue<T, R> {
     }
     const last = this.segments[this.segments.length - 1] as Segment<T, R>;
     last.watermark = watermark;
-    this.segments.push({ entries: [], live: 0, ready: [], watermark: undefined });
+    this.segments.push({ live: 0, ready: [], watermark: undefined });
   }
 
   /** Removes and returns everything that may be emitted now, in emission order. */
@@ -91,42 +123,43 @@ export class AsyncResultQueue<T, R> {
   }
 
   /** Inputs not emitted yet, in input order: what a checkpoint stores and a restore re-issues. */
-  pendingInputs(): AsyncEntry<T, R>[] {
-    if (this.ordered) {
-      const out: AsyncEntry<T, R>[] = [];
-      for (let i = this.fifoHead; i < this.fifo.length; i++) {
-        const item = this.fifo[i];
-        if (typeof item !== 'number') out.push(item as AsyncEntry<T, R>);
-      }
-      return out;
-    }
-    return this.segments.flatMap((s) => s.entries.filter((e) => !e.emitted));
+  pendingInputs(): { readonly input: T; readonly timestamp: number }[] {
+    return this.slots
+      .filter((slot) => slot.inUse)
+      .sort((a, b) => a.seq - b.seq)
+      .map((slot) => ({ input: slot.input as T, timestamp: slot.timestamp }));
+  }
+
+  /** Returns an emitted slot to the pool, dropping its references to input and result. */
+  private release(slot: AsyncSlot<T, R>): void {
+    slot.inUse = false;
+    slot.input = undefined;
+    slot.result = undefined;
+    slot.segment = undefined;
+    this.free.push(slot);
   }
 
   private drainOrdered(): AsyncEmission<R>[] {
     const out: AsyncEmission<R>[] = [];
+    const fifo = this.fifo;
     let values: R[] = [];
     let timestamps: number[] = [];
-    while (this.fifoHead < this.fifo.length) {
-      const head = this.fifo[this.fifoHead] as AsyncEntry<T, R> | number;
-      if (typeof head === 'number') {
+    for (let item = fifo.peek(); item !== undefined; item = fifo.peek()) {
+      if (typeof item === 'number') {
         if (values.length > 0) out.push({ kind: 'records', values, timestamps });
         values = [];
         timestamps = [];
-        out.push({ kind: 'watermark', watermark: head });
+        out.push({ kind: 'watermark', watermark: item });
       } else {
-        if (!head.done) break;
-        values.push(head.result as R);
-        timestamps.push(head.timestamp);
+        if (!item.done) break;
+        values.push(item.result as R);
+        timestamps.push(item.timestamp);
+        this.release(item);
         this.records--;
       }
-      this.fifo[this.fifoHead++] = 0; // drop the reference
+      fifo.shift();
     }
     if (values.length > 0) out.push({ kind: 'records', values, timestamps });
-    if (this.fifoHead > 1024 && this.fifoHead * 2 > this.fifo.length) {
-      this.fifo.splice(0, this.fifoHead);
-      this.fifoHead = 0;
-    }
     return out;
   }
 
@@ -134,20 +167,22 @@ export class AsyncResultQueue<T, R> {
     const out: AsyncEmission<R>[] = [];
     for (;;) {
       const first = this.segments[0] as Segment<T, R>;
-      const values: R[] = [];
-      const timestamps: number[] = [];
-      for (const entry of first.ready) {
-        (entry as QueuedEntry<T, R>).emitted = true;
-        values.push(entry.result as R);
-        timestamps.push(entry.timestamp);
+      const ready = first.ready;
+      const n = ready.length;
+      if (n > 0) {
+        const values: R[] = [];
+        const timestamps: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const slot = ready[i] as AsyncSlot<T, R>;
+          values.push(slot.result as R);
+          timestamps.push(slot.timestamp);
+          this.release(slot);
+        }
+        ready.length = 0;
+        first.live -= n;
+        this.records -= n;
+        out.push({ kind: 'records', values, timestamps });
       }
-      first.ready = [];
-      first.live -= values.length;
-      this.records -= values.length;
-      if (first.entries.length > 64 && first.live * 2 < first.entries.length) {
-        first.entries = first.entries.filter((e) => !e.emitted);
-      }
-      if (values.length > 0) out.push({ kind: 'records', values, timestamps });
       if (first.live > 0 || first.watermark === undefined) return out;
       out.push({ kind: 'watermark', watermark: first.watermark });
       this.segments.shift();

@@ -215,4 +215,86 @@ describe('AsyncResultQueue', () => {
     expect(queue.pendingInputs().map((e) => e.input)).toEqual([3]);
     expect(queue.size).toBe(1);
   });
+
+  it('reuses an emitted slot for a later input; pending inputs stay in input order', () => {
+    const queue = new AsyncResultQueue<number, number>(false);
+    const a = queue.add(1, Number.NaN);
+    const b = queue.add(2, Number.NaN);
+    queue.complete(a, 10);
+    expect(queue.drain()).toEqual([{ kind: 'records', values: [10], timestamps: [Number.NaN] }]);
+    const c = queue.add(3, 30);
+    expect(c).toBe(a); // the pool handed the emitted slot out again
+    expect(queue.pendingInputs()).toEqual([
+      { input: 2, timestamp: Number.NaN },
+      { input: 3, timestamp: 30 },
+    ]);
+    queue.complete(c, 30);
+    queue.complete(b, 20);
+    expect(queue.drain()).toEqual([{ kind: 'records', values: [30, 20], timestamps: [30, Number.NaN] }]);
+    expect(queue.pendingInputs()).toEqual([]);
+  });
+
+  it("a slot's handlers report to the listener with the slot", async () => {
+    const seen: string[] = [];
+    const queue = new AsyncResultQueue<number, number>(true, {
+      onResult: (slot, result) => seen.push(`ok ${slot.input}=${result}`),
+      onError: (slot, error) => seen.push(`error ${slot.input} ${String(error)}`),
+    });
+    const a = queue.add(1, Number.NaN);
+    const b = queue.add(2, Number.NaN);
+    await Promise.resolve(5).then(a.resolve, a.reject);
+    await Promise.reject(new Error('no')).then(b.resolve, b.reject);
+    expect(seen).toEqual(['ok 1=5', 'error 2 Error: no']);
+  });
+});
+
+describe('AsyncStageWriter timeouts', () => {
+  it('a signal first read after the timeout is already aborted; closing aborts the signals of running calls', async () => {
+    const signals: AbortSignal[] = [];
+    let lateSignal: AbortSignal | undefined;
+    const inner = new RecordingWriter();
+    const writer = new AsyncStageWriter<number, string>(
+      (_n, ctx) => {
+        signals.push(ctx.signal);
+        return new Promise(() => {}); // never answers
+      },
+      asyncIoOptions.parse({ timeoutMs: 10_000 }),
+      [],
+      inner,
+      fakeWriterContext(),
+      { inputs: [], timestamps: [] },
+    );
+    await writer.write([2, 3], fakeBatchContext());
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+    await writer.close();
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    expect(signals[0]?.reason).toMatchObject({ code: 'TRIB_ABORTED' });
+
+    const timing = new AsyncStageWriter<number, string>(
+      (n, ctx) =>
+        new Promise((_, reject) =>
+          setTimeout(() => {
+            lateSignal = ctx.signal;
+            reject(new Error(`late ${n}`));
+          }, 40),
+        ),
+      asyncIoOptions.parse({ timeoutMs: 5 }),
+      [],
+      new RecordingWriter(),
+      fakeWriterContext(),
+      { inputs: [], timestamps: [] },
+    );
+    // This call reads its signal only after its limit passed.
+    await timing.write([1], fakeBatchContext());
+    const error = await timing.flush(true).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'TRIB_ASYNC_CALL_FAILED' });
+    expect(String((error as Error).message)).toContain('timed out after 5 ms');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(lateSignal?.aborted).toBe(true);
+    expect(lateSignal?.reason).toMatchObject({ code: 'TRIB_TIMEOUT' });
+    await timing.close();
+  });
 });

@@ -12,7 +12,9 @@ import type { Counter } from '../../metrics/metric-types.js';
 import { retry } from '../../retry/retry.js';
 import { type ChainOperator, runChain } from '../operator-chain.js';
 import type { AsyncCallContext, AsyncFunction, AsyncIoOptions } from './async-io-options.js';
-import { type AsyncEntry, AsyncResultQueue } from './async-result-queue.js';
+import { AsyncResultQueue, type AsyncSlot, type AsyncSlotListener } from './async-result-queue.js';
+import { CallDeadlines } from './call-deadlines.js';
+import { TimedAttempt } from './timed-attempt.js';
 
 /** The writer state of an async stage: inputs not emitted yet, and the wrapped writer's state. */
 export interface AsyncStageState {
@@ -32,7 +34,7 @@ export interface AsyncStageState {
  * until its `snapshotState`, so a checkpoint holds each record either as emitted (in the wrapped
  * writer's flushed or pre-committed data) or as an input to re-issue, never both or neither.
  */
-export class AsyncStageWriter<T, R> implements SinkWriter<T> {
+export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<T, R> {
   private readonly queue: AsyncResultQueue<T, R>;
   private serial: Promise<unknown> = Promise.resolve();
   private emitQueued = false;
@@ -50,6 +52,8 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
   private readonly firstAttempt: AsyncCallContext;
   /** No retry and no timeout: a call is the user's function with the shared first-attempt context. */
   private readonly plainCalls: boolean;
+  /** With `timeoutMs`: the time limits of the calls running, on one timer. */
+  private readonly deadlines: CallDeadlines | undefined;
 
   constructor(
     private readonly fn: AsyncFunction<T, R>,
@@ -59,7 +63,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     private readonly ctx: WriterInitContext,
     restored: { readonly inputs: readonly unknown[]; readonly timestamps: readonly number[] },
   ) {
-    this.queue = new AsyncResultQueue<T, R>(options.ordered);
+    this.queue = new AsyncResultQueue<T, R>(options.ordered, this);
     // Every call in flight (up to `capacity`) listens for the stage closing.
     setMaxListeners(0, this.abort.signal);
     const metrics = ctx.metricGroup.addGroup('operator', options.name);
@@ -68,6 +72,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     this.timeouts = metrics.counter('numAsyncTimeouts');
     this.retries = metrics.counter('numAsyncRetries');
     this.plainCalls = options.retry === undefined && options.timeoutMs === undefined;
+    this.deadlines = options.timeoutMs === undefined ? undefined : new CallDeadlines(options.timeoutMs);
     this.firstAttempt = { signal: this.abort.signal, attempt: 1, subtaskId: ctx.subtaskId };
     const self = this;
     this.innerCtx = {
@@ -146,6 +151,10 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
 
   async close(): Promise<void> {
     this.abort.abort(new TributaryError(CoreErrorCodes.ABORTED, `async stage '${this.options.name}' closed`));
+    if (this.deadlines !== undefined) {
+      this.deadlines.stop();
+      for (const call of this.deadlines.running()) (call as TimedAttempt<R>).abort(this.abort.signal.reason);
+    }
     this.failure ??= new TributaryError(CoreErrorCodes.CLOSED, `async stage '${this.options.name}' closed`);
     this.wake();
     await this.serial.catch(() => undefined);
@@ -154,38 +163,36 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
 
   private issue(input: T, timestamp: number): void {
     this.inFlight++;
-    const entry = this.queue.add(input, timestamp);
+    const slot = this.queue.add(input, timestamp);
     let call: Promise<R>;
     try {
       // The common case (no retry, no timeout) shares one call context.
       call = this.plainCalls ? this.fn(input, this.firstAttempt) : this.callWithRetry(input);
     } catch (error) {
-      this.onFailure(error);
+      this.onError(slot, error);
       return;
     }
-    // One reaction per call (cheaper than an async method's frame and await); plain values allowed.
-    (call instanceof Promise ? call : Promise.resolve(call)).then(
-      (result) => this.onResult(entry, result),
-      (error: unknown) => this.onFailure(error),
-    );
+    // One reaction per call with the slot's own handlers; plain values allowed.
+    (call instanceof Promise ? call : Promise.resolve(call)).then(slot.resolve, slot.reject);
   }
 
-  private onResult(entry: AsyncEntry<T, R>, result: R): void {
+  /** @internal A call's result (see {@link AsyncSlotListener}). */
+  onResult(slot: AsyncSlot<T, R>, result: R): void {
     this.inFlight--;
-    this.queue.complete(entry, result);
+    this.queue.complete(slot, result);
     this.scheduleEmit();
   }
 
-  private onFailure(error: unknown): void {
+  /** @internal A call failed for good: the stage fails. */
+  onError(_slot: AsyncSlot<T, R>, error: unknown): void {
     this.inFlight--;
     this.fail(this.wrap(error, this.options.retry?.maxAttempts ?? 1));
   }
 
   private attempt(input: T, attempt: number): Promise<R> {
-    const { timeoutMs } = this.options;
-    return timeoutMs === undefined
+    return this.deadlines === undefined
       ? this.fn(input, { signal: this.abort.signal, attempt, subtaskId: this.ctx.subtaskId })
-      : this.callWithTimeout(input, attempt, timeoutMs);
+      : this.callWithTimeout(input, attempt, this.deadlines);
   }
 
   private callWithRetry(input: T): Promise<R> {
@@ -204,33 +211,28 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T> {
     });
   }
 
-  private callWithTimeout(input: T, attempt: number, timeoutMs: number): Promise<R> {
-    const controller = new AbortController();
-    const onStop = () => controller.abort(this.abort.signal.reason);
-    this.abort.signal.addEventListener('abort', onStop, { once: true });
+  private callWithTimeout(input: T, attempt: number, deadlines: CallDeadlines): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timed = new TimedAttempt(attempt, this.ctx.subtaskId, this.abort.signal, resolve, reject, () => {
         this.timeouts.inc();
-        const error = new TributaryError(
+        return new TributaryError(
           CoreErrorCodes.TIMEOUT,
-          `Async call of '${this.options.name}' timed out after ${timeoutMs} ms`,
-          { retriable: true, context: { operator: this.options.name, timeoutMs, attempt } },
+          `Async call of '${this.options.name}' timed out after ${deadlines.timeoutMs} ms`,
+          {
+            retriable: true,
+            context: { operator: this.options.name, timeoutMs: deadlines.timeoutMs, attempt },
+          },
         );
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-      const settle = () => {
-        clearTimeout(timer);
-        this.abort.signal.removeEventListener('abort', onStop);
-      };
-      this.fn(input, { signal: controller.signal, attempt, subtaskId: this.ctx.subtaskId }).then(
+      });
+      deadlines.start(timed);
+      this.fn(input, timed).then(
         (value) => {
-          settle();
-          resolve(value);
+          deadlines.settle(timed);
+          timed.resolve(value);
         },
         (error: unknown) => {
-          settle();
-          reject(error);
+          deadlines.settle(timed);
+          timed.reject(error);
         },
       );
     });
