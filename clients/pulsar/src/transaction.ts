@@ -1,6 +1,12 @@
 import type { PulsarClient } from './client.js';
 import type { PulsarConnection } from './connection.js';
-import { PulsarClosedError, PulsarServerError, PulsarTransactionFailedError, toError } from './errors.js';
+import {
+  isRetriable,
+  PulsarClosedError,
+  PulsarServerError,
+  PulsarTransactionFailedError,
+  toError,
+} from './errors.js';
 import { BaseCommand_Type, ServerError, TxnAction } from './proto/PulsarApi_pb.js';
 import { partitionTopicName } from './topic-name.js';
 
@@ -41,6 +47,7 @@ export class TransactionCoordinatorClient {
   private coordinators: number | undefined;
   private connecting: Promise<void> | undefined;
   private nextCoordinator = 0;
+  private readonly tcConnections = new Map<number, Promise<PulsarConnection>>();
 
   constructor(private readonly client: PulsarClient) {}
 
@@ -65,9 +72,22 @@ export class TransactionCoordinatorClient {
     this.coordinators = count;
   }
 
-  /** A connection to coordinator `tc` on which TC_CLIENT_CONNECT succeeded. */
-  private async coordinatorConnection(tc: number): Promise<PulsarConnection> {
-    return this.client.withRetries(async () => {
+  /**
+   * A connection to coordinator `tc` on which TC_CLIENT_CONNECT succeeded, reused while it is open:
+   * a lookup and a TC_CLIENT_CONNECT per transaction request would triple the round trips of every
+   * NEW_TXN, ADD_PARTITION_TO_TXN and END_TXN.
+   */
+  private coordinatorConnection(tc: number): Promise<PulsarConnection> {
+    const cached = this.tcConnections.get(tc);
+    if (cached === undefined) return this.connectCoordinator(tc);
+    return cached.then(
+      (connection) => (connection.closed ? this.connectCoordinator(tc) : connection),
+      () => this.connectCoordinator(tc),
+    );
+  }
+
+  private connectCoordinator(tc: number): Promise<PulsarConnection> {
+    const connecting = this.client.withRetries(async () => {
       const connection = await this.client.connectionFor(
         partitionTopicName(TRANSACTION_COORDINATOR_ASSIGN, tc),
       );
@@ -77,14 +97,39 @@ export class TransactionCoordinatorClient {
       }));
       return connection;
     });
+    this.tcConnections.set(tc, connecting);
+    connecting.catch(() => this.forgetCoordinator(tc, connecting));
+    return connecting;
+  }
+
+  private forgetCoordinator(tc: number, connection: Promise<PulsarConnection>): void {
+    if (this.tcConnections.get(tc) === connection) this.tcConnections.delete(tc);
+  }
+
+  /**
+   * One request to coordinator `tc`. A failure that a fresh lookup may fix (the coordinator moved,
+   * the connection broke) drops the cached connection, so the next request looks it up again.
+   */
+  private async coordinatorRequest(
+    tc: number,
+    operation: string,
+    command: Parameters<PulsarConnection['request']>[1],
+  ): ReturnType<PulsarConnection['request']> {
+    const pending = this.coordinatorConnection(tc);
+    const connection = await pending;
+    try {
+      return await connection.request(operation, command);
+    } catch (error) {
+      if (isRetriable(error)) this.forgetCoordinator(tc, this.tcConnections.get(tc) ?? pending);
+      throw error;
+    }
   }
 
   /** Opens a transaction that the coordinator aborts after `timeoutMs` unless it ended. */
   async newTransaction(timeoutMs: number): Promise<Transaction> {
     await this.connect();
     const tc = this.nextCoordinator++ % (this.coordinators as number);
-    const connection = await this.coordinatorConnection(tc);
-    const answer = await connection.request('new transaction', (requestId) => ({
+    const answer = await this.coordinatorRequest(tc, 'new transaction', (requestId) => ({
       type: BaseCommand_Type.NEW_TXN,
       // The field is named `txn_ttl_seconds` but the coordinator reads milliseconds.
       newTxn: { requestId, txnTtlSeconds: BigInt(timeoutMs), tcId: BigInt(tc) },
@@ -95,29 +140,35 @@ export class TransactionCoordinatorClient {
   }
 
   async addPartitions(id: TxnId, partitions: readonly string[]): Promise<void> {
-    const connection = await this.coordinatorConnection(Number(id.mostBits));
-    await connection.request(`add partitions to transaction ${txnIdToString(id)}`, (requestId) => ({
-      type: BaseCommand_Type.ADD_PARTITION_TO_TXN,
-      addPartitionToTxn: {
-        requestId,
-        txnidMostBits: id.mostBits,
-        txnidLeastBits: id.leastBits,
-        partitions: [...partitions],
-      },
-    }));
+    await this.coordinatorRequest(
+      Number(id.mostBits),
+      `add partitions to transaction ${txnIdToString(id)}`,
+      (requestId) => ({
+        type: BaseCommand_Type.ADD_PARTITION_TO_TXN,
+        addPartitionToTxn: {
+          requestId,
+          txnidMostBits: id.mostBits,
+          txnidLeastBits: id.leastBits,
+          partitions: [...partitions],
+        },
+      }),
+    );
   }
 
   async addSubscription(id: TxnId, topic: string, subscription: string): Promise<void> {
-    const connection = await this.coordinatorConnection(Number(id.mostBits));
-    await connection.request(`add subscription to transaction ${txnIdToString(id)}`, (requestId) => ({
-      type: BaseCommand_Type.ADD_SUBSCRIPTION_TO_TXN,
-      addSubscriptionToTxn: {
-        requestId,
-        txnidMostBits: id.mostBits,
-        txnidLeastBits: id.leastBits,
-        subscription: [{ topic, subscription }],
-      },
-    }));
+    await this.coordinatorRequest(
+      Number(id.mostBits),
+      `add subscription to transaction ${txnIdToString(id)}`,
+      (requestId) => ({
+        type: BaseCommand_Type.ADD_SUBSCRIPTION_TO_TXN,
+        addSubscriptionToTxn: {
+          requestId,
+          txnidMostBits: id.mostBits,
+          txnidLeastBits: id.leastBits,
+          subscription: [{ topic, subscription }],
+        },
+      }),
+    );
   }
 
   /**
@@ -129,16 +180,19 @@ export class TransactionCoordinatorClient {
     await this.connect();
     try {
       await this.client.withRetries(async () => {
-        const connection = await this.coordinatorConnection(Number(id.mostBits));
-        await connection.request(`${action} transaction ${txnIdToString(id)}`, (requestId) => ({
-          type: BaseCommand_Type.END_TXN,
-          endTxn: {
-            requestId,
-            txnidMostBits: id.mostBits,
-            txnidLeastBits: id.leastBits,
-            txnAction: action === 'commit' ? TxnAction.COMMIT : TxnAction.ABORT,
-          },
-        }));
+        await this.coordinatorRequest(
+          Number(id.mostBits),
+          `${action} transaction ${txnIdToString(id)}`,
+          (requestId) => ({
+            type: BaseCommand_Type.END_TXN,
+            endTxn: {
+              requestId,
+              txnidMostBits: id.mostBits,
+              txnidLeastBits: id.leastBits,
+              txnAction: action === 'commit' ? TxnAction.COMMIT : TxnAction.ABORT,
+            },
+          }),
+        );
       });
       return action === 'commit' ? 'committed' : 'aborted';
     } catch (error) {
@@ -151,6 +205,7 @@ export class TransactionCoordinatorClient {
 
   async close(): Promise<void> {
     this.connecting = undefined;
+    this.tcConnections.clear();
   }
 }
 

@@ -1,5 +1,6 @@
 import { syncDocSections } from '@tributary/core/testing';
 import { expect, it } from 'vitest';
+import { PulsarSinkOptions } from './sink/pulsar-sink-options.js';
 import { PulsarSourceOptions } from './source/pulsar-source-options.js';
 
 /**
@@ -14,8 +15,11 @@ it('pulsar connector docs have current snippets and option tables', () => {
       new URL('../README.md', import.meta.url),
       new URL('../../../docs/connectors/pulsar.md', import.meta.url),
     ],
-    snippetSources: [new URL('./source/pulsar-source-docs-examples.int.test.ts', import.meta.url)],
-    options: { source: PulsarSourceOptions },
+    snippetSources: [
+      new URL('./source/pulsar-source-docs-examples.int.test.ts', import.meta.url),
+      new URL('./sink/pulsar-sink.int.test.ts', import.meta.url),
+    ],
+    options: { source: PulsarSourceOptions, sink: PulsarSinkOptions },
   });
   expect(report, 'stale docs: rerun with TRIB_UPDATE_DOCS=1').toEqual({
     stale: [],

@@ -9,6 +9,27 @@ export {
   pulsarConnectionShape,
 } from './pulsar-connection-options.js';
 export {
+  DEFAULT_PULSAR_TRANSACTION_TIMEOUT_MS,
+  type PulsarCommittable,
+  PulsarCommitter,
+  type PulsarRecordSerializer,
+  type PulsarRecordSerializerSpec,
+  type PulsarRouter,
+  type PulsarRouterFunction,
+  PulsarSink,
+  type PulsarSinkContext,
+  type PulsarSinkErrorCode,
+  PulsarSinkErrorCodes,
+  type PulsarSinkMessage,
+  PulsarSinkOptions,
+  type PulsarSinkOptionsInput,
+  type PulsarWriterState,
+  pulsarCommittableSerializer,
+  pulsarRecordSerializer,
+  pulsarWriterStateSerializer,
+  type ResolvedPulsarSinkOptions,
+} from './sink/index.js';
+export {
   type AckTransactions,
   type PulsarEndPosition,
   type PulsarMessageDeserializer,

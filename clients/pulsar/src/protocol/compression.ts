@@ -1,3 +1,5 @@
+/// <reference path="./untyped-codecs.d.ts" />
+// (The reference lets packages that compile these sources, e.g. the connector, see the codec types.)
 import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { lz4CompressBlock, lz4DecompressBlock } from '@tributary/core';
 import { decompress as zstdDecompress } from 'fzstd';
