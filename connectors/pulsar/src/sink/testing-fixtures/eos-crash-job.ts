@@ -1,0 +1,73 @@
+/**
+ * Test-only child process: a bounded exactly-once job → map → Pulsar sink with file checkpoints,
+ * paced so that a parent can SIGKILL it mid-stream many times (see pulsar-sink-crash.int.test.ts).
+ *
+ * The input is a deterministic generator (see {@link crashKeyOf}: a key lives in one split and is
+ * read in index order), standing in for the Pulsar source until it lands.
+ *
+ * Args: <service URL> <output topic> <checkpoint dir> <records> <unthrottle file>: the map pauses
+ * 2 ms every 3 records until the unthrottle file exists (the parent creates it once it has killed
+ * the job often enough, so the last run finishes quickly).
+ */
+import { existsSync } from 'node:fs';
+import { createJsonLogger, DataGeneratorSource, Pipeline } from '@tributary/core';
+import { pulsarRecordSerializer } from '../pulsar-record-serializer.js';
+import { PulsarSink } from '../pulsar-sink.js';
+import { CRASH_SPLITS, crashKeyOf } from './crash-keys.js';
+
+interface CrashRecord {
+  readonly key: string;
+  readonly index: number;
+}
+
+const [serviceUrl, output, checkpointDir, countArg, unthrottleFile] = process.argv.slice(2);
+if (!serviceUrl || !output || !checkpointDir || !countArg || !unthrottleFile) {
+  process.stderr.write(
+    'usage: eos-crash-job <serviceUrl> <output> <checkpointDir> <records> <unthrottleFile>\n',
+  );
+  process.exit(2);
+}
+const count = Number(countArg);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let throttled = true;
+let seen = 0;
+
+/** Warnings and errors to stderr; of the info lines only the restore's aborts, to stdout for the parent. */
+function reportLine(line: string): void {
+  const entry = JSON.parse(line) as { level: string; msg?: string; transactions?: string[] };
+  if (entry.level !== 'info') process.stderr.write(`${line}\n`);
+  else if (entry.msg?.startsWith('aborted lingering Pulsar transactions'))
+    process.stdout.write(`lingering-aborted ${entry.transactions?.length ?? 0}\n`);
+}
+
+const result = await Pipeline.from(
+  new DataGeneratorSource<CrashRecord>({
+    generator: (index) => ({ key: crashKeyOf(index, count), index }),
+    count,
+    numSplits: CRASH_SPLITS,
+    maxRecordsPerPoll: 100,
+  }),
+)
+  .map((record) => {
+    // Short, frequent pauses leave the event loop free for checkpoints and commits.
+    if (++seen % 3 === 0 && throttled) {
+      if (seen % 600 === 0 && existsSync(unthrottleFile)) throttled = false;
+      if (throttled) Atomics.wait(pause, 0, 0, 2);
+    }
+    return { ...record, doubled: record.index * 2 };
+  })
+  .sinkTo(
+    new PulsarSink(
+      { serviceUrl, deliveryGuarantee: 'exactly-once', transactionTimeoutMs: 60_000 },
+      pulsarRecordSerializer({
+        topic: output,
+        key: (r) => r.key,
+        value: (r) => `${r.index}:${r.doubled}`,
+      }),
+    ),
+  )
+  .execute(
+    { jobName: 'pulsar-crash', parallelism: 2, checkpointing: { intervalMs: 200, directory: checkpointDir } },
+    { logger: createJsonLogger({ level: 'info', write: reportLine }) },
+  );
+process.stdout.write(`finished restored=${result.restoredFromCheckpointId ?? 'none'}\n`);
