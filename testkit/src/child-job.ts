@@ -79,9 +79,13 @@ export interface CrashLoopOptions extends ChildJobSpec {
    * the whole window, and such kills prove nothing about recovery). With `restored`, a run that
    * never prints the marker is killed 30 s after its spawn. `running`: from the runtime's `running`
    * marker, printed once every subtask's reader registered (subtasks in workers start well after
-   * `restored`: the workers load the job module first).
+   * `restored`: the workers load the job module first). `committed`: from the run's first
+   * `committed` marker — the run restored, wrote, and completed and committed a checkpoint of its
+   * own, so the kill throws away work of this run that a restore must redo (on a loaded machine
+   * the first checkpoint after a restore can take longer than any fixed window); a run that
+   * commits nothing within 60 s of its spawn is killed then.
    */
-  readonly killDelayFrom?: 'spawn' | 'restored' | 'running';
+  readonly killDelayFrom?: 'spawn' | 'restored' | 'running' | 'committed';
   /**
    * How long the child's runtime holds after a `stored` marker. Default 150 ms with
    * `killOnStored`, else 0 (the hold slows every checkpoint with committables).
@@ -209,7 +213,9 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       options.maxKillDelayMs,
     ];
     const delay = minDelay + random() * (maxDelay - minDelay);
-    const fromMarker = options.killDelayFrom === 'restored' || options.killDelayFrom === 'running';
+    const fromMarker = options.killDelayFrom !== undefined && options.killDelayFrom !== 'spawn';
+    const fromCommit = options.killDelayFrom === 'committed';
+    let timerFromMarker = false;
     job = startChildJob({
       ...options,
       env: {
@@ -222,9 +228,11 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
         if (
           fromMarker &&
           wantKill &&
+          !timerFromMarker &&
           marker?.phase === options.killDelayFrom &&
-          phases.restoredFrom === marker.checkpointId
+          (fromCommit || phases.restoredFrom === marker.checkpointId)
         ) {
+          timerFromMarker = true;
           clearTimeout(timer);
           timer = setTimeout(kill, delay);
         }
@@ -237,7 +245,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       },
     });
     options.onRunStart?.(run, !wantKill);
-    if (wantKill) timer = setTimeout(kill, fromMarker ? 30_000 : delay);
+    if (wantKill) timer = setTimeout(kill, fromMarker ? (fromCommit ? 60_000 : 30_000) : delay);
     const lastRunTimer = wantKill
       ? undefined
       : setTimeout(() => job?.child.kill('SIGKILL'), Math.max(0, deadline - Date.now()));
