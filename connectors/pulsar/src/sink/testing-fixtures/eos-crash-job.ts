@@ -58,7 +58,7 @@ const result = await Pipeline.from(
   })
   .sinkTo(
     new PulsarSink(
-      { serviceUrl, deliveryGuarantee: 'exactly-once', transactionTimeoutMs: 60_000 },
+      { serviceUrl, deliveryGuarantee: 'exactly-once', transactionTimeoutMs: 30_000 },
       pulsarRecordSerializer({
         topic: output,
         key: (r) => r.key,
@@ -67,7 +67,13 @@ const result = await Pipeline.from(
     ),
   )
   .execute(
-    { jobName: 'pulsar-crash', parallelism: 2, checkpointing: { intervalMs: 200, directory: checkpointDir } },
+    {
+      jobName: 'pulsar-crash',
+      parallelism: 2,
+      checkpointing: { intervalMs: 200, directory: checkpointDir },
+      // A send whose outcome is unknown (a lost connection) fails the attempt; it restarts in-process.
+      restartStrategy: { type: 'fixed-delay', attempts: 3, delayMs: 500 },
+    },
     { logger: createJsonLogger({ level: 'info', write: reportLine }) },
   );
 process.stdout.write(`finished restored=${result.restoredFromCheckpointId ?? 'none'}\n`);

@@ -10,6 +10,7 @@ import { JsonSerializationSchema } from '@tributary/format-json';
 import { pulsarRecordSerializer } from '../pulsar-record-serializer.js';
 import { PulsarSink } from '../pulsar-sink.js';
 import { readCommitted } from './committed-topic-reader.js';
+import { primeTransactionBuffers } from './transaction-buffer-primer.js';
 
 // `createSink` is synchronous and runs in crash children too: the URL must be known at load.
 const pulsar = await useService('pulsar');
@@ -21,7 +22,10 @@ const outputTopic = (testId: string) => `persistent://${namespace}/sink-contract
 const adminPath = (testId: string) => `/admin/v2/persistent/${namespace}/sink-contract-${testId}`;
 
 export const sinkContext = defineSinkContext({
-  prepare: (setup) => pulsar.admin<void>('PUT', `${adminPath(setup.testId)}/partitions`, 4),
+  async prepare(setup) {
+    await pulsar.admin<void>('PUT', `${adminPath(setup.testId)}/partitions`, 4);
+    await primeTransactionBuffers(serviceUrl, outputTopic(setup.testId));
+  },
   createSink: (setup) =>
     new PulsarSink<SinkContractRecord>(
       {
