@@ -13,7 +13,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashKeyOf } from './testing-fixtures/crash-keys.js';
 import { readWithJavaClient } from './testing-fixtures/java-topic-reader.js';
-import { primeTransactionBuffers } from './testing-fixtures/transaction-buffer-primer.js';
 
 /**
  * 20 SIGKILLs by default (the issue's bar). With `CI=true` 6, so the file adds about a minute to
@@ -52,8 +51,6 @@ describe(`exactly-once → map → Pulsar under ${KILLS} SIGKILLs (real broker, 
     'kills at random moments and between pre-commit and commit; the Java client reads every input record exactly once, in per-key order',
     async () => {
       const output = await pulsar.createTopic({ prefix: 'eos-out', partitions: PARTITIONS });
-      // The job runs without a restart strategy: see transaction-buffer-primer.ts.
-      await primeTransactionBuffers(pulsar.connection.serviceUrl, output);
       const dir = await mkdtemp(join(tmpdir(), 'pulsar-crash-'));
       const unthrottle = join(dir, 'unthrottle');
       const seed = crashSeed();

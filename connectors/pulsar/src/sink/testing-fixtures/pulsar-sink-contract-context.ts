@@ -10,7 +10,6 @@ import { JsonSerializationSchema } from '@tributary/format-json';
 import { pulsarRecordSerializer } from '../pulsar-record-serializer.js';
 import { PulsarSink } from '../pulsar-sink.js';
 import { readCommitted } from './committed-topic-reader.js';
-import { primeTransactionBuffers } from './transaction-buffer-primer.js';
 
 // `createSink` is synchronous and runs in crash children too: the URL must be known at load.
 const pulsar = await useService('pulsar');
@@ -22,10 +21,7 @@ const outputTopic = (testId: string) => `persistent://${namespace}/sink-contract
 const adminPath = (testId: string) => `/admin/v2/persistent/${namespace}/sink-contract-${testId}`;
 
 export const sinkContext = defineSinkContext({
-  async prepare(setup) {
-    await pulsar.admin<void>('PUT', `${adminPath(setup.testId)}/partitions`, 4);
-    await primeTransactionBuffers(serviceUrl, outputTopic(setup.testId));
-  },
+  prepare: (setup) => pulsar.admin<void>('PUT', `${adminPath(setup.testId)}/partitions`, 4),
   createSink: (setup) =>
     new PulsarSink<SinkContractRecord>(
       {
