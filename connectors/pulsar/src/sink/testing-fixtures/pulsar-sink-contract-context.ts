@@ -10,7 +10,6 @@ import { JsonSerializationSchema } from '@tributary/format-json';
 import { pulsarRecordSerializer } from '../pulsar-record-serializer.js';
 import { PulsarSink } from '../pulsar-sink.js';
 import { readCommitted } from './committed-topic-reader.js';
-import { loadPartitionsOneByOne } from './partition-loader.js';
 
 // `createSink` is synchronous and runs in crash children too: the URL must be known at load.
 const pulsar = await useService('pulsar');
@@ -20,14 +19,9 @@ const namespace = 'public/default';
 /** Topic names follow from `testId` alone, so a crash child rebuilds the same sink. */
 const outputTopic = (testId: string) => `persistent://${namespace}/sink-contract-${testId}`;
 const adminPath = (testId: string) => `/admin/v2/persistent/${namespace}/sink-contract-${testId}`;
-const PARTITIONS = 4;
 
 export const sinkContext = defineSinkContext({
-  async prepare(setup) {
-    await pulsar.admin<void>('PUT', `${adminPath(setup.testId)}/partitions`, PARTITIONS);
-    // Partitions loaded at once can stall 30 s on a broker race: see partition-loader.ts.
-    await loadPartitionsOneByOne(pulsar, outputTopic(setup.testId), PARTITIONS);
-  },
+  prepare: (setup) => pulsar.admin<void>('PUT', `${adminPath(setup.testId)}/partitions`, 4),
   createSink: (setup) =>
     new PulsarSink<SinkContractRecord>(
       {
