@@ -1,4 +1,3 @@
-import { crc32c } from '@aws-crypto/crc32c';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   type BaseCommand,
@@ -6,6 +5,7 @@ import {
   type MessageMetadata,
   MessageMetadataSchema,
 } from '../proto/PulsarApi_pb.js';
+import { crc32c } from './crc32c.js';
 
 /** Magic number before the checksum of a payload command. */
 export const MAGIC_CRC32C = 0x0e01;
