@@ -388,10 +388,10 @@ describe('runtime edge paths', () => {
     ).toThrow(/job\.checkpointing\.mode/);
   });
 
-  it('#8 a reader idle through 10 000 wakes does not grow the heap (one handler per pending promise)', async () => {
+  it('#8 a reader idle through 30 000 wakes does not grow the heap (one handler per pending promise)', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const WAKES = 11_000;
+    const WAKES = 31_000;
     let polls = 0;
     let heapAfterWarmUp = 0;
     let heapAtEnd = 0;
@@ -400,14 +400,21 @@ describe('runtime edge paths', () => {
     const ended = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let handled = 0;
     const base = rangeSource({ total: 1, numSplits: 1 });
     const source: typeof base = {
       ...base,
       createEnumerator: (ctx) => ({
         start: () => {
-          // One event per macrotask: each wakes the idle subtask once.
+          // One event per macrotask, the next only once the reader handled the last: each wakes
+          // the idle subtask once, however loaded the machine (events sent faster than the
+          // subtask runs would be handled several per wake).
           let sent = 0;
           const tick = () => {
+            if (handled < sent) {
+              setImmediate(tick);
+              return;
+            }
             if (sent++ >= WAKES) return;
             ctx.sendEventToSourceReader(0, { n: sent });
             setImmediate(tick);
@@ -436,6 +443,7 @@ describe('runtime edge paths', () => {
           notifyNoMoreSplits: () => {},
           handleSourceEvent: () => {
             events++;
+            handled = events;
             if (events === 1000) {
               gc();
               heapAfterWarmUp = process.memoryUsage().heapUsed;
@@ -455,9 +463,11 @@ describe('runtime edge paths', () => {
       .execute({ contractChecks: 'off' }, env);
     await ended;
     expect((await run).status).toBe('finished');
-    expect(polls).toBeGreaterThan(9000);
-    // A handler per wake on the pending promise costs ~100 bytes each: 1 MB over 10 000 wakes.
-    expect(heapAtEnd - heapAfterWarmUp).toBeLessThan(400_000);
+    expect(polls).toBeGreaterThan(30_000);
+    // A handler per wake on the pending promise costs ~100 bytes each: 3 MB over 30 000 wakes.
+    // The bound leaves room for what the test worker itself retains meanwhile (474 KB seen once
+    // over 10 000 wakes in a loaded CI run).
+    expect(heapAtEnd - heapAfterWarmUp).toBeLessThan(1_200_000);
   });
 
   it('#8 sends no barrier for a checkpoint aborted during the enumerator snapshot, and aborts only its own', async () => {
