@@ -3,58 +3,79 @@
  * one worker thread (`{ threads: 1 }`: the cost of worker mode) and in two worker threads
  * (`{ threads: 2 }`), for the demo's CSV → Parquet pipeline and a CPU-heavy JSON Lines → Avro
  * (deflate) pipeline. Throughput counts from the job's `running` event (every subtask up) to its
- * end; the start-up before it (workers load the job module) is printed separately. Every configuration runs the same job module in the same process; rounds
- * rotate the order, the first round is a warm-up, the median of the others counts. Prints
- * records/s, the ratios `threads:2 / workers:1` (target ≥ 1.7 on 2 idle cores) and
- * `threads:1 / workers:1` (the overhead, target ≥ 0.97), `os.availableParallelism()` and the load
- * average (a loaded machine cannot show the speed-up), plus one `BENCH_JSON {...}` line.
+ * end; the start-up before it (workers load the job module) is printed separately.
+ *
+ * Every job runs in a fresh Node process (as a real job does), so every mode starts with a cold
+ * JIT: run in one process, the single loop would reuse code the earlier rounds optimised while
+ * each worker thread compiles it again (`BENCH_IN_PROCESS=1` measures that way, to compare).
+ * Rounds rotate the order, the first round is a warm-up, the median of the others counts.
+ *
+ * Prints records/s, the ratios `threads:2 / workers:1` (target ≥ 1.7 on 2 idle cores) and
+ * `threads:1 / workers:1` (the overhead, target ≥ 0.97), `os.availableParallelism()`, the load
+ * average (a loaded machine cannot show the speed-up), and where the CPU went (Linux): the main
+ * thread, the worker threads, and the helper threads every Node process has (V8's GC and JIT,
+ * libuv's pool). From that, the speed-up two cores allow at the CPU cost per record that two
+ * workers measured. Ends with one `BENCH_JSON {...}` line.
  * Run: pnpm --filter @tributary/example-demo bench:workers (BENCH_SMOKE=1: small and one round).
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type JobOptionsInput, loadJob, MetricRegistry, silentLogger } from '@tributary/core';
 import { DEFAULT_DATASET, ensureDataset } from '../src/demo-dataset.js';
 import { writeJsonLinesCopy } from './jsonl-dataset.js';
+import { type CpuSplit, readThreadCpu, splitCpu } from './thread-cpu.js';
 import type { WorkersBenchParams } from './workers-bench-job.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 // 1 M by default: each job starts fresh worker threads (cold JIT), so short runs measure warm-up.
 const RECORDS = Number(process.env.BENCH_RECORDS ?? (SMOKE ? 20_000 : 1_000_000));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 3));
+const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
 const PARALLELISM = 2;
 /** BENCH_YOUNG_MB: the worker threads' young generation (MB), to compare with the default. */
 const YOUNG_MB = process.env.BENCH_YOUNG_MB === undefined ? undefined : Number(process.env.BENCH_YOUNG_MB);
 const jobModule = new URL('./workers-bench-job.ts', import.meta.url);
+/** Argument that makes this script run one job and print its timing (the fresh process per job). */
+const CHILD_FLAG = '--one-job';
 
-const configs: { readonly name: string; readonly workers: JobOptionsInput['workers'] }[] = [
+type ConfigName = 'workers:1' | 'threads:1' | 'threads:2';
+const configs: { readonly name: ConfigName; readonly workers: JobOptionsInput['workers'] }[] = [
   { name: 'workers:1', workers: 1 },
   { name: 'threads:1', workers: { threads: 1 } },
   { name: 'threads:2', workers: { threads: 2 } },
 ];
 
 /**
- * One job run: wall time, the time from `running` (every subtask up) to the end, and the process's
- * CPU time over the run (every thread: the event loop, worker threads and V8's GC helper threads).
+ * One job run: wall time, the time from `running` (every subtask up) to the end, the process's CPU
+ * time over that processing time (every thread), and its split by thread where /proc tells.
  */
 interface Timing {
   readonly totalMs: number;
   readonly processingMs: number;
   readonly cpuMs: number;
+  readonly cpu: CpuSplit | undefined;
 }
 
-async function run(
-  pipeline: WorkersBenchParams['pipeline'],
-  input: string,
-  out: string,
-  workers: JobOptionsInput['workers'],
-): Promise<Timing> {
+interface JobSpec {
+  readonly pipeline: WorkersBenchParams['pipeline'];
+  readonly input: string;
+  readonly out: string;
+  readonly config: ConfigName;
+}
+
+async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing> {
+  const workers = (configs.find((c) => c.name === config) as (typeof configs)[number]).workers;
   await rm(out, { recursive: true, force: true });
   const job = await loadJob<WorkersBenchParams>(jobModule, { pipeline, input, output: join(out, 'data') });
   const metrics = new MetricRegistry();
-  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let runningAt = start;
+  let cpuAtRunning = process.cpuUsage();
+  let threadsAtRunning = readThreadCpu();
   const client = job.start(
     {
       parallelism: PARALLELISM,
@@ -66,18 +87,41 @@ async function run(
   );
   client.on('running', () => {
     runningAt = performance.now();
+    cpuAtRunning = process.cpuUsage();
+    threadsAtRunning = readThreadCpu();
   });
   const result = await client.result;
   const end = performance.now();
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpu = process.cpuUsage(cpuAtRunning);
+  const threadsAtEnd = readThreadCpu();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const written = metrics.sum('numRecordsSend');
   if (written !== RECORDS) {
-    throw new Error(`${pipeline} ${JSON.stringify(workers)}: wrote ${written} records, expected ${RECORDS}`);
+    throw new Error(`${pipeline} ${config}: wrote ${written} records, expected ${RECORDS}`);
   }
   const expected = workers === 1 ? 'local' : 'threads';
   if (result.workers.mode !== expected)
     throw new Error(`ran in ${result.workers.mode}, expected ${expected}`);
-  return { totalMs: end - start, processingMs: end - runningAt, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return {
+    totalMs: end - start,
+    processingMs: end - runningAt,
+    cpuMs,
+    cpu: threadsAtRunning && threadsAtEnd ? splitCpu(threadsAtRunning, threadsAtEnd, cpuMs) : undefined,
+  };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs one job in a fresh Node process with this process's flags (the TypeScript loader). */
+async function runJobInChild(spec: JobSpec): Promise<Timing> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), CHILD_FLAG, JSON.stringify(spec)],
+    { maxBuffer: 1024 * 1024 },
+  );
+  const line = stdout.split('\n').find((l) => l.startsWith('TIMING '));
+  if (line === undefined) throw new Error(`job process printed no timing: ${stdout}`);
+  return JSON.parse(line.slice('TIMING '.length)) as Timing;
 }
 
 const median = (xs: number[]) => {
@@ -85,69 +129,113 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-const work = await mkdtemp(join(tmpdir(), 'trib-workers-bench-'));
-try {
-  const csvDir = join(work, 'csv');
-  await ensureDataset(csvDir, { ...DEFAULT_DATASET, records: RECORDS, badRatio: 0 });
-  const jsonDir = join(work, 'jsonl');
-  await writeJsonLinesCopy(csvDir, jsonDir);
-  const cores = availableParallelism();
-  const loadBefore = loadavg()[0] ?? 0;
-  process.stdout.write(
-    `workers bench: ${RECORDS} records, parallelism ${PARALLELISM}, ${ROUNDS} rounds + warm-up, availableParallelism ${cores}, load average ${loadBefore.toFixed(1)}\n`,
-  );
-  const report: Record<string, unknown>[] = [];
-  for (const [pipeline, input] of [
-    ['csv→parquet', csvDir],
-    ['json→avro', jsonDir],
-  ] as const) {
-    const times = new Map<string, Timing[]>(configs.map((c) => [c.name, []]));
-    for (let round = 0; round <= ROUNDS; round++) {
-      // Rotate the order every round, so no configuration always runs first or last.
-      const order = configs.map((_, i) => configs[(i + round) % configs.length] as (typeof configs)[number]);
-      for (const c of order) {
-        const timing = await run(pipeline, input, join(work, 'out', c.name), c.workers);
-        if (round > 0 || ROUNDS === 0) times.get(c.name)?.push(timing);
-      }
-    }
-    // Throughput once every subtask runs (start-up excluded: workers load the job module first),
-    // and the start-up itself (the median difference between wall time and processing time).
-    const rate = (name: string) =>
-      (RECORDS * 1000) / median((times.get(name) as Timing[]).map((t) => t.processingMs));
-    const startup = (name: string) =>
-      median((times.get(name) as Timing[]).map((t) => t.totalMs - t.processingMs));
-    const wallRate = (name: string) =>
-      (RECORDS * 1000) / median((times.get(name) as Timing[]).map((t) => t.totalMs));
-    // Cores kept busy over the whole run: a single loop above 1 means V8's GC helper threads
-    // already use part of the second core, which caps what a second worker thread can add.
-    const coresBusy = (name: string) => median((times.get(name) as Timing[]).map((t) => t.cpuMs / t.totalMs));
-    const single = rate('workers:1');
-    const one = rate('threads:1');
-    const two = rate('threads:2');
-    for (const c of configs) {
-      process.stdout.write(
-        `  ${pipeline.padEnd(12)} ${c.name.padEnd(10)} ${Math.round(rate(c.name)).toLocaleString('en-US').padStart(9)} records/s ` +
-          `(start-up ${Math.round(startup(c.name))} ms; with start-up ${Math.round(wallRate(c.name)).toLocaleString('en-US')} records/s; ` +
-          `cores busy ${coresBusy(c.name).toFixed(2)})\n`,
-      );
-    }
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'trib-workers-bench-'));
+  try {
+    const csvDir = join(work, 'csv');
+    await ensureDataset(csvDir, { ...DEFAULT_DATASET, records: RECORDS, badRatio: 0 });
+    const jsonDir = join(work, 'jsonl');
+    await writeJsonLinesCopy(csvDir, jsonDir);
+    const cores = availableParallelism();
+    const loadBefore = loadavg()[0] ?? 0;
     process.stdout.write(
-      `  ${pipeline.padEnd(12)} threads:2 / workers:1 = ${(two / single).toFixed(2)}   threads:1 / workers:1 = ${(one / single).toFixed(2)}\n`,
+      `workers bench: ${RECORDS} records, parallelism ${PARALLELISM}, ${ROUNDS} rounds + warm-up, ${IN_PROCESS ? 'all jobs in this process' : 'each job in a fresh process'}, availableParallelism ${cores}, load average ${loadBefore.toFixed(1)}\n`,
     );
-    report.push({
-      pipeline,
-      recordsPerSecond: { single: Math.round(single), threads1: Math.round(one), threads2: Math.round(two) },
-      startupMs: Object.fromEntries(configs.map((c) => [c.name, Math.round(startup(c.name))])),
-      coresBusy: Object.fromEntries(configs.map((c) => [c.name, Number(coresBusy(c.name).toFixed(2))])),
-      speedup2vs1: Number((two / single).toFixed(3)),
-      overheadRatio: Number((one / single).toFixed(3)),
-      wallSpeedup2vs1: Number((wallRate('threads:2') / wallRate('workers:1')).toFixed(3)),
-    });
+    const report: Record<string, unknown>[] = [];
+    for (const [pipeline, input] of [
+      ['csv→parquet', csvDir],
+      ['json→avro', jsonDir],
+    ] as const) {
+      const times = new Map<ConfigName, Timing[]>(configs.map((c) => [c.name, []]));
+      for (let round = 0; round <= ROUNDS; round++) {
+        // Rotate the order every round, so no configuration always runs first or last.
+        const order = configs.map(
+          (_, i) => configs[(i + round) % configs.length] as (typeof configs)[number],
+        );
+        for (const c of order) {
+          const spec = { pipeline, input, out: join(work, 'out', c.name), config: c.name };
+          const timing = IN_PROCESS ? await runJob(spec) : await runJobInChild(spec);
+          if (round > 0 || ROUNDS === 0) times.get(c.name)?.push(timing);
+        }
+      }
+      const of = (name: ConfigName) => times.get(name) as Timing[];
+      // Throughput once every subtask runs (start-up excluded: workers load the job module first),
+      // and the start-up itself (the median difference between wall time and processing time).
+      const rate = (name: ConfigName) => (RECORDS * 1000) / median(of(name).map((t) => t.processingMs));
+      const startup = (name: ConfigName) => median(of(name).map((t) => t.totalMs - t.processingMs));
+      const wallRate = (name: ConfigName) => (RECORDS * 1000) / median(of(name).map((t) => t.totalMs));
+      // Cores kept busy while processing: a single loop above 1 means helper threads (V8's GC and
+      // JIT, libuv) already use part of the second core, which caps what a second worker can add.
+      const coresBusy = (name: ConfigName) => median(of(name).map((t) => t.cpuMs / t.processingMs));
+      /** CPU ms per 1000 records by thread group, of the run with the median CPU time. */
+      const split = (name: ConfigName) => {
+        const runs = [...of(name)].sort((a, b) => a.cpuMs - b.cpuMs);
+        const t = runs[Math.floor(runs.length / 2)] as Timing;
+        if (t.cpu === undefined) return undefined;
+        const perK = (ms: number) => Number(((ms * 1000) / RECORDS).toFixed(2));
+        return {
+          total: perK(t.cpuMs),
+          main: perK(t.cpu.main),
+          workers: perK(t.cpu.workers),
+          helpers: perK(t.cpu.helpers),
+        };
+      };
+      const single = rate('workers:1');
+      const one = rate('threads:1');
+      const two = rate('threads:2');
+      for (const c of configs) {
+        const s = split(c.name);
+        process.stdout.write(
+          `  ${pipeline.padEnd(12)} ${c.name.padEnd(10)} ${Math.round(rate(c.name)).toLocaleString('en-US').padStart(9)} records/s ` +
+            `(start-up ${Math.round(startup(c.name))} ms; with start-up ${Math.round(wallRate(c.name)).toLocaleString('en-US')} records/s; ` +
+            `cores busy ${coresBusy(c.name).toFixed(2)})` +
+            (s
+              ? `\n      CPU ms per 1000 records: ${s.total.toFixed(2)} = main thread ${s.main.toFixed(2)} + worker threads ${s.workers.toFixed(2)} + helper threads (V8 GC/JIT, libuv) ${s.helpers.toFixed(2)}`
+              : '') +
+            '\n',
+        );
+      }
+      // Two workers on `cores` cores cannot process faster than the cores can supply the CPU
+      // each record costs with two workers, against the single loop bounded by its event loop.
+      const s1 = split('workers:1');
+      const s2 = split('threads:2');
+      const cpuBound = s1 && s2 ? (Math.min(cores, 2) * s1.main) / s2.total : undefined;
+      process.stdout.write(
+        `  ${pipeline.padEnd(12)} threads:2 / workers:1 = ${(two / single).toFixed(2)}   threads:1 / workers:1 = ${(one / single).toFixed(2)}` +
+          (cpuBound === undefined
+            ? ''
+            : `   CPU bound for threads:2 / workers:1 (${Math.min(cores, 2)} cores × single-loop event-loop CPU / threads:2 CPU per record) = ${cpuBound.toFixed(2)}`) +
+          '\n',
+      );
+      report.push({
+        pipeline,
+        recordsPerSecond: {
+          single: Math.round(single),
+          threads1: Math.round(one),
+          threads2: Math.round(two),
+        },
+        startupMs: Object.fromEntries(configs.map((c) => [c.name, Math.round(startup(c.name))])),
+        coresBusy: Object.fromEntries(configs.map((c) => [c.name, Number(coresBusy(c.name).toFixed(2))])),
+        cpuMsPer1000Records: Object.fromEntries(configs.map((c) => [c.name, split(c.name)])),
+        speedup2vs1: Number((two / single).toFixed(3)),
+        overheadRatio: Number((one / single).toFixed(3)),
+        wallSpeedup2vs1: Number((wallRate('threads:2') / wallRate('workers:1')).toFixed(3)),
+        cpuBoundSpeedup2vs1: cpuBound === undefined ? undefined : Number(cpuBound.toFixed(3)),
+      });
+    }
+    const loadAfter = loadavg()[0] ?? 0;
+    process.stdout.write(
+      `BENCH_JSON ${JSON.stringify({ bench: 'workers', records: RECORDS, parallelism: PARALLELISM, inProcess: IN_PROCESS, availableParallelism: cores, loadAverage: [Number(loadBefore.toFixed(1)), Number(loadAfter.toFixed(1))], results: report })}\n`,
+    );
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  const loadAfter = loadavg()[0] ?? 0;
-  process.stdout.write(
-    `BENCH_JSON ${JSON.stringify({ bench: 'workers', records: RECORDS, parallelism: PARALLELISM, availableParallelism: cores, loadAverage: [Number(loadBefore.toFixed(1)), Number(loadAfter.toFixed(1))], results: report })}\n`,
-  );
-} finally {
-  await rm(work, { recursive: true, force: true });
+}
+
+const childAt = process.argv.indexOf(CHILD_FLAG);
+if (childAt >= 0) {
+  const timing = await runJob(JSON.parse(process.argv[childAt + 1] as string) as JobSpec);
+  process.stdout.write(`TIMING ${JSON.stringify(timing)}\n`);
+} else {
+  await main();
 }
