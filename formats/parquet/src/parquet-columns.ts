@@ -124,9 +124,11 @@ function bad(reason: string): typeof BAD_VALUE {
   return BAD_VALUE;
 }
 
+const MS_PER_DAY = 86_400_000;
+
 /**
  * Checks a non-null value against the column type and converts it to what the writer library takes
- * (numbers to bigint for int64). The writer library's own errors print the value, so every value is
+ * (numbers to bigint for int64, dates to days since the epoch). The writer library's own errors print the value, so every value is
  * checked here first and errors name only the column.
  */
 export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
@@ -148,9 +150,15 @@ export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
     case 'double':
       return typeof v === 'number' ? v : bad(`expected a number, got ${kind(v)}`);
     case 'timestamp':
-    case 'date':
       if (v instanceof Date) return Number.isNaN(v.getTime()) ? bad('invalid Date') : v;
       return bad(`expected a Date, got ${kind(v)}`);
+    case 'date': {
+      if (!(v instanceof Date)) return bad(`expected a Date, got ${kind(v)}`);
+      const ms = v.getTime();
+      // Buffered as the days the column stores (as hyparquet-writer would convert them): a small
+      // integer, where a Date kept for the whole row group is two heap objects the GC promotes.
+      return Number.isNaN(ms) ? bad('invalid Date') : Math.floor(ms / MS_PER_DAY);
+    }
     case 'timestamp-micros':
       return timestampUnits(v, 1000n);
     case 'timestamp-nanos':

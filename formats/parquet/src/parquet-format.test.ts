@@ -113,6 +113,23 @@ describe('Parquet format', () => {
     },
   );
 
+  it('writes date columns as days since the epoch, statistics too, before and after 1970', async () => {
+    const days = [19_844, -1, 0, 2_932_896, -719_162];
+    const records = days.map((d, i) => ({ id: BigInt(i), day: new Date(d * 86_400_000) }));
+    const bytes = await writeParquet(
+      { columns: [{ name: 'id', type: 'int64', nullable: false }, { name: 'day', type: 'date' }] },
+      records,
+    );
+    const metadata = await parquetMetadataAsync(new Uint8Array(bytes).buffer);
+    const day = metadata.row_groups[0]?.columns[1]?.meta_data;
+    expect(day?.type).toBe('INT32');
+    // hyparquet reads DATE statistics back as Dates.
+    expect(day?.statistics?.min_value).toEqual(new Date(-719_162 * 86_400_000));
+    expect(day?.statistics?.max_value).toEqual(new Date(2_932_896 * 86_400_000));
+    const out = await readFileRegion(new ParquetFileFormat(), new MemoryFileInput(bytes));
+    expect(out.records).toEqual(records);
+  });
+
   it('resumes exactly after any record (row group start + rows to skip) (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
