@@ -195,16 +195,16 @@ async function main(): Promise<void> {
             '\n',
         );
       }
-      // Two workers on `cores` cores cannot process faster than the cores can supply the CPU
-      // each record costs with two workers, against the single loop bounded by its event loop.
-      const s1 = split('workers:1');
+      // Two workers cannot process faster than the cores supply the CPU a record costs with two
+      // workers (every thread counted): the speed-up that allows, against the measured single loop.
       const s2 = split('threads:2');
-      const cpuBound = s1 && s2 ? (Math.min(cores, 2) * s1.main) / s2.total : undefined;
+      const usable = Math.min(cores, 2);
+      const cpuBound = s2 ? (usable * 1000) / s2.total / (single / 1000) : undefined;
       process.stdout.write(
         `  ${pipeline.padEnd(12)} threads:2 / workers:1 = ${(two / single).toFixed(2)}   threads:1 / workers:1 = ${(one / single).toFixed(2)}` +
           (cpuBound === undefined
             ? ''
-            : `   CPU bound for threads:2 / workers:1 (${Math.min(cores, 2)} cores × single-loop event-loop CPU / threads:2 CPU per record) = ${cpuBound.toFixed(2)}`) +
+            : `   at most ${cpuBound.toFixed(2)} on ${usable} cores at the CPU per record threads:2 spent`) +
           '\n',
       );
       report.push({
