@@ -82,6 +82,9 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
           `${(manifest.bytes / 1e6).toFixed(1)} MB) from ${paths.input}\n`,
   );
   const filesDone = new Set<string>();
+  // CPU time of every thread (event loop, worker threads, GC and JIT helpers) while the job runs.
+  const cpuAtStart = process.cpuUsage();
+  const jobStarted = Date.now();
   const client = await startDemoJob(paths, {
     parallelism: options.parallelism ?? 2,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
@@ -113,6 +116,8 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   } finally {
     progress.stop();
   }
+  const cpu = process.cpuUsage(cpuAtStart);
+  const jobMs = Date.now() - jobStarted;
   const recordsInThisRun = sampleMetrics(client.metrics).recordsIn;
   const stats = await readOutputStats(paths.output, paths.deadLetter);
   await writeFile(
@@ -126,6 +131,8 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     restoredFrom: result.restoredFromCheckpointId,
     recordsIn: recordsInThisRun,
     workers: result.workers,
+    jobMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   });
   if (options.metricsPort !== undefined && options.metricsLingerMs !== 0) {
     const lingerS = (options.metricsLingerMs ?? 30_000) / 1000;
@@ -160,6 +167,9 @@ function printSummary(
         restoredFrom: number | undefined;
         recordsIn: number;
         workers: JobResult['workers'];
+        /** Wall time and process CPU time (all threads) from the job's start to its end. */
+        jobMs: number;
+        cpuMs: number;
       }
     | undefined,
 ): void {
@@ -182,6 +192,7 @@ function printSummary(
       `  checkpoints       ${run.checkpoints} completed (${paths.checkpoints})`,
       `  workers           ${describeWorkers(run.workers)} (${availableParallelism()} cores available)`,
       `  time              ${secs.toFixed(1)} s (${fmt.format(Math.round(run.recordsIn / Math.max(secs, 0.001)))} records/s)`,
+      `  CPU               ${(run.cpuMs / 1000).toFixed(1)} s of process CPU time in ${(run.jobMs / 1000).toFixed(1)} s of job: ${(run.cpuMs / Math.max(run.jobMs, 1)).toFixed(2)} cores busy`,
     );
   }
   out.write(`${lines.join('\n')}\n`);
