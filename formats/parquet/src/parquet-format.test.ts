@@ -117,7 +117,12 @@ describe('Parquet format', () => {
     const days = [19_844, -1, 0, 2_932_896, -719_162];
     const records = days.map((d, i) => ({ id: BigInt(i), day: new Date(d * 86_400_000) }));
     const bytes = await writeParquet(
-      { columns: [{ name: 'id', type: 'int64', nullable: false }, { name: 'day', type: 'date' }] },
+      {
+        columns: [
+          { name: 'id', type: 'int64', nullable: false },
+          { name: 'day', type: 'date' },
+        ],
+      },
       records,
     );
     const metadata = await parquetMetadataAsync(new Uint8Array(bytes).buffer);
