@@ -6,7 +6,7 @@ import { copyFieldEncoder } from '../dialect/postgres-copy.js';
 import { postgresDialect } from '../dialect/postgres-dialect.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
-import type { RowOp } from './row-ops.js';
+import { rowBatch } from './row-ops.js';
 
 const table: TableInfo = {
   name: 'items',
@@ -41,8 +41,7 @@ function recordingConnection(): SqlConnection & { readonly statements: string[] 
   };
 }
 
-const ops = (values: number[]): RowOp[] =>
-  values.map((v, id) => ({ kind: 'write', row: { id, v }, record: { id, v } }));
+const ops = (values: number[]) => rowBatch(values.map((v, id) => ({ id, v })));
 
 const statements = () =>
   new BatchStatements(postgresDialect, table, undefined, false, {
@@ -170,10 +169,12 @@ describe('BatchStatements row shapes', () => {
     it(`writes every row's values under its own columns, whatever its field order (${copy ? 'COPY' : 'INSERT'})`, async () => {
       const connection = decodingConnection();
       const statements = written(copy);
-      const ops = mixed.map((row): RowOp => ({ kind: 'write', row, record: row }));
-      expect(await statements.write(connection, ops)).toMatchObject({ written: mixed.length, rejected: 0 });
+      expect(await statements.write(connection, rowBatch(mixed))).toMatchObject({
+        written: mixed.length,
+        rejected: 0,
+      });
       // Twice: the second batch starts from the shape the first one learnt.
-      await statements.write(connection, ops.slice(2, 5));
+      await statements.write(connection, rowBatch(mixed.slice(2, 5)));
       expect(byId(connection.rows)).toEqual(
         byId([...mixed, ...mixed.slice(2, 5)].map((r) => expected(r)).map((r) => (copy ? textual(r) : r))),
       );
@@ -184,10 +185,7 @@ describe('BatchStatements row shapes', () => {
     const connection = decodingConnection();
     for (const rows of [[{ id: 1, nope: 1 }], [{ id: 1 }, { id: 2, label: 'x', nope: 1 }]]) {
       const error = await written(false)
-        .write(
-          connection,
-          rows.map((row): RowOp => ({ kind: 'write', row, record: row })),
-        )
+        .write(connection, rowBatch(rows))
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: JdbcErrorCodes.COLUMN_NOT_FOUND, context: { column: 'nope' } });
     }

@@ -3,7 +3,7 @@ import type { TableInfo } from '../catalog/jdbc-catalog.js';
 import type { Dialect, Row, SqlConnection } from '../dialect/dialect.js';
 import { statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
-import type { RowOp } from './row-ops.js';
+import { opAt, type RowBatch, type RowOp } from './row-ops.js';
 import { RowShape } from './row-shape.js';
 
 /** Most rows one multi-row statement carries (beyond this, bigger statements stop paying off). */
@@ -76,16 +76,17 @@ export class BatchStatements {
     this.mainShape = undefined;
   }
 
-  async write(connection: SqlConnection, ops: readonly RowOp[], mode: WriteMode = {}): Promise<BatchOutcome> {
+  async write(connection: SqlConnection, batch: RowBatch, mode: WriteMode = {}): Promise<BatchOutcome> {
     this.optimistic = mode.optimistic === true && this.dialect.errorAbortsTransaction;
-    let deleteCount = 0;
-    for (const op of ops) if (op.kind === 'delete') deleteCount++;
-    // Appends and upserts (no deletes): the batch as it is, no copies.
-    const deletes = deleteCount === 0 ? [] : ops.filter((op) => op.kind === 'delete');
-    const writes = deleteCount === 0 ? ops : ops.filter((op) => op.kind === 'write');
-    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
-    if (deletes.length > 0) outcome = add(outcome, await this.runDeletes(connection, deletes));
-    if (writes.length > 0) outcome = add(outcome, await this.runWrites(connection, writes));
+    const n = batch.rows.length;
+    // Appends and upserts (no deletes): every index of the batch, no list built.
+    if (batch.deletes === undefined) return n === 0 ? NOTHING : this.runWrites(connection, batch, undefined);
+    const deletes: number[] = [];
+    const writes: number[] = [];
+    for (let i = 0; i < n; i++) (batch.deletes[i] === true ? deletes : writes).push(i);
+    let outcome = NOTHING;
+    if (deletes.length > 0) outcome = add(outcome, await this.runDeletes(connection, batch, deletes));
+    if (writes.length > 0) outcome = add(outcome, await this.runWrites(connection, batch, writes));
     return outcome;
   }
 
@@ -94,98 +95,139 @@ export class BatchStatements {
    * in one pass each, straight into statement parameters or COPY text; the others (another field
    * list, an undefined field) are grouped by their defined columns and written after them. Within
    * a batch order does not matter: keyed batches hold one change per key, appends have no key.
+   * `indices` are the batch's rows to write (undefined: all of them).
    */
-  private async runWrites(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
-    const first = (ops[0] as RowOp).row;
+  private async runWrites(
+    connection: SqlConnection,
+    batch: RowBatch,
+    indices: readonly number[] | undefined,
+  ): Promise<BatchOutcome> {
+    const first = batch.rows[indices === undefined ? 0 : (indices[0] as number)] as Row;
     if (this.mainShape?.matches(first) !== true)
       this.mainShape = this.shapeOf(Object.keys(first), connection);
-    const rest: RowOp[] = [];
-    let outcome = await this.writeShape(connection, this.mainShape, ops, rest);
+    const rest: number[] = [];
+    let outcome = await this.writeShape(connection, this.mainShape, batch, indices, rest);
     if (rest.length === 0) return outcome;
-    for (const [shape, group] of this.groupByDefinedColumns(rest, connection))
-      outcome = add(outcome, await this.writeShape(connection, shape, group, undefined));
+    for (const [shape, group] of this.groupByDefinedColumns(batch, rest, connection))
+      outcome = add(outcome, await this.writeShape(connection, shape, batch, group, undefined));
     return outcome;
   }
 
   /**
-   * Writes `ops` as rows of `shape`: with `rest`, rows not of the shape go there instead (checked
-   * while encoding); without, every row is read by column name.
+   * Writes the rows at `indices` (undefined: all) as rows of `shape`: with `rest`, the indices of
+   * rows not of the shape go there instead (checked while encoding); without, every row is read
+   * by column name. A chunk is a range of positions in `indices` less what went to `rest`: no
+   * per-chunk list unless a chunk fails and its rows are replayed one by one.
    */
   private async writeShape(
     connection: SqlConnection,
     shape: RowShape,
-    ops: readonly RowOp[],
-    rest: RowOp[] | undefined,
+    batch: RowBatch,
+    indices: readonly number[] | undefined,
+    rest: number[] | undefined,
   ): Promise<BatchOutcome> {
+    const rows = batch.rows;
+    const count = indices === undefined ? rows.length : indices.length;
+    const indexAt = (position: number) => (indices === undefined ? position : (indices[position] as number));
+    /** The batch indices of positions [from, to) that did not go to `rest` (from `restFrom` on). */
+    const members = (from: number, to: number, restFrom: number) => () => {
+      const out: number[] = [];
+      let r = restFrom;
+      for (let p = from; p < to; p++) {
+        const index = indexAt(p);
+        if (rest !== undefined && rest[r] === index) r++;
+        else out.push(index);
+      }
+      return out;
+    };
     const upsertKeys = this.upsert ? this.keys : undefined;
     const table = this.table.name;
-    const single = (op: RowOp) => {
+    const single = (index: number) => {
       const params = new Array<unknown>(shape.width);
-      shape.encodeByName(op.row, params, 0);
+      shape.encodeByName(rows[index] as Row, params, 0);
       return () => connection.execute(this.dialect.insertSql(table, shape.columns, 1, upsertKeys), params);
     };
     if (!this.upsert && shape.canCopy && connection.copyIn !== undefined) {
       let text = '';
-      let copied: RowOp[] = [];
-      if (rest === undefined) {
-        copied = ops as RowOp[];
-        for (const op of ops) text += shape.copyLineByName(op.row);
-      } else {
-        for (const op of ops) {
-          const line = shape.copyLine(op.row);
-          if (line === undefined) rest.push(op);
-          else {
-            text += line;
-            copied.push(op);
+      let copied = 0;
+      for (let p = 0; p < count; p++) {
+        const row = rows[indexAt(p)] as Row;
+        if (rest === undefined) text += shape.copyLineByName(row);
+        else {
+          const line = shape.copyLine(row);
+          if (line === undefined) {
+            rest.push(indexAt(p));
+            continue;
           }
+          text += line;
         }
+        copied++;
       }
-      if (copied.length === 0) return { written: 0, rejected: 0, bytes: 0 };
+      if (copied === 0) return NOTHING;
       const copyIn = connection.copyIn.bind(connection);
-      return this.runChunk(connection, copied, () => copyIn(table, shape.columns, text), single, text.length);
+      return this.runChunk(
+        connection,
+        batch,
+        copied,
+        members(0, count, 0),
+        () => copyIn(table, shape.columns, text),
+        single,
+        text.length,
+      );
     }
     const width = shape.width;
     const perStatement = Math.max(
       1,
       Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / width)),
     );
-    const sql = (rows: number) =>
-      shape.sql(rows, perStatement, (n) => this.dialect.insertSql(table, shape.columns, n, upsertKeys));
-    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
-    let chunk: RowOp[] = [];
-    let params: unknown[] = [];
-    const run = async () => {
-      // A row that failed the shape check may have left values past the last row's.
-      params.length = chunk.length * width;
-      const statement = sql(chunk.length);
-      const values = params;
+    // One parameter array for every full chunk of this shape: each chunk's await completes before
+    // the next chunk overwrites it, and a full chunk overwrites every value.
+    const full = shape.fullChunkParameters(perStatement);
+    let outcome = NOTHING;
+    let params = full;
+    let rowsInChunk = 0;
+    let chunkFrom = 0;
+    let restFrom = 0;
+    const run = async (to: number) => {
+      const values = rowsInChunk === perStatement ? params : params.slice(0, rowsInChunk * width);
+      const statement = shape.sql(rowsInChunk, perStatement, (n) =>
+        this.dialect.insertSql(table, shape.columns, n, upsertKeys),
+      );
       outcome = add(
         outcome,
         await this.runChunk(
           connection,
-          chunk,
+          batch,
+          rowsInChunk,
+          members(chunkFrom, to, restFrom),
           () => connection.execute(statement, values),
           single,
           parameterBytes(values),
         ),
       );
-      chunk = [];
-      params = [];
+      rowsInChunk = 0;
+      chunkFrom = to;
+      restFrom = rest?.length ?? 0;
+      params = full;
     };
-    for (const op of ops) {
-      if (rest === undefined) shape.encodeByName(op.row, params, chunk.length * width);
-      else if (!shape.encode(op.row, params, chunk.length * width)) {
-        rest.push(op);
+    for (let p = 0; p < count; p++) {
+      const row = rows[indexAt(p)] as Row;
+      if (rest === undefined) shape.encodeByName(row, params, rowsInChunk * width);
+      else if (!shape.encode(row, params, rowsInChunk * width)) {
+        rest.push(indexAt(p));
         continue;
       }
-      chunk.push(op);
-      if (chunk.length === perStatement) await run();
+      if (++rowsInChunk === perStatement) await run(p + 1);
     }
-    if (chunk.length > 0) await run();
+    if (rowsInChunk > 0) await run(count);
     return outcome;
   }
 
-  private async runDeletes(connection: SqlConnection, ops: readonly RowOp[]): Promise<BatchOutcome> {
+  private async runDeletes(
+    connection: SqlConnection,
+    batch: RowBatch,
+    indices: readonly number[],
+  ): Promise<BatchOutcome> {
     const keys = this.keys;
     if (keys === undefined) {
       throw new TributaryError(
@@ -196,23 +238,24 @@ export class BatchStatements {
         },
       );
     }
-    let outcome: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
+    const rows = batch.rows as readonly Row[];
+    let outcome = NOTHING;
     const perStatement = Math.max(
       1,
       Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.dialect.maxParameters / keys.length)),
     );
-    const deleteSql = (rows: number) => {
+    const deleteSql = (count: number) => {
       let index = 0;
       const q = this.dialect.quote;
       const clause = Array.from(
-        { length: rows },
+        { length: count },
         () => `(${keys.map((k) => `${q(k)} = ${this.dialect.placeholder(index++)}`).join(' AND ')})`,
       ).join(' OR ');
       return `DELETE FROM ${q(this.table.name)} WHERE ${clause}`;
     };
-    for (const op of ops) {
+    for (const i of indices) {
       for (const k of keys) {
-        if (op.row[k] === undefined || op.row[k] === null) {
+        if ((rows[i] as Row)[k] === undefined || (rows[i] as Row)[k] === null) {
           throw new TributaryError(
             JdbcErrorCodes.INVALID_TABLE_OPTIONS,
             `A delete record lacks key column '${k}'`,
@@ -223,16 +266,18 @@ export class BatchStatements {
         }
       }
     }
-    for (let start = 0; start < ops.length; start += perStatement) {
-      const chunk = ops.slice(start, start + perStatement);
-      const params = chunk.flatMap((op) => this.parameters(op.row, keys));
+    for (let start = 0; start < indices.length; start += perStatement) {
+      const chunk = indices.slice(start, start + perStatement);
+      const params = chunk.flatMap((i) => this.parameters(rows[i] as Row, keys));
       outcome = add(
         outcome,
         await this.runChunk(
           connection,
-          chunk,
+          batch,
+          chunk.length,
+          () => chunk,
           () => connection.execute(deleteSql(chunk.length), params),
-          (op) => () => connection.execute(deleteSql(1), this.parameters(op.row, keys)),
+          (i) => () => connection.execute(deleteSql(1), this.parameters(rows[i] as Row, keys)),
           parameterBytes(params),
         ),
       );
@@ -242,29 +287,33 @@ export class BatchStatements {
 
   private async runChunk(
     connection: SqlConnection,
-    chunk: readonly RowOp[],
+    batch: RowBatch,
+    /** Rows the chunk holds. */
+    count: number,
+    /** The chunk's batch indices (built only when a row was rejected). */
+    members: () => readonly number[],
     run: () => Promise<unknown>,
-    single: (op: RowOp) => () => Promise<unknown>,
+    single: (index: number) => () => Promise<unknown>,
     /** What the chunk sends, for the bytes metric (also counted when rows are then written one by one). */
     bytes: number,
   ): Promise<BatchOutcome> {
     try {
       if (this.optimistic) await run();
       else await this.guarded(connection, run);
-      return { written: chunk.length, rejected: 0, bytes };
+      return { written: count, rejected: 0, bytes };
     } catch (error) {
       if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write batch');
       if (this.optimistic) throw new RejectedRowsNeedReplay(error);
     }
     // One row (or more) was rejected: find it, and write the others.
     let outcome: BatchOutcome = { written: 0, rejected: 0, bytes };
-    for (const op of chunk) {
+    for (const index of members()) {
       try {
-        await this.guarded(connection, single(op));
+        await this.guarded(connection, single(index));
         outcome = add(outcome, { written: 1, rejected: 0, bytes: 0 });
       } catch (error) {
         if (this.dialect.classify(error) !== 'constraint') throw this.typed(error, 'write row');
-        await this.reject(op, error);
+        await this.reject(opAt(batch, index), error);
         outcome = add(outcome, { written: 0, rejected: 1, bytes: 0 });
       }
     }
@@ -360,20 +409,25 @@ export class BatchStatements {
   }
 
   /** Groups rows by their defined columns (in table order): a field set to undefined is left out (the column takes its default). */
-  private groupByDefinedColumns(ops: readonly RowOp[], connection: SqlConnection): Map<RowShape, RowOp[]> {
-    const groups = new Map<RowShape, RowOp[]>();
-    for (const op of ops) {
-      const fields = Object.keys(op.row);
+  private groupByDefinedColumns(
+    batch: RowBatch,
+    indices: readonly number[],
+    connection: SqlConnection,
+  ): Map<RowShape, number[]> {
+    const groups = new Map<RowShape, number[]>();
+    for (const index of indices) {
+      const row = batch.rows[index] as Row;
+      const fields = Object.keys(row);
       // Checked before leaving undefined fields out: an unknown field is an error either way.
       for (const field of fields) this.columnType(field);
-      const defined = new Set(fields.filter((f) => op.row[f] !== undefined));
+      const defined = new Set(fields.filter((f) => row[f] !== undefined));
       const shape = this.shapeOf(
         this.table.columns.map((c) => c.name).filter((c) => defined.has(c)),
         connection,
       );
       const group = groups.get(shape);
-      if (group === undefined) groups.set(shape, [op]);
-      else group.push(op);
+      if (group === undefined) groups.set(shape, [index]);
+      else group.push(index);
     }
     return groups;
   }
@@ -391,6 +445,8 @@ export class BatchStatements {
     return statementError(this.dialect, error, { table: this.table.name, operation });
   }
 }
+
+const NOTHING: BatchOutcome = { written: 0, rejected: 0, bytes: 0 };
 
 function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
   return { written: a.written + b.written, rejected: a.rejected + b.rejected, bytes: a.bytes + b.bytes };

@@ -14,7 +14,7 @@ import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { type BatchOutcome, BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
-import { ReducingBuffer, type RowOp, toRowOp } from './row-ops.js';
+import { ReducingBuffer, type RowBatch } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
 import { parseTransactionId, transactionId } from './transaction-ids.js';
 
@@ -25,7 +25,7 @@ export interface JdbcCommittable {
 
 /** How rows leave the buffer: in short transactions (at-least-once) or into one per checkpoint. */
 interface FlushStrategy {
-  write(ops: RowOp[]): Promise<void>;
+  write(batch: RowBatch): Promise<void>;
   prepareCommit(): Promise<JdbcCommittable[]>;
   close(): Promise<void>;
 }
@@ -52,7 +52,6 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private timerError: unknown;
-  private readonly changelog: boolean;
 
   private constructor(
     private readonly setup: JdbcWriterSetup,
@@ -61,8 +60,7 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     private readonly statements: BatchStatements,
     private readonly evolution: TableEvolution | undefined,
   ) {
-    this.changelog = setup.options.input === 'changelog';
-    this.buffer = new ReducingBuffer(keys);
+    this.buffer = new ReducingBuffer(keys, setup.options.input === 'changelog', setup.options.batchSizeRows);
   }
 
   static async open<T>(setup: JdbcWriterSetup): Promise<JdbcSinkWriter<T>> {
@@ -100,8 +98,9 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
 
   async write(batch: readonly T[]): Promise<void> {
     this.rethrowTimerError();
-    for (const record of batch) this.buffer.add(toRowOp(record, this.changelog));
-    if (this.buffer.size >= this.setup.options.batchSizeRows) await this.flushBuffer();
+    const buffer = this.buffer;
+    for (let i = 0; i < batch.length; i++) buffer.add(batch[i]);
+    if (buffer.size >= this.setup.options.batchSizeRows) await this.flushBuffer();
     else this.armTimer();
   }
 
@@ -122,12 +121,12 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
 
   private flushBuffer(): Promise<void> {
     this.disarmTimer();
-    const ops = this.buffer.drain();
-    if (ops.length === 0) return this.chain;
+    if (this.buffer.size === 0) return this.chain;
+    const batch = this.buffer.drain();
     return this.serialized(async () => {
-      const evolved = await this.evolution?.ensure(ops);
+      const evolved = await this.evolution?.ensure(batch.rows);
       if (evolved !== undefined) this.statements.setTable(evolved);
-      await this.strategy.write(ops);
+      await this.strategy.write(batch);
     });
   }
 
@@ -216,7 +215,7 @@ class ShortTransactionStrategy implements FlushStrategy {
     private readonly statements: BatchStatements,
   ) {}
 
-  async write(ops: RowOp[]): Promise<void> {
+  async write(batch: RowBatch): Promise<void> {
     const { options, dialect, metrics } = this.setup;
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
@@ -225,10 +224,10 @@ class ShortTransactionStrategy implements FlushStrategy {
         const release = await connection.acquireWriteLock?.();
         let outcome: BatchOutcome;
         try {
-          outcome = await this.inTransaction(connection, ops, true).catch(async (error: unknown) => {
+          outcome = await this.inTransaction(connection, batch, true).catch(async (error: unknown) => {
             if (!(error instanceof RejectedRowsNeedReplay)) throw error;
             // A row was rejected: the transaction is gone; isolate it behind savepoints.
-            return this.inTransaction(connection, ops, false);
+            return this.inTransaction(connection, batch, false);
           });
         } finally {
           release?.();
@@ -242,7 +241,7 @@ class ShortTransactionStrategy implements FlushStrategy {
         // The batch's transaction died with the connection: reconnect and send the same batch
         // again before anything later (the chain holds later flushes back).
         this.setup.logger.warn(
-          { table: options.table, attempt: attempt + 1, rows: ops.length },
+          { table: options.table, attempt: attempt + 1, rows: batch.rows.length },
           'JDBC connection lost during a batch; reconnecting and retrying it',
         );
         await this.connection?.close();
@@ -255,13 +254,13 @@ class ShortTransactionStrategy implements FlushStrategy {
   /** One transaction around the batch; optimistic first (no savepoints: two round trips fewer per chunk). */
   private async inTransaction(
     connection: SqlConnection,
-    ops: RowOp[],
+    batch: RowBatch,
     optimistic: boolean,
   ): Promise<BatchOutcome> {
     const { dialect } = this.setup;
     await connection.execute(dialect.beginSql());
     try {
-      const outcome = await this.statements.write(connection, ops, { optimistic });
+      const outcome = await this.statements.write(connection, batch, { optimistic });
       await connection.execute('COMMIT');
       return outcome;
     } catch (error) {
@@ -356,7 +355,7 @@ class TwoPhaseStrategy implements FlushStrategy {
       );
   }
 
-  async write(ops: RowOp[]): Promise<void> {
+  async write(batch: RowBatch): Promise<void> {
     const started = Date.now();
     try {
       const connection = await this.connect();
@@ -365,7 +364,7 @@ class TwoPhaseStrategy implements FlushStrategy {
         await this.twoPhase.begin(connection, id);
         this.openId = id;
       }
-      const outcome = await this.statements.write(connection, ops);
+      const outcome = await this.statements.write(connection, batch);
       this.setup.metrics.numRecordsSend.inc(outcome.written);
       this.setup.metrics.numBytesSend.inc(outcome.bytes);
       this.setup.metrics.recordSendTime(Date.now() - started);

@@ -1,25 +1,46 @@
 import { type ChangeRecord, TributaryError } from '@tributary/core';
 import type { Row } from '../dialect/dialect.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+import { Int32SlotTable } from './int32-slot-table.js';
 
-/** One pending change: write `row` (insert or upsert) or delete the row with `row`'s key. */
+/**
+ * The buffered changes of one batch as parallel arrays, one entry per change (no object per row):
+ * write `rows[i]` (insert or upsert), or, where `deletes[i]`, delete the row with `rows[i]`'s key.
+ */
+export interface RowBatch {
+  readonly rows: readonly Row[];
+  /** The record each row came from (what a dead-letter handler receives); `rows` itself for row input. */
+  readonly records: readonly unknown[];
+  /** True at the index of each delete; undefined when the batch has none. */
+  readonly deletes: readonly boolean[] | undefined;
+}
+
+/** A batch of writes of `rows` (each row its own record). */
+export function rowBatch(rows: readonly Row[]): RowBatch {
+  return { rows, records: rows, deletes: undefined };
+}
+
+/** One change taken out of a batch (the slow paths: per-row retries, dead letters). */
 export interface RowOp {
   readonly kind: 'write' | 'delete';
   readonly row: Row;
-  /** The record it came from (what a dead-letter handler receives). */
   readonly record: unknown;
 }
 
+/** The change at `index` of `batch`. */
+export function opAt(batch: RowBatch, index: number): RowOp {
+  return {
+    kind: batch.deletes?.[index] === true ? 'delete' : 'write',
+    row: batch.rows[index] as Row,
+    record: batch.records[index],
+  };
+}
+
 /**
- * Turns an input record into a RowOp. With `input: 'changelog'` the record is a core
- * {@link ChangeRecord} (what the MySQL CDC source and the Debezium/Canal formats produce).
+ * Reads a change-log record (a core {@link ChangeRecord}, what the MySQL CDC source and the
+ * Debezium/Canal formats produce) as the row it writes or deletes.
  */
-export function toRowOp(record: unknown, changelog: boolean): RowOp {
-  if (!changelog) {
-    if (record === null || typeof record !== 'object')
-      throw invalidRecord('a row record must be an object (column → value)', record);
-    return { kind: 'write', row: record as Row, record };
-  }
+export function changeOf(record: unknown): { readonly row: Row; readonly isDelete: boolean } {
   const change = record as Partial<ChangeRecord<Row>> | null;
   switch (change?.op) {
     case 'c':
@@ -27,12 +48,12 @@ export function toRowOp(record: unknown, changelog: boolean): RowOp {
     case 'u':
       if (change.after === null || typeof change.after !== 'object')
         throw invalidRecord(`a change with op '${change.op}' needs an 'after' row`, record);
-      return { kind: 'write', row: change.after, record };
+      return { row: change.after, isDelete: false };
     case 'd': {
       const row = change.before ?? change.after;
       if (row === null || typeof row !== 'object')
         throw invalidRecord("a change with op 'd' needs a 'before' row (its key columns at least)", record);
-      return { kind: 'delete', row, record };
+      return { row, isDelete: true };
     }
     default:
       throw invalidRecord(`unknown change op ${JSON.stringify(change?.op)} (expected c, r, u or d)`, record);
@@ -61,46 +82,109 @@ export function keyText(row: Row, keys: readonly string[]): string {
 
 /**
  * The buffered changes of one batch. With keys, a later change of a key replaces the earlier one
- * (last write wins, as Flink's buffer-reduce executor does), so a batch holds one change per key
- * and their order no longer matters; without keys (appends) every row is kept, in order.
+ * in its place (last write wins, as Flink's buffer-reduce executor does), so a batch holds one
+ * change per key and their order no longer matters; without keys (appends) every row is kept, in
+ * order. This is the sink's per-record path: a row costs an array slot (and, with keys, a probe of
+ * a typed-array table for int32 keys, else a Map entry), never an object of its own.
  */
 export class ReducingBuffer {
-  /** One key column holding a string, number or bigint: keyed by the value itself. */
-  private readonly byValue = new Map<string | number | bigint, RowOp>();
-  /** Any other key: keyed by {@link keyText} (a separate map, so no text can equal a value). */
-  private readonly byText = new Map<string, RowOp>();
-  private readonly appended: RowOp[] = [];
+  private rows: Row[] = [];
+  /** Input records, kept apart from rows only for a change log (row input: the rows themselves). */
+  private records: unknown[] | undefined;
+  private deletes: boolean[] | undefined;
+  private hasDeletes = false;
+  /** Slot of each int32 value of a single key column: no hashing of JS values, no allocation. */
+  private readonly int32Slots: Int32SlotTable | undefined;
+  /** Slot of any other single-column key value (a Map tells 1.5, '1' and 1n apart). */
+  private readonly valueSlots = new Map<string | number | bigint, number>();
+  /** Slot of any other key, by {@link keyText} (a separate map, so no text can equal a value). */
+  private readonly textSlots = new Map<string, number>();
+  private readonly singleKey: string | undefined;
 
-  constructor(private readonly keys: readonly string[] | undefined) {}
+  constructor(
+    private readonly keys: readonly string[] | undefined,
+    private readonly changelog: boolean,
+    /** Rows a batch usually holds (sizes the key table; it grows past it). */
+    expectedRows = 1024,
+  ) {
+    if (changelog) {
+      this.records = [];
+      this.deletes = [];
+    }
+    this.singleKey = keys?.length === 1 ? keys[0] : undefined;
+    this.int32Slots = this.singleKey === undefined ? undefined : new Int32SlotTable(expectedRows);
+  }
 
-  add(op: RowOp): void {
-    const keys = this.keys;
-    if (keys === undefined) {
-      this.appended.push(op);
+  /** Buffers one input record: a row, or with `changelog` a {@link ChangeRecord}. */
+  add(record: unknown): void {
+    if (this.changelog) {
+      const { row, isDelete } = changeOf(record);
+      this.put(row, record, isDelete);
       return;
     }
-    // Delete a then re-insert keeps Map order stable enough: order is irrelevant once keys are unique.
-    if (keys.length === 1) {
-      // The common single-column key: no text built per row (a Map tells 1, '1' and 1n apart).
-      const value = op.row[keys[0] as string];
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
-        this.byValue.set(value, op);
-        return;
-      }
+    if (record === null || typeof record !== 'object')
+      throw invalidRecord('a row record must be an object (column → value)', record);
+    this.put(record as Row, record, false);
+  }
+
+  private put(row: Row, record: unknown, isDelete: boolean): void {
+    const rows = this.rows;
+    const slot = this.keys === undefined ? -1 : this.slotOf(row, rows.length);
+    if (slot < 0) {
+      rows.push(row);
+      this.records?.push(record);
+      this.deletes?.push(isDelete);
+    } else {
+      rows[slot] = row;
+      if (this.records !== undefined) this.records[slot] = record;
+      if (this.deletes !== undefined) this.deletes[slot] = isDelete;
     }
-    this.byText.set(keyText(op.row, keys), op);
+    if (isDelete) this.hasDeletes = true;
+  }
+
+  /** The slot already holding `row`'s key, or -1 after recording `next` as its slot. */
+  private slotOf(row: Row, next: number): number {
+    const single = this.singleKey;
+    if (single !== undefined) {
+      const value = row[single];
+      if (typeof value === 'number' && (value | 0) === value)
+        return (this.int32Slots as Int32SlotTable).slotOf(value, next);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint')
+        return slotIn(this.valueSlots, value, next);
+    }
+    return slotIn(this.textSlots, keyText(row, this.keys as readonly string[]), next);
   }
 
   get size(): number {
-    return this.keys === undefined ? this.appended.length : this.byValue.size + this.byText.size;
+    return this.rows.length;
   }
 
   /** Takes the buffered changes out (the buffer is empty afterwards). */
-  drain(): RowOp[] {
-    if (this.keys === undefined) return this.appended.splice(0);
-    const ops = [...this.byValue.values(), ...this.byText.values()];
-    this.byValue.clear();
-    this.byText.clear();
-    return ops;
+  drain(): RowBatch {
+    const rows = this.rows;
+    const batch: RowBatch = {
+      rows,
+      records: this.records ?? rows,
+      deletes: this.hasDeletes ? this.deletes : undefined,
+    };
+    this.rows = [];
+    if (this.changelog) {
+      this.records = [];
+      this.deletes = [];
+    }
+    this.hasDeletes = false;
+    if (this.keys !== undefined) {
+      this.int32Slots?.clear();
+      if (this.valueSlots.size > 0) this.valueSlots.clear();
+      if (this.textSlots.size > 0) this.textSlots.clear();
+    }
+    return batch;
   }
+}
+
+function slotIn<K>(slots: Map<K, number>, key: K, next: number): number {
+  const slot = slots.get(key);
+  if (slot !== undefined) return slot;
+  slots.set(key, next);
+  return -1;
 }

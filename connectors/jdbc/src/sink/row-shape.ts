@@ -9,6 +9,8 @@ import type { CopyFieldEncoder, Row, ValueEncoder } from '../dialect/dialect.js'
 export class RowShape {
   /** Statement SQL for a full chunk of rows (the common size), built once. */
   private fullChunk: { readonly rows: number; readonly sql: string } | undefined;
+  /** The parameter array of a full chunk, reused chunk after chunk. */
+  private fullParameters: unknown[] | undefined;
 
   constructor(
     /** The columns, in the order their values are encoded (a statement's column list). */
@@ -87,6 +89,17 @@ export class RowShape {
       line += (encoders[i] as CopyFieldEncoder)(row[this.columns[i] as string]);
     }
     return `${line}\n`;
+  }
+
+  /**
+   * One array for the parameters of every full chunk of `rows` rows (the caller fills it, sends
+   * it and awaits the statement before filling it again): no array allocated, grown and
+   * collected per chunk.
+   */
+  fullChunkParameters(rows: number): unknown[] {
+    const size = rows * this.columns.length;
+    if (this.fullParameters?.length !== size) this.fullParameters = new Array<unknown>(size).fill(null);
+    return this.fullParameters;
   }
 
   /** `build(rows)`, kept for the full-chunk size so the same SQL text (and prepared statement) is reused. */

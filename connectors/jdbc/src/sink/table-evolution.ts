@@ -1,11 +1,10 @@
 import { TributaryError } from '@tributary/core';
 import { JdbcCatalog, type TableInfo } from '../catalog/jdbc-catalog.js';
 import { connectionOf } from '../dialect/connection-options.js';
-import type { Dialect, SqlConnection } from '../dialect/dialect.js';
+import type { Dialect, Row, SqlConnection } from '../dialect/dialect.js';
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
-import type { RowOp } from './row-ops.js';
 import { inferColumns } from './table-ddl.js';
 
 /**
@@ -24,9 +23,8 @@ export class TableEvolution {
   ) {}
 
   /** The table as it is after any DDL the batch needed, or undefined when nothing changed. */
-  async ensure(ops: readonly RowOp[]): Promise<TableInfo | undefined> {
+  async ensure(rows: readonly Row[]): Promise<TableInfo | undefined> {
     const known = new Set(this.table?.columns.map((c) => c.name));
-    const rows = ops.map((op) => op.row);
     const missing = this.table === undefined ? [] : fieldsMissing(rows, known);
     if (this.table !== undefined && (missing.length === 0 || !this.options.addColumns)) return undefined;
     const connection = await openConnection(this.dialect, connectionOf(this.options));
@@ -42,7 +40,7 @@ export class TableEvolution {
     }
   }
 
-  private async create(connection: SqlConnection, rows: readonly RowOp['row'][]): Promise<void> {
+  private async create(connection: SqlConnection, rows: readonly Row[]): Promise<void> {
     const q = this.dialect.quote;
     const keys = this.keys ?? [];
     const columns = inferColumns(this.options.dialect, rows, keys, this.options.columnTypes ?? {});
@@ -65,7 +63,7 @@ export class TableEvolution {
 
   private async addColumns(
     connection: SqlConnection,
-    rows: readonly RowOp['row'][],
+    rows: readonly Row[],
     missing: readonly string[],
   ): Promise<void> {
     const q = this.dialect.quote;
@@ -86,7 +84,7 @@ export class TableEvolution {
   }
 }
 
-function fieldsMissing(rows: readonly RowOp['row'][], known: ReadonlySet<string>): string[] {
+function fieldsMissing(rows: readonly Row[], known: ReadonlySet<string>): string[] {
   const missing = new Set<string>();
   for (const row of rows) for (const field of Object.keys(row)) if (!known.has(field)) missing.add(field);
   return [...missing];
