@@ -1,9 +1,10 @@
 /**
- * JDBC connector benchmark, in one run per database (SQLite in a temp file; PostgreSQL from the
- * `@tributary/e2e` harness unless `BENCH_DBS=sqlite`):
+ * JDBC connector benchmark, in one run per database (SQLite in a temp file; PostgreSQL and
+ * MariaDB from the `@tributary/e2e` harness; `BENCH_DBS=sqlite,postgres,mariadb` picks them):
  *  (a) `JdbcSink` (insert, at-least-once) through a Tributary job vs a hand-written loop of
  *      multi-row INSERTs in transactions with the same batch size, on the plain driver;
- *  (b) the same for upserts (`ON CONFLICT … DO UPDATE`) of rows that already exist;
+ *  (b) the same for upserts (`ON CONFLICT … DO UPDATE`, MariaDB `ON DUPLICATE KEY UPDATE`) of rows
+ *      that already exist;
  *  (b') PostgreSQL: the sink with `appendMethod: 'copy'` vs a raw loop of one `COPY … FROM STDIN`
  *      per batch in a transaction (rows encoded by hand; the same protocol helper sends them);
  *  (c) `JdbcSource` scans at parallelism 1 and 2 vs a plain streaming SELECT with the same fetch size.
@@ -18,8 +19,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
-import { type PostgresService, useService } from '@tributary/e2e';
+import { type MariaDbService, type PostgresService, useService } from '@tributary/e2e';
 import Database from 'better-sqlite3';
+import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../src/dialect/connection-options.js';
 import { copyFrom } from '../src/dialect/postgres-copy.js';
@@ -36,6 +38,8 @@ interface Raw {
   readonly connection: JdbcConnectionOptionsInput;
   /** The driver's placeholder of the `index`-th (0-based) parameter. */
   placeholder(index: number): string;
+  /** The clause making an INSERT of `columns` keyed by `id` an upsert. */
+  upsertClause(columns: readonly string[]): string;
   /** Runs a statement (SQLite: prepared once per SQL text and reused). */
   exec(sql: string, params?: unknown[]): Promise<void>;
   /** PostgreSQL: `COPY table FROM STDIN` of COPY text lines. */
@@ -44,6 +48,12 @@ interface Raw {
   scan(table: string, fetchSize: number): Promise<number>;
   close(): Promise<void>;
 }
+
+const onConflict = (columns: readonly string[]) =>
+  ` ON CONFLICT (id) DO UPDATE SET ${columns
+    .slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(',')}`;
 
 const row = (i: number) => ({ id: i, name: `name-${i}`, amount: i % 1000, note: 'x'.repeat(40) });
 const COLUMNS = ['id', 'name', 'amount', 'note'];
@@ -57,6 +67,7 @@ async function openSqlite(): Promise<Raw> {
   return {
     connection: { dialect: 'sqlite', filename },
     placeholder: () => '?',
+    upsertClause: onConflict,
     async exec(sql, params = []) {
       let s = statements.get(sql);
       if (s === undefined) {
@@ -93,6 +104,7 @@ async function openPostgres(): Promise<Raw> {
       database,
     },
     placeholder: (index) => `$${index + 1}`,
+    upsertClause: onConflict,
     async exec(sql, params = []) {
       await client.query(sql, params);
     },
@@ -118,6 +130,49 @@ async function openPostgres(): Promise<Raw> {
   };
 }
 
+interface CallbackConnection {
+  query(sql: string): { stream(options: { highWaterMark: number }): AsyncIterable<unknown> };
+}
+
+async function openMariaDb(): Promise<Raw> {
+  const service: MariaDbService = await useService('mariadb');
+  const database = await service.createDatabase('bench');
+  const options = service.connectionOptions(database);
+  // The sink's driver and protocol: text queries, parameters escaped into the SQL by mysql2.
+  const connection = await createConnection(options);
+  return {
+    connection: {
+      dialect: 'mysql',
+      host: String(options.host),
+      port: Number(options.port),
+      user: String(options.user),
+      password: String(options.password ?? ''),
+      database,
+    },
+    placeholder: () => '?',
+    upsertClause: (columns) =>
+      ` ON DUPLICATE KEY UPDATE ${columns
+        .slice(1)
+        .map((c) => `${c} = VALUES(${c})`)
+        .join(',')}`,
+    async exec(sql, params = []) {
+      await connection.query(sql, params);
+    },
+    async scan(table, fetchSize) {
+      let n = 0;
+      // The callback connection's row stream: rows off the socket, never the whole result held.
+      const callbacks = (connection as unknown as { connection: CallbackConnection }).connection;
+      for await (const _ of callbacks.query(`SELECT * FROM ${table}`).stream({ highWaterMark: fetchSize }))
+        n++;
+      return n;
+    },
+    async close() {
+      await connection.end();
+      await service.close();
+    },
+  };
+}
+
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await run();
@@ -130,11 +185,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
  */
 async function rawInsertLoop(raw: Raw, table: string, upsert: boolean): Promise<void> {
   const width = COLUMNS.length;
-  const conflict = upsert
-    ? ` ON CONFLICT (id) DO UPDATE SET ${COLUMNS.slice(1)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(',')}`
-    : '';
+  const conflict = upsert ? raw.upsertClause(COLUMNS) : '';
   const sqlByRows = new Map<number, string>();
   const sqlFor = (n: number) => {
     let sql = sqlByRows.get(n);
@@ -282,10 +333,11 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
   return result;
 }
 
-const wanted = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',');
+const open = { sqlite: openSqlite, postgres: openPostgres, mariadb: openMariaDb } as const;
+const wanted = (process.env.BENCH_DBS ?? 'sqlite,postgres,mariadb').split(',') as (keyof typeof open)[];
 const all: Record<string, Record<string, number>> = {};
 for (const name of wanted) {
-  const raw = name === 'postgres' ? await openPostgres() : await openSqlite();
+  const raw = await open[name]();
   try {
     all[name] = await benchDatabase(name, raw);
   } finally {
