@@ -40,7 +40,7 @@ interface Raw {
   placeholder(index: number): string;
   /** The clause making an INSERT of `columns` keyed by `id` an upsert. */
   upsertClause(columns: readonly string[]): string;
-  /** Runs a statement (SQLite: prepared once per SQL text and reused). */
+  /** Runs a statement (SQLite, PostgreSQL: prepared once per SQL text and reused). */
   exec(sql: string, params?: unknown[]): Promise<void>;
   /** PostgreSQL: `COPY table FROM STDIN` of COPY text lines. */
   copy?(sql: string, text: string): Promise<void>;
@@ -94,6 +94,7 @@ async function openPostgres(): Promise<Raw> {
   const config = service.clientConfig(database);
   const client = new pg.Client(config);
   await client.connect();
+  const statementNames = new Map<string, string>();
   return {
     connection: {
       dialect: 'postgres',
@@ -106,7 +107,17 @@ async function openPostgres(): Promise<Raw> {
     placeholder: (index) => `$${index + 1}`,
     upsertClause: onConflict,
     async exec(sql, params = []) {
-      await client.query(sql, params);
+      if (params.length === 0) {
+        await client.query(sql);
+        return;
+      }
+      // A named statement per statement text: parsed once per connection (as the sink does).
+      let name = statementNames.get(sql);
+      if (name === undefined) {
+        name = `raw_${statementNames.size + 1}`;
+        statementNames.set(sql, name);
+      }
+      await client.query({ name, text: sql, values: params });
     },
     async copy(sql, text) {
       await copyFrom(client, sql, text);
@@ -181,7 +192,8 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 
 /**
  * The raw INSERT loop as a skilled user writes it: the statement text built once per batch size
- * (SQLite: prepared once), parameters in one preallocated array, one transaction per batch.
+ * (SQLite: prepared once; PostgreSQL: a named statement, parsed once), parameters in one
+ * preallocated array, one transaction per batch.
  */
 async function rawInsertLoop(raw: Raw, table: string, upsert: boolean): Promise<void> {
   const width = COLUMNS.length;

@@ -58,8 +58,13 @@ function typeParsers(pg: PgModule, decimals: JdbcConnectionOptions['decimals']):
   };
 }
 
+/** Named statements one connection keeps at most (one per batch shape, normally one). */
+const MAX_NAMED_STATEMENTS = 64;
+
 class PostgresConnection implements SqlConnection {
   private cursors = 0;
+  /** Statement text → the name it was prepared under on this connection (the session keeps it). */
+  private readonly statementNames = new Map<string, string>();
   constructor(
     readonly dialect: Dialect,
     private readonly client: Client,
@@ -75,6 +80,19 @@ class PostgresConnection implements SqlConnection {
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
     return (await this.client.query(sql, params as unknown[])).rowCount ?? 0;
+  }
+
+  async executeRepeated(sql: string, params: readonly unknown[]): Promise<number> {
+    let name = this.statementNames.get(sql);
+    if (name === undefined) {
+      if (this.statementNames.size >= MAX_NAMED_STATEMENTS) return this.execute(sql, params);
+      name = `trib_stmt_${this.statementNames.size + 1}`;
+      this.statementNames.set(sql, name);
+    }
+    // pg sends Parse only the first time (it records the name once the server parsed it; a
+    // failed Parse is sent again next time), then Bind/Execute. Not transactional: a rollback
+    // keeps it.
+    return (await this.client.query({ name, text: sql, values: params as unknown[] })).rowCount ?? 0;
   }
 
   /** A server-side cursor in its own transaction: FETCH `fetchSize` rows at a time. */

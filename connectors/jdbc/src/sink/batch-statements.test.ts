@@ -80,6 +80,35 @@ describe('BatchStatements on a database where a failed statement aborts the tran
   });
 });
 
+describe('BatchStatements full chunks', () => {
+  it('sends full chunks as a repeated statement with one refilled parameter array, the tail as a plain one', async () => {
+    const sent: { how: string; params: unknown[] }[] = [];
+    const arrays = new Set<readonly unknown[]>();
+    const connection: SqlConnection = {
+      ...recordingConnection(),
+      execute: async (_sql, params = []) => {
+        sent.push({ how: 'execute', params: [...params] });
+        return 1;
+      },
+      executeRepeated: async (_sql, params) => {
+        arrays.add(params);
+        sent.push({ how: 'repeated', params: [...params] });
+        return 1;
+      },
+    };
+    const values = Array.from({ length: 2500 }, (_, i) => i);
+    await statements().write(connection, ops(values), { optimistic: true });
+    expect(sent.map((s) => [s.how, s.params.length])).toEqual([
+      ['repeated', 2000],
+      ['repeated', 2000],
+      ['execute', 1000],
+    ]);
+    // One array, refilled: each chunk still carried its own rows' values.
+    expect(arrays.size).toBe(1);
+    expect(sent.flatMap((s) => s.params)).toEqual(values.flatMap((v, id) => [id, v]));
+  });
+});
+
 /** Records statements as rows (column → value), decoding multi-row INSERT parameters and COPY text. */
 function decodingConnection(): SqlConnection & { readonly rows: Record<string, unknown>[] } {
   const rows: Record<string, unknown>[] = [];

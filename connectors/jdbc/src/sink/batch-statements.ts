@@ -183,6 +183,7 @@ export class BatchStatements {
     // One parameter array for every full chunk of this shape: each chunk's await completes before
     // the next chunk overwrites it, and a full chunk overwrites every value.
     const full = shape.fullChunkParameters(perStatement);
+    const repeated = connection.executeRepeated?.bind(connection);
     let outcome = NOTHING;
     let params = full;
     let rowsInChunk = 0;
@@ -200,7 +201,9 @@ export class BatchStatements {
           batch,
           rowsInChunk,
           members(chunkFrom, to, restFrom),
-          () => connection.execute(statement, values),
+          repeated === undefined || values !== full
+            ? () => connection.execute(statement, values)
+            : () => repeated(statement, values),
           single,
           parameterBytes(values),
         ),

@@ -105,6 +105,43 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
     );
   });
 
+  it('writes full chunks through one reused statement and parameter array: every value lands, a rejected row in a full chunk is skipped alone', async () => {
+    // 2 × 1000-row batches (full chunks: PostgreSQL's named statement, one parameter array
+    // refilled per chunk) and a 437-row tail; row 1500 breaks the CHECK (the full chunk is
+    // replayed row by row, then the next batch reuses the statement again).
+    await db.exec(`CREATE TABLE chunks (id INT PRIMARY KEY, v INT NOT NULL CHECK (v >= 0), name ${text()})`);
+    const rows = Array.from({ length: 2437 }, (_, i) => ({
+      id: i,
+      v: i === 1500 ? -1 : i * 3,
+      name: `n${i}`,
+    }));
+    const sink = new JdbcSink<(typeof rows)[number]>({
+      ...db.connection,
+      table: 'chunks',
+      writeMode: 'upsert',
+      batchSizeRows: 1000,
+      onRowError: 'skip',
+    });
+    const ctx = fakeWriterContext();
+    const writer = await sink.createWriter(ctx);
+    for (let start = 0; start < rows.length; start += 250)
+      await writer.write(rows.slice(start, start + 250), fakeBatchContext());
+    await writer.flush(false);
+    // Upserts of the same keys again (the statement of the first batches, again).
+    await writer.write(
+      rows.slice(0, 1000).map((r) => ({ ...r, v: r.v + 1 })),
+      fakeBatchContext(),
+    );
+    await writer.flush(false);
+    await writer.close();
+    const stored = await db.rows('SELECT id, v, name FROM chunks ORDER BY id');
+    const expected = rows
+      .filter((r) => r.v >= 0)
+      .map((r) => ({ id: r.id, v: r.id < 1000 ? r.v + 1 : r.v, name: r.name }));
+    expect(stored.map((r) => ({ id: Number(r.id), v: Number(r.v), name: r.name }))).toEqual(expected);
+    expect(ctx.metricGroup.numRecordsSendErrors.count).toBe(1);
+  });
+
   describe.each(['fail', 'dead-letter', 'skip'] as const)(
     'a row violating a constraint mid-batch, onRowError %s',
     (policy) => {
