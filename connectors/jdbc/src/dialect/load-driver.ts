@@ -5,12 +5,22 @@ import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 export type DriverPackage = 'pg' | 'mysql2' | 'better-sqlite3';
 
 /**
+ * Drivers already imported: each connection (a sink or source subtask, a lookup, a retry) would
+ * otherwise resolve the package again (a round trip to the module loader, its thread under tsx).
+ */
+const drivers = new Map<DriverPackage, unknown>();
+
+/**
  * Imports a driver package. A user of one database installs only its driver, so a missing one is
  * an expected setup error: it names the package and the install command.
  */
 export async function loadDriver<T>(name: DriverPackage, importer: () => Promise<T>): Promise<T> {
+  const loaded = drivers.get(name);
+  if (loaded !== undefined) return loaded as T;
   try {
-    return await importer();
+    const driver = await importer();
+    drivers.set(name, driver);
+    return driver;
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {

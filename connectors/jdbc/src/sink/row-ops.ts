@@ -88,7 +88,9 @@ export function keyText(row: Row, keys: readonly string[]): string {
  * a typed-array table for int32 keys, else a Map entry), never an object of its own.
  */
 export class ReducingBuffer {
-  private rows: Row[] = [];
+  /** Sized for a usual batch up front (it grows past it): no array regrown row by row. */
+  private rows: Row[];
+  private count = 0;
   /** Input records, kept apart from rows only for a change log (row input: the rows themselves). */
   private records: unknown[] | undefined;
   private deletes: boolean[] | undefined;
@@ -100,13 +102,18 @@ export class ReducingBuffer {
   /** Slot of any other key, by {@link keyText} (a separate map, so no text can equal a value). */
   private readonly textSlots = new Map<string, number>();
   private readonly singleKey: string | undefined;
+  private readonly expectedRows: number;
 
   constructor(
     private readonly keys: readonly string[] | undefined,
     private readonly changelog: boolean,
-    /** Rows a batch usually holds (sizes the key table; it grows past it). */
-    expectedRows = 1024,
+    /** Rows a batch usually holds (sizes the row array and key table; both grow past it). */
+    batchRows = 1024,
   ) {
+    // Capped: a huge batch size with small interval flushes should not allocate huge arrays.
+    const expectedRows = Math.min(batchRows, 16_384);
+    this.expectedRows = expectedRows;
+    this.rows = new Array<Row>(expectedRows);
     if (changelog) {
       this.records = [];
       this.deletes = [];
@@ -129,9 +136,9 @@ export class ReducingBuffer {
 
   private put(row: Row, record: unknown, isDelete: boolean): void {
     const rows = this.rows;
-    const slot = this.keys === undefined ? -1 : this.slotOf(row, rows.length);
+    const slot = this.keys === undefined ? -1 : this.slotOf(row, this.count);
     if (slot < 0) {
-      rows.push(row);
+      rows[this.count++] = row;
       this.records?.push(record);
       this.deletes?.push(isDelete);
     } else {
@@ -156,18 +163,20 @@ export class ReducingBuffer {
   }
 
   get size(): number {
-    return this.rows.length;
+    return this.count;
   }
 
   /** Takes the buffered changes out (the buffer is empty afterwards). */
   drain(): RowBatch {
     const rows = this.rows;
+    if (rows.length !== this.count) rows.length = this.count;
     const batch: RowBatch = {
       rows,
       records: this.records ?? rows,
       deletes: this.hasDeletes ? this.deletes : undefined,
     };
-    this.rows = [];
+    this.rows = new Array<Row>(this.expectedRows);
+    this.count = 0;
     if (this.changelog) {
       this.records = [];
       this.deletes = [];
