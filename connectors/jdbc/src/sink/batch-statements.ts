@@ -4,7 +4,7 @@ import type { Dialect, Row, SqlConnection } from '../dialect/dialect.js';
 import { statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { opAt, type RowBatch, type RowOp } from './row-ops.js';
-import { RowShape } from './row-shape.js';
+import { parameterBytes, RowShape } from './row-shape.js';
 
 /** Most rows one multi-row statement carries (beyond this, bigger statements stop paying off). */
 const MAX_ROWS_PER_STATEMENT = 1000;
@@ -185,44 +185,34 @@ export class BatchStatements {
     const full = shape.fullChunkParameters(perStatement);
     const repeated = connection.executeRepeated?.bind(connection);
     let outcome = NOTHING;
-    let params = full;
-    let rowsInChunk = 0;
-    let chunkFrom = 0;
     let restFrom = 0;
-    const run = async (to: number) => {
-      const values = rowsInChunk === perStatement ? params : params.slice(0, rowsInChunk * width);
-      const statement = shape.sql(rowsInChunk, perStatement, (n) =>
-        this.dialect.insertSql(table, shape.columns, n, upsertKeys),
-      );
-      outcome = add(
-        outcome,
-        await this.runChunk(
-          connection,
-          batch,
-          rowsInChunk,
-          members(chunkFrom, to, restFrom),
-          repeated === undefined || values !== full
-            ? () => connection.execute(statement, values)
-            : () => repeated(statement, values),
-          single,
-          parameterBytes(values),
-        ),
-      );
-      rowsInChunk = 0;
-      chunkFrom = to;
-      restFrom = rest?.length ?? 0;
-      params = full;
-    };
-    for (let p = 0; p < count; p++) {
-      const row = rows[indexAt(p)] as Row;
-      if (rest === undefined) shape.encodeByName(row, params, rowsInChunk * width);
-      else if (!shape.encode(row, params, rowsInChunk * width)) {
-        rest.push(indexAt(p));
-        continue;
+    for (let from = 0; from < count; ) {
+      // The chunk's rows encoded in one synchronous pass (no await between rows).
+      const to = shape.fillChunk(rows, indices, from, count, perStatement, full, rest);
+      const rowsInChunk = shape.chunkRows;
+      if (rowsInChunk > 0) {
+        const values = rowsInChunk === perStatement ? full : full.slice(0, rowsInChunk * width);
+        const statement = shape.sql(rowsInChunk, perStatement, (n) =>
+          this.dialect.insertSql(table, shape.columns, n, upsertKeys),
+        );
+        outcome = add(
+          outcome,
+          await this.runChunk(
+            connection,
+            batch,
+            rowsInChunk,
+            members(from, to, restFrom),
+            repeated === undefined || values !== full
+              ? () => connection.execute(statement, values)
+              : () => repeated(statement, values),
+            single,
+            shape.chunkBytes,
+          ),
+        );
       }
-      if (++rowsInChunk === perStatement) await run(p + 1);
+      from = to;
+      restFrom = rest?.length ?? 0;
     }
-    if (rowsInChunk > 0) await run(count);
     return outcome;
   }
 
@@ -281,7 +271,7 @@ export class BatchStatements {
           () => chunk,
           () => connection.execute(deleteSql(chunk.length), params),
           (i) => () => connection.execute(deleteSql(1), this.parameters(rows[i] as Row, keys)),
-          parameterBytes(params),
+          parametersBytes(params),
         ),
       );
     }
@@ -455,10 +445,9 @@ function add(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
   return { written: a.written + b.written, rejected: a.rejected + b.rejected, bytes: a.bytes + b.bytes };
 }
 
-/** The bytes metric of a statement's parameters (a loop over one flat array, not over every row's fields). */
-function parameterBytes(params: readonly unknown[]): number {
+/** The bytes metric of a statement's parameters. */
+function parametersBytes(params: readonly unknown[]): number {
   let bytes = 0;
-  for (const value of params)
-    bytes += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
+  for (const value of params) bytes += parameterBytes(value);
   return bytes;
 }

@@ -1,5 +1,14 @@
 import type { CopyFieldEncoder, Row, ValueEncoder } from '../dialect/dialect.js';
 
+/** The bytes metric of one bound value: a string's length, a binary's size, 8 for any other. */
+export function parameterBytes(value: unknown): number {
+  return typeof value === 'string'
+    ? value.length
+    : typeof value === 'object' && value instanceof Uint8Array
+      ? value.byteLength
+      : 8;
+}
+
 /**
  * The columns written for records with one field list, and their per-column encoders, built once
  * per field list instead of once per row. This is the sink's hot path: {@link encode} checks a
@@ -35,26 +44,78 @@ export class RowShape {
     return i === this.columns.length;
   }
 
+  /** Rows the last {@link fillChunk} encoded. */
+  chunkRows = 0;
+  /** Bytes metric of the parameters the last {@link fillChunk} encoded (see {@link parameterBytes}). */
+  chunkBytes = 0;
+
   /**
-   * Writes the row's parameters at `out[offset…]` when the row's own fields are exactly this
-   * shape's columns, in order, none undefined; returns false otherwise (the caller then takes
-   * the general path; what was written at `offset` is overwritten or cut off later).
+   * Encodes the rows at positions `from…end` of `indices` (undefined: the rows in order) into
+   * `out`, `maxRows` rows at most, and returns the position after the last one read. With `rest`,
+   * a row whose own fields are not exactly this shape's columns, in order, none undefined, is not
+   * encoded: its index goes to `rest` (checked in the same pass, by `for…in`, which reads
+   * through V8's enum cache; an inherited enumerable field would appear there but not in
+   * Object.keys: a mismatch, so such a row simply takes the general path). Without `rest`, every
+   * row is read by column name. Sets {@link chunkRows} and {@link chunkBytes}.
    */
-  encode(row: Row, out: unknown[], offset: number): boolean {
+  fillChunk(
+    rows: readonly Row[],
+    indices: readonly number[] | undefined,
+    from: number,
+    end: number,
+    maxRows: number,
+    out: unknown[],
+    rest: number[] | undefined,
+  ): number {
     const columns = this.columns;
     const encoders = this.encoders;
-    let i = 0;
-    // for…in reads through V8's enum cache: the fastest way to visit every field of a row.
-    // An inherited enumerable field would appear here but not in Object.keys: a mismatch, so
-    // such a row simply takes the general path.
-    for (const field in row) {
-      if (field !== columns[i]) return false;
-      const value = row[field];
-      if (value === undefined) return false;
-      out[offset + i] = (encoders[i] as ValueEncoder)(value);
-      i++;
+    const width = columns.length;
+    let count = 0;
+    let bytes = 0;
+    let p = from;
+    for (; p < end && count < maxRows; p++) {
+      const index = indices === undefined ? p : (indices[p] as number);
+      const row = rows[index] as Row;
+      const offset = count * width;
+      if (rest === undefined) {
+        for (let i = 0; i < width; i++) {
+          const value = (encoders[i] as ValueEncoder)(row[columns[i] as string]);
+          out[offset + i] = value;
+          bytes += parameterBytes(value);
+        }
+        count++;
+        continue;
+      }
+      let i = 0;
+      let rowBytes = 0;
+      let matches = true;
+      for (const field in row) {
+        // A field past the last column meets `undefined` here: a mismatch too.
+        if (field !== columns[i]) {
+          matches = false;
+          break;
+        }
+        const value = row[field];
+        if (value === undefined) {
+          matches = false;
+          break;
+        }
+        const encoded = (encoders[i] as ValueEncoder)(value);
+        out[offset + i] = encoded;
+        rowBytes += parameterBytes(encoded);
+        i++;
+      }
+      // Not of this shape: what was written at `offset` is overwritten by the next row or cut off.
+      if (!matches || i !== width) {
+        rest.push(index);
+        continue;
+      }
+      bytes += rowBytes;
+      count++;
     }
-    return i === columns.length;
+    this.chunkRows = count;
+    this.chunkBytes = bytes;
+    return p;
   }
 
   /** Writes the parameters of `row`'s values for this shape's columns, by name (any field order). */
