@@ -6,7 +6,9 @@
  *
  * Records live in pooled {@link AsyncSlot}s: a slot and its two settle handlers are made once and
  * reused after its result is emitted, so a record costs the stage no object or closure of its own
- * (hot paths allocate per batch, not per record).
+ * (hot paths allocate per batch, not per record). An emitted batch's arrays are made at their final
+ * size, and carry timestamps only when a record in the stage has one (an empty `timestamps` means
+ * none, as in the runtime's batches).
  */
 
 import { RingQueue } from './ring-queue.js';
@@ -44,25 +46,35 @@ export class AsyncSlot<T, R> {
 }
 
 /** What to emit, in order: batches of results and the watermarks between them. */
+export interface RecordsEmission<R> {
+  readonly kind: 'records';
+  readonly values: R[];
+  readonly timestamps: number[];
+}
 export type AsyncEmission<R> =
-  | { readonly kind: 'records'; readonly values: R[]; readonly timestamps: number[] }
+  | RecordsEmission<R>
   | { readonly kind: 'watermark'; readonly watermark: number };
 
 interface Segment<T, R> {
   /** Records of this segment not emitted yet. */
   live: number;
-  /** Completed records of this segment, in completion order. */
-  readonly ready: AsyncSlot<T, R>[];
+  /**
+   * Completed records of this segment, in completion order: a ring that keeps its array between
+   * drains (an array emptied with `length = 0` drops its store and regrows it every batch).
+   */
+  readonly ready: RingQueue<AsyncSlot<T, R>>;
   /** The watermark that closes the segment (undefined for the open, last segment). */
   watermark: number | undefined;
 }
 
 export class AsyncResultQueue<T, R> {
   /** Unordered mode: records between two watermarks form a segment. Ordered mode uses one FIFO. */
-  private readonly segments: Segment<T, R>[] = [{ live: 0, ready: [], watermark: undefined }];
+  private readonly segments: Segment<T, R>[] = [{ live: 0, ready: new RingQueue(), watermark: undefined }];
   /** Ordered mode: slots and watermarks in input order. */
   private readonly fifo = new RingQueue<AsyncSlot<T, R> | number>();
   private records = 0;
+  /** Records in the queue with an event timestamp: while 0, emitted batches carry none. */
+  private timed = 0;
   private nextSeq = 0;
   /** Every slot ever made (in use or free): the pool is as large as the most records at once. */
   private readonly slots: AsyncSlot<T, R>[] = [];
@@ -90,6 +102,7 @@ export class AsyncResultQueue<T, R> {
     slot.inUse = true;
     slot.seq = this.nextSeq++;
     this.records++;
+    if (!Number.isNaN(timestamp)) this.timed++;
     if (this.ordered) {
       this.fifo.push(slot);
     } else {
@@ -114,7 +127,7 @@ export class AsyncResultQueue<T, R> {
     }
     const last = this.segments[this.segments.length - 1] as Segment<T, R>;
     last.watermark = watermark;
-    this.segments.push({ live: 0, ready: [], watermark: undefined });
+    this.segments.push({ live: 0, ready: new RingQueue(), watermark: undefined });
   }
 
   /** Removes and returns everything that may be emitted now, in emission order. */
@@ -132,6 +145,7 @@ export class AsyncResultQueue<T, R> {
 
   /** Returns an emitted slot to the pool, dropping its references to input and result. */
   private release(slot: AsyncSlot<T, R>): void {
+    if (!Number.isNaN(slot.timestamp)) this.timed--;
     slot.inUse = false;
     slot.input = undefined;
     slot.result = undefined;
@@ -142,25 +156,22 @@ export class AsyncResultQueue<T, R> {
   private drainOrdered(): AsyncEmission<R>[] {
     const out: AsyncEmission<R>[] = [];
     const fifo = this.fifo;
-    let values: R[] = [];
-    let timestamps: number[] = [];
-    for (let item = fifo.peek(); item !== undefined; item = fifo.peek()) {
-      if (typeof item === 'number') {
-        if (values.length > 0) out.push({ kind: 'records', values, timestamps });
-        values = [];
-        timestamps = [];
-        out.push({ kind: 'watermark', watermark: item });
-      } else {
-        if (!item.done) break;
-        values.push(item.result as R);
-        timestamps.push(item.timestamp);
-        this.release(item);
-        this.records--;
+    for (;;) {
+      // The run of completed records at the head, up to the first watermark or pending call.
+      let n = 0;
+      for (let item = fifo.at(0); item !== undefined; item = fifo.at(++n)) {
+        if (typeof item === 'number' || !item.done) break;
       }
+      if (n > 0) {
+        const batch = this.batchOf(n);
+        for (let i = 0; i < n; i++) this.take(batch, i, fifo.shift() as AsyncSlot<T, R>);
+        out.push(batch);
+      }
+      const next = fifo.peek();
+      if (typeof next !== 'number') return out;
       fifo.shift();
+      out.push({ kind: 'watermark', watermark: next });
     }
-    if (values.length > 0) out.push({ kind: 'records', values, timestamps });
-    return out;
   }
 
   private drainUnordered(): AsyncEmission<R>[] {
@@ -168,24 +179,33 @@ export class AsyncResultQueue<T, R> {
     for (;;) {
       const first = this.segments[0] as Segment<T, R>;
       const ready = first.ready;
-      const n = ready.length;
+      const n = ready.size;
       if (n > 0) {
-        const values: R[] = [];
-        const timestamps: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const slot = ready[i] as AsyncSlot<T, R>;
-          values.push(slot.result as R);
-          timestamps.push(slot.timestamp);
-          this.release(slot);
-        }
-        ready.length = 0;
+        const batch = this.batchOf(n);
+        for (let i = 0; i < n; i++) this.take(batch, i, ready.shift() as AsyncSlot<T, R>);
         first.live -= n;
-        this.records -= n;
-        out.push({ kind: 'records', values, timestamps });
+        out.push(batch);
       }
       if (first.live > 0 || first.watermark === undefined) return out;
       out.push({ kind: 'watermark', watermark: first.watermark });
       this.segments.shift();
     }
+  }
+
+  /** An emission for `n` records, its arrays at their final size (timestamps only if any). */
+  private batchOf(n: number): RecordsEmission<R> {
+    this.records -= n;
+    return {
+      kind: 'records',
+      values: new Array<R>(n),
+      timestamps: this.timed > 0 ? new Array<number>(n) : [],
+    };
+  }
+
+  /** Moves a completed slot's result into place `i` of `batch` and returns the slot to the pool. */
+  private take(batch: RecordsEmission<R>, i: number, slot: AsyncSlot<T, R>): void {
+    batch.values[i] = slot.result as R;
+    if (batch.timestamps.length > 0) batch.timestamps[i] = slot.timestamp;
+    this.release(slot);
   }
 }

@@ -14,7 +14,9 @@ import { type ChainOperator, runChain } from '../operator-chain.js';
 import type { AsyncCallContext, AsyncFunction, AsyncIoOptions } from './async-io-options.js';
 import { AsyncResultQueue, type AsyncSlot, type AsyncSlotListener } from './async-result-queue.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { TimedAttempt } from './timed-attempt.js';
+import { type AttemptOwner, TimedAttempt } from './timed-attempt.js';
+
+const settled = Promise.resolve();
 
 /** The writer state of an async stage: inputs not emitted yet, and the wrapped writer's state. */
 export interface AsyncStageState {
@@ -54,6 +56,10 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   private readonly plainCalls: boolean;
   /** With `timeoutMs`: the time limits of the calls running, on one timer. */
   private readonly deadlines: CallDeadlines | undefined;
+  /** With `timeoutMs`: what its attempts share. */
+  private readonly timing: AttemptOwner | undefined;
+  /** With `timeoutMs`: when the calls being issued start (the clock is read once per run of issues). */
+  private issueTime = 0;
 
   constructor(
     private readonly fn: AsyncFunction<T, R>,
@@ -72,7 +78,12 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.timeouts = metrics.counter('numAsyncTimeouts');
     this.retries = metrics.counter('numAsyncRetries');
     this.plainCalls = options.retry === undefined && options.timeoutMs === undefined;
-    this.deadlines = options.timeoutMs === undefined ? undefined : new CallDeadlines(options.timeoutMs);
+    const deadlines = options.timeoutMs === undefined ? undefined : new CallDeadlines(options.timeoutMs);
+    this.deadlines = deadlines;
+    this.timing =
+      deadlines === undefined
+        ? undefined
+        : { signal: this.abort.signal, deadlines, timedOut: (attempt) => this.timedOut(attempt, deadlines) };
     this.firstAttempt = { signal: this.abort.signal, attempt: 1, subtaskId: ctx.subtaskId };
     const self = this;
     this.innerCtx = {
@@ -92,6 +103,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       );
     }
     // Restored inputs go first, in their order, even beyond capacity (a rescale may merge several).
+    if (deadlines !== undefined) this.issueTime = deadlines.clock();
     restored.inputs.forEach((input, i) => {
       this.issue(input as T, restored.timestamps[i] ?? Number.NaN);
     });
@@ -100,11 +112,20 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   async write(batch: readonly T[], ctx: SinkWriterContext): Promise<void> {
     this.resume();
     const capacity = this.options.capacity;
-    for (let i = 0; i < batch.length; i++) {
-      while (this.queue.size >= capacity) await this.room();
-      this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+    const n = batch.length;
+    let i = 0;
+    while (i < n) {
+      const room = capacity - this.queue.size;
+      if (room <= 0) {
+        await this.room();
+        continue;
+      }
+      // Calls settle in later microtasks at the earliest, so the room cannot shrink meanwhile.
+      const end = Math.min(n, i + room);
+      if (this.deadlines !== undefined) this.issueTime = this.deadlines.clock();
+      for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+      this.throwIfFailed();
     }
-    this.throwIfFailed();
   }
 
   writeWatermark(watermark: number): void {
@@ -164,16 +185,44 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   private issue(input: T, timestamp: number): void {
     this.inFlight++;
     const slot = this.queue.add(input, timestamp);
+    if (this.plainCalls) {
+      // The common case (no retry, no timeout) shares one call context and settles the slot
+      // directly: one reaction per call with the slot's own handlers; plain values allowed.
+      let call: Promise<R>;
+      try {
+        call = this.fn(input, this.firstAttempt);
+      } catch (error) {
+        this.onError(slot, error);
+        return;
+      }
+      (call instanceof Promise ? call : Promise.resolve(call)).then(slot.resolve, slot.reject);
+    } else if (this.options.retry === undefined) {
+      // A time limit, no retry: the attempt's handlers go onto the call, no promise wraps it.
+      this.timedCall(input, 1, this.timing as AttemptOwner, slot.resolve, slot.reject, this.issueTime);
+    } else {
+      this.callWithRetry(input).then(slot.resolve, slot.reject);
+    }
+  }
+
+  /** Starts one attempt with a time limit; `resolve`/`reject` get its outcome once. */
+  private timedCall(
+    input: T,
+    attempt: number,
+    owner: AttemptOwner,
+    resolve: (value: R) => void,
+    reject: (error: unknown) => void,
+    now?: number,
+  ): void {
+    const timed = new TimedAttempt<R>(attempt, this.ctx.subtaskId, owner, resolve, reject);
+    owner.deadlines.start(timed, now);
     let call: Promise<R>;
     try {
-      // The common case (no retry, no timeout) shares one call context.
-      call = this.plainCalls ? this.fn(input, this.firstAttempt) : this.callWithRetry(input);
+      call = this.fn(input, timed);
     } catch (error) {
-      this.onError(slot, error);
+      timed.onError(error);
       return;
     }
-    // One reaction per call with the slot's own handlers; plain values allowed.
-    (call instanceof Promise ? call : Promise.resolve(call)).then(slot.resolve, slot.reject);
+    (call instanceof Promise ? call : Promise.resolve(call)).then(timed.onValue, timed.onError);
   }
 
   /** @internal A call's result (see {@link AsyncSlotListener}). */
@@ -190,14 +239,13 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   }
 
   private attempt(input: T, attempt: number): Promise<R> {
-    return this.deadlines === undefined
+    return this.timing === undefined
       ? this.fn(input, { signal: this.abort.signal, attempt, subtaskId: this.ctx.subtaskId })
-      : this.callWithTimeout(input, attempt, this.deadlines);
+      : this.callWithTimeout(input, attempt, this.timing);
   }
 
   private callWithRetry(input: T): Promise<R> {
-    const retryOptions = this.options.retry;
-    if (retryOptions === undefined) return this.attempt(input, 1);
+    const retryOptions = this.options.retry as NonNullable<AsyncIoOptions['retry']>;
     const classify = retryOptions.isRetriable ?? isRetriable;
     return retry((attempt) => this.attempt(input, attempt), {
       maxAttempts: retryOptions.maxAttempts,
@@ -211,31 +259,21 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     });
   }
 
-  private callWithTimeout(input: T, attempt: number, deadlines: CallDeadlines): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const timed = new TimedAttempt(attempt, this.ctx.subtaskId, this.abort.signal, resolve, reject, () => {
-        this.timeouts.inc();
-        return new TributaryError(
-          CoreErrorCodes.TIMEOUT,
-          `Async call of '${this.options.name}' timed out after ${deadlines.timeoutMs} ms`,
-          {
-            retriable: true,
-            context: { operator: this.options.name, timeoutMs: deadlines.timeoutMs, attempt },
-          },
-        );
-      });
-      deadlines.start(timed);
-      this.fn(input, timed).then(
-        (value) => {
-          deadlines.settle(timed);
-          timed.resolve(value);
-        },
-        (error: unknown) => {
-          deadlines.settle(timed);
-          timed.reject(error);
-        },
-      );
-    });
+  private callWithTimeout(input: T, attempt: number, owner: AttemptOwner): Promise<R> {
+    return new Promise<R>((resolve, reject) => this.timedCall(input, attempt, owner, resolve, reject));
+  }
+
+  /** The error of an attempt past its limit (retriable), counted in `numAsyncTimeouts`. */
+  private timedOut(attempt: number, deadlines: CallDeadlines): unknown {
+    this.timeouts.inc();
+    return new TributaryError(
+      CoreErrorCodes.TIMEOUT,
+      `Async call of '${this.options.name}' timed out after ${deadlines.timeoutMs} ms`,
+      {
+        retriable: true,
+        context: { operator: this.options.name, timeoutMs: deadlines.timeoutMs, attempt },
+      },
+    );
   }
 
   /** The error that fails the job: names the operator and subtask, never the record's content. */
@@ -279,7 +317,9 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     }
     if (this.emitQueued) return;
     this.emitQueued = true;
-    if (this.inFlight === 0) queueMicrotask(this.emitSoon);
+    // A promise reaction, not queueMicrotask: Node wraps each queueMicrotask callback in an
+    // async resource, which costs as much as a few records do here.
+    if (this.inFlight === 0) settled.then(this.emitSoon);
     else this.emitTimer = setImmediate(this.emitSoon);
   }
 

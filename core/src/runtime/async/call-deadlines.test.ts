@@ -45,7 +45,7 @@ describe('CallDeadlines', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('settling every call stops the timer; settling twice is harmless', () => {
+  it('with every call settled the timer fires once, expires nothing and stops; settling twice is harmless', () => {
     const log: string[] = [];
     const deadlines = new CallDeadlines(50);
     const a = call(log, 'a');
@@ -56,9 +56,21 @@ describe('CallDeadlines', () => {
     deadlines.settle(a);
     expect(deadlines.size).toBe(1);
     deadlines.settle(b);
-    expect(vi.getTimerCount()).toBe(0);
+    // Left armed: a stage whose calls all settle each batch does not clear and re-arm it per batch.
+    expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(100);
     expect(log).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a call started at a given time gets its deadline from that time', () => {
+    const log: string[] = [];
+    const deadlines = new CallDeadlines(50);
+    deadlines.start(call(log, 'a'), Date.now() - 30);
+    vi.advanceTimersByTime(19);
+    expect(log).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['a']);
   });
 
   it('a call started while expiring (a retry) gets its own full limit', () => {

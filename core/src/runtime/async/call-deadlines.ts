@@ -14,6 +14,9 @@ export interface TimedCall {
  * call has the same limit, so the next deadline to check is the oldest running call's: one timer
  * is armed for it; when it fires, the running calls (at most the stage's capacity) are swept,
  * those past their deadline expire and the timer is re-armed for the earliest remaining one.
+ * Settling the last running call leaves the timer armed (it fires once, finds nothing and stops):
+ * a fast service empties the list every batch, and a clear and re-arm per batch cost more than
+ * the one idle sweep.
  */
 export class CallDeadlines {
   private readonly live: TimedCall[] = [];
@@ -29,9 +32,14 @@ export class CallDeadlines {
     return this.live.length;
   }
 
-  /** Starts the clock of a call: its deadline is now + the limit. */
-  start(call: TimedCall): void {
-    call.deadline = this.now() + this.timeoutMs;
+  /** The clock this instance reads (callers starting many calls at once read it once). */
+  clock(): number {
+    return this.now();
+  }
+
+  /** Starts the clock of a call: its deadline is `now` (default: the clock) + the limit. */
+  start(call: TimedCall, now: number = this.now()): void {
+    call.deadline = now + this.timeoutMs;
     call.index = this.live.length;
     this.live.push(call);
     // A timer armed for an earlier call fires no later than this call's deadline.
@@ -48,7 +56,6 @@ export class CallDeadlines {
       this.live[i] = last;
       last.index = i;
     }
-    if (this.live.length === 0) this.disarm();
   }
 
   /** The calls running with a deadline (a snapshot: safe to settle them while iterating). */

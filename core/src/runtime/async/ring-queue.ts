@@ -1,15 +1,20 @@
 /**
  * A FIFO on a circular array that doubles when full: push and shift in O(1) without allocating
  * once it has grown to the most items it ever held (an array with `shift()` or a moving head
- * index keeps allocating or needs compaction).
+ * index keeps allocating or needs compaction). The array length is a power of two, so wrapping
+ * an index is a mask, not a division (this sits on the per-record path of the async stage).
  */
 export class RingQueue<T> {
   private items: (T | undefined)[];
+  private mask: number;
   private head = 0;
   private count = 0;
 
   constructor(initialCapacity = 16) {
-    this.items = new Array<T | undefined>(Math.max(1, initialCapacity)).fill(undefined);
+    let capacity = 1;
+    while (capacity < initialCapacity) capacity *= 2;
+    this.items = new Array<T | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
   }
 
   get size(): number {
@@ -18,7 +23,7 @@ export class RingQueue<T> {
 
   push(item: T): void {
     if (this.count === this.items.length) this.grow();
-    this.items[(this.head + this.count) % this.items.length] = item;
+    this.items[(this.head + this.count) & this.mask] = item;
     this.count++;
   }
 
@@ -27,12 +32,17 @@ export class RingQueue<T> {
     return this.count === 0 ? undefined : this.items[this.head];
   }
 
+  /** The item `index` places after the oldest (0 = the oldest), or undefined past the end. */
+  at(index: number): T | undefined {
+    return index < this.count ? this.items[(this.head + index) & this.mask] : undefined;
+  }
+
   /** Removes and returns the oldest item, or undefined when empty. */
   shift(): T | undefined {
     if (this.count === 0) return undefined;
     const item = this.items[this.head];
     this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
+    this.head = (this.head + 1) & this.mask;
     this.count--;
     return item;
   }
@@ -40,7 +50,7 @@ export class RingQueue<T> {
   /** The items, oldest first. */
   toArray(): T[] {
     const out: T[] = [];
-    for (let i = 0; i < this.count; i++) out.push(this.items[(this.head + i) % this.items.length] as T);
+    for (let i = 0; i < this.count; i++) out.push(this.items[(this.head + i) & this.mask] as T);
     return out;
   }
 
@@ -49,6 +59,7 @@ export class RingQueue<T> {
     const capacity = this.items.length * 2;
     while (items.length < capacity) items.push(undefined);
     this.items = items;
+    this.mask = capacity - 1;
     this.head = 0;
   }
 }

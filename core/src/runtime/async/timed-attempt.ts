@@ -1,11 +1,25 @@
 import type { AsyncCallContext } from './async-io-options.js';
-import type { TimedCall } from './call-deadlines.js';
+import type { CallDeadlines, TimedCall } from './call-deadlines.js';
+
+/** What the attempts of one stage share: its signal, its deadlines and its timeout error. */
+export interface AttemptOwner {
+  /** Aborted when the stage closes. */
+  readonly signal: AbortSignal;
+  readonly deadlines: CallDeadlines;
+  /** The (retriable) error of an attempt that passed its limit; also counts it. */
+  timedOut(attempt: number): unknown;
+}
 
 /**
- * One attempt of an async call with a time limit: the context the function gets and the entry
- * {@link CallDeadlines} sweeps. Its signal is made on first use (most functions never read it, and
- * an `AbortController` plus a listener on the stage's signal per call were a large part of a
- * call's cost); one read after the attempt timed out or the stage closed is already aborted.
+ * One attempt of an async call with a time limit: the context the function gets, the entry
+ * {@link CallDeadlines} sweeps, and the handlers for the function's promise. Whichever comes first,
+ * the function settling or the deadline, settles the attempt (`resolve`/`reject`, once); a result
+ * arriving after the timeout is dropped. No promise wraps the call: the handlers go straight onto
+ * the function's promise, and the timeout rejects through the same path.
+ *
+ * Its signal is made on first use (most functions never read it, and an `AbortController` plus a
+ * listener on the stage's signal per call were a large part of a call's cost); one read after the
+ * attempt timed out or the stage closed is already aborted.
  */
 export class TimedAttempt<R> implements AsyncCallContext, TimedCall {
   deadline = 0;
@@ -13,21 +27,31 @@ export class TimedAttempt<R> implements AsyncCallContext, TimedCall {
   private controller: AbortController | undefined;
   private abortReason: unknown;
   private aborted = false;
+  private done = false;
+
+  /** Settles the attempt with the function's result, unless it timed out already. */
+  readonly onValue = (value: R): void => {
+    if (this.finish()) this.resolve(value);
+  };
+
+  /** Settles the attempt with the function's error, unless it timed out already. */
+  readonly onError = (error: unknown): void => {
+    if (this.finish()) this.reject(error);
+  };
 
   constructor(
     readonly attempt: number,
     readonly subtaskId: number,
-    private readonly stage: AbortSignal,
-    readonly resolve: (value: R) => void,
-    readonly reject: (error: unknown) => void,
-    private readonly timeoutError: () => unknown,
+    private readonly owner: AttemptOwner,
+    private readonly resolve: (value: R) => void,
+    private readonly reject: (error: unknown) => void,
   ) {}
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
       if (this.aborted) this.controller.abort(this.abortReason);
-      else if (this.stage.aborted) this.controller.abort(this.stage.reason);
+      else if (this.owner.signal.aborted) this.controller.abort(this.owner.signal.reason);
     }
     return this.controller.signal;
   }
@@ -42,8 +66,17 @@ export class TimedAttempt<R> implements AsyncCallContext, TimedCall {
 
   /** Past its deadline: abort the signal and fail the attempt with a retriable timeout error. */
   expire(): void {
-    const error = this.timeoutError();
+    if (this.done) return;
+    this.done = true;
+    const error = this.owner.timedOut(this.attempt);
     this.abort(error);
     this.reject(error);
+  }
+
+  private finish(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    this.owner.deadlines.settle(this);
+    return true;
   }
 }
