@@ -5,6 +5,12 @@
  * generated records. Two service profiles: a call answered one event-loop turn later (what a
  * pooled client on a local socket costs at best) and one answered after 1 ms (a fast remote
  * lookup). Prints records/s and per-round ratios (no pass/fail thresholds).
+ * With `timeoutMs` (the zero-latency service, a limit no call reaches: what the limits themselves
+ * cost), the loop bounds each window the way a skilled user bounds a window of calls: one
+ * AbortController and one timer per window, its signal passed to every call, the window's
+ * `Promise.all` raced against the timer (every call of a window starts together, so the window's
+ * deadline is each call's). That is the strongest fair loop: a timer and a race per call cost
+ * several times more, and a loop without a controller could not abort the calls it gives up on.
  * A pool of `capacity` workers each awaiting one call at a time (a sliding window) measured the
  * same as the window loop on both profiles (1.006 and 0.998, 2026-12-06): every call of a window
  * answers in the same turn, so the window loop is the strongest raw loop here, not a weak one.
@@ -26,18 +32,30 @@ const generate = (i: number): Row => ({ id: i, key: `k${i % 10_000}` });
 interface Profile {
   readonly name: string;
   readonly records: number;
-  /** The fake service: answers with a value derived from the key. */
-  readonly call: (row: Row) => Promise<number>;
+  /**
+   * The fake service: answers with a value derived from the key. Both sides hand it where its
+   * abort signal is (the loop its window's controller, the stage the call's context); like most
+   * fast lookups, it never reads it. A function that does read `ctx.signal` makes the stage create
+   * one AbortController per call (the loop makes one per window).
+   */
+  readonly call: (row: Row, abort?: { readonly signal: AbortSignal }) => Promise<number>;
+  /** Every call limited to this many ms (the stage's `timeoutMs`; the loop's window timer). */
+  readonly timeoutMs?: number;
 }
 
+const nextTurnCall = async (row: Row): Promise<number> => {
+  await nextTurn();
+  return row.key.length + row.id;
+};
+const ZERO_LATENCY_RECORDS = Number(process.env.BENCH_ASYNC_RECORDS ?? 500_000);
+
 const profiles: Profile[] = [
+  { name: 'next event-loop turn', records: ZERO_LATENCY_RECORDS, call: nextTurnCall },
   {
-    name: 'next event-loop turn',
-    records: Number(process.env.BENCH_ASYNC_RECORDS ?? 500_000),
-    call: async (row) => {
-      await nextTurn();
-      return row.key.length + row.id;
-    },
+    name: 'next event-loop turn, timeoutMs 1000',
+    records: ZERO_LATENCY_RECORDS,
+    call: nextTurnCall,
+    timeoutMs: 1000,
   },
   {
     name: '1 ms latency',
@@ -46,12 +64,34 @@ const profiles: Profile[] = [
   },
 ];
 
+/** The window's calls, all bounded by one timer: rejects (and aborts them) when it fires first. */
+async function timedWindow(window: readonly Row[], profile: Profile, timeoutMs: number): Promise<number[]> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`window timed out after ${timeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.all(window.map((row) => profile.call(row, controller))), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function promiseAllLoop(profile: Profile): Promise<number> {
   const start = performance.now();
   let done = 0;
   let window: Row[] = [];
+  const timeoutMs = profile.timeoutMs;
   const drain = async () => {
-    const results = await Promise.all(window.map(profile.call));
+    const results =
+      timeoutMs === undefined
+        ? await Promise.all(window.map((row) => profile.call(row)))
+        : await timedWindow(window, profile, timeoutMs);
     done += results.length;
     window = [];
   };
@@ -70,7 +110,11 @@ async function throughMapAsync(profile: Profile, ordered: boolean): Promise<numb
   await Pipeline.from(
     new DataGeneratorSource<Row>({ generator: generate, count: profile.records, maxRecordsPerPoll: BATCH }),
   )
-    .mapAsync(profile.call, { capacity: CAPACITY, ordered })
+    .mapAsync((row, ctx) => profile.call(row, ctx), {
+      capacity: CAPACITY,
+      ordered,
+      ...(profile.timeoutMs === undefined ? {} : { timeoutMs: profile.timeoutMs }),
+    })
     .sinkTo(new DiscardingSink<number>())
     .execute({ parallelism: 1 }, { logger: silentLogger, metricRegistry: registry });
   const seconds = (performance.now() - start) / 1000;
