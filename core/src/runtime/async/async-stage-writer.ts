@@ -222,7 +222,12 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       timed.onError(error);
       return;
     }
-    (call instanceof Promise ? call : Promise.resolve(call)).then(timed.onValue, timed.onError);
+    // Methods called from inline arrows rather than arrow-function fields of the attempt: tsx
+    // (the benchmarks' runner) names each field's function with a defineProperty per instance.
+    (call instanceof Promise ? call : Promise.resolve(call)).then(
+      (value) => timed.onValue(value),
+      (error: unknown) => timed.onError(error),
+    );
   }
 
   /** @internal A call's result (see {@link AsyncSlotListener}). */

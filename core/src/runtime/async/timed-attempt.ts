@@ -29,16 +29,6 @@ export class TimedAttempt<R> implements AsyncCallContext, TimedCall {
   private aborted = false;
   private done = false;
 
-  /** Settles the attempt with the function's result, unless it timed out already. */
-  readonly onValue = (value: R): void => {
-    if (this.finish()) this.resolve(value);
-  };
-
-  /** Settles the attempt with the function's error, unless it timed out already. */
-  readonly onError = (error: unknown): void => {
-    if (this.finish()) this.reject(error);
-  };
-
   constructor(
     readonly attempt: number,
     readonly subtaskId: number,
@@ -71,6 +61,16 @@ export class TimedAttempt<R> implements AsyncCallContext, TimedCall {
     const error = this.owner.timedOut(this.attempt);
     this.abort(error);
     this.reject(error);
+  }
+
+  /** Settles the attempt with the function's result, unless it timed out already. */
+  onValue(value: R): void {
+    if (this.finish()) this.resolve(value);
+  }
+
+  /** Settles the attempt with the function's error, unless it timed out already. */
+  onError(error: unknown): void {
+    if (this.finish()) this.reject(error);
   }
 
   private finish(): boolean {
