@@ -191,8 +191,9 @@ export class ExactlyOnceKafkaSinkWriter<T>
     if (pending) {
       try {
         const txn = await pending;
-        // Let requests in flight settle first: an abort under a retrying send confuses kafkajs.
-        await txn.pipeline.flush().catch(() => undefined);
+        // Let requests in flight settle first (an abort under a retrying send confuses kafkajs);
+        // records still accumulated are dropped with the transaction.
+        await txn.pipeline.abandon();
         if (txn.hasData) await txn.abort();
       } catch (error) {
         this.logger.debug(

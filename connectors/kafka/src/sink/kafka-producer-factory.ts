@@ -105,6 +105,8 @@ export class KafkaProducerFactory {
       compression: COMPRESSION_CODEC_IDS[o.compression],
       maxInFlightRequests: o.maxInFlightRequests,
       maxRecordsPerRequest: o.maxRecordsPerRequest,
+      batchSizeBytes: o.batchSizeBytes,
+      lingerMs: o.lingerMs,
       metrics: this.metrics,
       producerName: name,
     });

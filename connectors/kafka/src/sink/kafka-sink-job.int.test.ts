@@ -46,6 +46,10 @@ describe('KafkaSink in a job (real broker)', () => {
         deliveryGuarantee: 'exactly-once',
         transactionalIdPrefix: `${topic}-job`,
         transactionTimeoutMs: 60_000,
+        // Send each write as soon as the window has room: the check below needs records of the
+        // failed attempt on the broker, and records still lingering at the failure are dropped
+        // unsent with its transaction.
+        lingerMs: 0,
       },
       kafkaRecordSerializer({ topic, key: (v: string) => v, value: (v: string) => v }),
     );
@@ -66,6 +70,30 @@ describe('KafkaSink in a job (real broker)', () => {
     expect(raw.flatMap((p) => p.values).length).toBeGreaterThan(total);
     for (const p of await readTopic(kafka.brokers, topic)) expect(p.lastStableOffset).toBe(p.highWatermark);
   });
+
+  it('exactly-once: a linger longer than the job never holds a checkpoint or the end of input', async () => {
+    const topic = await kafka.createTopic({ partitions: 3 });
+    const sink = new KafkaSink<string>(
+      {
+        brokers: kafka.brokers,
+        deliveryGuarantee: 'exactly-once',
+        transactionalIdPrefix: `${topic}-job`,
+        transactionTimeoutMs: 60_000,
+        // Requests are never full (2 000 records, 1 MB) and the linger outlasts the test's
+        // timeout: only checkpoints and the end of input can send.
+        lingerMs: 60_000,
+        maxRecordsPerRequest: 2000,
+      },
+      kafkaRecordSerializer({ topic, key: (v: string) => v, value: (v: string) => v }),
+    );
+    const result = await Pipeline.from(source())
+      .sinkTo(sink)
+      .execute({ parallelism: 2, checkpointing: { intervalMs: 100 } });
+    expect(result.completedCheckpoints).toBeGreaterThanOrEqual(3);
+    const values = await committedValues(kafka.brokers, topic);
+    expect(values).toHaveLength(total);
+    expect(new Set(values).size).toBe(total);
+  }, 30_000);
 
   it('at-least-once: a failure and a restart lose nothing (duplicates allowed)', async () => {
     const topic = await kafka.createTopic({ partitions: 2 });

@@ -22,6 +22,17 @@ describe('KafkaSinkOptions', () => {
     expect(o.ssl).toBe(false);
   });
 
+  it('accumulates like the Java producer by default: 5 ms linger, requests up to 1000 records or 1 MB', () => {
+    const o = KafkaSinkOptions.parse({ brokers: ['localhost:9092'] });
+    expect([o.lingerMs, o.maxRecordsPerRequest, o.batchSizeBytes, o.maxInFlightRequests]).toEqual([
+      5, 1000, 1_000_000, 1,
+    ]);
+    expect(issues({ brokers: ['b:1'], lingerMs: -1, batchSizeBytes: 0 }).map((i) => i.key)).toEqual([
+      'kafka.sink.lingerMs',
+      'kafka.sink.batchSizeBytes',
+    ]);
+  });
+
   it('requires a transactional id prefix for exactly-once', () => {
     expect(issues({ brokers: ['b:1'], deliveryGuarantee: 'exactly-once' })).toEqual([
       { key: 'kafka.sink.transactionalIdPrefix', message: expect.stringMatching(/required/) },
@@ -40,7 +51,8 @@ describe('KafkaSinkOptions', () => {
     const found = issues({
       brokers: ['nohostport'],
       sasl: { mechanism: 'scram-sha-256', username: 'u', password: '' },
-      lingerMs: 5,
+      // The Java producer's name, not this sink's (`lingerMs`).
+      'linger.ms': 5,
     });
     const keys = found.map((i) => i.key);
     expect(keys).toContain('kafka.sink.brokers.0');

@@ -63,6 +63,23 @@ const sinkSchema = z
       .min(100)
       .default(30_000)
       .describe('Time the partition leaders have to acknowledge a produce request.'),
+    lingerMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(5)
+      .describe(
+        'How long a request that is not full waits for more records before it is sent (the Java producer’s `linger.ms`, 5 ms by default since Kafka 4.0). Records accumulate across writes meanwhile. Checkpoints and the end of input send at once, never waiting for it. 0: send as soon as the in-flight window has room.',
+      ),
+    batchSizeBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(1_000_000)
+      .describe(
+        'Key and value bytes that make a request full: it is sent without waiting for `lingerMs`. Counts the whole request (all partitions of the writer), unlike the Java producer’s per-partition `batch.size`: kafkajs sends one request at a time per idempotent producer, so requests are larger. Keep it below the topics’ `max.message.bytes` (1 MB by default), which one partition’s batch must not exceed.',
+      ),
     maxInFlightRequests: z
       .number()
       .int()
@@ -70,14 +87,16 @@ const sinkSchema = z
       .max(32)
       .default(1)
       .describe(
-        'Send requests in flight per writer. Above 1 only without idempotence: a retried request could overtake a later one.',
+        'Send requests in flight per writer. Must be 1 with idempotence (kafkajs assigns sequence numbers under one lock per broker and gives them back when a request fails, so a second request could overtake a retried one or reuse its sequence numbers); above 1 only with `idempotent: false`, where a retried request may land after a later one.',
       ),
     maxRecordsPerRequest: z
       .number()
       .int()
       .min(1)
       .default(1000)
-      .describe('Records handed to the producer per request; larger writes are split.'),
+      .describe(
+        'Records that make a request full (kafkajs groups a request’s records per partition in quadratic time, so larger requests cost more than they save).',
+      ),
   })
   .strict()
   .superRefine((value, ctx) => {

@@ -4,11 +4,12 @@ import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
 import type { KafkaWriterResources } from './kafka-writer-resources.js';
 
 /**
- * The writer for `none` and `at-least-once`: one (idempotent by default) producer. Sends run in
- * the background within the in-flight window; `at-least-once` waits for every acknowledgement
- * before a checkpoint is taken, so a completed checkpoint never covers an unacknowledged record.
- * `none` does not wait at checkpoints (records in flight at a crash may be lost), only at the end
- * of input.
+ * The writer for `none` and `at-least-once`: one (idempotent by default) producer. Records
+ * accumulate into requests that are sent in the background within the in-flight window;
+ * `at-least-once` sends what is accumulated and waits for every acknowledgement before a
+ * checkpoint is taken, so a completed checkpoint never covers an unacknowledged record. `none`
+ * does not wait at checkpoints (records accumulated or in flight at a crash may be lost), only at
+ * the end of input.
  */
 export class KafkaSinkWriter<T> implements SinkWriter<T> {
   private closed = false;
@@ -44,8 +45,9 @@ export class KafkaSinkWriter<T> implements SinkWriter<T> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Let requests in flight settle so the connections are not cut under them.
-    await this.pipeline.flush().catch(() => undefined);
+    // Let requests in flight settle so the connections are not cut under them. Records still
+    // accumulated were never covered by a checkpoint (flush sends them first): a restore replays them.
+    await this.pipeline.abandon();
     await this.resources.release();
   }
 
