@@ -2,18 +2,15 @@
  * Kafka connector benchmark against the local broker of `@tributary/e2e` (started on first use).
  *
  * For 100 B and 1 KB records, in one run on the same broker:
- *  (a) a raw kafkajs produce loop vs `KafkaSink` (at-least-once) through a Tributary job, and a raw
- *      kafkajs consume loop vs `KafkaSource` through a Tributary job;
- *  (b) Kafka → Kafka at-least-once vs exactly-once with 1 s checkpoints;
- *  (c) `KafkaSink` and `KafkaSource` with each compression codec vs none, on JSON-like records.
- * Prints a table and one `BENCH_JSON {...}` line. Ratios are Tributary / raw (targets: ≥ 0.9 for
- * (a), ≥ 0.8 for exactly-once / at-least-once); nothing fails on them.
+ *  (a) a raw kafkajs consume loop vs `KafkaSource` through a Tributary job (the topics are
+ *      filled by a raw kafkajs producer and by `KafkaSink`);
+ *  (b) `KafkaSink` and `KafkaSource` with each compression codec vs none, on JSON-like records.
+ * The sink against a raw producer loop, and exactly-once against at-least-once, are measured by
+ * `kafka-sink-bench.ts` (alternating rounds, medians).
+ * Prints a table and one `BENCH_JSON {...}` line. Ratios are Tributary / raw; nothing fails on them.
  *
  * Run: `pnpm --filter @tributary/connector-kafka bench` (`BENCH_SCALE=0.2` for a quick run).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
@@ -141,41 +138,6 @@ async function tributaryConsume(kafka: KafkaService, topic: string) {
   return performance.now() - first;
 }
 
-/** Kafka → Kafka, whole job wall time. */
-async function kafkaToKafka(
-  kafka: KafkaService,
-  input: string,
-  output: string,
-  guarantee: 'at-least-once' | 'exactly-once',
-  checkpointDir: string,
-) {
-  const start = performance.now();
-  await Pipeline.from(
-    new KafkaSource<Uint8Array>(
-      { brokers: kafka.brokers, topics: [input], stoppingOffsets: 'latest' },
-      valueOnly(passThroughBytes),
-    ),
-  )
-    .sinkTo(
-      new KafkaSink<Uint8Array>(
-        {
-          brokers: kafka.brokers,
-          deliveryGuarantee: guarantee,
-          ...(guarantee === 'exactly-once' ? { transactionalIdPrefix: `${output}-bench` } : {}),
-        },
-        kafkaRecordSerializer({
-          topic: output,
-          value: (v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength),
-        }),
-      ),
-    )
-    .execute(
-      { parallelism: 1, checkpointing: { intervalMs: 1000, directory: checkpointDir } },
-      { logger: silentLogger },
-    );
-  return performance.now() - start;
-}
-
 /** A JSON order of ~250 bytes that varies per record, so codecs see realistic redundancy. */
 function orderJson(i: number): Buffer {
   return Buffer.from(
@@ -191,7 +153,7 @@ function orderJson(i: number): Buffer {
   );
 }
 
-/** (c): per codec, sink produce and source consume throughput, as ratios to `none`. */
+/** (b): per codec, sink produce and source consume throughput, as ratios to `none`. */
 async function compressionRuns(kafka: KafkaService): Promise<Record<string, Measurement | number>> {
   const count = Math.round(200_000 * scale);
   const bytes = orderJson(count).length;
@@ -220,7 +182,6 @@ async function compressionRuns(kafka: KafkaService): Promise<Record<string, Meas
 }
 
 const kafka = await useService('kafka');
-const dir = await mkdtemp(join(tmpdir(), 'kafka-bench-'));
 const results: Record<string, Record<string, Measurement | number>> = {};
 try {
   for (const size of SIZES) {
@@ -228,29 +189,15 @@ try {
     const m = (ms: number) => measurement(size.records, size.bytes, ms);
     const rawTopic = await kafka.createTopic({ prefix: `bench-raw-${size.label}`, partitions: PARTITIONS });
     const tribTopic = await kafka.createTopic({ prefix: `bench-trib-${size.label}`, partitions: PARTITIONS });
-    const aloOut = await kafka.createTopic({ prefix: `bench-alo-${size.label}`, partitions: PARTITIONS });
-    const eosOut = await kafka.createTopic({ prefix: `bench-eos-${size.label}`, partitions: PARTITIONS });
 
-    const rawProduceRun = m(await rawProduce(kafka, rawTopic, payload, size.records));
-    const sinkRun = m(await tributaryProduce(kafka, tribTopic, payload, size.records));
+    await rawProduce(kafka, rawTopic, payload, size.records);
+    await tributaryProduce(kafka, tribTopic, payload, size.records);
     const rawConsumeRun = m(await rawConsume(kafka, rawTopic, size.records));
     const sourceRun = m(await tributaryConsume(kafka, tribTopic));
-    const aloRun = m(
-      await kafkaToKafka(kafka, rawTopic, aloOut, 'at-least-once', join(dir, `alo-${size.label}`)),
-    );
-    const eosRun = m(
-      await kafkaToKafka(kafka, rawTopic, eosOut, 'exactly-once', join(dir, `eos-${size.label}`)),
-    );
     results[size.label] = {
-      rawProduce: rawProduceRun,
-      kafkaSink: sinkRun,
-      sinkRatio: round(sinkRun.recordsPerSecond / rawProduceRun.recordsPerSecond, 2),
       rawConsume: rawConsumeRun,
       kafkaSource: sourceRun,
       sourceRatio: round(sourceRun.recordsPerSecond / rawConsumeRun.recordsPerSecond, 2),
-      kafkaToKafkaAtLeastOnce: aloRun,
-      kafkaToKafkaExactlyOnce: eosRun,
-      exactlyOnceRatio: round(eosRun.recordsPerSecond / aloRun.recordsPerSecond, 2),
     };
     for (const [name, value] of Object.entries(results[size.label] ?? {})) {
       const text =
@@ -259,14 +206,12 @@ try {
           : `${value.recordsPerSecond.toLocaleString('en')} records/s  ${value.mbPerSecond} MB/s  (${value.records} in ${value.seconds} s)`;
       process.stdout.write(`${size.label.padEnd(5)} ${name.padEnd(24)} ${text}\n`);
     }
-    for (const topic of [rawTopic, tribTopic, aloOut, eosOut])
-      await kafka.deleteTopic(topic).catch(() => undefined);
+    for (const topic of [rawTopic, tribTopic]) await kafka.deleteTopic(topic).catch(() => undefined);
   }
   results.compression = await compressionRuns(kafka);
   process.stdout.write(
-    `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka', partitions: PARTITIONS, parallelism: 1, checkpointIntervalMs: 1000, results })}\n`,
+    `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka', partitions: PARTITIONS, parallelism: 1, results })}\n`,
   );
 } finally {
-  await rm(dir, { recursive: true, force: true });
   await kafka.close();
 }

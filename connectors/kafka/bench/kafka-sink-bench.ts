@@ -1,0 +1,219 @@
+/**
+ * Kafka sink benchmark against the local broker of `@tributary/e2e`, in one run on the same
+ * broker, for 100 B and 1 KB records:
+ *  (a) a raw kafkajs produce loop vs `KafkaSink` (at-least-once) in a Tributary job (generator →
+ *      sink, parallelism 1, no checkpoints), both with the same producer settings: idempotent,
+ *      `acks: -1`, one request in flight (all kafkajs's idempotent producer allows, see
+ *      docs/connectors/kafka.md), requests of 1 000 records (the sink's `maxRecordsPerRequest`);
+ *      the raw loop builds its next batch while a send is in flight, as a careful user would.
+ *      Each side writes a fresh topic with the same settings (3 partitions), records spread
+ *      round-robin over the partitions on both sides; both times include client start-up.
+ *  (b) the same as (a) with the job's source emitting 50-record polls: the sink accumulates them
+ *      into full requests (`lingerMs`), the raw loop keeps its 1 000-record batches;
+ *  (c) the same job with 1 s checkpoints, `exactly-once` vs `at-least-once`.
+ * Each pair runs once to warm up, then ROUNDS rounds alternating the order within the pair;
+ * medians of the runs and of the per-round ratios. Prints a table, the load average and one
+ * `BENCH_JSON {...}` line. Targets: sink ≥ 0.9 of raw, exactly-once ≥ 0.85 of at-least-once;
+ * nothing fails on them.
+ *
+ * Run: `pnpm --filter @tributary/connector-kafka bench:sink` (`BENCH_ROUNDS`, default 5;
+ * `BENCH_SCALE=0.05 BENCH_ROUNDS=1` for a smoke run of well under a minute).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DataGeneratorSource, Pipeline, silentLogger } from '@tributary/core';
+import { type KafkaService, useService } from '@tributary/e2e';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
+import { KafkaSink } from '../src/sink/kafka-sink.js';
+import { alternatingRounds } from './alternating-rounds.js';
+
+const PARTITIONS = 3;
+/** Records per request on both sides: the sink's default `maxRecordsPerRequest`. */
+const REQUEST_RECORDS = 1000;
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
+const SIZES = [
+  { label: '100B', bytes: 100, records: Math.max(2000, Math.round(400_000 * scale)) },
+  { label: '1KB', bytes: 1024, records: Math.max(2000, Math.round(150_000 * scale)) },
+];
+
+interface Throughput {
+  readonly recordsPerSecond: number;
+  readonly mbPerSecond: number;
+  readonly ms: number;
+}
+
+function throughput(records: number, bytes: number, ms: number): Throughput {
+  return {
+    recordsPerSecond: Math.round(records / (ms / 1000)),
+    mbPerSecond: Math.round(((records * bytes) / 1e6 / (ms / 1000)) * 100) / 100,
+    ms: Math.round(ms),
+  };
+}
+
+/** kafkajs's public producer, one awaited send at a time; the next batch is built while a send is in flight. */
+async function rawProduce(
+  kafka: KafkaService,
+  topic: string,
+  payload: Buffer,
+  count: number,
+): Promise<number> {
+  const start = performance.now();
+  const producer = new Kafka({ ...kafka.kafkaConfig(), logLevel: logLevel.NOTHING }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  const batch = (from: number) =>
+    Array.from({ length: Math.min(REQUEST_RECORDS, count - from) }, (_, i) => ({
+      partition: (from + i) % PARTITIONS,
+      value: payload,
+    }));
+  let next = batch(0);
+  for (let sent = 0; sent < count; ) {
+    const sending = producer.send({ topic, acks: -1, messages: next });
+    sent += next.length;
+    if (sent < count) next = batch(sent);
+    await sending;
+  }
+  await producer.disconnect();
+  return performance.now() - start;
+}
+
+/** A generator → `KafkaSink` job, whole wall time (start-up included). */
+async function sinkJob(
+  kafka: KafkaService,
+  topic: string,
+  payload: Buffer,
+  count: number,
+  options: {
+    guarantee: 'at-least-once' | 'exactly-once';
+    recordsPerPoll?: number;
+    checkpointDir?: string;
+  },
+): Promise<number> {
+  const start = performance.now();
+  await Pipeline.from(
+    new DataGeneratorSource<number>({
+      generator: (i) => i,
+      count,
+      maxRecordsPerPoll: options.recordsPerPoll ?? REQUEST_RECORDS,
+    }),
+  )
+    .sinkTo(
+      new KafkaSink<number>(
+        {
+          brokers: kafka.brokers,
+          deliveryGuarantee: options.guarantee,
+          ...(options.guarantee === 'exactly-once' ? { transactionalIdPrefix: `${topic}-bench` } : {}),
+        },
+        kafkaRecordSerializer({ topic, value: () => payload, partitioner: (i) => i % PARTITIONS }),
+      ),
+    )
+    .execute(
+      {
+        parallelism: 1,
+        ...(options.checkpointDir === undefined
+          ? {}
+          : { checkpointing: { intervalMs: 1000, directory: options.checkpointDir } }),
+      },
+      { logger: silentLogger },
+    );
+  return performance.now() - start;
+}
+
+/** Runs `body` on a fresh topic (same settings every time), deleted afterwards. */
+async function onFreshTopic(kafka: KafkaService, prefix: string, body: (topic: string) => Promise<number>) {
+  const topic = await kafka.createTopic({ prefix, partitions: PARTITIONS });
+  try {
+    return await body(topic);
+  } finally {
+    await kafka.deleteTopic(topic).catch(() => undefined);
+  }
+}
+
+interface PairResult {
+  readonly baseline: Throughput;
+  readonly candidate: Throughput;
+  /** Median of the per-round ratios candidate / baseline in records/s. */
+  readonly ratio: number;
+}
+
+async function pair(
+  records: number,
+  bytes: number,
+  baseline: () => Promise<number>,
+  candidate: () => Promise<number>,
+): Promise<PairResult> {
+  const r = await alternatingRounds(ROUNDS, baseline, candidate);
+  return {
+    baseline: throughput(records, bytes, r.baselineMs),
+    candidate: throughput(records, bytes, r.candidateMs),
+    // Time ratio baseline/candidate per round is the throughput ratio candidate/baseline.
+    ratio: Math.round((1 / r.candidateOverBaseline) * 100) / 100,
+  };
+}
+
+const kafka = await useService('kafka');
+const dir = await mkdtemp(join(tmpdir(), 'kafka-sink-bench-'));
+const loadBefore = loadavg();
+const results: Record<string, Record<string, PairResult>> = {};
+let checkpointRun = 0;
+try {
+  for (const size of SIZES) {
+    const payload = Buffer.alloc(size.bytes, 0x61);
+    const { records, bytes } = size;
+    const raw = () => onFreshTopic(kafka, 'bench-raw', (t) => rawProduce(kafka, t, payload, records));
+    const sink = (recordsPerPoll?: number) => () =>
+      onFreshTopic(kafka, 'bench-sink', (t) =>
+        sinkJob(kafka, t, payload, records, {
+          guarantee: 'at-least-once',
+          ...(recordsPerPoll === undefined ? {} : { recordsPerPoll }),
+        }),
+      );
+    const checkpointed = (guarantee: 'at-least-once' | 'exactly-once') => () =>
+      onFreshTopic(kafka, `bench-${guarantee}`, (t) =>
+        sinkJob(kafka, t, payload, records, {
+          guarantee,
+          checkpointDir: join(dir, `run-${checkpointRun++}`),
+        }),
+      );
+    const row: Record<string, PairResult> = {
+      sinkVsRaw: await pair(records, bytes, raw, sink()),
+      smallPollsSinkVsRaw: await pair(records, bytes, raw, sink(50)),
+      exactlyOnceVsAtLeastOnce: await pair(
+        records,
+        bytes,
+        checkpointed('at-least-once'),
+        checkpointed('exactly-once'),
+      ),
+    };
+    results[size.label] = row;
+    const fmt = (t: Throughput) =>
+      `${t.recordsPerSecond.toLocaleString('en')} records/s ${t.mbPerSecond} MB/s`.padEnd(34);
+    const names: Record<string, [string, string]> = {
+      sinkVsRaw: ['raw kafkajs', 'KafkaSink'],
+      smallPollsSinkVsRaw: ['raw kafkajs', 'KafkaSink, 50-record polls'],
+      exactlyOnceVsAtLeastOnce: ['at-least-once, 1 s ckpt', 'exactly-once, 1 s ckpt'],
+    };
+    for (const [key, r] of Object.entries(row)) {
+      const [b, c] = names[key] as [string, string];
+      process.stdout.write(
+        `${size.label.padEnd(5)} ${b.padEnd(24)} ${fmt(r.baseline)} ${c.padEnd(27)} ${fmt(r.candidate)} ratio ${r.ratio}\n`,
+      );
+    }
+  }
+  const load = [...loadBefore, ...loadavg()].map((l) => Number(l.toFixed(2)));
+  process.stdout.write(
+    `load average ${load.slice(0, 3).join(' ')} before, ${load.slice(3).join(' ')} after; ${ROUNDS} rounds after a warm-up, medians\n`,
+  );
+  process.stdout.write(
+    `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka-sink', partitions: PARTITIONS, requestRecords: REQUEST_RECORDS, rounds: ROUNDS, scale, loadAverage: load, results })}\n`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+  await kafka.close();
+}
