@@ -4,7 +4,7 @@
  *  (a) a raw kafkajs produce loop vs `KafkaSink` (at-least-once) in a Tributary job (generator →
  *      sink, parallelism 1, no checkpoints), both with the same producer settings: idempotent,
  *      `acks: -1`, one request in flight (all kafkajs's idempotent producer allows, see
- *      docs/connectors/kafka.md), requests of 1 000 records (the sink's `maxRecordsPerRequest`);
+ *      docs/connectors/kafka.md), requests of the sink's default size (1 000 records or 1 MB);
  *      the raw loop builds its next batch while a send is in flight, as a careful user would.
  *      Each side writes a fresh topic with the same settings (3 partitions), records spread
  *      round-robin over the partitions on both sides; both times include client start-up.
@@ -31,8 +31,11 @@ import { KafkaSink } from '../src/sink/kafka-sink.js';
 import { alternatingRounds } from './alternating-rounds.js';
 
 const PARTITIONS = 3;
-/** Records per request on both sides: the sink's default `maxRecordsPerRequest`. */
+/** The sink's defaults: a request is full at 1 000 records or 1 MB of values. */
 const REQUEST_RECORDS = 1000;
+const REQUEST_BYTES = 1_000_000;
+/** Records per request on both sides for records of `bytes`. */
+const requestRecords = (bytes: number) => Math.min(REQUEST_RECORDS, Math.floor(REQUEST_BYTES / bytes));
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const SIZES = [
@@ -68,7 +71,7 @@ async function rawProduce(
   });
   await producer.connect();
   const batch = (from: number) =>
-    Array.from({ length: Math.min(REQUEST_RECORDS, count - from) }, (_, i) => ({
+    Array.from({ length: Math.min(requestRecords(payload.length), count - from) }, (_, i) => ({
       partition: (from + i) % PARTITIONS,
       value: payload,
     }));
