@@ -95,7 +95,7 @@ const sinkSchema = z
       .min(1)
       .default(1000)
       .describe(
-        'Records that make a request full (kafkajs groups a request’s records per partition in quadratic time, so larger requests cost more than they save).',
+        'Records that make a request full (kafkajs groups a request’s records per partition in quadratic time: very large requests cost more than they save).',
       ),
   })
   .strict()
