@@ -79,11 +79,6 @@ export class KafkaSendPipeline {
     return this.accumulator.pendingRecords;
   }
 
-  /** Requests outstanding. */
-  get requestsInFlight(): number {
-    return this.inFlight.size;
-  }
-
   /** Accumulates `batch`; waits while full requests wait for the in-flight window. */
   async send(batch: ConvertedBatch): Promise<void> {
     this.throwIfFailed();
