@@ -8,8 +8,8 @@ import {
   toError,
 } from '@tributary/core';
 import { isRetriable, type PulsarClient, txnIdToString } from '@tributary/pulsar-client';
+import { createPulsarClient } from '../pulsar-connection-options.js';
 import { type PulsarCommittable, txnIdOf } from './pulsar-committable.js';
-import { createSinkClient } from './pulsar-sink-client.js';
 import { PulsarSinkErrorCodes } from './pulsar-sink-error-codes.js';
 import type { ResolvedPulsarSinkOptions } from './pulsar-sink-options.js';
 import type { TransactionEnder } from './pulsar-transaction-aborter.js';
@@ -95,7 +95,7 @@ export class PulsarCommitter implements Committer<PulsarCommittable> {
 
   private async openCoordinator(): Promise<TransactionEnder> {
     await this.client?.close().catch(() => undefined);
-    const client = createSinkClient(this.options);
+    const client = createPulsarClient(this.options);
     this.client = client;
     return client.transactions();
   }

@@ -1,5 +1,6 @@
 import { defineOptions } from '@tributary/core';
 import { z } from 'zod';
+import { pulsarConnectionShape } from '../pulsar-connection-options.js';
 
 /**
  * The default transaction timeout: 5 minutes. It must outlast checkpoint interval + checkpoint
@@ -11,15 +12,7 @@ export const DEFAULT_PULSAR_TRANSACTION_TIMEOUT_MS = 300_000;
 
 const sinkSchema = z
   .object({
-    serviceUrl: z
-      .string()
-      .regex(/^pulsar(\+ssl)?:\/\/.+/, 'use pulsar://host:6650 or pulsar+ssl://host:6651')
-      .describe('Broker or proxy URL: `pulsar://host:6650`, or `pulsar+ssl://host:6651` for TLS.'),
-    authenticationToken: z.string().min(1).optional().describe('Token (JWT) authentication. Never logged.'),
-    tlsTrustCertsPem: z
-      .string()
-      .optional()
-      .describe('PEM of the CA that signed the brokers’ certificates (`pulsar+ssl://` only).'),
+    ...pulsarConnectionShape,
     deliveryGuarantee: z
       .enum(['none', 'at-least-once', 'exactly-once'])
       .default('at-least-once')
@@ -69,12 +62,6 @@ const sinkSchema = z
       .min(0)
       .default(30_000)
       .describe('Time a message may wait for its receipt, reconnects included (0: forever).'),
-    operationTimeoutMs: z
-      .number()
-      .int()
-      .min(100)
-      .default(30_000)
-      .describe('Retry budget of lookups, (re)connects and transaction requests.'),
   })
   .strict();
 

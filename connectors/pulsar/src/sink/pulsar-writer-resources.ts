@@ -1,10 +1,10 @@
 import { type SinkWriterContext, toError, type WriterInitContext } from '@tributary/core';
 import type { PulsarClient } from '@tributary/pulsar-client';
+import { createPulsarClient } from '../pulsar-connection-options.js';
 import { type ConvertedMessage, convertBatch } from './pulsar-message-converter.js';
 import { routerFunction } from './pulsar-message-router.js';
 import type { PulsarRecordSerializer, PulsarSinkContext } from './pulsar-record-serializer.js';
 import { PulsarSendPipeline } from './pulsar-send-pipeline.js';
-import { createSinkClient } from './pulsar-sink-client.js';
 import type { ResolvedPulsarSinkOptions } from './pulsar-sink-options.js';
 
 /** What every Pulsar writer holds: its client (connections), the send pipeline and the serializer. */
@@ -22,7 +22,7 @@ export function openWriterResources<T>(
   serializer: PulsarRecordSerializer<T>,
   ctx: WriterInitContext,
 ): PulsarWriterResources<T> {
-  const client = createSinkClient(options);
+  const client = createPulsarClient(options);
   const context: PulsarSinkContext = { subtaskId: ctx.subtaskId, parallelism: ctx.parallelism };
   const pipeline = new PulsarSendPipeline<T>(client, {
     producer: {
