@@ -17,12 +17,15 @@ import {
   CommandSubscribe_InitialPosition,
   CommandSubscribe_SubType,
   KeySharedMode,
+  type MessageIdData,
   type MessageMetadata,
   MessageMetadataSchema,
+  type SingleMessageMetadata,
 } from './proto/PulsarApi_pb.js';
 import { decodeBatch } from './protocol/batch.js';
 import { decompress } from './protocol/compression.js';
 import type { Frame } from './protocol/frame.js';
+import { QueuedEntry } from './queued-entry.js';
 import { fullTopicName, partitionTopicName } from './topic-name.js';
 import type { Transaction } from './transaction.js';
 
@@ -93,10 +96,13 @@ export class PulsarMessageDecodeError extends Error {
 
 /**
  * A consumer across one or more topics and their partitions (one {@link PartitionConsumer}
- * each), with one receive queue in arrival order.
+ * each), with one receive queue in arrival order. The queue holds entries as received and
+ * decodes each when it is taken ({@link QueuedEntry}).
  */
 export class Consumer {
-  private readonly queue: { message: ConsumerMessage; from: PartitionConsumer }[] = [];
+  private readonly queue: QueuedEntry<PartitionConsumer>[] = [];
+  /** Messages in {@link queue} not taken yet. */
+  private queued = 0;
   private readonly receivers: Receiver[] = [];
   private readonly byTopic = new Map<string, PartitionConsumer>();
   private closed = false;
@@ -150,19 +156,20 @@ export class Consumer {
     return [...this.byTopic.values()].every((c) => c.endOfTopic);
   }
 
-  /** @internal */
-  deliver(message: ConsumerMessage, from: PartitionConsumer): void {
+  /** @internal Queues a received entry; waiting `receive` calls get its messages at once. */
+  enqueue(entry: QueuedEntry<PartitionConsumer>): void {
     // After an undecodable message nothing behind it may be read (it would be skipped silently);
     // the broker redelivers them all to the next subscription.
     if (this.failure !== undefined) return;
-    const receiver = this.receivers.shift();
-    if (receiver !== undefined) {
-      from.taken(message.messageId);
-      receiver.resolve(message);
-    } else {
-      this.queue.push({ message, from });
-      this.queuedListener?.();
+    this.queue.push(entry);
+    this.queued += entry.remaining;
+    while (this.receivers.length > 0 && this.queued > 0) {
+      const message = this.takeOne();
+      // Nothing left (every message of the entry skipped), or failed: the receivers were rejected.
+      if (message === undefined) return;
+      (this.receivers.shift() as Receiver).resolve(message);
     }
+    if (this.queued > 0) this.queuedListener?.();
   }
 
   /**
@@ -174,9 +181,12 @@ export class Consumer {
     this.queuedListener = listener;
   }
 
-  /** Messages received and not taken yet. */
+  /**
+   * Messages received and not taken yet (a batch counts with all its messages until taken, even
+   * those a compaction removed or a batch-index ack covered, which are then left out).
+   */
   get queuedCount(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
   /**
@@ -188,25 +198,52 @@ export class Consumer {
    */
   takeQueued(max: number): ConsumerMessage[] {
     const queue = this.queue;
-    if (queue.length === 0) {
-      if (this.failure !== undefined) throw this.failure;
-      return [];
+    const taken: ConsumerMessage[] = [];
+    while (taken.length < max && queue.length > 0) {
+      const entry = queue[0] as QueuedEntry<PartitionConsumer>;
+      const messages = this.decode(entry);
+      if (messages === undefined) break;
+      queue.shift();
+      this.queued -= entry.remaining;
+      for (let i = entry.next; i < messages.length; i++) taken.push(messages[i] as ConsumerMessage);
+      if (entry.remaining > 0)
+        entry.from.taken(messages[messages.length - 1] as ConsumerMessage, entry.remaining);
     }
-    let count = Math.min(max, queue.length);
-    const last = queue[count - 1]?.message.messageId as MessageId;
-    while (count < queue.length) {
-      const next = (queue[count] as { message: ConsumerMessage }).message.messageId;
-      if (next.entryId !== last.entryId || next.ledgerId !== last.ledgerId) break;
-      count++;
+    if (taken.length === 0 && this.failure !== undefined) throw this.failure;
+    return taken;
+  }
+
+  /** The next queued message (decoding its entry if needed); `undefined` when none, or failed. */
+  private takeOne(): ConsumerMessage | undefined {
+    const queue = this.queue;
+    while (queue.length > 0) {
+      const entry = queue[0] as QueuedEntry<PartitionConsumer>;
+      const messages = this.decode(entry);
+      if (messages === undefined) return undefined;
+      if (entry.next < messages.length) {
+        const message = messages[entry.next++] as ConsumerMessage;
+        entry.remaining--;
+        this.queued--;
+        entry.from.taken(message, 1);
+        if (entry.remaining === 0) queue.shift();
+        return message;
+      }
+      queue.shift();
     }
-    const taken = queue.splice(0, count);
-    const messages = new Array<ConsumerMessage>(taken.length);
-    for (let i = 0; i < taken.length; i++) {
-      const { message, from } = taken[i] as { message: ConsumerMessage; from: PartitionConsumer };
-      from.taken(message.messageId);
-      messages[i] = message;
+    return undefined;
+  }
+
+  /** The entry's messages; on a decode failure the consumer fails and this returns `undefined`. */
+  private decode(entry: QueuedEntry<PartitionConsumer>): ConsumerMessage[] | undefined {
+    const before = entry.remaining;
+    try {
+      const messages = entry.decode();
+      this.queued += entry.remaining - before;
+      return messages;
+    } catch (error) {
+      this.fail(error as Error);
+      return undefined;
     }
-    return messages;
   }
 
   /**
@@ -224,22 +261,22 @@ export class Consumer {
   /** @internal Drops queued messages of one partition (seek, reconnect, redeliver-all); returns how many. */
   dropQueued(from: PartitionConsumer): number {
     let dropped = 0;
-    for (let i = this.queue.length - 1; i >= 0; i--)
-      if (this.queue[i]?.from === from) {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const entry = this.queue[i] as QueuedEntry<PartitionConsumer>;
+      if (entry.from === from) {
         this.queue.splice(i, 1);
-        dropped++;
+        dropped += entry.remaining;
       }
+    }
+    this.queued -= dropped;
     return dropped;
   }
 
   /** The next message; `undefined` after `timeoutMs` (if given) or when closed. */
   receive(timeoutMs?: number): Promise<ConsumerMessage | undefined> {
-    if (this.failure !== undefined && this.queue.length === 0) return Promise.reject(this.failure);
-    const next = this.queue.shift();
-    if (next !== undefined) {
-      next.from.taken(next.message.messageId);
-      return Promise.resolve(next.message);
-    }
+    const next = this.takeOne();
+    if (next !== undefined) return Promise.resolve(next);
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -269,10 +306,10 @@ export class Consumer {
     const first = await this.receive(timeoutMs);
     if (first === undefined) return [];
     const out = [first];
-    while (out.length < max && this.queue.length > 0) {
-      const next = this.queue.shift() as { message: ConsumerMessage; from: PartitionConsumer };
-      next.from.taken(next.message.messageId);
-      out.push(next.message);
+    while (out.length < max) {
+      const next = this.takeOne();
+      if (next === undefined) break;
+      out.push(next);
     }
     return out;
   }
@@ -468,10 +505,13 @@ export class PartitionConsumer implements ConnectionListener {
     }
   }
 
-  /** The application took a message: remember it (non-durable resume point) and return a permit. */
-  taken(id: MessageId): void {
-    if (this.options.durable === false) this.lastDelivered = id;
-    this.delivered(1);
+  /**
+   * The application took `count` messages up to `last`: remember it (non-durable resume point)
+   * and return their permits.
+   */
+  taken(last: ConsumerMessage, count: number): void {
+    if (this.options.durable === false) this.lastDelivered = last.messageId;
+    this.delivered(count);
   }
 
   /** Returns permits in chunks of half the queue. */
@@ -486,32 +526,31 @@ export class PartitionConsumer implements ConnectionListener {
 
   onFrame(frame: Frame): void {
     const { command } = frame;
-    if (command.message !== undefined && frame.metadata !== undefined && frame.payload !== undefined) {
-      if (this.dropsStaleEpochs && this.isStale(command.message)) {
+    const message = command.message;
+    if (message !== undefined && frame.metadata !== undefined && frame.payload !== undefined) {
+      if (this.dropsStaleEpochs && this.isStale(message)) {
         // Sent before a redeliver-all: the broker rewinds and sends it again.
         this.delivered(Math.max(1, frame.metadata.numMessagesInBatch));
         return;
       }
-      try {
-        this.onMessage(
-          command.message.messageId,
-          command.message.redeliveryCount,
-          command.message.ackSet,
-          frame,
-        );
-      } catch (error) {
-        // Neither acked nor skipped: every later receive fails, naming the message.
-        const id = command.message.messageId;
-        const where = id === undefined ? '' : ` ${id.ledgerId}:${id.entryId}`;
-        this.parent.fail(
-          new PulsarMessageDecodeError(
-            `${this.topic}: message${where} could not be decoded: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          ),
-        );
-      }
+      const idData = message.messageId;
+      if (idData === undefined) return;
+      // Where a non-durable subscription stood when the entry arrived (what it skips).
+      const start =
+        this.options.durable === false ? (this.lastDelivered ?? this.options.startMessageId) : undefined;
+      const inclusive = this.lastDelivered === undefined && this.options.startMessageIdInclusive === true;
+      const decode = (): ConsumerMessage[] => {
+        try {
+          return this.decodeEntry(idData, message.redeliveryCount, message.ackSet, frame, start, inclusive);
+        } catch (error) {
+          // Neither acked nor skipped: every later receive fails, naming the message.
+          throw new PulsarMessageDecodeError(
+            `${this.topic}: message ${idData.ledgerId}:${idData.entryId} could not be decoded: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      };
+      this.parent.enqueue(new QueuedEntry(this, Math.max(1, frame.metadata.numMessagesInBatch), decode));
       return;
     }
     if (command.reachedEndOfTopic !== undefined) {
@@ -532,87 +571,80 @@ export class PartitionConsumer implements ConnectionListener {
     );
   }
 
-  private onMessage(
-    idData: Parameters<typeof messageIdFromData>[0] | undefined,
+  /**
+   * The messages of one received entry (decompressed, a batch split), without those already
+   * acked (batch-index ack set), compacted out, or before a non-durable `start`; their permits
+   * are returned here, the others' when they are taken.
+   */
+  private decodeEntry(
+    idData: MessageIdData,
     redeliveryCount: number,
     ackSet: readonly bigint[],
     frame: Frame,
-  ): void {
-    if (idData === undefined) return;
+    start: MessageId | undefined,
+    inclusive: boolean,
+  ): ConsumerMessage[] {
     const metadata = frame.metadata as MessageMetadata;
     const payload = decompress(metadata.compression, frame.payload as Uint8Array, metadata.uncompressedSize);
-    const entryId = messageIdFromData(idData, this.partition);
-    const start =
-      this.options.durable === false ? (this.lastDelivered ?? this.options.startMessageId) : undefined;
-    const inclusive = this.lastDelivered === undefined && this.options.startMessageIdInclusive === true;
+    const { ledgerId, entryId } = idData;
+    const partition = this.partition;
     const skip = (id: MessageId) =>
       start !== undefined &&
       start !== EARLIEST &&
       start !== LATEST &&
       (inclusive ? compareMessageIds(id, start) < 0 : compareMessageIds(id, start) <= 0);
+    const publishTime = Number(metadata.publishTime);
     if (!isFieldSet(metadata, MessageMetadataSchema.field.numMessagesInBatch)) {
-      const id = { ...entryId, batchIndex: -1, batchSize: 0 };
+      const id: MessageId = { ledgerId, entryId, partition, batchIndex: -1, batchSize: 0 };
       if (skip(id)) {
         this.delivered(1);
-        return;
+        return [];
       }
-      this.emit(id, payload, metadata, redeliveryCount, {
-        key: metadata.partitionKey === '' ? undefined : metadata.partitionKey,
-        orderingKey: metadata.orderingKey.length > 0 ? metadata.orderingKey : undefined,
-        properties: metadata.properties,
-        eventTime: Number(metadata.eventTime),
-      });
-      return;
+      return [
+        this.message(id, payload, metadata, publishTime, redeliveryCount, metadata, metadata.sequenceId),
+      ];
     }
     const entries = decodeBatch(payload, metadata.numMessagesInBatch);
-    entries.forEach((entry, index) => {
-      const id = { ...entryId, batchIndex: index, batchSize: entries.length };
+    const batchSize = entries.length;
+    const messages: ConsumerMessage[] = [];
+    for (let index = 0; index < batchSize; index++) {
+      const entry = entries[index] as (typeof entries)[number];
+      const id: MessageId = { ledgerId, entryId, partition, batchIndex: index, batchSize };
       // A set bit in ack_set = not yet acknowledged (batch-index acks on the broker).
       const acked = ackSet.length > 0 && ((ackSet[index >> 6] ?? 0n) >> BigInt(index & 63)) % 2n === 0n;
-      if (acked || entry.metadata.compactedOut || skip(id)) {
-        this.delivered(1);
-        return;
-      }
       const m = entry.metadata;
-      this.emit(id, entry.payload, metadata, redeliveryCount, {
-        key: m.partitionKey === '' ? undefined : m.partitionKey,
-        orderingKey: m.orderingKey.length > 0 ? m.orderingKey : undefined,
-        properties: m.properties,
-        eventTime: Number(m.eventTime),
-        sequenceId: m.sequenceId !== 0n ? m.sequenceId : metadata.sequenceId + BigInt(index),
-      });
-    });
+      if (acked || m.compactedOut || skip(id)) {
+        this.delivered(1);
+        continue;
+      }
+      const sequenceId = m.sequenceId !== 0n ? m.sequenceId : metadata.sequenceId + BigInt(index);
+      messages.push(this.message(id, entry.payload, metadata, publishTime, redeliveryCount, m, sequenceId));
+    }
+    return messages;
   }
 
-  private emit(
+  private message(
     messageId: MessageId,
     payload: Uint8Array,
     metadata: MessageMetadata,
+    publishTime: number,
     redeliveryCount: number,
-    fields: {
-      key: string | undefined;
-      orderingKey: Uint8Array | undefined;
-      properties: readonly { key: string; value: string }[];
-      eventTime: number;
-      sequenceId?: bigint;
-    },
-  ): void {
-    this.parent.deliver(
-      {
-        topic: this.topic,
-        messageId,
-        payload,
-        key: fields.key,
-        orderingKey: fields.orderingKey,
-        properties: fields.properties.length === 0 ? NO_PROPERTIES : propertiesOf(fields.properties),
-        publishTime: Number(metadata.publishTime),
-        eventTime: fields.eventTime,
-        redeliveryCount,
-        producerName: metadata.producerName,
-        sequenceId: fields.sequenceId ?? metadata.sequenceId,
-      },
-      this,
-    );
+    own: Pick<SingleMessageMetadata, 'partitionKey' | 'orderingKey' | 'properties' | 'eventTime'>,
+    sequenceId: bigint,
+  ): ConsumerMessage {
+    return {
+      topic: this.topic,
+      messageId,
+      payload,
+      key: own.partitionKey === '' ? undefined : own.partitionKey,
+      orderingKey: own.orderingKey.length > 0 ? own.orderingKey : undefined,
+      properties: own.properties.length === 0 ? NO_PROPERTIES : propertiesOf(own.properties),
+      publishTime,
+      eventTime: Number(own.eventTime),
+      redeliveryCount,
+      producerName: metadata.producerName,
+      sequenceId,
+    };
   }
 
   async acknowledge(
