@@ -65,8 +65,12 @@ function seekTarget(start: SplitStart): MessageId | { publishTime: number } {
  * subscription holds the position.
  *
  * A fetch waits (up to `fetchMaxWaitMs`, or a wake-up) until some consumer has messages, then
- * takes every split's queued messages at once and hands them over grouped by entry, cut at the
- * stop cursor; consumers push ahead up to `receiverQueueSize` messages each.
+ * takes queued messages, about `maxRecordsPerPoll` of them (whole entries) across the splits, and
+ * hands them over grouped by entry, cut at the stop cursor. Consumers push ahead up to
+ * `receiverQueueSize` messages each and keep them undecoded until taken; the small fetches keep
+ * the decoded messages waiting in the hand-over queue few, so they die young instead of being
+ * copied and promoted by the garbage collector (what made the source ~30 % slower than a bare
+ * consume loop).
  */
 export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartitionSplit> {
   private readonly splits = new Map<string, ReadingSplit>();
@@ -74,6 +78,8 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
   private readonly latch = new WakeUpLatch();
   private readonly shared: boolean;
   private lastBacklogRefresh = 0;
+  /** Where the next fetch starts taking (round robin over the splits). */
+  private rotation = 0;
 
   constructor(
     private readonly client: PulsarClient,
@@ -89,10 +95,17 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
     // Woken by arriving messages, a task, closing, or the timeout: then take what is there.
     if (!this.anyQueued()) await this.latch.sleep(this.options.fetchMaxWaitMs);
     const builder = RecordsBySplits.builder<PulsarEntry>();
-    for (const [splitId, reading] of this.splits) {
-      const messages = reading.consumer.takeQueued(this.options.receiverQueueSize);
+    const readings = [...this.splits];
+    const count = readings.length;
+    // Starts at another split each time, so a spent budget never starves the last ones.
+    const first = count === 0 ? 0 : this.rotation++ % count;
+    let budget = this.options.maxRecordsPerPoll;
+    for (let k = 0; k < count && budget > 0; k++) {
+      const [splitId, reading] = readings[(first + k) % count] as [string, ReadingSplit];
+      const messages = reading.consumer.takeQueued(budget);
       this.checkResubscriptions(reading);
       if (messages.length === 0) continue;
+      budget -= messages.length;
       if (this.collect(splitId, reading, messages, builder)) {
         builder.markFinished(splitId);
         this.finish(splitId);
