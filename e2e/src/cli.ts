@@ -17,7 +17,7 @@ import { ServiceManager } from './harness/service-manager.js';
 import { isServiceName, SERVICE_NAMES, type ServiceName } from './harness/service-types.js';
 
 const USAGE =
-  'usage: pnpm services <up|down|status> [kafka|pulsar|elasticsearch|mariadb|postgres|kinesis ...] [--backend local|testcontainers] [--json]';
+  'usage: pnpm services <up|down|status> [kafka|kafka-cluster|pulsar|elasticsearch|mariadb|postgres|kinesis ...] [--backend local|testcontainers] [--json]';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -88,6 +88,9 @@ async function main(): Promise<number> {
               ? ''
               : ` ${recorded.backend} ${recorded.version} since ${recorded.startedAt}` +
                 (recorded.owner.kind === 'process' ? ` pid ${recorded.owner.process.pid}` : '') +
+                (recorded.owner.kind === 'processes'
+                  ? ` pids ${recorded.owner.processes.map((p) => p.pid).join(',')}`
+                  : '') +
                 (recorded.owner.kind === 'container'
                   ? ` container ${recorded.owner.containerId.slice(0, 12)}`
                   : '');

@@ -47,6 +47,8 @@ export {
   type ElasticsearchConnection,
   type InstanceOwner,
   isServiceName,
+  type KafkaClusterConnection,
+  type KafkaClusterNode,
   type KafkaConnection,
   type KafkaSaslMechanism,
   type KafkaScramMechanism,
@@ -71,11 +73,13 @@ export {
   type JavaListedTransaction,
   listTransactionsWithJavaAdmin,
 } from './kafka/java-transactions-lister.js';
-export { KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
+export type { KafkaClusterService, KafkaPartitionReplicas } from './kafka/kafka-cluster-service.js';
+export { KAFKA_CLUSTER_VERSION, KAFKA_SCRAM_USER, KAFKA_VERSION } from './kafka/kafka-server-config.js';
 export type {
   CreateKafkaTopicOptions,
   KafkaClientConfigOptions,
   KafkaService,
+  KafkaServiceName,
 } from './kafka/kafka-service.js';
 export { unsecuredKafkaToken } from './kafka/kafka-unsecured-token.js';
 export type { CreateKinesisStreamOptions, KinesisService } from './kinesis/kinesis-service.js';

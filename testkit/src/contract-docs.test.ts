@@ -15,6 +15,7 @@ it('docs/e2e.md shows the current example contract context and test', () => {
       new URL('../../e2e/src/docs-examples/use-service.int.test.ts', import.meta.url),
       new URL('../../e2e/src/docs-examples/private-instances.int.test.ts', import.meta.url),
       new URL('../../e2e/src/docs-examples/private-prometheus.int.test.ts', import.meta.url),
+      new URL('../../e2e/src/kafka/kafka-cluster.int.test.ts', import.meta.url),
     ],
   });
   expect(report, 'stale docs: rerun with TRIB_UPDATE_DOCS=1').toEqual({

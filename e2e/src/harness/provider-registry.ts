@@ -22,6 +22,9 @@ async function loadLocal(name: ServiceName): Promise<ServiceProvider> {
   switch (name) {
     case 'kafka':
       return (await import('../kafka/local-kafka-provider.js')).localKafkaProvider as ServiceProvider;
+    case 'kafka-cluster':
+      return (await import('../kafka/local-kafka-cluster-provider.js'))
+        .localKafkaClusterProvider as ServiceProvider;
     case 'mariadb':
       return (await import('../mariadb/local-mariadb-provider.js')).localMariaDbProvider as ServiceProvider;
     case 'postgres':
@@ -55,8 +58,10 @@ async function loadContainer(name: ServiceName): Promise<ServiceProvider> {
     case 'postgres':
       return (await import('../postgres/container-postgres-provider.js'))
         .containerPostgresProvider as ServiceProvider;
-    // kinesalite is a Node process, not a container, on both backends.
+    // kinesalite is a Node process, not a container, on both backends; the Kafka cluster runs
+    // from Maven artifacts on both (one container per node would add nothing but start-up time).
     case 'kinesis':
+    case 'kafka-cluster':
       return loadLocal(name);
     default:
       throw unknown(name, 'testcontainers');

@@ -122,6 +122,46 @@ export class ServiceManager {
     );
   }
 
+  /**
+   * SIGKILL to node `nodeId` of the recorded cluster `name` (`kafka-cluster`); the other nodes
+   * keep serving. Resolves once the node's processes are gone.
+   */
+  async killNode(name: ServiceName, nodeId: number): Promise<void> {
+    const { provider, state } = await this.recordedCluster(name);
+    await provider.killNode?.(state, nodeId);
+  }
+
+  /**
+   * Starts node `nodeId` of the recorded cluster `name` again (same ports and data) and resolves
+   * once it rejoined; records its new process, so `down` stops it.
+   */
+  async restartNode(name: ServiceName, nodeId: number): Promise<void> {
+    await withFileLock(
+      this.store.lockPath(name),
+      async () => {
+        const { provider, state } = await this.recordedCluster(name);
+        const restart = provider.restartNode;
+        if (restart === undefined) throw notCluster(name);
+        this.store.write(await restart(state, nodeId, this.logger.child({ service: name })));
+      },
+      { timeoutMs: LOCK_WAIT_MS, what: `${name} service` },
+    );
+  }
+
+  private async recordedCluster(
+    name: ServiceName,
+  ): Promise<{ provider: ServiceProvider; state: ServiceState }> {
+    const state = this.store.read(name);
+    if (state === undefined) {
+      throw new TributaryError(E2eErrorCodes.UNKNOWN_SERVICE, `${name} is not running`, {
+        context: { service: name },
+      });
+    }
+    const provider = (await this.loadProvider(name, state.backend)) as ServiceProvider;
+    if (provider.killNode === undefined) throw notCluster(name);
+    return { provider, state };
+  }
+
   /** Whether `name` is recorded and answering. Never starts anything. */
   async status(name: ServiceName): Promise<ServiceStatus> {
     const recorded = this.store.read(name);
@@ -285,12 +325,19 @@ export class ServiceManager {
   private async stopRecorded(state: ServiceState): Promise<StopOutcome> {
     const provider = await this.loadProvider(state.name, state.backend);
     // External servers (and the machine's servers recorded by older harness versions) are not ours.
-    const leftRunning = state.owner.kind !== 'process' && state.owner.kind !== 'container';
+    const leftRunning =
+      state.owner.kind !== 'process' && state.owner.kind !== 'processes' && state.owner.kind !== 'container';
     await provider.stop(state, this.logger.child({ service: state.name }));
     this.store.remove(state.name);
     if (!leftRunning) this.logger.info({ service: state.name }, 'stopped');
     return leftRunning ? 'left-running' : 'stopped';
   }
+}
+
+function notCluster(name: ServiceName): TributaryError {
+  return new TributaryError(E2eErrorCodes.UNKNOWN_SERVICE, `${name} has no nodes to kill or restart`, {
+    context: { service: name },
+  });
 }
 
 function notPrivate(state: ServiceState): TributaryError {

@@ -15,6 +15,7 @@ export const SERVICE_PEERS: Readonly<Record<BackendKind, Readonly<Record<Service
   {
     local: {
       kafka: ['kafkajs'],
+      'kafka-cluster': ['kafkajs'],
       pulsar: [],
       elasticsearch: ['@elastic/elasticsearch'],
       mariadb: ['mysql2'],
@@ -23,6 +24,8 @@ export const SERVICE_PEERS: Readonly<Record<BackendKind, Readonly<Record<Service
     },
     testcontainers: {
       kafka: ['kafkajs', 'testcontainers'],
+      // The cluster runs local processes on both backends.
+      'kafka-cluster': ['kafkajs'],
       pulsar: ['testcontainers'],
       elasticsearch: ['@elastic/elasticsearch', 'testcontainers', '@testcontainers/elasticsearch'],
       mariadb: ['mysql2', 'testcontainers', '@testcontainers/mariadb'],

@@ -59,4 +59,14 @@ export interface ServiceProvider<N extends ServiceName = ServiceName> {
   ): Promise<ServiceState<N>>;
   /** Stops the instance and deletes its data (private instances). */
   destroy?(state: ServiceState<N>, logger: Logger): Promise<void>;
+  /**
+   * Clusters only: SIGKILL to one node's process group, as a crash would; resolves when none of it
+   * is left. The other nodes keep serving.
+   */
+  killNode?(state: ServiceState<N>, nodeId: number): Promise<void>;
+  /**
+   * Clusters only: starts one node again on its ports and data (after {@link killNode}) and
+   * resolves once it rejoined the cluster; returns the new state (the node's new process).
+   */
+  restartNode?(state: ServiceState<N>, nodeId: number, logger: Logger): Promise<ServiceState<N>>;
 }

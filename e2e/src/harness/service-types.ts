@@ -2,7 +2,14 @@ import type { ProcessRecord } from './process-group.js';
 import type { ServerSettings } from './server-settings.js';
 
 /** The services the harness can provide, by name. */
-export type ServiceName = 'kafka' | 'pulsar' | 'elasticsearch' | 'mariadb' | 'postgres' | 'kinesis';
+export type ServiceName =
+  | 'kafka'
+  | 'kafka-cluster'
+  | 'pulsar'
+  | 'elasticsearch'
+  | 'mariadb'
+  | 'postgres'
+  | 'kinesis';
 
 /** Every {@link ServiceName}, in the order `pnpm services up` starts them. */
 export const SERVICE_NAMES: readonly ServiceName[] = [
@@ -12,6 +19,7 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'kinesis',
   'elasticsearch',
   'pulsar',
+  'kafka-cluster',
 ];
 
 /** Services that can also run as an instance private to one test (`useService(name, { private: true })`). */
@@ -52,6 +60,28 @@ export interface KafkaConnection {
   };
   /** Whether producing to a missing topic creates it (the harness turns this off). */
   readonly autoCreateTopics: boolean;
+  /** Replication factor of the topics the harness creates; 1 when absent (a single broker). */
+  readonly replicationFactor?: number;
+}
+
+/** One broker of the {@link KafkaClusterConnection}. */
+export interface KafkaClusterNode {
+  /** `node.id` (1, 2, 3), as metadata and `describeCluster` report it. */
+  readonly nodeId: number;
+  /** The node's PLAINTEXT listener (`host:port`). */
+  readonly broker: string;
+  /** Its server log. */
+  readonly logFile: string;
+}
+
+/**
+ * How to reach the 3-broker KRaft cluster (`kafka-cluster`): every node is broker and controller,
+ * topics the harness creates are replicated 3 times with `min.insync.replicas=2`, so one broker
+ * can be killed and restarted under a running job.
+ */
+export interface KafkaClusterConnection extends KafkaConnection {
+  readonly replicationFactor: number;
+  readonly nodes: readonly KafkaClusterNode[];
 }
 
 /** How to reach Pulsar standalone (transactions enabled). */
@@ -125,6 +155,7 @@ export interface KinesisConnection {
 /** Connection details per service name. All plain, JSON-serializable data. */
 export interface ServiceConnections {
   kafka: KafkaConnection;
+  'kafka-cluster': KafkaClusterConnection;
   pulsar: PulsarConnection;
   elasticsearch: ElasticsearchConnection;
   mariadb: MariaDbConnection;
@@ -139,6 +170,8 @@ export type ConnectionOf<N extends ServiceName> = ServiceConnections[N];
 export type InstanceOwner =
   /** A process group the harness started. */
   | { readonly kind: 'process'; readonly process: ProcessRecord }
+  /** Several process groups the harness started, one per node, in the order of the connection's `nodes`. */
+  | { readonly kind: 'processes'; readonly processes: readonly ProcessRecord[] }
   /** A Docker container the harness started. */
   | { readonly kind: 'container'; readonly containerId: string }
   /**

@@ -1,5 +1,5 @@
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
-import type { KafkaConnection } from '../harness/service-types.js';
+import type { KafkaClusterConnection, KafkaConnection } from '../harness/service-types.js';
 
 /** kafkajs settings for a harness-internal client: quiet, no retries (the caller polls). */
 function probeConfig(brokers: readonly string[], extra: Partial<KafkaConfig> = {}): KafkaConfig {
@@ -17,10 +17,15 @@ function probeConfig(brokers: readonly string[], extra: Partial<KafkaConfig> = {
 /**
  * The Kafka readiness check: the PLAINTEXT listener answers a metadata request with a controller
  * elected, and the SASL listener accepts the SCRAM-SHA-256 user. A broker that accepts TCP but has
- * not finished starting fails this check, which is the point.
+ * not finished starting fails this check, which is the point. For a cluster, every node must
+ * also be registered (unfenced) with the controller.
  */
-export async function probeKafka(connection: KafkaConnection, signal: AbortSignal): Promise<void> {
-  await describeCluster(new Kafka(probeConfig(connection.brokers)), signal);
+export async function probeKafka(
+  connection: KafkaConnection | KafkaClusterConnection,
+  signal: AbortSignal,
+): Promise<void> {
+  const nodes = 'nodes' in connection ? connection.nodes.map((n) => n.nodeId) : [];
+  await describeCluster(new Kafka(probeConfig(connection.brokers)), signal, nodes);
   await describeCluster(
     new Kafka(
       probeConfig(connection.saslBrokers, {
@@ -35,7 +40,25 @@ export async function probeKafka(connection: KafkaConnection, signal: AbortSigna
   );
 }
 
-async function describeCluster(kafka: Kafka, signal: AbortSignal): Promise<void> {
+/**
+ * One node of a cluster is back: its own PLAINTEXT listener answers (a new process, not the
+ * controller's stale registration) and the controller lists it among the live brokers.
+ */
+export async function probeKafkaNode(
+  connection: KafkaClusterConnection,
+  nodeId: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const node = connection.nodes.find((n) => n.nodeId === nodeId);
+  if (node === undefined) throw new Error(`no node ${nodeId} in the cluster`);
+  await describeCluster(new Kafka(probeConfig([node.broker])), signal, [nodeId]);
+}
+
+async function describeCluster(
+  kafka: Kafka,
+  signal: AbortSignal,
+  expectedNodes: readonly number[] = [],
+): Promise<void> {
   const admin = kafka.admin();
   const aborted = new Promise<never>((_, reject) => {
     const fail = () => reject(new Error('Kafka probe timed out'));
@@ -49,6 +72,9 @@ async function describeCluster(kafka: Kafka, signal: AbortSignal): Promise<void>
     if (cluster.brokers.length === 0 || cluster.controller === null || cluster.controller < 0) {
       throw new Error('Kafka has no broker or no active controller yet');
     }
+    const live = new Set(cluster.brokers.map((b) => b.nodeId));
+    const missing = expectedNodes.filter((id) => !live.has(id));
+    if (missing.length > 0) throw new Error(`Kafka nodes ${missing.join(', ')} are not registered yet`);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

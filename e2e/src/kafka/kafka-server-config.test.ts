@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { kafkaFormatArgs, kafkaServerProperties, randomKafkaClusterId } from './kafka-server-config.js';
+import {
+  kafkaArtifacts,
+  kafkaFormatArgs,
+  kafkaLogConfig,
+  kafkaLogConfigFlag,
+  kafkaServerProperties,
+  randomKafkaClusterId,
+} from './kafka-server-config.js';
 
 function parse(properties: string): Record<string, string> {
   return Object.fromEntries(
@@ -78,5 +85,40 @@ describe('kafka server config', () => {
   it('generates cluster ids in Kafka Uuid form (22 url-safe base64 characters)', () => {
     expect(randomKafkaClusterId()).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(randomKafkaClusterId()).not.toBe(randomKafkaClusterId());
+  });
+
+  it('makes a node one of a replicated cluster: its id, the shared quorum, RF 3 with min ISR 2, fast fencing', () => {
+    const node = parse(
+      kafkaServerProperties({
+        ports: { plaintext: 9192, sasl: 9194, controller: 9193 },
+        bindHost: '127.0.0.1',
+        advertisedHost: '127.0.0.1',
+        logDir: '/data/2',
+        cluster: {
+          nodeId: 2,
+          quorumVoters: '1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293',
+          replicationFactor: 3,
+          minInsyncReplicas: 2,
+        },
+      }),
+    );
+    expect(node['node.id']).toBe('2');
+    expect(node['controller.quorum.voters']).toBe('1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293');
+    expect(node['default.replication.factor']).toBe('3');
+    expect(node['transaction.state.log.replication.factor']).toBe('3');
+    expect(node['transaction.state.log.min.isr']).toBe('2');
+    expect(node['min.insync.replicas']).toBe('2');
+    expect(node['broker.session.timeout.ms']).toBe('4000');
+    expect(config['broker.session.timeout.ms']).toBeUndefined();
+  });
+
+  it('picks the logging of the Kafka version: reload4j for 3.x, log4j 2 for 4.x', () => {
+    expect(kafkaLogConfigFlag('3.9.2', '/l')).toBe('-Dlog4j.configuration=file:/l');
+    expect(kafkaLogConfigFlag('4.1.2', '/l')).toBe('-Dlog4j2.configurationFile=/l');
+    expect(kafkaLogConfig('3.9.2')).toContain('log4j.rootLogger=INFO, stdout');
+    expect(kafkaLogConfig('4.1.2')).toContain('rootLogger.level = INFO');
+    const artifacts = (version: string) => kafkaArtifacts(version).dependencies.map((d) => d.artifactId);
+    expect(artifacts('3.9.2')).toEqual(['kafka_2.13', 'slf4j-reload4j']);
+    expect(artifacts('4.1.2')).toContain('log4j-core');
   });
 });

@@ -4,15 +4,12 @@ import type { MavenArtifactSet } from '../harness/maven-artifacts.js';
 /** The pinned Kafka version of both backends (Maven `org.apache.kafka:kafka_2.13`, image `apache/kafka`). */
 export const KAFKA_VERSION = '3.9.2';
 
-/** The Kafka broker's runtime class path: `kafka_2.13` plus a log4j binding for its slf4j logging. */
-export const KAFKA_ARTIFACTS: MavenArtifactSet = {
-  key: `kafka-${KAFKA_VERSION}`,
-  dependencies: [
-    { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
-    // The binary distribution ships slf4j-reload4j; without a binding the broker logs nothing.
-    { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' },
-  ],
-};
+/**
+ * The Kafka version of the `kafka-cluster` service: a 4.x release, so the suites that run on the
+ * cluster also cover Kafka 4 (KIP-896 removed old protocol versions). The single `kafka` service
+ * stays on 3.9. `TRIBUTARY_KAFKA_CLUSTER_VERSION` picks another release from Maven Central.
+ */
+export const KAFKA_CLUSTER_VERSION = '4.1.2';
 
 /** The SCRAM user created at format time; the credentials are test-only and not secret. */
 export const KAFKA_SCRAM_USER = { username: 'tributary', password: 'tributary-secret' } as const;
@@ -45,6 +42,19 @@ export interface KafkaServerConfigInput {
   readonly logDir: string;
   /** With `ports.ssl`: the keystore of the SSL listener. */
   readonly tls?: KafkaServerTls;
+  /** This node's place in a multi-node cluster; absent: a single node (id 1, its own quorum). */
+  readonly cluster?: KafkaClusterRole;
+}
+
+/** What makes a node one of several (see `local-kafka-cluster-provider.ts`). */
+export interface KafkaClusterRole {
+  readonly nodeId: number;
+  /** `controller.quorum.voters`: `1@host:port,2@host:port,…` (every node is a voter). */
+  readonly quorumVoters: string;
+  /** Replication factor of internal and default topics. */
+  readonly replicationFactor: number;
+  /** `min.insync.replicas` (also of `__transaction_state`). */
+  readonly minInsyncReplicas: number;
 }
 
 /**
@@ -70,6 +80,13 @@ export function kafkaServerProperties(input: KafkaServerConfigInput): string {
   const plainJaas = `org.apache.kafka.common.security.plain.PlainLoginModule required user_${username}="${password}";`;
   // The broker's own (unused) login token needs a subject; clients' tokens are validated unsigned.
   const oauthJaas = `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="${username}";`;
+  const cluster = input.cluster ?? {
+    nodeId: 1,
+    // The controller talks to itself; inside a container too, so loopback rather than advertisedHost.
+    quorumVoters: `1@127.0.0.1:${ports.controller}`,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+  };
   const ssl =
     ports.ssl !== undefined && input.tls !== undefined ? { port: ports.ssl, ...input.tls } : undefined;
   const listeners = [
@@ -85,9 +102,16 @@ export function kafkaServerProperties(input: KafkaServerConfigInput): string {
   ];
   const entries: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    // The controller talks to itself; inside a container too, so loopback rather than advertisedHost.
-    'controller.quorum.voters': `1@127.0.0.1:${ports.controller}`,
+    'node.id': cluster.nodeId,
+    'controller.quorum.voters': cluster.quorumVoters,
+    ...(input.cluster === undefined
+      ? {}
+      : {
+          // A killed broker is fenced (its leaderships move) after 4 s instead of 9 s, well
+          // within a client's retries; still far above a loaded machine's GC pauses.
+          'broker.session.timeout.ms': 4000,
+          'broker.heartbeat.interval.ms': 1000,
+        }),
     listeners: listeners.join(','),
     'advertised.listeners': advertised.join(','),
     'listener.security.protocol.map':
@@ -110,15 +134,15 @@ export function kafkaServerProperties(input: KafkaServerConfigInput): string {
       : {}),
     'log.dirs': input.logDir,
     'num.partitions': 1,
-    'default.replication.factor': 1,
+    'default.replication.factor': cluster.replicationFactor,
     'auto.create.topics.enable': false,
     'delete.topic.enable': true,
-    'offsets.topic.replication.factor': 1,
+    'offsets.topic.replication.factor': cluster.replicationFactor,
     'offsets.topic.num.partitions': 5,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.replication.factor': cluster.replicationFactor,
+    'transaction.state.log.min.isr': cluster.minInsyncReplicas,
     'transaction.state.log.num.partitions': 5,
-    'min.insync.replicas': 1,
+    'min.insync.replicas': cluster.minInsyncReplicas,
     'group.initial.rebalance.delay.ms': 0,
     // Small segments and a short retention check keep the data directory small across reuse.
     'log.segment.bytes': 64 * 1024 * 1024,
@@ -155,12 +179,63 @@ export function kafkaFormatArgs(configFile: string, clusterId: string): string[]
   ];
 }
 
-/** log4j 1 (reload4j) configuration: everything at INFO to stdout, which goes to the log file. */
-export const KAFKA_LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+/** Kafka 4 logs through log4j 2; 3.x through log4j 1 (reload4j). */
+function usesLog4j2(version: string): boolean {
+  return Number(version.split('.')[0]) >= 4;
+}
+
+/**
+ * The broker's class path for `version`: `kafka_2.13` plus the logging binding its binary
+ * distribution ships (without one the broker logs nothing).
+ */
+export function kafkaArtifacts(version: string): MavenArtifactSet {
+  return {
+    key: `kafka-${version}`,
+    dependencies: [
+      { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version },
+      ...(usesLog4j2(version)
+        ? [
+            { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-core', version: LOG4J2_VERSION },
+            { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J2_VERSION },
+          ]
+        : [{ groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' }]),
+    ],
+  };
+}
+
+/** log4j 2 of Kafka 4's binary distribution. */
+const LOG4J2_VERSION = '2.24.3';
+
+/** The single `kafka` service's class path (also the Java clients' the oracles run). */
+export const KAFKA_ARTIFACTS: MavenArtifactSet = kafkaArtifacts(KAFKA_VERSION);
+
+/** The JVM flag that points `version`'s logging at the file {@link kafkaLogConfig} wrote. */
+export function kafkaLogConfigFlag(version: string, file: string): string {
+  return usesLog4j2(version) ? `-Dlog4j2.configurationFile=${file}` : `-Dlog4j.configuration=file:${file}`;
+}
+
+/** Logging configuration: everything at INFO to stdout (which goes to the log file), chatty loggers at WARN. */
+export function kafkaLogConfig(version: string): string {
+  return usesLog4j2(version) ? KAFKA_LOG4J2_PROPERTIES : KAFKA_LOG4J_PROPERTIES;
+}
+
+const QUIET_LOGGERS = ['kafka.request.logger', 'kafka.log.LogCleaner', 'state.change.logger'];
+
+/** log4j 1 (reload4j) configuration. */
+const KAFKA_LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.request.logger=WARN
-log4j.logger.kafka.log.LogCleaner=WARN
-log4j.logger.state.change.logger=WARN
+${QUIET_LOGGERS.map((name) => `log4j.logger.${name}=WARN`).join('\n')}
+`;
+
+/** log4j 2 configuration (properties format). */
+const KAFKA_LOG4J2_PROPERTIES = `status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+${QUIET_LOGGERS.map((name, i) => `logger.q${i}.name = ${name}\nlogger.q${i}.level = WARN`).join('\n')}
 `;

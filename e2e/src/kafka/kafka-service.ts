@@ -1,7 +1,7 @@
 import { TributaryError } from '@tributary/core';
 import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { E2eErrorCodes } from '../harness/e2e-errors.js';
-import type { KafkaSaslMechanism, ServiceState } from '../harness/service-types.js';
+import type { KafkaConnection, KafkaSaslMechanism, ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
 import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
 import { unsecuredKafkaToken } from './kafka-unsecured-token.js';
@@ -25,20 +25,28 @@ export interface KafkaClientConfigOptions {
   readonly tls?: boolean;
 }
 
+/** The services whose handle is a {@link KafkaService}. */
+export type KafkaServiceName = 'kafka' | 'kafka-cluster';
+
 /**
  * A started Kafka: brokers, the SCRAM user, and unique topics that are deleted on cleanup.
- * Topics must be created explicitly (auto creation is off).
+ * Topics must be created explicitly (auto creation is off); they get the service's replication
+ * factor (1 on the single broker, 3 on `kafka-cluster`).
  */
-export class KafkaService extends ServiceHandleBase<'kafka'> {
+export class KafkaService<N extends KafkaServiceName = 'kafka'> extends ServiceHandleBase<N> {
   private admin: Promise<Admin> | undefined;
 
-  constructor(state: ServiceState<'kafka'>, context: HandleContext) {
+  constructor(state: ServiceState<N>, context: HandleContext) {
     super(state, context);
+  }
+
+  private get kafka(): KafkaConnection {
+    return this.connection as KafkaConnection;
   }
 
   /** PLAINTEXT bootstrap servers. */
   get brokers(): string[] {
-    return [...this.connection.brokers];
+    return [...this.kafka.brokers];
   }
 
   /**
@@ -55,8 +63,8 @@ export class KafkaService extends ServiceHandleBase<'kafka'> {
       return { ...base, brokers: [...tls.brokers], ssl: { ca: [tls.caPem] } };
     }
     if (options.sasl === undefined) return { ...base, brokers: this.brokers };
-    const { username, password } = this.connection.sasl;
-    const brokers = [...this.connection.saslBrokers];
+    const { username, password } = this.kafka.sasl;
+    const brokers = [...this.kafka.saslBrokers];
     // Spelled out per mechanism: kafkajs types SASL options as a union keyed by `mechanism`.
     switch (options.sasl) {
       case 'plain':
@@ -79,12 +87,12 @@ export class KafkaService extends ServiceHandleBase<'kafka'> {
 
   /** The SSL listener and the certificate to trust; throws on a backend without one. */
   get tls(): { readonly brokers: readonly string[]; readonly caPem: string } {
-    const tls = this.connection.tls;
+    const tls = this.kafka.tls;
     if (tls === undefined) {
       throw new TributaryError(
         E2eErrorCodes.BACKEND_UNAVAILABLE,
-        `kafka on the ${this.backend} backend has no SSL listener (the local backend has one)`,
-        { context: { service: 'kafka', backend: this.backend } },
+        `${this.name} on the ${this.backend} backend has no SSL listener (the local single broker has one)`,
+        { context: { service: this.name, backend: this.backend } },
       );
     }
     return tls;
@@ -102,7 +110,7 @@ export class KafkaService extends ServiceHandleBase<'kafka'> {
           {
             topic,
             numPartitions: options.partitions ?? 1,
-            replicationFactor: 1,
+            replicationFactor: this.kafka.replicationFactor ?? 1,
             configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })),
           },
         ],

@@ -14,10 +14,11 @@ import type { KafkaConnection, ServiceState } from '../harness/service-types.js'
 import { probeKafka } from './kafka-probe.js';
 import {
   KAFKA_ARTIFACTS,
-  KAFKA_LOG4J_PROPERTIES,
   KAFKA_SCRAM_USER,
   KAFKA_VERSION,
   kafkaFormatArgs,
+  kafkaLogConfig,
+  kafkaLogConfigFlag,
   kafkaServerProperties,
   randomKafkaClusterId,
 } from './kafka-server-config.js';
@@ -58,8 +59,8 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
             tls,
           }),
         );
-        writeFileSync(log4j, KAFKA_LOG4J_PROPERTIES);
-        await runStorageFormat(java, classPath, log4j, configFile);
+        writeFileSync(log4j, kafkaLogConfig(KAFKA_VERSION));
+        await runStorageFormat(java, KAFKA_VERSION, classPath, log4j, configFile, randomKafkaClusterId());
         const connection: KafkaConnection = {
           brokers: [`127.0.0.1:${plaintext}`],
           saslBrokers: [`127.0.0.1:${sasl}`],
@@ -73,21 +74,7 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
         return {
           spawn: {
             command: java,
-            args: [
-              '-Dtributary.service=kafka',
-              '-Xms256m',
-              '-Xmx512m',
-              '-XX:+UseG1GC',
-              '-XX:MaxGCPauseMillis=20',
-              '-XX:+ExitOnOutOfMemoryError',
-              '-Djava.awt.headless=true',
-              `-Dlog4j.configuration=file:${log4j}`,
-              ...extraJavaOptions('TRIBUTARY_KAFKA_JAVA_OPTS'),
-              '-cp',
-              classPath,
-              'kafka.Kafka',
-              configFile,
-            ],
+            args: kafkaServerArgs('kafka', KAFKA_VERSION, classPath, log4j, configFile),
             cwd: context.workDir,
           },
           connection,
@@ -122,14 +109,52 @@ export const localKafkaProvider: ServiceProvider<'kafka'> = {
   },
 };
 
-/** Formats the KRaft storage (and adds the SCRAM user) before the first start of a data dir. */
-function runStorageFormat(java: string, classPath: string, log4j: string, configFile: string): Promise<void> {
+/**
+ * The JVM arguments of one broker process (`kafka.Kafka <config>`); `service` tags the command line
+ * so `ps` tells the harness's brokers apart. Heap 512 MiB; `TRIBUTARY_KAFKA_JAVA_OPTS` adds flags.
+ */
+export function kafkaServerArgs(
+  service: string,
+  version: string,
+  classPath: string,
+  logConfig: string,
+  configFile: string,
+): string[] {
+  return [
+    `-Dtributary.service=${service}`,
+    '-Xms256m',
+    '-Xmx512m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    kafkaLogConfigFlag(version, logConfig),
+    ...extraJavaOptions('TRIBUTARY_KAFKA_JAVA_OPTS'),
+    '-cp',
+    classPath,
+    'kafka.Kafka',
+    configFile,
+  ];
+}
+
+/**
+ * Formats the KRaft storage (and adds the SCRAM user) before the first start of a data dir. Every
+ * node of a cluster is formatted with the same `clusterId`.
+ */
+export function runStorageFormat(
+  java: string,
+  version: string,
+  classPath: string,
+  logConfig: string,
+  configFile: string,
+  clusterId: string,
+): Promise<void> {
   const args = [
-    `-Dlog4j.configuration=file:${log4j}`,
+    kafkaLogConfigFlag(version, logConfig),
     '-cp',
     classPath,
     'kafka.tools.StorageTool',
-    ...kafkaFormatArgs(configFile, randomKafkaClusterId()),
+    ...kafkaFormatArgs(configFile, clusterId),
   ];
   return new Promise((resolve, reject) => {
     execFile(java, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {

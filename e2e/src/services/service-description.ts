@@ -2,7 +2,12 @@ import type { Logger } from '@tributary/core';
 import { ServiceManager } from '../harness/service-manager.js';
 import type { BackendKind, DatabaseServiceName, ServiceName } from '../harness/service-types.js';
 import { createServiceHandle, type ServiceHandleOf } from './service-handles.js';
-import { type PrivateServerOptions, startPrivateHandle, type UseServiceOptions } from './use-service.js';
+import {
+  type PrivateServerOptions,
+  sharedHandleContext,
+  startPrivateHandle,
+  type UseServiceOptions,
+} from './use-service.js';
 
 /** Options of {@link describeService}. */
 export interface DescribeServiceOptions {
@@ -50,11 +55,7 @@ export function describeService<N extends ServiceName>(
         ) as Promise<ServiceHandleOf<N>>;
       }
       const state = await manager.ensure(name);
-      return createServiceHandle(state, {
-        stopService: async () => {
-          await manager.stop(name);
-        },
-      });
+      return createServiceHandle(state, sharedHandleContext(manager, name));
     },
   };
 }

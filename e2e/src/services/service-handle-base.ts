@@ -32,6 +32,14 @@ export interface HandleContext {
   readonly stopService: () => Promise<void>;
   /** Present when the handle owns a private instance (wired to the service manager). */
   readonly privateServer?: PrivateServerControl;
+  /** Node faults of a shared cluster (`kafka-cluster`), wired to the service manager. */
+  readonly clusterNodes?: ClusterNodeControl;
+}
+
+/** How a handle kills and restarts one node of a cluster service. */
+export interface ClusterNodeControl {
+  kill(nodeId: number): Promise<void>;
+  restart(nodeId: number): Promise<void>;
 }
 
 /** How a handle controls the private instance it owns. */

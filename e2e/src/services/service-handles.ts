@@ -1,5 +1,6 @@
 import type { ElasticsearchService } from '../elasticsearch/elasticsearch-service.js';
 import type { ServiceName, ServiceState } from '../harness/service-types.js';
+import type { KafkaClusterService } from '../kafka/kafka-cluster-service.js';
 import type { KafkaService } from '../kafka/kafka-service.js';
 import type { KinesisService } from '../kinesis/kinesis-service.js';
 import type { MariaDbService } from '../mariadb/mariadb-service.js';
@@ -10,6 +11,7 @@ import type { HandleContext } from './service-handle-base.js';
 /** The handle type of each service. */
 export interface ServiceHandles {
   kafka: KafkaService;
+  'kafka-cluster': KafkaClusterService;
   mariadb: MariaDbService;
   postgres: PostgresService;
   kinesis: KinesisService;
@@ -32,6 +34,10 @@ export async function createServiceHandle<N extends ServiceName>(
       case 'kafka': {
         const { KafkaService } = await import('../kafka/kafka-service.js');
         return new KafkaService(state as ServiceState<'kafka'>, context);
+      }
+      case 'kafka-cluster': {
+        const { KafkaClusterService } = await import('../kafka/kafka-cluster-service.js');
+        return new KafkaClusterService(state as ServiceState<'kafka-cluster'>, context);
       }
       case 'mariadb': {
         const { MariaDbService } = await import('../mariadb/mariadb-service.js');

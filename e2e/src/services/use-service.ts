@@ -1,6 +1,7 @@
 import type { ServerSettings } from '../harness/server-settings.js';
 import { ServiceManager } from '../harness/service-manager.js';
 import type { DatabaseServiceName, ServiceName, ServiceState } from '../harness/service-types.js';
+import type { HandleContext } from './service-handle-base.js';
 import { createServiceHandle, type ServiceHandleOf } from './service-handles.js';
 
 let manager: Promise<ServiceManager> | undefined;
@@ -66,11 +67,20 @@ export async function useService<N extends ServiceName>(
     inFlight.set(name, pending);
   }
   const state = (await pending) as ServiceState<N>;
-  return createServiceHandle(state, {
+  return createServiceHandle(state, sharedHandleContext(services, name));
+}
+
+/** What a handle on a shared instance may do to it: stop it, and kill or restart a cluster's nodes. */
+export function sharedHandleContext(services: ServiceManager, name: ServiceName): HandleContext {
+  return {
     stopService: async () => {
       await services.stop(name);
     },
-  });
+    clusterNodes: {
+      kill: (nodeId) => services.killNode(name, nodeId),
+      restart: (nodeId) => services.restartNode(name, nodeId),
+    },
+  };
 }
 
 /** Starts a private instance and wires its handle's `kill()`, `restart()` and `close()` to it. */
