@@ -51,6 +51,8 @@ export {
   partitionSplitId,
 } from './source/kafka-partition-split.js';
 export {
+  copyRecordBytes,
+  copyRecordHeaders,
   type KafkaConsumerRecord,
   type KafkaMessage,
   type KafkaRecordBytes,

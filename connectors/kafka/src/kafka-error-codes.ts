@@ -31,6 +31,16 @@ export const KafkaErrorCodes = {
   SERIALIZATION_FAILED: 'TRIB_KAFKA_SERIALIZATION_FAILED',
   /** A topic named by the job does not exist (auto creation is never relied on). */
   UNKNOWN_TOPIC: 'TRIB_KAFKA_UNKNOWN_TOPIC',
+  /**
+   * A partition the source reads no longer exists (its topic was deleted, or it is beyond the
+   * topic's partition count) and `onPartitionDeleted` is `fail`. Context names topic and partition.
+   */
+  PARTITION_DELETED: 'TRIB_KAFKA_PARTITION_DELETED',
+  /**
+   * A topic the source reads was deleted and created again (a different topic id) and
+   * `onTopicRecreated` is `fail`. Context names the topic and both ids.
+   */
+  TOPIC_RECREATED: 'TRIB_KAFKA_TOPIC_RECREATED',
   /** The position a split should start at could not be resolved (no committed offset and reset `none`). */
   NO_OFFSET: 'TRIB_KAFKA_NO_OFFSET',
   /** A fetch position is outside the partition's log (retention deleted it) and the reset strategy is `none`. */

@@ -1,7 +1,12 @@
 import { toError } from '@tributary/core';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import { isTransient, prepareEachRecord } from '../source/kafka-batch-preparer.js';
-import type { KafkaConsumerRecord, KafkaRecordDeserializer } from '../source/kafka-record-deserializer.js';
+import {
+  copyRecordBytes,
+  copyRecordHeaders,
+  type KafkaConsumerRecord,
+  type KafkaRecordDeserializer,
+} from '../source/kafka-record-deserializer.js';
 
 /**
  * A Kafka record the source could not deserialize, kept whole for a dead-letter destination:
@@ -69,21 +74,12 @@ function deadLetterOf(record: KafkaConsumerRecord, cause: unknown): KafkaDeadLet
     offset: record.offset,
     timestamp: record.timestamp,
     // Copies: the record's buffers are views into the whole fetch response.
-    key: record.key === null ? null : Buffer.from(record.key),
-    value: record.value === null ? null : Buffer.from(record.value),
-    headers: copyHeaders(record.headers),
+    key: copyRecordBytes(record.key),
+    value: copyRecordBytes(record.value),
+    headers: copyRecordHeaders(record.headers),
     error: {
       code: typeof code === 'string' ? code : KafkaErrorCodes.DESERIALIZATION_FAILED,
       message: toError(cause).message,
     },
   };
-}
-
-function copyHeaders(headers: KafkaConsumerRecord['headers']): Record<string, Buffer | Buffer[]> {
-  const copy: Record<string, Buffer | Buffer[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    copy[name] = Array.isArray(value) ? value.map((v) => Buffer.from(v)) : Buffer.from(value);
-  }
-  return copy;
 }

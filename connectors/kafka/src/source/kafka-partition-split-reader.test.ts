@@ -17,6 +17,7 @@ import { KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
 import { type KafkaRecordDeserializer, valueOnly } from './kafka-record-deserializer.js';
 import { KafkaRecordEmitter } from './kafka-record-emitter.js';
 import { KafkaSourceOptions } from './kafka-source-options.js';
+import type { KafkaFetchReporting } from './kafka-split-fates.js';
 
 const TOPIC = 't';
 
@@ -360,15 +361,27 @@ describe('KafkaPartitionSplitReader per-leader fetching', () => {
     return { cluster, fetched, gates, failures };
   }
 
-  async function reader(cluster: KafkaJsCluster) {
+  async function reader(
+    cluster: KafkaJsCluster,
+    extra: { fetchRetryTimeoutMs?: number } = {},
+    reporting: KafkaFetchReporting = {},
+  ) {
     const options = KafkaSourceOptions.parse({
       brokers: ['127.0.0.1:1'],
       topics: [TOPIC],
       retries: 3,
       initialRetryTimeMs: 1,
       maxRetryTimeMs: 2,
+      ...extra,
     });
-    const r = new KafkaPartitionSplitReader(cluster, options, new Map(), silentLogger, valueOnly(utf8));
+    const r = new KafkaPartitionSplitReader(
+      cluster,
+      options,
+      new Map(),
+      silentLogger,
+      valueOnly(utf8),
+      reporting,
+    );
     readers.push(r);
     await r.handleSplitsChanges({
       type: 'add',
@@ -420,5 +433,34 @@ describe('KafkaPartitionSplitReader per-leader fetching', () => {
     // Partition 0's record was fetched once: the other leader's failures did not discard it.
     expect(fake.fetched.filter((f) => f === 'p0@0')).toHaveLength(1);
     expect(fake.fetched.filter((f) => f === 'p1@0')).toHaveLength(3);
+  });
+
+  it('retries a failing leader past the client retries by default (no deadline), counting each failure', async () => {
+    const fake = twoLeaders();
+    fake.failures[1] = 25; // far more than retries: 3
+    let fetchErrors = 0;
+    const r = await reader(fake.cluster, {}, { fetchError: () => fetchErrors++ });
+    const seen = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && seen.size < 2) {
+      const next = await within(r.fetch(), 2000);
+      for (const [id, records] of next.recordsBySplit) if (records.length > 0) seen.add(id);
+    }
+    expect(seen.size).toBe(2);
+    expect(fetchErrors).toBe(25);
+  });
+
+  it('fails with TRIB_KAFKA_REQUEST_FAILED once a leader has failed for fetchRetryTimeoutMs', async () => {
+    const fake = twoLeaders();
+    fake.failures[1] = 1_000;
+    const r = await reader(fake.cluster, { fetchRetryTimeoutMs: 0 });
+    const error = await (async () => {
+      for (let i = 0; i < 100; i++) await within(r.fetch(), 2000);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(hasErrorCode(error, KafkaErrorCodes.REQUEST_FAILED), String(error)).toBe(true);
+    expect(error).toMatchObject({ context: { operation: 'Fetch', leader: '2', failures: 1 } });
   });
 });

@@ -17,24 +17,21 @@ import type {
   KafkaJsFetchedMessage,
   KafkaJsFetchPartitionResponse,
 } from '../client/kafkajs-internals.js';
+import { forgetTargetTopic } from '../client/topic-metadata.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import { KafkaBatchPreparer } from './kafka-batch-preparer.js';
+import { KafkaLeaderBackoff } from './kafka-leader-backoff.js';
 import { KafkaOffsetsResolver } from './kafka-offsets-resolver.js';
 import type { KafkaPartitionSplit } from './kafka-partition-split.js';
 import type { KafkaRecordDeserializer } from './kafka-record-deserializer.js';
 import type { ResolvedKafkaSourceOptions } from './kafka-source-options.js';
+import { type FetchState, type KafkaFetchReporting, KafkaSplitFates } from './kafka-split-fates.js';
 
 /**
  * End offsets seen by the fetches, by split id (the last stable offset under read_committed, else
  * the high watermark): the reader's `pendingRecords` gauge reads it.
  */
 export type HighWatermarks = Map<string, number>;
-
-interface FetchState {
-  readonly split: KafkaPartitionSplit;
-  /** Next offset to fetch (runs ahead of what the reader emitted). */
-  position: number;
-}
 
 /** One partition of a fetch response, decoded and cut at the stop, not yet used. */
 interface DecodedPartition {
@@ -63,6 +60,9 @@ function sleepUntil(time: number, signal: AbortSignal): Promise<void> {
   return sleep(Math.max(1, time - Date.now()), signal).catch(() => undefined);
 }
 
+/** Errors that may mean the topic or partition is gone: the partitions' fate is checked. */
+const GONE_HINT_TYPES = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID', 'INCONSISTENT_TOPIC_ID']);
+
 /** Errors after which a fetch is simply tried again once metadata is fresh (leader moved, broker restarted). */
 const STALE_METADATA_TYPES = new Set([
   'NOT_LEADER_FOR_PARTITION',
@@ -76,6 +76,8 @@ const STALE_METADATA_TYPES = new Set([
   'OFFSET_NOT_AVAILABLE',
   'REQUEST_TIMED_OUT',
   'NETWORK_EXCEPTION',
+  'UNKNOWN_TOPIC_ID',
+  'INCONSISTENT_TOPIC_ID',
 ]);
 
 /**
@@ -88,9 +90,16 @@ const STALE_METADATA_TYPES = new Set([
  * encoders, record batch decoding, aborted-transaction filtering).
  *
  * Each leader is fetched independently, like the Java consumer: one fetch in flight per leader,
- * with its own retries and backoff; `fetch()` returns what the leaders that answered first
- * delivered, and the others' fetches stay in flight. A wake-up returns at once with nothing
- * (positions only move when a result is used).
+ * with its own retries and backoff ({@link KafkaLeaderBackoff}: by default retriable failures are
+ * retried forever); `fetch()` returns what the leaders that answered first delivered, and the
+ * others' fetches stay in flight. A wake-up returns at once with nothing (positions only move when
+ * a result is used).
+ *
+ * Deleted and recreated topics ({@link KafkaTopicWatch}): splits are checked when they are
+ * assigned or restored, and again when a leader says "unknown topic or partition" (or none leads
+ * it). A deleted partition fails the source with `TRIB_KAFKA_PARTITION_DELETED` or, with
+ * `onPartitionDeleted: 'drop'`, its split finishes; a recreated topic (new topic id) fails with
+ * `TRIB_KAFKA_TOPIC_RECREATED` or, with `onTopicRecreated: 'earliest'`, is read from its start.
  *
  * When the deserializer has a `prepare` (schema-registry formats), each fetch is prepared here,
  * in the fetch loop, before it is handed to the reader: the async lookups run ahead of emission
@@ -107,8 +116,10 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
   private connected: Promise<void> | undefined;
   /** The fetch in flight per leader node id. */
   private readonly inFlight = new Map<string, LeaderFetch>();
-  /** Consecutive failures and backoff end per leader node id. */
-  private readonly leaderBackoff = new Map<string, { failures: number; until: number }>();
+  private readonly backoff: KafkaLeaderBackoff;
+  private readonly fates: KafkaSplitFates;
+  /** Dropped splits, reported finished by the next fetch(). */
+  private readonly dropped: string[] = [];
   /** When the response being used arrived (the fetch time of its records). */
   private fetchedAt = 0;
 
@@ -118,10 +129,11 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     private readonly highWatermarks: HighWatermarks,
     private readonly logger: Logger,
     deserializer?: Pick<KafkaRecordDeserializer<unknown>, 'prepare'>,
-    /** Told the fetch time minus the Kafka timestamp of the last record of each used fetch (`currentFetchEventTimeLag`). */
-    private readonly onFetchLag?: (lagMs: number) => void,
+    private readonly reporting: KafkaFetchReporting = {},
   ) {
     this.resolver = new KafkaOffsetsResolver(cluster);
+    this.backoff = new KafkaLeaderBackoff(options, logger, () => reporting.fetchError?.());
+    this.fates = new KafkaSplitFates(cluster, options, this.resolver, reporting, logger);
     this.isolation = options.isolationLevel === 'read_committed' ? 1 : 0;
     const prepare = deserializer?.prepare;
     this.preparer =
@@ -138,9 +150,15 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
       }
       return;
     }
-    for (const split of change.splits)
-      this.splits.set(split.splitId, { split, position: split.startingOffset });
+    const added: FetchState[] = change.splits.map((split) => ({
+      split,
+      position: split.startingOffset,
+      topicId: split.topicId,
+    }));
+    for (const state of added) this.splits.set(state.split.splitId, state);
     await this.connect();
+    // A restored split of a deleted or recreated topic is settled before any metadata lookup.
+    await this.settleFates(added, true);
     await this.resolver.ensureMetadata([...new Set([...this.splits.values()].map((s) => s.split.topic))]);
   }
 
@@ -157,7 +175,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
   }
 
   async fetch(): Promise<RecordsWithSplitIds<KafkaJsFetchedMessage>> {
-    const finished = this.finishedAtStart();
+    const finished = [...this.finishedAtStart(), ...this.dropped.splice(0)];
     const active = [...this.splits.values()].filter(
       (s) => !this.paused.has(s.split.splitId) && !finished.includes(s.split.splitId),
     );
@@ -248,8 +266,8 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     const last = decoded.records[decoded.records.length - 1];
     // Timestamps are -1 for records written without one (old message formats).
     const timestamp = last === undefined ? -1 : Number(last.timestamp);
-    if (this.onFetchLag !== undefined && timestamp >= 0)
-      this.onFetchLag(Math.max(0, this.fetchedAt - timestamp));
+    if (this.reporting.fetchLag !== undefined && timestamp >= 0)
+      this.reporting.fetchLag(Math.max(0, this.fetchedAt - timestamp));
   }
 
   /**
@@ -266,8 +284,9 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
       this.startLeaderFetches(active);
       const pending = [...this.inFlight.values()];
       if (pending.length === 0) {
-        // Every leader with work is backing off.
-        const wakeAt = Math.min(...[...this.leaderBackoff.values()].map((b) => b.until));
+        // Every leader with work is backing off (or a dropped split left none).
+        const wakeAt = this.backoff.nextRetryAt();
+        if (wakeAt === Number.POSITIVE_INFINITY) return [];
         await sleepUntil(wakeAt, this.closing.signal);
         continue;
       }
@@ -277,13 +296,13 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
         if (f.outcome === undefined) continue;
         this.inFlight.delete(leader);
         if (f.outcome.ok) {
-          this.leaderBackoff.delete(leader);
+          this.backoff.succeeded(leader);
           results.push(...f.outcome.value);
         } else {
-          this.leaderFailed(leader, f.outcome.error);
+          await this.leaderFailed(leader, f.states, f.outcome.error);
         }
       }
-      if (results.length > 0) return results;
+      if (results.length > 0 || this.dropped.length > 0) return results;
     }
   }
 
@@ -292,12 +311,12 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     const busy = new Set<string>();
     for (const f of this.inFlight.values()) for (const s of f.states) busy.add(s.split.splitId);
     const byLeader = new Map<string, FetchState[]>();
-    const now = Date.now();
     for (const state of active) {
-      if (busy.has(state.split.splitId)) continue;
+      // Dropped (or re-added) since `active` was listed.
+      if (busy.has(state.split.splitId) || this.splits.get(state.split.splitId) !== state) continue;
       const leaders = this.cluster.findLeaderForPartitions(state.split.topic, [state.split.partition]);
       const leader = Object.keys(leaders)[0] ?? NO_LEADER;
-      if (this.inFlight.has(leader) || (this.leaderBackoff.get(leader)?.until ?? 0) > now) continue;
+      if (this.inFlight.has(leader) || this.backoff.isBackingOff(leader)) continue;
       const list = byLeader.get(leader);
       if (list) list.push(state);
       else byLeader.set(leader, [state]);
@@ -321,27 +340,45 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     }
   }
 
-  /** A leader's fetch failed: back off that leader (metadata refreshed), or fail after its retries. */
-  private leaderFailed(leader: string, error: unknown): void {
-    const retriable =
-      isConnectionError(error) ||
-      STALE_METADATA_TYPES.has(kafkaErrorType(error) ?? '') ||
-      hasName(error, 'KafkaJSBrokerNotFound');
-    const failures = (this.leaderBackoff.get(leader)?.failures ?? 0) + 1;
-    if (!retriable || failures > this.options.retries) {
-      this.leaderBackoff.delete(leader);
-      throw isTributaryError(error) ? error : wrapKafkaError(error, 'Fetch', { leader, failures });
+  /**
+   * A leader's fetch failed: when the error hints that a partition is gone, its splits' fate is
+   * checked first; then the leader backs off (metadata refreshed), or the error fails the fetch
+   * (not retriable, or failing for longer than `fetchRetryTimeoutMs`).
+   */
+  private async leaderFailed(leader: string, states: readonly FetchState[], error: unknown): Promise<void> {
+    const type = kafkaErrorType(error) ?? '';
+    if (leader === NO_LEADER || GONE_HINT_TYPES.has(type)) {
+      await this.settleFates(
+        states.filter((s) => this.splits.get(s.split.splitId) === s),
+        false,
+      );
     }
-    const delay = Math.min(
-      this.options.maxRetryTimeMs,
-      this.options.initialRetryTimeMs * 2 ** (failures - 1),
-    );
-    this.leaderBackoff.set(leader, { failures, until: Date.now() + delay });
-    this.logger.debug(
-      { err: error, leader, failures, backoffMs: delay },
-      'Kafka fetch from one leader failed; refreshing metadata and retrying that leader',
-    );
+    const retriable =
+      isConnectionError(error) || STALE_METADATA_TYPES.has(type) || hasName(error, 'KafkaJSBrokerNotFound');
+    const verdict = this.backoff.failed(leader, error, retriable);
+    if (!verdict.retry) {
+      throw isTributaryError(error)
+        ? error
+        : wrapKafkaError(error, 'Fetch', {
+            leader,
+            failures: verdict.failures,
+            failingForMs: verdict.failingForMs,
+          });
+    }
     this.cluster.refreshMetadata().catch(() => undefined);
+  }
+
+  /** {@link KafkaSplitFates.settle}, dropping splits from this reader. */
+  private settleFates(states: readonly FetchState[], immediate: boolean): Promise<Set<string>> {
+    return this.fates.settle(states, immediate, (state) => {
+      const { splitId, topic } = state.split;
+      this.splits.delete(splitId);
+      this.paused.delete(splitId);
+      this.dropped.push(splitId);
+      // kafkajs refreshes metadata for all of its topics at once and fails on an unknown one.
+      if (![...this.splits.values()].some((s) => s.split.topic === topic))
+        forgetTargetTopic(this.cluster, topic);
+    });
   }
 
   private async fetchFromLeader(
@@ -386,12 +423,16 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     return out;
   }
 
-  /** A position left the log (retention, truncation): apply `offsetResetStrategy`. */
+  /**
+   * A position left the log: a recreated topic (its offsets start over) is settled by
+   * `onTopicRecreated`; otherwise (retention, truncation) `offsetResetStrategy` applies.
+   */
   private async resetOutOfRange(where: { topic: string; partition: number }): Promise<void> {
     const state = [...this.splits.values()].find(
       (s) => s.split.topic === where.topic && s.split.partition === where.partition,
     );
     if (!state) return;
+    if ((await this.settleFates([state], true)).has(state.split.splitId)) return;
     const strategy = this.options.offsetResetStrategy;
     if (strategy === 'none') {
       throw new TributaryError(

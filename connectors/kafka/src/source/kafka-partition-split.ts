@@ -13,6 +13,13 @@ export interface KafkaPartitionSplit extends SourceSplit {
   readonly startingOffset: number;
   /** Stop before this offset (exclusive); absent for an unbounded read. */
   readonly stoppingOffset?: number;
+  /**
+   * The id of the topic (KIP-516, 32 hex digits) when the split was created or first read:
+   * a topic deleted and created again under the same name has another id, and the source does
+   * not read it from this split's offset. Absent in checkpoints of older versions and on
+   * clusters without topic ids.
+   */
+  readonly topicId?: string;
 }
 
 /** The reader's mutable view of a split: `offset` advances as records are emitted. */
@@ -36,6 +43,7 @@ export function kafkaPartitionSplit(
   partition: number,
   startingOffset: number,
   stoppingOffset?: number,
+  topicId?: string,
 ): KafkaPartitionSplit {
   return {
     splitId: partitionSplitId(topic, partition),
@@ -43,6 +51,7 @@ export function kafkaPartitionSplit(
     partition,
     startingOffset,
     ...(stoppingOffset === undefined ? {} : { stoppingOffset }),
+    ...(topicId === undefined ? {} : { topicId }),
   };
 }
 

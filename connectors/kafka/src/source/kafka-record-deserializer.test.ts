@@ -68,3 +68,37 @@ describe('prepare forwarding', () => {
     );
   });
 });
+
+describe('record buffers', () => {
+  /** A record whose key, value and header are views into one large "fetch response". */
+  function recordInResponse() {
+    const response = Buffer.alloc(1 << 20);
+    response.write('key', 100);
+    response.write('value', 200);
+    response.write('hdr', 300);
+    return {
+      response,
+      record: {
+        topic: 't',
+        partition: 0,
+        offset: 7,
+        timestamp: 1,
+        key: response.subarray(100, 103),
+        value: response.subarray(200, 205),
+        headers: { h: response.subarray(300, 303), many: [response.subarray(300, 303)] },
+      },
+    };
+  }
+
+  it('kafkaMessageDeserializer keeps copies of raw keys, values and headers, not views that pin the fetch response', () => {
+    const { response, record } = recordInResponse();
+    const message = kafkaMessageDeserializer().deserialize(record);
+    if (message === undefined) throw new Error('no message');
+    const kept = [message.key, message.value, message.headers.h, ...(message.headers.many as Buffer[])];
+    expect(kept.map((b) => b?.toString())).toEqual(['key', 'value', 'hdr', 'hdr']);
+    for (const buffer of kept) expect((buffer as Buffer).buffer).not.toBe(response.buffer);
+    // Changing the response (kafkajs reuses nothing, but a pinned view would see it) leaves the copies.
+    response.fill(0);
+    expect(message.value?.toString()).toBe('value');
+  });
+});

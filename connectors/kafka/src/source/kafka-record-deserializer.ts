@@ -1,6 +1,12 @@
 import type { DeserializationSchema, RecordOrigin } from '@tributary/core';
 
-/** A Kafka message with its metadata, as the source read it. Buffers are views, not copies. */
+/**
+ * A Kafka message with its metadata, as the source read it. Buffers are views, not copies: they
+ * point into the whole fetch response (up to `fetchMaxBytes`, or a whole decompressed batch), so
+ * a deserializer that keeps one instead of decoding it pins that memory for as long as it is
+ * kept. Keep copies ({@link copyRecordBytes}, {@link copyRecordHeaders}); the built-in
+ * deserializers do.
+ */
 export interface KafkaConsumerRecord {
   readonly topic: string;
   readonly partition: number;
@@ -45,6 +51,23 @@ export interface KafkaMessage<K, V> {
   /** `null` for a tombstone. */
   readonly value: V | null;
   readonly headers: Readonly<Record<string, Buffer | Buffer[] | undefined>>;
+}
+
+/** A copy of record bytes that does not keep the fetch response alive (null stays null). */
+export function copyRecordBytes(bytes: Buffer | null): Buffer | null {
+  return bytes === null ? null : Buffer.from(bytes);
+}
+
+/** Copies of a record's header values (see {@link copyRecordBytes}). */
+export function copyRecordHeaders(
+  headers: KafkaConsumerRecord['headers'],
+): Record<string, Buffer | Buffer[]> {
+  const copy: Record<string, Buffer | Buffer[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    copy[name] = Array.isArray(value) ? value.map((v) => Buffer.from(v)) : Buffer.from(value);
+  }
+  return copy;
 }
 
 function origin(record: KafkaConsumerRecord): RecordOrigin {
@@ -93,7 +116,8 @@ export function valueOnly<V>(value: DeserializationSchema<V>): KafkaRecordDeseri
 
 /**
  * Emits {@link KafkaMessage}s: key and value through their schemas (raw `Buffer`s without one),
- * headers and metadata as they are.
+ * headers and metadata. Raw keys, values and headers are copies, so messages a job keeps (windows,
+ * state, batches waiting for a sink) do not pin the fetch responses they came from.
  */
 export function kafkaMessageDeserializer<K = Buffer, V = Buffer>(
   schemas: { readonly key?: DeserializationSchema<K>; readonly value?: DeserializationSchema<V> } = {},
@@ -112,20 +136,25 @@ export function kafkaMessageDeserializer<K = Buffer, V = Buffer>(
             ? null
             : key
               ? key.deserialize(record.key, where)
-              : (record.key as unknown as K),
+              : (copyRecordBytes(record.key) as unknown as K),
         value:
           record.value === null
             ? null
             : value
               ? value.deserialize(record.value, where)
-              : (record.value as unknown as V),
-        headers: record.headers,
+              : (copyRecordBytes(record.value) as unknown as V),
+        headers: hasHeaders(record.headers) ? copyRecordHeaders(record.headers) : record.headers,
       };
     },
   };
   if (key?.prepare !== undefined || value?.prepare !== undefined)
     deserializer.prepare = (records) => prepareKeysAndValues({ key, value }, records);
   return deserializer;
+}
+
+function hasHeaders(headers: KafkaConsumerRecord['headers']): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
 
 /** The UTF-8 text of a message (a `DeserializationSchema<string>`). */

@@ -11,6 +11,7 @@ import { KafkaOffsetsResolver, type TopicPartition } from './kafka-offsets-resol
 import { KafkaPartitionDiscoverer } from './kafka-partition-discoverer.js';
 import { type KafkaPartitionSplit, kafkaPartitionSplit, partitionSplitId } from './kafka-partition-split.js';
 import type { ResolvedKafkaSourceOptions } from './kafka-source-options.js';
+import { KafkaTopicWatch } from './kafka-topic-watch.js';
 
 /** The enumerator's checkpoint. */
 export interface KafkaSourceEnumState {
@@ -61,6 +62,7 @@ export class KafkaSourceEnumerator implements SplitEnumerator<KafkaPartitionSpli
   private readonly logger: Logger;
   private readonly discoverer: KafkaPartitionDiscoverer;
   private readonly resolver: KafkaOffsetsResolver;
+  private readonly topics: KafkaTopicWatch;
   private connecting: Promise<void> | undefined;
 
   constructor(
@@ -76,6 +78,7 @@ export class KafkaSourceEnumerator implements SplitEnumerator<KafkaPartitionSpli
     this.logger = ctx.logger.child({ component: 'kafka-enumerator' });
     this.discoverer = new KafkaPartitionDiscoverer(cluster, options);
     this.resolver = new KafkaOffsetsResolver(cluster);
+    this.topics = new KafkaTopicWatch(cluster, this.logger);
     // Unknown (no value) until the first discovery finished, not 0.
     ctx.metricGroup.setUnassignedSplitsGauge(() =>
       this.initialDiscoveryFinished ? this.pending.size : undefined,
@@ -146,6 +149,8 @@ export class KafkaSourceEnumerator implements SplitEnumerator<KafkaPartitionSpli
         )
       : await this.resolver.earliest(fresh);
     const stop = await this.resolver.stoppingOffsets(fresh, this.options.stoppingOffsets);
+    // Topic ids go into the splits: a reader restored after the topic was recreated notices.
+    await this.topics.fates(fresh);
     return { splits: fresh.map((p) => this.toSplit(p, start, stop)), initial };
   }
 
@@ -163,6 +168,7 @@ export class KafkaSourceEnumerator implements SplitEnumerator<KafkaPartitionSpli
       p.partition,
       startingOffset,
       stoppingOffset === undefined ? undefined : Math.max(stoppingOffset, startingOffset),
+      this.topics.idOf(p.topic),
     );
   }
 

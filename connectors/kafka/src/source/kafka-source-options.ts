@@ -104,6 +104,26 @@ const sourceSchema = z
       .min(1024)
       .default(1_048_576)
       .describe('Most bytes per partition in one fetch (a larger first batch is still returned whole).'),
+    fetchRetryTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'How long fetches from one leader may keep failing with retriable errors (broker down, leader moving, network) before the source fails the job. Unset: keep retrying with backoff (`initialRetryTimeMs` doubling up to `maxRetryTimeMs`), as the Java consumer does; every failure is counted in `fetchErrors` and logged.',
+      ),
+    onPartitionDeleted: z
+      .enum(['fail', 'drop'])
+      .default('fail')
+      .describe(
+        'A partition being read was deleted (its topic deleted, or not in the checkpoint’s cluster): `fail` the job with TRIB_KAFKA_PARTITION_DELETED, or `drop` its split (logged, counted in `partitionsDropped`; the rest goes on).',
+      ),
+    onTopicRecreated: z
+      .enum(['fail', 'earliest'])
+      .default('fail')
+      .describe(
+        'A topic being read was deleted and created again (a new topic id, Kafka ≥ 3.1): `fail` with TRIB_KAFKA_TOPIC_RECREATED, or read the new topic from its `earliest` offset (logged, counted in `topicsRecreated`). Never continued silently from an offset of the old topic.',
+      ),
     onDeserializationError: z
       .enum(['fail', 'skip'])
       .default('fail')

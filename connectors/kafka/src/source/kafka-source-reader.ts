@@ -44,7 +44,9 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
   KafkaPartitionSplitState
 > {
   private readonly highWatermarks: HighWatermarks;
-  private readonly states = new Map<string, KafkaPartitionSplitState>();
+  /** Topic ids the fetcher learned or moved to, by split id (checkpointed with the splits). */
+  private readonly topicIds: Map<string, string>;
+  private readonly states: Map<string, KafkaPartitionSplitState>;
   private readonly offsetsToCommit = new Map<number, PendingOffsets>();
   /** Final offsets of finished splits, committed with the next completed checkpoint. */
   private readonly finishedOffsets: PendingOffsets = new Map();
@@ -70,6 +72,11 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
     context: SourceReaderContext,
   ) {
     const highWatermarks: HighWatermarks = new Map();
+    const topicIds = new Map<string, string>();
+    const states = new Map<string, KafkaPartitionSplitState>();
+    const fetchErrors = context.metricGroup.counter('fetchErrors');
+    const partitionsDropped = context.metricGroup.counter('partitionsDropped');
+    const topicsRecreated = context.metricGroup.counter('topicsRecreated');
     const logger = context.logger.child({ component: 'kafka-source', subtask: context.subtaskId });
     const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0;
     super(
@@ -81,7 +88,18 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
             highWatermarks,
             logger,
             deserializer,
-            (lagMs) => context.metricGroup.recordFetchEventTimeLag(lagMs),
+            {
+              fetchLag: (lagMs) => context.metricGroup.recordFetchEventTimeLag(lagMs),
+              fetchError: () => fetchErrors.inc(),
+              topicIdLearned: (splitId, topicId) => topicIds.set(splitId, topicId),
+              partitionDropped: () => partitionsDropped.inc(),
+              topicRecreated: (splitId, topicId, position) => {
+                topicsRecreated.inc();
+                topicIds.set(splitId, topicId);
+                const state = states.get(splitId);
+                if (state !== undefined) state.offset = position;
+              },
+            },
           ),
         options,
         logger,
@@ -91,6 +109,8 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
       options,
     );
     this.highWatermarks = highWatermarks;
+    this.topicIds = topicIds;
+    this.states = states;
     this.log = logger;
     this.metricGroup = context.metricGroup;
     context.metricGroup.setPendingRecordsGauge(() => this.pendingRecords());
@@ -208,6 +228,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
       offset: split.startingOffset,
       stoppingOffset: split.stoppingOffset,
     };
+    if (split.topicId !== undefined) this.topicIds.set(split.splitId, split.topicId);
     this.states.set(split.splitId, state);
     this.everAssigned = true;
     if (!this.partitionGroups.has(split.splitId)) {
@@ -223,12 +244,14 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
   }
 
   protected toSplitType(splitId: string, state: KafkaPartitionSplitState): KafkaPartitionSplit {
+    const topicId = this.topicIds.get(splitId);
     return {
       splitId,
       topic: state.topic,
       partition: state.partition,
       startingOffset: state.offset,
       ...(state.stoppingOffset === undefined ? {} : { stoppingOffset: state.stoppingOffset }),
+      ...(topicId === undefined ? {} : { topicId }),
     };
   }
 
@@ -241,6 +264,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
       });
       this.states.delete(id);
       this.highWatermarks.delete(id);
+      this.topicIds.delete(id);
       this.partitionGroups.get(id)?.close();
       this.partitionGroups.delete(id);
     }
