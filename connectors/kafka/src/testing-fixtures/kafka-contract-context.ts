@@ -2,7 +2,9 @@
  * Test-only: the contract contexts of the Kafka connector — how the `@tributary/e2e/contract`
  * suites write test data into (and read results back from) the local broker. Both suites and the
  * crash test's child process import this module, so it finds the broker on its own: the
- * top-level `useService('kafka')` reuses the running shared broker (or starts it).
+ * top-level `useService('kafka')` reuses the running shared broker (or starts it). With
+ * `TRIBUTARY_KAFKA_CONTRACT_SERVICE=kafka-cluster` (set by kafka-cluster-contract.int.test.ts and
+ * inherited by its crash children) the same contexts run on the 3-broker Kafka 4 cluster.
  */
 
 import { useService } from '@tributary/e2e';
@@ -24,7 +26,9 @@ export interface ContractLine {
 
 // `createSource` / `createSink` are synchronous and run in crash children too: the broker
 // addresses must be known when the module has loaded.
-const kafka = await useService('kafka');
+const kafka = await useService(
+  process.env.TRIBUTARY_KAFKA_CONTRACT_SERVICE === 'kafka-cluster' ? 'kafka-cluster' : 'kafka',
+);
 const brokers = kafka.brokers;
 const client = new Kafka({ brokers, clientId: 'kafka-contract-context', logLevel: logLevel.NOTHING });
 
@@ -46,7 +50,9 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
   await withAdmin((admin) =>
     admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      topics: [
+        { topic, numPartitions: partitions, replicationFactor: kafka.connection.replicationFactor ?? 1 },
+      ],
     }),
   );
 }
