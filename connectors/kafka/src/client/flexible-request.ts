@@ -12,23 +12,33 @@ const require = createRequire(import.meta.url);
 
 /** The subset of kafkajs's Encoder the requests use. */
 export type KafkaJsEncoder = {
-  writeUVarInt(n: number): KafkaJsEncoder;
-  writeUVarIntString(s: string): KafkaJsEncoder;
+  writeInt8(n: number): KafkaJsEncoder;
+  writeInt16(n: number): KafkaJsEncoder;
+  writeInt32(n: number): KafkaJsEncoder;
   writeInt64(n: string | number): KafkaJsEncoder;
+  writeBoolean(b: boolean): KafkaJsEncoder;
+  writeBuffer(b: Buffer): KafkaJsEncoder;
+  writeUVarInt(n: number): KafkaJsEncoder;
+  writeUVarIntString(s: string | null): KafkaJsEncoder;
+  readonly buffer: Buffer;
 };
 
 /** The subset of kafkajs's Decoder the responses use. */
 export type KafkaJsDecoder = {
+  readInt8(): number;
   readInt16(): number;
   readInt32(): number;
   readInt64(): { toString(): string };
+  readBoolean(): boolean;
+  readBytes(n: number): Buffer;
   readUVarInt(): number;
   readUVarIntString(): string | null;
   readUVarIntArray<R>(reader: (d: KafkaJsDecoder) => R): R[] | null;
   readTaggedFields(): unknown;
 };
 
-const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkaJsEncoder;
+/** kafkajs's Encoder (exported for tests that build responses byte by byte). */
+export const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkaJsEncoder;
 const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => KafkaJsDecoder;
 const { createErrorFromCode: fromCode } = require('kafkajs/src/protocol/error') as {
   createErrorFromCode(code: number): Error;
@@ -50,6 +60,12 @@ interface ConnectionPool {
 export function supportsApiV0(broker: KafkaJsBroker, apiKey: number): boolean {
   const versions = (broker as unknown as { versions?: Record<number, { minVersion: number }> }).versions;
   return versions?.[apiKey] !== undefined && versions[apiKey].minVersion === 0;
+}
+
+/** The highest version of API `apiKey` that `broker` answers (ApiVersions), or -1. */
+export function maxApiVersion(broker: KafkaJsBroker, apiKey: number): number {
+  const versions = (broker as unknown as { versions?: Record<number, { maxVersion: number }> }).versions;
+  return versions?.[apiKey]?.maxVersion ?? -1;
 }
 
 /**

@@ -1,19 +1,7 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { Encoder, type KafkaJsEncoder } from './flexible-request.js';
 import type { KafkaJsBroker } from './kafkajs-internals.js';
 import { describeTopics, supportsTopicIds } from './topic-metadata.js';
-
-const require = createRequire(import.meta.url);
-type EncoderT = {
-  writeInt8(n: number): EncoderT;
-  writeInt16(n: number): EncoderT;
-  writeInt32(n: number): EncoderT;
-  writeUVarInt(n: number): EncoderT;
-  writeUVarIntString(s: string | null): EncoderT;
-  writeBuffer(b: Buffer): EncoderT;
-  buffer: Buffer;
-};
-const Encoder = require('kafkajs/src/protocol/encoder') as new () => EncoderT;
 
 const ORDERS_ID = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -59,7 +47,7 @@ function fakeBroker(response: Buffer, sent: Buffer[]): KafkaJsBroker {
         request,
         response: r,
       }: {
-        request: { apiVersion: number; encode(): Promise<EncoderT> };
+        request: { apiVersion: number; encode(): Promise<KafkaJsEncoder> };
         response: { decode(raw: Buffer): Promise<unknown>; parse(d: unknown): Promise<unknown> };
       }) => {
         expect(request.apiVersion).toBe(12);

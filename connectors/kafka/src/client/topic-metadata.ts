@@ -1,4 +1,9 @@
-import { createRequire } from 'node:module';
+import {
+  createErrorFromCode,
+  type KafkaJsDecoder,
+  maxApiVersion,
+  sendFlexibleRequest,
+} from './flexible-request.js';
 import type { KafkaJsBroker, KafkaJsCluster } from './kafkajs-internals.js';
 
 /**
@@ -8,7 +13,7 @@ import type { KafkaJsBroker, KafkaJsCluster } from './kafkajs-internals.js';
  * metadata). A topic deleted and created again under the same name gets a new id: the source
  * compares ids to tell "recreated" from "still the same topic" instead of reading the new topic
  * from an offset of the old one. Written with kafkajs's own Encoder/Decoder, sent on kafkajs's
- * connection (as `describe-transactions.ts`).
+ * connection (`flexible-request.ts`).
  *
  * @internal
  */
@@ -17,29 +22,6 @@ const VERSION = 12;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 /** The all-zero id: "no id" in requests (topics are named) and from brokers that have none. */
 const ZERO_UUID = Buffer.alloc(16);
-
-const require = createRequire(import.meta.url);
-type EncoderT = {
-  writeUVarInt(n: number): EncoderT;
-  writeUVarIntString(s: string): EncoderT;
-  writeBuffer(b: Buffer): EncoderT;
-  writeBoolean(b: boolean): EncoderT;
-};
-type DecoderT = {
-  readInt8(): number;
-  readInt16(): number;
-  readInt32(): number;
-  readBoolean(): boolean;
-  readBytes(n: number): Buffer;
-  readUVarIntString(): string | null;
-  readUVarIntArray<R>(reader: (d: DecoderT) => R): R[] | null;
-  readTaggedFields(): unknown;
-};
-const Encoder = require('kafkajs/src/protocol/encoder') as new () => EncoderT;
-const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => DecoderT;
-const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
-  createErrorFromCode(code: number): Error;
-};
 
 /** One topic as the cluster describes it now. */
 export type TopicDescription =
@@ -51,17 +33,9 @@ export type TopicDescription =
       readonly partitions: number;
     };
 
-interface ConnectionPool {
-  send(request: {
-    request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<EncoderT> };
-    response: { decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
-  }): Promise<unknown>;
-}
-
 /** Whether `broker` answers Metadata v12 (ApiVersions). */
 export function supportsTopicIds(broker: KafkaJsBroker): boolean {
-  const versions = (broker as unknown as { versions?: Record<number, { maxVersion: number }> }).versions;
-  return (versions?.[API_KEY]?.maxVersion ?? -1) >= VERSION;
+  return maxApiVersion(broker, API_KEY) >= VERSION;
 }
 
 /**
@@ -91,22 +65,17 @@ export async function describeTopics(
   broker: KafkaJsBroker,
   topics: readonly string[],
 ): Promise<Map<string, TopicDescription>> {
-  const pool = (broker as unknown as { connectionPool: ConnectionPool }).connectionPool;
-  const answered = (await pool.send({
-    request: {
-      apiKey: API_KEY,
-      apiVersion: VERSION,
-      apiName: 'Metadata',
-      encode: async () => {
-        // Request header v2 = kafkajs's header v1 + tagged fields: the body starts with them.
-        const encoder = new Encoder().writeUVarInt(0).writeUVarInt(topics.length + 1);
-        for (const name of topics) encoder.writeBuffer(ZERO_UUID).writeUVarIntString(name).writeUVarInt(0);
-        // allow_auto_topic_creation, include_topic_authorized_operations, tagged fields.
-        return encoder.writeBoolean(false).writeBoolean(false).writeUVarInt(0);
-      },
+  const answered = await sendFlexibleRequest(
+    broker,
+    { apiKey: API_KEY, apiVersion: VERSION, apiName: 'Metadata' },
+    (encoder) => {
+      encoder.writeUVarInt(topics.length + 1);
+      for (const name of topics) encoder.writeBuffer(ZERO_UUID).writeUVarIntString(name).writeUVarInt(0);
+      // allow_auto_topic_creation, include_topic_authorized_operations, tagged fields.
+      return encoder.writeBoolean(false).writeBoolean(false).writeUVarInt(0);
     },
-    response: { decode: async (raw) => decodeTopics(new Decoder(raw)), parse: async (data) => data },
-  })) as { errorCode: number; name: string; topicId: Buffer; partitions: number }[];
+    decodeTopics,
+  );
   const described = new Map<string, TopicDescription>();
   for (const topic of answered) {
     if (topic.errorCode === UNKNOWN_TOPIC_OR_PARTITION) {
@@ -127,9 +96,8 @@ export async function describeTopics(
 }
 
 function decodeTopics(
-  d: DecoderT,
+  d: KafkaJsDecoder,
 ): { errorCode: number; name: string; topicId: Buffer; partitions: number }[] {
-  d.readTaggedFields(); // response header v1
   d.readInt32(); // throttle time
   d.readUVarIntArray((b) => {
     b.readInt32(); // node id
