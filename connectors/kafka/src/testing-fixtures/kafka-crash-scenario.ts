@@ -41,6 +41,16 @@ export interface CrashScenarioOptions {
   readonly timeoutMs: number;
   /** A broker killed and restarted while the job runs (the cluster only). */
   readonly outage?: BrokerOutage;
+  /**
+   * In-process restarts of the job from its last checkpoint (its restart strategy), for failures
+   * a broker outage causes; default 0: any failure of a run fails the test.
+   */
+  readonly jobRestarts?: number;
+  /**
+   * What the kill timer counts from (see `runWithCrashes`): `restored` keeps kills out of the
+   * start-up of a run, which on a loaded machine can outlast the whole kill window. Default `spawn`.
+   */
+  readonly killDelayFrom?: 'spawn' | 'restored';
 }
 
 /** Produces the input, runs the crash loop and checks the output with the Java consumer. */
@@ -83,7 +93,12 @@ export async function runExactlyOnceCrashScenario<N extends KafkaServiceName>(
         String(PAUSE_MS),
         unthrottle,
       ],
-      env: { TRIB_KAFKA_TEST_PHASE_MARKERS: '1', TRIB_KAFKA_TEST_PHASE_HOLD_MS: '150' },
+      env: {
+        TRIB_KAFKA_TEST_PHASE_MARKERS: '1',
+        TRIB_KAFKA_TEST_PHASE_HOLD_MS: '150',
+        TRIB_KAFKA_CRASH_JOB_RESTARTS: String(options.jobRestarts ?? 0),
+      },
+      killDelayFrom: options.killDelayFrom ?? 'spawn',
       kills,
       minKillDelayMs: 1000,
       maxKillDelayMs: 4000,
