@@ -170,8 +170,10 @@ async function fill(kafka: KafkaService<KafkaServiceName>, bytes: number, count:
   const producer = new Kafka({ ...kafka.kafkaConfig(), logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   const value = Buffer.alloc(bytes, 0x61);
-  for (let sent = 0; sent < count; sent += 5_000) {
-    const n = Math.min(5_000, count - sent);
+  // Sends below the broker's 1 MB message.max.bytes (a send is one batch per partition).
+  const perSend = Math.floor((PARTITIONS * 800_000) / bytes);
+  for (let sent = 0; sent < count; sent += perSend) {
+    const n = Math.min(perSend, count - sent);
     await producer.send({
       topic,
       acks: 1,
