@@ -52,9 +52,19 @@ const TRANSIENT_COORDINATOR_TYPES = new Set([
   'NETWORK_EXCEPTION',
 ]);
 
-/** True for transaction-coordinator answers worth another attempt soon, and for connection failures. */
+/** kafkajs's "not in my metadata" errors: a broker or coordinator that moved since the last refresh. */
+const MOVED_NAMES = new Set(['KafkaJSBrokerNotFound', 'KafkaJSGroupCoordinatorNotFound']);
+
+/**
+ * True for transaction-coordinator answers worth another attempt soon, for connection failures
+ * and for a broker or coordinator that kafkajs's metadata no longer (or not yet) knows.
+ */
 export function isTransientCoordinatorError(error: unknown): boolean {
-  return TRANSIENT_COORDINATOR_TYPES.has(kafkaErrorType(error) ?? '') || isConnectionError(error);
+  return (
+    TRANSIENT_COORDINATOR_TYPES.has(kafkaErrorType(error) ?? '') ||
+    isConnectionError(error) ||
+    kafkaErrorNames(error).some((n) => MOVED_NAMES.has(n))
+  );
 }
 
 /** True when the producer was fenced (another producer took over its transactional id). */

@@ -1,4 +1,5 @@
 import type { Logger, WriterInitContext } from '@tributary/core';
+import { retryThroughFailover } from '../client/coordinator-failover.js';
 import type { KafkaJsCluster } from '../client/kafkajs-internals.js';
 import { listTransactions } from '../client/list-transactions.js';
 import type { KafkaWriterState } from './kafka-committable.js';
@@ -80,7 +81,10 @@ export async function abortLingeringTransactions(
     const legacyStart = parsed && cleanup.legacyStarts.get(`${parsed.prefix}-${parsed.subtask}`);
     return parsed !== undefined && legacyStart !== undefined && parsed.index < legacyStart;
   };
-  const listed = await listTransactions(cluster, ['Ongoing']);
+  // Every broker is asked; one that just died stays in kafkajs's metadata until a refresh.
+  const listed = await retryThroughFailover(cluster, 'ListTransactions', () =>
+    listTransactions(cluster, ['Ongoing']),
+  );
   if (listed === undefined) return walkPool(prober, logger, cleanup, keep);
   const aborted = listed
     .map((t) => t.transactionalId)

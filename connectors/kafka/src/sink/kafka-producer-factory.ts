@@ -2,6 +2,7 @@ import type { SinkWriterMetricGroup } from '@tributary/core';
 import { TributaryError } from '@tributary/core';
 import type { Kafka } from 'kafkajs';
 import { COMPRESSION_CODEC_IDS } from '../client/compression-codecs.js';
+import { retryThroughFailover } from '../client/coordinator-failover.js';
 import { kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
 import {
   createEosManager,
@@ -74,7 +75,9 @@ export class KafkaProducerFactory {
 
   private async initProducerId(eos: KafkaJsEosManager, name: string): Promise<void> {
     try {
-      await eos.initProducerId();
+      // kafkajs asks FindCoordinator again on each call but gives up at the first connection
+      // error: a coordinator killed before the controller fenced it failed the writer.
+      await retryThroughFailover(this.cluster, `InitProducerId of ${name}`, () => eos.initProducerId());
     } catch (error) {
       if (kafkaErrorType(error) === 'INVALID_TRANSACTION_TIMEOUT') {
         throw new TributaryError(

@@ -1,6 +1,7 @@
 import { retry } from '@tributary/core';
+import { coordinatorRetryOptions } from '../client/coordinator-failover.js';
 import { describeTransactions, supportsDescribeTransactions } from '../client/describe-transactions.js';
-import { isTransientCoordinatorError, kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
+import { kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
 import {
   type KafkaJsBroker,
   type KafkaJsCluster,
@@ -87,13 +88,7 @@ async function describeStates(
         throw error;
       }
     },
-    {
-      maxAttempts: 8,
-      initialDelayMs: 20,
-      maxDelayMs: 1000,
-      isRetriable: isTransientCoordinatorError,
-      operation: `DescribeTransactions of ${transactionalIds.join(', ')}`,
-    },
+    coordinatorRetryOptions(`DescribeTransactions of ${transactionalIds.join(', ')}`),
   ).catch((error: unknown) => {
     throw wrapKafkaError(error, 'DescribeTransactions', { transactionalIds });
   });
@@ -161,13 +156,7 @@ async function fenceOnce(
         throw error;
       }
     },
-    {
-      maxAttempts: 6,
-      initialDelayMs: 20,
-      maxDelayMs: 1000,
-      isRetriable: isTransientCoordinatorError,
-      operation: `abort of Kafka transaction ${transactionalId}`,
-    },
+    coordinatorRetryOptions(`abort of Kafka transaction ${transactionalId}`),
   ).catch((error: unknown) => {
     throw wrapKafkaError(error, 'InitProducerId', { transactionalId });
   });
