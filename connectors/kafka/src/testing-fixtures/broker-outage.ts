@@ -25,6 +25,11 @@ export class BrokerOutage {
   private victim: number | undefined;
   private leaderWhileDown: number | undefined;
   private commitsWhileDown = 0;
+  /** Job runs that started (restored, opened their writers) while the broker was dead. */
+  private readonly runsStartedWhileDown = new Set<number>();
+  private commitsOfThoseRuns = 0;
+  /** From the kill's SIGKILL to the restart's return (leaders may still be moving at first). */
+  private brokerDead = false;
   private commitsAfterRestart = 0;
   private finishedBeforeRestart = false;
   private action: Promise<void> = Promise.resolve();
@@ -48,12 +53,16 @@ export class BrokerOutage {
   /** Called with every stdout line of the job (synchronously, from the crash loop). */
   see(line: string, run: number): void {
     const committed = line.startsWith(`${KAFKA_PHASE_MARKER_PREFIX} committed`);
+    if (line === 'started' && this.brokerDead) this.runsStartedWhileDown.add(run);
     if (this.phase === 'waiting' && run >= this.options.killInRun && line.startsWith('progress ')) {
       this.phase = 'killing';
       this.act(() => this.kill());
     } else if (this.phase === 'down' && committed) {
       this.commitsWhileDown++;
-      if (this.commitsWhileDown >= this.options.commitsBeforeRestart) {
+      if (this.runsStartedWhileDown.has(run)) this.commitsOfThoseRuns++;
+      // The restart waits for a commit of a run that started with the broker dead: its writers
+      // found coordinators and listed lingering transactions through the failover.
+      if (this.commitsWhileDown >= this.options.commitsBeforeRestart && this.commitsOfThoseRuns > 0) {
         this.phase = 'restarting';
         this.act(() => this.restart());
       }
@@ -93,7 +102,7 @@ export class BrokerOutage {
 
   /** One line for assertion messages. */
   summary(): string {
-    return `broker ${this.victim ?? '-'} outage: ${this.phase}, partition 0 led by ${this.leaderWhileDown ?? '-'} while down, ${this.commitsWhileDown} commits while down, ${this.commitsAfterRestart} after the restart`;
+    return `broker ${this.victim ?? '-'} outage: ${this.phase}, partition 0 led by ${this.leaderWhileDown ?? '-'} while down, ${this.commitsWhileDown} commits while down (${this.commitsOfThoseRuns} by runs ${[...this.runsStartedWhileDown].join(',') || '-'} started while down), ${this.commitsAfterRestart} after the restart`;
   }
 
   /** The outage happened in the middle of the run and the broker caught up again. */
@@ -104,6 +113,9 @@ export class BrokerOutage {
     // Leadership moved off the dead broker, and the job committed through the new leaders.
     expect(this.leaderWhileDown, context).not.toBe(this.victim);
     expect(this.commitsWhileDown, context).toBeGreaterThanOrEqual(this.options.commitsBeforeRestart);
+    // A run restored from a checkpoint while the broker was dead and committed: writers start
+    // (InitProducerId, ListTransactions to every broker) through the failover, without a restart.
+    expect(this.commitsOfThoseRuns, context).toBeGreaterThanOrEqual(1);
     // The restart happened while the job still ran, and the job committed with it back.
     expect(this.finishedBeforeRestart, context).toBe(false);
     expect(this.commitsAfterRestart, context).toBeGreaterThanOrEqual(1);
@@ -136,6 +148,7 @@ export class BrokerOutage {
     if (victim === undefined || victim < 0) throw new Error(`no leader for ${this.topic()}-0`);
     this.victim = victim;
     await this.cluster.killBroker(victim);
+    this.brokerDead = true;
     // The controller fences the dead broker (broker.session.timeout.ms) and elects new leaders.
     await waitUntil(
       async () => {
@@ -151,6 +164,7 @@ export class BrokerOutage {
 
   private async restart(): Promise<void> {
     await this.cluster.restartBroker(this.victim as number);
+    this.brokerDead = false;
     this.phase = 'up';
     this.markBack();
   }
