@@ -32,6 +32,39 @@ interface Order {
 }
 
 describe('KafkaMessageConverter', () => {
+  // Failed before with TRIB_KAFKA_UNKNOWN_TOPIC: kafkajs's metadata refresh gives up on a
+  // connection reset (the broker it asked was SIGKILLed), and the job failed on a topic that exists.
+  it('asks for metadata again when the broker it asked dies, instead of calling the topic unknown', async () => {
+    const { cluster, targeted } = fakeCluster({ orders: 2 });
+    const add = cluster.addMultipleTargetTopics.bind(cluster);
+    let resets = 1;
+    let refreshes = 0;
+    Object.assign(cluster, {
+      async addMultipleTargetTopics(topics: string[]) {
+        if (resets-- > 0)
+          throw Object.assign(new Error('Connection error: read ECONNRESET'), {
+            name: 'KafkaJSConnectionError',
+          });
+        return add(topics);
+      },
+      async refreshMetadata() {
+        refreshes++;
+      },
+    });
+    const converter = new KafkaMessageConverter<string>(
+      kafkaRecordSerializer<string>({
+        topic: 'orders',
+        value: (v) => v,
+        partitioner: (_r, _m, count) => count - 1,
+      }),
+      { subtaskId: 0, parallelism: 1 },
+    );
+    const converted = await converter.convert(['a'], batchContext(), cluster);
+    expect(converted.topicMessages.get('orders')?.[0]?.partition).toBe(1);
+    expect(targeted).toEqual([['orders']]);
+    expect(refreshes).toBe(1);
+  });
+
   it('groups by the selected topic and maps key, value, headers and event time', async () => {
     const converter = new KafkaMessageConverter<Order>(
       kafkaRecordSerializer<Order>({

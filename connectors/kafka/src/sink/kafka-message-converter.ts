@@ -1,4 +1,5 @@
 import { type SinkWriterContext, TributaryError } from '@tributary/core';
+import { retryThroughFailover } from '../client/coordinator-failover.js';
 import { wrapKafkaError } from '../client/kafka-errors.js';
 import type { KafkaJsCluster, KafkaJsMessage } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
@@ -99,7 +100,8 @@ export class KafkaMessageConverter<T> {
     }
     if (fresh.length === 0) return;
     try {
-      await cluster.addMultipleTargetTopics(fresh);
+      // A broker dying under the metadata request is a connection error, not an unknown topic.
+      await retryThroughFailover(cluster, 'Metadata', () => cluster.addMultipleTargetTopics(fresh));
     } catch (error) {
       throw wrapKafkaError(error, 'metadata', { topics: fresh }, KafkaErrorCodes.UNKNOWN_TOPIC);
     }
