@@ -10,6 +10,7 @@ import {
   useService,
   waitUntil,
 } from '@tributary/e2e';
+import { PulsarClient } from '@tributary/pulsar-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashKeyOf } from './testing-fixtures/crash-keys.js';
 import { readWithJavaClient } from './testing-fixtures/java-topic-reader.js';
@@ -28,6 +29,24 @@ const RECORDS = KILLS * 20_000;
 
 const jobScript = fileURLToPath(new URL('./testing-fixtures/eos-crash-job.ts', import.meta.url));
 
+/** Writes the job's input: record `index` as its decimal text, keyed {@link crashKeyOf}, in index order. */
+async function writeInput(serviceUrl: string, topic: string): Promise<void> {
+  const client = new PulsarClient({ serviceUrl });
+  try {
+    const producer = await client.createProducer({ topic, batchingMaxPublishDelayMs: 1, sendTimeoutMs: 0 });
+    const encoder = new TextEncoder();
+    let last: Promise<unknown> = Promise.resolve();
+    for (let index = 0; index < RECORDS; index++) {
+      last = producer.send({ payload: encoder.encode(String(index)), key: crashKeyOf(index, RECORDS) });
+      if (index % 1000 === 999) await last;
+    }
+    await producer.flush();
+    await last;
+  } finally {
+    await client.close();
+  }
+}
+
 /** Open transactions on a partition, from the broker's transaction buffer. */
 async function ongoingTransactions(pulsar: PulsarService, partition: string): Promise<number> {
   const path = partition.replace('persistent://', '');
@@ -38,7 +57,7 @@ async function ongoingTransactions(pulsar: PulsarService, partition: string): Pr
   return stats.ongoingTxnSize ?? 0;
 }
 
-describe(`exactly-once → map → Pulsar under ${KILLS} SIGKILLs (real broker, child processes, Java oracle)`, () => {
+describe(`Pulsar → map → Pulsar, exactly-once, under ${KILLS} SIGKILLs (real broker, child processes, Java oracle)`, () => {
   let pulsar: PulsarService;
   beforeAll(async () => {
     pulsar = await useService('pulsar');
@@ -50,7 +69,9 @@ describe(`exactly-once → map → Pulsar under ${KILLS} SIGKILLs (real broker, 
   it(
     'kills at random moments and between pre-commit and commit; the Java client reads every input record exactly once, in per-key order',
     async () => {
+      const input = await pulsar.createTopic({ prefix: 'eos-in', partitions: PARTITIONS });
       const output = await pulsar.createTopic({ prefix: 'eos-out', partitions: PARTITIONS });
+      await writeInput(pulsar.connection.serviceUrl, input);
       const dir = await mkdtemp(join(tmpdir(), 'pulsar-crash-'));
       const unthrottle = join(dir, 'unthrottle');
       const seed = crashSeed();
@@ -65,7 +86,7 @@ describe(`exactly-once → map → Pulsar under ${KILLS} SIGKILLs (real broker, 
         // checkpoint even when a loaded machine makes a restore take many seconds.
         const result = await runWithCrashes({
           script: jobScript,
-          args: [pulsar.connection.serviceUrl, output, join(dir, 'checkpoints'), String(RECORDS), unthrottle],
+          args: [pulsar.connection.serviceUrl, input, output, join(dir, 'checkpoints'), unthrottle],
           kills: KILLS,
           minKillDelayMs: 300,
           maxKillDelayMs: 4000,

@@ -1,11 +1,12 @@
-/** Test-only: the input layout of the crash job, shared by the job and its test's oracle. */
+/** Test-only: the keys of the crash job's input, shared by the test's input writer and its oracle. */
 
-/** Splits of the crash job's generator: contiguous index ranges, one reader at a time each. */
+/** Contiguous index ranges of the input, two keys each. */
 export const CRASH_SPLITS = 4;
 
 /**
- * The key of input record `index` of `count`: two interleaved keys per split, so each key is read
- * by one reader in index order (its output order must be index order) and keys alternate.
+ * The key of input record `index` of `count`: two interleaved keys per index range. Pulsar routes
+ * a key to one partition, written in index order, so each key is read in index order and its
+ * output order must be index order.
  */
 export function crashKeyOf(index: number, count: number): string {
   return `k${Math.floor((index * CRASH_SPLITS) / count) * 2 + (index % 2)}`;

@@ -1,33 +1,35 @@
 /**
- * Test-only child process: a bounded exactly-once job → map → Pulsar sink with file checkpoints,
- * paced so that a parent can SIGKILL it mid-stream many times (see pulsar-sink-crash.int.test.ts).
+ * Test-only child process: a bounded exactly-once job Pulsar → map → Pulsar with file
+ * checkpoints, paced so that a parent can SIGKILL it mid-stream many times (see
+ * pulsar-sink-crash.int.test.ts).
  *
- * The input is a deterministic generator (see {@link crashKeyOf}: a key lives in one split and is
- * read in index order), standing in for the Pulsar source until it lands.
+ * The input topic holds the records `index` keyed as in crash-keys.ts (a key lives in one
+ * partition, in index order); the source reads it Exclusive from earliest to the latest message
+ * at the start, its positions in the checkpoints.
  *
- * Args: <service URL> <output topic> <checkpoint dir> <records> <unthrottle file>: the map pauses
- * 2 ms every 3 records until the unthrottle file exists (the parent creates it once it has killed
- * the job often enough, so the last run finishes quickly).
+ * Args: <service URL> <input topic> <output topic> <checkpoint dir> <unthrottle file>: the map
+ * pauses 2 ms every 3 records until the unthrottle file exists (the parent creates it once it has
+ * killed the job often enough, so the last run finishes quickly).
  */
 import { existsSync } from 'node:fs';
-import { createJsonLogger, DataGeneratorSource, Pipeline } from '@tributary/core';
+import { createJsonLogger, Pipeline } from '@tributary/core';
+import { PulsarSource } from '../../source/pulsar-source.js';
 import { pulsarRecordSerializer } from '../pulsar-record-serializer.js';
 import { PulsarSink } from '../pulsar-sink.js';
-import { CRASH_SPLITS, crashKeyOf } from './crash-keys.js';
 
 interface CrashRecord {
   readonly key: string;
   readonly index: number;
 }
 
-const [serviceUrl, output, checkpointDir, countArg, unthrottleFile] = process.argv.slice(2);
-if (!serviceUrl || !output || !checkpointDir || !countArg || !unthrottleFile) {
+const [serviceUrl, input, output, checkpointDir, unthrottleFile] = process.argv.slice(2);
+if (!serviceUrl || !input || !output || !checkpointDir || !unthrottleFile) {
   process.stderr.write(
-    'usage: eos-crash-job <serviceUrl> <output> <checkpointDir> <records> <unthrottleFile>\n',
+    'usage: eos-crash-job <serviceUrl> <input> <output> <checkpointDir> <unthrottleFile>\n',
   );
   process.exit(2);
 }
-const count = Number(countArg);
+const decoder = new TextDecoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let throttled = true;
 let seen = 0;
@@ -41,12 +43,19 @@ function reportLine(line: string): void {
 }
 
 const result = await Pipeline.from(
-  new DataGeneratorSource<CrashRecord>({
-    generator: (index) => ({ key: crashKeyOf(index, count), index }),
-    count,
-    numSplits: CRASH_SPLITS,
-    maxRecordsPerPoll: 100,
-  }),
+  new PulsarSource<CrashRecord>(
+    {
+      serviceUrl,
+      topics: [input],
+      subscriptionName: 'crash-job',
+      subscriptionType: 'Exclusive',
+      stopCursor: 'latest',
+      // Small fetches: the map's pauses block the thread for at most ~70 ms per poll.
+      receiverQueueSize: 100,
+      fetchMaxWaitMs: 100,
+    },
+    { deserialize: (m) => ({ key: m.key ?? '', index: Number(decoder.decode(m.payload)) }) },
+  ),
 )
   .map((record) => {
     // Short, frequent pauses (with a yield after every poll, below) leave the event loop free
