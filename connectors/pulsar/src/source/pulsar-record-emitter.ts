@@ -1,4 +1,5 @@
 import {
+  type BatchRecordEmitter,
   type Logger,
   type RecordEmitter,
   type SourceOutput,
@@ -15,8 +16,9 @@ import type { PulsarEntry } from './pulsar-split-reader.js';
 /**
  * Emits one entry's messages into the split's output — with the event time, or the publish time
  * when the producer set none, as timestamp — and moves the split's position to the entry's last
- * message. An entry is emitted whole, so a checkpoint never lands inside a batch. Shared and
- * Key_Shared splits also remember the entry for the checkpoint's ack transaction.
+ * message. An entry is emitted whole, so a checkpoint never lands inside a batch: what Shared and
+ * Key_Shared splits need, whose positions are whole-entry acks (each entry is remembered for the
+ * checkpoint's ack transaction). Exclusive and Failover use {@link PulsarMessageRangeEmitter}.
  */
 export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, PulsarSplitState> {
   constructor(
@@ -28,8 +30,23 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
   ) {}
 
   emitRecord(entry: PulsarEntry, output: SourceOutput<T>, state: PulsarSplitState): void {
+    this.emitMessages(entry, 0, entry.length, output, state);
+    const last = entry[entry.length - 1];
+    if (this.trackEntries && last !== undefined) state.unackedEntries.push(last.messageId);
+  }
+
+  /** Emits messages `from` to `to` (exclusive) of `entry`; the position moves to message `to - 1`. */
+  protected emitMessages(
+    entry: PulsarEntry,
+    from: number,
+    to: number,
+    output: SourceOutput<T>,
+    state: PulsarSplitState,
+  ): void {
+    if (to <= from) return;
     let bytes = 0;
-    for (const message of entry) {
+    for (let i = from; i < to; i++) {
+      const message = entry[i] as PulsarEntry[number];
       bytes += message.payload.length;
       let value: T | undefined;
       try {
@@ -48,8 +65,42 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
         output.collect(value, message.eventTime > 0 ? message.eventTime : message.publishTime);
     }
     this.metrics.numBytesIn.inc(bytes);
-    const last = (entry[entry.length - 1] as PulsarEntry[number]).messageId;
-    state.lastEmitted = last;
-    if (this.trackEntries) state.unackedEntries.push(last);
+    state.lastEmitted = (entry[to - 1] as PulsarEntry[number]).messageId;
+  }
+}
+
+/**
+ * Exclusive and Failover: the position is a message id with its batch index, so the reader counts
+ * messages against `maxRecordsPerPoll` and may stop inside a batch entry (a producer's default
+ * batch holds up to 1,000 messages: emitted whole, one poll could emit up to `maxRecordsPerPoll`
+ * × 1,000 records and hold the subtask's loop, and with it checkpoints, for seconds). A restore
+ * seeks to the entry and the split reader drops its messages up to the checkpointed one; the
+ * cumulative ack of a half-emitted entry acks up to the entry before it.
+ */
+export class PulsarMessageRangeEmitter<T>
+  extends PulsarRecordEmitter<T>
+  implements BatchRecordEmitter<PulsarEntry, T, PulsarSplitState>
+{
+  constructor(
+    deserializer: PulsarMessageDeserializer<T>,
+    metrics: SourceReaderMetricGroup,
+    onError: 'fail' | 'skip',
+    logger: Logger,
+  ) {
+    super(deserializer, metrics, onError, false, logger);
+  }
+
+  recordCount(entry: PulsarEntry): number {
+    return entry.length;
+  }
+
+  emitRecords(
+    entry: PulsarEntry,
+    from: number,
+    to: number,
+    output: SourceOutput<T>,
+    state: PulsarSplitState,
+  ): void {
+    this.emitMessages(entry, from, to, output, state);
   }
 }

@@ -14,7 +14,7 @@ import { PulsarAckTransactions, type SplitAcks } from './pulsar-ack-transactions
 import type { PulsarMessageDeserializer } from './pulsar-message-deserializer.js';
 import type { AckTransactions, PulsarPartitionSplit, PulsarSplitState } from './pulsar-partition-split.js';
 import { formatMessageId } from './pulsar-positions.js';
-import { PulsarRecordEmitter } from './pulsar-record-emitter.js';
+import { PulsarMessageRangeEmitter, PulsarRecordEmitter } from './pulsar-record-emitter.js';
 import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
 import { RESTORED_EVENT, SUBSCRIBE_EVENT } from './pulsar-source-events.js';
 import { isSharedType, type ResolvedPulsarSourceOptions } from './pulsar-source-options.js';
@@ -69,13 +69,20 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
         options,
         logger,
       ),
-      new PulsarRecordEmitter(
-        deserializer,
-        context.metricGroup,
-        options.onDeserializationError,
-        shared,
-        logger,
-      ),
+      shared
+        ? new PulsarRecordEmitter(
+            deserializer,
+            context.metricGroup,
+            options.onDeserializationError,
+            true,
+            logger,
+          )
+        : new PulsarMessageRangeEmitter(
+            deserializer,
+            context.metricGroup,
+            options.onDeserializationError,
+            logger,
+          ),
       context,
       options,
     );

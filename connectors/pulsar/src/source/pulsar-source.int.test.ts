@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CollectSink, Pipeline, sleep } from '@tributary/core';
+import { CollectSink, Pipeline, type Sink, sleep } from '@tributary/core';
 import { type PulsarService, useService, waitUntil } from '@tributary/e2e';
 import { type MessageId, PulsarClient } from '@tributary/pulsar-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,23 @@ const asRead: PulsarMessageDeserializer<Read> = {
 };
 
 const idText = (id: MessageId) => `${id.ledgerId}:${id.entryId}`;
+
+/**
+ * A sink that keeps each write (one per poll of the reader) and, while `hold` returns a promise,
+ * waits for it before returning: the subtask reads nothing meanwhile.
+ */
+function writesSink(writes: string[][], hold: () => Promise<void> | undefined): Sink<Read> {
+  return {
+    createWriter: () => ({
+      async write(batch: readonly Read[]) {
+        writes.push(batch.map((r) => r.value));
+        await hold();
+      },
+      async flush() {},
+      async close() {},
+    }),
+  };
+}
 
 describe('PulsarSource (real broker)', () => {
   let pulsar: PulsarService;
@@ -162,6 +179,59 @@ describe('PulsarSource (real broker)', () => {
     expect(out.results()).toHaveLength(40);
     // The bounded job's final checkpoint acked everything: the subscription has no backlog.
     await waitForBacklog(topic, 'acked', 0);
+  });
+
+  it('Exclusive: a poll emits at most maxRecordsPerPoll messages of a batch; a savepoint inside one resumes after its last emitted message', async () => {
+    const topic = await pulsar.createTopic();
+    // One entry of 300 messages: the batch is sent when full, long before its publish delay.
+    const producer = await client.createProducer({
+      topic,
+      batchingMaxMessages: 300,
+      batchingMaxPublishDelayMs: 60_000,
+    });
+    const ids = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => producer.send({ payload: encoder.encode(`v${i}`) })),
+    );
+    await producer.close();
+    expect(new Set(ids.map(idText)).size).toBe(1);
+    const options = { topics: [topic], subscriptionName: 'in-batch', maxRecordsPerPoll: 7 };
+
+    // The first run holds the write that reaches 21 messages (the third) until the savepoint is
+    // requested, so the barrier lands there or a few polls later (within a loop turn or two).
+    const first: string[][] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reachedHold: () => void = () => {};
+    const holding = new Promise<void>((resolve) => {
+      reachedHold = resolve;
+    });
+    const job = Pipeline.from(source(options))
+      .sinkTo(
+        writesSink(first, () => {
+          if (first.length > 3 || first.flat().length < 21) return undefined;
+          reachedHold();
+          return held;
+        }),
+      )
+      .start({ parallelism: 1, maxBatchesPerYield: 1, checkpointing: { directory: join(dir, 'in-batch') } });
+    await holding;
+    const savepoint = job.stopWithSavepoint({ directory: join(dir, 'in-batch-savepoints') });
+    release();
+    const savepointPath = await savepoint;
+    for (const write of first) expect(write.length).toBeLessThanOrEqual(7);
+    const before = first.flat();
+    expect(before.length).toBeGreaterThanOrEqual(21);
+    expect(before.length).toBeLessThan(300);
+
+    const second: string[][] = [];
+    await Pipeline.from(source(options))
+      .sinkTo(writesSink(second, () => undefined))
+      .execute({ parallelism: 1, restoreFrom: savepointPath });
+    for (const write of second) expect(write.length).toBeLessThanOrEqual(7);
+    // Each message once, in order: the second run starts right after the savepoint's message.
+    expect([...before, ...second.flat()]).toEqual(Array.from({ length: 300 }, (_, i) => `v${i}`));
   });
 
   it('reads the topics of a namespace that match a pattern, also one created while it runs', async () => {

@@ -38,7 +38,7 @@ function linesOf(p: number, from: number, count: number): ContractLine[] {
 
 /**
  * Produces `lines[p]` into partition `p` (keyed `p<p>`), in array order, in small batches: the
- * source must handle batched entries, and a poll budget counts entries.
+ * source must handle batched entries (a poll may stop inside one: Exclusive/Failover count messages).
  */
 async function produce(topic: string, lines: readonly (readonly ContractLine[])[]): Promise<void> {
   const client = new PulsarClient({ serviceUrl, operationTimeoutMs: 60_000 });
