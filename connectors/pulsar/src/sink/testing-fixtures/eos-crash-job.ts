@@ -50,7 +50,9 @@ const result = await Pipeline.from(
       subscriptionName: 'crash-job',
       subscriptionType: 'Exclusive',
       stopCursor: 'latest',
-      // Small fetches: the map's pauses block the thread for at most ~70 ms per poll.
+      // Small polls: the map's pauses block the thread for at most ~70 ms per poll (the input's
+      // entries are producer batches of up to 1,000 messages; a poll may stop inside one).
+      maxRecordsPerPoll: 100,
       receiverQueueSize: 100,
       fetchMaxWaitMs: 100,
     },
