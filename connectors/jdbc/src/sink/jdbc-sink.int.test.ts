@@ -308,6 +308,64 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
       expect((await db.rows('SELECT id FROM eos ORDER BY id')).map((r) => Number(r.id))).toEqual([1, 2]);
       expect(await db.preparedTransactions()).not.toContain(`unit-${kind}-0-1`);
     });
+
+    it('exactly-once: a restore leaves no prepared transaction behind, even one whose index is ≤ the restored checkpoint id', async () => {
+      // Issue 12: indexes count pre-commits, checkpoint ids count triggers. Attempt 1 (from
+      // nothing): checkpoint 1 is aborted before its barrier, checkpoint 2 pre-commits index 1 and
+      // completes, checkpoint 3 pre-commits index 2 and the process dies before it completes.
+      // Attempt 2 restores checkpoint 2: its committer commits index 1, then its writer opens.
+      await db.exec('CREATE TABLE eos_restore (id INT PRIMARY KEY)');
+      const prefix = `restore-${kind}`;
+      const sink = new JdbcSink({
+        ...db.connection,
+        table: 'eos_restore',
+        deliveryGuarantee: 'exactly-once',
+        transactionIdPrefix: prefix,
+      });
+      type EosWriter = {
+        write: (b: unknown[], c: unknown) => Promise<void>;
+        flush: (e: boolean) => Promise<void>;
+        prepareCommit: () => Promise<JdbcCommittable[]>;
+        close: () => Promise<void>;
+      };
+      const first = (await sink.createWriter(fakeWriterContext())) as unknown as EosWriter;
+      await first.write([{ id: 1 }], fakeBatchContext());
+      await first.flush(false);
+      const checkpoint2 = await first.prepareCommit();
+      await first.write([{ id: 2 }], fakeBatchContext());
+      await first.flush(false);
+      const checkpoint3 = await first.prepareCommit();
+      expect([...checkpoint2, ...checkpoint3]).toEqual([
+        { transactionId: `${prefix}-0-1` },
+        { transactionId: `${prefix}-0-2` },
+      ]);
+      await first.close(); // the process died: prepared transactions outlive their session
+
+      const committer = sink.createCommitter(fakeCommitterContext());
+      const recommit = recordingCommitRequests(checkpoint2);
+      await committer.commit(recommit.requests);
+      expect(recommit.outcomes).toEqual([{ kind: 'success' }]);
+      const second = (await sink.createWriter(
+        fakeWriterContext({ restoredCheckpointId: 2 }),
+      )) as unknown as EosWriter;
+      const mine = async () => (await db.preparedTransactions()).filter((id) => id.startsWith(`${prefix}-`));
+      // Checkpoint 3 never completed: nothing references index 2, so recovery rolls it back.
+      expect(await mine()).toEqual([]);
+      // The restored attempt replays id 2 (its locks are free) and numbers from 3.
+      await second.write([{ id: 2 }], fakeBatchContext());
+      await second.flush(false);
+      const checkpoint4 = await second.prepareCommit();
+      expect(checkpoint4).toEqual([{ transactionId: `${prefix}-0-3` }]);
+      const commit4 = recordingCommitRequests(checkpoint4);
+      await committer.commit(commit4.requests);
+      expect(commit4.outcomes).toEqual([{ kind: 'success' }]);
+      await committer.close();
+      await second.close();
+      expect((await db.rows('SELECT id FROM eos_restore ORDER BY id')).map((r) => Number(r.id))).toEqual([
+        1, 2,
+      ]);
+      expect(await mine()).toEqual([]);
+    });
   }
 });
 
