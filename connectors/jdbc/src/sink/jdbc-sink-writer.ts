@@ -331,20 +331,21 @@ class TwoPhaseStrategy implements FlushStrategy {
   }
 
   /**
-   * Rolls back what failed attempts prepared after the restored checkpoint, for the ids this
-   * subtask owns (its own and, after a scale-down, those of subtasks `≡ subtask mod parallelism`).
-   * Ids up to the restored checkpoint belong to it: the committer commits them.
+   * Rolls back every prepared transaction this subtask owns (its own ids and, after a
+   * scale-down, those of subtasks `≡ subtask mod parallelism`). The runtime commits the restored
+   * checkpoint's committables before any writer opens, so whatever is still prepared now belongs
+   * to no complete checkpoint: a failed attempt prepared it. An index threshold is not enough:
+   * indexes count pre-commits, checkpoint ids count triggers (an aborted checkpoint or a new
+   * lineage skips ids), so a failed checkpoint's transaction can have an index ≤ the restored id.
    */
   private async rollBackLingering(): Promise<void> {
     const { transactionPrefix, subtaskId, parallelism } = this.setup;
-    const restored = this.setup.restoredCheckpointId ?? 0;
     const connection = await this.connect();
     const ids = await this.twoPhase.listPrepared(connection, `${transactionPrefix}-`);
     const rolledBack: string[] = [];
     for (const id of ids) {
       const parsed = parseTransactionId(transactionPrefix, id);
-      if (parsed === undefined || parsed.subtask % parallelism !== subtaskId || parsed.index <= restored)
-        continue;
+      if (parsed === undefined || parsed.subtask % parallelism !== subtaskId) continue;
       await this.twoPhase.rollback(connection, id);
       rolledBack.push(id);
     }

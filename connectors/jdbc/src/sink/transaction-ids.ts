@@ -7,9 +7,10 @@ export function defaultTransactionPrefix(jobId: string): string {
 
 /**
  * Id of subtask `subtask`'s `index`-th prepared transaction. A writer restored from checkpoint
- * `C` numbers its transactions `C+1, C+2, …` (one per checkpoint it pre-commits), so every id a
- * complete checkpoint references has index ≤ C and whatever a failed attempt prepared after it
- * has index > C: exactly the ones recovery rolls back.
+ * `C` numbers its transactions `C+1, C+2, …` (one per pre-commit), above every id a checkpoint up
+ * to `C` references. Indexes do not follow checkpoint ids (an aborted checkpoint skips an id), so
+ * recovery does not tell ids apart by index: it rolls back every owned id still prepared once the
+ * restored checkpoint's committables are committed.
  */
 export function transactionId(prefix: string, subtask: number, index: number): string {
   return `${prefix}-${subtask}-${index}`;
