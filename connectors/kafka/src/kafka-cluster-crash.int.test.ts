@@ -31,7 +31,6 @@ describe('Kafka → map → Kafka exactly-once on a 3-broker Kafka 4 cluster, jo
       // a run the outage fails fails the test, so the job must ride through the broker's death
       // (coordinator and leader failover) on its own.
       killDelayFrom: 'restored',
-      jobRestarts: 0,
     });
   }, 260_000);
 });

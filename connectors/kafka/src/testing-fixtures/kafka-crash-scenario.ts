@@ -42,11 +42,6 @@ export interface CrashScenarioOptions {
   /** A broker killed and restarted while the job runs (the cluster only). */
   readonly outage?: BrokerOutage;
   /**
-   * In-process restarts of the job from its last checkpoint (its restart strategy), for failures
-   * a broker outage causes; default 0: any failure of a run fails the test.
-   */
-  readonly jobRestarts?: number;
-  /**
    * What the kill timer counts from (see `runWithCrashes`): `restored` keeps kills out of the
    * start-up of a run, which on a loaded machine can outlast the whole kill window. Default `spawn`.
    */
@@ -96,7 +91,6 @@ export async function runExactlyOnceCrashScenario<N extends KafkaServiceName>(
       env: {
         TRIB_KAFKA_TEST_PHASE_MARKERS: '1',
         TRIB_KAFKA_TEST_PHASE_HOLD_MS: '150',
-        TRIB_KAFKA_CRASH_JOB_RESTARTS: String(options.jobRestarts ?? 0),
       },
       killDelayFrom: options.killDelayFrom ?? 'spawn',
       kills,
