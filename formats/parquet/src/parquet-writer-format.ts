@@ -7,6 +7,7 @@ import {
 } from '@tributary/core';
 import { ParquetWriter } from 'hyparquet-writer';
 import { PARQUET_WRITER_CODECS, parquetCompressors } from './parquet-codecs.js';
+import { type ColumnBuffer, columnBufferFor } from './parquet-column-buffers.js';
 import {
   BAD_VALUE,
   deriveColumns,
@@ -26,8 +27,9 @@ import { ParquetOutputWriter } from './parquet-output-writer.js';
 /**
  * Writes Parquet part files (`.parquet`) with hyparquet-writer. A bulk format: a Parquet file is only
  * readable once its footer is written, so the files connector rolls the part file on every checkpoint
- * (`finish()`). Rows are buffered column by column and written a row group at a time
- * (`rowGroupRows`); `flush()` does not cut a row group, since small groups make poor files.
+ * (`finish()`). Rows are buffered column by column (typed arrays for numbers, repeated strings
+ * shared: see `parquet-column-buffers.ts`) and written a row group at a time (`rowGroupRows`);
+ * `flush()` does not cut a row group, since small groups make poor files.
  */
 export class ParquetWriterFormat<T = Record<string, unknown>> implements FileWriterFormat<T> {
   readonly name = 'parquet';
@@ -52,22 +54,21 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   /** Column names of a derived schema (undefined when the user gave `columns`), to spot new keys. */
   private derivedNames: Set<string> | undefined;
   private writer: ParquetWriter | undefined;
-  /** Buffered values, one array per column. */
-  private data: unknown[][] = [];
+  /** Buffered values, one buffer per column. */
+  private readonly data: ColumnBuffer[];
   private rows = 0;
 
   constructor(output: FileOutput, options: ResolvedParquetFormatOptions) {
     this.output = output;
     this.options = options;
     this.columns = options.columns;
-    this.data = (options.columns ?? []).map(() => []);
+    this.data = (options.columns ?? []).map(columnBufferFor);
   }
 
   async writeBatch(records: readonly T[]): Promise<void> {
     if (records.length === 0) return;
     const columns = this.columns ?? this.start(deriveColumns(records));
-    // Re-read after each row group: writing one replaces the column arrays.
-    let data = this.data;
+    const data = this.data;
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as Record<string, unknown> | null;
       if (typeof record !== 'object' || record === null) {
@@ -97,13 +98,10 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
             field: column.name,
           });
         }
-        (data[j] as unknown[]).push(value);
+        (data[j] as ColumnBuffer).push(value);
       }
       this.rows++;
-      if (this.rows >= this.options.rowGroupRows) {
-        await this.writeRowGroup();
-        data = this.data;
-      }
+      if (this.rows >= this.options.rowGroupRows) await this.writeRowGroup();
     }
   }
 
@@ -119,7 +117,7 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   private start(columns: ParquetColumn[]): ParquetColumn[] {
     this.columns = columns;
     if (this.options.columns === undefined) this.derivedNames = new Set(columns.map((c) => c.name));
-    this.data = columns.map(() => []);
+    this.data.push(...columns.map(columnBufferFor));
     return columns;
   }
 
@@ -139,9 +137,8 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
     const writer = await this.open();
     if (this.rows === 0) return;
     const columns = this.columns as ParquetColumn[];
-    const columnData = columns.map((c, j) => ({ name: c.name, data: this.data[j] as unknown[] }));
+    const columnData = columns.map((c, j) => ({ name: c.name, data: (this.data[j] as ColumnBuffer).take() }));
     const rows = this.rows;
-    this.data = columns.map(() => []);
     this.rows = 0;
     await writer.write({
       columnData: columnData as Parameters<ParquetWriter['write']>[0]['columnData'],
@@ -183,14 +180,17 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
       if (typeof record === 'object' && record !== null)
         type = typeOfValue((record as Record<string, unknown>)[name]);
     }
-    (this.columns as ParquetColumn[]).push({ name, type: type ?? 'json', nullable: true });
-    this.data.push(new Array<unknown>(this.rows).fill(null));
+    const column: ParquetColumn = { name, type: type ?? 'json', nullable: true };
+    (this.columns as ParquetColumn[]).push(column);
+    const buffer = columnBufferFor(column);
+    for (let k = 0; k < this.rows; k++) buffer.push(null);
+    this.data.push(buffer);
     (this.derivedNames as Set<string>).add(name);
   }
 
   /** A record failed half-way: remove the values of its first `count` columns. */
   private dropPartialRow(count: number): void {
-    for (let j = 0; j < count; j++) (this.data[j] as unknown[]).pop();
+    for (let j = 0; j < count; j++) (this.data[j] as ColumnBuffer).pop();
   }
 }
 
