@@ -21,12 +21,17 @@ describe('retryThroughFailover', () => {
     const { cluster, refreshes } = countingCluster();
     const failures = [refused(), notCoordinator(), refused()];
     let attempts = 0;
-    const result = await retryThroughFailover(cluster, 'InitProducerId of t-0', async () => {
-      attempts++;
-      const failure = failures.shift();
-      if (failure) throw failure;
-      return 'ok';
-    });
+    const result = await retryThroughFailover(
+      cluster,
+      'InitProducerId of t-0',
+      async () => {
+        attempts++;
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return 'ok';
+      },
+      60_000,
+    );
     expect(result).toBe('ok');
     expect(attempts).toBe(4);
     expect(refreshes()).toBe(3);
@@ -37,10 +42,15 @@ describe('retryThroughFailover', () => {
     let attempts = 0;
     const invalid = Object.assign(new Error('invalid timeout'), { type: 'INVALID_TRANSACTION_TIMEOUT' });
     await expect(
-      retryThroughFailover(cluster, 'InitProducerId of t-0', async () => {
-        attempts++;
-        throw invalid;
-      }),
+      retryThroughFailover(
+        cluster,
+        'InitProducerId of t-0',
+        async () => {
+          attempts++;
+          throw invalid;
+        },
+        60_000,
+      ),
     ).rejects.toBe(invalid);
     expect(attempts).toBe(1);
     expect(refreshes()).toBe(0);
@@ -59,5 +69,24 @@ describe('retryThroughFailover', () => {
         100,
       ),
     ).rejects.toBe(error);
+  });
+
+  it('with a budget of 0 makes the first attempt only (coordinatorFailoverTimeoutMs: 0)', async () => {
+    const { cluster, refreshes } = countingCluster();
+    const error = refused();
+    let attempts = 0;
+    await expect(
+      retryThroughFailover(
+        cluster,
+        'InitProducerId of t-0',
+        async () => {
+          attempts++;
+          throw error;
+        },
+        0,
+      ),
+    ).rejects.toBe(error);
+    expect(attempts).toBe(1);
+    expect(refreshes()).toBe(0);
   });
 });

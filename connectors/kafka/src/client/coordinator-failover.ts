@@ -3,22 +3,20 @@ import { isTransientCoordinatorError } from './kafka-errors.js';
 import type { KafkaJsCluster } from './kafkajs-internals.js';
 
 /**
- * How long a transaction-coordinator request keeps retrying while a broker fails over: the
- * controller fences a dead broker after `broker.session.timeout.ms` (9 s by default) and moves
- * its `__transaction_state` partitions to another replica, which loads them before it answers.
- * 60 s, as the Java producer's `max.block.ms` default bounds its `initTransactions()`.
+ * The default of how long a transaction-coordinator request keeps retrying while a broker fails
+ * over (the sink's `coordinatorFailoverTimeoutMs`): the controller fences a dead broker after
+ * `broker.session.timeout.ms` (9 s by default) and moves its `__transaction_state` partitions to
+ * another replica, which loads them before it answers. 60 s, as the Java producer's
+ * `max.block.ms` default bounds its `initTransactions()`.
  */
-export const COORDINATOR_FAILOVER_BUDGET_MS = 60_000;
+export const DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS = 60_000;
 
 /**
  * Retry options for a request to a transaction coordinator (or to every broker): transient
- * answers and connection failures are retried with backoff until {@link COORDINATOR_FAILOVER_BUDGET_MS}
- * has passed since the first attempt, however many attempts that takes.
+ * answers and connection failures are retried with backoff until `budgetMs` has passed since the
+ * first attempt, however many attempts that takes (0: the first attempt only).
  */
-export function coordinatorRetryOptions(
-  operation: string,
-  budgetMs: number = COORDINATOR_FAILOVER_BUDGET_MS,
-): RetryOptions {
+export function coordinatorRetryOptions(operation: string, budgetMs: number): RetryOptions {
   const deadline = Date.now() + budgetMs;
   return {
     maxAttempts: Number.POSITIVE_INFINITY,
@@ -39,7 +37,7 @@ export function retryThroughFailover<T>(
   cluster: KafkaJsCluster,
   operation: string,
   request: () => Promise<T>,
-  budgetMs?: number,
+  budgetMs: number,
 ): Promise<T> {
   return retry(
     async (attempt) => {

@@ -61,7 +61,7 @@ export class ExactlyOnceKafkaSinkWriter<T>
   ) {
     this.prefix = options.transactionalIdPrefix as string;
     this.logger = ctx.logger.child({ component: 'kafka-sink', subtask: ctx.subtaskId });
-    this.coordinators = new TransactionCoordinators(resources.cluster);
+    this.coordinators = new TransactionCoordinators(resources.cluster, options.coordinatorFailoverTimeoutMs);
     this.pool = new KafkaTransactionalIdPool(
       this.prefix,
       ctx.subtaskId,
@@ -105,6 +105,7 @@ export class ExactlyOnceKafkaSinkWriter<T>
         resources.producers.prober(writer.coordinators),
         writer.logger,
         cleanup,
+        options.coordinatorFailoverTimeoutMs,
       );
       const cleanedAt = performance.now();
       writer.pool.restorePending(cleanup.pendingIds);

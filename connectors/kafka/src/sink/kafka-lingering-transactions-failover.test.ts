@@ -88,9 +88,19 @@ describe('abortLingeringTransactions while a broker fails over', () => {
       prober,
       createJsonLogger({ level: 'error' }),
       cleanup,
+      60_000,
     );
     expect(result).toEqual(['job-0-1', 'job-1-0']);
     expect(aborted.sort()).toEqual(['job-0-1', 'job-1-0']);
     expect(refreshes()).toBe(1);
+  });
+
+  it('gives up at the refused connection without a failover window (coordinatorFailoverTimeoutMs: 0)', async () => {
+    const { cluster, refreshes } = clusterWithDeadBroker();
+    const prober: TransactionalIdProber = { inspect: async () => 'closed', abort: async () => undefined };
+    await expect(
+      abortLingeringTransactions(cluster, prober, createJsonLogger({ level: 'error' }), cleanup, 0),
+    ).rejects.toThrow(/ECONNREFUSED/);
+    expect(refreshes()).toBe(0);
   });
 });

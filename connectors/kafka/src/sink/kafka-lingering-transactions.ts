@@ -67,13 +67,15 @@ export function parseTransactionalId(
  * of `p`, which covers a restore, a rescale in either direction and a fresh start with a used
  * prefix whatever parallelism ran before — except ids the restored checkpoint pre-committed. Cost:
  * one request per broker, independent of how many ids were ever used. Without it the writer walks
- * the pool ({@link KafkaTransactionAborter}). Returns the aborted ids.
+ * the pool ({@link KafkaTransactionAborter}). ListTransactions retries through a broker failover
+ * for up to `failoverTimeoutMs`. Returns the aborted ids.
  */
 export async function abortLingeringTransactions(
   cluster: KafkaJsCluster,
   prober: TransactionalIdProber,
   logger: Logger,
   cleanup: LingeringCleanup,
+  failoverTimeoutMs: number,
 ): Promise<string[]> {
   const keep = (id: string): boolean => {
     if (cleanup.pendingIds.has(id)) return true;
@@ -82,8 +84,11 @@ export async function abortLingeringTransactions(
     return parsed !== undefined && legacyStart !== undefined && parsed.index < legacyStart;
   };
   // Every broker is asked; one that just died stays in kafkajs's metadata until a refresh.
-  const listed = await retryThroughFailover(cluster, 'ListTransactions', () =>
-    listTransactions(cluster, ['Ongoing']),
+  const listed = await retryThroughFailover(
+    cluster,
+    'ListTransactions',
+    () => listTransactions(cluster, ['Ongoing']),
+    failoverTimeoutMs,
   );
   if (listed === undefined) return walkPool(prober, logger, cleanup, keep);
   const aborted = listed

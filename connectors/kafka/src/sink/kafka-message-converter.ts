@@ -1,5 +1,8 @@
 import { type SinkWriterContext, TributaryError } from '@tributary/core';
-import { retryThroughFailover } from '../client/coordinator-failover.js';
+import {
+  DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS,
+  retryThroughFailover,
+} from '../client/coordinator-failover.js';
 import { wrapKafkaError } from '../client/kafka-errors.js';
 import type { KafkaJsCluster, KafkaJsMessage } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
@@ -33,6 +36,8 @@ export class KafkaMessageConverter<T> {
   constructor(
     private readonly serializer: KafkaRecordSerializer<T>,
     private readonly context: KafkaSinkContext,
+    /** How long a metadata lookup retries through a broker failover (`coordinatorFailoverTimeoutMs`). */
+    private readonly failoverTimeoutMs: number = DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS,
   ) {
     const partitioner = serializer.partitioner ?? 'default';
     this.partition =
@@ -101,7 +106,12 @@ export class KafkaMessageConverter<T> {
     if (fresh.length === 0) return;
     try {
       // A broker dying under the metadata request is a connection error, not an unknown topic.
-      await retryThroughFailover(cluster, 'Metadata', () => cluster.addMultipleTargetTopics(fresh));
+      await retryThroughFailover(
+        cluster,
+        'Metadata',
+        () => cluster.addMultipleTargetTopics(fresh),
+        this.failoverTimeoutMs,
+      );
     } catch (error) {
       throw wrapKafkaError(error, 'metadata', { topics: fresh }, KafkaErrorCodes.UNKNOWN_TOPIC);
     }

@@ -15,7 +15,7 @@ import type { KafkaCommittable } from './kafka-committable.js';
 import { KafkaSendPipeline } from './kafka-send-pipeline.js';
 import type { ResolvedKafkaSinkOptions } from './kafka-sink-options.js';
 import type { TransactionalIdProber } from './kafka-transaction-aborter.js';
-import { type TransactionCoordinators, transactionalIdProber } from './kafka-transactional-id-prober.js';
+import { TransactionCoordinators, transactionalIdProber } from './kafka-transactional-id-prober.js';
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
@@ -57,7 +57,7 @@ export class KafkaProducerFactory {
   /** Looks at transactional ids for the lingering-transaction aborter (with a writer's remembered coordinators). */
   prober(coordinators?: TransactionCoordinators): TransactionalIdProber {
     return transactionalIdProber(
-      coordinators ?? this.cluster,
+      coordinators ?? new TransactionCoordinators(this.cluster, this.options.coordinatorFailoverTimeoutMs),
       (id) => this.probe(id),
       this.options.transactionTimeoutMs,
     );
@@ -77,7 +77,12 @@ export class KafkaProducerFactory {
     try {
       // kafkajs asks FindCoordinator again on each call but gives up at the first connection
       // error: a coordinator killed before the controller fenced it failed the writer.
-      await retryThroughFailover(this.cluster, `InitProducerId of ${name}`, () => eos.initProducerId());
+      await retryThroughFailover(
+        this.cluster,
+        `InitProducerId of ${name}`,
+        () => eos.initProducerId(),
+        this.options.coordinatorFailoverTimeoutMs,
+      );
     } catch (error) {
       if (kafkaErrorType(error) === 'INVALID_TRANSACTION_TIMEOUT') {
         throw new TributaryError(

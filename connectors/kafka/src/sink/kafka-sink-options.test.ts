@@ -33,6 +33,19 @@ describe('KafkaSinkOptions', () => {
     ]);
   });
 
+  it('rides through a coordinator failover for 60 s by default; the window is a whole number of ms ≥ 0', () => {
+    expect(KafkaSinkOptions.parse({ brokers: ['b:1'] }).coordinatorFailoverTimeoutMs).toBe(60_000);
+    expect(
+      KafkaSinkOptions.parse({ brokers: ['b:1'], coordinatorFailoverTimeoutMs: 0 })
+        .coordinatorFailoverTimeoutMs,
+    ).toBe(0);
+    for (const bad of [-1, 1.5, '60000']) {
+      expect(issues({ brokers: ['b:1'], coordinatorFailoverTimeoutMs: bad }).map((i) => i.key)).toEqual([
+        'kafka.sink.coordinatorFailoverTimeoutMs',
+      ]);
+    }
+  });
+
   it('requires a transactional id prefix for exactly-once', () => {
     expect(issues({ brokers: ['b:1'], deliveryGuarantee: 'exactly-once' })).toEqual([
       { key: 'kafka.sink.transactionalIdPrefix', message: expect.stringMatching(/required/) },

@@ -1,5 +1,6 @@
 import { defineOptions } from '@tributary/core';
 import { z } from 'zod';
+import { DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS } from '../client/coordinator-failover.js';
 import { kafkaConnectionShape } from '../client/kafka-client-options.js';
 
 /**
@@ -40,6 +41,14 @@ const sinkSchema = z
       .default('fail')
       .describe(
         'What a commit does when the broker aborted a pre-committed transaction (the job was down longer than `transactionTimeoutMs`): `fail` the job with `TRIB_KAFKA_TRANSACTION_LOST`, or `continue` without those records (logged, counted in `lostTransactions`).',
+      ),
+    coordinatorFailoverTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS)
+      .describe(
+        'How long the sink’s requests to transaction coordinators (InitProducerId, DescribeTransactions, ListTransactions, the aborts at start-up) and its topic-metadata lookups keep retrying connection failures and moved coordinators while a broker fails over, refreshing the metadata between attempts; then the writer fails with the last error. Must cover the brokers’ `broker.session.timeout.ms` (9 s by default) plus the time the new coordinator takes to load `__transaction_state`. 0: fail at the first such error.',
       ),
     idempotent: z
       .boolean()

@@ -76,6 +76,7 @@ export class KafkaSink<T>
             recoveredState.map((s) => s.transactionalIdPrefix),
             recoveredState,
           ),
+          this.options.coordinatorFailoverTimeoutMs,
         );
       } catch (error) {
         await resources.release();

@@ -1,7 +1,11 @@
-import { hasErrorCode } from '@tributary/core';
+import { hasErrorCode, type SinkWriterMetricGroup } from '@tributary/core';
+import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { kafkaErrorType } from '../client/kafka-errors.js';
 import type { KafkaJsCluster } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { KafkaProducerFactory } from './kafka-producer-factory.js';
+import { KafkaSinkOptions } from './kafka-sink-options.js';
 import { awaitTransactionEnd, transactionalIdProber } from './kafka-transactional-id-prober.js';
 
 /** A DescribeTransactions v0 response body (after the size and correlation id) for one id. */
@@ -95,5 +99,27 @@ describe('aborting a lingering transaction', () => {
     const { cluster, calls } = fakeCoordinator(['PrepareCommit', 'CompleteCommit']);
     expect(await awaitTransactionEnd(cluster, 'p-0-1')).toBe('CompleteCommit');
     expect(calls.describe).toBe(2);
+  });
+
+  it("retries a moved coordinator only within the sink's coordinatorFailoverTimeoutMs", async () => {
+    const abortWith = async (coordinatorFailoverTimeoutMs: number) => {
+      const { cluster, calls } = fakeCoordinator(['CompleteAbort'], 'NOT_COORDINATOR');
+      const options = KafkaSinkOptions.parse({ brokers: ['b:1'], coordinatorFailoverTimeoutMs });
+      const factory = new KafkaProducerFactory({} as Kafka, cluster, options, {} as SinkWriterMetricGroup);
+      const error = await factory
+        .prober()
+        .abort('p-0-1')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      return { error, calls };
+    };
+    const without = await abortWith(0);
+    expect(kafkaErrorType(without.error)).toBe('NOT_COORDINATOR');
+    expect(without.calls).toEqual({ init: 1, describe: 0 });
+    const within = await abortWith(60_000);
+    expect(within.error).toBeUndefined();
+    expect(within.calls).toEqual({ init: 2, describe: 1 });
   });
 });

@@ -1,5 +1,8 @@
 import { retry } from '@tributary/core';
-import { coordinatorRetryOptions } from '../client/coordinator-failover.js';
+import {
+  coordinatorRetryOptions,
+  DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS,
+} from '../client/coordinator-failover.js';
 import { describeTransactions, supportsDescribeTransactions } from '../client/describe-transactions.js';
 import { kafkaErrorType, wrapKafkaError } from '../client/kafka-errors.js';
 import {
@@ -22,12 +25,17 @@ const UNSUPPORTED = Symbol('DescribeTransactions unsupported');
 /**
  * The transaction coordinators of a writer's ids, remembered: FindCoordinator is a round trip per
  * call in kafkajs, and a pool looks at the same few ids before every transaction. An entry is
- * dropped when a request to it fails, so a moved coordinator is looked up again.
+ * dropped when a request to it fails, so a moved coordinator is looked up again. Requests to
+ * them retry through a broker failover for up to `failoverTimeoutMs` (the sink's
+ * `coordinatorFailoverTimeoutMs`).
  */
 export class TransactionCoordinators {
   private readonly known = new Map<string, Promise<KafkaJsBroker>>();
 
-  constructor(readonly cluster: KafkaJsCluster) {}
+  constructor(
+    readonly cluster: KafkaJsCluster,
+    readonly failoverTimeoutMs: number = DEFAULT_COORDINATOR_FAILOVER_TIMEOUT_MS,
+  ) {}
 
   of(transactionalId: string): Promise<KafkaJsBroker> {
     let coordinator = this.known.get(transactionalId);
@@ -88,7 +96,10 @@ async function describeStates(
         throw error;
       }
     },
-    coordinatorRetryOptions(`DescribeTransactions of ${transactionalIds.join(', ')}`),
+    coordinatorRetryOptions(
+      `DescribeTransactions of ${transactionalIds.join(', ')}`,
+      coordinators.failoverTimeoutMs,
+    ),
   ).catch((error: unknown) => {
     throw wrapKafkaError(error, 'DescribeTransactions', { transactionalIds });
   });
@@ -156,7 +167,7 @@ async function fenceOnce(
         throw error;
       }
     },
-    coordinatorRetryOptions(`abort of Kafka transaction ${transactionalId}`),
+    coordinatorRetryOptions(`abort of Kafka transaction ${transactionalId}`, coordinators.failoverTimeoutMs),
   ).catch((error: unknown) => {
     throw wrapKafkaError(error, 'InitProducerId', { transactionalId });
   });

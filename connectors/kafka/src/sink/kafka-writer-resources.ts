@@ -37,10 +37,11 @@ export async function openWriterResources<T>(
   return {
     cluster,
     producers: new KafkaProducerFactory(kafka, cluster, options, ctx.metricGroup),
-    converter: new KafkaMessageConverter(serializer, {
-      subtaskId: ctx.subtaskId,
-      parallelism: ctx.parallelism,
-    }),
+    converter: new KafkaMessageConverter(
+      serializer,
+      { subtaskId: ctx.subtaskId, parallelism: ctx.parallelism },
+      options.coordinatorFailoverTimeoutMs,
+    ),
     async release() {
       if (released) return;
       released = true;
