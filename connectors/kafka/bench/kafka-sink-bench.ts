@@ -17,14 +17,15 @@
  * nothing fails on them.
  *
  * Run: `pnpm --filter @tributary/connector-kafka bench:sink` (`BENCH_ROUNDS`, default 5;
- * `BENCH_SCALE=0.05 BENCH_ROUNDS=1` for a smoke run of well under a minute).
+ * `BENCH_SCALE=0.05 BENCH_ROUNDS=1` for a smoke run of well under a minute;
+ * `BENCH_SERVICE=kafka-cluster` for the 3-broker Kafka 4 cluster, topics replicated 3 times).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataGeneratorSource, Pipeline, silentLogger } from '@tributary/core';
-import { type KafkaService, useService } from '@tributary/e2e';
+import { type KafkaService, type KafkaServiceName, useService } from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
 import { KafkaSink } from '../src/sink/kafka-sink.js';
@@ -37,6 +38,9 @@ const REQUEST_BYTES = 1_000_000;
 /** Records per request on both sides for records of `bytes`. */
 const requestRecords = (bytes: number) => Math.min(REQUEST_RECORDS, Math.floor(REQUEST_BYTES / bytes));
 const scale = Number(process.env.BENCH_SCALE ?? 1);
+const SERVICES: readonly KafkaServiceName[] = ['kafka', 'kafka-cluster'];
+const SERVICE = (process.env.BENCH_SERVICE ?? 'kafka') as KafkaServiceName;
+if (!SERVICES.includes(SERVICE)) throw new Error(`BENCH_SERVICE must be one of ${SERVICES.join(', ')}`);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const SIZES = [
   { label: '100B', bytes: 100, records: Math.max(2000, Math.round(400_000 * scale)) },
@@ -59,7 +63,7 @@ function throughput(records: number, bytes: number, ms: number): Throughput {
 
 /** kafkajs's public producer, one awaited send at a time; the next batch is built while a send is in flight. */
 async function rawProduce(
-  kafka: KafkaService,
+  kafka: KafkaService<KafkaServiceName>,
   topic: string,
   payload: Buffer,
   count: number,
@@ -88,7 +92,7 @@ async function rawProduce(
 
 /** A generator → `KafkaSink` job, whole wall time (start-up included). */
 async function sinkJob(
-  kafka: KafkaService,
+  kafka: KafkaService<KafkaServiceName>,
   topic: string,
   payload: Buffer,
   count: number,
@@ -129,7 +133,11 @@ async function sinkJob(
 }
 
 /** Runs `body` on a fresh topic (same settings every time), deleted afterwards. */
-async function onFreshTopic(kafka: KafkaService, prefix: string, body: (topic: string) => Promise<number>) {
+async function onFreshTopic(
+  kafka: KafkaService<KafkaServiceName>,
+  prefix: string,
+  body: (topic: string) => Promise<number>,
+) {
   const topic = await kafka.createTopic({ prefix, partitions: PARTITIONS });
   try {
     return await body(topic);
@@ -160,7 +168,7 @@ async function pair(
   };
 }
 
-const kafka = await useService('kafka');
+const kafka = (await useService(SERVICE)) as KafkaService<KafkaServiceName>;
 const dir = await mkdtemp(join(tmpdir(), 'kafka-sink-bench-'));
 const loadBefore = loadavg();
 const results: Record<string, Record<string, PairResult>> = {};
@@ -211,10 +219,10 @@ try {
   }
   const load = [...loadBefore, ...loadavg()].map((l) => Number(l.toFixed(2)));
   process.stdout.write(
-    `load average ${load.slice(0, 3).join(' ')} before, ${load.slice(3).join(' ')} after; ${ROUNDS} rounds after a warm-up, medians\n`,
+    `${SERVICE}: load average ${load.slice(0, 3).join(' ')} before, ${load.slice(3).join(' ')} after; ${ROUNDS} rounds after a warm-up, medians\n`,
   );
   process.stdout.write(
-    `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka-sink', partitions: PARTITIONS, requestRecords: REQUEST_RECORDS, rounds: ROUNDS, scale, loadAverage: load, results })}\n`,
+    `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka-sink', service: SERVICE, partitions: PARTITIONS, requestRecords: REQUEST_RECORDS, rounds: ROUNDS, scale, loadAverage: load, results })}\n`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
