@@ -98,6 +98,24 @@ describe('AsyncStageWriter', () => {
     expect(inner.written).toEqual(['r3', 'r1', 'r2']);
   });
 
+  it("takes timestamps from the runtime's batch context: none when its array is empty, each record's otherwise", async () => {
+    // The runtime's context also holds the batch's timestamps as an array (the stage reads no
+    // timestamp per record when it is empty); both shapes must checkpoint what the batch carried.
+    const runtimeContext = (timestamps: number[]) => ({
+      currentWatermark: undefined,
+      timestamps,
+      timestamp: (i: number) => timestamps[i],
+    });
+    const service = manualService();
+    const writer = stage({ capacity: 10 }, service.fn, new RecordingWriter());
+    await writer.write([1, 2], runtimeContext([]));
+    await writer.write([3, 4], runtimeContext([30, 40]));
+    await writer.flush(false);
+    const [state] = (await writer.snapshotState(1)) as [AsyncStageState];
+    expect(state.inputs).toEqual([1, 2, 3, 4]);
+    expect(state.timestamps).toEqual([Number.NaN, Number.NaN, 30, 40]);
+  });
+
   it('a checkpoint stores the inputs not emitted; a restore re-issues them, each result emitted once', async () => {
     const service = manualService();
     const inner = new RecordingWriter();

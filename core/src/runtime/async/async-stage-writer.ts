@@ -113,6 +113,10 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.resume();
     const capacity = this.options.capacity;
     const n = batch.length;
+    // The runtime's contexts hold the batch's timestamps in an array that is empty when no record
+    // has one: then every input gets NaN without a call per record.
+    const stamps = (ctx as { readonly timestamps?: unknown }).timestamps;
+    const untimed = Array.isArray(stamps) && stamps.length === 0;
     let i = 0;
     while (i < n) {
       const room = capacity - this.queue.size;
@@ -123,7 +127,11 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       // Calls settle in later microtasks at the earliest, so the room cannot shrink meanwhile.
       const end = Math.min(n, i + room);
       if (this.deadlines !== undefined) this.issueTime = this.deadlines.clock();
-      for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+      if (untimed) {
+        for (; i < end; i++) this.issue(batch[i] as T, Number.NaN);
+      } else {
+        for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+      }
       this.throwIfFailed();
     }
   }
