@@ -21,7 +21,8 @@ import { DataGeneratorSource, DiscardingSink, MetricRegistry, Pipeline, silentLo
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CAPACITY = 100;
-const BATCH = 1000;
+/** Records per source poll (the batch the runtime hands the stage); the loop reads lazily. */
+const BATCH = Number(process.env.BENCH_ASYNC_POLL_RECORDS ?? 1000);
 
 interface Row {
   readonly id: number;
@@ -124,7 +125,7 @@ async function throughMapAsync(profile: Profile, ordered: boolean): Promise<numb
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number) => `${(n / 1e3).toFixed(1)} k rec/s`;
-const summary: Record<string, unknown> = { capacity: CAPACITY, rounds: ROUNDS };
+const summary: Record<string, unknown> = { capacity: CAPACITY, rounds: ROUNDS, pollRecords: BATCH };
 
 for (const profile of profiles) {
   const plain: number[] = [];
