@@ -14,6 +14,8 @@
  * A pool of `capacity` workers each awaiting one call at a time (a sliding window) measured the
  * same as the window loop on both profiles (1.006 and 0.998, 2026-12-06): every call of a window
  * answers in the same turn, so the window loop is the strongest raw loop here, not a weak one.
+ * The source polls 1 000 records at a time (`BENCH_ASYNC_POLL_RECORDS`); 100 measured the same
+ * (2026-12-07), so the batch the stage holds is not what separates it from the loop.
  * Run: pnpm --filter @tributary/core bench
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
