@@ -27,6 +27,7 @@ import type { JdbcConnectionOptionsInput } from '../src/dialect/connection-optio
 import { copyFrom } from '../src/dialect/postgres-copy.js';
 import { JdbcSink } from '../src/sink/jdbc-sink.js';
 import { JdbcSource } from '../src/source/jdbc-source.js';
+import { mariaDbConnection, postgresConnection } from '../src/testing-fixtures/service-connections.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const ROWS = Math.round(200_000 * scale);
@@ -96,14 +97,7 @@ async function openPostgres(): Promise<Raw> {
   await client.connect();
   const statementNames = new Map<string, string>();
   return {
-    connection: {
-      dialect: 'postgres',
-      host: String(config.host),
-      port: Number(config.port),
-      user: String(config.user),
-      password: String(config.password ?? ''),
-      database,
-    },
+    connection: postgresConnection(config, database),
     placeholder: (index) => `$${index + 1}`,
     upsertClause: onConflict,
     async exec(sql, params = []) {
@@ -152,14 +146,7 @@ async function openMariaDb(): Promise<Raw> {
   // The sink's driver and protocol: text queries, parameters escaped into the SQL by mysql2.
   const connection = await createConnection(options);
   return {
-    connection: {
-      dialect: 'mysql',
-      host: String(options.host),
-      port: Number(options.port),
-      user: String(options.user),
-      password: String(options.password ?? ''),
-      database,
-    },
+    connection: mariaDbConnection(options, database),
     placeholder: () => '?',
     upsertClause: (columns) =>
       ` ON DUPLICATE KEY UPDATE ${columns

@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../dialect/connection-options.js';
 import { JdbcSink } from '../sink/jdbc-sink.js';
 import { JdbcSource } from '../source/jdbc-source.js';
+import { mariaDbConnection, postgresConnection } from './service-connections.js';
 import type { TestDatabaseKind } from './test-databases.js';
 
 /** A source test row: its split, its position in the split, a global insertion counter. */
@@ -50,14 +51,7 @@ async function serverFor(
       await service.close();
     }
     return {
-      connection: {
-        dialect: 'postgres',
-        host: String(config.host),
-        port: Number(config.port),
-        user: String(config.user),
-        password: String(config.password ?? ''),
-        database: SHARED_DATABASE,
-      },
+      connection: postgresConnection(config, SHARED_DATABASE),
       exec: async (sql, params = []) => {
         const client = new pg.Client(config);
         await client.connect();
@@ -88,14 +82,7 @@ async function serverFor(
   await admin.query(`CREATE DATABASE IF NOT EXISTS ${SHARED_DATABASE}`);
   await admin.end();
   return {
-    connection: {
-      dialect: 'mysql',
-      host: String(options.host),
-      port: Number(options.port),
-      user: String(options.user),
-      password: String(options.password ?? ''),
-      database: SHARED_DATABASE,
-    },
+    connection: mariaDbConnection(options, SHARED_DATABASE),
     exec: async (sql, params = []) => {
       const client = await createConnection({ ...options, database: SHARED_DATABASE });
       try {

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { type ConnectionOptions, createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../dialect/connection-options.js';
+import { mariaDbConnection, postgresConnection } from './service-connections.js';
 
 export type TestDatabaseKind = 'postgres' | 'mariadb' | 'sqlite';
 export const ALL_KINDS: readonly TestDatabaseKind[] = ['postgres', 'mariadb', 'sqlite'];
@@ -38,14 +39,12 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
   if (kind === 'postgres') {
     const service: PostgresService = await useService('postgres');
     const database = await service.createDatabase(prefix);
-    const client = new pg.Client(service.clientConfig(database));
+    const config = service.clientConfig(database);
+    const client = new pg.Client(config);
     await client.connect();
-    const { host, port, user, password } = service.clientConfig(database) as Required<
-      Pick<pg.ClientConfig, 'host' | 'port' | 'user' | 'password'>
-    >;
     return {
       kind,
-      connection: { dialect: 'postgres', host, port, user, password: String(password), database },
+      connection: postgresConnection(config, database),
       exec: async (sql, params = []) => void (await client.query(toDollar(sql), params as unknown[])),
       rows: async (sql, params = []) => (await client.query(toDollar(sql), params as unknown[])).rows,
       preparedTransactions: async () =>
@@ -63,14 +62,7 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
     const client = await createConnection({ ...options, supportBigNumbers: true, bigNumberStrings: true });
     return {
       kind,
-      connection: {
-        dialect: 'mysql',
-        host: String(options.host),
-        port: Number(options.port),
-        user: String(options.user),
-        password: String(options.password ?? ''),
-        database,
-      },
+      connection: mariaDbConnection(options, database),
       exec: async (sql, params = []) => void (await client.query(sql, params as unknown[])),
       rows: async (sql, params = []) => (await client.query(sql, params as unknown[]))[0] as Row[],
       // XA RECOVER is server-wide: callers filter by their own prefix.
