@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,12 +38,13 @@ describe.each(['postgres', 'mariadb'] as const)(
       await db.exec(`CREATE TABLE crash_out (id BIGINT NOT NULL, payload VARCHAR(40) NOT NULL)`);
       const dir = await mkdtemp(join(tmpdir(), 'jdbc-crash-'));
       const unthrottle = join(dir, 'unthrottle');
+      // Which `precommitted` marker of the coming run stalls the committer until the SIGKILL.
+      const stallFile = join(dir, 'stall-at');
       const prefix = `crash-${kind}-${Date.now() % 100_000}`;
       const seed = Date.now() % 1_000_000;
       const random = seeded(seed);
       const target = new Map<number, number>();
       const markersSeen = new Map<number, number>();
-      const progressed = new Set<number>();
       const killedOnMarker: number[] = [];
       const killedIds = new Map<number, string>();
       const committedLines: { run: number; ids: string[] }[] = [];
@@ -60,14 +62,26 @@ describe.each(['postgres', 'mariadb'] as const)(
             String(ROWS),
             unthrottle,
           ],
-          env: { TRIB_JDBC_TEST_PHASE_MARKERS: '1', TRIB_JDBC_TEST_PHASE_HOLD_MS: '150' },
+          // Not a timed hold: a parent slower than the hold (a loaded machine) killed after some
+          // COMMIT PREPARED went through, and the check below misread such a run. The stall
+          // never sends the commit, however late the SIGKILL comes.
+          env: { TRIB_JDBC_TEST_PHASE_MARKERS: '1', TRIB_JDBC_TEST_PHASE_STALL_FILE: stallFile },
           kills: KILLS,
           minKillDelayMs: 1000,
           maxKillDelayMs: 3000,
+          // Delays count from the job's restore, not the spawn: on a loaded machine a start-up
+          // can outlast the whole window, and such kills test nothing.
+          killDelayFrom: 'restored',
           // Odd runs die on a "prepared, not yet committed" marker; their timer is only a fallback.
           killDelayForRun: (run) => (run % 2 === 1 ? [9000, 12000] : [1000, 3000]),
           timeoutMs: 230_000,
           random,
+          onRunStart: (run, final) => {
+            // The second or third marker of the run (the first can be the restore's re-commit).
+            const stallAt = run % 2 === 1 && !final ? (random() < 0.5 ? 2 : 3) : 0;
+            target.set(run, stallAt);
+            writeFileSync(stallFile, String(stallAt));
+          },
           killOnLine: (line, run) => {
             if (!line.startsWith('progress'))
               timeline.push(`${run}@${Date.now() - started}: ${line.slice(0, 60)}`);
@@ -76,14 +90,8 @@ describe.each(['postgres', 'mariadb'] as const)(
             if (line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} committed `))
               committedLines.push({ run, ids: line.split(' ')[2]?.split(',') ?? [] });
             if (run > KILLS) return false;
-            if (line.startsWith('progress ')) progressed.add(run);
-            if (
-              run % 2 === 1 &&
-              progressed.has(run) &&
-              line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} precommitted `)
-            ) {
-              // The first or second marker after the run made progress (the second only half the time).
-              if (!target.has(run)) target.set(run, random() < 0.5 ? 1 : 2);
+            if ((target.get(run) ?? 0) > 0 && line.startsWith(`${JDBC_PHASE_MARKER_PREFIX} precommitted `)) {
+              // The marker the child stalls on (it counts them as this does).
               const seen = (markersSeen.get(run) ?? 0) + 1;
               markersSeen.set(run, seen);
               if (seen !== target.get(run)) return false;
