@@ -74,9 +74,14 @@ async function rangeCuts(
   let upper: unknown = options.upperBound;
   let sample: unknown = lower ?? upper;
   if (lower === undefined || upper === undefined) {
-    const [row] = await connection.query(
-      `SELECT MIN(${q(column)}) AS lo, MAX(${q(column)}) AS hi FROM ${fromOf(dialect, options)}`,
-    );
+    // On a table, one scalar subquery per bound: each is an index lookup where the column is
+    // indexed (SQLite scans the whole index for MIN and MAX in one SELECT: ~50 ms per 300k rows).
+    // A query source is run once, for both.
+    const sql =
+      options.query === undefined
+        ? `SELECT (SELECT MIN(${q(column)}) FROM ${fromOf(dialect, options)}) AS lo, (SELECT MAX(${q(column)}) FROM ${fromOf(dialect, options)}) AS hi`
+        : `SELECT MIN(${q(column)}) AS lo, MAX(${q(column)}) AS hi FROM ${fromOf(dialect, options)}`;
+    const [row] = await connection.query(sql);
     lower ??= row?.lo ?? undefined;
     upper ??= row?.hi ?? undefined;
     // The column's own value tells its kind (a bound the user gave may be an ISO text).
