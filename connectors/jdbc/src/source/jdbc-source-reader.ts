@@ -7,13 +7,20 @@ import {
 } from '@tributary/core';
 import type { Dialect, Row } from '../dialect/dialect.js';
 import type { ResolvedJdbcSourceOptions } from './jdbc-source-options.js';
-import { encodeKey, type JdbcSplit, type KeyValue } from './jdbc-source-split.js';
+import { encodeKey, type JdbcSplit } from './jdbc-source-split.js';
 import { JdbcSplitReader } from './jdbc-split-reader.js';
 
-/** A split's mutable state: the split and the key of the last row emitted. */
+/**
+ * A split's mutable state: the split and the key values of the last row emitted. The values are
+ * copied into one array per split, refilled for every row, and encoded only when a checkpoint
+ * asks (`toSplitType`): encoding per row (arrays, a `{ $bigint }` object and a decimal string
+ * for every BIGINT key) was a large share of a scan's cost.
+ */
 export interface JdbcSplitState {
   readonly split: JdbcSplit;
-  lastKey: readonly KeyValue[] | undefined;
+  readonly lastValues: unknown[];
+  /** Whether `lastValues` holds a row's key (else the split's own `lastKey` stands). */
+  emitted: boolean;
 }
 
 /** Emits a row (mapped) and records its key as the split's position. */
@@ -21,8 +28,11 @@ class JdbcRecordEmitter<T> implements RecordEmitter<Row, T, JdbcSplitState> {
   constructor(private readonly map: (row: Row) => T) {}
 
   emitRecord(row: Row, output: SourceOutput<T>, state: JdbcSplitState): void {
+    // Read before the map runs: a map may change the row.
+    const columns = state.split.orderColumns;
+    for (let i = 0; i < columns.length; i++) state.lastValues[i] = row[columns[i] as string];
+    state.emitted = true;
     output.collect(this.map(row));
-    state.lastKey = encodeKey(state.split.orderColumns.map((c) => row[c]));
   }
 }
 
@@ -43,11 +53,11 @@ export class JdbcSourceReader<T> extends SourceReaderBase<Row, T, JdbcSplit, Jdb
   }
 
   protected initializedState(split: JdbcSplit): JdbcSplitState {
-    return { split, lastKey: split.lastKey };
+    return { split, lastValues: new Array<unknown>(split.orderColumns.length), emitted: false };
   }
 
   protected toSplitType(_splitId: string, state: JdbcSplitState): JdbcSplit {
-    return state.lastKey === undefined ? state.split : { ...state.split, lastKey: state.lastKey };
+    return state.emitted ? { ...state.split, lastKey: encodeKey(state.lastValues) } : state.split;
   }
 
   protected onSplitFinished(): void {}
