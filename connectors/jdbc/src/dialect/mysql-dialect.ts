@@ -1,5 +1,5 @@
 import { TributaryError } from '@tributary/core';
-import type { Connection, TypeCastField } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import type { JdbcConnectionOptions } from './connection-options.js';
 import type {
@@ -14,32 +14,66 @@ import type {
 import { loadDriver } from './load-driver.js';
 import { decimalParameter, isConnectionErrorCode, isJsonLike, readDecimal, toJsonText } from './values.js';
 
-/** BIGINT → bigint, BOOLEAN (TINYINT(1)) → boolean; DECIMAL text (or BigDecimal), DATE/DATETIME text. */
-const typeCastFor = (decimals: JdbcConnectionOptions['decimals']) =>
-  function typeCast(field: TypeCastField, next: () => unknown): unknown {
-    if (field.type === 'NEWDECIMAL' || field.type === 'DECIMAL') return readDecimal(field.string(), decimals);
-    if (field.type === 'LONGLONG') {
-      const text = field.string();
-      return text === null ? null : BigInt(text);
+/** mysql2's column type codes (`FieldPacket.columnType`). */
+const DECIMAL = 0x00;
+const TINY = 0x01;
+const LONGLONG = 0x08;
+const NEWDECIMAL = 0xf6;
+
+interface ResultField {
+  readonly name: string;
+  readonly columnType?: number;
+  readonly columnLength?: number;
+}
+
+/**
+ * BIGINT → bigint (mysql2 reads it as exact text), BOOLEAN (TINYINT(1)) → boolean, DECIMAL text
+ * (or BigDecimal). The columns to convert are picked once per result from its fields, so a row
+ * costs a loop over those only (a `typeCast` function costs a call and a closure per field and
+ * row, for every column). `undefined`: nothing to convert.
+ */
+function rowConverter(
+  fields: readonly ResultField[] | undefined,
+  decimals: JdbcConnectionOptions['decimals'],
+): ((row: Row) => void) | undefined {
+  const bigints: string[] = [];
+  const booleans: string[] = [];
+  const decimalColumns: string[] = [];
+  for (const field of fields ?? []) {
+    if (field.columnType === LONGLONG) bigints.push(field.name);
+    else if (field.columnType === TINY && field.columnLength === 1) booleans.push(field.name);
+    else if ((field.columnType === NEWDECIMAL || field.columnType === DECIMAL) && decimals === 'big-decimal')
+      decimalColumns.push(field.name);
+  }
+  if (bigints.length + booleans.length + decimalColumns.length === 0) return undefined;
+  return (row) => {
+    for (const key of bigints) {
+      const value = row[key];
+      if (value !== null && value !== undefined) row[key] = BigInt(value as string);
     }
-    if (field.type === 'TINY' && field.length === 1) {
-      const text = field.string();
-      return text === null ? null : text !== '0';
+    for (const key of booleans) {
+      const value = row[key];
+      if (value !== null && value !== undefined) row[key] = Number(value) !== 0;
     }
-    return next();
+    for (const key of decimalColumns) row[key] = readDecimal(row[key], decimals);
   };
+}
 
 class MysqlConnection implements SqlConnection {
   constructor(
     readonly dialect: Dialect,
     private readonly connection: Connection,
+    private readonly decimals: JdbcConnectionOptions['decimals'],
   ) {
     connection.on('error', () => {});
   }
 
   async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const [rows] = await this.connection.query(sql, params as unknown[]);
-    return Array.isArray(rows) ? (rows as Row[]) : [];
+    const [rows, fields] = await this.connection.query(sql, params as unknown[]);
+    if (!Array.isArray(rows)) return [];
+    const convert = rowConverter(fields as ResultField[] | undefined, this.decimals);
+    if (convert !== undefined) for (const row of rows as Row[]) convert(row);
+    return rows as Row[];
   }
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
@@ -51,11 +85,26 @@ class MysqlConnection implements SqlConnection {
   async *stream(sql: string, params: readonly unknown[], fetchSize: number): AsyncIterable<Row[]> {
     const raw = (
       this.connection as unknown as {
-        connection: { query(s: string, p: unknown[]): { stream(o: object): AsyncIterable<Row> } };
+        connection: {
+          query(
+            s: string,
+            p: unknown[],
+          ): {
+            on(event: 'fields', listener: (fields: ResultField[]) => void): void;
+            stream(o: object): AsyncIterable<Row>;
+          };
+        };
       }
     ).connection;
+    const query = raw.query(sql, params as unknown[]);
+    // Emitted before the first row.
+    let convert: ((row: Row) => void) | undefined;
+    query.on('fields', (fields) => {
+      convert = rowConverter(fields, this.decimals);
+    });
     let chunk: Row[] = [];
-    for await (const row of raw.query(sql, params as unknown[]).stream({ highWaterMark: fetchSize })) {
+    for await (const row of query.stream({ highWaterMark: fetchSize })) {
+      convert?.(row);
       chunk.push(row);
       if (chunk.length >= fetchSize) {
         yield chunk;
@@ -153,11 +202,10 @@ export const mysqlDialect: Dialect = {
       decimalNumbers: false,
       supportBigNumbers: true,
       bigNumberStrings: true,
-      typeCast: typeCastFor(options.decimals),
     });
     // STRICT: a string into an INT column is an error, never a silent 0.
     await connection.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')");
-    return new MysqlConnection(mysqlDialect, connection);
+    return new MysqlConnection(mysqlDialect, connection, options.decimals);
   },
 
   quote: (identifier) => `\`${identifier.replaceAll('`', '``')}\``,

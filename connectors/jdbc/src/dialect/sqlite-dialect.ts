@@ -7,24 +7,39 @@ import { decimalParameter, isJsonLike, readDecimal, toJsonText } from './values.
 
 /**
  * Integers come out as bigint (`safeIntegers`) so none loses precision; columns declared
- * `BIGINT` keep them, other integer columns get numbers when exact.
+ * `BIGINT` keep them, other integer columns get numbers when exact. The columns to look at are
+ * picked once per statement, so a row costs a loop over those only: TEXT and REAL affinity
+ * columns never hold an integer (SQLite converts one on insert), so they are skipped.
  */
 function normalizer(statement: Statement, decimals: JdbcConnectionOptions['decimals']): (row: Row) => Row {
   const columns = statement.columns();
-  const bigintColumns = new Set(columns.filter((c) => /bigint|int8/i.test(c.type ?? '')).map((c) => c.name));
   const decimalColumns =
     decimals === 'big-decimal'
-      ? new Set(columns.filter((c) => /decimal|numeric/i.test(c.type ?? '')).map((c) => c.name))
-      : new Set<string>();
+      ? columns.filter((c) => /decimal|numeric/i.test(c.type ?? '')).map((c) => c.name)
+      : [];
+  const integerColumns = columns
+    .filter(
+      (c) => !/bigint|int8/i.test(c.type ?? '') && mayHoldInteger(c.type) && !decimalColumns.includes(c.name),
+    )
+    .map((c) => c.name);
+  if (decimalColumns.length === 0 && integerColumns.length === 0) return (row) => row;
   return (row) => {
-    for (const key of Object.keys(row)) {
+    for (const key of decimalColumns) row[key] = readDecimal(row[key], decimals);
+    for (const key of integerColumns) {
       const value = row[key];
-      if (decimalColumns.has(key)) row[key] = readDecimal(value, decimals);
-      else if (typeof value === 'bigint' && !bigintColumns.has(key) && Number.isSafeInteger(Number(value)))
-        row[key] = Number(value);
+      if (typeof value === 'bigint' && Number.isSafeInteger(Number(value))) row[key] = Number(value);
     }
     return row;
   };
+}
+
+/** SQLite's affinity rules (in their order): only INTEGER, NUMERIC and BLOB/none keep integers. */
+function mayHoldInteger(declared: string | null): boolean {
+  const type = (declared ?? '').toUpperCase();
+  if (type.includes('INT')) return true;
+  if (/CHAR|CLOB|TEXT/.test(type)) return false;
+  if (type === '' || type.includes('BLOB')) return true;
+  return !/REAL|FLOA|DOUB/.test(type);
 }
 
 /** Per database file: the tail of this process's queue of write transactions. */
