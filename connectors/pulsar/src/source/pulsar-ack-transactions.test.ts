@@ -104,6 +104,51 @@ describe('PulsarAckTransactions', () => {
     expect(fake.ended).toEqual(['commit 0', 'commit 1']);
   });
 
+  it('keeps a transaction whose commit is in flight in the next checkpoint’s commit list', async () => {
+    // The commit of checkpoint 1 is still on its way when checkpoint 2 is taken: a crash now
+    // restores checkpoint 2, which must commit checkpoint 1's acks too, or they stay open until
+    // the coordinator's timeout aborts them and the broker redelivers messages already emitted.
+    const fake = fakeCoordinator();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = async () => {
+      const coordinator = await fake.coordinator();
+      return {
+        newTransaction: async (timeoutMs: number) => {
+          const txn = await coordinator.newTransaction(timeoutMs);
+          const commit = txn.commit.bind(txn);
+          return Object.assign(txn, {
+            commit: async () => {
+              await held;
+              return commit();
+            },
+          });
+        },
+      } as unknown as TransactionCoordinatorClient;
+    };
+    const acks = new PulsarAckTransactions(slow, 60_000, silentLogger);
+    const c = recordingConsumer();
+    await ready(acks);
+    expect(acks.snapshot(1, [{ consumer: c.consumer, topic: 't', entries: [entry(1)] }]).commit).toEqual([
+      '(0,0)',
+    ]);
+    acks.notifyCheckpointComplete(1);
+    await ready(acks);
+    expect(acks.snapshot(2, [{ consumer: c.consumer, topic: 't', entries: [entry(2)] }]).commit).toEqual([
+      '(0,0)',
+      '(0,1)',
+    ]);
+    // Completing checkpoint 2 commits only its own transaction next (checkpoint 1's is on its way).
+    acks.notifyCheckpointComplete(2);
+    release();
+    await acks.settled();
+    expect(fake.ended).toEqual(['commit 0', 'commit 1']);
+    await ready(acks);
+    expect(acks.snapshot(3, []).commit).toEqual([]);
+  });
+
   it('reports a transaction the coordinator no longer knows as lost', async () => {
     const fake = fakeCoordinator('not-found');
     const acks = new PulsarAckTransactions(fake.coordinator, 60_000, silentLogger);

@@ -38,8 +38,16 @@ export class PulsarAckTransactions {
   private readonly ready: OpenTransaction[] = [];
   private opening: Promise<void> | undefined;
   private failure: unknown;
-  /** Checkpoint id → the transaction holding its acks (and whether they were all sent), until committed. */
-  private readonly pendingCommits = new Map<number, { txn: Transaction; acked: Promise<boolean[]> }>();
+  /**
+   * Checkpoint id → the transaction holding its acks (and whether they were all sent), until the
+   * coordinator confirmed its commit: one whose commit is queued or in flight stays listed, so the
+   * next checkpoint still records it for commit on restore (a crash before the commit arrives would
+   * otherwise leave it open until its timeout aborts it, and its messages come again).
+   */
+  private readonly pendingCommits = new Map<
+    number,
+    { txn: Transaction; acked: Promise<boolean[]>; committing: boolean }
+  >();
   private committing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -101,7 +109,7 @@ export class PulsarAckTransactions {
         );
       }
       // The commit waits for these: an ACK still registering its subscription must not miss it.
-      this.pendingCommits.set(checkpointId, { txn: next.txn, acked: Promise.all(sent) });
+      this.pendingCommits.set(checkpointId, { txn: next.txn, acked: Promise.all(sent), committing: false });
       this.refill();
     }
     return {
@@ -118,15 +126,17 @@ export class PulsarAckTransactions {
    * their output was committed — reported as `TRIB_PULSAR_ACK_TRANSACTION_LOST`.
    */
   notifyCheckpointComplete(checkpointId: number): void {
-    for (const [id, { txn, acked }] of [...this.pendingCommits]) {
-      if (id > checkpointId) continue;
-      this.pendingCommits.delete(id);
+    for (const [id, pending] of this.pendingCommits) {
+      if (id > checkpointId || pending.committing) continue;
+      pending.committing = true;
+      const { txn, acked } = pending;
       this.committing = this.committing.then(async () => {
         // A failed ack already failed the reader: committing the rest would lose those messages' acks.
         if ((await acked).includes(false) || this.failure !== undefined) return;
         try {
           const outcome = await txn.commit();
-          if (outcome !== 'committed') {
+          if (outcome === 'committed') this.pendingCommits.delete(id);
+          else {
             this.fail(
               new TributaryError(
                 PulsarSourceErrorCodes.ACK_TRANSACTION_LOST,
