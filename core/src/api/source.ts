@@ -149,6 +149,12 @@ export interface SourceReaderContext<EventsT extends SourceEvents = SourceEvents
   sendSourceEventToCoordinator(event: EventsT['toEnumerator']): void;
   /** Where the reader runs, for locality-aware assignment. */
   readonly location: string;
+  /**
+   * The job's periodic checkpoint interval; undefined when it takes none (only savepoints, or the
+   * final checkpoint of a bounded job). A reader that must see a checkpoint complete before it
+   * may emit (e.g. to record state ahead) checks this rather than waiting forever.
+   */
+  readonly checkpointIntervalMs?: number | undefined;
 }
 
 /**

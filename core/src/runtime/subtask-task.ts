@@ -355,6 +355,7 @@ export class SubtaskTask {
       metricGroup: deps.readerMetrics,
       logger: deps.logger,
       location: `${hostname()}:${process.pid}`,
+      checkpointIntervalMs: deps.options.checkpointing.intervalMs,
       sendSplitRequest: () => deps.send({ type: 'splitRequest', subtask: deps.index }),
       sendSourceEventToCoordinator: (event) => deps.send({ type: 'sourceEvent', subtask: deps.index, event }),
     };

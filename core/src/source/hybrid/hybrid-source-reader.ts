@@ -217,6 +217,7 @@ export class HybridSourceReader<T> implements SourceReader<T, HybridSourceSplit,
       metricGroup: ctx.metricGroup,
       logger: ctx.logger,
       location: ctx.location,
+      checkpointIntervalMs: ctx.checkpointIntervalMs,
       sendSplitRequest: () => this.send({ hybrid: 'splitRequest', sourceIndex: index }),
       sendSourceEventToCoordinator: (event) => this.send({ hybrid: 'forward', sourceIndex: index, event }),
     };
