@@ -6,7 +6,11 @@ import type {
   TransactionCoordinatorClient,
 } from '@tributary/pulsar-client';
 import { describe, expect, it } from 'vitest';
-import { PulsarAckTransactions, type SplitAcks } from './pulsar-ack-transactions.js';
+import {
+  type AckTransactionsOptions,
+  PulsarAckTransactions,
+  type SplitAcks,
+} from './pulsar-ack-transactions.js';
 import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
 
 /** A coordinator whose transactions record how they ended. */
@@ -57,51 +61,97 @@ function recordingConsumer() {
   };
 }
 
-async function ready(acks: PulsarAckTransactions): Promise<void> {
-  while (!acks.isReady) await acks.whenReady();
+function ackTransactions(
+  coordinator: () => Promise<TransactionCoordinatorClient>,
+  options: Partial<AckTransactionsOptions> = {},
+): PulsarAckTransactions {
+  return new PulsarAckTransactions(coordinator, {
+    timeoutMs: 60_000,
+    periodicCheckpoints: true,
+    logger: silentLogger,
+    ...options,
+  });
 }
 
+/** Lets the (immediate) fake coordinator open what was asked for. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Opens the transactions ahead and completes checkpoint `id` recording them: emitting is allowed. */
+async function usable(acks: PulsarAckTransactions, id: number): Promise<void> {
+  void acks.isReady;
+  await settle();
+  acks.snapshot(id, []);
+  acks.notifyCheckpointComplete(id);
+  expect(acks.isReady).toBe(true);
+}
+
+const split = (c: ReturnType<typeof recordingConsumer>, ...entries: number[]): SplitAcks => ({
+  consumer: c.consumer,
+  topic: 't',
+  entries: entries.map(entry),
+});
+
 describe('PulsarAckTransactions', () => {
-  it('lets the reader emit only with two transactions open ahead', async () => {
+  it('lets the reader emit only once a completed checkpoint recorded the transaction that takes the acks', async () => {
+    // A run killed after a snapshot and before any checkpoint of its own completed restores an
+    // older checkpoint: acks in a transaction that checkpoint does not list would never be
+    // aborted, and their messages would come back only after the coordinator's timeout.
     const fake = fakeCoordinator();
-    const acks = new PulsarAckTransactions(fake.coordinator, 60_000, silentLogger);
+    const acks = ackTransactions(fake.coordinator);
     expect(acks.isReady).toBe(false);
-    await ready(acks);
+    await settle();
+    expect(acks.isReady).toBe(false);
+    const waiting = acks.whenReady();
+    expect(acks.snapshot(1, [])).toEqual({ commit: [], abort: ['(0,0)', '(0,1)', '(0,2)'] });
+    expect(acks.isReady).toBe(false);
+    acks.notifyCheckpointComplete(1);
+    await waiting;
     expect(acks.isReady).toBe(true);
   });
 
-  it('acks a checkpoint in the next transaction, records it for commit and the next for abort, commits on completion', async () => {
+  it('acks a checkpoint in the next transaction, records it for commit and the open ones for abort, commits on completion', async () => {
     const fake = fakeCoordinator();
-    const acks = new PulsarAckTransactions(fake.coordinator, 60_000, silentLogger);
-    await ready(acks);
+    const acks = ackTransactions(fake.coordinator);
+    await usable(acks, 1);
     const c = recordingConsumer();
-    const split: SplitAcks = { consumer: c.consumer, topic: 't-partition-0', entries: [entry(1), entry(2)] };
 
-    const first = acks.snapshot(1, [split]);
-    expect(first).toEqual({ commit: ['(0,0)'], abort: ['(0,1)'] });
-    expect(c.acks).toEqual([{ topic: 't-partition-0', entries: [1, 2], txn: '0' }]);
+    const first = acks.snapshot(2, [split(c, 1, 2)]);
+    expect(first).toEqual({ commit: ['(0,0)'], abort: ['(0,1)', '(0,2)'] });
+    expect(c.acks).toEqual([{ topic: 't', entries: [1, 2], txn: '0' }]);
+    // The next transaction was recorded by checkpoint 1, which completed: emitting goes on.
+    expect(acks.isReady).toBe(true);
+    await settle();
 
     // A checkpoint without acks takes no transaction; the pending commit stays listed.
-    await ready(acks);
-    expect(acks.snapshot(2, [])).toEqual({ commit: ['(0,0)'], abort: ['(0,1)', '(0,2)'] });
+    expect(acks.snapshot(3, [])).toEqual({ commit: ['(0,0)'], abort: ['(0,1)', '(0,2)', '(0,3)'] });
 
-    acks.notifyCheckpointComplete(2);
+    acks.notifyCheckpointComplete(3);
     await acks.settled();
     expect(fake.ended).toEqual(['commit 0']);
-    expect(acks.snapshot(3, []).commit).toEqual([]);
+    expect(acks.snapshot(4, []).commit).toEqual([]);
   });
 
-  it('commits an aborted checkpoint’s acks with the next completed one, in order', async () => {
+  it('never emits for a transaction only an uncompleted checkpoint recorded', async () => {
     const fake = fakeCoordinator();
-    const acks = new PulsarAckTransactions(fake.coordinator, 60_000, silentLogger);
+    const acks = ackTransactions(fake.coordinator);
+    await usable(acks, 1);
     const c = recordingConsumer();
-    await ready(acks);
-    acks.snapshot(1, [{ consumer: c.consumer, topic: 't', entries: [entry(1)] }]);
-    await ready(acks);
-    acks.snapshot(2, [{ consumer: c.consumer, topic: 't', entries: [entry(2)] }]);
+    // Checkpoints 2, 3 and 4 take (0,0), (0,1) and (0,2), all recorded by the completed
+    // checkpoint 1, and do not complete: restoring checkpoint 1 aborts all three.
+    for (const id of [2, 3, 4]) {
+      expect(acks.isReady).toBe(true);
+      acks.snapshot(id, [split(c, id)]);
+      await settle();
+    }
+    expect(c.acks.map((a) => a.txn)).toEqual(['0', '1', '2']);
+    // (0,3) was opened after checkpoint 2's snapshot: checkpoint 3 is the first to record it.
+    expect(acks.isReady).toBe(false);
     acks.notifyCheckpointComplete(2);
-    await acks.settled();
-    expect(fake.ended).toEqual(['commit 0', 'commit 1']);
+    expect(acks.isReady).toBe(false);
+    acks.notifyCheckpointComplete(3);
+    expect(acks.isReady).toBe(true);
   });
 
   it('keeps a transaction whose commit is in flight in the next checkpoint’s commit list', async () => {
@@ -128,34 +178,41 @@ describe('PulsarAckTransactions', () => {
         },
       } as unknown as TransactionCoordinatorClient;
     };
-    const acks = new PulsarAckTransactions(slow, 60_000, silentLogger);
+    const acks = ackTransactions(slow);
     const c = recordingConsumer();
-    await ready(acks);
-    expect(acks.snapshot(1, [{ consumer: c.consumer, topic: 't', entries: [entry(1)] }]).commit).toEqual([
-      '(0,0)',
-    ]);
-    acks.notifyCheckpointComplete(1);
-    await ready(acks);
-    expect(acks.snapshot(2, [{ consumer: c.consumer, topic: 't', entries: [entry(2)] }]).commit).toEqual([
-      '(0,0)',
-      '(0,1)',
-    ]);
-    // Completing checkpoint 2 commits only its own transaction next (checkpoint 1's is on its way).
+    await usable(acks, 1);
+    expect(acks.snapshot(2, [split(c, 1)]).commit).toEqual(['(0,0)']);
     acks.notifyCheckpointComplete(2);
+    expect(acks.isReady).toBe(true);
+    expect(acks.snapshot(3, [split(c, 2)]).commit).toEqual(['(0,0)', '(0,1)']);
+    // Completing checkpoint 3 commits only its own transaction next (checkpoint 2's is on its way).
+    acks.notifyCheckpointComplete(3);
     release();
     await acks.settled();
     expect(fake.ended).toEqual(['commit 0', 'commit 1']);
-    await ready(acks);
-    expect(acks.snapshot(3, []).commit).toEqual([]);
+    expect(acks.snapshot(4, []).commit).toEqual([]);
+  });
+
+  it('commits an aborted checkpoint’s acks with the next completed one, in order', async () => {
+    const fake = fakeCoordinator();
+    const acks = ackTransactions(fake.coordinator);
+    const c = recordingConsumer();
+    await usable(acks, 1);
+    acks.snapshot(2, [split(c, 1)]);
+    expect(acks.isReady).toBe(true);
+    acks.snapshot(3, [split(c, 2)]);
+    acks.notifyCheckpointComplete(3);
+    await acks.settled();
+    expect(fake.ended).toEqual(['commit 0', 'commit 1']);
   });
 
   it('reports a transaction the coordinator no longer knows as lost', async () => {
     const fake = fakeCoordinator('not-found');
-    const acks = new PulsarAckTransactions(fake.coordinator, 60_000, silentLogger);
+    const acks = ackTransactions(fake.coordinator);
     const c = recordingConsumer();
-    await ready(acks);
-    acks.snapshot(1, [{ consumer: c.consumer, topic: 't', entries: [entry(1)] }]);
-    acks.notifyCheckpointComplete(1);
+    await usable(acks, 1);
+    acks.snapshot(2, [split(c, 1)]);
+    acks.notifyCheckpointComplete(2);
     await acks.settled();
     let caught: unknown;
     try {
@@ -169,27 +226,44 @@ describe('PulsarAckTransactions', () => {
 
   it('fails when an ack in the transaction fails (its messages would come again)', async () => {
     const fake = fakeCoordinator();
-    const acks = new PulsarAckTransactions(fake.coordinator, 60_000, silentLogger);
-    await ready(acks);
+    const acks = ackTransactions(fake.coordinator);
+    await usable(acks, 1);
     const failing = {
       acknowledgeEntriesInTransaction: async () => {
         throw new Error('not connected');
       },
     };
-    acks.snapshot(1, [{ consumer: failing, topic: 't', entries: [entry(1)] }]);
+    acks.snapshot(2, [{ consumer: failing, topic: 't', entries: [entry(1)] }]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(() => acks.throwIfFailed()).toThrow(/acking 1 entries of t in \(0,0\) failed: not connected/);
   });
 
-  it('replaces open transactions older than a third of the timeout', async () => {
+  it('replaces open transactions older than a third of the timeout, but not one emitted records wait for', async () => {
     const fake = fakeCoordinator();
     let now = 0;
-    const acks = new PulsarAckTransactions(fake.coordinator, 30_000, silentLogger, () => now);
-    await ready(acks);
+    const acks = ackTransactions(fake.coordinator, { timeoutMs: 30_000, now: () => now });
+    await usable(acks, 1);
+    // Records were emitted for (0,0) (isReady said so): it stays until the snapshot takes it.
     now = 10_001;
+    expect(acks.isReady).toBe(true);
+    const c = recordingConsumer();
+    acks.snapshot(2, [split(c, 1)]);
+    expect(c.acks.map((a) => a.txn)).toEqual(['0']);
+    // Now nothing waits for the stale ones: replaced, and the new ones need a completed checkpoint.
     expect(acks.isReady).toBe(false);
-    await ready(acks);
-    expect(fake.ended.sort()).toEqual(['abort 0', 'abort 1']);
-    expect(acks.snapshot(1, []).abort).toEqual(['(0,2)', '(0,3)']);
+    await settle();
+    expect(fake.ended.sort()).toEqual(['abort 1', 'abort 2']);
+    expect(acks.snapshot(3, []).abort).toEqual(['(0,3)', '(0,4)', '(0,5)']);
+    acks.notifyCheckpointComplete(3);
+    expect(acks.isReady).toBe(true);
+  });
+
+  it('without periodic checkpoints, emits once two transactions are open', async () => {
+    const fake = fakeCoordinator();
+    const acks = ackTransactions(fake.coordinator, { periodicCheckpoints: false });
+    expect(acks.isReady).toBe(false);
+    await acks.whenReady();
+    expect(acks.isReady).toBe(true);
+    expect(acks.snapshot(1, []).abort).toEqual(['(0,0)', '(0,1)']);
   });
 });

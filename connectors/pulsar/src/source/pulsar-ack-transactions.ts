@@ -19,7 +19,29 @@ export interface SplitAcks {
 interface OpenTransaction {
   readonly txn: Transaction;
   readonly openedAt: number;
+  /** The first checkpoint whose snapshot recorded it for abort on restore. */
+  recordedIn: number | undefined;
 }
+
+/** How {@link PulsarAckTransactions} is set up. */
+export interface AckTransactionsOptions {
+  /** The coordinator timeout of each transaction (`transactionTimeoutMs`). */
+  readonly timeoutMs: number;
+  /**
+   * The job takes periodic checkpoints: acks then go only into transactions a completed
+   * checkpoint recorded for abort. Without them nothing would ever complete, so emitting waits
+   * only for two open transactions (acks are committed at savepoints only, if ever).
+   */
+  readonly periodicCheckpoints: boolean;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/**
+ * Transactions kept open ahead: with three, the next one to take acks was recorded by the
+ * checkpoint before the last, so steady emitting never waits for the last one to complete.
+ */
+const OPEN_AHEAD = 3;
 
 /**
  * Shared/Key_Shared exactly-once: the acks of the records a checkpoint covers go into one Pulsar
@@ -28,11 +50,15 @@ interface OpenTransaction {
  * transactions of the checkpoint it resumes from and aborts the next one, whose acks then never
  * apply — so every message ends up emitted by exactly one completed checkpoint.
  *
- * `snapshot` is synchronous, so transactions are opened ahead: one to take the next
- * checkpoint's acks, and the one after it, whose id that checkpoint records for abort on restore
- * (a crash after the next snapshot leaves acks in it). The reader emits only while both are
- * open ({@link isReady}). Open transactions older than a third of the timeout are replaced, so
- * acks never land in one the coordinator is about to abort.
+ * `snapshot` is synchronous, so transactions are opened ahead, and every checkpoint records the
+ * open ones for abort on restore. Records are emitted ({@link isReady}) only when the
+ * transaction that will take their acks was recorded by a checkpoint that has completed: a
+ * restore goes back to the latest completed checkpoint, which then lists it. Acks in a
+ * transaction opened since (say by a run killed before its first checkpoint completed) would be
+ * in no restored checkpoint: never aborted, they would hold their messages until the coordinator's
+ * timeout and the broker would redeliver them a timeout late — after newer messages of their
+ * key. Open transactions older than a third of the timeout are replaced while no emitted record
+ * waits for them, so acks never land in one the coordinator is about to abort.
  */
 export class PulsarAckTransactions {
   private readonly ready: OpenTransaction[] = [];
@@ -50,26 +76,55 @@ export class PulsarAckTransactions {
   >();
   private committing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The highest checkpoint known to be complete. */
+  private completedUpTo = Number.NEGATIVE_INFINITY;
+  /** Records may have been emitted for `ready[0]` since the last snapshot: it must stay. */
+  private taken = false;
+  /** Woken when a checkpoint completes (a transaction may have become usable). */
+  private checkpointCompleted: { promise: Promise<void>; resolve: () => void } = signal();
+  private readonly timeoutMs: number;
+  private readonly periodicCheckpoints: boolean;
+  private readonly logger: Logger;
+  private readonly now: () => number;
 
   constructor(
     private readonly coordinator: () => Promise<TransactionCoordinatorClient>,
-    private readonly timeoutMs: number,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Whether two transactions are open ahead (emitting is allowed). Starts opening when not. */
-  get isReady(): boolean {
-    this.replaceStale();
-    if (this.ready.length >= 2) return true;
-    this.refill();
-    return false;
+    options: AckTransactionsOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs;
+    this.periodicCheckpoints = options.periodicCheckpoints;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Resolves when {@link isReady} or a failure is known (never rejects: the failure is rethrown by {@link throwIfFailed}). */
+  /**
+   * Whether records may be emitted now: the transaction that takes their acks at the next
+   * snapshot is open and recorded by a completed checkpoint. Starts opening when fewer are open
+   * ahead than needed. True also pins that transaction until the next snapshot.
+   */
+  get isReady(): boolean {
+    if (!this.periodicCheckpoints) {
+      this.replaceStale();
+      this.refill();
+      return this.ready.length >= 2;
+    }
+    if (!this.taken) this.replaceStale();
+    this.refill();
+    const next = this.ready[0];
+    if (next === undefined || next.recordedIn === undefined || next.recordedIn > this.completedUpTo) {
+      return false;
+    }
+    this.taken = true;
+    return true;
+  }
+
+  /** Resolves when {@link isReady} may have changed or a failure is known (never rejects: the failure is rethrown by {@link throwIfFailed}). */
   whenReady(): Promise<void> {
     this.refill();
-    return this.opening ?? Promise.resolve();
+    if (this.opening !== undefined) return this.opening;
+    if (this.failure !== undefined || this.closed || !this.periodicCheckpoints) return Promise.resolve();
+    // Open but not recorded by a completed checkpoint yet.
+    return this.checkpointCompleted.promise;
   }
 
   /** Throws the first background failure (opening, acking, committing). */
@@ -112,9 +167,11 @@ export class PulsarAckTransactions {
       this.pendingCommits.set(checkpointId, { txn: next.txn, acked: Promise.all(sent), committing: false });
       this.refill();
     }
+    this.taken = false;
+    for (const open of this.ready) open.recordedIn ??= checkpointId;
     return {
       commit: [...this.pendingCommits.values()].map((p) => txnIdToString(p.txn.id)),
-      // Both open ones: the first may be replaced as stale, and then the second takes the acks.
+      // Every open one: each may take acks after this checkpoint (the first, or a later one once it is replaced as stale).
       abort: this.ready.map((r) => txnIdToString(r.txn.id)),
     };
   }
@@ -126,6 +183,10 @@ export class PulsarAckTransactions {
    * their output was committed — reported as `TRIB_PULSAR_ACK_TRANSACTION_LOST`.
    */
   notifyCheckpointComplete(checkpointId: number): void {
+    if (checkpointId > this.completedUpTo) {
+      this.completedUpTo = checkpointId;
+      this.wake();
+    }
     for (const [id, pending] of this.pendingCommits) {
       if (id > checkpointId || pending.committing) continue;
       pending.committing = true;
@@ -161,19 +222,21 @@ export class PulsarAckTransactions {
   /** Waits for commits in flight; open transactions are left to the coordinator's timeout (or a restore's abort). */
   async close(): Promise<void> {
     this.closed = true;
+    this.wake();
     await this.committing;
     await this.opening?.catch(() => undefined);
   }
 
   private refill(): void {
-    if (this.opening !== undefined || this.closed || this.failure !== undefined || this.ready.length >= 2)
+    const ahead = this.periodicCheckpoints ? OPEN_AHEAD : 2;
+    if (this.opening !== undefined || this.closed || this.failure !== undefined || this.ready.length >= ahead)
       return;
     this.opening = (async () => {
       try {
         const coordinator = await this.coordinator();
-        while (this.ready.length < 2 && !this.closed) {
+        while (this.ready.length < ahead && !this.closed) {
           const txn = await coordinator.newTransaction(this.timeoutMs);
-          this.ready.push({ txn, openedAt: this.now() });
+          this.ready.push({ txn, openedAt: this.now(), recordedIn: undefined });
         }
       } catch (error) {
         this.fail(error, 'opening an ack transaction');
@@ -196,8 +259,15 @@ export class PulsarAckTransactions {
     }
   }
 
+  private wake(): void {
+    const woken = this.checkpointCompleted;
+    this.checkpointCompleted = signal();
+    woken.resolve();
+  }
+
   private fail(error: unknown, what: string): void {
     if (this.failure !== undefined) return;
+    this.wake();
     this.failure =
       error instanceof TributaryError
         ? error
@@ -211,4 +281,12 @@ export class PulsarAckTransactions {
           );
     this.logger.error({ err: toError(this.failure) }, `Pulsar ${what} failed`);
   }
+}
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

@@ -89,7 +89,11 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
     this.consumers = consumers;
     this.log = logger;
     this.acks = shared
-      ? new PulsarAckTransactions(() => client.transactions(), options.transactionTimeoutMs, logger)
+      ? new PulsarAckTransactions(() => client.transactions(), {
+          timeoutMs: options.transactionTimeoutMs,
+          periodicCheckpoints: context.checkpointIntervalMs !== undefined,
+          logger,
+        })
       : undefined;
     context.metricGroup.setPendingRecordsGauge(() => this.pendingRecords());
   }
@@ -106,7 +110,8 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
     const acks = this.acks;
     if (acks !== undefined) {
       acks.throwIfFailed();
-      // Records emitted now are acked at the next checkpoint: its transaction must be open.
+      // Records emitted now are acked at the next checkpoint: its transaction must be open, and
+      // recorded for abort by a completed checkpoint (the one a crash would restore).
       if (!acks.isReady) return 'nothing';
     }
     return super.pollNext(output);
