@@ -204,6 +204,24 @@ describe('pulsar client against the local broker', () => {
     await producer.close();
   });
 
+  it('deferFlow: dispatches nothing until the first seek or resume', async () => {
+    const topic = await pulsar.createTopic();
+    const producer = await client.createProducer({ topic, batchingEnabled: false });
+    for (let i = 0; i < 5; i++) await producer.send({ payload: text(`m${i}`) });
+    const subscribe = (subscription: string) =>
+      client.subscribe({ topic, subscription, initialPosition: 'earliest', deferFlow: true });
+    const seeking = await subscribe('seeking');
+    const resuming = await subscribe('resuming');
+    // No permits granted: the broker has nothing to send, however long it is given.
+    expect(await seeking.receive(500)).toBeUndefined();
+    expect(resuming.queuedCount).toBe(0);
+    await seeking.seek(EARLIEST);
+    expect((await drain(seeking, 5)).map(str)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    resuming.resume();
+    expect((await drain(resuming, 5)).map(str)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    await Promise.all([seeking.close(), resuming.close(), producer.close()]);
+  });
+
   it('reads from a start message id with a non-durable subscription and reports the last message id', async () => {
     const topic = await pulsar.createTopic();
     const producer = await client.createProducer({ topic, batchingEnabled: false });
@@ -277,6 +295,35 @@ describe('pulsar client against the local broker', () => {
     expect((await consumer.backlog()).get(topic)).toBe(entries.size);
     await consumer.acknowledgeCumulative(rest[rest.length - 1] as ConsumerMessage);
     await waitForBacklog(consumer, topic, 0);
+    await consumer.close();
+    await producer.close();
+  });
+
+  it('takes queued messages per entry: one array per batch, the rest of one a receive began', async () => {
+    const topic = await pulsar.createTopic();
+    const consumer = await client.subscribe({ topic, subscription: 'entries', initialPosition: 'earliest' });
+    const producer = await client.createProducer({
+      topic,
+      batchingMaxMessages: 4,
+      batchingMaxPublishDelayMs: 50,
+    });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => producer.send({ payload: text(`m${i}`) })));
+    await waitForQueued(consumer, 8);
+    const entryOf = (m: ConsumerMessage) => `${m.messageId.ledgerId}:${m.messageId.entryId}`;
+    const received = (await consumer.receive()) as ConsumerMessage;
+    // Asked for 1: the rest of the batch the receive began, as one array.
+    const [rest, ...none] = consumer.takeQueuedEntries(1);
+    expect(none).toEqual([]);
+    expect(rest?.length).toBeGreaterThan(0);
+    expect(new Set([received, ...(rest ?? [])].map(entryOf))).toEqual(new Set([entryOf(received)]));
+    const later = consumer.takeQueuedEntries(100);
+    for (const entry of later) expect(new Set(entry.map(entryOf)).size).toBe(1);
+    expect(new Set(later.map((entry) => entryOf(entry[0] as ConsumerMessage))).size).toBe(later.length);
+    expect([received, ...(rest ?? []), ...later.flat()].map(str)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `m${i}`),
+    );
+    expect(consumer.queuedCount).toBe(0);
+    expect(consumer.takeQueuedEntries(100)).toEqual([]);
     await consumer.close();
     await producer.close();
   });

@@ -26,7 +26,7 @@ import { decodeBatch } from './protocol/batch.js';
 import { decompress } from './protocol/compression.js';
 import type { Frame } from './protocol/frame.js';
 import { QueuedEntry } from './queued-entry.js';
-import { fullTopicName, partitionTopicName } from './topic-name.js';
+import { fullTopicName, partitionIndexOf, partitionTopicName } from './topic-name.js';
 import type { Transaction } from './transaction.js';
 
 export type SubscriptionType = 'Exclusive' | 'Shared' | 'Failover' | 'Key_Shared';
@@ -61,6 +61,12 @@ export interface ConsumerOptions {
    * client's `acknowledgmentGroupTime`; 0 sends each at once. Default 10. Closing flushes them.
    */
   readonly ackGroupTimeMs?: number;
+  /**
+   * Sends no FLOW (so the broker dispatches nothing) until the first {@link Consumer.seek} or
+   * {@link Consumer.resume}: for callers that seek right after subscribing, whose messages
+   * dispatched before the seek would only be dropped. Default false.
+   */
+  readonly deferFlow?: boolean;
 }
 
 /** A received message. */
@@ -85,6 +91,16 @@ function propertiesOf(list: readonly { key: string; value: string }[]): Record<s
   const out: Record<string, string> = {};
   for (const p of list) out[p.key] = p.value;
   return out;
+}
+
+/**
+ * Partitions of `topic`, 0 when it is not partitioned. A partition's own name (`…-partition-N`)
+ * cannot name a partitioned topic, so it needs no PARTITIONED_METADATA round trip (what a
+ * consumer per partition, like the connector's, would otherwise pay on every subscribe).
+ */
+function partitionCountOf(client: PulsarClient, topic: string): Promise<number> {
+  if (partitionIndexOf(topic) >= 0) return Promise.resolve(0);
+  return client.withRetries(() => client.partitionCount(topic));
 }
 
 type Receiver = { resolve: (message: ConsumerMessage | undefined) => void; reject: (error: Error) => void };
@@ -117,12 +133,13 @@ export class Consumer {
     const consumer = new Consumer(client, options.subscription);
     const topics = typeof options.topic === 'string' ? [options.topic] : options.topic;
     const partitions: { name: string; index: number }[] = [];
-    for (const topic of topics) {
+    const counts = await Promise.all(topics.map((topic) => partitionCountOf(client, fullTopicName(topic))));
+    topics.forEach((topic, t) => {
       const full = fullTopicName(topic);
-      const count = await client.withRetries(() => client.partitionCount(full));
+      const count = counts[t] as number;
       if (count === 0) partitions.push({ name: full, index: -1 });
       for (let i = 0; i < count; i++) partitions.push({ name: partitionTopicName(full, i), index: i });
-    }
+    });
     const members = partitions.map((p) => new PartitionConsumer(client, p.name, p.index, options, consumer));
     for (const member of members) consumer.byTopic.set(member.topic, member);
     try {
@@ -208,6 +225,32 @@ export class Consumer {
       for (let i = entry.next; i < messages.length; i++) taken.push(messages[i] as ConsumerMessage);
       if (entry.remaining > 0)
         entry.from.taken(messages[messages.length - 1] as ConsumerMessage, entry.remaining);
+    }
+    if (taken.length === 0 && this.failure !== undefined) throw this.failure;
+    return taken;
+  }
+
+  /**
+   * {@link takeQueued} by entry: up to about `max` queued messages as one array per entry (a
+   * message, or a batch's messages), handed over as decoded instead of copied into one list —
+   * for callers that handle messages per entry anyway (positions, acks, filters).
+   */
+  takeQueuedEntries(max: number): ConsumerMessage[][] {
+    const queue = this.queue;
+    const taken: ConsumerMessage[][] = [];
+    let count = 0;
+    while (count < max && queue.length > 0) {
+      const entry = queue[0] as QueuedEntry<PartitionConsumer>;
+      const messages = this.decode(entry);
+      if (messages === undefined) break;
+      queue.shift();
+      this.queued -= entry.remaining;
+      if (entry.remaining > 0) {
+        const rest = entry.next === 0 ? messages : messages.slice(entry.next);
+        taken.push(rest);
+        count += rest.length;
+        entry.from.taken(messages[messages.length - 1] as ConsumerMessage, entry.remaining);
+      }
     }
     if (taken.length === 0 && this.failure !== undefined) throw this.failure;
     return taken;
@@ -373,6 +416,11 @@ export class Consumer {
     await Promise.all([...this.byTopic.values()].map((m) => m.seek(position)));
   }
 
+  /** Starts the flow of messages of a consumer subscribed with `deferFlow` that does not seek. */
+  resume(): void {
+    for (const member of this.byTopic.values()) member.resume();
+  }
+
   /** Last message id of each partition (`-1:-1` when empty). */
   lastMessageIds(): Promise<Map<string, MessageId>> {
     return this.perPartition((m) => m.lastMessageId());
@@ -453,6 +501,7 @@ export class PartitionConsumer implements ConnectionListener {
     this.queueSize = options.receiverQueueSize ?? 1000;
     const type = options.subscriptionType ?? 'Exclusive';
     this.dropsStaleEpochs = type === 'Exclusive' || type === 'Failover';
+    this.flowing = options.deferFlow !== true;
   }
 
   async connect(): Promise<void> {
@@ -491,7 +540,18 @@ export class PartitionConsumer implements ConnectionListener {
       this.connection = connection;
     });
     this.permitsToReturn = 0;
-    this.flow(this.queueSize);
+    if (this.flowing) this.flow(this.queueSize);
+  }
+
+  /** False until the first seek or {@link resume} with `deferFlow`: no FLOW, so nothing is dispatched. */
+  private flowing: boolean;
+
+  /** Starts the flow of messages (`deferFlow`) without a seek. */
+  resume(): void {
+    if (this.flowing) return;
+    this.flowing = true;
+    this.permitsToReturn = 0;
+    if (this.connection !== undefined) this.flow(this.queueSize);
   }
 
   private flow(permits: number): void {
@@ -816,19 +876,31 @@ export class PartitionConsumer implements ConnectionListener {
     // The broker closes the consumer after a seek; the CLOSE_CONSUMER handler re-subscribes.
     this.parent.dropQueued(this);
     this.batchAcks.clear();
+    // The broker closes the consumer; its re-subscription grants the permits (`deferFlow`).
+    const grantAfter = !this.flowing;
+    const resubscribed = this.resubscribed;
+    this.flowing = true;
     if ('publishTime' in position) this.lastDelivered = undefined;
     else this.lastDelivered = this.options.durable === false ? position : undefined;
-    await connection.request(`seek on ${this.topic}`, (requestId) => ({
-      type: BaseCommand_Type.SEEK,
-      seek: {
-        consumerId: this.consumerId,
-        requestId,
-        ...('publishTime' in position
-          ? { messagePublishTime: BigInt(position.publishTime) }
-          : { messageId: messageIdToData({ ...position, batchIndex: -1, batchSize: 0 }) }),
-      },
-    }));
+    try {
+      await connection.request(`seek on ${this.topic}`, (requestId) => ({
+        type: BaseCommand_Type.SEEK,
+        seek: {
+          consumerId: this.consumerId,
+          requestId,
+          ...('publishTime' in position
+            ? { messagePublishTime: BigInt(position.publishTime) }
+            : { messageId: messageIdToData({ ...position, batchIndex: -1, batchSize: 0 }) }),
+        },
+      }));
+    } catch (error) {
+      // Failed on a consumer the broker kept: still no permits, as before the seek.
+      if (grantAfter && this.resubscribed === resubscribed) this.flowing = false;
+      throw error;
+    }
     await this.reconnecting;
+    // Kept by the broker after all: no re-subscription granted the deferred permits.
+    if (grantAfter && this.resubscribed === resubscribed) this.flow(this.queueSize);
   }
 
   async lastMessageId(): Promise<MessageId> {
