@@ -53,6 +53,7 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
   private idleMarked = false;
   private everAssigned = false;
   private readonly log: Logger;
+  private readonly serviceUrl: string;
 
   constructor(
     private readonly client: PulsarClient,
@@ -87,6 +88,7 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
       options,
     );
     this.consumers = consumers;
+    this.serviceUrl = options.serviceUrl;
     this.log = logger;
     this.acks = shared
       ? new PulsarAckTransactions(() => client.transactions(), {
@@ -168,6 +170,10 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
    * reader subscribe once all did (see {@link PulsarSplitConsumers.subscriptionsAllowed}).
    */
   override async start(): Promise<void> {
+    // Connects while the enumerator still discovers and resolves, not when the first split comes.
+    this.client.getConnection(this.serviceUrl).catch((error: unknown) => {
+      this.log.debug({ err: toError(error) }, 'connecting ahead of the first split failed (retried on subscribe)');
+    });
     if (this.acks === undefined) return;
     const commit = new Set<string>();
     const abort = new Set<string>();

@@ -45,6 +45,8 @@ interface ReadingSplit {
   lastTaken: MessageId | undefined;
   readonly accept: (id: MessageId) => boolean;
   readonly stop: ((m: ConsumerMessage) => StopVerdict) | undefined;
+  /** The stop's verdicts never go back within an entry (all but event-time stops). */
+  readonly monotoneStop: boolean;
   /** The consumer's resubscription count when reading started. */
   readonly resubscriptions: number;
 }
@@ -102,11 +104,11 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
     let budget = this.options.maxRecordsPerPoll;
     for (let k = 0; k < count && budget > 0; k++) {
       const [splitId, reading] = readings[(first + k) % count] as [string, ReadingSplit];
-      const messages = reading.consumer.takeQueued(budget);
+      const entries = reading.consumer.takeQueuedEntries(budget);
       this.checkResubscriptions(reading);
-      if (messages.length === 0) continue;
-      budget -= messages.length;
-      if (this.collect(splitId, reading, messages, builder)) {
+      if (entries.length === 0) continue;
+      for (const entry of entries) budget -= entry.length;
+      if (this.collect(splitId, reading, entries, builder)) {
         builder.markFinished(splitId);
         this.finish(splitId);
       }
@@ -135,7 +137,12 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
 
   private async startReading(split: PulsarPartitionSplit): Promise<void> {
     const consumer = await this.subscribe(split);
-    if (await this.seekLandedPastStop(split, consumer)) {
+    // Both one round trip; the backlog before the first fetch, so even a short bounded read reports it.
+    const [pastStop] = await Promise.all([
+      this.seekLandedPastStop(split, consumer),
+      this.consumers.refreshBacklog(split.splitId),
+    ]);
+    if (pastStop) {
       this.finishedNow.push(split.splitId);
       this.consumers.markFinished(split.splitId);
       return;
@@ -146,11 +153,10 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
       lastTaken: undefined,
       accept: startFilter(this.shared ? { kind: 'earliest' } : split.start),
       stop: stopCheck(split.stop),
+      monotoneStop: split.stop?.kind !== 'atEventTime' && split.stop?.kind !== 'afterEventTime',
       resubscriptions: consumer.resubscriptions,
     });
     consumer.onQueued(() => this.latch.wakeUp());
-    // Before the first fetch, so even a short bounded read reports its backlog.
-    await this.consumers.refreshBacklog(split.splitId);
   }
 
   /**
@@ -186,18 +192,55 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
   }
 
   /**
-   * Groups `messages` into entries for `splitId` (skipping those before the start or taken
-   * already), up to the stop cursor. Returns true when the split reached its stop.
+   * Hands `entries` over for `splitId` (skipping messages before the start or taken already), up
+   * to the stop cursor. Returns true when the split reached its stop.
    */
   private collect(
     splitId: string,
     reading: ReadingSplit,
-    messages: readonly ConsumerMessage[],
+    entries: readonly ConsumerMessage[][],
     builder: RecordsBySplitsBuilder<PulsarEntry>,
   ): boolean {
-    let entry: ConsumerMessage[] | undefined;
+    for (const entry of entries) {
+      const verdict = this.takesWhole(reading, entry);
+      if (verdict !== undefined) {
+        // The common case: checked once per entry, handed over as it is.
+        builder.add(splitId, entry);
+        reading.lastTaken = (entry[entry.length - 1] as ConsumerMessage).messageId;
+        if (verdict === 'read-and-stop') return true;
+        continue;
+      }
+      if (this.collectEach(splitId, reading, entry, builder)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The verdict for all of `entry` when its first message is past the start and past what was
+   * taken, and its last one is before the stop (then so are the others: the checks are monotone
+   * in the message id, and the publish time is the entry's); `undefined` when each message must
+   * be checked (an event-time stop, which batches need not keep in order, or a bound inside).
+   */
+  private takesWhole(reading: ReadingSplit, entry: readonly ConsumerMessage[]): StopVerdict | undefined {
+    const first = (entry[0] as ConsumerMessage).messageId;
+    if (!reading.accept(first)) return undefined;
+    if (reading.lastTaken !== undefined && compareToBound(first, reading.lastTaken) <= 0) return undefined;
+    if (reading.stop === undefined) return 'read';
+    if (!reading.monotoneStop) return undefined;
+    const verdict = reading.stop(entry[entry.length - 1] as ConsumerMessage);
+    return verdict === 'stop-before' ? undefined : verdict;
+  }
+
+  /** {@link collect} for one entry, message by message. */
+  private collectEach(
+    splitId: string,
+    reading: ReadingSplit,
+    entry: readonly ConsumerMessage[],
+    builder: RecordsBySplitsBuilder<PulsarEntry>,
+  ): boolean {
+    const kept: ConsumerMessage[] = [];
     let reachedStop = false;
-    for (const message of messages) {
+    for (const message of entry) {
       const id = message.messageId;
       if (!reading.accept(id)) continue;
       if (reading.lastTaken !== undefined && compareToBound(id, reading.lastTaken) <= 0) continue;
@@ -206,18 +249,14 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
         reachedStop = true;
         break;
       }
-      if (entry === undefined || !sameEntry(entry[0] as ConsumerMessage, message)) {
-        if (entry !== undefined) builder.add(splitId, entry);
-        entry = [];
-      }
-      entry.push(message);
+      kept.push(message);
       reading.lastTaken = id;
       if (verdict === 'read-and-stop') {
         reachedStop = true;
         break;
       }
     }
-    if (entry !== undefined) builder.add(splitId, entry);
+    if (kept.length > 0) builder.add(splitId, kept);
     return reachedStop;
   }
 
@@ -255,6 +294,8 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
           subscriptionType: options.subscriptionType,
           initialPosition: options.startCursor === 'latest' ? 'latest' : 'earliest',
           receiverQueueSize: options.receiverQueueSize,
+          // Exclusive/Failover seek next: what the broker sent before the seek would be dropped.
+          deferFlow: !this.shared,
         });
         this.consumers.register(split, consumer);
         try {
@@ -291,6 +332,3 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
   }
 }
 
-function sameEntry(a: ConsumerMessage, b: ConsumerMessage): boolean {
-  return a.messageId.entryId === b.messageId.entryId && a.messageId.ledgerId === b.messageId.ledgerId;
-}
