@@ -1,8 +1,9 @@
 /**
  * Pulsar source benchmark against the local broker of `@tributary/e2e` (started on first use):
  * a raw `@tributary/pulsar-client` consume loop (one Exclusive consumer per partition, the same
- * receiver queue of 1000, `takeQueued` batches, one cumulative ack per batch) vs `PulsarSource`
- * (Exclusive, earliest → latest) through a Tributary job into a sink that only counts, reading
+ * receiver queue of 1000, `takeQueuedEntries` batches — the client's fastest take, the one the
+ * connector uses — one cumulative ack per batch) vs `PulsarSource` (Exclusive, earliest →
+ * latest) through a Tributary job into a sink that only counts, reading
  * the same topic (each run on its own subscription). Alternating order per round, a warm-up
  * round first, median of ROUNDS (default 5).
  *
@@ -77,8 +78,8 @@ async function drainBatched(consumer: Consumer, round: RoundCount): Promise<void
   consumer.onQueued(() => wake?.());
   let deadline = Date.now() + 60_000;
   while (round.taken < MESSAGES) {
-    const batch = consumer.takeQueued(1000);
-    if (batch.length === 0) {
+    const entries = consumer.takeQueuedEntries(1000);
+    if (entries.length === 0) {
       if (Date.now() > deadline) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -89,9 +90,10 @@ async function drainBatched(consumer: Consumer, round: RoundCount): Promise<void
     }
     deadline = Date.now() + 60_000;
     round.first ??= performance.now();
-    round.taken += batch.length;
+    for (const entry of entries) round.taken += entry.length;
     if (round.taken >= MESSAGES) round.last = performance.now();
-    void consumer.acknowledgeCumulative(batch[batch.length - 1] as (typeof batch)[number]);
+    const lastEntry = entries[entries.length - 1] as (typeof entries)[number];
+    void consumer.acknowledgeCumulative(lastEntry[lastEntry.length - 1] as (typeof lastEntry)[number]);
   }
 }
 
