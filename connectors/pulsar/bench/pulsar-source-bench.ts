@@ -31,6 +31,8 @@ const scale = Number(process.env.BENCH_SCALE ?? 1);
 // Long enough (seconds per run) that the connector's start-up does not dominate the total.
 const MESSAGES = Math.max(3000, Math.round(1_500_000 * scale));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Both sides' receiver queue (flow permits per partition); the connector's default is 1000. */
+const QUEUE = Number(process.env.BENCH_QUEUE ?? 1000);
 
 const pulsar = await useService('pulsar');
 const serviceUrl = pulsar.connection.serviceUrl;
@@ -53,13 +55,20 @@ async function produce(): Promise<void> {
   }
 }
 
-/** One run: start → first record → last record → end (performance.now() ms). */
+/** One run: start → first record → last record → end (performance.now() ms), and CPU ms used. */
 interface Run {
   start: number;
   first: number;
   last: number;
   end: number;
+  /** This process's CPU time (user + system) over the run: tells work from waiting. */
+  cpuMs: number;
 }
+
+const cpuMsSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 
 /** Messages taken so far by the raw consumers of one round, and when the first and last came. */
 interface RoundCount {
@@ -102,14 +111,18 @@ async function rawRound(subscription: string): Promise<Run> {
   try {
     const partitions = await client.partitionsOf(topic);
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const consumers = await Promise.all(
-      partitions.map((p) => client.subscribe({ topic: p, subscription, initialPosition: 'earliest' })),
+      partitions.map((p) =>
+        client.subscribe({ topic: p, subscription, initialPosition: 'earliest', receiverQueueSize: QUEUE }),
+      ),
     );
     const round: RoundCount = { taken: 0, first: undefined, last: 0 };
     await Promise.all(consumers.map((c) => drainBatched(c, round)));
     const end = performance.now();
+    const cpuMs = cpuMsSince(cpu);
     if (round.taken !== MESSAGES) throw new Error(`raw loop read ${round.taken} of ${MESSAGES}`);
-    return { start, first: round.first as number, last: round.last, end };
+    return { start, first: round.first as number, last: round.last, end, cpuMs };
   } finally {
     await client.close();
   }
@@ -135,16 +148,18 @@ class TimingSink implements Sink<Uint8Array> {
 
 async function connectorRound(subscription: string): Promise<Run> {
   const source = new PulsarSource<Uint8Array>(
-    { serviceUrl, topics: [topic], subscriptionName: subscription, stopCursor: 'latest' },
+    { serviceUrl, topics: [topic], subscriptionName: subscription, stopCursor: 'latest', receiverQueueSize: QUEUE },
     { deserialize: (m) => m.payload },
   );
   const sink = new TimingSink();
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const result = await Pipeline.from(source).sinkTo(sink).execute({ parallelism: 1 }, { logger: silentLogger });
   const end = performance.now();
+  const cpuMs = cpuMsSince(cpu);
   if (result.status !== 'finished') throw new Error(`job ${result.status}`);
   if (sink.round.taken !== MESSAGES) throw new Error(`connector read ${sink.round.taken} of ${MESSAGES}`);
-  return { start, first: sink.round.first as number, last: sink.round.last, end };
+  return { start, first: sink.round.first as number, last: sink.round.last, end, cpuMs };
 }
 
 await produce();
@@ -177,6 +192,7 @@ function summary(runs: Run[]) {
   const total = median(runs.map((r) => r.end - r.start));
   const startup = median(runs.map((r) => r.first - r.start));
   const steady = median(runs.map((r) => r.last - r.first));
+  const cpu = median(runs.map((r) => r.cpuMs / (r.end - r.start)));
   return {
     msgsPerSec: rate(total),
     mbPerSec: mb(total),
@@ -184,6 +200,8 @@ function summary(runs: Run[]) {
     startupMs: Math.round(startup),
     steadyMsgsPerSec: rate(steady),
     steadyMbPerSec: mb(steady),
+    /** Share of one core this process used over the run (1 = busy all the time). */
+    cpuShare: round2(cpu),
   };
 }
 const r = summary(raw);
@@ -192,6 +210,7 @@ const result = {
   messages: MESSAGES,
   sizeBytes: SIZE,
   partitions: PARTITIONS,
+  receiverQueueSize: QUEUE,
   rounds: ROUNDS,
   raw: r,
   connector: c,
@@ -202,9 +221,9 @@ const result = {
   loadAverage: loadavg().map((l) => round2(l)),
 };
 const line = (name: string, s: typeof r) =>
-  `${name.padEnd(13)} total ${String(s.msgsPerSec).padStart(8)} msg/s ${String(s.mbPerSec).padStart(6)} MB/s (${s.totalMs} ms) | start-up ${String(s.startupMs).padStart(4)} ms | steady ${String(s.steadyMsgsPerSec).padStart(8)} msg/s ${s.steadyMbPerSec} MB/s\n`;
+  `${name.padEnd(13)} total ${String(s.msgsPerSec).padStart(8)} msg/s ${String(s.mbPerSec).padStart(6)} MB/s (${s.totalMs} ms) | start-up ${String(s.startupMs).padStart(4)} ms | steady ${String(s.steadyMsgsPerSec).padStart(8)} msg/s ${s.steadyMbPerSec} MB/s | cpu ${s.cpuShare}\n`;
 process.stdout.write(
-  `consume ${MESSAGES} × ${SIZE} B over ${PARTITIONS} partitions, median of ${ROUNDS} rounds\n` +
+  `consume ${MESSAGES} × ${SIZE} B over ${PARTITIONS} partitions, receiver queue ${QUEUE}, median of ${ROUNDS} rounds\n` +
     line('raw client', r) +
     line('PulsarSource', c) +
     `ratio ${result.ratio} (steady state ${result.steadyRatio}) (load ${result.loadAverage.join(' ')})\n`,
