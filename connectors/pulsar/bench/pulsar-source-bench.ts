@@ -148,13 +148,21 @@ class TimingSink implements Sink<Uint8Array> {
 
 async function connectorRound(subscription: string): Promise<Run> {
   const source = new PulsarSource<Uint8Array>(
-    { serviceUrl, topics: [topic], subscriptionName: subscription, stopCursor: 'latest', receiverQueueSize: QUEUE },
+    {
+      serviceUrl,
+      topics: [topic],
+      subscriptionName: subscription,
+      stopCursor: 'latest',
+      receiverQueueSize: QUEUE,
+    },
     { deserialize: (m) => m.payload },
   );
   const sink = new TimingSink();
   const start = performance.now();
   const cpu = process.cpuUsage();
-  const result = await Pipeline.from(source).sinkTo(sink).execute({ parallelism: 1 }, { logger: silentLogger });
+  const result = await Pipeline.from(source)
+    .sinkTo(sink)
+    .execute({ parallelism: 1 }, { logger: silentLogger });
   const end = performance.now();
   const cpuMs = cpuMsSince(cpu);
   if (result.status !== 'finished') throw new Error(`job ${result.status}`);

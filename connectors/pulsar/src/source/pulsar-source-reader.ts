@@ -172,7 +172,10 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
   override async start(): Promise<void> {
     // Connects while the enumerator still discovers and resolves, not when the first split comes.
     this.client.getConnection(this.serviceUrl).catch((error: unknown) => {
-      this.log.debug({ err: toError(error) }, 'connecting ahead of the first split failed (retried on subscribe)');
+      this.log.debug(
+        { err: toError(error) },
+        'connecting ahead of the first split failed (retried on subscribe)',
+      );
     });
     if (this.acks === undefined) return;
     const commit = new Set<string>();

@@ -331,4 +331,3 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
     for (const splitId of this.splits.keys()) void this.consumers.refreshBacklog(splitId);
   }
 }
-
