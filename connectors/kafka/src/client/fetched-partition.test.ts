@@ -124,6 +124,26 @@ describe('decodeFetchedPartition', () => {
     expect(decodeFetchedPartition(23, data, true)).toEqual({ records: [], nextOffset: undefined });
   });
 
+  it('without aborted transactions: keeps every data record from the fetch offset, markers dropped', () => {
+    const data = partition(
+      [
+        record(40, '3', { first: 40, size: 2 }),
+        record(41, '3', { first: 40, size: 2 }),
+        record(42, '3', { first: 42, size: 1, control: true }, 'commit'),
+        record(43, '3', { first: 43, size: 2 }),
+        record(44, '3', { first: 43, size: 2 }),
+      ],
+      [],
+    );
+    expect(decodeFetchedPartition(41, data, true).records.map((m) => Number(m.offset))).toEqual([41, 43, 44]);
+    expect(decodeFetchedPartition(40, data, true).records.map((m) => Number(m.offset))).toEqual([
+      40, 41, 43, 44,
+    ]);
+    const plain = partition(data.messages.slice(3), []);
+    expect(decodeFetchedPartition(43, plain, true)).toEqual({ records: plain.messages, nextOffset: 45 });
+    expect(data.messages).toHaveLength(5);
+  });
+
   it('moves past a response made only of transaction markers', () => {
     const data = partition([record(30, '2', { first: 30, size: 1, control: true }, 'commit')], []);
     expect(decodeFetchedPartition(30, data, true)).toEqual({ records: [], nextOffset: 31 });

@@ -67,14 +67,8 @@ export function decodeFetchedPartition(
     batchEnd ?? 0,
   );
   const aborted = readCommitted ? sortedAborted(data.abortedTransactions) : [];
+  if (aborted.length === 0) return { records: dataRecords(raw, start), nextOffset };
   const records: KafkaJsFetchedMessage[] = [];
-  if (aborted.length === 0) {
-    for (let i = start; i < raw.length; i++) {
-      const m = raw[i] as KafkaJsFetchedMessage;
-      if (!m.isControlRecord) records.push(m);
-    }
-    return { records, nextOffset };
-  }
   const active = new Set<string>();
   let nextAborted = 0;
   for (let i = start; i < raw.length; i++) {
@@ -96,6 +90,22 @@ export function decodeFetchedPartition(
     records.push(m);
   }
   return { records, nextOffset };
+}
+
+/**
+ * The records of `raw` from `start` without control records. The usual case, a whole response of
+ * data records, returns `raw` itself: no per-record copy on the hot path.
+ */
+function dataRecords(raw: KafkaJsFetchedMessage[], start: number): KafkaJsFetchedMessage[] {
+  let i = start;
+  while (i < raw.length && !(raw[i] as KafkaJsFetchedMessage).isControlRecord) i++;
+  if (start === 0 && i === raw.length) return raw;
+  const records = raw.slice(start, i);
+  for (; i < raw.length; i++) {
+    const m = raw[i] as KafkaJsFetchedMessage;
+    if (!m.isControlRecord) records.push(m);
+  }
+  return records;
 }
 
 interface ParsedAborted {
