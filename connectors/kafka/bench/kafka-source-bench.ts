@@ -2,7 +2,7 @@
  * The fair Kafka SOURCE benchmark: `KafkaSource` against the strongest readers of the same data.
  *
  * Per broker setup (the single 3.9 broker, then the 3-broker Kafka 4 cluster; `BENCH_CLUSTER=0`
- * skips the cluster) and record size (100 B, 1 KB), one topic of 3 partitions is filled once and
+ * skips the cluster, `BENCH_SERVICE=kafka-cluster` runs only the cluster) and record size (100 B, 1 KB), one topic of 3 partitions is filled once and
  * read whole, read_committed, by three readers:
  *  - `source`: a bounded `KafkaSource` job (parallelism 1, pass-through bytes, discarding sink);
  *  - `raw`: a raw `broker.fetch` loop on the same kafkajs cluster internals and the same fetch
@@ -219,7 +219,12 @@ async function benchSize(kafka: KafkaService<KafkaServiceName>, size: (typeof SI
   return { ...perReader, sourceVsRaw: ratio('raw'), sourceVsKafkajs: ratio('kafkajs') };
 }
 
-const setups: KafkaServiceName[] = process.env.BENCH_CLUSTER === '0' ? ['kafka'] : ['kafka', 'kafka-cluster'];
+const ALL_SETUPS: KafkaServiceName[] =
+  process.env.BENCH_CLUSTER === '0' ? ['kafka'] : ['kafka', 'kafka-cluster'];
+const only = process.env.BENCH_SERVICE as KafkaServiceName | undefined;
+if (only !== undefined && only !== 'kafka' && only !== 'kafka-cluster')
+  throw new Error('BENCH_SERVICE must be kafka or kafka-cluster');
+const setups: KafkaServiceName[] = only === undefined ? ALL_SETUPS : [only];
 const results: Record<string, unknown> = {};
 const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
 for (const name of setups) {
