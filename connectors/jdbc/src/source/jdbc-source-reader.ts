@@ -1,6 +1,6 @@
 import {
+  type BatchRecordEmitter,
   PerSplitFetcherManager,
-  type RecordEmitter,
   type SourceOutput,
   SourceReaderBase,
   type SourceReaderContext,
@@ -23,28 +23,45 @@ export interface JdbcSplitState {
   emitted: boolean;
 }
 
-/** Emits a row (mapped) and records its key as the split's position. */
-class JdbcRecordEmitter<T> implements RecordEmitter<Row, T, JdbcSplitState> {
+/**
+ * Emits a fetched chunk of rows (mapped) in the ranges the reader asks for, and records the key
+ * of a range's last row as the split's position: one key copy per range, not per row.
+ */
+class JdbcRecordEmitter<T> implements BatchRecordEmitter<Row[], T, JdbcSplitState> {
   constructor(private readonly map: (row: Row) => T) {}
 
-  emitRecord(row: Row, output: SourceOutput<T>, state: JdbcSplitState): void {
+  recordCount(chunk: Row[]): number {
+    return chunk.length;
+  }
+
+  emitRecord(chunk: Row[], output: SourceOutput<T>, state: JdbcSplitState): void {
+    this.emitRecords(chunk, 0, chunk.length, output, state);
+  }
+
+  emitRecords(chunk: Row[], from: number, to: number, output: SourceOutput<T>, state: JdbcSplitState): void {
+    if (to <= from) return;
     // Read before the map runs: a map may change the row.
+    const last = chunk[to - 1] as Row;
     const columns = state.split.orderColumns;
-    for (let i = 0; i < columns.length; i++) state.lastValues[i] = row[columns[i] as string];
+    const values = new Array<unknown>(columns.length);
+    for (let i = 0; i < columns.length; i++) values[i] = last[columns[i] as string];
+    const map = this.map;
+    for (let i = from; i < to; i++) output.collect(map(chunk[i] as Row));
+    // Moved only after every row went out: a failed range leaves the position where it was.
+    for (let i = 0; i < values.length; i++) state.lastValues[i] = values[i];
     state.emitted = true;
-    output.collect(this.map(row));
   }
 }
 
 /** One fetch loop and one connection per split (splits are key ranges read in parallel). */
-export class JdbcSourceReader<T> extends SourceReaderBase<Row, T, JdbcSplit, JdbcSplitState> {
+export class JdbcSourceReader<T> extends SourceReaderBase<Row[], T, JdbcSplit, JdbcSplitState> {
   constructor(
     dialect: Dialect,
     options: ResolvedJdbcSourceOptions,
     map: (row: Row) => T,
     context: SourceReaderContext,
   ) {
-    const manager = new PerSplitFetcherManager<Row, JdbcSplit>(
+    const manager = new PerSplitFetcherManager<Row[], JdbcSplit>(
       () => new JdbcSplitReader(dialect, options, context.metricGroup),
       {},
       context.logger,

@@ -15,10 +15,10 @@ import { splitQuery } from './split-query.js';
 
 /**
  * Reads one split over its own connection with a streaming query (cursor / row stream /
- * iterator), `fetchSize` rows per fetch. A bounded split ends with its result; an incremental
+ * iterator), `fetchSize` rows per fetch, handed on as one element (a chunk). A bounded split ends with its result; an incremental
  * one sleeps `pollIntervalMs` and queries again for rows after the last one it read.
  */
-export class JdbcSplitReader implements SplitReader<Row, JdbcSplit> {
+export class JdbcSplitReader implements SplitReader<Row[], JdbcSplit> {
   private split: JdbcSplit | undefined;
   private connection: SqlConnection | undefined;
   private rows: AsyncIterator<Row[]> | undefined;
@@ -30,7 +30,7 @@ export class JdbcSplitReader implements SplitReader<Row, JdbcSplit> {
     private readonly metrics: SourceReaderMetricGroup,
   ) {}
 
-  async fetch(): Promise<RecordsWithSplitIds<Row>> {
+  async fetch(): Promise<RecordsWithSplitIds<Row[]>> {
     const split = this.split;
     if (split === undefined) return RecordsBySplits.empty();
     try {
@@ -54,7 +54,8 @@ export class JdbcSplitReader implements SplitReader<Row, JdbcSplit> {
       // Where the next query of this split starts (incremental re-polls).
       this.split = { ...split, lastKey: encodeKey(split.orderColumns.map((c) => last[c])) };
       this.metrics.numBytesIn.inc(approximateBytes(chunk));
-      return RecordsBySplits.forSplit(split.splitId, chunk);
+      // One element per chunk: the emitter walks it in ranges (no per-row element bookkeeping).
+      return RecordsBySplits.forSplit(split.splitId, [chunk]);
     } catch (error) {
       await this.reset();
       throw statementError(this.dialect, error, {
