@@ -12,6 +12,22 @@ function countingCluster(): { cluster: KafkaJsCluster; refreshes: () => number }
   return { cluster, refreshes: () => refreshes };
 }
 
+/** An attempt that throws `failures` in turn, then settles with `last` (returned, or thrown when an Error). */
+function scriptedAttempt(
+  failures: Error[],
+  last: string | Error,
+): { attempt: () => Promise<string>; calls: () => number } {
+  let calls = 0;
+  const attempt = async () => {
+    calls++;
+    const failure = failures.shift();
+    if (failure) throw failure;
+    if (last instanceof Error) throw last;
+    return last;
+  };
+  return { attempt, calls: () => calls };
+}
+
 const notCoordinator = () => Object.assign(new Error('not the coordinator'), { type: 'NOT_COORDINATOR' });
 const refused = () =>
   Object.assign(new Error('connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' });
@@ -19,74 +35,38 @@ const refused = () =>
 describe('retryThroughFailover', () => {
   it('retries connection failures and moved coordinators, refreshing the metadata before each further attempt', async () => {
     const { cluster, refreshes } = countingCluster();
-    const failures = [refused(), notCoordinator(), refused()];
-    let attempts = 0;
-    const result = await retryThroughFailover(
-      cluster,
-      'InitProducerId of t-0',
-      async () => {
-        attempts++;
-        const failure = failures.shift();
-        if (failure) throw failure;
-        return 'ok';
-      },
-      60_000,
-    );
+    const { attempt, calls } = scriptedAttempt([refused(), notCoordinator(), refused()], 'ok');
+    const result = await retryThroughFailover(cluster, 'InitProducerId of t-0', attempt, 60_000);
     expect(result).toBe('ok');
-    expect(attempts).toBe(4);
+    expect(calls()).toBe(4);
     expect(refreshes()).toBe(3);
   });
 
   it('does not retry an answer that is no failover (e.g. an invalid transaction timeout)', async () => {
     const { cluster, refreshes } = countingCluster();
-    let attempts = 0;
     const invalid = Object.assign(new Error('invalid timeout'), { type: 'INVALID_TRANSACTION_TIMEOUT' });
-    await expect(
-      retryThroughFailover(
-        cluster,
-        'InitProducerId of t-0',
-        async () => {
-          attempts++;
-          throw invalid;
-        },
-        60_000,
-      ),
-    ).rejects.toBe(invalid);
-    expect(attempts).toBe(1);
+    const { attempt, calls } = scriptedAttempt([], invalid);
+    await expect(retryThroughFailover(cluster, 'InitProducerId of t-0', attempt, 60_000)).rejects.toBe(
+      invalid,
+    );
+    expect(calls()).toBe(1);
     expect(refreshes()).toBe(0);
   });
 
   it('gives up with the last error once the failover budget has passed', async () => {
     const { cluster } = countingCluster();
     const error = refused();
-    await expect(
-      retryThroughFailover(
-        cluster,
-        'ListTransactions',
-        async () => {
-          throw error;
-        },
-        100,
-      ),
-    ).rejects.toBe(error);
+    const { attempt, calls } = scriptedAttempt([], error);
+    await expect(retryThroughFailover(cluster, 'ListTransactions', attempt, 100)).rejects.toBe(error);
+    expect(calls()).toBeGreaterThan(1);
   });
 
   it('with a budget of 0 makes the first attempt only (coordinatorFailoverTimeoutMs: 0)', async () => {
     const { cluster, refreshes } = countingCluster();
     const error = refused();
-    let attempts = 0;
-    await expect(
-      retryThroughFailover(
-        cluster,
-        'InitProducerId of t-0',
-        async () => {
-          attempts++;
-          throw error;
-        },
-        0,
-      ),
-    ).rejects.toBe(error);
-    expect(attempts).toBe(1);
+    const { attempt, calls } = scriptedAttempt([], error);
+    await expect(retryThroughFailover(cluster, 'InitProducerId of t-0', attempt, 0)).rejects.toBe(error);
+    expect(calls()).toBe(1);
     expect(refreshes()).toBe(0);
   });
 });
