@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -41,6 +42,9 @@ export default defineConfig({
           include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts'],
           testTimeout: 20_000,
+          // Vitest's default is one worker less than the cores: a single worker on CI's 2 cores,
+          // which leaves one core idle through the unit files (mocks only, no shared services).
+          maxWorkers: Math.max(2, availableParallelism() - 1),
         },
       },
       {

@@ -55,7 +55,9 @@ describe('Source.fromAsyncIterable and executeAndCollect', () => {
       async function* numbers(from: number | undefined): AsyncGenerator<number> {
         opened.push(from);
         for (let n = withPositions ? (from ?? -1) + 1 : 0; n < 400; n++) {
-          if (n % 20 === 0) await sleepMs(2);
+          // Paced to take at least 0.4 s: the stop below must find the job still running, also
+          // on a loaded machine (at 40 ms, every record was out before the savepoint once).
+          if (n % 2 === 0) await sleepMs(2);
           yield n;
         }
       }
