@@ -1,25 +1,38 @@
 /**
  * The fair Kafka SOURCE benchmark: `KafkaSource` against the strongest readers of the same data.
  *
- * Per broker setup (the single 3.9 broker, then the 3-broker Kafka 4 cluster; `BENCH_CLUSTER=0`
- * skips the cluster, `BENCH_SERVICE=kafka-cluster` runs only the cluster) and record size (100 B, 1 KB), one topic of 3 partitions is filled once and
- * read whole, read_committed, by three readers:
- *  - `source`: a bounded `KafkaSource` job (parallelism 1, pass-through bytes, discarding sink);
- *  - `raw`: a raw `broker.fetch` loop on the same kafkajs cluster internals and the same fetch
- *    sizes (`fetchMaxBytes`, `maxPartitionFetchBytes`, `fetchMaxWaitMs`, `fetchMinBytes`), one
- *    loop per leader, no runtime — what the source would be with zero overhead;
+ * Per broker setup (the single 3.9 broker, then the 3-broker Kafka 4 cluster) and record size
+ * (100 B, 1 KB), one topic of 3 partitions is filled once and read whole, read_committed, by:
+ *  - `source`: a bounded `KafkaSource` job (parallelism 1, pass-through bytes, a counting map,
+ *    discarding sink);
+ *  - `raw`: a raw `broker.fetch` loop on the same kafkajs cluster internals (and so the same
+ *    record batch decoding) with the same fetch sizes (`fetchMaxBytes`, `maxPartitionFetchBytes`,
+ *    `fetchMaxWaitMs`, `fetchMinBytes`) and the same concurrency (one fetch in flight per leader),
+ *    no runtime. It does the per-record work a read_committed reader must do and produces what
+ *    the source emits: control records skipped, each value passed through the same schema with
+ *    its timestamp as a number, into the same counting function — the source with zero overhead;
  *  - `kafkajs`: kafkajs's consumer tuned for throughput (`autoCommit: false`,
  *    `partitionsConsumedConcurrently` = partitions, the same fetch sizes), counting in `eachBatch`.
  * Each is timed from its first record to the last (group join, job start-up and teardown
- * excluded on every side). A warm-up round, then ROUNDS measured rounds with the readers in
- * alternating order; medians. Ratios are source / baseline (target ≥ 0.9 against `raw`).
+ * excluded on every side), wall clock and the Node process's CPU time (`process.cpuUsage`, all
+ * threads) over the same span: with the brokers on the same cores, wall-clock throughput mostly
+ * follows how the OS schedules the broker JVMs, CPU per record is what the reader itself costs.
+ * Warm-up rounds, then ROUNDS measured rounds in strictly alternating order (forward, reversed,
+ * ...); each reader's median and spread (min–max), and the median of the per-round ratios
+ * source / baseline (target ≥ 0.9 against `raw`; >1 for CPU per record means the source costs more).
  * Prints the load average (the machine is shared: read the numbers with it) and `BENCH_JSON`.
  *
- * Run: `pnpm --filter @tributary/connector-kafka bench:source` (`BENCH_SCALE=0.2` for a quick run).
+ * Run: `pnpm --filter @tributary/connector-kafka bench:source`. Knobs: `BENCH_SCALE` (record
+ * counts, 0.2 for a quick run), `BENCH_ROUNDS` (default 5), `BENCH_WARMUP` (warm-up rounds,
+ * default 1), `BENCH_SERVICE=kafka|kafka-cluster` (one setup only; `BENCH_CLUSTER=0` skips the
+ * cluster), `BENCH_SIZES=100B,1KB`, `BENCH_READERS=source,raw,kafkajs` (a subset, e.g. `source,raw`),
+ * `BENCH_PROFILE=<dir>` (CPU profiles of each reader's first measured read).
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
+import { type DeserializationSchema, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { type KafkaService, type KafkaServiceName, useService } from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaClient } from '../src/client/kafka-client.js';
@@ -30,47 +43,104 @@ import { KafkaSourceOptions } from '../src/source/kafka-source-options.js';
 
 const PARTITIONS = 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
-const SIZES = [
+const ALL_SIZES = [
   { label: '100B', bytes: 100, records: Math.round(600_000 * scale) },
   { label: '1KB', bytes: 1024, records: Math.round(150_000 * scale) },
 ];
-const READERS = ['source', 'raw', 'kafkajs'] as const;
-type ReaderName = (typeof READERS)[number];
+const SIZES = pick(ALL_SIZES, process.env.BENCH_SIZES, (s) => s.label, 'BENCH_SIZES');
+const ALL_READERS = ['source', 'raw', 'kafkajs'] as const;
+type ReaderName = (typeof ALL_READERS)[number];
+const READERS = pick(ALL_READERS, process.env.BENCH_READERS, (r) => r, 'BENCH_READERS');
+
+function pick<X>(all: readonly X[], list: string | undefined, name: (x: X) => string, key: string): X[] {
+  if (list === undefined || list === '') return [...all];
+  const wanted = list.split(',').map((w) => w.trim());
+  const unknown = wanted.filter((w) => !all.some((x) => name(x) === w));
+  if (unknown.length > 0)
+    throw new Error(`${key}: unknown ${unknown.join(', ')} (one of ${all.map(name).join(', ')})`);
+  return all.filter((x) => wanted.includes(name(x)));
+}
 
 /** The source's defaults, which the baselines use too. */
 const FETCH = KafkaSourceOptions.parse({ brokers: ['unused:1'], topics: ['unused'] });
 
+/** The value schema of the source and of the raw loop: the bytes as they are. */
+const BYTES: DeserializationSchema<Uint8Array> = { deserialize: (bytes) => bytes };
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** One read: wall-clock ms and the process's CPU µs, both from the first record to the last. */
+interface Read {
+  readonly ms: number;
+  readonly cpuUs: number;
+}
+
 /**
- * A bounded `KafkaSource` job; first record → last record, as the other readers (the job's
- * teardown after the last record — closing the reader, its connections — is not reading).
+ * Counts what a reader produced and marks the first and the last record's time and CPU usage.
+ * The source's map and the raw loop call the same one.
  */
-async function sourceRead(kafka: KafkaService<KafkaServiceName>, topic: string, count: number) {
-  let first = 0;
-  let last = 0;
-  let seen = 0;
+class Span {
+  seen = 0;
+  private first = 0;
+  private last = 0;
+  private cpuAtFirst: NodeJS.CpuUsage | undefined;
+  private cpu: NodeJS.CpuUsage | undefined;
+  constructor(private readonly count: number) {}
+
+  /** One record (value and event time), as the source emits it. */
+  record(value: Uint8Array, timestamp: number): void {
+    if (value === undefined || Number.isNaN(timestamp)) throw new Error('record without value or timestamp');
+    this.add(1);
+  }
+
+  /** `n` records at once (kafkajs's eachBatch). */
+  add(n: number): void {
+    if (this.seen === 0) {
+      this.first = performance.now();
+      this.cpuAtFirst = process.cpuUsage();
+    }
+    this.seen += n;
+    if (this.seen >= this.count && this.cpu === undefined) {
+      this.last = performance.now();
+      this.cpu = process.cpuUsage(this.cpuAtFirst);
+    }
+  }
+
+  result(reader: string): Read {
+    if (this.seen !== this.count || this.cpu === undefined)
+      throw new Error(`${reader} read ${this.seen} of ${this.count}`);
+    return { ms: this.last - this.first, cpuUs: this.cpu.user + this.cpu.system };
+  }
+}
+
+/** A bounded `KafkaSource` job (start-up and teardown excluded, as for the other readers). */
+async function sourceRead(
+  kafka: KafkaService<KafkaServiceName>,
+  topic: string,
+  count: number,
+): Promise<Read> {
+  const span = new Span(count);
   await Pipeline.from(
     new KafkaSource<Uint8Array>(
       { brokers: kafka.brokers, topics: [topic], stoppingOffsets: 'latest' },
-      valueOnly({ deserialize: (bytes: Uint8Array) => bytes }),
+      valueOnly(BYTES),
     ),
   )
-    .map((v) => {
-      seen++;
-      if (seen === 1) first = performance.now();
-      if (seen === count) last = performance.now();
-      return v;
+    .process<Uint8Array>((value, ctx) => {
+      span.record(value, ctx.timestamp as number);
     })
     .sinkTo(new DiscardingSink<Uint8Array>())
     .execute({ parallelism: 1 }, { logger: silentLogger });
-  if (seen !== count) throw new Error(`source read ${seen} of ${count}`);
-  return last - first;
+  return span.result('source');
 }
 
-/** `broker.fetch` in one loop per leader, positions from the records; first record → last. */
-async function rawRead(kafka: KafkaService<KafkaServiceName>, topic: string, count: number) {
+/**
+ * `broker.fetch` in one loop per leader, positions from the records: per record what a
+ * read_committed reader with the source's output does (see the file comment).
+ */
+async function rawRead(kafka: KafkaService<KafkaServiceName>, topic: string, count: number): Promise<Read> {
   const options = KafkaSourceOptions.parse({ brokers: kafka.brokers, topics: [topic] });
   const cluster = createCluster(createKafkaClient(options, silentLogger), {
     metadataMaxAgeMs: options.metadataMaxAgeMs,
@@ -88,9 +158,7 @@ async function rawRead(kafka: KafkaService<KafkaServiceName>, topic: string, cou
       )[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [],
     );
     const byLeader = cluster.findLeaderForPartitions(topic, partitions);
-    let first = 0;
-    let last = 0;
-    let seen = 0;
+    const span = new Span(count);
     await Promise.all(
       Object.entries(byLeader).map(async ([leader, owned]) => {
         const broker = await cluster.findBroker({ nodeId: leader });
@@ -115,26 +183,32 @@ async function rawRead(kafka: KafkaService<KafkaServiceName>, topic: string, cou
           });
           for (const { partitions: fetched } of responses) {
             for (const data of fetched) {
-              const lastMessage = data.messages[data.messages.length - 1];
+              const messages = data.messages;
+              const lastMessage = messages[messages.length - 1];
               if (lastMessage === undefined) continue;
-              if (seen === 0) first = performance.now();
-              seen += data.messages.length;
+              // No transactions in the bench topic: no aborted ranges to filter, only markers.
+              for (const m of messages) {
+                if (m.isControlRecord || m.value === null) continue;
+                span.record(BYTES.deserialize(m.value), Number(m.timestamp));
+              }
               positions.set(data.partition, Number(lastMessage.offset) + 1);
             }
           }
-          last = performance.now();
         }
       }),
     );
-    if (seen !== count) throw new Error(`raw loop read ${seen} of ${count}`);
-    return last - first;
+    return span.result('raw loop');
   } finally {
     await cluster.disconnect();
   }
 }
 
 /** kafkajs's consumer, tuned; first batch → last record. */
-async function kafkajsRead(kafka: KafkaService<KafkaServiceName>, topic: string, count: number) {
+async function kafkajsRead(
+  kafka: KafkaService<KafkaServiceName>,
+  topic: string,
+  count: number,
+): Promise<Read> {
   const consumer = new Kafka({ ...kafka.kafkaConfig(), logLevel: logLevel.NOTHING }).consumer({
     groupId: `${topic}-kafkajs-${Date.now()}`,
     maxWaitTimeInMs: FETCH.fetchMaxWaitMs,
@@ -145,21 +219,20 @@ async function kafkajsRead(kafka: KafkaService<KafkaServiceName>, topic: string,
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    let seen = 0;
-    let first = 0;
-    return await new Promise<number>((resolve, reject) => {
+    const span = new Span(count);
+    await new Promise<void>((resolve, reject) => {
       consumer
         .run({
           autoCommit: false,
           partitionsConsumedConcurrently: PARTITIONS,
           eachBatch: async ({ batch }) => {
-            if (first === 0) first = performance.now();
-            seen += batch.messages.length;
-            if (seen >= count) resolve(performance.now() - first);
+            span.add(batch.messages.length);
+            if (span.seen >= count) resolve();
           },
         })
         .catch(reject);
     });
+    return span.result('kafkajs');
   } finally {
     await consumer.disconnect();
   }
@@ -167,7 +240,7 @@ async function kafkajsRead(kafka: KafkaService<KafkaServiceName>, topic: string,
 
 const READ: Record<
   ReaderName,
-  (kafka: KafkaService<KafkaServiceName>, topic: string, count: number) => Promise<number>
+  (kafka: KafkaService<KafkaServiceName>, topic: string, count: number) => Promise<Read>
 > = { source: sourceRead, raw: rawRead, kafkajs: kafkajsRead };
 
 /** Fills a topic with `count` records of `bytes` bytes, spread over the partitions. */
@@ -190,33 +263,97 @@ async function fill(kafka: KafkaService<KafkaServiceName>, bytes: number, count:
   return topic;
 }
 
-/** Medians per reader for one setup and size. */
+/**
+ * With `BENCH_PROFILE=<dir>`: a CPU profile of each reader's first measured read (the read
+ * only, not the fill), written as `<dir>/<size>-<reader>.cpuprofile`.
+ */
+async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_PROFILE;
+  if (dir === undefined || dir === '') return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Per reader: median and spread of throughput, median CPU per record; per-round ratios to the source. */
 async function benchSize(kafka: KafkaService<KafkaServiceName>, size: (typeof SIZES)[number]) {
   const topic = await fill(kafka, size.bytes, size.records);
-  const runs: Record<ReaderName, number[]> = { source: [], raw: [], kafkajs: [] };
+  const runs = new Map<ReaderName, { recordsPerSecond: number; cpuUsPerRecord: number }[]>(
+    READERS.map((r) => [r, []]),
+  );
   try {
-    for (let round = 0; round <= ROUNDS; round++) {
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      // Strict alternation: each reader goes first as often as last.
       const order = round % 2 === 0 ? READERS : [...READERS].reverse();
       for (const reader of order) {
-        const ms = await READ[reader](kafka, topic, size.records);
-        if (round > 0) runs[reader].push(size.records / (ms / 1000));
+        const profiled = round === WARMUP ? await startProfile() : undefined;
+        const { ms, cpuUs } = await READ[reader](kafka, topic, size.records);
+        await profiled?.(`${size.label}-${reader}`);
+        if (round >= WARMUP)
+          runs.get(reader)?.push({
+            recordsPerSecond: size.records / (ms / 1000),
+            cpuUsPerRecord: cpuUs / size.records,
+          });
       }
     }
   } finally {
     await kafka.deleteTopic(topic).catch(() => undefined);
   }
-  const perReader = Object.fromEntries(
+  const readers = Object.fromEntries(
     READERS.map((r) => {
-      const recordsPerSecond = Math.round(median(runs[r]));
+      const rs = runs.get(r) ?? [];
+      const rates = rs.map((x) => x.recordsPerSecond);
+      const recordsPerSecond = Math.round(median(rates));
       return [
         r,
-        { recordsPerSecond, mbPerSecond: Math.round((recordsPerSecond * size.bytes) / 10_000) / 100 },
+        {
+          recordsPerSecond,
+          mbPerSecond: round2((recordsPerSecond * size.bytes) / 1_000_000),
+          minRecordsPerSecond: Math.round(Math.min(...rates)),
+          maxRecordsPerSecond: Math.round(Math.max(...rates)),
+          cpuUsPerRecord: Math.round(median(rs.map((x) => x.cpuUsPerRecord)) * 1000) / 1000,
+        },
       ];
     }),
-  ) as Record<ReaderName, { recordsPerSecond: number; mbPerSecond: number }>;
-  const ratio = (base: ReaderName) =>
-    Math.round((perReader.source.recordsPerSecond / perReader[base].recordsPerSecond) * 100) / 100;
-  return { ...perReader, sourceVsRaw: ratio('raw'), sourceVsKafkajs: ratio('kafkajs') };
+  ) as Record<
+    ReaderName,
+    {
+      recordsPerSecond: number;
+      mbPerSecond: number;
+      minRecordsPerSecond: number;
+      maxRecordsPerSecond: number;
+      cpuUsPerRecord: number;
+    }
+  >;
+  /** Per-round source / base ratios (throughput, and CPU per record): median, min, max. */
+  const ratios = Object.fromEntries(
+    READERS.filter((r) => r !== 'source' && READERS.includes('source')).map((base) => {
+      const src = runs.get('source') ?? [];
+      const bs = runs.get(base) ?? [];
+      const tput = src.map((x, i) => x.recordsPerSecond / (bs[i]?.recordsPerSecond ?? Number.NaN));
+      const cpu = src.map((x, i) => x.cpuUsPerRecord / (bs[i]?.cpuUsPerRecord ?? Number.NaN));
+      return [
+        base,
+        {
+          throughput: round2(median(tput)),
+          throughputMin: round2(Math.min(...tput)),
+          throughputMax: round2(Math.max(...tput)),
+          cpuPerRecord: round2(median(cpu)),
+          cpuPerRecordMin: round2(Math.min(...cpu)),
+          cpuPerRecordMax: round2(Math.max(...cpu)),
+        },
+      ];
+    }),
+  );
+  return { readers, sourceOver: ratios };
 }
 
 const ALL_SETUPS: KafkaServiceName[] =
@@ -233,13 +370,16 @@ for (const name of setups) {
     for (const size of SIZES) {
       const r = await benchSize(kafka, size);
       results[`${name}/${size.label}`] = r;
-      for (const reader of READERS)
+      for (const reader of READERS) {
+        const x = r.readers[reader];
         process.stdout.write(
-          `${name.padEnd(14)} ${size.label.padEnd(5)} ${reader.padEnd(8)} ${r[reader].recordsPerSecond.toLocaleString('en').padStart(10)} records/s ${String(r[reader].mbPerSecond).padStart(7)} MB/s\n`,
+          `${name.padEnd(14)} ${size.label.padEnd(5)} ${reader.padEnd(8)} ${x.recordsPerSecond.toLocaleString('en').padStart(10)} records/s (${x.minRecordsPerSecond.toLocaleString('en')}–${x.maxRecordsPerSecond.toLocaleString('en')}) ${String(x.mbPerSecond).padStart(7)} MB/s ${x.cpuUsPerRecord.toFixed(3)} µs CPU/record\n`,
         );
-      process.stdout.write(
-        `${name.padEnd(14)} ${size.label.padEnd(5)} source / raw ${r.sourceVsRaw}, source / kafkajs ${r.sourceVsKafkajs}\n`,
-      );
+      }
+      for (const [base, q] of Object.entries(r.sourceOver))
+        process.stdout.write(
+          `${name.padEnd(14)} ${size.label.padEnd(5)} source / ${base}: throughput ${q.throughput} (${q.throughputMin}–${q.throughputMax}), CPU per record ${q.cpuPerRecord} (${q.cpuPerRecordMin}–${q.cpuPerRecordMax})\n`,
+        );
     }
   } finally {
     await kafka.close();
@@ -248,5 +388,5 @@ for (const name of setups) {
 const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100);
 process.stdout.write(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}\n`);
 process.stdout.write(
-  `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka-source', partitions: PARTITIONS, rounds: ROUNDS, scale, loadBefore, loadAfter, results })}\n`,
+  `BENCH_JSON ${JSON.stringify({ bench: 'connector-kafka-source', partitions: PARTITIONS, rounds: ROUNDS, warmup: WARMUP, scale, loadBefore, loadAfter, results })}\n`,
 );
