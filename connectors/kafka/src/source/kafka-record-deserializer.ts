@@ -102,12 +102,28 @@ export async function prepareKeysAndValues(
   ]);
 }
 
+/** Where {@link valueOnly} keeps its value schema, for {@link valueSchemaOf}. */
+const VALUE_SCHEMA = Symbol('tributary.kafka.valueOnly');
+
+/**
+ * The value schema of a {@link valueOnly} deserializer, else `undefined`. The emitter then
+ * calls the schema with the message's value directly — the same result without a
+ * {@link KafkaConsumerRecord} per record (the source's hot path).
+ * @internal
+ */
+export function valueSchemaOf<T>(
+  deserializer: KafkaRecordDeserializer<T>,
+): DeserializationSchema<T> | undefined {
+  return (deserializer as { [VALUE_SCHEMA]?: DeserializationSchema<T> })[VALUE_SCHEMA];
+}
+
 /** Emits only the deserialized value; tombstones are dropped. */
 export function valueOnly<V>(value: DeserializationSchema<V>): KafkaRecordDeserializer<V> {
   const deserializer: KafkaRecordDeserializer<V> = {
     deserialize: (record) =>
       record.value === null ? undefined : value.deserialize(record.value, origin(record)),
   };
+  Object.defineProperty(deserializer, VALUE_SCHEMA, { value, enumerable: false });
   // Only schemas that need it get a prepare: the fetch loop skips the await otherwise.
   if (value.prepare !== undefined)
     deserializer.prepare = (records) => prepareKeysAndValues({ value }, records);

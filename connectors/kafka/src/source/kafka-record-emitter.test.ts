@@ -78,6 +78,31 @@ describe('KafkaRecordEmitter', () => {
     expect(s.offset).toBe(1);
   });
 
+  it('calls a valueOnly schema with the value bytes and the origin, without a consumer record', () => {
+    const seen: { bytes: Uint8Array; origin: unknown }[] = [];
+    const metrics = new SourceReaderMetricGroup(new MetricRegistry(), {});
+    const emitter = new KafkaRecordEmitter(
+      valueOnly({
+        deserialize: (bytes, origin) => {
+          seen.push({ bytes, origin });
+          return Buffer.from(bytes).toString('utf8');
+        },
+      }),
+      metrics,
+      'fail',
+      silentLogger,
+    );
+    const { out, output } = collector<string>();
+    const s = state();
+    const m = message(41, 'v', 'key');
+    emitter.emitRecord(m, output, s);
+    expect(seen).toEqual([{ bytes: m.value, origin: { topic: 't', partition: 3, offset: 41 } }]);
+    expect(seen[0]?.bytes).toBe(m.value);
+    expect(out).toEqual([{ value: 'v', timestamp: 1_700_000_000_041 }]);
+    expect(s.offset).toBe(42);
+    expect(metrics.numBytesIn.count).toBe(4);
+  });
+
   it('fails with topic, partition and offset, or skips and counts when asked', () => {
     const broken = {
       deserialize: () => {
