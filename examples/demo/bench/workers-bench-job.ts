@@ -12,6 +12,8 @@ export interface WorkersBenchParams {
   readonly pipeline: 'csv→parquet' | 'json→avro';
   readonly input: string;
   readonly output: string;
+  /** The files source's read chunk (bytes); the source's default when undefined. */
+  readonly readChunkBytes?: number | undefined;
 }
 
 const ORDER_AVRO_SCHEMA = {
@@ -41,7 +43,12 @@ function formats(pipeline: WorkersBenchParams['pipeline']): [FileFormat<unknown>
 
 export default defineJob((params: WorkersBenchParams) => {
   const [reader, writer] = formats(params.pipeline);
-  return Pipeline.from(FileSource.forFormat(reader, params.input), { name: 'files' }).sinkTo(
+  const source = FileSource.forFormat(
+    reader,
+    params.input,
+    params.readChunkBytes === undefined ? {} : { readChunkBytes: params.readChunkBytes },
+  );
+  return Pipeline.from(source, { name: 'files' }).sinkTo(
     FileSink.forFormat(params.output, writer, { bucketAssigner: BucketAssigners.basePath() }),
     { name: 'out' },
   );

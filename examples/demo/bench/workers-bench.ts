@@ -36,6 +36,16 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? (SMOKE ? 20_000 : 1_000_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 3));
 const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
 const PARALLELISM = 2;
+/**
+ * BENCH_NODE_FLAGS: V8/Node flags for every job process, so every mode runs with the same heap and
+ * GC settings (e.g. `--max-semi-space-size=32`, `--single-threaded-gc`); ignored with BENCH_IN_PROCESS.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+/** BENCH_PIPELINES: comma-separated subset of `csv→parquet`, `json→avro` (ASCII `->` works too). */
+const PIPELINES = (process.env.BENCH_PIPELINES ?? 'csv→parquet,json→avro').replaceAll('->', '→').split(',');
+/** BENCH_READ_CHUNK_KB: the files source's read chunk (KB), to see how batch lifetime moves GC work. */
+const READ_CHUNK_BYTES =
+  process.env.BENCH_READ_CHUNK_KB === undefined ? undefined : Number(process.env.BENCH_READ_CHUNK_KB) * 1024;
 /** BENCH_YOUNG_MB: the worker threads' young generation (MB), to compare with the default. */
 const YOUNG_MB = process.env.BENCH_YOUNG_MB === undefined ? undefined : Number(process.env.BENCH_YOUNG_MB);
 const jobModule = new URL('./workers-bench-job.ts', import.meta.url);
@@ -70,7 +80,12 @@ interface JobSpec {
 async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing> {
   const workers = (configs.find((c) => c.name === config) as (typeof configs)[number]).workers;
   await rm(out, { recursive: true, force: true });
-  const job = await loadJob<WorkersBenchParams>(jobModule, { pipeline, input, output: join(out, 'data') });
+  const job = await loadJob<WorkersBenchParams>(jobModule, {
+    pipeline,
+    input,
+    output: join(out, 'data'),
+    readChunkBytes: READ_CHUNK_BYTES,
+  });
   const metrics = new MetricRegistry();
   const start = performance.now();
   let runningAt = start;
@@ -116,7 +131,7 @@ const execFileAsync = promisify(execFile);
 async function runJobInChild(spec: JobSpec): Promise<Timing> {
   const { stdout } = await execFileAsync(
     process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), CHILD_FLAG, JSON.stringify(spec)],
+    [...NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), CHILD_FLAG, JSON.stringify(spec)],
     { maxBuffer: 1024 * 1024 },
   );
   const line = stdout.split('\n').find((l) => l.startsWith('TIMING '));
@@ -139,13 +154,15 @@ async function main(): Promise<void> {
     const cores = availableParallelism();
     const loadBefore = loadavg()[0] ?? 0;
     process.stdout.write(
-      `workers bench: ${RECORDS} records, parallelism ${PARALLELISM}, ${ROUNDS} rounds + warm-up, ${IN_PROCESS ? 'all jobs in this process' : 'each job in a fresh process'}, availableParallelism ${cores}, load average ${loadBefore.toFixed(1)}\n`,
+      `workers bench: ${RECORDS} records, parallelism ${PARALLELISM}, ${ROUNDS} rounds + warm-up, ${IN_PROCESS ? 'all jobs in this process' : 'each job in a fresh process'}${NODE_FLAGS.length > 0 ? ` with ${NODE_FLAGS.join(' ')}` : ''}, availableParallelism ${cores}, load average ${loadBefore.toFixed(1)}\n`,
     );
     const report: Record<string, unknown>[] = [];
-    for (const [pipeline, input] of [
-      ['csv→parquet', csvDir],
-      ['json→avro', jsonDir],
-    ] as const) {
+    for (const [pipeline, input] of (
+      [
+        ['csv→parquet', csvDir],
+        ['json→avro', jsonDir],
+      ] as const
+    ).filter(([name]) => PIPELINES.includes(name))) {
       const times = new Map<ConfigName, Timing[]>(configs.map((c) => [c.name, []]));
       for (let round = 0; round <= ROUNDS; round++) {
         // Rotate the order every round, so no configuration always runs first or last.
@@ -225,7 +242,7 @@ async function main(): Promise<void> {
     }
     const loadAfter = loadavg()[0] ?? 0;
     process.stdout.write(
-      `BENCH_JSON ${JSON.stringify({ bench: 'workers', records: RECORDS, parallelism: PARALLELISM, inProcess: IN_PROCESS, availableParallelism: cores, loadAverage: [Number(loadBefore.toFixed(1)), Number(loadAfter.toFixed(1))], results: report })}\n`,
+      `BENCH_JSON ${JSON.stringify({ bench: 'workers', records: RECORDS, nodeFlags: NODE_FLAGS, parallelism: PARALLELISM, inProcess: IN_PROCESS, availableParallelism: cores, loadAverage: [Number(loadBefore.toFixed(1)), Number(loadAfter.toFixed(1))], results: report })}\n`,
     );
   } finally {
     await rm(work, { recursive: true, force: true });
