@@ -19,6 +19,12 @@ export interface AsyncSlotListener<T, R> {
   onError(slot: AsyncSlot<T, R>, error: unknown): void;
 }
 
+/** The one attempt with a time limit a slot's call runs as (see `TimedAttempt`). */
+export interface SlotAttempt<R> {
+  onValue(value: R): void;
+  onError(error: unknown): void;
+}
+
 /** One input of the stage, from the moment it is issued until its result is emitted. */
 export class AsyncSlot<T, R> {
   input: T | undefined = undefined;
@@ -38,10 +44,20 @@ export class AsyncSlot<T, R> {
    */
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
+  /**
+   * With a time limit and no retry: the slot's one attempt, and handlers that hand the call's
+   * outcome to it (made once per slot, so a timed call allocates no closures of its own). A slot
+   * whose attempt timed out is never reused: the timeout fails the stage before it is emitted.
+   */
+  attempt: SlotAttempt<R> | undefined = undefined;
+  readonly attemptValue: (result: R) => void;
+  readonly attemptError: (error: unknown) => void;
 
   constructor(listener: AsyncSlotListener<T, R>) {
     this.resolve = (result) => listener.onResult(this, result);
     this.reject = (error) => listener.onError(this, error);
+    this.attemptValue = (result) => this.attempt?.onValue(result);
+    this.attemptError = (error) => this.attempt?.onError(error);
   }
 }
 
@@ -150,6 +166,7 @@ export class AsyncResultQueue<T, R> {
     slot.input = undefined;
     slot.result = undefined;
     slot.segment = undefined;
+    slot.attempt = undefined;
     this.free.push(slot);
   }
 

@@ -39,6 +39,8 @@ export interface AsyncStageState {
 export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<T, R> {
   private readonly queue: AsyncResultQueue<T, R>;
   private serial: Promise<unknown> = Promise.resolve();
+  /** Actions chained on `serial` and not finished: while 0, an emission may start at once. */
+  private serialPending = 0;
   private emitQueued = false;
   private emitTimer: NodeJS.Immediate | undefined;
   private paused = false;
@@ -122,6 +124,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       const room = capacity - this.queue.size;
       if (room <= 0) {
         await this.room();
+        this.throwIfFailed();
         continue;
       }
       // Calls settle in later microtasks at the earliest, so the room cannot shrink meanwhile.
@@ -145,7 +148,10 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.resume();
     if (endOfInput) {
       // End of input: every call must complete and its result reach the sink before its final flush.
-      while (this.queue.size > 0) await this.idle();
+      while (this.queue.size > 0) {
+        await this.idle();
+        this.throwIfFailed();
+      }
       await this.onInner(async () => {
         await this.emitNow();
         await this.inner.flush(true);
@@ -205,8 +211,20 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       }
       (call instanceof Promise ? call : Promise.resolve(call)).then(slot.resolve, slot.reject);
     } else if (this.options.retry === undefined) {
-      // A time limit, no retry: the attempt's handlers go onto the call, no promise wraps it.
-      this.timedCall(input, 1, this.timing as AttemptOwner, slot.resolve, slot.reject, this.issueTime);
+      // A time limit, no retry: the slot's own handlers go onto the call (no promise wraps it, no
+      // closure per call) and hand the outcome to its attempt.
+      const owner = this.timing as AttemptOwner;
+      const timed = new TimedAttempt<R>(1, this.ctx.subtaskId, owner, slot.resolve, slot.reject);
+      slot.attempt = timed;
+      owner.deadlines.start(timed, this.issueTime);
+      let call: Promise<R>;
+      try {
+        call = this.fn(input, timed);
+      } catch (error) {
+        timed.onError(error);
+        return;
+      }
+      (call instanceof Promise ? call : Promise.resolve(call)).then(slot.attemptValue, slot.attemptError);
     } else {
       this.callWithRetry(input).then(slot.resolve, slot.reject);
     }
@@ -219,10 +237,9 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     owner: AttemptOwner,
     resolve: (value: R) => void,
     reject: (error: unknown) => void,
-    now?: number,
   ): void {
     const timed = new TimedAttempt<R>(attempt, this.ctx.subtaskId, owner, resolve, reject);
-    owner.deadlines.start(timed, now);
+    owner.deadlines.start(timed);
     let call: Promise<R>;
     try {
       call = this.fn(input, timed);
@@ -305,11 +322,12 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
 
   /** Runs `action` on the wrapped writer after every earlier one. */
   private onInner<V>(action: () => Promise<V>): Promise<V> {
+    this.serialPending++;
     const run = this.serial.then(() => {
       this.throwIfFailed();
       return action();
     });
-    this.serial = run.catch((error: unknown) => this.fail(error));
+    this.serial = run.then(this.serialDone, this.serialFailed);
     return run;
   }
 
@@ -320,15 +338,22 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
    */
   private scheduleEmit(): void {
     if (this.paused) return;
-    // Once no call is in flight nothing else can complete this turn to join the batch: emit in a
-    // microtask instead, so the reader refills the stage in this same turn (as a Promise.all
-    // window loop does) rather than one event-loop turn later.
+    // Once no call is in flight nothing else can complete this turn to join the batch: emit now
+    // (or in a microtask while the wrapped writer is busy), so the reader refills the stage in
+    // this same turn (as a Promise.all window loop does) rather than one event-loop turn later.
     if (this.inFlight === 0 && this.emitTimer !== undefined) {
       clearImmediate(this.emitTimer);
       this.emitTimer = undefined;
       this.emitQueued = false;
     }
     if (this.emitQueued) return;
+    if (this.inFlight === 0 && this.serialPending === 0) {
+      // Nothing runs on the wrapped writer: emit now, not a few promise hops later (this is the
+      // hand-over between two windows of calls of a fast service, once per `capacity` records).
+      this.serialPending++;
+      this.serial = this.emitNow().then(this.serialDone, this.serialFailed);
+      return;
+    }
     this.emitQueued = true;
     // A promise reaction, not queueMicrotask: Node wraps each queueMicrotask callback in an
     // async resource, which costs as much as a few records do here.
@@ -338,7 +363,20 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
 
   private readonly emitSoon = (): void => {
     this.emitTimer = undefined;
-    this.serial = this.serial.then(() => this.emitNow()).catch((error: unknown) => this.fail(error));
+    this.serialPending++;
+    this.serial = this.serial.then(this.emitNowOnChain).then(this.serialDone, this.serialFailed);
+  };
+
+  private readonly emitNowOnChain = (): Promise<void> => this.emitNow();
+
+  /** Ends an action on `serial`; a failure fails the stage (so the chain itself never rejects). */
+  private readonly serialDone = (): void => {
+    this.serialPending--;
+  };
+
+  private readonly serialFailed = (error: unknown): void => {
+    this.serialPending--;
+    this.fail(error);
   };
 
   /** Emits what the queue allows now: results through the operators after the stage, watermarks. */
@@ -383,21 +421,26 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Waits until the queue has room (a result was emitted) or the stage failed. */
+  /**
+   * Waits until the queue has room (a result was emitted) or the stage failed; the caller checks
+   * which (one promise per wait: this sits between every two windows of calls).
+   */
   private room(): Promise<void> {
     this.throwIfFailed();
     return new Promise<void>((resolve) => {
       this.roomWaiter = resolve;
-    }).then(() => this.throwIfFailed());
+    });
   }
 
-  /** Waits for the next emission (or failure). */
+  /** Waits for the next emission (or failure); the caller checks which. */
   private idle(): Promise<void> {
     this.throwIfFailed();
-    this.scheduleEmit();
-    return new Promise<void>((resolve) => {
+    const idle = new Promise<void>((resolve) => {
       this.idleWaiter = resolve;
-    }).then(() => this.throwIfFailed());
+    });
+    // After the waiter is set: the emission may run (and wake it) right away.
+    this.scheduleEmit();
+    return idle;
   }
 
   private wake(): void {
