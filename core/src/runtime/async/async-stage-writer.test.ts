@@ -268,6 +268,29 @@ describe('AsyncResultQueue', () => {
 });
 
 describe('AsyncStageWriter timeouts', () => {
+  it('with timeoutMs and no retry: answers within the limit go through reused slots in input order', async () => {
+    const inner = new RecordingWriter();
+    const contexts = new Set<unknown>();
+    const writer = new AsyncStageWriter<number, string>(
+      (n, ctx) => {
+        contexts.add(ctx);
+        // Later inputs answer sooner: the ordered stage must still emit in input order.
+        return new Promise((resolve) => setTimeout(() => resolve(`r${n}`), 6 - n));
+      },
+      asyncIoOptions.parse({ timeoutMs: 1000, capacity: 2 }),
+      [],
+      inner,
+      fakeWriterContext(),
+      { inputs: [], timestamps: [] },
+    );
+    await writer.write([1, 2, 3, 4, 5], fakeBatchContext());
+    await writer.flush(true);
+    expect(inner.written).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    // Every call got its own attempt context (slots are reused, attempts are not).
+    expect(contexts.size).toBe(5);
+    await writer.close();
+  });
+
   it('a signal first read after the timeout is already aborted; closing aborts the signals of running calls', async () => {
     const signals: AbortSignal[] = [];
     let lateSignal: AbortSignal | undefined;
