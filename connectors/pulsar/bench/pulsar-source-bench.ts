@@ -12,14 +12,15 @@
  *   first record (the connector: job graph, discovery, resolving `latest`, SUBSCRIBE, seek);
  * - steady state: messages/s from the first record to the last one;
  * - total: start to the end (the connector's job finished and closed) — the headline ratio.
- * Ratios are connector / raw (target ≥ 0.9). Prints a table and one `BENCH_JSON {...}` line with
+ * Each run also reports its CPU share and garbage-collection pause time (`gc` performance
+ * entries). Ratios are connector / raw (target ≥ 0.9). Prints a table and one `BENCH_JSON {...}` line with
  * the machine's load average. Nothing fails on it.
  *
  * Run: `pnpm --filter @tributary/connector-pulsar bench:source` (`BENCH_SCALE=0.1` for a smoke
  * run; `BENCH_ROUNDS=n`).
  */
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { Pipeline, type Sink, type SinkWriter, silentLogger } from '@tributary/core';
 import { useService } from '@tributary/e2e';
 import { type Consumer, PulsarClient } from '@tributary/pulsar-client';
@@ -63,7 +64,15 @@ interface Run {
   end: number;
   /** This process's CPU time (user + system) over the run: tells work from waiting. */
   cpuMs: number;
+  /** Time the garbage collector paused the process during the run. */
+  gcMs: number;
 }
+
+/** Garbage-collection pause time (ms) since the process started, from `gc` performance entries. */
+let gcMsTotal = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMsTotal += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 const cpuMsSince = (from: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(from);
@@ -112,6 +121,7 @@ async function rawRound(subscription: string): Promise<Run> {
     const partitions = await client.partitionsOf(topic);
     const start = performance.now();
     const cpu = process.cpuUsage();
+    const gc = gcMsTotal;
     const consumers = await Promise.all(
       partitions.map((p) =>
         client.subscribe({ topic: p, subscription, initialPosition: 'earliest', receiverQueueSize: QUEUE }),
@@ -121,8 +131,11 @@ async function rawRound(subscription: string): Promise<Run> {
     await Promise.all(consumers.map((c) => drainBatched(c, round)));
     const end = performance.now();
     const cpuMs = cpuMsSince(cpu);
+    // GC entries arrive after the pause: let the observer run before reading the total.
+    await new Promise((resolve) => setImmediate(resolve));
+    const gcMs = gcMsTotal - gc;
     if (round.taken !== MESSAGES) throw new Error(`raw loop read ${round.taken} of ${MESSAGES}`);
-    return { start, first: round.first as number, last: round.last, end, cpuMs };
+    return { start, first: round.first as number, last: round.last, end, cpuMs, gcMs };
   } finally {
     await client.close();
   }
@@ -160,14 +173,17 @@ async function connectorRound(subscription: string): Promise<Run> {
   const sink = new TimingSink();
   const start = performance.now();
   const cpu = process.cpuUsage();
+  const gc = gcMsTotal;
   const result = await Pipeline.from(source)
     .sinkTo(sink)
     .execute({ parallelism: 1 }, { logger: silentLogger });
   const end = performance.now();
   const cpuMs = cpuMsSince(cpu);
+  await new Promise((resolve) => setImmediate(resolve));
+  const gcMs = gcMsTotal - gc;
   if (result.status !== 'finished') throw new Error(`job ${result.status}`);
   if (sink.round.taken !== MESSAGES) throw new Error(`connector read ${sink.round.taken} of ${MESSAGES}`);
-  return { start, first: sink.round.first as number, last: sink.round.last, end, cpuMs };
+  return { start, first: sink.round.first as number, last: sink.round.last, end, cpuMs, gcMs };
 }
 
 await produce();
@@ -210,6 +226,8 @@ function summary(runs: Run[]) {
     steadyMbPerSec: mb(steady),
     /** Share of one core this process used over the run (1 = busy all the time). */
     cpuShare: round2(cpu),
+    /** Garbage-collection pauses over the run. */
+    gcMs: Math.round(median(runs.map((r) => r.gcMs))),
   };
 }
 const r = summary(raw);
@@ -229,7 +247,7 @@ const result = {
   loadAverage: loadavg().map((l) => round2(l)),
 };
 const line = (name: string, s: typeof r) =>
-  `${name.padEnd(13)} total ${String(s.msgsPerSec).padStart(8)} msg/s ${String(s.mbPerSec).padStart(6)} MB/s (${s.totalMs} ms) | start-up ${String(s.startupMs).padStart(4)} ms | steady ${String(s.steadyMsgsPerSec).padStart(8)} msg/s ${s.steadyMbPerSec} MB/s | cpu ${s.cpuShare}\n`;
+  `${name.padEnd(13)} total ${String(s.msgsPerSec).padStart(8)} msg/s ${String(s.mbPerSec).padStart(6)} MB/s (${s.totalMs} ms) | start-up ${String(s.startupMs).padStart(4)} ms | steady ${String(s.steadyMsgsPerSec).padStart(8)} msg/s ${s.steadyMbPerSec} MB/s | cpu ${s.cpuShare} | gc ${s.gcMs} ms\n`;
 process.stdout.write(
   `consume ${MESSAGES} × ${SIZE} B over ${PARTITIONS} partitions, receiver queue ${QUEUE}, median of ${ROUNDS} rounds\n` +
     line('raw client', r) +
