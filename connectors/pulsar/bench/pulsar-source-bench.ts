@@ -13,14 +13,14 @@
  * - steady state: messages/s from the first record to the last one;
  * - total: start to the end (the connector's job finished and closed) — the headline ratio.
  * Each run also reports its CPU share and garbage-collection pause time (`gc` performance
- * entries). Ratios are connector / raw (target ≥ 0.9). Prints a table and one `BENCH_JSON {...}` line with
+ * entries; the scavenges' part apart). Ratios are connector / raw (target ≥ 0.9). Prints a table and one `BENCH_JSON {...}` line with
  * the machine's load average. Nothing fails on it.
  *
  * Run: `pnpm --filter @tributary/connector-pulsar bench:source` (`BENCH_SCALE=0.1` for a smoke
  * run; `BENCH_ROUNDS=n`).
  */
 import { loadavg } from 'node:os';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
 import { Pipeline, type Sink, type SinkWriter, silentLogger } from '@tributary/core';
 import { useService } from '@tributary/e2e';
 import { type Consumer, PulsarClient } from '@tributary/pulsar-client';
@@ -66,12 +66,20 @@ interface Run {
   cpuMs: number;
   /** Time the garbage collector paused the process during the run. */
   gcMs: number;
+  /** The part of {@link gcMs} spent in young-generation collections (scavenges). */
+  minorGcMs: number;
 }
 
 /** Garbage-collection pause time (ms) since the process started, from `gc` performance entries. */
 let gcMsTotal = 0;
+/** The part of it in young-generation collections (scavenges): the rest is mostly mark-compact. */
+let minorGcMsTotal = 0;
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcMsTotal += entry.duration;
+  for (const entry of list.getEntries()) {
+    gcMsTotal += entry.duration;
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) minorGcMsTotal += entry.duration;
+  }
 }).observe({ entryTypes: ['gc'] });
 
 const cpuMsSince = (from: NodeJS.CpuUsage) => {
@@ -122,6 +130,7 @@ async function rawRound(subscription: string): Promise<Run> {
     const start = performance.now();
     const cpu = process.cpuUsage();
     const gc = gcMsTotal;
+    const minorGc = minorGcMsTotal;
     const consumers = await Promise.all(
       partitions.map((p) =>
         client.subscribe({ topic: p, subscription, initialPosition: 'earliest', receiverQueueSize: QUEUE }),
@@ -134,8 +143,9 @@ async function rawRound(subscription: string): Promise<Run> {
     // GC entries arrive after the pause: let the observer run before reading the total.
     await new Promise((resolve) => setImmediate(resolve));
     const gcMs = gcMsTotal - gc;
+    const minorGcMs = minorGcMsTotal - minorGc;
     if (round.taken !== MESSAGES) throw new Error(`raw loop read ${round.taken} of ${MESSAGES}`);
-    return { start, first: round.first as number, last: round.last, end, cpuMs, gcMs };
+    return { start, first: round.first as number, last: round.last, end, cpuMs, gcMs, minorGcMs };
   } finally {
     await client.close();
   }
@@ -174,6 +184,7 @@ async function connectorRound(subscription: string): Promise<Run> {
   const start = performance.now();
   const cpu = process.cpuUsage();
   const gc = gcMsTotal;
+  const minorGc = minorGcMsTotal;
   const result = await Pipeline.from(source)
     .sinkTo(sink)
     .execute({ parallelism: 1 }, { logger: silentLogger });
@@ -181,9 +192,10 @@ async function connectorRound(subscription: string): Promise<Run> {
   const cpuMs = cpuMsSince(cpu);
   await new Promise((resolve) => setImmediate(resolve));
   const gcMs = gcMsTotal - gc;
+  const minorGcMs = minorGcMsTotal - minorGc;
   if (result.status !== 'finished') throw new Error(`job ${result.status}`);
   if (sink.round.taken !== MESSAGES) throw new Error(`connector read ${sink.round.taken} of ${MESSAGES}`);
-  return { start, first: sink.round.first as number, last: sink.round.last, end, cpuMs, gcMs };
+  return { start, first: sink.round.first as number, last: sink.round.last, end, cpuMs, gcMs, minorGcMs };
 }
 
 await produce();
@@ -228,6 +240,8 @@ function summary(runs: Run[]) {
     cpuShare: round2(cpu),
     /** Garbage-collection pauses over the run. */
     gcMs: Math.round(median(runs.map((r) => r.gcMs))),
+    /** Of which young-generation collections (scavenges). */
+    minorGcMs: Math.round(median(runs.map((r) => r.minorGcMs))),
   };
 }
 const r = summary(raw);
@@ -247,7 +261,7 @@ const result = {
   loadAverage: loadavg().map((l) => round2(l)),
 };
 const line = (name: string, s: typeof r) =>
-  `${name.padEnd(13)} total ${String(s.msgsPerSec).padStart(8)} msg/s ${String(s.mbPerSec).padStart(6)} MB/s (${s.totalMs} ms) | start-up ${String(s.startupMs).padStart(4)} ms | steady ${String(s.steadyMsgsPerSec).padStart(8)} msg/s ${s.steadyMbPerSec} MB/s | cpu ${s.cpuShare} | gc ${s.gcMs} ms\n`;
+  `${name.padEnd(13)} total ${String(s.msgsPerSec).padStart(8)} msg/s ${String(s.mbPerSec).padStart(6)} MB/s (${s.totalMs} ms) | start-up ${String(s.startupMs).padStart(4)} ms | steady ${String(s.steadyMsgsPerSec).padStart(8)} msg/s ${s.steadyMbPerSec} MB/s | cpu ${s.cpuShare} | gc ${s.gcMs} ms (scavenges ${s.minorGcMs} ms)\n`;
 process.stdout.write(
   `consume ${MESSAGES} × ${SIZE} B over ${PARTITIONS} partitions, receiver queue ${QUEUE}, median of ${ROUNDS} rounds\n` +
     line('raw client', r) +

@@ -10,7 +10,7 @@ const decoder = new TextDecoder();
 
 /** One batch entry (ledger 7, entry 3) of `size` messages `m0`, `m1`, … */
 function batchEntry(size: number): PulsarEntry {
-  const messages = Array.from(
+  return Array.from(
     { length: size },
     (_, i): ConsumerMessage => ({
       topic: 'persistent://t/ns/in-partition-0',
@@ -26,7 +26,6 @@ function batchEntry(size: number): PulsarEntry {
       sequenceId: BigInt(i),
     }),
   );
-  return { messages: () => messages };
 }
 
 function splitState(): PulsarSplitState {

@@ -7,7 +7,7 @@ import {
   TributaryError,
   toError,
 } from '@tributary/core';
-import { type ConsumerMessage, messageIdToString } from '@tributary/pulsar-client';
+import { messageIdToString } from '@tributary/pulsar-client';
 import type { PulsarMessageDeserializer } from './pulsar-message-deserializer.js';
 import type { PulsarSplitState } from './pulsar-partition-split.js';
 import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
@@ -30,18 +30,14 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
   ) {}
 
   emitRecord(entry: PulsarEntry, output: SourceOutput<T>, state: PulsarSplitState): void {
-    const messages = entry.messages();
-    this.emitMessages(messages, 0, messages.length, output, state);
-    const last = messages[messages.length - 1];
+    this.emitMessages(entry, 0, entry.length, output, state);
+    const last = entry[entry.length - 1];
     if (this.trackEntries && last !== undefined) state.unackedEntries.push(last.messageId);
   }
 
-  /**
-   * Emits messages `from` to `to` (exclusive) of an entry; the position moves to message `to - 1`.
-   * Entries are decoded here, right before their messages are emitted (see `PulsarSplitReader`).
-   */
+  /** Emits messages `from` to `to` (exclusive) of `entry`; the position moves to message `to - 1`. */
   protected emitMessages(
-    entry: readonly ConsumerMessage[],
+    entry: PulsarEntry,
     from: number,
     to: number,
     output: SourceOutput<T>,
@@ -50,7 +46,7 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
     if (to <= from) return;
     let bytes = 0;
     for (let i = from; i < to; i++) {
-      const message = entry[i] as ConsumerMessage;
+      const message = entry[i] as PulsarEntry[number];
       bytes += message.payload.length;
       let value: T | undefined;
       try {
@@ -69,7 +65,7 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
         output.collect(value, message.eventTime > 0 ? message.eventTime : message.publishTime);
     }
     this.metrics.numBytesIn.inc(bytes);
-    state.lastEmitted = (entry[to - 1] as ConsumerMessage).messageId;
+    state.lastEmitted = (entry[to - 1] as PulsarEntry[number]).messageId;
   }
 }
 
@@ -95,7 +91,7 @@ export class PulsarMessageRangeEmitter<T>
   }
 
   recordCount(entry: PulsarEntry): number {
-    return entry.messages().length;
+    return entry.length;
   }
 
   emitRecords(
@@ -105,6 +101,6 @@ export class PulsarMessageRangeEmitter<T>
     output: SourceOutput<T>,
     state: PulsarSplitState,
   ): void {
-    this.emitMessages(entry.messages(), from, to, output, state);
+    this.emitMessages(entry, from, to, output, state);
   }
 }
