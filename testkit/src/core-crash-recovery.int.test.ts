@@ -31,9 +31,16 @@ function idsOf(records: readonly CrashRecord[]): number[] {
 const everyId = Array.from({ length: COUNT }, (_, i) => i);
 
 describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink, 200 ms checkpoints)', () => {
+  // The three kill loops run at the same time: each has its own child processes, checkpoint and
+  // store directories, and seeded kill schedule, nothing shared. Kill delays count from each run's
+  // restore (or from every subtask running) and the "stored" kills wait for the marker, so a slower
+  // start-up next to the other loops moves no kill out of its window. The in-process savepoint test
+  // below is not concurrent: it runs after them, alone.
   for (const guarantee of ['exactly-once', 'at-least-once'] as const) {
     const exactlyOnce = guarantee === 'exactly-once';
-    it(`${guarantee}: ${KILLS} kills at seeded random moments${exactlyOnce ? ' and between "checkpoint stored" and "committed"' : ''}, then the output holds every record${exactlyOnce ? ' exactly once' : ''}`, async () => {
+    it.concurrent(`${guarantee}: ${KILLS} kills at seeded random moments${exactlyOnce ? ' and between "checkpoint stored" and "committed"' : ''}, then the output holds every record${exactlyOnce ? ' exactly once' : ''}`, async ({
+      expect,
+    }) => {
       const dir = await mkdtemp(join(tmpdir(), `trib-crash-${guarantee}-`));
       const storeDir = join(dir, 'store');
       // Odd runs of the exactly-once job die on the runtime's "stored" marker (the committer holds
@@ -70,7 +77,9 @@ describe('core runtime under SIGKILL (datagen → map → two-phase-commit sink,
 
   // The same job with its subtasks in worker threads (2 workers × 2 subtasks): a SIGKILL of the
   // process takes every worker with it, and each restart restores all four subtasks in fresh workers.
-  it(`exactly-once in 2 worker threads × 2 subtasks: ${WORKER_KILLS} kills at seeded random moments and between "checkpoint stored" and "committed", then every record exactly once`, async () => {
+  it.concurrent(`exactly-once in 2 worker threads × 2 subtasks: ${WORKER_KILLS} kills at seeded random moments and between "checkpoint stored" and "committed", then every record exactly once`, async ({
+    expect,
+  }) => {
     const dir = await mkdtemp(join(tmpdir(), 'trib-crash-workers-'));
     const storeDir = join(dir, 'store');
     const onStored = (run: number) => run % 2 === 1;
