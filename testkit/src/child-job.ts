@@ -61,7 +61,7 @@ export interface CrashLoopOptions extends ChildJobSpec {
    * Optional per-run kill window `[min, max]` (ms), instead of the two above: e.g. a longer
    * fallback for runs meant to die on a `killOnLine` match, so the timer rarely pre-empts it.
    */
-  readonly killDelayForRun?: (run: number) => readonly [number, number];
+  readonly killDelayForRun?: (run: number, previous: readonly CrashRun[]) => readonly [number, number];
   /**
    * Optional: kill as soon as a stdout line matches (e.g. between pre-commit and commit). Checked
    * in addition to the timer; each run is killed at most once.
@@ -72,7 +72,7 @@ export interface CrashLoopOptions extends ChildJobSpec {
    * committables became durable and before they are committed (the runtime holds
    * `phaseHoldMs` there). The timer stays their fallback. Default: none.
    */
-  readonly killOnStored?: (run: number) => boolean;
+  readonly killOnStored?: (run: number, previous: readonly CrashRun[]) => boolean;
   /**
    * What the kill delay counts from: the child's spawn (default; kills may land in start-up) or
    * its runtime's `restored` marker (the job runs: on a loaded machine a start-up can outlast
@@ -116,6 +116,8 @@ export interface CrashRun {
   readonly killedOnStored: boolean;
   /** Checkpoints with committables this run stored (0 throughout: the sink has no committer). */
   readonly storedWithCommittables: number;
+  /** Checkpoints this run stored, with or without committables (`stored` markers). */
+  readonly checkpointsStored: number;
 }
 
 export interface CrashLoopResult {
@@ -133,6 +135,18 @@ export interface CrashLoopResult {
   readonly storedWithCommittables: number;
   /** One line per run, for assertion messages: seed, restores, where each kill landed. */
   readonly summary: string;
+}
+
+/**
+ * Earlier runs stored checkpoints and none of them carried committables: the sink has no
+ * committer (exactly-once by idempotent writes), so a `killOnStored` run would only ever die by
+ * its fallback timer.
+ */
+export function showsNoCommittables(previous: readonly CrashRun[]): boolean {
+  return (
+    previous.some((run) => run.checkpointsStored > 0) &&
+    previous.every((run) => run.storedWithCommittables === 0)
+  );
 }
 
 /** mulberry32: a small seeded generator, so a failing kill schedule can be replayed. */
@@ -158,14 +172,17 @@ class RunPhases {
   restoredFrom: number | undefined;
   /** Stored checkpoints with committables, and whether each was committed. */
   readonly stored = new Map<number, boolean>();
+  /** `stored` markers seen, with or without committables. */
+  checkpointsStored = 0;
 
   see(line: string): PhaseMarker | undefined {
     const marker = parsePhaseMarker(line);
     if (!marker) return undefined;
     if (marker.phase === 'restored') this.restoredFrom ??= marker.checkpointId;
-    else if (marker.phase === 'stored' && Number(marker.details[0]) > 0)
-      this.stored.set(marker.checkpointId, false);
-    else if (marker.phase === 'committed') this.stored.set(marker.checkpointId, true);
+    else if (marker.phase === 'stored') {
+      this.checkpointsStored++;
+      if (Number(marker.details[0]) > 0) this.stored.set(marker.checkpointId, false);
+    } else if (marker.phase === 'committed') this.stored.set(marker.checkpointId, true);
     return marker;
   }
 
@@ -197,7 +214,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
     runs++;
     const run = runs;
     const wantKill = kills < options.kills;
-    const onStored = wantKill && (options.killOnStored?.(run) ?? false);
+    const onStored = wantKill && (options.killOnStored?.(run, perRun) ?? false);
     const phases = new RunPhases();
     let killed = false;
     let killedOnStored = false;
@@ -208,7 +225,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       killed = true;
       job.child.kill('SIGKILL');
     };
-    const [minDelay, maxDelay] = options.killDelayForRun?.(run) ?? [
+    const [minDelay, maxDelay] = options.killDelayForRun?.(run, perRun) ?? [
       options.minKillDelayMs,
       options.maxKillDelayMs,
     ];
@@ -260,6 +277,7 @@ export async function runWithCrashes(options: CrashLoopOptions): Promise<CrashLo
       killedBetweenStoredAndCommitted: diedByKill && phases.diedBetween(),
       killedOnStored: diedByKill && killedOnStored,
       storedWithCommittables: phases.stored.size,
+      checkpointsStored: phases.checkpointsStored,
     });
     if (diedByKill) {
       kills++;
