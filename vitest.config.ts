@@ -24,6 +24,29 @@ const optInE2e =
     ? []
     : ['connectors/kafka/src/kafka-cluster-contract.int.test.ts'];
 
+/**
+ * E2e lanes (`scripts/vitest-lanes.mjs` runs them as two vitest processes at the same time, so CI
+ * uses both cores): `brokers` holds the files of the JVM brokers (Kafka, Pulsar, Elasticsearch),
+ * `others` everything else (databases, Kinesis, files, workers, CLI, docs, packaging). Within a
+ * lane files still run one at a time; across lanes no two files share a broker's kill tests or a
+ * database's fault tests. Unset: the `e2e` project holds every file (one lane).
+ */
+const brokerLaneDirs = [
+  'connectors/kafka/',
+  'connectors/pulsar/',
+  'clients/pulsar/',
+  'connectors/elasticsearch/',
+  'e2e/src/kafka/',
+  'e2e/src/pulsar/',
+  'e2e/src/elasticsearch/',
+];
+const e2eLane = process.env.TRIB_E2E_LANE;
+if (e2eLane !== undefined && e2eLane !== 'brokers' && e2eLane !== 'others')
+  throw new Error(`TRIB_E2E_LANE must be 'brokers' or 'others', got '${e2eLane}'`);
+const e2eInclude =
+  e2eLane === 'brokers' ? brokerLaneDirs.map((dir) => `${dir}**/*.int.test.ts`) : ['**/*.int.test.ts'];
+const e2eExclude = e2eLane === 'others' ? brokerLaneDirs.map((dir) => `${dir}**`) : [];
+
 export default defineConfig({
   resolve: { conditions: sourceCondition },
   ssr: { resolve: { conditions: serverCondition, externalConditions: ['@tributary/source'] } },
@@ -33,7 +56,11 @@ export default defineConfig({
     __vitest__: { resolve: { conditions: serverCondition, externalConditions: ['@tributary/source'] } },
   },
   test: {
-    reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
+    // The lane runner gives each vitest process its own report and merges them.
+    reporters: [
+      'default',
+      ['json', { outputFile: process.env.TRIB_VITEST_REPORT ?? '.reports/vitest.json' }],
+    ],
     projects: [
       {
         extends: true,
@@ -51,8 +78,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['**/*.int.test.ts'],
-          exclude: [...exclude, ...optInE2e],
+          include: e2eInclude,
+          exclude: [...exclude, ...optInE2e, ...e2eExclude],
           globalSetup: ['e2e/src/vitest-global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,

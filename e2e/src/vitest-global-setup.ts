@@ -6,13 +6,16 @@
  * - `TRIBUTARY_E2E_SERVICES=kafka,postgres` starts those up front, in parallel, so the first test
  *   file does not pay for them one after another. Without it, services start on first
  *   `useService()`.
- * - Teardown: private database instances of this run that a test left open are stopped. Under `CI=true` (or `TRIBUTARY_E2E_STOP=1`) it stops the services this run started,
- *   so CI leaves no process behind. Locally they stay up and the next run reuses them in
- *   milliseconds; `pnpm services down` stops them.
+ * - Teardown: private database instances of this run that a test left open are stopped. Under
+ *   `CI=true` (or `TRIBUTARY_E2E_STOP=1`) it stops the services this run started, so CI leaves no
+ *   process behind. Locally they stay up and the next run reuses them in milliseconds; `pnpm
+ *   services down` stops them. With `TRIBUTARY_E2E_TEARDOWN=runner` (set by
+ *   `scripts/vitest-lanes.mjs`) the lane runner does this once after every lane ended.
  */
 import { randomBytes } from 'node:crypto';
 import { ServiceManager } from './harness/service-manager.js';
-import { isServiceName, SERVICE_NAMES } from './harness/service-types.js';
+import { isServiceName } from './harness/service-types.js';
+import { teardownOwnedByLaneRunner, teardownRun } from './run-teardown.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const runId =
@@ -30,12 +33,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   await Promise.all(eager.filter(isServiceName).map((name) => manager.ensure(name)));
 
   return async () => {
-    // Private instances belong to one test; any still recorded was not closed (a failed test).
-    const leftovers = await manager.stopPrivateInstances({ runId });
-    if (leftovers.length > 0)
-      console.warn(`[services] stopped private instances left open: ${leftovers.join(', ')}`);
-    if (process.env.CI !== 'true' && process.env.TRIBUTARY_E2E_STOP !== '1') return;
-    const stopped = await manager.stopRun(runId, SERVICE_NAMES);
-    if (stopped.length > 0) console.warn(`[services] stopped after the run: ${stopped.join(', ')}`);
+    // Lanes (several vitest processes sharing this run id): the lane runner cleans up after all.
+    if (teardownOwnedByLaneRunner()) return;
+    await teardownRun(manager, runId);
   };
 }
