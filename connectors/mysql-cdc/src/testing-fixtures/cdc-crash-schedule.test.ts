@@ -15,6 +15,7 @@ const crashRun = (n: number, killed: boolean, storedNotCommitted = false): Crash
   killedBetweenStoredAndCommitted: storedNotCommitted,
   killedOnStored: false,
   storedWithCommittables: 1,
+  checkpointsStored: 1,
 });
 
 describe('CdcCrashSchedule', () => {
