@@ -15,8 +15,9 @@
  *    `partitionsConsumedConcurrently` = partitions, the same fetch sizes), counting in `eachBatch`.
  * Each is timed from its first record to the last (group join, job start-up and teardown
  * excluded on every side), wall clock and the Node process's CPU time (`process.cpuUsage`, all
- * threads) over the same span: with the brokers on the same cores, wall-clock throughput mostly
- * follows how the OS schedules the broker JVMs, CPU per record is what the reader itself costs.
+ * threads) and the garbage-collection pauses over the same span: with the brokers on the same
+ * cores, wall-clock throughput mostly follows how the OS schedules the broker JVMs, CPU per record
+ * is what the reader itself costs.
  * Warm-up rounds, then ROUNDS measured rounds in strictly alternating order (forward, reversed,
  * ...); each reader's median and spread (min–max), and the median of the per-round ratios
  * source / baseline (target ≥ 0.9 against `raw`; >1 for CPU per record means the source costs more).
@@ -31,7 +32,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
 import { type DeserializationSchema, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { type KafkaService, type KafkaServiceName, useService } from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
@@ -71,11 +72,24 @@ const BYTES: DeserializationSchema<Uint8Array> = { deserialize: (bytes) => bytes
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** One read: wall-clock ms and the process's CPU µs, both from the first record to the last. */
+/** One read: wall-clock ms, the process's CPU µs and GC pause ms, from the first record to the last. */
 interface Read {
   readonly ms: number;
   readonly cpuUs: number;
+  readonly gcMs: number;
+  /** The part of `gcMs` in young-generation collections (scavenges). */
+  readonly minorGcMs: number;
 }
+
+/** Garbage-collection pause time (ms) since the process started, from `gc` performance entries. */
+const gcPauses = { ms: 0, minorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcPauses.ms += entry.duration;
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcPauses.minorMs += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /**
  * Counts what a reader produced and marks the first and the last record's time and CPU usage.
@@ -87,6 +101,8 @@ class Span {
   private last = 0;
   private cpuAtFirst: NodeJS.CpuUsage | undefined;
   private cpu: NodeJS.CpuUsage | undefined;
+  private gcAtFirst = { ms: 0, minorMs: 0 };
+  private gc = { ms: 0, minorMs: 0 };
   constructor(private readonly count: number) {}
 
   /** One record (value and event time), as the source emits it. */
@@ -100,18 +116,26 @@ class Span {
     if (this.seen === 0) {
       this.first = performance.now();
       this.cpuAtFirst = process.cpuUsage();
+      this.gcAtFirst = { ...gcPauses };
     }
     this.seen += n;
     if (this.seen >= this.count && this.cpu === undefined) {
       this.last = performance.now();
       this.cpu = process.cpuUsage(this.cpuAtFirst);
+      // Pauses reported by then (an entry arrives shortly after its pause; alike on every side).
+      this.gc = { ms: gcPauses.ms - this.gcAtFirst.ms, minorMs: gcPauses.minorMs - this.gcAtFirst.minorMs };
     }
   }
 
   result(reader: string): Read {
     if (this.seen !== this.count || this.cpu === undefined)
       throw new Error(`${reader} read ${this.seen} of ${this.count}`);
-    return { ms: this.last - this.first, cpuUs: this.cpu.user + this.cpu.system };
+    return {
+      ms: this.last - this.first,
+      cpuUs: this.cpu.user + this.cpu.system,
+      gcMs: this.gc.ms,
+      minorGcMs: this.gc.minorMs,
+    };
   }
 }
 
@@ -286,21 +310,24 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 /** Per reader: median and spread of throughput, median CPU per record; per-round ratios to the source. */
 async function benchSize(kafka: KafkaService<KafkaServiceName>, size: (typeof SIZES)[number]) {
   const topic = await fill(kafka, size.bytes, size.records);
-  const runs = new Map<ReaderName, { recordsPerSecond: number; cpuUsPerRecord: number }[]>(
-    READERS.map((r) => [r, []]),
-  );
+  const runs = new Map<
+    ReaderName,
+    { recordsPerSecond: number; cpuUsPerRecord: number; gcMs: number; minorGcMs: number }[]
+  >(READERS.map((r) => [r, []]));
   try {
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       // Strict alternation: each reader goes first as often as last.
       const order = round % 2 === 0 ? READERS : [...READERS].reverse();
       for (const reader of order) {
         const profiled = round === WARMUP ? await startProfile() : undefined;
-        const { ms, cpuUs } = await READ[reader](kafka, topic, size.records);
+        const { ms, cpuUs, gcMs, minorGcMs } = await READ[reader](kafka, topic, size.records);
         await profiled?.(`${size.label}-${reader}`);
         if (round >= WARMUP)
           runs.get(reader)?.push({
             recordsPerSecond: size.records / (ms / 1000),
             cpuUsPerRecord: cpuUs / size.records,
+            gcMs,
+            minorGcMs,
           });
       }
     }
@@ -320,6 +347,8 @@ async function benchSize(kafka: KafkaService<KafkaServiceName>, size: (typeof SI
           minRecordsPerSecond: Math.round(Math.min(...rates)),
           maxRecordsPerSecond: Math.round(Math.max(...rates)),
           cpuUsPerRecord: Math.round(median(rs.map((x) => x.cpuUsPerRecord)) * 1000) / 1000,
+          gcMs: Math.round(median(rs.map((x) => x.gcMs))),
+          minorGcMs: Math.round(median(rs.map((x) => x.minorGcMs))),
         },
       ];
     }),
@@ -331,6 +360,8 @@ async function benchSize(kafka: KafkaService<KafkaServiceName>, size: (typeof SI
       minRecordsPerSecond: number;
       maxRecordsPerSecond: number;
       cpuUsPerRecord: number;
+      gcMs: number;
+      minorGcMs: number;
     }
   >;
   /** Per-round source / base ratios (throughput, and CPU per record): median, min, max. */
@@ -373,7 +404,7 @@ for (const name of setups) {
       for (const reader of READERS) {
         const x = r.readers[reader];
         process.stdout.write(
-          `${name.padEnd(14)} ${size.label.padEnd(5)} ${reader.padEnd(8)} ${x.recordsPerSecond.toLocaleString('en').padStart(10)} records/s (${x.minRecordsPerSecond.toLocaleString('en')}–${x.maxRecordsPerSecond.toLocaleString('en')}) ${String(x.mbPerSecond).padStart(7)} MB/s ${x.cpuUsPerRecord.toFixed(3)} µs CPU/record\n`,
+          `${name.padEnd(14)} ${size.label.padEnd(5)} ${reader.padEnd(8)} ${x.recordsPerSecond.toLocaleString('en').padStart(10)} records/s (${x.minRecordsPerSecond.toLocaleString('en')}–${x.maxRecordsPerSecond.toLocaleString('en')}) ${String(x.mbPerSecond).padStart(7)} MB/s ${x.cpuUsPerRecord.toFixed(3)} µs CPU/record, GC ${x.gcMs} ms (scavenges ${x.minorGcMs} ms)\n`,
         );
       }
       for (const [base, q] of Object.entries(r.sourceOver))
