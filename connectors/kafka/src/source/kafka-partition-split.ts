@@ -27,7 +27,10 @@ export interface KafkaPartitionSplitState {
   readonly splitId: string;
   readonly topic: string;
   readonly partition: number;
-  /** Next offset to emit (one past the last emitted record). */
+  /**
+   * Next offset to read: one past the last emitted record, or, once a fetched batch's last record
+   * was emitted, the batch's end (past transaction markers and compacted-away records).
+   */
   offset: number;
   readonly stoppingOffset: number | undefined;
 }
