@@ -16,9 +16,13 @@
  * answers in the same turn, so the window loop is the strongest raw loop here, not a weak one.
  * The source polls 1 000 records at a time (`BENCH_ASYNC_POLL_RECORDS`); 100 measured the same
  * (2026-12-07), so the batch the stage holds is not what separates it from the loop.
+ * Knobs: `BENCH_ASYNC_PROFILES=turn,turn-timeout,1ms` (which services), `BENCH_PROCESSES=N`
+ * (the next-turn services in N separate processes; see below), `BENCH_ROUNDS`, `BENCH_ASYNC_RECORDS`.
  * Run: pnpm --filter @tributary/core bench
  */
+import { execFile } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { DataGeneratorSource, DiscardingSink, MetricRegistry, Pipeline, silentLogger } from '../src/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -33,6 +37,8 @@ interface Row {
 const generate = (i: number): Row => ({ id: i, key: `k${i % 10_000}` });
 
 interface Profile {
+  /** Short name for `BENCH_ASYNC_PROFILES`. */
+  readonly id: string;
   readonly name: string;
   readonly records: number;
   /**
@@ -53,14 +59,16 @@ const nextTurnCall = async (row: Row): Promise<number> => {
 const ZERO_LATENCY_RECORDS = Number(process.env.BENCH_ASYNC_RECORDS ?? 500_000);
 
 const profiles: Profile[] = [
-  { name: 'next event-loop turn', records: ZERO_LATENCY_RECORDS, call: nextTurnCall },
+  { id: 'turn', name: 'next event-loop turn', records: ZERO_LATENCY_RECORDS, call: nextTurnCall },
   {
+    id: 'turn-timeout',
     name: 'next event-loop turn, timeoutMs 1000',
     records: ZERO_LATENCY_RECORDS,
     call: nextTurnCall,
     timeoutMs: 1000,
   },
   {
+    id: '1ms',
     name: '1 ms latency',
     records: Number(process.env.BENCH_ASYNC_SLOW_RECORDS ?? 100_000),
     call: (row) => new Promise((resolve) => setTimeout(() => resolve(row.key.length + row.id), 1)),
@@ -127,9 +135,19 @@ async function throughMapAsync(profile: Profile, ordered: boolean): Promise<numb
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number) => `${(n / 1e3).toFixed(1)} k rec/s`;
-const summary: Record<string, unknown> = { capacity: CAPACITY, rounds: ROUNDS, pollRecords: BATCH };
 
-for (const profile of profiles) {
+/** The numbers of one profile in one process (medians over its rounds). */
+interface Cell {
+  records: number;
+  promiseAllLoop: number;
+  mapAsyncOrdered: number;
+  mapAsyncUnordered: number;
+  orderedVsPromiseAll: number;
+  unorderedVsPromiseAll: number;
+}
+
+/** Runs one profile in this process: warm-up, then `ROUNDS` rounds in rotating order. */
+async function measure(profile: Profile, rotation: number): Promise<Cell> {
   const plain: number[] = [];
   const ordered: number[] = [];
   const unordered: number[] = [];
@@ -143,25 +161,102 @@ for (const profile of profiles) {
   // Rotate the order every round so no variant always runs right after the same other one.
   for (let r = 0; r < ROUNDS; r++) {
     for (let v = 0; v < variants.length; v++)
-      await (variants[(v + r) % variants.length] as () => Promise<void>)();
+      await (variants[(v + r + rotation) % variants.length] as () => Promise<void>)();
   }
-  const orderedRatio = median(ordered.map((o, i) => o / (plain[i] as number)));
-  const unorderedRatio = median(unordered.map((u, i) => u / (plain[i] as number)));
-  console.log(
-    `async I/O bench, service answers ${profile.name}: ${profile.records} records x ${ROUNDS} rounds, capacity ${CAPACITY}`,
-  );
-  console.log(`  Promise.all window loop          ${fmt(median(plain))}`);
-  console.log(`  mapAsync ordered                 ${fmt(median(ordered))}`);
-  console.log(`  mapAsync unordered               ${fmt(median(unordered))}`);
-  console.log(`  ratio ordered / Promise.all      ${orderedRatio.toFixed(3)}`);
-  console.log(`  ratio unordered / Promise.all    ${unorderedRatio.toFixed(3)}`);
-  summary[profile.name] = {
+  return {
     records: profile.records,
     promiseAllLoop: median(plain),
     mapAsyncOrdered: median(ordered),
     mapAsyncUnordered: median(unordered),
-    orderedVsPromiseAll: orderedRatio,
-    unorderedVsPromiseAll: unorderedRatio,
+    orderedVsPromiseAll: median(ordered.map((o, i) => o / (plain[i] as number))),
+    unorderedVsPromiseAll: median(unordered.map((u, i) => u / (plain[i] as number))),
   };
+}
+
+function print(profile: Profile, cell: Cell, how: string): void {
+  console.log(
+    `async I/O bench, service answers ${profile.name}: ${profile.records} records x ${ROUNDS} rounds, capacity ${CAPACITY}${how}`,
+  );
+  console.log(`  Promise.all window loop          ${fmt(cell.promiseAllLoop)}`);
+  console.log(`  mapAsync ordered                 ${fmt(cell.mapAsyncOrdered)}`);
+  console.log(`  mapAsync unordered               ${fmt(cell.mapAsyncUnordered)}`);
+  console.log(`  ratio ordered / Promise.all      ${cell.orderedVsPromiseAll.toFixed(3)}`);
+  console.log(`  ratio unordered / Promise.all    ${cell.unorderedVsPromiseAll.toFixed(3)}`);
+}
+
+/**
+ * `BENCH_PROCESSES=N`: the next-turn profiles run in N fresh child processes, one after the
+ * other, each its own warm-up and rounds (the starting variant rotating between processes), and
+ * the report is the median of the per-process ratios plus their range. On that service the
+ * speed of both sides differs between processes of the same code far more than between rounds
+ * of one process, so one process is one sample, not a measurement.
+ */
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
+const CHILD = process.env.BENCH_ASYNC_CHILD === '1';
+const ROTATION = Number(process.env.BENCH_ASYNC_ROTATION ?? 0);
+const wanted = process.env.BENCH_ASYNC_PROFILES?.split(',');
+const selected = profiles.filter((p) => wanted === undefined || wanted.includes(p.id));
+const forked = PROCESSES > 1 && !CHILD ? selected.filter((p) => p.id !== '1ms') : [];
+
+async function inChildren(ids: readonly string[]): Promise<Map<string, Cell[]>> {
+  const cells = new Map<string, Cell[]>(ids.map((id) => [id, []]));
+  for (let k = 0; k < PROCESSES; k++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...process.execArgv, process.argv[1] as string],
+      {
+        env: {
+          ...process.env,
+          BENCH_ASYNC_CHILD: '1',
+          BENCH_ASYNC_PROFILES: ids.join(','),
+          BENCH_ASYNC_ROTATION: String(k),
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON ')) as string;
+    const json = JSON.parse(line.slice('BENCH_JSON '.length)) as Record<string, Cell>;
+    for (const id of ids) {
+      const cell = json[id] as Cell;
+      cells.get(id)?.push(cell);
+      console.log(
+        `  process ${k + 1}/${PROCESSES} ${id}: loop ${fmt(cell.promiseAllLoop)}, ordered ${cell.orderedVsPromiseAll.toFixed(3)}, unordered ${cell.unorderedVsPromiseAll.toFixed(3)}`,
+      );
+    }
+  }
+  return cells;
+}
+
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}`;
+const summary: Record<string, unknown> = { capacity: CAPACITY, rounds: ROUNDS, pollRecords: BATCH };
+if (forked.length > 0) {
+  const cells = await inChildren(forked.map((p) => p.id));
+  for (const profile of forked) {
+    const per = cells.get(profile.id) as Cell[];
+    const ordered = per.map((c) => c.orderedVsPromiseAll);
+    const unordered = per.map((c) => c.unorderedVsPromiseAll);
+    const cell: Cell = {
+      records: profile.records,
+      promiseAllLoop: median(per.map((c) => c.promiseAllLoop)),
+      mapAsyncOrdered: median(per.map((c) => c.mapAsyncOrdered)),
+      mapAsyncUnordered: median(per.map((c) => c.mapAsyncUnordered)),
+      orderedVsPromiseAll: median(ordered),
+      unorderedVsPromiseAll: median(unordered),
+    };
+    print(profile, cell, `, median of ${PROCESSES} processes`);
+    console.log(`  range ordered ${range(ordered)}, unordered ${range(unordered)} over the processes`);
+    summary[profile.name] = {
+      ...cell,
+      processes: PROCESSES,
+      orderedRange: range(ordered),
+      unorderedRange: range(unordered),
+    };
+  }
+}
+for (const profile of selected) {
+  if (forked.includes(profile)) continue;
+  const cell = await measure(profile, ROTATION);
+  if (!CHILD) print(profile, cell, '');
+  summary[CHILD ? profile.id : profile.name] = cell;
 }
 console.log(`BENCH_JSON ${JSON.stringify({ bench: 'core-async-io', ...summary })}`);
