@@ -12,6 +12,7 @@
  */
 
 import { RingQueue } from './ring-queue.js';
+import type { GroupMember, TimedGroup } from './timed-group.js';
 
 /** Receives the outcome of a slot's call (the stage: count it, schedule an emit or fail). */
 export interface AsyncSlotListener<T, R> {
@@ -19,14 +20,8 @@ export interface AsyncSlotListener<T, R> {
   onError(slot: AsyncSlot<T, R>, error: unknown): void;
 }
 
-/** The one attempt with a time limit a slot's call runs as (see `TimedAttempt`). */
-export interface SlotAttempt<R> {
-  onValue(value: R): void;
-  onError(error: unknown): void;
-}
-
 /** One input of the stage, from the moment it is issued until its result is emitted. */
-export class AsyncSlot<T, R> {
+export class AsyncSlot<T, R> implements GroupMember<R> {
   input: T | undefined = undefined;
   /** Event time of the input (NaN when none); the result keeps it. */
   timestamp = Number.NaN;
@@ -45,19 +40,21 @@ export class AsyncSlot<T, R> {
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
   /**
-   * With a time limit and no retry: the slot's one attempt, and handlers that hand the call's
-   * outcome to it (made once per slot, so a timed call allocates no closures of its own). A slot
-   * whose attempt timed out is never reused: the timeout fails the stage before it is emitted.
+   * With a time limit and no retry: the group of calls the slot's call runs in, whether the call
+   * still runs, and handlers that hand its outcome to the group (made once per slot, so a timed
+   * call allocates no closures of its own). A slot whose call timed out is never reused: the
+   * timeout fails the stage before it is emitted.
    */
-  attempt: SlotAttempt<R> | undefined = undefined;
-  readonly attemptValue: (result: R) => void;
-  readonly attemptError: (error: unknown) => void;
+  group: TimedGroup<R> | undefined = undefined;
+  open = false;
+  readonly groupValue: (result: R) => void;
+  readonly groupError: (error: unknown) => void;
 
   constructor(listener: AsyncSlotListener<T, R>) {
     this.resolve = (result) => listener.onResult(this, result);
     this.reject = (error) => listener.onError(this, error);
-    this.attemptValue = (result) => this.attempt?.onValue(result);
-    this.attemptError = (error) => this.attempt?.onError(error);
+    this.groupValue = (result) => this.group?.onValue(this, result);
+    this.groupError = (error) => this.group?.onError(this, error);
   }
 }
 
@@ -166,7 +163,7 @@ export class AsyncResultQueue<T, R> {
     slot.input = undefined;
     slot.result = undefined;
     slot.segment = undefined;
-    slot.attempt = undefined;
+    slot.group = undefined;
     this.free.push(slot);
   }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SinkWriter, SinkWriterContext, StatefulSinkWriter } from '../../api/sink.js';
+import { SinkWriterMetricGroup } from '../../metrics/metric-groups.js';
+import { MetricRegistry } from '../../metrics/metric-registry.js';
 import { fakeBatchContext, fakeWriterContext } from '../../testing/fake-contexts.js';
-import { asyncIoOptions } from './async-io-options.js';
+import { type AsyncCallContext, asyncIoOptions } from './async-io-options.js';
 import { AsyncResultQueue } from './async-result-queue.js';
 import { type AsyncStageState, AsyncStageWriter } from './async-stage-writer.js';
 
@@ -48,19 +50,29 @@ const settle = () => new Promise((r) => setImmediate(r));
 
 function stage(
   options: Record<string, unknown>,
-  fn: (n: number) => Promise<string>,
+  fn: (n: number, ctx: AsyncCallContext) => Promise<string>,
   inner: SinkWriter<unknown>,
   restored: { inputs: unknown[]; timestamps: number[] } = { inputs: [], timestamps: [] },
+  metrics = new MetricRegistry(),
 ) {
   return new AsyncStageWriter<number, string>(
     fn,
     asyncIoOptions.parse(options),
     [],
     inner,
-    fakeWriterContext(),
+    fakeWriterContext({ metricGroup: new SinkWriterMetricGroup(metrics, { subtask: '0' }) }),
     restored,
   );
 }
+
+/** The error a promise rejects with (undefined if it resolves). */
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+const none = { inputs: [], timestamps: [] };
 
 describe('AsyncStageWriter', () => {
   it('ordered: emits in input order and blocks write at capacity', async () => {
@@ -188,10 +200,7 @@ describe('AsyncStageWriter', () => {
       inner,
     );
     await writer.write([1], fakeBatchContext());
-    const error = await writer.flush(true).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await failureOf(writer.flush(true));
     expect(error).toMatchObject({ code: 'TRIB_ASYNC_CALL_FAILED', context: { operator: 'lookup' } });
     expect(String((error as Error).message)).toContain('service down');
     expect(inner.written).toEqual([]);
@@ -286,8 +295,8 @@ describe('AsyncStageWriter timeouts', () => {
     await writer.write([1, 2, 3, 4, 5], fakeBatchContext());
     await writer.flush(true);
     expect(inner.written).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
-    // Every call got its own attempt context (slots are reused, attempts are not).
-    expect(contexts.size).toBe(5);
+    // Calls issued in one step share a context (1 and 2, then 3 and 4 once both were emitted, then 5).
+    expect(contexts.size).toBe(3);
     await writer.close();
   });
 
@@ -328,15 +337,100 @@ describe('AsyncStageWriter timeouts', () => {
     );
     // This call reads its signal only after its limit passed.
     await timing.write([1], fakeBatchContext());
-    const error = await timing.flush(true).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await failureOf(timing.flush(true));
     expect(error).toMatchObject({ code: 'TRIB_ASYNC_CALL_FAILED' });
     expect(String((error as Error).message)).toContain('timed out after 5 ms');
     await new Promise((r) => setTimeout(r, 60));
     expect(lateSignal?.aborted).toBe(true);
     expect(lateSignal?.reason).toMatchObject({ code: 'TRIB_TIMEOUT' });
     await timing.close();
+  });
+
+  it('calls issued together time out one by one: only those still running fail, each counted', async () => {
+    const registry = new MetricRegistry();
+    const contexts = new Set<unknown>();
+    const writer = stage(
+      { name: 'lookup', timeoutMs: 20 },
+      (n, call) => {
+        contexts.add(call);
+        // 1 answers in time, 3 and 4 never answer.
+        return n === 1 ? Promise.resolve('r1') : new Promise(() => {});
+      },
+      new RecordingWriter(),
+      none,
+      registry,
+    );
+    await writer.write([1, 3, 4], fakeBatchContext());
+    expect(contexts.size).toBe(1); // one group: one context and one deadline for the three calls
+    const error = await failureOf(writer.flush(true));
+    expect(String((error as Error).message)).toContain('timed out after 20 ms');
+    expect(registry.sum('numAsyncTimeouts')).toBe(2); // 3 and 4, not 1
+    await writer.close();
+
+    const failing = stage(
+      { timeoutMs: 10_000 },
+      (n) => (n === 2 ? Promise.reject(new Error('no 2')) : new Promise(() => {})),
+      new RecordingWriter(),
+    );
+    await failing.write([1, 2], fakeBatchContext());
+    const failed = await failureOf(failing.flush(true));
+    // The failing call fails on its own, long before the group's deadline.
+    expect(String((failed as Error).message)).toContain('no 2');
+    await failing.close();
+  });
+
+  it('with retry: a timed-out call of a group is retried alone with a fresh deadline; the others keep their results', async () => {
+    const registry = new MetricRegistry();
+    const started: { n: number; attempt: number; at: number; ctx: unknown }[] = [];
+    const inner = new RecordingWriter();
+    const writer = stage(
+      { timeoutMs: 40, retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1 } },
+      (n, call) => {
+        started.push({ n, attempt: call.attempt, at: Date.now(), ctx: call });
+        if (n === 2 && call.attempt === 1)
+          return new Promise((_, reject) =>
+            call.signal.addEventListener('abort', () => reject(call.signal.reason)),
+          );
+        // The retry answers after 30 ms: longer than what remained of the first deadline.
+        if (n === 2) return new Promise((resolve) => setTimeout(() => resolve('r2 again'), 30));
+        return Promise.resolve(`r${n}`);
+      },
+      inner,
+      none,
+      registry,
+    );
+    await writer.write([1, 2, 3], fakeBatchContext());
+    await writer.flush(true);
+    expect(inner.written).toEqual(['r1', 'r2 again', 'r3']);
+    expect(started.map((s) => `${s.n}#${s.attempt}`)).toEqual(['1#1', '2#1', '3#1', '2#2']);
+    expect(new Set(started.slice(0, 3).map((s) => s.ctx)).size).toBe(1);
+    expect(started[3]?.ctx).not.toBe(started[0]?.ctx);
+    expect(registry.sum('numAsyncTimeouts')).toBe(1);
+    expect(registry.sum('numAsyncRetries')).toBe(1);
+    await writer.close();
+  });
+
+  it('a checkpoint with timed calls in flight stores their inputs; a restore re-issues them in one group', async () => {
+    const service = manualService();
+    const inner = new RecordingWriter();
+    const writer = stage({ timeoutMs: 10_000 }, service.fn, inner);
+    await writer.write([1, 2, 3], fakeBatchContext());
+    service.complete(2);
+    await settle();
+    await writer.flush(false);
+    const [state] = (await writer.snapshotState(1)) as [AsyncStageState];
+    expect(state.inputs).toEqual([1, 2, 3]); // ordered: 2 waits for 1
+    await writer.close();
+
+    const again = manualService();
+    const restoredInner = new RecordingWriter();
+    const restored = stage({ timeoutMs: 10_000 }, again.fn, restoredInner, {
+      inputs: state.inputs,
+      timestamps: state.timestamps,
+    });
+    for (const n of [3, 1, 2]) again.complete(n);
+    await restored.flush(true);
+    expect(restoredInner.written).toEqual(['r1', 'r2', 'r3']);
+    await restored.close();
   });
 });

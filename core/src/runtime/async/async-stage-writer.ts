@@ -14,7 +14,7 @@ import { type ChainOperator, runChain } from '../operator-chain.js';
 import type { AsyncCallContext, AsyncFunction, AsyncIoOptions } from './async-io-options.js';
 import { AsyncResultQueue, type AsyncSlot, type AsyncSlotListener } from './async-result-queue.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { type AttemptOwner, TimedAttempt } from './timed-attempt.js';
+import { type AttemptOwner, type GroupMember, TimedGroup } from './timed-group.js';
 
 const settled = Promise.resolve();
 
@@ -62,6 +62,8 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   private readonly timing: AttemptOwner | undefined;
   /** With `timeoutMs`: when the calls being issued start (the clock is read once per run of issues). */
   private issueTime = 0;
+  /** With `timeoutMs`: the group the last timed attempt joined; later ones with its deadline join it. */
+  private lastGroup: TimedGroup<R> | undefined;
 
   constructor(
     private readonly fn: AsyncFunction<T, R>,
@@ -188,7 +190,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.abort.abort(new TributaryError(CoreErrorCodes.ABORTED, `async stage '${this.options.name}' closed`));
     if (this.deadlines !== undefined) {
       this.deadlines.stop();
-      for (const call of this.deadlines.running()) (call as TimedAttempt<R>).abort(this.abort.signal.reason);
+      for (const group of this.deadlines.running()) (group as TimedGroup<R>).abort(this.abort.signal.reason);
     }
     this.failure ??= new TributaryError(CoreErrorCodes.CLOSED, `async stage '${this.options.name}' closed`);
     this.wake();
@@ -202,57 +204,47 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     if (this.plainCalls) {
       // The common case (no retry, no timeout) shares one call context and settles the slot
       // directly: one reaction per call with the slot's own handlers; plain values allowed.
-      let call: Promise<R>;
-      try {
-        call = this.fn(input, this.firstAttempt);
-      } catch (error) {
-        this.onError(slot, error);
-        return;
-      }
-      (call instanceof Promise ? call : Promise.resolve(call)).then(slot.resolve, slot.reject);
+      this.invoke(input, this.firstAttempt, slot.resolve, slot.reject);
     } else if (this.options.retry === undefined) {
-      // A time limit, no retry: the slot's own handlers go onto the call (no promise wraps it, no
-      // closure per call) and hand the outcome to its attempt.
-      const owner = this.timing as AttemptOwner;
-      const timed = new TimedAttempt<R>(1, this.ctx.subtaskId, owner, slot.resolve, slot.reject);
-      slot.attempt = timed;
-      owner.deadlines.start(timed, this.issueTime);
-      let call: Promise<R>;
-      try {
-        call = this.fn(input, timed);
-      } catch (error) {
-        timed.onError(error);
-        return;
-      }
-      (call instanceof Promise ? call : Promise.resolve(call)).then(slot.attemptValue, slot.attemptError);
+      // A time limit, no retry: the call joins the group of calls issued with it, and the slot's
+      // own handlers go onto the call (no promise wraps it, no closure or context per call).
+      const group = this.groupFor(1, this.issueTime);
+      group.add(slot);
+      this.invoke(input, group, slot.groupValue, slot.groupError);
     } else {
       this.callWithRetry(input).then(slot.resolve, slot.reject);
     }
   }
 
-  /** Starts one attempt with a time limit; `resolve`/`reject` get its outcome once. */
-  private timedCall(
+  /** Calls the function; its outcome, a synchronous throw included, goes to `onValue`/`onError`. */
+  private invoke(
     input: T,
-    attempt: number,
-    owner: AttemptOwner,
-    resolve: (value: R) => void,
-    reject: (error: unknown) => void,
+    ctx: AsyncCallContext,
+    onValue: (value: R) => void,
+    onError: (error: unknown) => void,
   ): void {
-    const timed = new TimedAttempt<R>(attempt, this.ctx.subtaskId, owner, resolve, reject);
-    owner.deadlines.start(timed);
     let call: Promise<R>;
     try {
-      call = this.fn(input, timed);
+      call = this.fn(input, ctx);
     } catch (error) {
-      timed.onError(error);
+      onError(error);
       return;
     }
-    // Methods called from inline arrows rather than arrow-function fields of the attempt: tsx
-    // (the benchmarks' runner) names each field's function with a defineProperty per instance.
-    (call instanceof Promise ? call : Promise.resolve(call)).then(
-      (value) => timed.onValue(value),
-      (error: unknown) => timed.onError(error),
-    );
+    (call instanceof Promise ? call : Promise.resolve(call)).then(onValue, onError);
+  }
+
+  /**
+   * The group a timed attempt started at `now` runs in: the last one if it has the same attempt
+   * number and deadline (calls issued in the same step), else a new one with its own deadline.
+   */
+  private groupFor(attempt: number, now: number): TimedGroup<R> {
+    const owner = this.timing as AttemptOwner;
+    const last = this.lastGroup;
+    if (last?.accepts(attempt, now + owner.deadlines.timeoutMs)) return last;
+    const group = new TimedGroup<R>(attempt, this.ctx.subtaskId, owner);
+    owner.deadlines.start(group, now);
+    this.lastGroup = group;
+    return group;
   }
 
   /** @internal A call's result (see {@link AsyncSlotListener}). */
@@ -271,7 +263,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   private attempt(input: T, attempt: number): Promise<R> {
     return this.timing === undefined
       ? this.fn(input, { signal: this.abort.signal, attempt, subtaskId: this.ctx.subtaskId })
-      : this.callWithTimeout(input, attempt, this.timing);
+      : this.callWithTimeout(input, attempt, this.timing.deadlines);
   }
 
   private callWithRetry(input: T): Promise<R> {
@@ -289,8 +281,19 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     });
   }
 
-  private callWithTimeout(input: T, attempt: number, owner: AttemptOwner): Promise<R> {
-    return new Promise<R>((resolve, reject) => this.timedCall(input, attempt, owner, resolve, reject));
+  /** One attempt with a time limit (with `retry`): a fresh deadline from now, in a group. */
+  private callWithTimeout(input: T, attempt: number, deadlines: CallDeadlines): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const group = this.groupFor(attempt, deadlines.clock());
+      const member: GroupMember<R> = { group: undefined, open: false, resolve, reject };
+      group.add(member);
+      this.invoke(
+        input,
+        group,
+        (value) => group.onValue(member, value),
+        (error) => group.onError(member, error),
+      );
+    });
   }
 
   /** The error of an attempt past its limit (retriable), counted in `numAsyncTimeouts`. */

@@ -1,4 +1,4 @@
-/** One timed attempt as the deadline sweep sees it. */
+/** One deadline as the sweep sees it (the stage's entries are groups of attempts started together). */
 export interface TimedCall {
   /** When the attempt times out (ms, `Date.now()` clock). */
   deadline: number;
@@ -10,7 +10,8 @@ export interface TimedCall {
 
 /**
  * Time limits of an async stage's calls with one timer for all of them, instead of a
- * `setTimeout`/`clearTimeout` pair per call (a timer-list insert and removal per record). Every
+ * `setTimeout`/`clearTimeout` pair per call (a timer-list insert and removal per record). The
+ * stage enters one entry per group of calls started together (see `TimedGroup`), not per call. Every
  * call has the same limit, so the next deadline to check is the oldest running call's: one timer
  * is armed for it; when it fires, the running calls (at most the stage's capacity) are swept,
  * those past their deadline expire and the timer is re-armed for the earliest remaining one.
