@@ -17,7 +17,8 @@
  * The source polls 1 000 records at a time (`BENCH_ASYNC_POLL_RECORDS`); 100 measured the same
  * (2026-12-07), so the batch the stage holds is not what separates it from the loop.
  * Knobs: `BENCH_ASYNC_PROFILES=turn,turn-timeout,1ms` (which services), `BENCH_PROCESSES=N`
- * (the next-turn services in N separate processes; see below), `BENCH_ROUNDS`, `BENCH_ASYNC_RECORDS`.
+ * (the next-turn services in N separate processes, default 5; see below), `BENCH_ROUNDS`,
+ * `BENCH_ASYNC_RECORDS`, `BENCH_ASYNC_SLOW_RECORDS`.
  * Run: pnpm --filter @tributary/core bench
  */
 import { execFile } from 'node:child_process';
@@ -185,13 +186,14 @@ function print(profile: Profile, cell: Cell, how: string): void {
 }
 
 /**
- * `BENCH_PROCESSES=N`: the next-turn profiles run in N fresh child processes, one after the
- * other, each its own warm-up and rounds (the starting variant rotating between processes), and
- * the report is the median of the per-process ratios plus their range. On that service the
- * speed of both sides differs between processes of the same code far more than between rounds
- * of one process, so one process is one sample, not a measurement.
+ * `BENCH_PROCESSES=N` (default 5; 1 runs everything in this process): the next-turn profiles run
+ * in N fresh child processes, one after the other, each with its own warm-up and rounds (the
+ * starting variant rotating between processes), and the report is the median of the per-process
+ * ratios plus their range. On that service the speed of both sides differs between processes of
+ * the same code far more than between rounds of one process, so one process is one sample, not a
+ * measurement.
  */
-const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 5);
 const CHILD = process.env.BENCH_ASYNC_CHILD === '1';
 const ROTATION = Number(process.env.BENCH_ASYNC_ROTATION ?? 0);
 const wanted = process.env.BENCH_ASYNC_PROFILES?.split(',');
@@ -220,7 +222,7 @@ async function inChildren(ids: readonly string[]): Promise<Map<string, Cell[]>> 
       const cell = json[id] as Cell;
       cells.get(id)?.push(cell);
       console.log(
-        `  process ${k + 1}/${PROCESSES} ${id}: loop ${fmt(cell.promiseAllLoop)}, ordered ${cell.orderedVsPromiseAll.toFixed(3)}, unordered ${cell.unorderedVsPromiseAll.toFixed(3)}`,
+        `  process ${k + 1}/${PROCESSES} ${id}: loop ${fmt(cell.promiseAllLoop)}, ordered ${fmt(cell.mapAsyncOrdered)} (${cell.orderedVsPromiseAll.toFixed(3)}), unordered ${fmt(cell.mapAsyncUnordered)} (${cell.unorderedVsPromiseAll.toFixed(3)})`,
       );
     }
   }
