@@ -4,7 +4,11 @@ import type { VersionedSerializer } from '../../serialization/versioned-serializ
 
 /** What an async function gets besides the input. */
 export interface AsyncCallContext {
-  /** Aborted when the attempt timed out or the job stops: pass it to `fetch`, drivers, etc. */
+  /**
+   * Aborted when the attempt timed out or the job stops: pass it to `fetch`, drivers, etc. With
+   * `timeoutMs`, calls started together share it (and their deadline): it aborts when the deadline
+   * passes with any of them still running.
+   */
   readonly signal: AbortSignal;
   /** 1 for the first attempt, +1 per retry. */
   readonly attempt: number;
