@@ -18,7 +18,8 @@
  * (2026-12-07), so the batch the stage holds is not what separates it from the loop.
  * Knobs: `BENCH_ASYNC_PROFILES=turn,turn-timeout,1ms` (which services), `BENCH_PROCESSES=N`
  * (the next-turn services in N separate processes, default 5; see below), `BENCH_ROUNDS`,
- * `BENCH_ASYNC_RECORDS`, `BENCH_ASYNC_SLOW_RECORDS`, `BENCH_ASYNC_WARMUP` (runs of each variant first, default 3).
+ * `BENCH_ASYNC_RECORDS`, `BENCH_ASYNC_SLOW_RECORDS`, `BENCH_ASYNC_WARMUP` (runs of each variant
+ * before the rounds, default 3).
  * Run: pnpm --filter @tributary/core bench
  */
 import { execFile } from 'node:child_process';
