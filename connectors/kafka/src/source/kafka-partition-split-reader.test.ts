@@ -23,6 +23,18 @@ import type { KafkaFetchReporting } from './kafka-split-fates.js';
 
 const TOPIC = 't';
 
+/** A kafkajs cluster stub whose every partition leads on broker 1, `broker`. */
+function oneBrokerCluster(broker: unknown): KafkaJsCluster {
+  return {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    refreshMetadata: async () => undefined,
+    addMultipleTargetTopics: async () => undefined,
+    findLeaderForPartitions: (_topic: string, partitions: number[]) => ({ '1': partitions }),
+    findBroker: async () => broker,
+  } as unknown as KafkaJsCluster;
+}
+
 /** One partition's log served by a fake leader; `fetchOffsets` records every Fetch's position. */
 function fakeCluster(
   values: readonly string[],
@@ -59,15 +71,7 @@ function fakeCluster(
       };
     },
   };
-  const cluster = {
-    connect: async () => undefined,
-    disconnect: async () => undefined,
-    refreshMetadata: async () => undefined,
-    addMultipleTargetTopics: async () => undefined,
-    findLeaderForPartitions: (_topic: string, partitions: number[]) => ({ '1': partitions }),
-    findBroker: async () => broker,
-  } as unknown as KafkaJsCluster;
-  return { cluster, fetchOffsets };
+  return { cluster: oneBrokerCluster(broker), fetchOffsets };
 }
 
 /**
@@ -239,14 +243,7 @@ describe('KafkaPartitionSplitReader batches', () => {
         };
       },
     };
-    const cluster = {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      refreshMetadata: async () => undefined,
-      addMultipleTargetTopics: async () => undefined,
-      findLeaderForPartitions: (_topic: string, partitions: number[]) => ({ '1': partitions }),
-      findBroker: async () => broker,
-    } as unknown as KafkaJsCluster;
+    const cluster = oneBrokerCluster(broker);
     const options = KafkaSourceOptions.parse({ brokers: ['127.0.0.1:1'], topics: [TOPIC] });
     const reader = new KafkaPartitionSplitReader(cluster, options, new Map(), silentLogger);
     readers.push(reader);

@@ -53,6 +53,16 @@ const state = (): KafkaPartitionSplitState => ({
   stoppingOffset: undefined,
 });
 
+/** A `valueOnly` UTF-8 emitter that fails on a bad record, with metrics of its own. */
+function valueOnlyUtf8Emitter(): KafkaRecordEmitter<string> {
+  return new KafkaRecordEmitter(
+    valueOnly(utf8Schema),
+    new SourceReaderMetricGroup(new MetricRegistry(), {}),
+    'fail',
+    silentLogger,
+  );
+}
+
 describe('KafkaRecordEmitter', () => {
   it('emits with the record timestamp as event time and advances the split offset', () => {
     const metrics = new SourceReaderMetricGroup(new MetricRegistry(), {});
@@ -72,12 +82,7 @@ describe('KafkaRecordEmitter', () => {
   });
 
   it('drops tombstones with valueOnly but still advances', () => {
-    const emitter = new KafkaRecordEmitter(
-      valueOnly(utf8Schema),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
+    const emitter = valueOnlyUtf8Emitter();
     const { out, output } = collector<string>();
     const s = state();
     emitter.emitRecord(batchOf(message(0, null)), output, s);
@@ -182,12 +187,7 @@ describe('KafkaRecordEmitter', () => {
   });
 
   it('moves the position past a batch without records (markers or an emptied batch only)', () => {
-    const emitter = new KafkaRecordEmitter(
-      valueOnly(utf8Schema),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
+    const emitter = valueOnlyUtf8Emitter();
     const { out, output } = collector<string>();
     const s = { ...state(), offset: 5 };
     emitter.emitRecords(kafkaFetchedBatch([], 9), 0, 0, output, s);
