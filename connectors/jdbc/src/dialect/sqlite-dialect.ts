@@ -196,6 +196,13 @@ export const sqliteDialect: Dialect = {
   },
   parameterEncoder() {
     // The conversion depends on the value only (JSON, booleans, dates), not on the column.
-    return sqliteDialect.toParameter as ValueEncoder;
+    return sqliteParameter;
   },
 };
+
+/**
+ * The sink's per-value encoder: strings and numbers (most values) in a function small enough
+ * for V8 to inline into the encoding loop; the rest through `toParameter`.
+ */
+const sqliteParameter: ValueEncoder = (value) =>
+  typeof value === 'string' || typeof value === 'number' ? value : sqliteDialect.toParameter(value, '');
