@@ -45,13 +45,20 @@ export interface JdbcWriterSetup {
 
 /**
  * Buffers rows (reduced by key), flushes them by size, by interval and at every checkpoint.
- * Flushes run one at a time, in order: a batch is retried before any later batch is sent.
+ * Flushes run one at a time, in order: a batch is retried before any later batch is sent, and
+ * once a flush has failed no later one runs (every later call reports that failure).
+ * A full buffer's flush is sent while the next batch is read and buffered (one flush in flight:
+ * the next full buffer waits for it), so the database ingests a batch while the job prepares
+ * the next; `flush` (end of input, every checkpoint) waits for every flush.
  */
 export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittable> {
   private readonly buffer: ReducingBuffer;
   private chain: Promise<void> = Promise.resolve();
+  /** The flush of the last full buffer, possibly still running. */
+  private inFlight: Promise<void> = Promise.resolve();
+  /** The first flush failure (a flush of a full buffer, by interval or at a checkpoint). */
+  private failure: { readonly error: unknown } | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private timerError: unknown;
 
   private constructor(
     private readonly setup: JdbcWriterSetup,
@@ -97,16 +104,25 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
   }
 
   async write(batch: readonly T[]): Promise<void> {
-    this.rethrowTimerError();
+    this.rethrowFailure();
     const buffer = this.buffer;
     for (let i = 0; i < batch.length; i++) buffer.add(batch[i]);
-    if (buffer.size >= this.setup.options.batchSizeRows) await this.flushBuffer();
-    else this.armTimer();
+    if (buffer.size < this.setup.options.batchSizeRows) {
+      this.armTimer();
+      return;
+    }
+    const previous = this.inFlight;
+    this.inFlight = this.flushBuffer();
+    // Its failure is recorded by the chain and reported by the next call.
+    this.inFlight.catch(() => {});
+    await previous;
   }
 
   async flush(_endOfInput: boolean): Promise<void> {
-    this.rethrowTimerError();
+    this.rethrowFailure();
     await this.flushBuffer();
+    // The buffer may have been empty: the flushes in flight must still have succeeded.
+    this.rethrowFailure();
   }
 
   prepareCommit(): Promise<JdbcCommittable[]> {
@@ -130,12 +146,17 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     });
   }
 
-  /** Runs `task` after every earlier flush (the chain keeps batches in order). */
+  /** Runs `task` after every earlier flush (the chain keeps batches in order), unless one failed. */
   private serialized<R>(task: () => Promise<R>): Promise<R> {
-    const run = this.chain.then(task);
+    const run = this.chain.then(() => {
+      this.rethrowFailure();
+      return task();
+    });
     this.chain = run.then(
       () => {},
-      () => {},
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
     );
     return run;
   }
@@ -145,9 +166,8 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     if (interval === 0 || this.timer !== undefined || this.buffer.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flushBuffer().catch((error: unknown) => {
-        this.timerError ??= error;
-      });
+      // A failure is recorded by the chain and reported by the next call.
+      this.flushBuffer().catch(() => {});
     }, interval);
     this.timer.unref?.();
   }
@@ -157,8 +177,8 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     this.timer = undefined;
   }
 
-  private rethrowTimerError(): void {
-    if (this.timerError !== undefined) throw this.timerError;
+  private rethrowFailure(): void {
+    if (this.failure !== undefined) throw this.failure.error;
   }
 }
 

@@ -235,6 +235,47 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
     expect(await db.rows('SELECT id FROM typed')).toEqual([]);
   });
 
+  it('reports a failed flush of a full buffer on the next call and writes no later batch', async () => {
+    await db.exec(`CREATE TABLE ordered (id INT PRIMARY KEY, n INT)${kind === 'sqlite' ? ' STRICT' : ''}`);
+    const writer = await new JdbcSink({ ...db.connection, table: 'ordered', batchSizeRows: 2 }).createWriter(
+      fakeWriterContext(),
+    );
+    // The first full buffer is sent while later batches are buffered; its row 1 is rejected.
+    const first = await writer
+      .write(
+        [
+          { id: 1, n: 'not a number' },
+          { id: 2, n: 2 },
+        ],
+        fakeBatchContext(),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as TributaryError,
+      );
+    const later = await writer
+      .write(
+        [
+          { id: 3, n: 3 },
+          { id: 4, n: 4 },
+        ],
+        fakeBatchContext(),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as TributaryError,
+      );
+    const flushed = await writer.flush(false).then(
+      () => undefined,
+      (e: unknown) => e as TributaryError,
+    );
+    await writer.close();
+    // Reported by the first call that waits for it (the first write when the driver is synchronous).
+    expect((first ?? later)?.code).toBe(JdbcErrorCodes.CONSTRAINT_VIOLATION);
+    expect(flushed?.code).toBe(JdbcErrorCodes.CONSTRAINT_VIOLATION);
+    expect(await db.rows('SELECT id FROM ordered')).toEqual([]);
+  });
+
   if (kind !== 'sqlite') {
     it('refuses wrong credentials with TRIB_JDBC_AUTH_FAILED and never shows the password', async () => {
       const password = 'definitely-wrong-secret';
