@@ -3,6 +3,7 @@ import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { E2eErrorCodes } from '../harness/e2e-errors.js';
 import type { KafkaConnection, KafkaSaslMechanism, ServiceState } from '../harness/service-types.js';
 import { uniqueName } from '../harness/unique-names.js';
+import { waitUntil } from '../harness/wait-until.js';
 import { type HandleContext, ServiceHandleBase } from '../services/service-handle-base.js';
 import { unsecuredKafkaToken } from './kafka-unsecured-token.js';
 
@@ -103,13 +104,16 @@ export class KafkaService<N extends KafkaServiceName = 'kafka'> extends ServiceH
     this.assertOpen();
     const topic = uniqueName(options.prefix ?? 'topic');
     const admin = await this.adminClient();
+    const partitions = options.partitions ?? 1;
     try {
+      // kafkajs's own `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
+      // answers while the new topic has not reached its metadata cache yet: wait here instead.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic,
-            numPartitions: options.partitions ?? 1,
+            numPartitions: partitions,
             replicationFactor: this.kafka.replicationFactor ?? 1,
             configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })),
           },
@@ -119,7 +123,18 @@ export class KafkaService<N extends KafkaServiceName = 'kafka'> extends ServiceH
       throw this.requestFailed('create topic', error, { topic });
     }
     this.track(`topic ${topic}`, () => this.dropTopic(topic));
+    await waitUntil(() => this.assertLeaders(admin, topic, partitions), {
+      what: `leaders of the ${partitions} partition(s) of topic ${topic}`,
+      timeoutMs: 30_000,
+    });
     return topic;
+  }
+
+  /** Resolves once every partition of `topic` has a leader; throws (not yet) otherwise. */
+  private async assertLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const led = topics[0]?.partitions.filter((partition) => partition.leader >= 0).length ?? 0;
+    if (led < partitions) throw new Error(`${led} of ${partitions} partitions have a leader`);
   }
 
   /** Deletes a topic now (instead of at cleanup). */
