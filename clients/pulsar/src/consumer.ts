@@ -218,7 +218,7 @@ export class Consumer {
     const taken: ConsumerMessage[] = [];
     while (taken.length < max && queue.length > 0) {
       const entry = queue[0] as QueuedEntry<PartitionConsumer>;
-      const messages = this.decode(entry);
+      const messages = this.decode(entry, false);
       if (messages === undefined) break;
       queue.shift();
       this.queued -= entry.remaining;
@@ -241,7 +241,7 @@ export class Consumer {
     let count = 0;
     while (count < max && queue.length > 0) {
       const entry = queue[0] as QueuedEntry<PartitionConsumer>;
-      const messages = this.decode(entry);
+      const messages = this.decode(entry, false);
       if (messages === undefined) break;
       queue.shift();
       this.queued -= entry.remaining;
@@ -277,10 +277,10 @@ export class Consumer {
   }
 
   /** The entry's messages; on a decode failure the consumer fails and this returns `undefined`. */
-  private decode(entry: QueuedEntry<PartitionConsumer>): ConsumerMessage[] | undefined {
+  private decode(entry: QueuedEntry<PartitionConsumer>, keep = true): ConsumerMessage[] | undefined {
     const before = entry.remaining;
     try {
-      const messages = entry.decode();
+      const messages = entry.decode(keep);
       this.queued += entry.remaining - before;
       return messages;
     } catch (error) {

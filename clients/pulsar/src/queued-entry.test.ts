@@ -21,6 +21,20 @@ describe('QueuedEntry', () => {
     expect(entry.remaining).toBe(2);
   });
 
+  it('keeps nothing on the entry when the caller takes the messages whole (decode(false))', () => {
+    let decodes = 0;
+    const entry = new QueuedEntry('partition-0', 3, () => {
+      decodes++;
+      return [message(0), message(2)];
+    });
+    const taken = entry.decode(false);
+    expect(taken.map((m) => m.messageId.batchIndex)).toEqual([0, 2]);
+    expect(entry.remaining).toBe(2);
+    // Not cached: a promoted entry holding its decoded messages would keep them through every scavenge.
+    expect(entry.decode(false)).not.toBe(taken);
+    expect(decodes).toBe(2);
+  });
+
   it('throws the decode failure on every use, so nothing behind a corrupt entry is read', () => {
     const entry = new QueuedEntry('partition-0', 1, () => {
       throw new Error('bad batch');
