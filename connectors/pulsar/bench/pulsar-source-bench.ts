@@ -17,7 +17,9 @@
  * the machine's load average. Nothing fails on it.
  *
  * Run: `pnpm --filter @tributary/connector-pulsar bench:source` (`BENCH_SCALE=0.1` for a smoke
- * run; `BENCH_ROUNDS=n`).
+ * run; `BENCH_ROUNDS=n`). `BENCH_ONLY=raw|connector` runs one side alone and prints `BENCH_MARK`
+ * lines around each run, for GC diagnostics (`node --trace-gc-nvp`, the heap sampling profiler)
+ * without the other side's garbage in the numbers.
  */
 import { loadavg } from 'node:os';
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
@@ -34,6 +36,8 @@ const MESSAGES = Math.max(3000, Math.round(1_500_000 * scale));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Both sides' receiver queue (flow permits per partition); the connector's default is 1000. */
 const QUEUE = Number(process.env.BENCH_QUEUE ?? 1000);
+/** Diagnostics (`--trace-gc-nvp`, `--heap-prof`): `raw` or `connector` runs that side alone (no ratio). */
+const ONLY = process.env.BENCH_ONLY;
 
 const pulsar = await useService('pulsar');
 const serviceUrl = pulsar.connection.serviceUrl;
@@ -210,7 +214,12 @@ for (let round = 0; round <= ROUNDS; round++) {
     const run = await connectorRound(`connector-${round}`);
     if (round > 0) connector.push(run);
   };
-  if (round % 2 === 0) {
+  if (ONLY !== undefined) {
+    // Markers for the interleaved `--trace-gc-nvp` lines.
+    process.stdout.write(`BENCH_MARK start ${round}\n`);
+    await (ONLY === 'raw' ? runRaw() : runConnector());
+    process.stdout.write(`BENCH_MARK end ${round}\n`);
+  } else if (round % 2 === 0) {
     await runRaw();
     await runConnector();
   } else {
@@ -219,6 +228,14 @@ for (let round = 0; round <= ROUNDS; round++) {
   }
 }
 await pulsar.close();
+if (ONLY !== undefined) {
+  const runs = ONLY === 'raw' ? raw : connector;
+  for (const run of runs)
+    process.stdout.write(
+      `${ONLY}: steady ${Math.round(MESSAGES / ((run.last - run.first) / 1000))} msg/s, gc ${Math.round(run.gcMs)} ms (scavenges ${Math.round(run.minorGcMs)} ms)\n`,
+    );
+  process.exit(0);
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round2 = (x: number) => Number(x.toFixed(2));
