@@ -328,6 +328,44 @@ describe('pulsar client against the local broker', () => {
     await producer.close();
   });
 
+  it('takes entries undecoded: id bounds before decoding, the messages on demand, permits back at once', async () => {
+    const topic = await pulsar.createTopic();
+    // A queue of 4 batches of 4 over 3 takes: without the permits back, the broker stops at 4 messages.
+    const consumer = await client.subscribe({
+      topic,
+      subscription: 'undecoded',
+      initialPosition: 'earliest',
+      receiverQueueSize: 4,
+    });
+    const producer = await client.createProducer({
+      topic,
+      batchingMaxMessages: 4,
+      batchingMaxPublishDelayMs: 50,
+    });
+    await Promise.all(Array.from({ length: 16 }, (_, i) => producer.send({ payload: text(`u${i}`) })));
+    const taken: ConsumerMessage[] = [];
+    const deadline = Date.now() + 10_000;
+    while (taken.length < 16) {
+      if (Date.now() > deadline) throw new Error(`only ${taken.length} of 16 taken`);
+      for (const entry of consumer.takeQueuedUndecoded(100)) {
+        const { firstId, lastId } = entry;
+        expect([firstId.entryId, firstId.batchIndex]).toEqual([lastId.entryId, 0]);
+        expect(lastId.batchIndex).toBe(entry.count - 1);
+        const messages = entry.messages();
+        expect(messages.map((m) => m.messageId)).toEqual(
+          Array.from({ length: entry.count }, (_, batchIndex) => ({ ...firstId, batchIndex })),
+        );
+        expect(messages.every((m) => m.publishTime === entry.publishTime)).toBe(true);
+        taken.push(...messages);
+      }
+      await sleep(20);
+    }
+    expect(taken.map(str)).toEqual(Array.from({ length: 16 }, (_, i) => `u${i}`));
+    expect(consumer.queuedCount).toBe(0);
+    await consumer.close();
+    await producer.close();
+  });
+
   it('redeliver-all on an Exclusive subscription: queued messages are dropped, each comes once more, in order', async () => {
     const topic = await pulsar.createTopic();
     const producer = await client.createProducer({ topic, batchingEnabled: false });

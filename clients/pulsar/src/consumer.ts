@@ -25,7 +25,7 @@ import {
 import { decodeBatch } from './protocol/batch.js';
 import { decompress } from './protocol/compression.js';
 import type { Frame } from './protocol/frame.js';
-import { QueuedEntry } from './queued-entry.js';
+import { QueuedEntry, type TakenEntry } from './queued-entry.js';
 import { fullTopicName, partitionIndexOf, partitionTopicName } from './topic-name.js';
 import type { Transaction } from './transaction.js';
 
@@ -224,7 +224,7 @@ export class Consumer {
       this.queued -= entry.remaining;
       for (let i = entry.next; i < messages.length; i++) taken.push(messages[i] as ConsumerMessage);
       if (entry.remaining > 0)
-        entry.from.taken(messages[messages.length - 1] as ConsumerMessage, entry.remaining);
+        entry.from.taken((messages[messages.length - 1] as ConsumerMessage).messageId, entry.remaining);
     }
     if (taken.length === 0 && this.failure !== undefined) throw this.failure;
     return taken;
@@ -249,8 +249,32 @@ export class Consumer {
         const rest = entry.next === 0 ? messages : messages.slice(entry.next);
         taken.push(rest);
         count += rest.length;
-        entry.from.taken(messages[messages.length - 1] as ConsumerMessage, entry.remaining);
+        entry.from.taken((messages[messages.length - 1] as ConsumerMessage).messageId, entry.remaining);
       }
+    }
+    if (taken.length === 0 && this.failure !== undefined) throw this.failure;
+    return taken;
+  }
+
+  /**
+   * {@link takeQueuedEntries} without decoding: up to about `max` queued messages as entries
+   * whose messages are decoded on the first {@link TakenEntry.messages} call. For callers that
+   * hand entries on (through a queue to another loop) before they use them: decoded messages
+   * that wait are what the garbage collector copies and promotes. Their permits go back at once.
+   */
+  takeQueuedUndecoded(max: number): TakenEntry[] {
+    const queue = this.queue;
+    const taken: TakenEntry[] = [];
+    let count = 0;
+    while (count < max && queue.length > 0) {
+      const entry = queue.shift() as QueuedEntry<PartitionConsumer>;
+      const remaining = entry.remaining;
+      this.queued -= remaining;
+      if (remaining === 0) continue;
+      entry.takeUndecoded();
+      entry.from.taken(entry.lastId, remaining);
+      taken.push(entry);
+      count += remaining;
     }
     if (taken.length === 0 && this.failure !== undefined) throw this.failure;
     return taken;
@@ -267,7 +291,7 @@ export class Consumer {
         const message = messages[entry.next++] as ConsumerMessage;
         entry.remaining--;
         this.queued--;
-        entry.from.taken(message, 1);
+        entry.from.taken(message.messageId, 1);
         if (entry.remaining === 0) queue.shift();
         return message;
       }
@@ -569,8 +593,8 @@ export class PartitionConsumer implements ConnectionListener {
    * The application took `count` messages up to `last`: remember it (non-durable resume point)
    * and return their permits.
    */
-  taken(last: ConsumerMessage, count: number): void {
-    if (this.options.durable === false) this.lastDelivered = last.messageId;
+  taken(last: MessageId, count: number): void {
+    if (this.options.durable === false) this.lastDelivered = last;
     this.delivered(count);
   }
 
@@ -599,18 +623,39 @@ export class PartitionConsumer implements ConnectionListener {
       const start =
         this.options.durable === false ? (this.lastDelivered ?? this.options.startMessageId) : undefined;
       const inclusive = this.lastDelivered === undefined && this.options.startMessageIdInclusive === true;
-      const decode = (): ConsumerMessage[] => {
+      const decode = (permitsReturned: boolean): ConsumerMessage[] => {
         try {
-          return this.decodeEntry(idData, message.redeliveryCount, message.ackSet, frame, start, inclusive);
+          return this.decodeEntry(
+            idData,
+            message.redeliveryCount,
+            message.ackSet,
+            frame,
+            start,
+            inclusive,
+            permitsReturned,
+          );
         } catch (error) {
           // Neither acked nor skipped: every later receive fails, naming the message.
-          throw new PulsarMessageDecodeError(
+          const failure = new PulsarMessageDecodeError(
             `${this.topic}: message ${idData.ledgerId}:${idData.entryId} could not be decoded: ${(error as Error).message}`,
             { cause: error },
           );
+          // Taken undecoded, the entry is decoded outside the queue: fail the consumer here.
+          if (permitsReturned) this.parent.fail(failure);
+          throw failure;
         }
       };
-      this.parent.enqueue(new QueuedEntry(this, Math.max(1, frame.metadata.numMessagesInBatch), decode));
+      const metadata = frame.metadata;
+      const batched = isFieldSet(metadata, MessageMetadataSchema.field.numMessagesInBatch);
+      const head = {
+        topic: this.topic,
+        ledgerId: idData.ledgerId,
+        entryId: idData.entryId,
+        partition: this.partition,
+        batchSize: batched ? metadata.numMessagesInBatch : 0,
+        publishTime: Number(metadata.publishTime),
+      };
+      this.parent.enqueue(new QueuedEntry(this, Math.max(1, metadata.numMessagesInBatch), head, decode));
       return;
     }
     if (command.reachedEndOfTopic !== undefined) {
@@ -643,6 +688,7 @@ export class PartitionConsumer implements ConnectionListener {
     frame: Frame,
     start: MessageId | undefined,
     inclusive: boolean,
+    permitsReturned: boolean,
   ): ConsumerMessage[] {
     const metadata = frame.metadata as MessageMetadata;
     const payload = decompress(metadata.compression, frame.payload as Uint8Array, metadata.uncompressedSize);
@@ -657,7 +703,7 @@ export class PartitionConsumer implements ConnectionListener {
     if (!isFieldSet(metadata, MessageMetadataSchema.field.numMessagesInBatch)) {
       const id: MessageId = { ledgerId, entryId, partition, batchIndex: -1, batchSize: 0 };
       if (skip(id)) {
-        this.delivered(1);
+        if (!permitsReturned) this.delivered(1);
         return [];
       }
       return [
@@ -674,7 +720,7 @@ export class PartitionConsumer implements ConnectionListener {
       const acked = ackSet.length > 0 && ((ackSet[index >> 6] ?? 0n) >> BigInt(index & 63)) % 2n === 0n;
       const m = entry.metadata;
       if (acked || m.compactedOut || skip(id)) {
-        this.delivered(1);
+        if (!permitsReturned) this.delivered(1);
         continue;
       }
       const sequenceId = m.sequenceId !== 0n ? m.sequenceId : metadata.sequenceId + BigInt(index);

@@ -50,6 +50,7 @@ export {
   FrameReader,
   PulsarFrameError,
 } from './protocol/frame.js';
+export type { TakenEntry } from './queued-entry.js';
 export { fullTopicName, partitionIndexOf, partitionTopicName } from './topic-name.js';
 export {
   type EndTxnOutcome,

@@ -83,8 +83,11 @@ export function startFilter(start: SplitStart): (id: MessageId) => boolean {
 /** What a stop cursor says about one message. */
 export type StopVerdict = 'read' | 'read-and-stop' | 'stop-before';
 
+/** What a stop check reads of a message (a whole entry's envelope gives all but the event time). */
+export type StopProbe = Pick<ConsumerMessage, 'messageId' | 'publishTime' | 'eventTime'>;
+
 /** A split reader's stop check, or `undefined` for an unbounded split. */
-export function stopCheck(stop: SplitStop | undefined): ((m: ConsumerMessage) => StopVerdict) | undefined {
+export function stopCheck(stop: SplitStop | undefined): ((m: StopProbe) => StopVerdict) | undefined {
   if (stop === undefined) return undefined;
   switch (stop.kind) {
     case 'empty':

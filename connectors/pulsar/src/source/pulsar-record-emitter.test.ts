@@ -10,7 +10,7 @@ const decoder = new TextDecoder();
 
 /** One batch entry (ledger 7, entry 3) of `size` messages `m0`, `m1`, … */
 function batchEntry(size: number): PulsarEntry {
-  return Array.from(
+  const messages = Array.from(
     { length: size },
     (_, i): ConsumerMessage => ({
       topic: 'persistent://t/ns/in-partition-0',
@@ -26,6 +26,7 @@ function batchEntry(size: number): PulsarEntry {
       sequenceId: BigInt(i),
     }),
   );
+  return { messages: () => messages };
 }
 
 function splitState(): PulsarSplitState {
@@ -66,6 +67,28 @@ describe('PulsarMessageRangeEmitter (Exclusive / Failover)', () => {
     expect(values).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
     expect(state.lastEmitted).toMatchObject({ entryId: 3n, batchIndex: 9 });
     expect(state.unackedEntries).toEqual([]);
+  });
+
+  it('decodes an entry once across its ranges (the entry itself keeps nothing decoded)', () => {
+    const emitter = new PulsarMessageRangeEmitter(deserializer, metrics(), 'fail', silentLogger);
+    const inner = batchEntry(6);
+    let decodes = 0;
+    const entry: PulsarEntry = {
+      messages: () => {
+        decodes++;
+        return inner.messages();
+      },
+    };
+    const values: string[] = [];
+    const state = splitState();
+    expect(emitter.recordCount(entry)).toBe(6);
+    emitter.emitRecords(entry, 0, 3, collecting(values), state);
+    expect(emitter.recordCount(entry)).toBe(6);
+    emitter.emitRecords(entry, 3, 6, collecting(values), state);
+    expect(decodes).toBe(1);
+    expect(values).toHaveLength(6);
+    emitter.emitRecords(batchEntry(2), 0, 2, collecting(values), state);
+    expect(values.slice(6)).toEqual(['m0', 'm1']);
   });
 
   it('leaves the position on the last emitted message when a message of the range fails', () => {

@@ -7,7 +7,7 @@ import {
   TributaryError,
   toError,
 } from '@tributary/core';
-import { messageIdToString } from '@tributary/pulsar-client';
+import { type ConsumerMessage, messageIdToString } from '@tributary/pulsar-client';
 import type { PulsarMessageDeserializer } from './pulsar-message-deserializer.js';
 import type { PulsarSplitState } from './pulsar-partition-split.js';
 import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
@@ -30,14 +30,18 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
   ) {}
 
   emitRecord(entry: PulsarEntry, output: SourceOutput<T>, state: PulsarSplitState): void {
-    this.emitMessages(entry, 0, entry.length, output, state);
-    const last = entry[entry.length - 1];
+    const messages = entry.messages();
+    this.emitMessages(messages, 0, messages.length, output, state);
+    const last = messages[messages.length - 1];
     if (this.trackEntries && last !== undefined) state.unackedEntries.push(last.messageId);
   }
 
-  /** Emits messages `from` to `to` (exclusive) of `entry`; the position moves to message `to - 1`. */
+  /**
+   * Emits messages `from` to `to` (exclusive) of an entry; the position moves to message `to - 1`.
+   * Entries are decoded here, right before their messages are emitted (see `PulsarSplitReader`).
+   */
   protected emitMessages(
-    entry: PulsarEntry,
+    entry: readonly ConsumerMessage[],
     from: number,
     to: number,
     output: SourceOutput<T>,
@@ -46,7 +50,7 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
     if (to <= from) return;
     let bytes = 0;
     for (let i = from; i < to; i++) {
-      const message = entry[i] as PulsarEntry[number];
+      const message = entry[i] as ConsumerMessage;
       bytes += message.payload.length;
       let value: T | undefined;
       try {
@@ -65,7 +69,7 @@ export class PulsarRecordEmitter<T> implements RecordEmitter<PulsarEntry, T, Pul
         output.collect(value, message.eventTime > 0 ? message.eventTime : message.publishTime);
     }
     this.metrics.numBytesIn.inc(bytes);
-    state.lastEmitted = (entry[to - 1] as PulsarEntry[number]).messageId;
+    state.lastEmitted = (entry[to - 1] as ConsumerMessage).messageId;
   }
 }
 
@@ -90,8 +94,20 @@ export class PulsarMessageRangeEmitter<T>
     super(deserializer, metrics, onError, false, logger);
   }
 
+  /** The entry being emitted and its decoded messages: one entry's worth held, here, not on the entry. */
+  private current: PulsarEntry | undefined;
+  private currentMessages: readonly ConsumerMessage[] = [];
+
+  private messagesOf(entry: PulsarEntry): readonly ConsumerMessage[] {
+    if (entry !== this.current) {
+      this.currentMessages = entry.messages();
+      this.current = entry;
+    }
+    return this.currentMessages;
+  }
+
   recordCount(entry: PulsarEntry): number {
-    return entry.length;
+    return this.messagesOf(entry).length;
   }
 
   emitRecords(
@@ -101,6 +117,6 @@ export class PulsarMessageRangeEmitter<T>
     output: SourceOutput<T>,
     state: PulsarSplitState,
   ): void {
-    this.emitMessages(entry, from, to, output, state);
+    this.emitMessages(this.messagesOf(entry), from, to, output, state);
   }
 }

@@ -18,6 +18,7 @@ import {
   type MessageId,
   type PulsarClient,
   PulsarServerError,
+  type TakenEntry,
 } from '@tributary/pulsar-client';
 import type { PulsarPartitionSplit } from './pulsar-partition-split.js';
 import {
@@ -25,6 +26,7 @@ import {
   formatMessageId,
   parseMessageId,
   type SplitStart,
+  type StopProbe,
   type StopVerdict,
   startFilter,
   startsAtOrPastStop,
@@ -34,8 +36,19 @@ import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
 import { isSharedType, type ResolvedPulsarSourceOptions } from './pulsar-source-options.js';
 import type { PulsarSplitConsumers } from './pulsar-split-consumers.js';
 
-/** The messages of one entry (one message, or one batch): the unit the source emits and acks. */
-export type PulsarEntry = readonly ConsumerMessage[];
+/**
+ * The messages of one entry (one message, or one batch), or the part of one the split reads: the
+ * unit the source emits and acks. Decoded by the emitter, which holds the messages of the entry it
+ * emits (not the entry: see `TakenEntry.messages`).
+ */
+export interface PulsarEntry {
+  messages(): readonly ConsumerMessage[];
+}
+
+/** Part of an entry (cut at the start or stop cursor), decoded already. */
+function entryPart(messages: readonly ConsumerMessage[]): PulsarEntry {
+  return { messages: () => messages };
+}
 
 /** A split being read: its consumer and its start and stop checks. */
 interface ReadingSplit {
@@ -44,7 +57,7 @@ interface ReadingSplit {
   /** Messages up to here were taken already (skips redeliveries after a reconnect). */
   lastTaken: MessageId | undefined;
   readonly accept: (id: MessageId) => boolean;
-  readonly stop: ((m: ConsumerMessage) => StopVerdict) | undefined;
+  readonly stop: ((m: StopProbe) => StopVerdict) | undefined;
   /** The stop's verdicts never go back within an entry (all but event-time stops). */
   readonly monotoneStop: boolean;
   /** The consumer's resubscription count when reading started. */
@@ -68,11 +81,12 @@ function seekTarget(start: SplitStart): MessageId | { publishTime: number } {
  *
  * A fetch waits (up to `fetchMaxWaitMs`, or a wake-up) until some consumer has messages, then
  * takes queued messages, about `maxRecordsPerPoll` of them (whole entries) across the splits, and
- * hands them over grouped by entry, cut at the stop cursor. Consumers push ahead up to
- * `receiverQueueSize` messages each and keep them undecoded until taken; the small fetches keep
- * the decoded messages waiting in the hand-over queue few, so they die young instead of being
- * copied and promoted by the garbage collector (what made the source ~30 % slower than a bare
- * consume loop).
+ * hands them over grouped by entry, cut at the stop cursor. Entries stay undecoded: the start,
+ * stop and redelivery checks read the entry's envelope (its id range and publish time), and the
+ * emitter decodes each entry right before emitting it, so decoded messages never wait in the
+ * hand-over queue — they die young instead of being copied and promoted by the garbage collector
+ * (decoding here made the source ~30 % slower than a bare consume loop). Only an entry a cursor
+ * cuts (or an event-time stop, which must see each message) is decoded here.
  */
 export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartitionSplit> {
   private readonly splits = new Map<string, ReadingSplit>();
@@ -104,10 +118,10 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
     let budget = this.options.maxRecordsPerPoll;
     for (let k = 0; k < count && budget > 0; k++) {
       const [splitId, reading] = readings[(first + k) % count] as [string, ReadingSplit];
-      const entries = reading.consumer.takeQueuedEntries(budget);
+      const entries = reading.consumer.takeQueuedUndecoded(budget);
       this.checkResubscriptions(reading);
       if (entries.length === 0) continue;
-      for (const entry of entries) budget -= entry.length;
+      for (const entry of entries) budget -= entry.count;
       if (this.collect(splitId, reading, entries, builder)) {
         builder.markFinished(splitId);
         this.finish(splitId);
@@ -198,36 +212,39 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
   private collect(
     splitId: string,
     reading: ReadingSplit,
-    entries: readonly ConsumerMessage[][],
+    entries: readonly TakenEntry[],
     builder: RecordsBySplitsBuilder<PulsarEntry>,
   ): boolean {
     for (const entry of entries) {
       const verdict = this.takesWhole(reading, entry);
       if (verdict !== undefined) {
-        // The common case: checked once per entry, handed over as it is.
+        // The common case: checked once per entry, handed over undecoded.
         builder.add(splitId, entry);
-        reading.lastTaken = (entry[entry.length - 1] as ConsumerMessage).messageId;
+        reading.lastTaken = entry.lastId;
         if (verdict === 'read-and-stop') return true;
         continue;
       }
-      if (this.collectEach(splitId, reading, entry, builder)) return true;
+      if (this.collectEach(splitId, reading, entry.messages(), builder)) return true;
     }
     return false;
   }
 
   /**
-   * The verdict for all of `entry` when its first message is past the start and past what was
-   * taken, and its last one is before the stop (then so are the others: the checks are monotone
-   * in the message id, and the publish time is the entry's); `undefined` when each message must
-   * be checked (an event-time stop, which batches need not keep in order, or a bound inside).
+   * The verdict for all of `entry` when the lowest id it may hold is past the start and past what
+   * was taken, and the highest is before the stop (then so is each message: the checks are
+   * monotone in the message id, and the publish time is the entry's); `undefined` when each
+   * message must be checked (an event-time stop, which batches need not keep in order, or a bound
+   * inside). Reads the envelope only: the messages stay undecoded.
    */
-  private takesWhole(reading: ReadingSplit, entry: readonly ConsumerMessage[]): StopVerdict | undefined {
-    const first = (entry[0] as ConsumerMessage).messageId;
+  private takesWhole(reading: ReadingSplit, entry: TakenEntry): StopVerdict | undefined {
+    const first = entry.firstId;
     if (!reading.accept(first)) return undefined;
     if (reading.lastTaken !== undefined && compareToBound(first, reading.lastTaken) <= 0) return undefined;
     if (reading.stop === undefined) return 'read';
     if (!reading.monotoneStop) return undefined;
-    const verdict = reading.stop(entry[entry.length - 1] as ConsumerMessage);
+    // 'read-and-stop' on the highest possible id: every message is at or before the stop, and the
+    // next entry is past it (even when that id was compacted out and the real last one is lower).
+    const verdict = reading.stop({ messageId: entry.lastId, publishTime: entry.publishTime, eventTime: 0 });
     return verdict === 'stop-before' ? undefined : verdict;
   }
 
@@ -256,7 +273,7 @@ export class PulsarSplitReader implements SplitReader<PulsarEntry, PulsarPartiti
         break;
       }
     }
-    if (kept.length > 0) builder.add(splitId, kept);
+    if (kept.length > 0) builder.add(splitId, entryPart(kept));
     return reachedStop;
   }
 
