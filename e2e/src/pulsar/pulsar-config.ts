@@ -46,7 +46,8 @@ export interface PulsarConfigInput {
  * - WebSocket API on the web port; no functions worker; no load balancing;
  * - topics auto-created on first use (Pulsar's default), inactive topics never deleted behind a
  *   test's back, and forced tenant/namespace deletion allowed so cleanup is one call;
- * - small BookKeeper caches (32 MiB each) to keep memory low.
+ * - small BookKeeper caches (32 MiB each) to keep memory low;
+ * - delayed messages delivered no earlier than their `deliverAt` (`isDelayedDeliveryDeliverAtTimeStrict`).
  */
 export function pulsarStandaloneConf(input: PulsarConfigInput): string {
   const entries: Record<string, string | number | boolean> = {
@@ -76,6 +77,10 @@ export function pulsarStandaloneConf(input: PulsarConfigInput): string {
     allowAutoTopicCreation: true,
     allowAutoTopicCreationType: 'non-partitioned',
     transactionCoordinatorEnabled: true,
+    // Delayed delivery exactly at `deliverAt`: by default a broker may deliver up to one tick
+    // (`delayedDeliveryTickTimeMillis`, 1 s) early, which tests of the deliverAt field cannot
+    // tell from a client that sent it wrong.
+    isDelayedDeliveryDeliverAtTimeStrict: true,
     // One transaction-buffer recovery at a time. A topic's recovery reads the namespace's
     // `__transaction_buffer_snapshot` through one reader shared per namespace (4.2's TableView):
     // two recoveries on different threads both see "more events", one takes the last message and
