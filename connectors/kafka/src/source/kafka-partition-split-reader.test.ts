@@ -138,18 +138,23 @@ async function splitReader(
   return { reader, fetchOffsets, split };
 }
 
+/** A source output that appends every value to `out` (watermarks and idleness ignored). */
+function collectingOutput<T>(out: T[]): SourceOutput<T> {
+  return {
+    collect: (value) => out.push(value),
+    emitWatermark: () => undefined,
+    markIdle: () => undefined,
+    markActive: () => undefined,
+  };
+}
+
 /** Emits a fetch through the real emitter, the way the source reader does. */
 function emitAll(
   fetched: RecordsWithSplitIds<KafkaFetchedBatch>,
   emitter: KafkaRecordEmitter<string>,
 ): string[] {
   const out: string[] = [];
-  const output: SourceOutput<string> = {
-    collect: (value) => out.push(value),
-    emitWatermark: () => undefined,
-    markIdle: () => undefined,
-    markActive: () => undefined,
-  };
+  const output = collectingOutput(out);
   const state: KafkaPartitionSplitState = {
     splitId: `${TOPIC}-0`,
     topic: TOPIC,
@@ -266,12 +271,7 @@ describe('KafkaPartitionSplitReader batches', () => {
       silentLogger,
     );
     const out: string[] = [];
-    const output: SourceOutput<string> = {
-      collect: (value) => out.push(value),
-      emitWatermark: () => undefined,
-      markIdle: () => undefined,
-      markActive: () => undefined,
-    };
+    const output = collectingOutput(out);
     const state: KafkaPartitionSplitState = {
       splitId: split.splitId,
       topic: TOPIC,
