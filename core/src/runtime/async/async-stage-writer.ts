@@ -12,11 +12,28 @@ import type { Counter } from '../../metrics/metric-types.js';
 import { retry } from '../../retry/retry.js';
 import { type ChainOperator, runChain } from '../operator-chain.js';
 import type { AsyncCallContext, AsyncFunction, AsyncIoOptions } from './async-io-options.js';
-import { AsyncResultQueue, type AsyncSlot, type AsyncSlotListener } from './async-result-queue.js';
+import {
+  type AsyncEmission,
+  AsyncResultQueue,
+  type AsyncSlot,
+  type AsyncSlotListener,
+} from './async-result-queue.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { type AttemptOwner, type GroupMember, TimedGroup } from './timed-group.js';
 
 const settled = Promise.resolve();
+
+/** A writer method's result as a promise to wait for, or undefined when it returned none. */
+function toPromise(result: unknown): Promise<void> | undefined {
+  if (result instanceof Promise) return result as Promise<void>;
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as PromiseLike<void>).then === 'function'
+  )
+    return Promise.resolve(result as PromiseLike<void>);
+  return undefined;
+}
 
 /** The writer state of an async stage: inputs not emitted yet, and the wrapped writer's state. */
 export interface AsyncStageState {
@@ -353,8 +370,17 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     if (this.inFlight === 0 && this.serialPending === 0) {
       // Nothing runs on the wrapped writer: emit now, not a few promise hops later (this is the
       // hand-over between two windows of calls of a fast service, once per `capacity` records).
+      let writing: Promise<void> | undefined;
+      try {
+        writing = this.emitNow();
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      // A wrapped writer that finished synchronously leaves nothing to wait for on `serial`.
+      if (writing === undefined) return;
       this.serialPending++;
-      this.serial = this.emitNow().then(this.serialDone, this.serialFailed);
+      this.serial = writing.then(this.serialDone, this.serialFailed);
       return;
     }
     this.emitQueued = true;
@@ -370,7 +396,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.serial = this.serial.then(this.emitNowOnChain).then(this.serialDone, this.serialFailed);
   };
 
-  private readonly emitNowOnChain = (): Promise<void> => this.emitNow();
+  private readonly emitNowOnChain = (): Promise<void> | undefined => this.emitNow();
 
   /** Ends an action on `serial`; a failure fails the stage (so the chain itself never rejects). */
   private readonly serialDone = (): void => {
@@ -382,30 +408,48 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.fail(error);
   };
 
-  /** Emits what the queue allows now: results through the operators after the stage, watermarks. */
-  private async emitNow(): Promise<void> {
+  /**
+   * Emits what the queue allows now: results through the operators after the stage, watermarks.
+   * Not an async function: this runs once per window of calls, and the common emission (one batch,
+   * one write) returns the wrapped writer's own promise instead of wrapping it in another one.
+   * Returns undefined when nothing is left to wait for; a synchronous throw is the caller's.
+   */
+  private emitNow(): Promise<void> | undefined {
     this.emitQueued = false;
-    if (this.paused || this.failure !== undefined) return;
+    if (this.paused || this.failure !== undefined) return undefined;
     const emissions = this.queue.drain();
-    if (emissions.length === 0) return;
+    if (emissions.length === 0) return undefined;
     this.wake();
-    for (const emission of emissions) {
-      if (emission.kind === 'watermark') {
-        this.watermark = emission.watermark;
-        await this.inner.writeWatermark?.(emission.watermark);
-        continue;
-      }
-      const out =
-        this.after.length === 0
-          ? emission
-          : runChain(this.after, emission, {
-              subtaskId: this.ctx.subtaskId,
-              currentWatermark: () => this.watermark,
-            });
-      if (out.values.length === 0) continue;
-      this.innerCtx.timestamps = out.timestamps;
-      await this.inner.write(out.values, this.innerCtx);
+    return this.emitFrom(emissions, 0);
+  }
+
+  /** Hands `emissions[from..]` to the wrapped writer in order, each after the previous one finished. */
+  private emitFrom(emissions: readonly AsyncEmission<R>[], from: number): Promise<void> | undefined {
+    for (let i = from; i < emissions.length; i++) {
+      const writing = this.emitOne(emissions[i] as AsyncEmission<R>);
+      if (writing === undefined) continue;
+      if (i === emissions.length - 1) return writing;
+      return writing.then(() => this.emitFrom(emissions, i + 1));
     }
+    return undefined;
+  }
+
+  /** One emission into the wrapped writer: its promise, or undefined if it returned none. */
+  private emitOne(emission: AsyncEmission<R>): Promise<void> | undefined {
+    if (emission.kind === 'watermark') {
+      this.watermark = emission.watermark;
+      return toPromise(this.inner.writeWatermark?.(emission.watermark));
+    }
+    const out =
+      this.after.length === 0
+        ? emission
+        : runChain(this.after, emission, {
+            subtaskId: this.ctx.subtaskId,
+            currentWatermark: () => this.watermark,
+          });
+    if (out.values.length === 0) return undefined;
+    this.innerCtx.timestamps = out.timestamps;
+    return toPromise(this.inner.write(out.values, this.innerCtx));
   }
 
   private resume(): void {
