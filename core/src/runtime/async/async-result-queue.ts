@@ -4,9 +4,11 @@
  * unordered emits them as they complete, but never across a watermark (a watermark waits for every
  * record before it, and records after it wait for the watermark), so event time stays correct.
  *
- * Records live in pooled {@link AsyncSlot}s: a slot and its two settle handlers are made once and
+ * Records live in pooled {@link AsyncSlot}s: a slot and its settle handlers are made once and
  * reused after its result is emitted, so a record costs the stage no object or closure of its own
- * (hot paths allocate per batch, not per record). An emitted batch's arrays are made at their final
+ * (hot paths allocate per batch, not per record). Ordered mode keeps its slots on a ring in input
+ * order that is also their pool (emission frees them in that same order); unordered mode takes
+ * them from a free list. An emitted batch's arrays are made at their final
  * size, and carry timestamps only when a record in the stage has one (an empty `timestamps` means
  * none, as in the runtime's batches).
  */
@@ -27,9 +29,9 @@ export class AsyncSlot<T, R> implements GroupMember<R> {
   timestamp = Number.NaN;
   result: R | undefined = undefined;
   done = false;
-  /** Issued and not emitted yet. */
+  /** Unordered mode: issued and not emitted yet. */
   inUse = false;
-  /** Issue order (pending inputs are listed in it). */
+  /** Unordered mode: issue order (pending inputs are listed in it). */
   seq = 0;
   /** Unordered mode: the segment the slot belongs to. */
   segment: Segment<T, R> | undefined = undefined;
@@ -83,13 +85,25 @@ interface Segment<T, R> {
 export class AsyncResultQueue<T, R> {
   /** Unordered mode: records between two watermarks form a segment. Ordered mode uses one FIFO. */
   private readonly segments: Segment<T, R>[] = [{ live: 0, ready: new RingQueue(), watermark: undefined }];
-  /** Ordered mode: slots and watermarks in input order. */
-  private readonly fifo = new RingQueue<AsyncSlot<T, R> | number>();
+  /**
+   * Ordered mode: the slots in input order, on a ring that is also their pool. Slots are emitted
+   * in the order they were added, so the slot at the tail was emitted last time round and is
+   * reused in place: no free list, no push and shift of the slot itself per record.
+   */
+  private ring: (AsyncSlot<T, R> | undefined)[] = new Array(16).fill(undefined);
+  private ringMask = 15;
+  private ringHead = 0;
+  /** Ordered mode: records added and emitted so far (watermarks sit between two of them). */
+  private added = 0;
+  private emitted = 0;
+  /** Ordered mode: watermarks in order, each with the count of records added before it. */
+  private readonly watermarks = new RingQueue<number>();
+  private readonly watermarkAfter = new RingQueue<number>();
   private records = 0;
   /** Records in the queue with an event timestamp: while 0, emitted batches carry none. */
   private timed = 0;
   private nextSeq = 0;
-  /** Every slot ever made (in use or free): the pool is as large as the most records at once. */
+  /** Unordered mode: every slot ever made (in use or free), as many as the most records at once. */
   private readonly slots: AsyncSlot<T, R>[] = [];
   private readonly free: AsyncSlot<T, R>[] = [];
 
@@ -104,25 +118,50 @@ export class AsyncResultQueue<T, R> {
   }
 
   add(input: T, timestamp: number): AsyncSlot<T, R> {
+    const slot = this.ordered ? this.ringSlot() : this.pooledSlot();
+    slot.input = input;
+    slot.timestamp = timestamp;
+    slot.done = false;
+    this.records++;
+    if (!Number.isNaN(timestamp)) this.timed++;
+    if (!this.ordered) {
+      const segment = this.segments[this.segments.length - 1] as Segment<T, R>;
+      slot.segment = segment;
+      segment.live++;
+    }
+    return slot;
+  }
+
+  /** Ordered mode: the slot at the ring's tail (made on first use; the ring doubles when full). */
+  private ringSlot(): AsyncSlot<T, R> {
+    if (this.records === this.ring.length) this.growRing();
+    const at = (this.ringHead + this.records) & this.ringMask;
+    let slot = this.ring[at];
+    if (slot === undefined) {
+      slot = new AsyncSlot<T, R>(this.listener);
+      this.ring[at] = slot;
+    }
+    this.added++;
+    return slot;
+  }
+
+  private growRing(): void {
+    const ring: (AsyncSlot<T, R> | undefined)[] = new Array(this.ring.length * 2).fill(undefined);
+    for (let i = 0; i < this.ring.length; i++) ring[i] = this.ring[(this.ringHead + i) & this.ringMask];
+    this.ring = ring;
+    this.ringMask = ring.length - 1;
+    this.ringHead = 0;
+  }
+
+  /** Unordered mode: a free slot from the pool (or a new one). */
+  private pooledSlot(): AsyncSlot<T, R> {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = new AsyncSlot<T, R>(this.listener);
       this.slots.push(slot);
     }
-    slot.input = input;
-    slot.timestamp = timestamp;
-    slot.done = false;
     slot.inUse = true;
     slot.seq = this.nextSeq++;
-    this.records++;
-    if (!Number.isNaN(timestamp)) this.timed++;
-    if (this.ordered) {
-      this.fifo.push(slot);
-    } else {
-      const segment = this.segments[this.segments.length - 1] as Segment<T, R>;
-      slot.segment = segment;
-      segment.live++;
-    }
     return slot;
   }
 
@@ -135,7 +174,8 @@ export class AsyncResultQueue<T, R> {
 
   addWatermark(watermark: number): void {
     if (this.ordered) {
-      this.fifo.push(watermark);
+      this.watermarks.push(watermark);
+      this.watermarkAfter.push(this.added);
       return;
     }
     const last = this.segments[this.segments.length - 1] as Segment<T, R>;
@@ -150,6 +190,14 @@ export class AsyncResultQueue<T, R> {
 
   /** Inputs not emitted yet, in input order: what a checkpoint stores and a restore re-issues. */
   pendingInputs(): { readonly input: T; readonly timestamp: number }[] {
+    if (this.ordered) {
+      const pending: { readonly input: T; readonly timestamp: number }[] = [];
+      for (let i = 0; i < this.records; i++) {
+        const slot = this.ring[(this.ringHead + i) & this.ringMask] as AsyncSlot<T, R>;
+        pending.push({ input: slot.input as T, timestamp: slot.timestamp });
+      }
+      return pending;
+    }
     return this.slots
       .filter((slot) => slot.inUse)
       .sort((a, b) => a.seq - b.seq)
@@ -159,32 +207,35 @@ export class AsyncResultQueue<T, R> {
   /** Returns an emitted slot to the pool, dropping its references to input and result. */
   private release(slot: AsyncSlot<T, R>): void {
     if (!Number.isNaN(slot.timestamp)) this.timed--;
-    slot.inUse = false;
     slot.input = undefined;
     slot.result = undefined;
-    slot.segment = undefined;
     slot.group = undefined;
+    if (this.ordered) return; // stays in its place on the ring
+    slot.inUse = false;
+    slot.segment = undefined;
     this.free.push(slot);
   }
 
   private drainOrdered(): AsyncEmission<R>[] {
     const out: AsyncEmission<R>[] = [];
-    const fifo = this.fifo;
     for (;;) {
-      // The run of completed records at the head, up to the first watermark or pending call.
+      // The run of completed records at the head, up to the next watermark or pending call.
+      const limit =
+        this.watermarkAfter.size > 0 ? (this.watermarkAfter.peek() as number) - this.emitted : this.records;
       let n = 0;
-      for (let item = fifo.at(0); item !== undefined; item = fifo.at(++n)) {
-        if (typeof item === 'number' || !item.done) break;
-      }
+      while (n < limit && (this.ring[(this.ringHead + n) & this.ringMask] as AsyncSlot<T, R>).done) n++;
       if (n > 0) {
         const batch = this.batchOf(n);
-        for (let i = 0; i < n; i++) this.take(batch, i, fifo.shift() as AsyncSlot<T, R>);
+        for (let i = 0; i < n; i++) {
+          this.take(batch, i, this.ring[this.ringHead] as AsyncSlot<T, R>);
+          this.ringHead = (this.ringHead + 1) & this.ringMask;
+        }
+        this.emitted += n;
         out.push(batch);
       }
-      const next = fifo.peek();
-      if (typeof next !== 'number') return out;
-      fifo.shift();
-      out.push({ kind: 'watermark', watermark: next });
+      if (this.watermarkAfter.peek() !== this.emitted) return out;
+      this.watermarkAfter.shift();
+      out.push({ kind: 'watermark', watermark: this.watermarks.shift() as number });
     }
   }
 
