@@ -4,7 +4,7 @@ import { SinkWriterMetricGroup } from '../../metrics/metric-groups.js';
 import { MetricRegistry } from '../../metrics/metric-registry.js';
 import { fakeBatchContext, fakeWriterContext } from '../../testing/fake-contexts.js';
 import { type AsyncCallContext, asyncIoOptions } from './async-io-options.js';
-import { AsyncResultQueue } from './async-result-queue.js';
+import { type AsyncEmission, AsyncResultQueue, type AsyncSlot } from './async-result-queue.js';
 import { type AsyncStageState, AsyncStageWriter } from './async-stage-writer.js';
 
 /** A service whose calls complete only when the test says so. */
@@ -260,6 +260,44 @@ describe('AsyncResultQueue', () => {
     queue.complete(b, 20);
     expect(queue.drain()).toEqual([{ kind: 'records', values: [30, 20], timestamps: [30, Number.NaN] }]);
     expect(queue.pendingInputs()).toEqual([]);
+  });
+
+  it('ordered mode: its ring wraps and grows past its first size, keeping input order and watermarks', () => {
+    const queue = new AsyncResultQueue<number, number>(true);
+    const expected: AsyncEmission<number>[] = [];
+    const emitted: AsyncEmission<number>[] = [];
+    let next = 0;
+    // Rounds of 10 then 40 records in the queue (the ring starts at 16 slots): the head wraps
+    // around the ring, then the ring doubles while slots are in use at both of its ends.
+    for (const inQueue of [10, 10, 40, 40]) {
+      const slots = [];
+      for (let i = 0; i < inQueue; i++) {
+        slots.push(queue.add(next, Number.NaN));
+        if (next % 7 === 0) queue.addWatermark(next);
+        next++;
+      }
+      const first = next - inQueue;
+      expect(queue.pendingInputs().map((e) => e.input)).toEqual(slots.map((_, i) => first + i));
+      // Completed last to first: nothing can go before the oldest record completes.
+      for (let i = inQueue - 1; i > 0; i--) queue.complete(slots[i] as AsyncSlot<number, number>, first + i);
+      expect(queue.drain()).toEqual([]);
+      queue.complete(slots[0] as AsyncSlot<number, number>, first);
+      emitted.push(...queue.drain());
+      let run: number[] = [];
+      for (let v = first; v < next; v++) {
+        run.push(v);
+        if (v % 7 === 0) {
+          expected.push(
+            { kind: 'records', values: run, timestamps: [] },
+            { kind: 'watermark', watermark: v },
+          );
+          run = [];
+        }
+      }
+      if (run.length > 0) expected.push({ kind: 'records', values: run, timestamps: [] });
+      expect(queue.size).toBe(0);
+    }
+    expect(emitted).toEqual(expected);
   });
 
   it("a slot's handlers report to the listener with the slot", async () => {
