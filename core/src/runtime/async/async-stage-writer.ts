@@ -301,7 +301,10 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   /** One attempt with a time limit (with `retry`): a fresh deadline from now, in a group. */
   private callWithTimeout(input: T, attempt: number, deadlines: CallDeadlines): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const group = this.groupFor(attempt, deadlines.clock());
+      // A first attempt starts inside `issue` (retry calls it synchronously): it shares the clock
+      // reading of its run of issues, so the calls issued together share a group (reading the
+      // clock per call split them whenever the millisecond turned in between).
+      const group = this.groupFor(attempt, attempt === 1 ? this.issueTime : deadlines.clock());
       const member: GroupMember<R> = { group: undefined, open: false, resolve, reject };
       group.add(member);
       this.invoke(
