@@ -10,13 +10,12 @@ import {
   TributaryError,
 } from '@tributary/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NEXT_BATCH_OFFSET } from '../client/batch-aware-decode-messages.js';
 import type { KafkaJsCluster, KafkaJsFetchedMessage } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import type { KafkaFetchedBatch } from './kafka-fetched-batch.js';
 import { type KafkaPartitionSplitState, kafkaPartitionSplit } from './kafka-partition-split.js';
 import { KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
-import { type KafkaRecordDeserializer, utf8Schema, valueOnly } from './kafka-record-deserializer.js';
+import { type KafkaRecordDeserializer, valueOnly } from './kafka-record-deserializer.js';
 import { KafkaRecordEmitter } from './kafka-record-emitter.js';
 import { KafkaSourceOptions } from './kafka-source-options.js';
 import type { KafkaFetchReporting } from './kafka-split-fates.js';
@@ -210,82 +209,6 @@ describe('KafkaPartitionSplitReader end offsets (pendingRecords)', () => {
       expect(ends.get(split.splitId)).toBe(end);
     });
   }
-});
-
-describe('KafkaPartitionSplitReader batches', () => {
-  it('hands a partition over as one batch that ends past a compacted tail and a marker, so the checkpointed position does too', async () => {
-    // Offsets 0, 1 and 3 survive; 2 and 4 were compacted away; 5 is a transaction marker; the
-    // record batch ends at 6 (what batch-aware-decode-messages records as nextBatchOffset).
-    const record = (offset: number, value: string, control = false): KafkaJsFetchedMessage => ({
-      offset: String(offset),
-      timestamp: String(1_700_000_000_000 + offset),
-      key: control ? Buffer.from([0, 0, 0, 1]) : null,
-      value: Buffer.from(value),
-      ...(control ? { isControlRecord: true } : {}),
-    });
-    const messages = [record(0, 'a'), record(1, 'b'), record(3, 'c'), record(5, 'commit', true)];
-    Object.defineProperty(messages, NEXT_BATCH_OFFSET, { value: 6, enumerable: false });
-    const fetchOffsets: string[] = [];
-    const broker = {
-      fetch: async (request: { topics: { partitions: { fetchOffset: string }[] }[] }) => {
-        const fetchOffset = request.topics[0]?.partitions[0]?.fetchOffset ?? '';
-        fetchOffsets.push(fetchOffset);
-        return {
-          responses: [
-            {
-              topicName: TOPIC,
-              partitions: [
-                {
-                  partition: 0,
-                  errorCode: 0,
-                  highWatermark: '6',
-                  lastStableOffset: '6',
-                  messages: fetchOffset === '0' ? messages : [],
-                },
-              ],
-            },
-          ],
-        };
-      },
-    };
-    const cluster = oneBrokerCluster(broker);
-    const options = KafkaSourceOptions.parse({ brokers: ['127.0.0.1:1'], topics: [TOPIC] });
-    const reader = new KafkaPartitionSplitReader(cluster, options, new Map(), silentLogger);
-    readers.push(reader);
-    const split = kafkaPartitionSplit(TOPIC, 0, 0, 6);
-    await reader.handleSplitsChanges({ type: 'add', splits: [split] });
-
-    const fetched = await reader.fetch();
-    const batches = fetched.recordsBySplit.get(split.splitId) ?? [];
-    expect(batches).toHaveLength(1);
-    const batch = batches[0] as KafkaFetchedBatch;
-    expect(batch.records.map((m) => m.offset)).toEqual(['0', '1', '3']);
-    expect(batch.consecutiveFrom).toBeUndefined();
-    expect(batch.nextOffset).toBe(6);
-    expect(fetched.finishedSplits).toEqual([split.splitId]);
-
-    const emitter = new KafkaRecordEmitter(
-      valueOnly(utf8Schema),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
-    const out: string[] = [];
-    const output = collectingOutput(out);
-    const state: KafkaPartitionSplitState = {
-      splitId: split.splitId,
-      topic: TOPIC,
-      partition: 0,
-      offset: 0,
-      stoppingOffset: 6,
-    };
-    emitter.emitRecords(batch, 0, 2, output, state);
-    expect(state.offset).toBe(2);
-    emitter.emitRecords(batch, 2, 3, output, state);
-    expect(out).toEqual(['a', 'b', 'c']);
-    expect(state.offset).toBe(6);
-    expect(fetchOffsets).toEqual(['0']);
-  });
 });
 
 describe('KafkaPartitionSplitReader prepare', () => {
