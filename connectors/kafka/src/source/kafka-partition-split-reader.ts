@@ -20,7 +20,6 @@ import type {
 import { forgetTargetTopic } from '../client/topic-metadata.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import { KafkaBatchPreparer } from './kafka-batch-preparer.js';
-import { type KafkaFetchedBatch, kafkaFetchedBatch } from './kafka-fetched-batch.js';
 import { KafkaLeaderBackoff } from './kafka-leader-backoff.js';
 import { KafkaOffsetsResolver } from './kafka-offsets-resolver.js';
 import type { KafkaPartitionSplit } from './kafka-partition-split.js';
@@ -106,7 +105,7 @@ const STALE_METADATA_TYPES = new Set([
  * in the fetch loop, before it is handed to the reader: the async lookups run ahead of emission
  * and never on the reader's per-record path (see {@link KafkaBatchPreparer} for the failure policy).
  */
-export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch, KafkaPartitionSplit> {
+export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMessage, KafkaPartitionSplit> {
   private readonly splits = new Map<string, FetchState>();
   private readonly paused = new Set<string>();
   private readonly latch = new WakeUpLatch();
@@ -175,7 +174,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch,
     this.latch.wakeUp();
   }
 
-  async fetch(): Promise<RecordsWithSplitIds<KafkaFetchedBatch>> {
+  async fetch(): Promise<RecordsWithSplitIds<KafkaJsFetchedMessage>> {
     const finished = [...this.finishedAtStart(), ...this.dropped.splice(0)];
     const active = [...this.splits.values()].filter(
       (s) => !this.paused.has(s.split.splitId) && !finished.includes(s.split.splitId),
@@ -199,7 +198,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch,
       const prepared = await this.latch.race(this.preparer.prepare(decoded));
       if (prepared.woken) return this.onlyFinished(finished);
     }
-    const builder = RecordsBySplits.builder<KafkaFetchedBatch>();
+    const builder = RecordsBySplits.builder<KafkaJsFetchedMessage>();
     for (const id of finished) builder.markFinished(id);
     for (const partition of decoded) this.apply(partition, builder);
     const fetched = builder.build();
@@ -207,7 +206,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch,
     return fetched;
   }
 
-  private onlyFinished(finished: readonly string[]): RecordsWithSplitIds<KafkaFetchedBatch> {
+  private onlyFinished(finished: readonly string[]): RecordsWithSplitIds<KafkaJsFetchedMessage> {
     for (const id of finished) this.splits.delete(id);
     return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
   }
@@ -252,14 +251,10 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch,
     return { state, topic, partition, records, nextOffset: fetched.nextOffset };
   }
 
-  /**
-   * Uses one decoded partition: moves the position and hands its records over as one batch, also
-   * when none is left (markers, aborted or compacted-away records): the emitter then moves the
-   * checkpointed position past them as well.
-   */
+  /** Uses one decoded partition: moves the position and hands its records over. */
   private apply(
     decoded: DecodedPartition,
-    builder: ReturnType<typeof RecordsBySplits.builder<KafkaFetchedBatch>>,
+    builder: ReturnType<typeof RecordsBySplits.builder<KafkaJsFetchedMessage>>,
   ): void {
     const { state } = decoded;
     const id = state.split.splitId;
@@ -267,8 +262,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch,
     state.position = decoded.nextOffset;
     const stop = state.split.stoppingOffset;
     if (stop !== undefined && state.position >= stop) builder.markFinished(id);
-    const end = stop === undefined ? decoded.nextOffset : Math.min(decoded.nextOffset, stop);
-    builder.add(id, kafkaFetchedBatch(decoded.records, end));
+    builder.addAll(id, decoded.records);
     const last = decoded.records[decoded.records.length - 1];
     // Timestamps are -1 for records written without one (old message formats).
     const timestamp = last === undefined ? -1 : Number(last.timestamp);

@@ -12,8 +12,11 @@ import {
 } from '@tributary/core';
 import type { Kafka } from 'kafkajs';
 import { wrapKafkaError } from '../client/kafka-errors.js';
-import { createCluster, type KafkaJsCluster } from '../client/kafkajs-internals.js';
-import type { KafkaFetchedBatch } from './kafka-fetched-batch.js';
+import {
+  createCluster,
+  type KafkaJsCluster,
+  type KafkaJsFetchedMessage,
+} from '../client/kafkajs-internals.js';
 import type { KafkaPartitionSplit, KafkaPartitionSplitState } from './kafka-partition-split.js';
 import { type HighWatermarks, KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
 import type { KafkaRecordDeserializer } from './kafka-record-deserializer.js';
@@ -35,7 +38,7 @@ const MAX_PENDING_OFFSET_COMMITS = 16;
  * it does not hold the job's watermark back.
  */
 export class KafkaSourceReader<T> extends SourceReaderBase<
-  KafkaFetchedBatch,
+  KafkaJsFetchedMessage,
   T,
   KafkaPartitionSplit,
   KafkaPartitionSplitState
@@ -77,7 +80,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
     const logger = context.logger.child({ component: 'kafka-source', subtask: context.subtaskId });
     const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0;
     super(
-      new SingleSplitFetcherManager<KafkaFetchedBatch, KafkaPartitionSplit>(
+      new SingleSplitFetcherManager<KafkaJsFetchedMessage, KafkaPartitionSplit>(
         () =>
           new KafkaPartitionSplitReader(
             createCluster(kafka, { metadataMaxAgeMs: options.metadataMaxAgeMs, isolationLevel }),
