@@ -10,7 +10,7 @@ import {
   Watermarks,
 } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KafkaSink,
@@ -24,6 +24,7 @@ import {
   valueOnly,
 } from './index.js';
 import { readTopic } from './testing-fixtures/committed-reader.js';
+import { exactInput } from './testing-fixtures/exact-input.js';
 
 /**
  * The snippets of docs/connectors/kafka.md and the package README (the `#region`s below), run
@@ -58,9 +59,7 @@ describe('kafka docs examples (real broker)', () => {
   });
 
   async function produceOrders(topic: string, orders: readonly Order[]): Promise<void> {
-    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer(exactInput);
     await producer.connect();
     await producer.send({
       topic,

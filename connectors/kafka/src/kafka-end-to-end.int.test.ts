@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectSink, Pipeline } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaRecordSerializer } from './sink/kafka-record-serializer.js';
 import { KafkaSink } from './sink/kafka-sink.js';
@@ -15,6 +15,7 @@ import {
 } from './source/kafka-record-deserializer.js';
 import { KafkaSource } from './source/kafka-source.js';
 import { readTopic } from './testing-fixtures/committed-reader.js';
+import { exactInput } from './testing-fixtures/exact-input.js';
 
 /** Fails the chain once, after it has seen `records` records. */
 function failOnceAfter<T>(records: number): (value: T) => T {
@@ -42,7 +43,7 @@ describe('Kafka → Tributary → Kafka (real broker)', () => {
   });
 
   async function fill(topic: string, partitions: number, perPartition: number, tag = ''): Promise<void> {
-    const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = client.producer(exactInput);
     await producer.connect();
     for (let p = 0; p < partitions; p++) {
       for (let start = 0; start < perPartition; start += 1000) {

@@ -24,6 +24,7 @@ import {
 } from './source/kafka-record-deserializer.js';
 import { KafkaSource } from './source/kafka-source.js';
 import { readTopic } from './testing-fixtures/committed-reader.js';
+import { exactInput } from './testing-fixtures/exact-input.js';
 
 /**
  * A bounded Kafka → Kafka (exactly-once) job as an operator sees it: a real Prometheus scrapes it
@@ -76,7 +77,7 @@ describe('a Kafka job scraped by a real Prometheus', () => {
     const input = await kafka.createTopic({ partitions });
     const output = await kafka.createTopic({ partitions });
     const client = new Kafka({ brokers: kafka.brokers, clientId: 'metrics-e2e', logLevel: logLevel.NOTHING });
-    const producer = client.producer();
+    const producer = client.producer(exactInput);
     await producer.connect();
     for (let p = 0; p < partitions; p++) {
       for (let start = 0; start < perPartition; start += 5000) {
@@ -217,7 +218,7 @@ describe('a Kafka job scraped by a real Prometheus', () => {
   it('shows a partition breakdown of pendingRecords while the job runs', async () => {
     const input = await kafka.createTopic({ partitions: 2 });
     const client = new Kafka({ brokers: kafka.brokers, clientId: 'metrics-e2e', logLevel: logLevel.NOTHING });
-    const producer = client.producer();
+    const producer = client.producer(exactInput);
     await producer.connect();
     for (const partition of [0, 1]) {
       await producer.send({

@@ -18,6 +18,7 @@ import {
   kafkaMessageDeserializer,
 } from './source/kafka-record-deserializer.js';
 import { KafkaSource } from './source/kafka-source.js';
+import { exactInput } from './testing-fixtures/exact-input.js';
 
 /**
  * Confluent Schema Registry Avro over the real local Kafka broker.
@@ -202,7 +203,9 @@ describe('Confluent Schema Registry Avro through the Kafka source (real broker)'
     // Per partition: 40 records written with v1, then 40 with v2, then 40 with v1 again, plus a
     // tombstone; small fetches (maxPartitionFetchBytes) spread them over many prepared batches.
     const produced: { partition: number; key: string; value: ReaderUser | null }[] = [];
-    const producer = new Kafka({ brokers: [...kafka.brokers], logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ brokers: [...kafka.brokers], logLevel: logLevel.NOTHING }).producer(
+      exactInput,
+    );
     await producer.connect();
     try {
       for (let partition = 0; partition < 2; partition++) {

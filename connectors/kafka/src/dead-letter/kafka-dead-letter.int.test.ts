@@ -1,13 +1,14 @@
 import { Pipeline, RoutingSink, silentLogger } from '@tributary/core';
 import { type KafkaService, useService } from '@tributary/e2e';
 import { JsonDeserializationSchema } from '@tributary/format-json';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaRecordSerializer } from '../sink/kafka-record-serializer.js';
 import { KafkaSink } from '../sink/kafka-sink.js';
 import { valueOnly } from '../source/kafka-record-deserializer.js';
 import { KafkaSource } from '../source/kafka-source.js';
 import { readTopic } from '../testing-fixtures/committed-reader.js';
+import { exactInput } from '../testing-fixtures/exact-input.js';
 import { isKafkaDeadLetter, type KafkaDeadLetter, withDeadLetters } from './kafka-dead-letter.js';
 import { DEAD_LETTER_HEADERS, kafkaDeadLetterSerializer } from './kafka-dead-letter-serializer.js';
 
@@ -31,9 +32,7 @@ describe('dead letters (real broker): undeserializable records go to a dead-lett
     const deadLetters = await kafka.createTopic({ partitions: 1 });
     const total = 2000;
     const isBroken = (i: number) => i % 97 === 13;
-    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer(exactInput);
     await producer.connect();
     await producer.send({
       topic: input,

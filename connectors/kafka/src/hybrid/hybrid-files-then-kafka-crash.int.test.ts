@@ -7,6 +7,7 @@ import { type KafkaService, runWithCrashes, startChildJob, useService } from '@t
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic } from '../testing-fixtures/committed-reader.js';
+import { exactInput } from '../testing-fixtures/exact-input.js';
 import type { HybridCrashEvent } from '../testing-fixtures/hybrid-crash-job.js';
 
 const COUNT = 8000;
@@ -34,7 +35,7 @@ describe('Hybrid(files → bounded Kafka) → Kafka exactly-once, SIGKILLed afte
     });
     const input = await kafka.createTopic({ prefix: 'hybrid-crash-in', partitions: 2 });
     const output = await kafka.createTopic({ prefix: 'hybrid-crash-out', partitions: 2 });
-    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer(exactInput);
     await producer.connect();
     await producer.send({
       topic: input,

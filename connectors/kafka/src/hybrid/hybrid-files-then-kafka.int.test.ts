@@ -12,6 +12,7 @@ import { KafkaSink } from '../sink/kafka-sink.js';
 import { valueOnly } from '../source/kafka-record-deserializer.js';
 import { KafkaSource } from '../source/kafka-source.js';
 import { readTopic } from '../testing-fixtures/committed-reader.js';
+import { exactInput } from '../testing-fixtures/exact-input.js';
 
 interface Event {
   readonly id: number;
@@ -48,7 +49,7 @@ describe('HybridSource: files (history) then Kafka from the timestamp where the 
 
     const input = await kafka.createTopic({ prefix: 'hybrid-in', partitions: 2 });
     const output = await kafka.createTopic({ prefix: 'hybrid-out', partitions: 2 });
-    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer(exactInput);
     await producer.connect();
     await producer.send({
       topic: input,

@@ -9,6 +9,7 @@ import { type KafkaService, useService } from '@tributary/e2e';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '../client/kafka-client.js';
+import { exactInput } from '../testing-fixtures/exact-input.js';
 import { kafkaPartitionSplit } from './kafka-partition-split.js';
 import { utf8Schema, valueOnly } from './kafka-record-deserializer.js';
 import { KafkaSourceOptions } from './kafka-source-options.js';
@@ -26,7 +27,7 @@ describe('KafkaSourceReader metrics (real broker)', () => {
   it('reports per-partition currentOffset and committedOffset, commitsSucceeded/commitsFailed and recordsLagMax', async () => {
     const topic = await kafka.createTopic({ partitions: 2 });
     const admin = await kafka.adminClient();
-    const client = new Kafka({ brokers: [...kafka.brokers] }).producer();
+    const client = new Kafka({ brokers: [...kafka.brokers] }).producer(exactInput);
     await client.connect();
     await client.send({
       topic,

@@ -1,7 +1,8 @@
 import { CollectSink, Pipeline } from '@tributary/core';
 import { type KafkaService, useService, waitUntil } from '@tributary/e2e';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exactInput } from '../testing-fixtures/exact-input.js';
 import {
   type KafkaMessage,
   kafkaMessageDeserializer,
@@ -28,7 +29,7 @@ describe('KafkaSource (real broker)', () => {
     topic: string,
     records: { partition: number; value: string; key?: string; timestamp?: number }[],
   ) {
-    const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = client.producer(exactInput);
     await producer.connect();
     await producer.send({
       topic,

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '../client/kafka-client.js';
 import { createCluster, type KafkaJsFetchedMessage } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import { exactInput } from '../testing-fixtures/exact-input.js';
 import { type KafkaPartitionSplit, kafkaPartitionSplit } from './kafka-partition-split.js';
 import { KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
 import { KafkaSourceOptions, type KafkaSourceOptionsInput } from './kafka-source-options.js';
@@ -52,7 +53,7 @@ describe('KafkaSource and deleted or recreated topics (real broker)', () => {
   }
 
   async function produce(topic: string, values: readonly string[]): Promise<void> {
-    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer(exactInput);
     await producer.connect();
     await producer.send({ topic, messages: values.map((value) => ({ partition: 0, value })) });
     await producer.disconnect();

@@ -16,10 +16,11 @@ import {
   runWithCrashes,
   seededRandom,
 } from '@tributary/e2e';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { expect } from 'vitest';
 import { KAFKA_PHASE_MARKER_PREFIX } from '../sink/kafka-phase-markers.js';
 import type { BrokerOutage } from './broker-outage.js';
+import { exactInput } from './exact-input.js';
 
 const PARTITIONS = 3;
 const PER_PARTITION = 80_000;
@@ -173,9 +174,7 @@ export async function runExactlyOnceCrashScenario<N extends KafkaServiceName>(
 
 /** `p<partition>-<i>` into each partition, in order, keyed by partition. */
 async function produceInput(brokers: readonly string[], topic: string): Promise<void> {
-  const producer = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const producer = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).producer(exactInput);
   await producer.connect();
   try {
     for (let p = 0; p < PARTITIONS; p++) {
