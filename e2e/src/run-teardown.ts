@@ -3,6 +3,7 @@
  * (`scripts/vitest-lanes.mjs`), which runs several vitest processes under one run id and cleans
  * up once after the last of them, so no lane stops what another lane still uses.
  */
+import { pathToFileURL } from 'node:url';
 import { ServiceManager } from './harness/service-manager.js';
 import { SERVICE_NAMES } from './harness/service-types.js';
 
@@ -25,7 +26,7 @@ export async function teardownRun(manager: ServiceManager, runId: string): Promi
 }
 
 // `tsx e2e/src/run-teardown.ts <runId>`: the lane runner's cleanup.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const runId = process.argv[2];
   if (!runId) {
     console.error('usage: run-teardown.ts <runId>');
