@@ -18,6 +18,12 @@ export const JdbcErrorCodes = {
   TWO_PHASE_UNAVAILABLE: 'TRIB_JDBC_TWO_PHASE_UNAVAILABLE',
   /** A prepared transaction of a completed checkpoint could not be committed (another process rolled it back). */
   COMMIT_FAILED: 'TRIB_JDBC_COMMIT_FAILED',
+  /**
+   * A prepared transaction is still attached to a session that has not ended (MariaDB lets only
+   * that session finish it until it disconnects), so it could not be committed or rolled back
+   * yet (retriable); context names the transaction.
+   */
+  PREPARED_ATTACHED: 'TRIB_JDBC_PREPARED_ATTACHED',
   /** The options do not fit the real table (no key for upsert, partition column not numeric/date, ...). */
   INVALID_TABLE_OPTIONS: 'TRIB_JDBC_INVALID_TABLE_OPTIONS',
   /** The dead-letter handler threw on a rejected row. */

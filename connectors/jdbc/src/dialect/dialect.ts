@@ -92,20 +92,36 @@ export interface Dialect {
   readonly twoPhase?: TwoPhaseDialect;
 }
 
+/**
+ * What committing or rolling back a prepared transaction found:
+ * - `finished`: committed (rolled back) now;
+ * - `absent`: the server has no prepared transaction with that id (finished before);
+ * - `attached`: it is prepared but still attached to the session that prepared it, which has not
+ *   ended yet (MariaDB: another session's `XA COMMIT` answers "unknown XID" until the server has
+ *   processed that session's disconnect — which it does after the client saw the socket close).
+ *   Not finished, and not gone: try again once that session has ended.
+ */
+export type PreparedFinish = 'finished' | 'absent' | 'attached';
+
 /** Prepared (XA) transactions. Ids are plain strings the connector derives (job, subtask, index). */
 export interface TwoPhaseDialect {
   /**
    * A prepared transaction stays attached to its session while that is open (MariaDB): the
-   * writer closes the connection after preparing, so that the committer's session can commit it.
+   * writer closes the connection after preparing, so that the committer's session can commit it
+   * (once the server has processed the disconnect: until then `commit` says `attached`).
    */
   readonly detachAfterPrepare: boolean;
   /** Throws TRIB_JDBC_TWO_PHASE_UNAVAILABLE when the server cannot prepare transactions. */
   checkAvailable(connection: SqlConnection): Promise<void>;
   begin(connection: SqlConnection, id: string): Promise<void>;
   prepare(connection: SqlConnection, id: string): Promise<void>;
-  /** Commits a prepared transaction; returns false when no prepared transaction has that id. */
-  commit(connection: SqlConnection, id: string): Promise<boolean>;
-  rollback(connection: SqlConnection, id: string): Promise<boolean>;
+  /**
+   * Commits a prepared transaction. `absent` only when the server has no prepared transaction
+   * with that id in any session (a commit must never take a still-attached one for finished).
+   */
+  commit(connection: SqlConnection, id: string): Promise<PreparedFinish>;
+  /** Rolls back a prepared transaction; outcomes as for `commit`. */
+  rollback(connection: SqlConnection, id: string): Promise<PreparedFinish>;
   /** Ids of the prepared transactions starting with `prefix` (in this database, on PostgreSQL). */
   listPrepared(connection: SqlConnection, prefix: string): Promise<string[]>;
   /** Aborts a transaction that was begun but not prepared (connection still open). */

@@ -6,6 +6,7 @@ import type {
   ColumnInfo,
   Dialect,
   ErrorKind,
+  PreparedFinish,
   Row,
   SqlConnection,
   TwoPhaseDialect,
@@ -125,14 +126,39 @@ function literal(text: string): string {
 
 const XAER_NOTA = 1397;
 
-async function finishXa(connection: SqlConnection, sql: string): Promise<boolean> {
+/**
+ * `XA COMMIT` / `XA ROLLBACK` from any session. "Unknown XID" (XAER_NOTA) is ambiguous on
+ * MariaDB: no such prepared transaction, or one still attached to the session that prepared it
+ * (another session can finish it only once the server has processed that session's disconnect,
+ * which it does after the client saw the socket close; MDEV-22953 is the server's own test
+ * hitting this). XA RECOVER lists prepared transactions of every session, attached ones
+ * included, so it tells the two apart: absent only when it does not list the id.
+ */
+async function finishXa(
+  connection: SqlConnection,
+  verb: 'COMMIT' | 'ROLLBACK',
+  id: string,
+): Promise<PreparedFinish> {
   try {
-    await connection.execute(sql);
-    return true;
+    await connection.execute(`XA ${verb} ${literal(id)}`);
+    return 'finished';
   } catch (error) {
-    if ((error as { errno?: number }).errno === XAER_NOTA) return false;
-    throw error;
+    if ((error as { errno?: number }).errno !== XAER_NOTA) throw error;
+    return (await listXaPrepared(connection, id)).includes(id) ? 'attached' : 'absent';
   }
+}
+
+/** Ids (gtrids) of the prepared XA transactions starting with `prefix`, across all sessions. */
+async function listXaPrepared(connection: SqlConnection, prefix: string): Promise<string[]> {
+  const rows = await connection.query('XA RECOVER');
+  return rows
+    .map((r) => {
+      const data = r.data as Buffer | string;
+      const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+      return text.slice(0, Number(r.gtrid_length));
+    })
+    .filter((id) => id.startsWith(prefix))
+    .sort();
 }
 
 const twoPhase: TwoPhaseDialect = {
@@ -155,19 +181,9 @@ const twoPhase: TwoPhaseDialect = {
     await connection.execute(`XA END ${literal(id)}`);
     await connection.execute(`XA PREPARE ${literal(id)}`);
   },
-  commit: (connection, id) => finishXa(connection, `XA COMMIT ${literal(id)}`),
-  rollback: (connection, id) => finishXa(connection, `XA ROLLBACK ${literal(id)}`),
-  async listPrepared(connection, prefix) {
-    const rows = await connection.query('XA RECOVER');
-    return rows
-      .map((r) => {
-        const data = r.data as Buffer | string;
-        const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
-        return text.slice(0, Number(r.gtrid_length));
-      })
-      .filter((id) => id.startsWith(prefix))
-      .sort();
-  },
+  commit: (connection, id) => finishXa(connection, 'COMMIT', id),
+  rollback: (connection, id) => finishXa(connection, 'ROLLBACK', id),
+  listPrepared: listXaPrepared,
   async abortOpen(connection, id) {
     await connection.execute(`XA END ${literal(id)}`).catch(() => {});
     await connection.execute(`XA ROLLBACK ${literal(id)}`).catch(() => {});

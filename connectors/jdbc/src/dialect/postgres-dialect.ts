@@ -7,6 +7,7 @@ import type {
   CopyFieldEncoder,
   Dialect,
   ErrorKind,
+  PreparedFinish,
   Row,
   SqlConnection,
   TwoPhaseDialect,
@@ -169,13 +170,14 @@ const twoPhase: TwoPhaseDialect = {
   },
 };
 
-async function finishPrepared(connection: SqlConnection, sql: string): Promise<boolean> {
+/** PREPARE TRANSACTION detaches at once: any session can finish it, so it is never `attached`. */
+async function finishPrepared(connection: SqlConnection, sql: string): Promise<PreparedFinish> {
   try {
     await connection.execute(sql);
-    return true;
+    return 'finished';
   } catch (error) {
     // 42704: no prepared transaction with that identifier (finished before).
-    if ((error as { code?: string }).code === '42704') return false;
+    if ((error as { code?: string }).code === '42704') return 'absent';
     throw error;
   }
 }

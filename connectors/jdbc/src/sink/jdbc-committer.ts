@@ -3,14 +3,17 @@ import { connectionOf } from '../dialect/connection-options.js';
 import type { Dialect, SqlConnection } from '../dialect/dialect.js';
 import { openConnection } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+import { DEFAULT_DETACH_WAIT, type DetachWait, finishWhenDetached } from './finish-prepared.js';
 import { emitPhaseMarker } from './jdbc-phase-markers.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import type { JdbcCommittable } from './jdbc-sink-writer.js';
 
 /**
  * Commits prepared transactions (COMMIT PREPARED / XA COMMIT) once their checkpoint is durable.
- * Idempotent, as a restore requires: an id with no prepared transaction was committed before.
- * Connects on first use (at-least-once jobs never hand it anything).
+ * Idempotent, as a restore requires: an id the server has no prepared transaction for, in any
+ * session, was committed before. One still attached to the session that prepared it (MariaDB,
+ * until that session's disconnect is processed) is waited for, then retried later: taking it for
+ * committed would lose its rows. Connects on first use (at-least-once jobs never hand it anything).
  */
 export class JdbcCommitter implements Committer<JdbcCommittable> {
   private connection: SqlConnection | undefined;
@@ -19,6 +22,7 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
     private readonly dialect: Dialect,
     private readonly options: ResolvedJdbcSinkOptions,
     private readonly logger: Logger,
+    private readonly detachWait: DetachWait = DEFAULT_DETACH_WAIT,
   ) {}
 
   async commit(requests: readonly CommitRequest<JdbcCommittable>[]): Promise<void> {
@@ -43,8 +47,23 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
       const id = request.committable.transactionId;
       try {
         this.connection ??= await openConnection(this.dialect, connectionOf(this.options));
-        if (await twoPhase.commit(this.connection, id)) committed.push(id);
-        else request.signalAlreadyCommitted();
+        const outcome = await finishWhenDetached(twoPhase, this.connection, 'commit', id, this.detachWait);
+        if (outcome === 'finished') committed.push(id);
+        else if (outcome === 'absent') request.signalAlreadyCommitted();
+        else {
+          this.logger.warn(
+            { transactionId: id },
+            'a prepared transaction is still attached to the session that prepared it; retrying its commit later',
+          );
+          this.retryOrFail(
+            request,
+            new TributaryError(
+              JdbcErrorCodes.PREPARED_ATTACHED,
+              `Prepared transaction ${id} is still attached to an open session`,
+              { retriable: true, context: { transactionId: id, table: this.options.table } },
+            ),
+          );
+        }
       } catch (error) {
         await this.connection?.close();
         this.connection = undefined;
@@ -52,17 +71,22 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
           { transactionId: id, error: String(error) },
           'committing a prepared transaction failed; retrying',
         );
-        if (request.numberOfRetries < 10) request.retryLater();
-        else
-          request.signalFailedWithUnknownReason(
-            new TributaryError(JdbcErrorCodes.COMMIT_FAILED, `Could not commit prepared transaction ${id}`, {
-              cause: error,
-              context: { transactionId: id, table: this.options.table },
-            }),
-          );
+        this.retryOrFail(request, error);
       }
     }
     await emitPhaseMarker('committed', committed);
+  }
+
+  private retryOrFail(request: CommitRequest<JdbcCommittable>, cause: unknown): void {
+    const id = request.committable.transactionId;
+    if (request.numberOfRetries < 10) request.retryLater();
+    else
+      request.signalFailedWithUnknownReason(
+        new TributaryError(JdbcErrorCodes.COMMIT_FAILED, `Could not commit prepared transaction ${id}`, {
+          cause,
+          context: { transactionId: id, table: this.options.table },
+        }),
+      );
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import type { Dialect, SqlConnection, TwoPhaseDialect } from '../dialect/dialect
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { type BatchOutcome, BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
+import { finishWhenDetached } from './finish-prepared.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import { ReducingBuffer, type RowBatch } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
@@ -366,8 +367,17 @@ class TwoPhaseStrategy implements FlushStrategy {
     for (const id of ids) {
       const parsed = parseTransactionId(transactionPrefix, id);
       if (parsed === undefined || parsed.subtask % parallelism !== subtaskId) continue;
-      await this.twoPhase.rollback(connection, id);
-      rolledBack.push(id);
+      // A failed attempt's session may not have ended yet (an in-process restart closes it just
+      // before): left prepared, the transaction would hold its row locks against this attempt.
+      const outcome = await finishWhenDetached(this.twoPhase, connection, 'rollback', id);
+      if (outcome === 'attached') {
+        throw new TributaryError(
+          JdbcErrorCodes.PREPARED_ATTACHED,
+          `Prepared transaction ${id} of a failed attempt is still attached to an open session, so it cannot be rolled back: end that session (KILL on MariaDB) or let the job retry`,
+          { retriable: true, context: { transactionId: id, table: this.setup.options.table } },
+        );
+      }
+      if (outcome === 'finished') rolledBack.push(id);
     }
     if (rolledBack.length > 0)
       this.setup.logger.info(
