@@ -318,11 +318,12 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
 
     it('exactly-once: writes land only when the committer commits the prepared transaction', async () => {
       await db.exec('CREATE TABLE eos (id INT PRIMARY KEY)');
+      const prefix = db.transactionPrefix('unit');
       const sink = new JdbcSink({
         ...db.connection,
         table: 'eos',
         deliveryGuarantee: 'exactly-once',
-        transactionIdPrefix: `unit-${kind}`,
+        transactionIdPrefix: prefix,
       });
       const writer = (await sink.createWriter(fakeWriterContext())) as unknown as {
         write: (b: unknown[], c: unknown) => Promise<void>;
@@ -333,9 +334,9 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
       await writer.write([{ id: 1 }, { id: 2 }], fakeBatchContext());
       await writer.flush(false);
       const committables = await writer.prepareCommit();
-      expect(committables).toEqual([{ transactionId: `unit-${kind}-0-1` }]);
+      expect(committables).toEqual([{ transactionId: `${prefix}-0-1` }]);
       expect(await db.rows('SELECT id FROM eos')).toEqual([]);
-      expect(await db.preparedTransactions()).toContain(`unit-${kind}-0-1`);
+      expect(await db.preparedTransactions()).toContain(`${prefix}-0-1`);
       const committer = sink.createCommitter(fakeCommitterContext());
       const { requests, outcomes } = recordingCommitRequests(committables);
       await committer.commit(requests);
@@ -347,7 +348,7 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
       await committer.close();
       await writer.close();
       expect((await db.rows('SELECT id FROM eos ORDER BY id')).map((r) => Number(r.id))).toEqual([1, 2]);
-      expect(await db.preparedTransactions()).not.toContain(`unit-${kind}-0-1`);
+      expect(await db.preparedTransactions()).not.toContain(`${prefix}-0-1`);
     });
 
     it('exactly-once: a restore leaves no prepared transaction behind, even one whose index is ≤ the restored checkpoint id', async () => {
@@ -356,7 +357,7 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
       // completes, checkpoint 3 pre-commits index 2 and the process dies before it completes.
       // Attempt 2 restores checkpoint 2: its committer commits index 1, then its writer opens.
       await db.exec('CREATE TABLE eos_restore (id INT PRIMARY KEY)');
-      const prefix = `restore-${kind}`;
+      const prefix = db.transactionPrefix('restore');
       const sink = new JdbcSink({
         ...db.connection,
         table: 'eos_restore',

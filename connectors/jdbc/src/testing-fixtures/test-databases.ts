@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MariaDbService, type PostgresService, useService } from '@tributary/e2e';
+import { type MariaDbService, type PostgresService, useService, waitUntil } from '@tributary/e2e';
 import Database from 'better-sqlite3';
-import { type ConnectionOptions, createConnection } from 'mysql2/promise';
+import { type Connection, type ConnectionOptions, createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { JdbcConnectionOptionsInput } from '../dialect/connection-options.js';
 import { mariaDbConnection, postgresConnection } from './service-connections.js';
@@ -27,7 +27,19 @@ export interface TestDatabase {
   rows(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Ids of prepared (XA) transactions left on the server for this database. */
   preparedTransactions(): Promise<string[]>;
+  /**
+   * A `transactionIdPrefix` unique to this database (XA ids are server-wide on MariaDB, and other
+   * runs share the server). `close()` rolls back what a failed test left prepared under it.
+   */
+  transactionPrefix(name: string): string;
   close(): Promise<void>;
+}
+
+/** Six random base-36 characters: XA ids stay well under their 64 bytes. */
+function randomTag(): string {
+  return Math.floor(Math.random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
 }
 
 function toDollar(sql: string): string {
@@ -36,6 +48,13 @@ function toDollar(sql: string): string {
 }
 
 export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'): Promise<TestDatabase> {
+  const tag = randomTag();
+  const prefixes: string[] = [];
+  const transactionPrefix = (name: string) => {
+    const prefix = `${name}-${tag}`;
+    prefixes.push(prefix);
+    return prefix;
+  };
   if (kind === 'postgres') {
     const service: PostgresService = await useService('postgres');
     const database = await service.createDatabase(prefix);
@@ -51,6 +70,8 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
         (await client.query('SELECT gid FROM pg_prepared_xacts WHERE database = $1', [database])).rows.map(
           (r) => String(r.gid),
         ),
+      transactionPrefix,
+      // The harness rolls back the database's prepared transactions before dropping it.
       close: async () => {
         await client.end();
         await service.close();
@@ -66,13 +87,10 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
       exec: async (sql, params = []) => void (await client.query(sql, params as unknown[])),
       rows: async (sql, params = []) => (await client.query(sql, params as unknown[]))[0] as Row[],
       // XA RECOVER is server-wide: callers filter by their own prefix.
-      preparedTransactions: async () =>
-        ((await client.query('XA RECOVER'))[0] as Row[]).map((r) =>
-          Buffer.from(r.data as Buffer)
-            .toString('utf8')
-            .slice(0, Number(r.gtrid_length)),
-        ),
+      preparedTransactions: () => xaRecover(client),
+      transactionPrefix,
       close: async () => {
+        await releaseLeftovers(client, database, prefixes);
         await client.end();
         await service?.close();
       },
@@ -91,11 +109,49 @@ export async function openTestDatabase(kind: TestDatabaseKind, prefix = 'jdbc'):
     },
     rows: async (sql, params = []) => db.prepare(sql).all(...params) as Row[],
     preparedTransactions: async () => [],
+    transactionPrefix,
     close: async () => {
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function xaRecover(client: Connection): Promise<string[]> {
+  return ((await client.query('XA RECOVER'))[0] as Row[]).map((r) =>
+    Buffer.from(r.data as Buffer)
+      .toString('utf8')
+      .slice(0, Number(r.gtrid_length)),
+  );
+}
+
+/**
+ * Cleanup only (the tests' assertions catch leftovers first): a failed test may leave sessions
+ * open on `database` and XA transactions prepared under `prefixes`, whose locks would make the
+ * harness's DROP DATABASE wait. Ends those sessions (their prepared transactions detach once the
+ * server has processed the disconnect), then rolls back what is prepared under the prefixes,
+ * polling with a deadline while a transaction is still attached.
+ */
+async function releaseLeftovers(client: Connection, database: string, prefixes: readonly string[]) {
+  const [sessions] = await client.query(
+    'SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()',
+    [database],
+  );
+  for (const row of sessions as Row[]) await client.query(`KILL ${Number(row.id)}`).catch(() => {});
+  if (prefixes.length === 0) return;
+  await waitUntil(
+    async () => {
+      const left = (await xaRecover(client)).filter((id) => prefixes.some((p) => id.startsWith(`${p}-`)));
+      // "Unknown XID" while still attached: the next probe tries again.
+      for (const id of left) await client.query('XA ROLLBACK ?', [id]).catch(() => {});
+      if (left.length > 0) throw new Error(`still prepared: ${left.join(', ')}`);
+    },
+    {
+      what: `the prepared transactions left on ${database} to be rolled back`,
+      timeoutMs: 10_000,
+      initialIntervalMs: 10,
+    },
+  );
 }
 
 /**

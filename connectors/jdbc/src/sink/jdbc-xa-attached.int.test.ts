@@ -1,0 +1,169 @@
+/**
+ * MariaDB keeps a prepared XA transaction attached to the session that prepared it until the
+ * server has processed that session's disconnect; meanwhile another session's XA COMMIT or
+ * XA ROLLBACK answers "unknown XID". The sink must wait for it, never take it for finished.
+ */
+import { hasErrorCode } from '@tributary/core';
+import {
+  fakeBatchContext,
+  fakeCommitterContext,
+  fakeWriterContext,
+  recordingCommitRequests,
+} from '@tributary/core/testing';
+import { type Connection, createConnection } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
+import { openTestDatabase, type TestDatabase } from '../testing-fixtures/test-databases.js';
+import { JdbcSink } from './jdbc-sink.js';
+import type { JdbcCommittable } from './jdbc-sink-writer.js';
+
+type EosWriter = {
+  write: (b: unknown[], c: unknown) => Promise<void>;
+  flush: (e: boolean) => Promise<void>;
+  prepareCommit: () => Promise<JdbcCommittable[]>;
+  close: () => Promise<void>;
+};
+
+describe('JdbcSink exactly-once on MariaDB: XA transactions still attached to their session', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openTestDatabase('mariadb', 'xa_attached');
+  });
+  afterAll(() => db?.close());
+
+  /** A plain-driver session on the test database (not the connector's). */
+  function session(): Promise<Connection> {
+    const { host, port, user, password, database } = db.connection;
+    return createConnection({ host, port, user, password, database } as Parameters<
+      typeof createConnection
+    >[0]);
+  }
+
+  /** Prepares `id` (inserting `row`) on a session that stays open until the caller ends it. */
+  async function preparedOnOpenSession(id: string, table: string, row: number): Promise<Connection> {
+    const owner = await session();
+    await owner.query('XA START ?', [id]);
+    await owner.query(`INSERT INTO ${table} (id) VALUES (?)`, [row]);
+    await owner.query('XA END ?', [id]);
+    await owner.query('XA PREPARE ?', [id]);
+    return owner;
+  }
+
+  /** Commits as the runtime does: a `retry` outcome is retried (up to its budget of 10). */
+  async function commitRetrying(
+    committer: ReturnType<JdbcSink['createCommitter']>,
+    committables: readonly JdbcCommittable[],
+    firstRetry = 0,
+  ): Promise<string[]> {
+    let outcomes: string[] = [];
+    for (let retries = firstRetry; retries <= 10; retries++) {
+      const attempt = recordingCommitRequests(committables, retries);
+      await committer.commit(attempt.requests);
+      outcomes = attempt.outcomes.map((o) => o.kind);
+      if (!outcomes.includes('retry')) break;
+    }
+    return outcomes;
+  }
+
+  const ids = async (table: string) =>
+    (await db.rows(`SELECT id FROM ${table} ORDER BY id`)).map((r) => Number(r.id));
+
+  it('the committer does not count a transaction prepared on a still-open session as committed: it retries, and commits once the session ended', async () => {
+    await db.exec('CREATE TABLE attached_commit (id INT PRIMARY KEY)');
+    const prefix = db.transactionPrefix('attached');
+    const id = `${prefix}-0-3`;
+    const owner = await preparedOnOpenSession(id, 'attached_commit', 7);
+    const sink = new JdbcSink({
+      ...db.connection,
+      table: 'attached_commit',
+      deliveryGuarantee: 'exactly-once',
+      transactionIdPrefix: prefix,
+    });
+    const committer = sink.createCommitter(fakeCommitterContext());
+    try {
+      const first = recordingCommitRequests([{ transactionId: id }]);
+      await committer.commit(first.requests);
+      expect(first.outcomes).toEqual([{ kind: 'retry' }]);
+      expect(await db.preparedTransactions()).toContain(id);
+      expect(await ids('attached_commit')).toEqual([]);
+
+      await owner.end();
+      expect(await commitRetrying(committer, [{ transactionId: id }], 1)).toEqual(['success']);
+      expect(await ids('attached_commit')).toEqual([7]);
+      expect(await db.preparedTransactions()).not.toContain(id);
+    } finally {
+      await committer.close();
+      await owner.end().catch(() => {});
+    }
+  });
+
+  it('a restored writer fails with PREPARED_ATTACHED while a failed attempt still holds its transaction, and rolls it back once that session ended', async () => {
+    await db.exec('CREATE TABLE attached_rollback (id INT PRIMARY KEY)');
+    const prefix = db.transactionPrefix('lingering');
+    const id = `${prefix}-0-5`;
+    const owner = await preparedOnOpenSession(id, 'attached_rollback', 1);
+    const sink = new JdbcSink({
+      ...db.connection,
+      table: 'attached_rollback',
+      deliveryGuarantee: 'exactly-once',
+      transactionIdPrefix: prefix,
+    });
+    try {
+      const error = await sink
+        .createWriter(fakeWriterContext({ restoredCheckpointId: 4 }))
+        .catch((e: unknown) => e);
+      expect(hasErrorCode(error, JdbcErrorCodes.PREPARED_ATTACHED)).toBe(true);
+      expect(error).toMatchObject({ retriable: true, context: { transactionId: id } });
+      expect(await db.preparedTransactions()).toContain(id);
+
+      await owner.end();
+      const writer = (await sink.createWriter(
+        fakeWriterContext({ restoredCheckpointId: 4 }),
+      )) as unknown as EosWriter;
+      expect((await db.preparedTransactions()).filter((t) => t.startsWith(`${prefix}-`))).toEqual([]);
+      // Its locks are free: the restored attempt writes the same key.
+      await writer.write([{ id: 1 }], fakeBatchContext());
+      await writer.flush(false);
+      expect(await writer.prepareCommit()).toEqual([{ transactionId: id }]);
+      await writer.close();
+      const committer = sink.createCommitter(fakeCommitterContext());
+      const outcomes = await commitRetrying(committer, [{ transactionId: id }]);
+      await committer.close();
+      expect(outcomes).toEqual(['success']);
+      expect(await ids('attached_rollback')).toEqual([1]);
+    } finally {
+      await owner.end().catch(() => {});
+    }
+  });
+
+  it('prepare, close, commit at once, 40 times: every prepared transaction is committed, none reported as committed before', async () => {
+    await db.exec('CREATE TABLE attached_cycles (id INT PRIMARY KEY)');
+    const prefix = db.transactionPrefix('cycles');
+    const sink = new JdbcSink({
+      ...db.connection,
+      table: 'attached_cycles',
+      deliveryGuarantee: 'exactly-once',
+      transactionIdPrefix: prefix,
+    });
+    const committer = sink.createCommitter(fakeCommitterContext());
+    const outcomes: string[] = [];
+    try {
+      for (let cycle = 0; cycle < 40; cycle++) {
+        // Each restore numbers from its checkpoint id + 1; the writer closes its connection
+        // right after XA PREPARE, and the committer commits straight away.
+        const writer = (await sink.createWriter(
+          fakeWriterContext({ restoredCheckpointId: cycle }),
+        )) as unknown as EosWriter;
+        await writer.write([{ id: cycle }], fakeBatchContext());
+        await writer.flush(false);
+        outcomes.push(...(await commitRetrying(committer, await writer.prepareCommit())));
+        await writer.close();
+      }
+    } finally {
+      await committer.close();
+    }
+    expect(outcomes.filter((kind) => kind !== 'success')).toEqual([]);
+    expect(await ids('attached_cycles')).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect((await db.preparedTransactions()).filter((t) => t.startsWith(`${prefix}-`))).toEqual([]);
+  });
+});
