@@ -136,6 +136,14 @@ export interface ReaderOutput<T> extends SourceOutput<T> {
   createOutputForSplit(splitId: string): SourceOutput<T>;
   /** The split finished; its watermark no longer holds the reader's watermark back. */
   releaseOutputForSplit(splitId: string): void;
+  /**
+   * Advisory: how many records the subtask can take right now without waiting (set before each
+   * `pollNext` when the job has a bounded stage, such as `mapAsync`'s `capacity`; undefined when
+   * there is no limit). A reader that generates or decodes records on demand emits at most this
+   * many per call, so records are not created only to wait in a poll batch; a reader handing over
+   * records it already holds may ignore it.
+   */
+  readonly recordsWanted?: number | undefined;
 }
 
 export interface SourceReaderContext<EventsT extends SourceEvents = SourceEvents> {

@@ -17,6 +17,7 @@ import type { SinkWriterMetricGroup, SourceReaderMetricGroup } from '../metrics/
 import type { VersionedSerializer } from '../serialization/versioned-serializer.js';
 import { BatchingReaderOutput } from '../watermark/batching-reader-output.js';
 import { Watermarks } from '../watermark/watermark-strategies.js';
+import { type BoundedWriter, isBoundedWriter } from './bounded-writer.js';
 import type { JobGraph } from './job-graph.js';
 import type { ResolvedJobOptions } from './job-options.js';
 import { Mailbox } from './mailbox.js';
@@ -51,6 +52,8 @@ export class SubtaskTask {
   readonly mailbox = new Mailbox<CoordinatorToSubtask>();
   private reader: SourceReader<unknown, SourceSplit> | undefined;
   private writer: SinkWriter<unknown> | undefined;
+  /** The writer when it holds a bounded number of records (an async stage), else undefined. */
+  private bounded: BoundedWriter | undefined;
   private output: BatchingReaderOutput<unknown>;
   private stopped = false;
   private inputEnded = false;
@@ -102,6 +105,7 @@ export class SubtaskTask {
               states.map((s) => fromStored(sink.writerStateSerializer as VersionedSerializer<unknown>, s)),
             )
           : await sink.createWriter(writerCtx);
+      if (isBoundedWriter(this.writer)) this.bounded = this.writer;
       // Flink's order (and the SourceHarness's): restored splits → registration → start. A reader's
       // start() sees its restored splits, and the enumerator knows the reader before any event
       // start() sends.
@@ -134,6 +138,17 @@ export class SubtaskTask {
         continue;
       }
       if (this.watermarksEnabled) await this.maybeEmitWatermark();
+      const bounded = this.bounded;
+      if (bounded !== undefined) {
+        const room = bounded.recordsAccepted();
+        if (room <= 0) {
+          // Full: wait here rather than inside write() with a polled batch waiting for room; then
+          // handle any mail that came meanwhile before polling.
+          await bounded.whenAccepting();
+          continue;
+        }
+        this.output.recordsWanted = room;
+      }
       const status = reader.pollNext(this.output);
       if (this.output.size > 0) {
         this.emptyPolls = 0;

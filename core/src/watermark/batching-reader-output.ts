@@ -71,6 +71,8 @@ class OutputState<T> implements SourceOutput<T>, WatermarkOutput {
 export class BatchingReaderOutput<T> implements ReaderOutput<T> {
   values: T[] = [];
   timestamps: number[] = [];
+  /** Set by the subtask before each poll (see {@link ReaderOutput.recordsWanted}). */
+  recordsWanted: number | undefined = undefined;
   /** The combined watermark; `-Infinity` until every active output has one. */
   currentWatermark = Number.NEGATIVE_INFINITY;
   /** True when every output is idle (the reader is idle). */

@@ -64,6 +64,9 @@ export abstract class SequenceReaderBase<T, S extends SourceSplit> implements So
     if (this.closed) throw new TributaryError(CoreErrorCodes.CLOSED, 'pollNext() after close()');
     if (this.cursors.length === 0) return this.noMoreSplits ? 'end' : 'nothing';
     let budget = this.options.maxRecordsPerPoll;
+    // Records are made on demand: make no more than the subtask can take now.
+    const wanted = output.recordsWanted;
+    if (wanted !== undefined && wanted >= 1 && wanted < budget) budget = Math.floor(wanted);
     const limiter = this.options.rateLimiter;
     if (limiter) {
       budget = limiter.tryAcquire(Math.min(budget, this.totalRemaining()));

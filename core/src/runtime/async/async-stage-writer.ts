@@ -10,6 +10,7 @@ import { CoreErrorCodes } from '../../errors/error-codes.js';
 import { isRetriable, isTributaryError, TributaryError, toError } from '../../errors/tributary-error.js';
 import type { Counter } from '../../metrics/metric-types.js';
 import { retry } from '../../retry/retry.js';
+import type { BoundedWriter } from '../bounded-writer.js';
 import { type ChainOperator, runChain } from '../operator-chain.js';
 import type { AsyncCallContext, AsyncFunction, AsyncIoOptions } from './async-io-options.js';
 import {
@@ -53,7 +54,7 @@ export interface AsyncStageState {
  * until its `snapshotState`, so a checkpoint holds each record either as emitted (in the wrapped
  * writer's flushed or pre-committed data) or as an input to re-issue, never both or neither.
  */
-export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<T, R> {
+export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<T, R>, BoundedWriter {
   private readonly queue: AsyncResultQueue<T, R>;
   private serial: Promise<unknown> = Promise.resolve();
   /** Actions chained on `serial` and not finished: while 0, an emission may start at once. */
@@ -154,6 +155,19 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       } else {
         for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
       }
+      this.throwIfFailed();
+    }
+  }
+
+  /** @internal Records `write` takes now without waiting (see `BoundedWriter`). */
+  recordsAccepted(): number {
+    return this.options.capacity - this.queue.size;
+  }
+
+  /** @internal Resolves once the stage has room; rejects with its failure. */
+  async whenAccepting(): Promise<void> {
+    while (this.queue.size >= this.options.capacity) {
+      await this.room();
       this.throwIfFailed();
     }
   }

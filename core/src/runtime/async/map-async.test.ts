@@ -92,6 +92,39 @@ describe('DataStream.mapAsync in a job', () => {
     expect(max.every((m) => m > 1)).toBe(true);
   });
 
+  it('the source makes no records ahead of the stage: polls are cut to the room left in it', async () => {
+    // Before the poll hint the reader made its whole 1 000-record poll while the stage took 5 at a
+    // time, so up to ~1 000 records waited in the runtime's batch.
+    let generated = 0;
+    let called = 0;
+    let mostAhead = 0;
+    using results = CollectSink.create<number>();
+    await Pipeline.from(
+      new DataGeneratorSource<number>({
+        generator: (i) => {
+          generated++;
+          mostAhead = Math.max(mostAhead, generated - called);
+          return i;
+        },
+        count: 3000,
+        maxRecordsPerPoll: 1000,
+      }),
+    )
+      .mapAsync(
+        async (n: number) => {
+          called++;
+          await sleepMs(0);
+          return n;
+        },
+        { capacity: 5 },
+      )
+      .sinkTo(results.sink)
+      .execute({ parallelism: 1 }, { logger: silentLogger });
+    expect(results.results()).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(mostAhead).toBeGreaterThan(0);
+    expect(mostAhead).toBeLessThanOrEqual(5);
+  });
+
   it('reports timeouts, retries and calls in flight as metrics', async () => {
     const registry = new MetricRegistry();
     using results = CollectSink.create<number>();

@@ -1,0 +1,18 @@
+import type { SinkWriter } from '../api/sink.js';
+
+/**
+ * @internal A writer that holds a bounded number of records (the async stage): the subtask waits
+ * until it has room before polling and asks the reader for no more than that (the reader's
+ * `recordsWanted`), so records are not made ahead only to wait in a poll batch.
+ */
+export interface BoundedWriter {
+  /** Records `write` takes now without waiting. */
+  recordsAccepted(): number;
+  /** Resolves when `recordsAccepted()` is above 0; rejects with the writer's failure. */
+  whenAccepting(): Promise<void>;
+}
+
+export function isBoundedWriter(writer: SinkWriter<unknown>): writer is SinkWriter<unknown> & BoundedWriter {
+  const w = writer as Partial<BoundedWriter>;
+  return typeof w.recordsAccepted === 'function' && typeof w.whenAccepting === 'function';
+}
