@@ -8,7 +8,7 @@ import type { SinkWriter } from '../api/sink.js';
 export interface BoundedWriter {
   /** Records `write` takes now without waiting. */
   recordsAccepted(): number;
-  /** Resolves when `recordsAccepted()` is above 0; rejects with the writer's failure. */
+  /** Resolves when room may have been made (check `recordsAccepted()` again); rejects with the writer's failure. */
   whenAccepting(): Promise<void>;
 }
 

@@ -164,12 +164,14 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     return this.options.capacity - this.queue.size;
   }
 
-  /** @internal Resolves once the stage has room; rejects with its failure. */
-  async whenAccepting(): Promise<void> {
-    while (this.queue.size >= this.options.capacity) {
-      await this.room();
-      this.throwIfFailed();
-    }
+  /**
+   * @internal Resolves at the next emission (room made) or failure; the caller checks
+   * `recordsAccepted()` again. Not an async function: this sits between every two polls.
+   */
+  whenAccepting(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.queue.size < this.options.capacity) return settled;
+    return this.room();
   }
 
   writeWatermark(watermark: number): void {
