@@ -17,12 +17,15 @@
  * average at the end. Nothing fails on the numbers.
  *
  * Run: `pnpm --filter @tributary/connector-jdbc bench` (`BENCH_SCALE=0.2` for a quick run;
- * `BENCH_CASES=insert,upsert,copy,scan` picks cases, to split a run).
+ * `BENCH_CASES=insert,upsert,copy,scan` picks cases, to split a run; `BENCH_ONLY=raw|sink` runs
+ * one side of the sink cases alone, no ratio, to profile it with `--cpu-prof` or `--trace-gc`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DataGeneratorSource, DiscardingSink, Pipeline, silentLogger } from '@tributary/core';
 import { type MariaDbService, type PostgresService, useService } from '@tributary/e2e';
 import Database from 'better-sqlite3';
@@ -41,6 +44,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Which cases run (`BENCH_CASES=insert,upsert,copy,scan`; default all), to split a run. */
 const CASES = new Set((process.env.BENCH_CASES ?? 'insert,upsert,copy,scan').split(','));
 const env = { logger: silentLogger };
+/** One side of the sink cases alone (`BENCH_ONLY=raw|sink`), for profiling; no ratio then. */
+const ONLY = process.env.BENCH_ONLY as 'raw' | 'sink' | undefined;
+if (ONLY !== undefined && ONLY !== 'raw' && ONLY !== 'sink')
+  throw new Error('BENCH_ONLY must be raw or sink');
 
 interface Raw {
   readonly connection: JdbcConnectionOptionsInput;
@@ -52,6 +59,12 @@ interface Raw {
   exec(sql: string, params?: unknown[]): Promise<void>;
   /** PostgreSQL: `COPY table FROM STDIN` of COPY text lines. */
   copy?(sql: string, text: string): Promise<void>;
+  /**
+   * Brings the database to the same state before every timed run, outside the timing (SQLite:
+   * the WAL checkpointed and truncated, so no run pays for the checkpoint of the previous run's
+   * pages; PostgreSQL: a CHECKPOINT).
+   */
+  settle(): Promise<void>;
   /** Streams `SELECT * FROM t` with the fetch size; returns the row count. */
   scan(table: string, fetchSize: number): Promise<number>;
   close(): Promise<void>;
@@ -96,6 +109,9 @@ async function openSqlite(): Promise<Raw> {
       }
       s.run(...params);
     },
+    async settle() {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
     async scan(table) {
       let n = 0;
       // The values the source promises, in the driver's cheapest way: integers read exactly
@@ -123,6 +139,7 @@ async function openPostgres(): Promise<Raw> {
   const client = new pg.Client(config);
   await client.connect();
   const statementNames = new Map<string, string>();
+  let canCheckpoint = true;
   return {
     connection: postgresConnection(config, database),
     placeholder: (index) => `$${index + 1}`,
@@ -142,6 +159,14 @@ async function openPostgres(): Promise<Raw> {
     },
     async copy(sql, text) {
       await copyFrom(client, sql, text);
+    },
+    async settle() {
+      // Dirty buffers written out, so no run meets a checkpoint the previous run caused (needs
+      // superuser or pg_checkpoint; without, nothing).
+      if (!canCheckpoint) return;
+      await client.query('CHECKPOINT').catch(() => {
+        canCheckpoint = false;
+      });
     },
     async scan(table, fetchSize) {
       let n = 0;
@@ -190,6 +215,7 @@ async function openMariaDb(): Promise<Raw> {
     async exec(sql, params = []) {
       await connection.query(sql, params);
     },
+    async settle() {},
     async scan(table, fetchSize) {
       let n = 0;
       // The callback connection's row stream: rows off the socket, never the whole result held.
@@ -210,7 +236,12 @@ async function openMariaDb(): Promise<Raw> {
   };
 }
 
+// A full collection before every timed run: neither side pays for the garbage the other left.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 async function timed(run: () => Promise<unknown>): Promise<number> {
+  collectGarbage();
   const start = performance.now();
   await run();
   return performance.now() - start;
@@ -345,8 +376,9 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
   for (const method of methods) {
     const upsert = method === 'upsert';
     // Warm-up of both sides of this method (JIT, connections, file cache), not timed.
-    await (method === 'copy' ? rawCopyLoop(raw, await fresh()) : rawInsertLoop(raw, await fresh(), upsert));
-    await tributaryInsert(raw, await fresh(), method);
+    if (ONLY !== 'sink')
+      await (method === 'copy' ? rawCopyLoop(raw, await fresh()) : rawInsertLoop(raw, await fresh(), upsert));
+    if (ONLY !== 'raw') await tributaryInsert(raw, await fresh(), method);
     const ratios: number[] = [];
     const rawRates: number[] = [];
     const tribRates: number[] = [];
@@ -357,12 +389,23 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
         await rawInsertLoop(raw, rawTable, false);
         await rawInsertLoop(raw, tribTable, false);
       }
-      const runRaw = () =>
-        timed(() => (method === 'copy' ? rawCopyLoop(raw, rawTable) : rawInsertLoop(raw, rawTable, upsert)));
-      const runTrib = () => timed(() => tributaryInsert(raw, tribTable, method));
+      const runRaw = async () => {
+        await raw.settle();
+        return timed(() =>
+          method === 'copy' ? rawCopyLoop(raw, rawTable) : rawInsertLoop(raw, rawTable, upsert),
+        );
+      };
+      const runTrib = async () => {
+        await raw.settle();
+        return timed(() => tributaryInsert(raw, tribTable, method));
+      };
       let rawMs: number;
       let tribMs: number;
-      if (round % 2 === 0) {
+      if (ONLY !== undefined) {
+        // One side alone: the other's rate reads as 0 and the ratio as Infinity or 0.
+        rawMs = ONLY === 'raw' ? await runRaw() : Number.POSITIVE_INFINITY;
+        tribMs = ONLY === 'sink' ? await runTrib() : Number.POSITIVE_INFINITY;
+      } else if (round % 2 === 0) {
         rawMs = await runRaw();
         tribMs = await runTrib();
       } else {
@@ -377,6 +420,8 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
     result[`${label}RawRowsPerS`] = Math.round(median(rawRates));
     result[`${label}SinkRowsPerS`] = Math.round(median(tribRates));
     result[`${label}Ratio`] = Math.round(median(ratios) * 100) / 100;
+    // Every round's ratio, to see the spread behind the median.
+    process.stderr.write(`${name} ${label} rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')}\n`);
   }
   if (!CASES.has('scan')) {
     process.stdout.write(`${name}: ${JSON.stringify(result)}\n`);
