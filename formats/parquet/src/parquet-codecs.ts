@@ -2,10 +2,11 @@ import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSy
 import { decompress as zstdDecompress } from 'fzstd';
 import type { CompressionCodec, Compressors } from 'hyparquet';
 import { lz4CompressBlock, lz4DecompressBlock, lz4DecompressHadoop } from './lz4-block.js';
+import { snappyCompressBlock } from './snappy-block.js';
 
 /**
  * Page codecs beyond what hyparquet and hyparquet-writer do themselves (snappy, uncompressed),
- * without native code: gzip and brotli from node:zlib, zstd with `fzstd` (read) and
+ * without native code (snappy pages are written by `snappy-block.ts`, which allocates less): gzip and brotli from node:zlib, zstd with `fzstd` (read) and
  * `@bokuweb/zstd-wasm` (write; Node 20's zlib has no zstd), LZ4 with core's block codec and `lz4-block.ts` (Hadoop framing).
  */
 export const PARQUET_DECOMPRESSORS: Compressors = {
@@ -41,6 +42,7 @@ export async function parquetCompressors(
   if (compression === 'gzip') return { GZIP: (input) => gzipSync(input) };
   if (compression === 'lz4') return { LZ4_RAW: lz4CompressBlock };
   if (compression === 'brotli') return { BROTLI: brotliPage };
+  if (compression === 'snappy') return { SNAPPY: snappyCompressBlock };
   if (compression !== 'zstd') return {};
   zstdWasm ??= import('@bokuweb/zstd-wasm').then(async (module) => {
     await module.init();
