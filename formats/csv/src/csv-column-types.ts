@@ -16,15 +16,16 @@ const NOT_A_DATE = -1e20;
 const INVALID_DATE = -2e20;
 
 /**
- * `YYYY-MM-DD` → epoch milliseconds of that UTC midnight, read from char codes (no regex match,
- * substrings or Date setters: a date column is on the hot path of every row). Returns
- * {@link NOT_A_DATE} for another shape and {@link INVALID_DATE} for a day the month lacks.
+ * `YYYY-MM-DD` in `text[from, to)` → epoch milliseconds of that UTC midnight, read from char codes
+ * (no regex match, substrings or Date setters: a date column is on the hot path of every row).
+ * Returns {@link NOT_A_DATE} for another shape and {@link INVALID_DATE} for a day the month lacks.
  */
-function parseIsoDate(text: string): number {
-  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return NOT_A_DATE;
-  const year = decimal(text, 0, 4);
-  const month = decimal(text, 5, 7);
-  const day = decimal(text, 8, 10);
+function parseIsoDate(text: string, from = 0, to = text.length): number {
+  if (to - from !== 10 || text.charCodeAt(from + 4) !== 45 || text.charCodeAt(from + 7) !== 45)
+    return NOT_A_DATE;
+  const year = decimal(text, from, from + 4);
+  const month = decimal(text, from + 5, from + 7);
+  const day = decimal(text, from + 8, from + 10);
   if (year < 0 || month < 0 || day < 0) return NOT_A_DATE;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return INVALID_DATE;
   if (year >= 100) return Date.UTC(year, month - 1, day);
@@ -93,12 +94,8 @@ export function parseCsvValue(type: CsvColumnType, text: string, zone?: TimeZone
       if (lower === 'false') return false;
       return bad('not a boolean (true or false)');
     }
-    case 'date': {
-      const ms = parseIsoDate(text);
-      if (ms === NOT_A_DATE) return bad('not a date (YYYY-MM-DD)');
-      if (ms === INVALID_DATE) return bad('not a valid calendar date');
-      return new Date(ms);
-    }
+    case 'date':
+      return dateOf(parseIsoDate(text));
     case 'timestamp': {
       if (DIGITS.test(text)) return new Date(Number(text));
       const ms = parseTimestamp(text, zone);
@@ -112,6 +109,84 @@ export function parseCsvValue(type: CsvColumnType, text: string, zone?: TimeZone
         return bad('not valid JSON');
       }
   }
+}
+
+function dateOf(ms: number): Date | typeof BAD_VALUE {
+  if (ms === NOT_A_DATE) return bad('not a date (YYYY-MM-DD)');
+  if (ms === INVALID_DATE) return bad('not a valid calendar date');
+  return new Date(ms);
+}
+
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+/** Digits a plain decimal may have for {@link plainDecimal}: its digits as an integer stay below 2^53. */
+const MAX_PLAIN_DIGITS = 15;
+
+/**
+ * `text[from, to)` as `Number()` reads it when it is a plain decimal (`[+-]digits[.digits]`, at least
+ * one digit, at most 15), read from char codes without a substring; NaN for any other text (exponents,
+ * spaces, hex, `Infinity`, more digits), which the caller then hands to `Number()`. Exact: the digits
+ * form an integer below 2^53 and the divisor is a power of ten below 10^22, both exact doubles, and
+ * IEEE division rounds their quotient correctly, which is the value `Number()` rounds the text to.
+ */
+export function plainDecimal(text: string, from: number, to: number): number {
+  let i = from;
+  const first = text.charCodeAt(i);
+  const negative = first === 45; // '-'
+  if (negative || first === 43) i++; // '+'
+  let digits = 0;
+  let mantissa = 0;
+  let scale = 0;
+  let dot = false;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const d = c - 48;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+      if (dot) scale++;
+    } else if (c === 46 && !dot) {
+      dot = true;
+    } else {
+      return Number.NaN;
+    }
+  }
+  if (digits === 0 || digits > MAX_PLAIN_DIGITS) return Number.NaN;
+  const value = scale === 0 ? mantissa : mantissa / (POWERS_OF_TEN[scale] as number);
+  return negative ? -value : value;
+}
+
+/**
+ * {@link parseCsvValue} of the non-empty field `line[from, to)`. Integers, plain decimals and dates are
+ * read in place (no substring per field); any other text, and every error, goes through
+ * `parseCsvValue` on the substring, so results and reasons are the same.
+ */
+export function parseCsvValueIn(
+  type: CsvColumnType,
+  line: string,
+  from: number,
+  to: number,
+  zone?: TimeZoneOffsets,
+): unknown {
+  switch (type) {
+    case 'string':
+      return line.slice(from, to);
+    case 'number': {
+      const n = plainDecimal(line, from, to);
+      if (!Number.isNaN(n)) return n;
+      break;
+    }
+    case 'integer': {
+      const n = plainDecimal(line, from, to);
+      if (Number.isSafeInteger(n)) return n;
+      break;
+    }
+    case 'date': {
+      const ms = parseIsoDate(line, from, to);
+      if (ms !== NOT_A_DATE && ms !== INVALID_DATE) return new Date(ms);
+      break;
+    }
+  }
+  return parseCsvValue(type, line.slice(from, to), zone);
 }
 
 /** Text of a non-null value for a column of `type` (or of unknown type when undefined). */

@@ -68,7 +68,7 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
     super(input, region, { stripCarriageReturn: false, maxLineBytes: options.maxLineBytes });
     this.options = options;
     this.assembler = new CsvRecordAssembler(dialectOf(options));
-    this.converter = new CsvRecordConverter(resolveColumns(options), options.timeZone);
+    this.converter = new CsvRecordConverter(resolveColumns(options), options.timeZone, options.nullLiteral);
     this.keepRaw = options.errors === 'dead-letter';
     this.headerNext = options.header && (region.restoredPosition?.offset ?? region.start) === 0;
   }
@@ -136,7 +136,7 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
     let field: string | undefined;
     let value: unknown;
     if (problem === undefined) {
-      value = this.converter.convert(assembler.fields);
+      value = this.converter.convertAssembled(assembler);
       if (value === BAD_RECORD) ({ reason: problem, column, field } = this.converter.problem);
     }
     if (problem !== undefined) {

@@ -92,4 +92,22 @@ describe('CsvRecordAssembler', () => {
       { fields: ['b', 'c'], lines: 1 },
     ]);
   });
+
+  it('keeps a plain line as field ranges (CRLF excluded) and cuts them when fields are read', () => {
+    const assembler = new CsvRecordAssembler({ ...rfc, nullLiteral: 'NA' });
+    expect(assembler.feed('12,,NA,x\r')).toBe(true);
+    expect(assembler.plainLine).toBe('12,,NA,x\r');
+    expect(assembler.fieldCount).toBe(4);
+    expect(Array.from(assembler.fieldEnds.subarray(0, 4))).toEqual([2, 3, 6, 8]);
+    expect(assembler.fields).toEqual(['12', '', null, 'x']);
+    expect(assembler.fields).toEqual(['12', '', null, 'x']);
+    // A quoted record is not plain; the next plain line is again.
+    expect(assembler.feed('"a",b')).toBe(true);
+    expect(assembler.plainLine).toBeUndefined();
+    expect(assembler.fields).toEqual(['a', 'b']);
+    const wide = Array.from({ length: 40 }, (_, i) => String(i));
+    expect(assembler.feed(wide.join(','))).toBe(true);
+    expect(assembler.fieldCount).toBe(40);
+    expect(assembler.fields).toEqual(wide);
+  });
 });

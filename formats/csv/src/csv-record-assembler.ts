@@ -18,15 +18,23 @@ const CR = 13;
  * strings, or null for an unquoted field equal to the null literal.
  *
  * Lines arrive without their `\n` but with the `\r` of CRLF: outside quotes it ends the record, inside
- * quotes it is data, and only the parser knows which. Lines without a quote character take a fast
- * path (`String#split`); others go through a scanner that never looks at a character twice.
+ * quotes it is data, and only the parser knows which. A line without a quote character takes a fast
+ * path: its fields stay ranges of the line ({@link plainLine}, {@link fieldEnds}), so a converter can
+ * read numbers and dates in place, and `fields` cuts the substrings only when asked. Other lines go
+ * through a scanner that never looks at a character twice.
  *
  * A malformed record (text after a closing quote, an unterminated quote) is assembled to its end
  * anyway so the next record starts in the right place; `problem` then says what is wrong.
  */
 export class CsvRecordAssembler {
-  /** Fields of the record completed by the last `feed` that returned true. */
-  fields: (string | null)[] = [];
+  /**
+   * Set when the completed record is one line without quote characters: field `i` is
+   * `plainLine[i === 0 ? 0 : fieldEnds[i - 1] + 1, fieldEnds[i])` for `i < fieldCount` (the `\r` of
+   * CRLF is past the last end). Undefined for a record that had quotes: read `fields`.
+   */
+  plainLine: string | undefined;
+  fieldEnds = new Int32Array(16);
+  fieldCount = 0;
   /** Set when the completed record is malformed; `problemColumn` is 1-based. */
   problem: string | undefined;
   problemColumn = 0;
@@ -38,10 +46,25 @@ export class CsvRecordAssembler {
   /** Inside a quoted field carried over from the previous line; `content` holds its text so far. */
   private inQuotes = false;
   private content = '';
+  /** Fields of a record with quotes, or of a plain line once `fields` cut them. */
+  private fieldList: (string | null)[] = [];
 
   constructor(dialect: CsvDialect) {
     this.d = dialect;
     this.rfcEscape = dialect.escape === dialect.quote;
+  }
+
+  /**
+   * Fields of the record completed by the last `feed` that returned true: strings, or null for an
+   * unquoted field equal to the null literal.
+   */
+  get fields(): (string | null)[] {
+    const line = this.plainLine;
+    if (line !== undefined) {
+      this.plainLine = undefined;
+      this.fieldList = this.cutPlain(line);
+    }
+    return this.fieldList;
   }
 
   /** True while a record started on an earlier line is still open. */
@@ -55,22 +78,26 @@ export class CsvRecordAssembler {
     const hasCr = end > 0 && line.charCodeAt(end - 1) === CR;
     if (hasCr) end--;
     if (!this.inQuotes) {
-      this.fields = [];
       this.problem = undefined;
       this.lineCount = 0;
       if (line.indexOf(this.d.quote) === -1) {
         this.lineCount = 1;
-        this.splitPlain(hasCr ? line.slice(0, end) : line);
+        this.findFields(line, end);
         return true;
       }
+      this.plainLine = undefined;
+      this.fieldList = [];
     }
     this.lineCount++;
     const complete = this.scan(line, end);
     if (complete) return true;
     // The line break belongs to the quoted field.
     if (!this.d.newlinesInQuotedFields) {
-      this.fail('line break inside a quoted field (newlinesInQuotedFields is false)', this.fields.length + 1);
-      this.fields.push(this.content);
+      this.fail(
+        'line break inside a quoted field (newlinesInQuotedFields is false)',
+        this.fieldList.length + 1,
+      );
+      this.fieldList.push(this.content);
       this.inQuotes = false;
       this.content = '';
       return true;
@@ -83,21 +110,47 @@ export class CsvRecordAssembler {
   finish(): boolean {
     if (!this.inQuotes) return false;
     // The last line had no terminator, so the '\n' added after it is not data.
-    this.fail('unterminated quoted field at end of input', this.fields.length + 1);
-    this.fields.push(this.content.slice(0, this.content.endsWith('\r\n') ? -2 : -1));
+    this.fail('unterminated quoted field at end of input', this.fieldList.length + 1);
+    this.fieldList.push(this.content.slice(0, this.content.endsWith('\r\n') ? -2 : -1));
     this.inQuotes = false;
     this.content = '';
     return true;
   }
 
-  private splitPlain(text: string): void {
-    const parts = text.split(this.d.delimiter);
-    const nullLiteral = this.d.nullLiteral;
-    if (nullLiteral !== undefined) {
-      for (let i = 0; i < parts.length; i++)
-        if (parts[i] === nullLiteral) (parts as (string | null)[])[i] = null;
+  /** Records where the fields of `line[0, end)` (no quotes) end. */
+  private findFields(line: string, end: number): void {
+    const delimiter = this.d.delimiter;
+    let ends = this.fieldEnds;
+    let count = 0;
+    for (let p = 0; ; ) {
+      let next = line.indexOf(delimiter, p);
+      if (next === -1 || next >= end) next = end;
+      if (count === ends.length) {
+        const bigger = new Int32Array(ends.length * 2);
+        bigger.set(ends);
+        this.fieldEnds = ends = bigger;
+      }
+      ends[count++] = next;
+      if (next === end) break;
+      p = next + 1;
     }
-    this.fields = parts;
+    this.fieldCount = count;
+    this.plainLine = line;
+  }
+
+  /** The substrings of a plain line's fields (null for the null literal). */
+  private cutPlain(line: string): (string | null)[] {
+    const ends = this.fieldEnds;
+    const nullLiteral = this.d.nullLiteral;
+    const fields = new Array<string | null>(this.fieldCount);
+    let start = 0;
+    for (let i = 0; i < this.fieldCount; i++) {
+      const end = ends[i] as number;
+      const text = line.slice(start, end);
+      fields[i] = text === nullLiteral ? null : text;
+      start = end + 1;
+    }
+    return fields;
   }
 
   /** Scans `line[0, end)`; true when the record ended on this line. */
@@ -124,7 +177,7 @@ export class CsvRecordAssembler {
       const next = line.indexOf(delimiter, p);
       const stop = next === -1 || next >= end ? end : next;
       const text = line.slice(p, stop);
-      this.fields.push(text === this.d.nullLiteral ? null : text);
+      this.fieldList.push(text === this.d.nullLiteral ? null : text);
       if (stop >= end) return true;
       // After a delimiter there is always one more field, empty if the line ends here.
       p = stop + 1;
@@ -172,13 +225,13 @@ export class CsvRecordAssembler {
       p = q + 1;
       if (p < end && line[p] !== delimiter) {
         // Text after the closing quote: keep it with the field so the record still ends correctly.
-        this.fail('unexpected text after a closing quote', this.fields.length + 1);
+        this.fail('unexpected text after a closing quote', this.fieldList.length + 1);
         const next = line.indexOf(delimiter, p);
         const stop = next === -1 || next >= end ? end : next;
         this.content += line.slice(p, stop);
         p = stop;
       }
-      this.fields.push(this.content);
+      this.fieldList.push(this.content);
       this.content = '';
       return p;
     }

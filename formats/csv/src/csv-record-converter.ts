@@ -1,5 +1,6 @@
-import { BAD_VALUE, conversionProblem, parseCsvValue } from './csv-column-types.js';
+import { BAD_VALUE, conversionProblem, parseCsvValue, parseCsvValueIn } from './csv-column-types.js';
 import type { CsvColumn, CsvColumnType } from './csv-format-options.js';
+import type { CsvRecordAssembler } from './csv-record-assembler.js';
 import { TimeZoneOffsets } from './csv-timestamps.js';
 
 /** Why the last conversion failed: reason, 1-based column and its name. */
@@ -11,6 +12,8 @@ export interface CsvConversionProblem {
 
 /** Returned by {@link CsvRecordConverter.convert} for a record that does not convert; see `problem`. */
 export const BAD_RECORD: unique symbol = Symbol('tributary.csv.bad-record');
+
+const NOT_NULLABLE = 'empty or null value in a non-nullable column';
 
 /**
  * Turns a record's fields into the output value: an object keyed by column name when names are
@@ -26,9 +29,14 @@ export class CsvRecordConverter {
   private allStrings = true;
 
   private readonly zone: TimeZoneOffsets | undefined;
+  private readonly nullLiteral: string | undefined;
 
-  /** `timeZone`: the zone of timestamps written without an offset (UTC when undefined). */
-  constructor(columns: readonly CsvColumn[] | undefined, timeZone?: string) {
+  /**
+   * `timeZone`: the zone of timestamps written without an offset (UTC when undefined);
+   * `nullLiteral`: the dialect's (what the assembler reads as null).
+   */
+  constructor(columns: readonly CsvColumn[] | undefined, timeZone?: string, nullLiteral?: string) {
+    this.nullLiteral = nullLiteral;
     this.zone = timeZone === undefined || timeZone === 'UTC' ? undefined : new TimeZoneOffsets(timeZone);
     if (columns !== undefined) {
       this.names = columns.map((c) => c.name);
@@ -46,6 +54,16 @@ export class CsvRecordConverter {
   /** Column names from a header line, when `columns` did not give them. */
   setNames(names: readonly string[]): void {
     this.names = names;
+  }
+
+  /**
+   * The record the assembler completed, or {@link BAD_RECORD}. A plain line (no quotes) with known
+   * column names is converted from its field ranges, without a substring per numeric or date field.
+   */
+  convertAssembled(assembler: CsvRecordAssembler): unknown {
+    const line = assembler.plainLine;
+    if (line === undefined || this.names === undefined) return this.convert(assembler.fields);
+    return this.convertLine(line, assembler.fieldEnds, assembler.fieldCount);
   }
 
   /** The record, or {@link BAD_RECORD} with the reason in `problem`. */
@@ -70,13 +88,49 @@ export class CsvRecordConverter {
       const type = types[j] as CsvColumnType;
       let value: unknown;
       if (text === null || (text.length === 0 && type !== 'string')) {
-        if (!nullable[j]) return this.bad('empty or null value in a non-nullable column', j + 1);
+        if (!nullable[j]) return this.bad(NOT_NULLABLE, j + 1);
         value = null;
       } else {
         value = type === 'string' ? text : parseCsvValue(type, text, this.zone);
         if (value === BAD_VALUE) return this.bad(`${conversionProblem.reason}, expected ${type}`, j + 1);
       }
       record[names[j] as string] = value;
+    }
+    return record;
+  }
+
+  /** {@link convert} of a plain line's fields given as ranges (see `CsvRecordAssembler.plainLine`). */
+  private convertLine(line: string, ends: Int32Array, count: number): unknown {
+    const names = this.names as readonly string[];
+    if (count !== names.length) {
+      return this.bad(`expected ${names.length} fields, got ${count}`, Math.min(count, names.length) + 1);
+    }
+    const types = this.types;
+    const nullable = this.nullable;
+    const nullLiteral = this.nullLiteral;
+    const record: Record<string, unknown> = {};
+    let start = 0;
+    for (let j = 0; j < names.length; j++) {
+      const end = ends[j] as number;
+      const type = types === undefined ? 'string' : (types[j] as CsvColumnType);
+      let value: unknown = null;
+      if (type === 'string') {
+        const text = line.slice(start, end);
+        if (text !== nullLiteral) value = text;
+        else if (nullable !== undefined && !nullable[j]) return this.bad(NOT_NULLABLE, j + 1);
+      } else if (
+        start !== end &&
+        (nullLiteral === undefined ||
+          end - start !== nullLiteral.length ||
+          !line.startsWith(nullLiteral, start))
+      ) {
+        value = parseCsvValueIn(type, line, start, end, this.zone);
+        if (value === BAD_VALUE) return this.bad(`${conversionProblem.reason}, expected ${type}`, j + 1);
+      } else if (nullable !== undefined && !nullable[j]) {
+        return this.bad(NOT_NULLABLE, j + 1);
+      }
+      record[names[j] as string] = value;
+      start = end + 1;
     }
     return record;
   }

@@ -24,7 +24,11 @@ export class CsvDeserializationSchema<T = unknown> implements DeserializationSch
   constructor(options: CsvFormatConfig = {}) {
     const resolved = CsvFormatOptions.parse(options);
     this.assembler = new CsvRecordAssembler({ ...dialectOf(resolved), newlinesInQuotedFields: true });
-    this.converter = new CsvRecordConverter(resolveColumns(resolved), resolved.timeZone);
+    this.converter = new CsvRecordConverter(
+      resolveColumns(resolved),
+      resolved.timeZone,
+      resolved.nullLiteral,
+    );
   }
 
   deserialize(bytes: Uint8Array, origin?: RecordOrigin): T {
@@ -46,7 +50,7 @@ export class CsvDeserializationSchema<T = unknown> implements DeserializationSch
         snippet,
       });
     }
-    const value = this.converter.convert(this.assembler.fields);
+    const value = this.converter.convertAssembled(this.assembler);
     if (value === BAD_RECORD) {
       const { reason, column, field } = this.converter.problem;
       throw recordInvalidError(`Invalid CSV message: ${reason}`, { origin, column, field, snippet });

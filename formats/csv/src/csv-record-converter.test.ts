@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { plainDecimal } from './csv-column-types.js';
+import type { CsvColumn } from './csv-format-options.js';
+import { type CsvDialect, CsvRecordAssembler } from './csv-record-assembler.js';
+import { BAD_RECORD, CsvRecordConverter } from './csv-record-converter.js';
+
+const dialect = (nullLiteral: string | undefined): CsvDialect => ({
+  delimiter: ',',
+  quote: '"',
+  escape: '"',
+  nullLiteral,
+  newlinesInQuotedFields: true,
+});
+
+// Text a numeric, date or string column may meet: the plain decimals the in-place readers take and
+// everything they must leave to Number() and the general parsers (exponents, signs, spaces, hex,
+// special values, too many digits, non-ASCII digits, nulls).
+const TRICKY = [
+  '',
+  '0',
+  '-0',
+  '+0',
+  '-0.0',
+  '0.000',
+  '00012',
+  '+7',
+  '-7',
+  '.5',
+  '-.5',
+  '5.',
+  '.',
+  '-',
+  '+',
+  '--1',
+  '1.2.3',
+  '1e5',
+  '1E5',
+  '-1.5e-3',
+  '+2.5E+2',
+  'e5',
+  ' 1',
+  '1 ',
+  '\t2',
+  '0x1F',
+  '0b11',
+  'Infinity',
+  '-inf',
+  'NaN',
+  'nan',
+  '1_000',
+  '٣',
+  '1.0',
+  '1.5',
+  '200.05',
+  '0.1',
+  '123456789012345',
+  '1234567890123456',
+  '12345678901234.5',
+  '9007199254740993',
+  '999999999999999.9',
+  '2024-05-01',
+  '2024-02-30',
+  '2024-2-03',
+  '0099-01-01',
+  '2024-05-01T10:00:00Z',
+  '1714557600000',
+  'true',
+  'FALSE',
+  'abc',
+  '\\N',
+  'NULL',
+  '{}',
+  'null',
+  '[]',
+];
+
+const field = fc.oneof(
+  fc.constantFrom(...TRICKY),
+  fc.integer().map(String),
+  fc.double().map(String),
+  fc
+    .tuple(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }), fc.integer({ min: 0, max: 18 }))
+    .map(([digits, scale]) => {
+      const text = (digits < 0n ? -digits : digits).toString().padStart(scale + 1, '0');
+      const point = text.length - scale;
+      return `${digits < 0n ? '-' : ''}${text.slice(0, point)}${scale > 0 ? `.${text.slice(point)}` : ''}`;
+    }),
+  fc.string({ maxLength: 8 }).filter((s) => !/[",\r\n]/.test(s)),
+);
+
+const TYPES = ['integer', 'number', 'date', 'string', 'boolean', 'json', 'timestamp'] as const;
+const column = fc.record({ type: fc.constantFrom(...TYPES), nullable: fc.boolean() });
+
+/** The general path: the fields cut as substrings, then converted one by one. */
+function viaFields(columns: CsvColumn[], nullLiteral: string | undefined, line: string) {
+  const assembler = new CsvRecordAssembler(dialect(nullLiteral));
+  expect(assembler.feed(line)).toBe(true);
+  const converter = new CsvRecordConverter(columns, undefined, nullLiteral);
+  const value = converter.convert(assembler.fields);
+  return value === BAD_RECORD ? { bad: { ...converter.problem } } : value;
+}
+
+/** The in-place path the file reader takes for a line without quotes. */
+function inPlace(columns: CsvColumn[], nullLiteral: string | undefined, line: string) {
+  const assembler = new CsvRecordAssembler(dialect(nullLiteral));
+  expect(assembler.feed(line)).toBe(true);
+  expect(assembler.plainLine).toBe(line);
+  const converter = new CsvRecordConverter(columns, undefined, nullLiteral);
+  const value = converter.convertAssembled(assembler);
+  return value === BAD_RECORD ? { bad: { ...converter.problem } } : value;
+}
+
+describe('CsvRecordConverter on plain lines (fields read in place)', () => {
+  it('gives the same records and problems as converting substrings (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(column, field), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(undefined, '', '\\N', 'NULL'),
+        fc.boolean(),
+        fc.integer({ min: -1, max: 1 }),
+        (cells, nullLiteral, crlf, extraFields) => {
+          const columns = cells.map(([c], i) => ({ name: `c${i}`, ...c }));
+          const texts = cells.map(([, text]) => text);
+          // Now and then a field more or less than the columns, for the count check.
+          if (extraFields > 0) texts.push('x');
+          if (extraFields < 0 && texts.length > 1) texts.pop();
+          const line = texts.join(',') + (crlf ? '\r' : '');
+          expect(inPlace(columns, nullLiteral, line)).toEqual(viaFields(columns, nullLiteral, line));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads a demo order row, CRLF, empty and null fields', () => {
+    const columns: CsvColumn[] = [
+      { name: 'id', type: 'integer', nullable: false },
+      { name: 'day', type: 'date', nullable: true },
+      { name: 'who', type: 'string', nullable: true },
+      { name: 'qty', type: 'integer', nullable: true },
+      { name: 'price', type: 'number', nullable: true },
+    ];
+    expect(inPlace(columns, undefined, '17,2024-05-01,Li Wei,-3,200.05\r')).toEqual({
+      id: 17,
+      day: new Date('2024-05-01T00:00:00Z'),
+      who: 'Li Wei',
+      qty: -3,
+      price: 200.05,
+    });
+    expect(inPlace(columns, '\\N', '1,\\N,,\\N,-1.5e-3')).toEqual({
+      id: 1,
+      day: null,
+      who: '',
+      qty: null,
+      price: -0.0015,
+    });
+    expect(inPlace(columns, undefined, ',2024-05-01,a,1,2')).toEqual({
+      bad: { reason: 'empty or null value in a non-nullable column', column: 1, field: 'id' },
+    });
+    expect(inPlace(columns, undefined, '1,2024-05-01,a,1.5,2')).toEqual({
+      bad: { reason: 'not an integer (or beyond ±2^53), expected integer', column: 4, field: 'qty' },
+    });
+    expect(inPlace(columns, undefined, '1,2024-05-01,a,1')).toEqual({
+      bad: { reason: 'expected 5 fields, got 4', column: 5, field: 'price' },
+    });
+  });
+
+  it('leaves lines with quotes to the scanner (escaped quotes, delimiters inside)', () => {
+    const assembler = new CsvRecordAssembler(dialect(undefined));
+    expect(assembler.feed('1,"Smith, John","say ""hi""",2.5')).toBe(true);
+    expect(assembler.plainLine).toBeUndefined();
+    const converter = new CsvRecordConverter(
+      [
+        { name: 'id', type: 'integer', nullable: false },
+        { name: 'who', type: 'string', nullable: true },
+        { name: 'said', type: 'string', nullable: true },
+        { name: 'price', type: 'number', nullable: true },
+      ],
+      undefined,
+      undefined,
+    );
+    expect(converter.convertAssembled(assembler)).toEqual({
+      id: 1,
+      who: 'Smith, John',
+      said: 'say "hi"',
+      price: 2.5,
+    });
+  });
+});
+
+describe('plainDecimal', () => {
+  it('reads plain decimals exactly as Number() does, and nothing else (property)', () => {
+    const decimalText = fc.oneof(
+      fc.constantFrom(...TRICKY),
+      fc.double().map(String),
+      fc.stringMatching(/^[+-]?\d{0,17}(\.\d{0,17})?$/),
+    );
+    fc.assert(
+      fc.property(decimalText, (text) => {
+        const n = plainDecimal(text, 0, text.length);
+        if (!Number.isNaN(n)) expect(n).toBe(Number(text));
+        // Every plain decimal of at most 15 digits takes the fast path.
+        const digits = text.replace(/[^0-9]/g, '').length;
+        if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) && digits <= 15) expect(n).not.toBeNaN();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('keeps the sign of zero and reads inside a longer line', () => {
+    expect(Object.is(plainDecimal('-0', 0, 2), -0)).toBe(true);
+    expect(Object.is(plainDecimal('-0.00', 0, 5), -0)).toBe(true);
+    expect(plainDecimal('x,200.05,y', 2, 8)).toBe(200.05);
+    expect(plainDecimal('1e5', 0, 3)).toBeNaN();
+    expect(plainDecimal('', 0, 0)).toBeNaN();
+    expect(plainDecimal('1234567890123456', 0, 16)).toBeNaN();
+  });
+});
