@@ -142,12 +142,12 @@ export class CsvRecordAssembler {
   private cutPlain(line: string): (string | null)[] {
     const ends = this.fieldEnds;
     const nullLiteral = this.d.nullLiteral;
-    const fields = new Array<string | null>(this.fieldCount);
+    const fields: (string | null)[] = [];
     let start = 0;
     for (let i = 0; i < this.fieldCount; i++) {
       const end = ends[i] as number;
       const text = line.slice(start, end);
-      fields[i] = text === nullLiteral ? null : text;
+      fields.push(text === nullLiteral ? null : text);
       start = end + 1;
     }
     return fields;

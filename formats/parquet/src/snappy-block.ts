@@ -33,7 +33,9 @@ export function snappyCompressBlock(input: Uint8Array): Uint8Array {
   const out = scratch;
   let o = writeVarint(out, 0, input.length);
   for (let start = 0; start < input.length; start += FRAGMENT_BYTES) {
-    o = compressFragment(input, start, Math.min(start + FRAGMENT_BYTES, input.length), out, o);
+    const end = Math.min(start + FRAGMENT_BYTES, input.length);
+    o = emitMatches(input, start, end, out, o);
+    if (literalStart < end) o = emitLiteral(input, literalStart, end, out, o);
   }
   return out.slice(0, o);
 }
@@ -58,14 +60,18 @@ function load32(a: Uint8Array, i: number): number {
   );
 }
 
-/** Compresses `input[start, end)` (at most 64 KiB) into `out` from `o`; returns the new end of `out`. */
-function compressFragment(
-  input: Uint8Array,
-  start: number,
-  end: number,
-  out: Uint8Array,
-  at: number,
-): number {
+/**
+ * Where the bytes {@link emitMatches} left as a trailing literal start. A second result kept outside
+ * the function so that its optimised loop never exits into code without type feedback (it deopted
+ * there on every page when the trailing literal was emitted inside).
+ */
+let literalStart = 0;
+
+/**
+ * Emits the literals and copies of `input[start, end)` (at most 64 KiB) into `out` from `at`, up to
+ * {@link literalStart}; returns the new end of `out`. The caller emits the rest as a literal.
+ */
+function emitMatches(input: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
   let o = at;
   let nextEmit = start;
   const length = end - start;
@@ -114,7 +120,7 @@ function compressFragment(
       nextHash = Math.imul(load32(input, ip), HASH_MULTIPLIER) >>> shift;
     }
   }
-  if (nextEmit < end) o = emitLiteral(input, nextEmit, end, out, o);
+  literalStart = nextEmit;
   return o;
 }
 
