@@ -70,12 +70,7 @@ export class CsvRecordConverter {
   convert(fields: readonly (string | null)[]): unknown {
     const names = this.names;
     if (names === undefined) return fields;
-    if (fields.length !== names.length) {
-      return this.bad(
-        `expected ${names.length} fields, got ${fields.length}`,
-        Math.min(fields.length, names.length) + 1,
-      );
-    }
+    if (fields.length !== names.length) return this.wrongFieldCount(fields.length);
     const record: Record<string, unknown> = {};
     if (this.allStrings) {
       for (let j = 0; j < names.length; j++) record[names[j] as string] = fields[j];
@@ -92,7 +87,7 @@ export class CsvRecordConverter {
         value = null;
       } else {
         value = type === 'string' ? text : parseCsvValue(type, text, this.zone);
-        if (value === BAD_VALUE) return this.bad(`${conversionProblem.reason}, expected ${type}`, j + 1);
+        if (value === BAD_VALUE) return this.badValue(type, j + 1);
       }
       record[names[j] as string] = value;
     }
@@ -102,9 +97,7 @@ export class CsvRecordConverter {
   /** {@link convert} of a plain line's fields given as ranges (see `CsvRecordAssembler.plainLine`). */
   private convertLine(line: string, ends: Int32Array, count: number): unknown {
     const names = this.names as readonly string[];
-    if (count !== names.length) {
-      return this.bad(`expected ${names.length} fields, got ${count}`, Math.min(count, names.length) + 1);
-    }
+    if (count !== names.length) return this.wrongFieldCount(count);
     const types = this.types;
     const nullable = this.nullable;
     const nullLiteral = this.nullLiteral;
@@ -125,7 +118,7 @@ export class CsvRecordConverter {
           !line.startsWith(nullLiteral, start))
       ) {
         value = parseCsvValueIn(type, line, start, end, this.zone);
-        if (value === BAD_VALUE) return this.bad(`${conversionProblem.reason}, expected ${type}`, j + 1);
+        if (value === BAD_VALUE) return this.badValue(type, j + 1);
       } else if (nullable !== undefined && !nullable[j]) {
         return this.bad(NOT_NULLABLE, j + 1);
       }
@@ -133,6 +126,16 @@ export class CsvRecordConverter {
       start = end + 1;
     }
     return record;
+  }
+
+  private wrongFieldCount(count: number): typeof BAD_RECORD {
+    const expected = (this.names as readonly string[]).length;
+    return this.bad(`expected ${expected} fields, got ${count}`, Math.min(count, expected) + 1);
+  }
+
+  /** The value just parsed for `column` was bad: the parser's reason (`conversionProblem`). */
+  private badValue(type: CsvColumnType, column: number): typeof BAD_RECORD {
+    return this.bad(`${conversionProblem.reason}, expected ${type}`, column);
   }
 
   private bad(reason: string, column: number): typeof BAD_RECORD {
