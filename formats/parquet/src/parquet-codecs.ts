@@ -6,8 +6,10 @@ import { snappyCompressBlock } from './snappy-block.js';
 
 /**
  * Page codecs beyond what hyparquet and hyparquet-writer do themselves (snappy, uncompressed),
- * without native code (snappy pages are written by `snappy-block.ts`, which allocates less): gzip and brotli from node:zlib, zstd with `fzstd` (read) and
- * `@bokuweb/zstd-wasm` (write; Node 20's zlib has no zstd), LZ4 with core's block codec and `lz4-block.ts` (Hadoop framing).
+ * without native code: gzip and brotli from node:zlib, zstd with `fzstd` (read) and
+ * `@bokuweb/zstd-wasm` (write; Node 20's zlib has no zstd), LZ4 with core's block codec and
+ * `lz4-block.ts` (Hadoop framing). Snappy pages are written by `snappy-block.ts` rather than
+ * hyparquet-writer's compressor, which allocates far more per page.
  */
 export const PARQUET_DECOMPRESSORS: Compressors = {
   GZIP: (input) => gunzipSync(input),
