@@ -1,3 +1,4 @@
+import { retry } from '@tributary/core';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeFetchedPartition } from '../client/fetched-partition.js';
 import {
@@ -22,10 +23,26 @@ export interface PartitionContents {
  * Test-only: reads a whole topic as a `read_committed` (default) or `read_uncommitted` consumer
  * would right now — everything below the last stable offset — with the fetch API, no group.
  */
-export async function readTopic(
+export function readTopic(
   brokers: readonly string[],
   topic: string,
   options: { readonly isolation?: 'read_committed' | 'read_uncommitted' } = {},
+): Promise<PartitionContents[]> {
+  // A leader that moved or is not ready yet (NOT_LEADER right after topic creation, under load)
+  // is read again with fresh metadata: the read is whole or not at all.
+  return retry(() => readTopicOnce(brokers, topic, options), {
+    maxAttempts: 20,
+    initialDelayMs: 100,
+    maxDelayMs: 1000,
+    isRetriable: (error) => (error as { retriable?: unknown }).retriable === true,
+    operation: `read topic ${topic}`,
+  });
+}
+
+async function readTopicOnce(
+  brokers: readonly string[],
+  topic: string,
+  options: { readonly isolation?: 'read_committed' | 'read_uncommitted' },
 ): Promise<PartitionContents[]> {
   const isolation =
     options.isolation === 'read_uncommitted' ? ISOLATION_READ_UNCOMMITTED : ISOLATION_READ_COMMITTED;
