@@ -61,8 +61,10 @@ export abstract class ShardSplitReaderBase implements SplitReader<KinesisRecord,
       await this.latch.sleep(1_000);
       return RecordsBySplits.empty();
     }
-    const wait = this.nextCallAt - Date.now();
-    if (wait > 0 && (await this.latch.sleep(wait))) return RecordsBySplits.empty();
+    // Checked again after each sleep: a timer runs from the event loop's cached time, so under
+    // load it can fire a few ms before `nextCallAt` by the wall clock.
+    for (let wait = this.nextCallAt - Date.now(); wait > 0; wait = this.nextCallAt - Date.now())
+      if (await this.latch.sleep(wait)) return RecordsBySplits.empty();
     return this.readShard(split);
   }
 
