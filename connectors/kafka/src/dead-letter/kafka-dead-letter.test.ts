@@ -1,5 +1,6 @@
 import { MetricRegistry, SourceReaderMetricGroup, silentLogger, TributaryError } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
+import { kafkaFetchedBatch } from '../source/kafka-fetched-batch.js';
 import type { KafkaConsumerRecord, KafkaRecordDeserializer } from '../source/kafka-record-deserializer.js';
 import { KafkaRecordEmitter } from '../source/kafka-record-emitter.js';
 import { isKafkaDeadLetter, type KafkaDeadLetter, withDeadLetters } from './kafka-dead-letter.js';
@@ -90,9 +91,11 @@ describe('Kafka dead letters', () => {
         value: Buffer.from(value),
         headers: {},
       }) as never;
-    emitter.emitRecord(message('1', 0), output as never, state);
-    emitter.emitRecord(message('x', 1), output as never, state);
-    emitter.emitRecord(message('3', 2), output as never, state);
+    emitter.emitRecord(
+      kafkaFetchedBatch([message('1', 0), message('x', 1), message('3', 2)], 3),
+      output as never,
+      state,
+    );
     expect(out.map((v) => (isKafkaDeadLetter(v) ? `dead@${v.offset}` : v))).toEqual([1, 'dead@1', 3]);
     expect(registry.sum('numRecordsInErrors')).toBe(1);
     expect(state.offset).toBe(3);

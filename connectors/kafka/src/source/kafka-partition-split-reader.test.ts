@@ -12,6 +12,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KafkaJsCluster, KafkaJsFetchedMessage } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
+import type { KafkaFetchedBatch } from './kafka-fetched-batch.js';
 import { type KafkaPartitionSplitState, kafkaPartitionSplit } from './kafka-partition-split.js';
 import { KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
 import { type KafkaRecordDeserializer, valueOnly } from './kafka-record-deserializer.js';
@@ -148,7 +149,7 @@ function collectingOutput<T>(out: T[]): SourceOutput<T> {
 
 /** Emits a fetch through the real emitter, the way the source reader does. */
 function emitAll(
-  fetched: RecordsWithSplitIds<KafkaJsFetchedMessage>,
+  fetched: RecordsWithSplitIds<KafkaFetchedBatch>,
   emitter: KafkaRecordEmitter<string>,
 ): string[] {
   const out: string[] = [];
@@ -160,9 +161,14 @@ function emitAll(
     offset: 0,
     stoppingOffset: undefined,
   };
-  for (const messages of fetched.recordsBySplit.values())
-    for (const m of messages) emitter.emitRecord(m, output, state);
+  for (const batches of fetched.recordsBySplit.values())
+    for (const batch of batches) emitter.emitRecord(batch, output, state);
   return out;
+}
+
+/** The messages of a fetch, all splits. */
+function messagesOf(fetched: RecordsWithSplitIds<KafkaFetchedBatch>): KafkaJsFetchedMessage[] {
+  return [...fetched.recordsBySplit.values()].flat().flatMap((b) => [...b.records]);
 }
 
 async function caught(work: Promise<unknown>): Promise<TributaryError> {
@@ -225,7 +231,7 @@ describe('KafkaPartitionSplitReader prepare', () => {
     const { reader, fetchOffsets } = await splitReader(['a', 'b'], valueOnly(schema), { retries: 2 });
     const fetched = await reader.fetch();
     expect(schema.events).toEqual(['prepare a,b', 'prepare a,b', 'prepare a,b']);
-    expect([...fetched.recordsBySplit.values()].flat().map((m) => m.offset)).toEqual(['0', '1']);
+    expect(messagesOf(fetched).map((m) => m.offset)).toEqual(['0', '1']);
     expect(fetchOffsets).toEqual(['0']);
   });
 
@@ -248,7 +254,7 @@ describe('KafkaPartitionSplitReader prepare', () => {
     schema.failures.length = 0;
     const again = await reader.fetch();
     expect(fetchOffsets).toEqual(['0', '0']);
-    expect([...again.recordsBySplit.values()].flat()).toHaveLength(3);
+    expect(messagesOf(again)).toHaveLength(3);
   });
 
   it("fails on a permanent failure with onDeserializationError 'fail'", async () => {
@@ -300,13 +306,13 @@ describe('KafkaPartitionSplitReader prepare', () => {
     schema.gate = undefined;
     const fetched = await reader.fetch();
     expect(fetchOffsets).toEqual(['0', '0']);
-    expect([...fetched.recordsBySplit.values()].flat().map((m) => m.offset)).toEqual(['0', '1']);
+    expect(messagesOf(fetched).map((m) => m.offset)).toEqual(['0', '1']);
   });
 
   it('does not call prepare when the deserializer has none', async () => {
     const { reader } = await splitReader(['a'], { deserialize: () => 'x' });
     const fetched = await reader.fetch();
-    expect([...fetched.recordsBySplit.values()].flat()).toHaveLength(1);
+    expect(messagesOf(fetched)).toHaveLength(1);
   });
 });
 
@@ -422,7 +428,8 @@ describe('KafkaPartitionSplitReader per-leader fetching', () => {
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && !ids.has(kafkaPartitionSplit(TOPIC, 1, 0).splitId)) {
       const next = await within(r.fetch(), 2000);
-      for (const [id, records] of next.recordsBySplit) if (records.length > 0) ids.add(id);
+      for (const [id, batches] of next.recordsBySplit)
+        if (batches.some((b) => b.records.length > 0)) ids.add(id);
     }
     expect(ids).toContain(kafkaPartitionSplit(TOPIC, 1, 0).splitId);
     expect(fake.fetched.filter((f) => f === 'p1@0')).toHaveLength(1);
@@ -436,7 +443,8 @@ describe('KafkaPartitionSplitReader per-leader fetching', () => {
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && seen.size < 2) {
       const next = await within(r.fetch(), 2000);
-      for (const [id, records] of next.recordsBySplit) if (records.length > 0) seen.add(id);
+      for (const [id, batches] of next.recordsBySplit)
+        if (batches.some((b) => b.records.length > 0)) seen.add(id);
     }
     expect(seen.size).toBe(2);
     // Partition 0's record was fetched once: the other leader's failures did not discard it.
@@ -453,7 +461,8 @@ describe('KafkaPartitionSplitReader per-leader fetching', () => {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && seen.size < 2) {
       const next = await within(r.fetch(), 2000);
-      for (const [id, records] of next.recordsBySplit) if (records.length > 0) seen.add(id);
+      for (const [id, batches] of next.recordsBySplit)
+        if (batches.some((b) => b.records.length > 0)) seen.add(id);
     }
     expect(seen.size).toBe(2);
     expect(fetchErrors).toBe(25);

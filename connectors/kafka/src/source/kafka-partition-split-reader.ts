@@ -20,6 +20,7 @@ import type {
 import { forgetTargetTopic } from '../client/topic-metadata.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import { KafkaBatchPreparer } from './kafka-batch-preparer.js';
+import { type KafkaFetchedBatch, kafkaFetchedBatch } from './kafka-fetched-batch.js';
 import { KafkaLeaderBackoff } from './kafka-leader-backoff.js';
 import { KafkaOffsetsResolver } from './kafka-offsets-resolver.js';
 import type { KafkaPartitionSplit } from './kafka-partition-split.js';
@@ -105,7 +106,7 @@ const STALE_METADATA_TYPES = new Set([
  * in the fetch loop, before it is handed to the reader: the async lookups run ahead of emission
  * and never on the reader's per-record path (see {@link KafkaBatchPreparer} for the failure policy).
  */
-export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMessage, KafkaPartitionSplit> {
+export class KafkaPartitionSplitReader implements SplitReader<KafkaFetchedBatch, KafkaPartitionSplit> {
   private readonly splits = new Map<string, FetchState>();
   private readonly paused = new Set<string>();
   private readonly latch = new WakeUpLatch();
@@ -174,7 +175,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     this.latch.wakeUp();
   }
 
-  async fetch(): Promise<RecordsWithSplitIds<KafkaJsFetchedMessage>> {
+  async fetch(): Promise<RecordsWithSplitIds<KafkaFetchedBatch>> {
     const finished = [...this.finishedAtStart(), ...this.dropped.splice(0)];
     const active = [...this.splits.values()].filter(
       (s) => !this.paused.has(s.split.splitId) && !finished.includes(s.split.splitId),
@@ -198,7 +199,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
       const prepared = await this.latch.race(this.preparer.prepare(decoded));
       if (prepared.woken) return this.onlyFinished(finished);
     }
-    const builder = RecordsBySplits.builder<KafkaJsFetchedMessage>();
+    const builder = RecordsBySplits.builder<KafkaFetchedBatch>();
     for (const id of finished) builder.markFinished(id);
     for (const partition of decoded) this.apply(partition, builder);
     const fetched = builder.build();
@@ -206,7 +207,7 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     return fetched;
   }
 
-  private onlyFinished(finished: readonly string[]): RecordsWithSplitIds<KafkaJsFetchedMessage> {
+  private onlyFinished(finished: readonly string[]): RecordsWithSplitIds<KafkaFetchedBatch> {
     for (const id of finished) this.splits.delete(id);
     return finished.length > 0 ? RecordsBySplits.finished(finished) : RecordsBySplits.empty();
   }
@@ -251,10 +252,14 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     return { state, topic, partition, records, nextOffset: fetched.nextOffset };
   }
 
-  /** Uses one decoded partition: moves the position and hands its records over. */
+  /**
+   * Uses one decoded partition: moves the position and hands its records over as one batch, also
+   * when none is left (markers, aborted or compacted-away records): the emitter then moves the
+   * checkpointed position past them as well.
+   */
   private apply(
     decoded: DecodedPartition,
-    builder: ReturnType<typeof RecordsBySplits.builder<KafkaJsFetchedMessage>>,
+    builder: ReturnType<typeof RecordsBySplits.builder<KafkaFetchedBatch>>,
   ): void {
     const { state } = decoded;
     const id = state.split.splitId;
@@ -262,7 +267,8 @@ export class KafkaPartitionSplitReader implements SplitReader<KafkaJsFetchedMess
     state.position = decoded.nextOffset;
     const stop = state.split.stoppingOffset;
     if (stop !== undefined && state.position >= stop) builder.markFinished(id);
-    builder.addAll(id, decoded.records);
+    const end = stop === undefined ? decoded.nextOffset : Math.min(decoded.nextOffset, stop);
+    builder.add(id, kafkaFetchedBatch(decoded.records, end));
     const last = decoded.records[decoded.records.length - 1];
     // Timestamps are -1 for records written without one (old message formats).
     const timestamp = last === undefined ? -1 : Number(last.timestamp);

@@ -12,11 +12,8 @@ import {
 } from '@tributary/core';
 import type { Kafka } from 'kafkajs';
 import { wrapKafkaError } from '../client/kafka-errors.js';
-import {
-  createCluster,
-  type KafkaJsCluster,
-  type KafkaJsFetchedMessage,
-} from '../client/kafkajs-internals.js';
+import { createCluster, type KafkaJsCluster } from '../client/kafkajs-internals.js';
+import type { KafkaFetchedBatch } from './kafka-fetched-batch.js';
 import type { KafkaPartitionSplit, KafkaPartitionSplitState } from './kafka-partition-split.js';
 import { type HighWatermarks, KafkaPartitionSplitReader } from './kafka-partition-split-reader.js';
 import type { KafkaRecordDeserializer } from './kafka-record-deserializer.js';
@@ -38,7 +35,7 @@ const MAX_PENDING_OFFSET_COMMITS = 16;
  * it does not hold the job's watermark back.
  */
 export class KafkaSourceReader<T> extends SourceReaderBase<
-  KafkaJsFetchedMessage,
+  KafkaFetchedBatch,
   T,
   KafkaPartitionSplit,
   KafkaPartitionSplitState
@@ -80,7 +77,7 @@ export class KafkaSourceReader<T> extends SourceReaderBase<
     const logger = context.logger.child({ component: 'kafka-source', subtask: context.subtaskId });
     const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0;
     super(
-      new SingleSplitFetcherManager<KafkaJsFetchedMessage, KafkaPartitionSplit>(
+      new SingleSplitFetcherManager<KafkaFetchedBatch, KafkaPartitionSplit>(
         () =>
           new KafkaPartitionSplitReader(
             createCluster(kafka, { metadataMaxAgeMs: options.metadataMaxAgeMs, isolationLevel }),

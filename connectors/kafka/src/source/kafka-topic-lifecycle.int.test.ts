@@ -7,7 +7,7 @@ import { type KafkaService, useService, waitUntil } from '@tributary/e2e';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '../client/kafka-client.js';
-import { createCluster, type KafkaJsFetchedMessage } from '../client/kafkajs-internals.js';
+import { createCluster } from '../client/kafkajs-internals.js';
 import { KafkaErrorCodes } from '../kafka-error-codes.js';
 import { exactInput } from '../testing-fixtures/exact-input.js';
 import { type KafkaPartitionSplit, kafkaPartitionSplit } from './kafka-partition-split.js';
@@ -71,7 +71,7 @@ describe('KafkaSource and deleted or recreated topics (real broker)', () => {
       const fetched = await reader.fetch();
       for (const [id, records] of fetched.recordsBySplit) {
         const list = seen.values.get(id) ?? [];
-        list.push(...records.map((m) => (m as KafkaJsFetchedMessage).value?.toString() ?? ''));
+        list.push(...records.flatMap((b) => b.records.map((m) => m.value?.toString() ?? '')));
         seen.values.set(id, list);
       }
       for (const id of fetched.finishedSplits) seen.finished.add(id);
