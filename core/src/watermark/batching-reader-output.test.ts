@@ -15,30 +15,6 @@ describe('BatchingReaderOutput without watermarks', () => {
     expect(batch.timestamps).toEqual([]);
   });
 
-  it('hands over exactly the records of each batch, whatever the size of the one before', () => {
-    const output = new BatchingReaderOutput<number>(Watermarks.none());
-    const sizes = [5, 5, 2, 7, 0, 3];
-    let next = 0;
-    for (const n of sizes) {
-      const first = next;
-      for (let i = 0; i < n; i++) output.collect(next++);
-      expect(output.size).toBe(n);
-      const batch = output.takeBatch();
-      expect(batch.values).toEqual(Array.from({ length: n }, (_, i) => first + i));
-      expect(batch.values.length).toBe(n);
-      expect(output.size).toBe(0);
-    }
-    // With watermarks (the other collect path) and the subtask's wish for fewer records.
-    const timed = new BatchingReaderOutput<number>(Watermarks.monotonous());
-    for (let i = 0; i < 4; i++) timed.collect(i, i * 10);
-    expect(timed.takeBatch()).toEqual({ values: [0, 1, 2, 3], timestamps: [0, 10, 20, 30] });
-    timed.recordsWanted = 2;
-    timed.collect(4, 40);
-    timed.collect(5, 50);
-    timed.collect(6, 60);
-    expect(timed.takeBatch()).toEqual({ values: [4, 5, 6], timestamps: [40, 50, 60] });
-  });
-
   it('pads earlier records with NaN when a later record has a timestamp', () => {
     const output = new BatchingReaderOutput<string>(Watermarks.none());
     output.collect('a');

@@ -4,15 +4,12 @@ import type { WatermarkGenerator, WatermarkOutput, WatermarkStrategy } from '../
 /**
  * The records a reader emitted since the last take, with their event timestamps. `timestamps[i]`
  * belongs to `values[i]`; NaN or a missing entry means "no timestamp", and the array may be shorter
- * than `values` (empty when no record carries one, which keeps the common path to one store).
+ * than `values` (empty when no record carries one, which keeps the common path to one push).
  */
 export interface RecordBatch<T> {
   values: T[];
   timestamps: number[];
 }
-
-/** Largest array sized ahead for the next batch (a huge poll should not pin a huge array). */
-const MAX_PRESIZED = 16_384;
 
 /** One output's watermark state: a split's or the reader's own (non-split) output. */
 class OutputState<T> implements SourceOutput<T>, WatermarkOutput {
@@ -31,8 +28,8 @@ class OutputState<T> implements SourceOutput<T>, WatermarkOutput {
   collect(record: T, timestamp?: number): void {
     const owner = this.owner;
     if (owner.direct) {
-      // No watermarks, no assigner: the hot path is one store; timestamps only when there are any.
-      owner.values[owner.count++] = record;
+      // No watermarks, no assigner: the hot path is one push; timestamps only when there are any.
+      owner.values.push(record);
       if (timestamp !== undefined) owner.pushTimestamp(timestamp);
       return;
     }
@@ -72,13 +69,7 @@ class OutputState<T> implements SourceOutput<T>, WatermarkOutput {
  * computed on {@link onPeriodicEmit}, not per record, and never go backwards.
  */
 export class BatchingReaderOutput<T> implements ReaderOutput<T> {
-  /**
-   * @internal The batch being collected: `values[0…count)` (the array may be longer, sized ahead;
-   * see {@link takeBatch}).
-   */
   values: T[] = [];
-  /** @internal Records collected into {@link values}. */
-  count = 0;
   timestamps: number[] = [];
   /** Set by the subtask before each poll (see {@link ReaderOutput.recordsWanted}). */
   recordsWanted: number | undefined = undefined;
@@ -112,13 +103,13 @@ export class BatchingReaderOutput<T> implements ReaderOutput<T> {
   /** @internal Records the timestamp of the record just pushed, padding earlier ones with NaN. */
   pushTimestamp(timestamp: number): void {
     const timestamps = this.timestamps;
-    while (timestamps.length < this.count - 1) timestamps.push(Number.NaN);
+    while (timestamps.length < this.values.length - 1) timestamps.push(Number.NaN);
     timestamps.push(timestamp);
   }
 
   /** @internal */
   push(record: T, timestamp: number): void {
-    this.values[this.count++] = record;
+    this.values.push(record);
     this.timestamps.push(timestamp);
   }
 
@@ -154,28 +145,16 @@ export class BatchingReaderOutput<T> implements ReaderOutput<T> {
     this.splits.delete(splitId);
   }
 
-  /**
-   * Takes the collected batch (the arrays are handed over, not copied). The next batch's array is
-   * sized for as many records as this one held (or as the subtask wants, when it says): a reader
-   * usually emits batches of one size, so records are stored into place instead of the array
-   * growing by push, which copied it about ten times on the way to 1000 records (~2 KB of garbage
-   * per 100 records). A bigger batch still grows it; a smaller one is cut to length here.
-   */
+  /** Takes the collected batch (the arrays are handed over, not copied). */
   takeBatch(): RecordBatch<T> {
-    const values = this.values;
-    const count = this.count;
-    if (values.length !== count) values.length = count;
-    const batch = { values, timestamps: this.timestamps };
-    const wanted = this.recordsWanted;
-    const expected = wanted !== undefined && wanted >= 1 && wanted < count ? wanted : count;
-    this.values = expected === 0 ? [] : new Array<T>(Math.min(expected, MAX_PRESIZED));
-    this.count = 0;
+    const batch = { values: this.values, timestamps: this.timestamps };
+    this.values = [];
     this.timestamps = [];
     return batch;
   }
 
   get size(): number {
-    return this.count;
+    return this.values.length;
   }
 
   /**

@@ -144,8 +144,6 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
       const evolved = await this.evolution?.ensure(batch.rows);
       if (evolved !== undefined) this.statements.setTable(evolved);
       await this.strategy.write(batch);
-      // Written (a failed batch is not recycled: the failure may still point at it).
-      this.buffer.recycle(batch);
     });
   }
 

@@ -99,42 +99,6 @@ describe('change records and the reducing buffer', () => {
     expect(batch.deletes).toBeUndefined();
     expect(() => buffer.add(42)).toThrow(/must be an object/);
   });
-
-  it("reuses a written batch's row array for a later batch, cleared, and never one still being filled", () => {
-    const buffer = new ReducingBuffer(undefined, false, 3);
-    const fill = (from: number) => {
-      for (let i = from; i < from + 3; i++) buffer.add({ id: i });
-    };
-    fill(0);
-    const first = buffer.drain();
-    const firstRows = first.rows;
-    fill(3);
-    const second = buffer.drain();
-    expect(second.rows).not.toBe(firstRows);
-    buffer.recycle(first);
-    // Cleared: the written batch's rows are no longer held.
-    expect(firstRows).toEqual([undefined, undefined, undefined]);
-    // The batch being filled keeps its array; the one after it fills the recycled one.
-    fill(6);
-    const third = buffer.drain();
-    expect(third.rows).not.toBe(firstRows);
-    fill(9);
-    const fourth = buffer.drain();
-    expect(fourth.rows).toBe(firstRows);
-    expect(fourth.rows.map((row) => row.id)).toEqual([9, 10, 11]);
-    // The batches before it are untouched by the reuse.
-    expect(second.rows.map((row) => row.id)).toEqual([3, 4, 5]);
-    expect(third.rows.map((row) => row.id)).toEqual([6, 7, 8]);
-    // A short batch's array (cut to length) is not kept.
-    buffer.add({ id: 12 });
-    const short = buffer.drain();
-    buffer.recycle(short);
-    expect(short.rows.map((row) => row.id)).toEqual([12]);
-    fill(13);
-    buffer.drain();
-    fill(16);
-    expect(buffer.drain().rows).not.toBe(short.rows);
-  });
 });
 
 describe('transaction ids', () => {

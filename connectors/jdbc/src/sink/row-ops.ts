@@ -103,8 +103,6 @@ export class ReducingBuffer {
   private readonly textSlots = new Map<string, number>();
   private readonly singleKey: string | undefined;
   private readonly expectedRows: number;
-  /** Row arrays of written batches, cleared, for the next batches (see {@link recycle}). */
-  private readonly spareRows: Row[][] = [];
 
   constructor(
     private readonly keys: readonly string[] | undefined,
@@ -177,7 +175,7 @@ export class ReducingBuffer {
       records: this.records ?? rows,
       deletes: this.hasDeletes ? this.deletes : undefined,
     };
-    this.rows = this.spareRows.pop() ?? new Array<Row>(this.expectedRows);
+    this.rows = new Array<Row>(this.expectedRows);
     this.count = 0;
     if (this.changelog) {
       this.records = [];
@@ -190,19 +188,6 @@ export class ReducingBuffer {
       if (this.textSlots.size > 0) this.textSlots.clear();
     }
     return batch;
-  }
-
-  /**
-   * Hands back the row array of a batch {@link drain} returned, once it is written and nothing
-   * reads it any more: a later drain reuses it instead of allocating a new array per batch (with
-   * one flush in flight, two arrays take turns). Only full-size arrays are kept (a drain cut a
-   * smaller batch's array to length), cleared so they keep no row alive.
-   */
-  recycle(batch: RowBatch): void {
-    const rows = batch.rows as Row[];
-    if (rows.length !== this.expectedRows || this.spareRows.length >= 2 || rows === this.rows) return;
-    rows.fill(undefined as unknown as Row);
-    this.spareRows.push(rows);
   }
 }
 
