@@ -20,6 +20,8 @@ export interface ColumnBuffer {
   pop(): void;
   /** The buffered values, as the writer library takes them; the buffer starts empty again. */
   take(): ArrayLike<unknown>;
+  /** Empties the buffer, keeping its storage (after the column encoder read it in place). */
+  clear(): void;
 }
 
 /** A buffer suited to the column's type. */
@@ -51,7 +53,7 @@ export function columnBufferFor(column: ParquetColumn): ColumnBuffer {
 const INITIAL_CAPACITY = 1024;
 
 /** A plain array of values. */
-class ValueBuffer implements ColumnBuffer {
+export class ValueBuffer implements ColumnBuffer {
   private values: unknown[] = [];
 
   get length(): number {
@@ -71,16 +73,26 @@ class ValueBuffer implements ColumnBuffer {
     this.values = [];
     return values;
   }
+
+  /** The values in place (read them before the next push). */
+  get items(): readonly unknown[] {
+    return this.values;
+  }
+
+  clear(): void {
+    this.values = [];
+  }
 }
 
 /**
  * Typed-array storage with a null mask. Without nulls `take()` returns a typed view; with nulls a
  * plain array with null in their places (the writer library reads nulls from the values).
  */
-abstract class TypedBuffer<A extends BigInt64Array | Float64Array> implements ColumnBuffer {
+export abstract class TypedBuffer<A extends BigInt64Array | Float64Array> implements ColumnBuffer {
   protected data: A;
-  private nulls: Uint8Array | undefined;
-  private nullCount = 0;
+  /** 1 where the row is null; undefined while no row was. Read in place by the column encoder. */
+  nulls: Uint8Array | undefined;
+  nullCount = 0;
   private size = 0;
 
   constructor() {
@@ -132,6 +144,17 @@ abstract class TypedBuffer<A extends BigInt64Array | Float64Array> implements Co
     return out;
   }
 
+  /** The storage in place: rows `[0, length)` are the values (read them before the next push). */
+  get storage(): A {
+    return this.data;
+  }
+
+  clear(): void {
+    if (this.nulls !== undefined && this.nullCount > 0) this.nulls.fill(0, 0, this.size);
+    this.size = 0;
+    this.nullCount = 0;
+  }
+
   private grow(): void {
     const bigger = this.allocate(this.data.length * 2);
     bigger.set(this.data as never);
@@ -145,7 +168,7 @@ abstract class TypedBuffer<A extends BigInt64Array | Float64Array> implements Co
 }
 
 /** 64-bit integers (int64, timestamps, small decimals). */
-class Int64Buffer extends TypedBuffer<BigInt64Array> {
+export class Int64Buffer extends TypedBuffer<BigInt64Array> {
   private readonly toBigInt: ((value: unknown) => bigint) | undefined;
 
   constructor(toBigInt?: (value: unknown) => bigint) {
@@ -163,7 +186,7 @@ class Int64Buffer extends TypedBuffer<BigInt64Array> {
 }
 
 /** Floating-point numbers (float columns are written as 32 bits by the writer library). */
-class Float64Buffer extends TypedBuffer<Float64Array> {
+export class Float64Buffer extends TypedBuffer<Float64Array> {
   protected allocate(capacity: number): Float64Array {
     return new Float64Array(capacity);
   }
@@ -181,7 +204,7 @@ const MAX_DISTINCT_STRINGS = 1024;
  * country, a status) then holds a handful of strings however many rows it has. Once a row group has
  * seen more distinct strings than {@link MAX_DISTINCT_STRINGS}, new ones are kept as they are.
  */
-class StringBuffer implements ColumnBuffer {
+export class StringBuffer implements ColumnBuffer {
   private values: (string | null)[] = [];
   private distinct = new Map<string, string>();
 
@@ -213,5 +236,15 @@ class StringBuffer implements ColumnBuffer {
     this.values = [];
     this.distinct = new Map();
     return values;
+  }
+
+  /** The values in place (read them before the next push). */
+  get items(): readonly (string | null)[] {
+    return this.values;
+  }
+
+  clear(): void {
+    this.values = [];
+    this.distinct = new Map();
   }
 }

@@ -5,7 +5,8 @@ import {
   InvalidOptionsError,
   recordInvalidError,
 } from '@tributary/core';
-import { ParquetWriter } from 'hyparquet-writer';
+import type { ParquetWriter } from 'hyparquet-writer';
+import { isFastColumn } from './parquet-chunk-encoder.js';
 import { PARQUET_WRITER_CODECS, parquetCompressors } from './parquet-codecs.js';
 import { type ColumnBuffer, columnBufferFor } from './parquet-column-buffers.js';
 import {
@@ -22,6 +23,7 @@ import {
   ParquetFormatOptions,
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
+import { ParquetFileWriter } from './parquet-file-writer.js';
 import { ParquetOutputWriter } from './parquet-output-writer.js';
 
 /**
@@ -53,7 +55,9 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   private columns: ParquetColumn[] | undefined;
   /** Column names of a derived schema (undefined when the user gave `columns`), to spot new keys. */
   private derivedNames: Set<string> | undefined;
-  private writer: ParquetWriter | undefined;
+  private writer: ParquetFileWriter | undefined;
+  /** Every column is one the chunk encoder writes from the buffers in place (decided at open). */
+  private fast = false;
   /** Buffered values, one buffer per column. */
   private readonly data: ColumnBuffer[];
   private rows = 0;
@@ -121,8 +125,10 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
     return columns;
   }
 
-  private async open(): Promise<ParquetWriter> {
-    this.writer ??= new ParquetWriter({
+  private async open(): Promise<ParquetFileWriter> {
+    if (this.writer !== undefined) return this.writer;
+    this.fast = (this.columns as ParquetColumn[]).every(isFastColumn);
+    this.writer = new ParquetFileWriter({
       writer: new ParquetOutputWriter(this.output),
       schema: fileSchemaOf(this.columns as ParquetColumn[]),
       codec: PARQUET_WRITER_CODECS[this.options.compression],
@@ -136,6 +142,12 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   private async writeRowGroup(): Promise<void> {
     const writer = await this.open();
     if (this.rows === 0) return;
+    if (this.fast) {
+      const rows = this.rows;
+      this.rows = 0;
+      await writer.writeBuffers(this.data, rows, this.options.pageSizeBytes);
+      return;
+    }
     const columns = this.columns as ParquetColumn[];
     const columnData = columns.map((c, j) => ({ name: c.name, data: (this.data[j] as ColumnBuffer).take() }));
     const rows = this.rows;
