@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { ParquetWriter } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { isFastColumn } from './parquet-chunk-encoder.js';
-import { PARQUET_WRITER_CODECS, type ParquetWriterCompression, parquetCompressors } from './parquet-codecs.js';
+import {
+  PARQUET_WRITER_CODECS,
+  type ParquetWriterCompression,
+  parquetCompressors,
+} from './parquet-codecs.js';
 import { fileSchemaOf, toColumnValue } from './parquet-columns.js';
 import type { ParquetColumn } from './parquet-format-options.js';
 import { ParquetOutputWriter } from './parquet-output-writer.js';
@@ -33,7 +37,15 @@ function poolOr<T>(any: fc.Arbitrary<T>, pool: readonly T[]): fc.Arbitrary<T> {
 const record = fc.record({
   id: fc.oneof(bigint64, fc.constantFrom(0n, -1n, 2n ** 53n, -(2n ** 53n) - 1n, 2n ** 63n - 1n)),
   maybeId: fc.option(poolOr(fc.maxSafeInteger(), [1, 2, 0]), { nil: null }),
-  country: poolOr(fc.string({ unit: 'binary', maxLength: 5 }), ['DE', 'US', '', 'Ελλάδα', '𝄞', '\uD800x', '\uFFFF']),
+  country: poolOr(fc.string({ unit: 'binary', maxLength: 5 }), [
+    'DE',
+    'US',
+    '',
+    'Ελλάδα',
+    '𝄞',
+    '\uD800x',
+    '\uFFFF',
+  ]),
   note: fc.option(fc.string({ unit: 'grapheme', maxLength: 30 }), { nil: null }),
   qty: fc.option(poolOr(fc.integer(), [0, 1, 7]), { nil: null }),
   level: poolOr(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), [0, -1, 3]),

@@ -102,7 +102,15 @@ function sourceOf(buffer: ColumnBuffer, physical: Physical): Source {
     };
   }
   if (buffer instanceof StringBuffer || buffer instanceof ValueBuffer) {
-    return { physical, rows, items: buffer.items, int64: undefined, words: undefined, float64: undefined, nulls: undefined };
+    return {
+      physical,
+      rows,
+      items: buffer.items,
+      int64: undefined,
+      words: undefined,
+      float64: undefined,
+      nulls: undefined,
+    };
   }
   throw new Error('parquet: no fast encoder for this column buffer');
 }
@@ -238,7 +246,7 @@ function statisticsOf(s: Source): Statistics {
         continue;
       }
       const v = data[i] as number;
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         nanCount++;
         continue;
       }
@@ -431,7 +439,8 @@ function pageBoundaries(s: Source, dict: Dictionary | undefined, pageSize: numbe
       let size: number;
       if (isNull(s, i)) size = 0;
       else if (dict !== undefined || s.physical === 'INT32') size = 4;
-      else if (s.physical === 'BYTE_ARRAY') size = Buffer.byteLength((s.items as readonly string[])[i] as string, 'utf8');
+      else if (s.physical === 'BYTE_ARRAY')
+        size = Buffer.byteLength((s.items as readonly string[])[i] as string, 'utf8');
       else size = 8;
       accumulated += size;
       if (accumulated >= pageSize && i > start) {

@@ -17,13 +17,13 @@ import {
   typeOfValue,
   valueProblem,
 } from './parquet-columns.js';
+import { ParquetFileWriter } from './parquet-file-writer.js';
 import {
   type ParquetColumn,
   type ParquetFormatConfig,
   ParquetFormatOptions,
   type ResolvedParquetFormatOptions,
 } from './parquet-format-options.js';
-import { ParquetFileWriter } from './parquet-file-writer.js';
 import { ParquetOutputWriter } from './parquet-output-writer.js';
 
 /**
