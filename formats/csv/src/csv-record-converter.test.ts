@@ -166,26 +166,103 @@ describe('CsvRecordConverter on plain lines (fields read in place)', () => {
     });
   });
 
-  it('leaves lines with quotes to the scanner (escaped quotes, delimiters inside)', () => {
+  it('reads a one-line quoted record in place too: same fields and records as the field list (property)', () => {
+    // A cell: its text and whether it is written quoted; quoted text may hold delimiters and, now and
+    // then, a doubled quote (which leaves the line to the scanner).
+    const cell = fc.oneof(
+      field.map((text) => ({ text, quoted: false })),
+      fc
+        .oneof(field, fc.constantFrom('Smith, John', ',', '', 'a"b', '"', 'NULL', '\\N', ' 1,5'))
+        .map((text) => ({ text, quoted: true })),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(column, cell), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(undefined, '', '\\N', 'NULL'),
+        fc.boolean(),
+        (cells, nullLiteral, crlf) => {
+          const columns = cells.map(([c], i) => ({ name: `c${i}`, ...c }));
+          const line =
+            cells
+              .map(([, { text, quoted }]) => (quoted ? `"${text.replaceAll('"', '""')}"` : text))
+              .join(',') + (crlf ? '\r' : '');
+          // What the fields are, by the CSV rules: the null literal only unquoted.
+          const expected = cells.map(([, { text, quoted }]) =>
+            !quoted && text === nullLiteral ? null : text,
+          );
+          const assembler = new CsvRecordAssembler(dialect(nullLiteral));
+          expect(assembler.feed(line)).toBe(true);
+          if (!cells.some(([, c]) => c.quoted && c.text.includes('"'))) {
+            expect(assembler.quotedLine ?? assembler.plainLine).toBe(line);
+          }
+          const converter = new CsvRecordConverter(columns, undefined, nullLiteral);
+          const value = converter.convertAssembled(assembler);
+          const actual = value === BAD_RECORD ? { bad: { ...converter.problem } } : value;
+          const reference = new CsvRecordConverter(columns, undefined, nullLiteral);
+          const referenceValue = reference.convert(expected);
+          expect(actual).toEqual(
+            referenceValue === BAD_RECORD ? { bad: { ...reference.problem } } : referenceValue,
+          );
+          const again = new CsvRecordAssembler(dialect(nullLiteral));
+          again.feed(line);
+          expect(again.fields).toEqual(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("leaves lines with escaped quotes to the scanner, reads the demo's quoted names in place", () => {
     const assembler = new CsvRecordAssembler(dialect(undefined));
+    const columns: CsvColumn[] = [
+      { name: 'id', type: 'integer', nullable: false },
+      { name: 'who', type: 'string', nullable: true },
+      { name: 'said', type: 'string', nullable: true },
+      { name: 'price', type: 'number', nullable: true },
+    ];
     expect(assembler.feed('1,"Smith, John","say ""hi""",2.5')).toBe(true);
     expect(assembler.plainLine).toBeUndefined();
-    const converter = new CsvRecordConverter(
-      [
-        { name: 'id', type: 'integer', nullable: false },
-        { name: 'who', type: 'string', nullable: true },
-        { name: 'said', type: 'string', nullable: true },
-        { name: 'price', type: 'number', nullable: true },
-      ],
-      undefined,
-      undefined,
-    );
+    expect(assembler.quotedLine).toBeUndefined();
+    const converter = new CsvRecordConverter(columns, undefined, undefined);
     expect(converter.convertAssembled(assembler)).toEqual({
       id: 1,
       who: 'Smith, John',
       said: 'say "hi"',
       price: 2.5,
     });
+    expect(assembler.feed('2,"Smith, John",,"2.5"')).toBe(true);
+    expect(assembler.quotedLine).toBe('2,"Smith, John",,"2.5"');
+    expect(converter.convertAssembled(assembler)).toEqual({
+      id: 2,
+      who: 'Smith, John',
+      said: '',
+      price: 2.5,
+    });
+    // Text after a closing quote, an unterminated quote: the scanner's problems, as before.
+    expect(assembler.feed('3,"a"b,c,1')).toBe(true);
+    expect(assembler.quotedLine).toBeUndefined();
+    expect(assembler.problem).toBe('unexpected text after a closing quote');
+  });
+
+  it('shares a repeated short string between records, and never mixes up columns or lengths', () => {
+    const columns: CsvColumn[] = [
+      { name: 'a', type: 'string', nullable: true },
+      { name: 'b', type: 'string', nullable: true },
+    ];
+    const converter = new CsvRecordConverter(columns, undefined, undefined);
+    const read = (line: string) => {
+      const assembler = new CsvRecordAssembler(dialect(undefined));
+      assembler.feed(line);
+      return converter.convertAssembled(assembler) as Record<string, string>;
+    };
+    const first = read('FR,FR');
+    const second = read('xFR,FR');
+    expect(second).toEqual({ a: 'xFR', b: 'FR' });
+    expect(second.b).toBe(first.b);
+    const third = read('"FR",F');
+    expect(third).toEqual({ a: 'FR', b: 'F' });
+    const long = 'a very long field text';
+    expect(read(`${long},${long}`)).toEqual({ a: long, b: long });
   });
 });
 

@@ -15,6 +15,11 @@ export const BAD_RECORD: unique symbol = Symbol('tributary.csv.bad-record');
 
 const NOT_NULLABLE = 'empty or null value in a non-nullable column';
 
+/** Fields up to this many UTF-16 units are shared (V8 copies a substring this short anyway). */
+const MAX_SHARED_LENGTH = 12;
+/** Remembered strings per column (a power of two). */
+const SHARED_SLOTS = 64;
+
 /**
  * Turns a record's fields into the output value: an object keyed by column name when names are
  * known (from `columns` or the header), converted to the column types; otherwise the array of
@@ -29,6 +34,8 @@ export class CsvRecordConverter {
   private allStrings = true;
 
   private readonly zone: TimeZoneOffsets | undefined;
+  /** Recent short strings per column ({@link text}): `SHARED_SLOTS` slots for column `j` from `j * SHARED_SLOTS`. */
+  private shared: (string | undefined)[] = [];
   private readonly nullLiteral: string | undefined;
 
   /**
@@ -61,9 +68,22 @@ export class CsvRecordConverter {
    * column names is converted from its field ranges, without a substring per numeric or date field.
    */
   convertAssembled(assembler: CsvRecordAssembler): unknown {
-    const line = assembler.plainLine;
-    if (line === undefined || this.names === undefined) return this.convert(assembler.fields);
-    return this.convertLine(line, assembler.fieldEnds, assembler.fieldCount);
+    if (this.names !== undefined) {
+      const line = assembler.plainLine;
+      if (line !== undefined)
+        return this.convertLine(line, undefined, assembler.fieldEnds, undefined, assembler.fieldCount);
+      const quotedLine = assembler.quotedLine;
+      if (quotedLine !== undefined) {
+        return this.convertLine(
+          quotedLine,
+          assembler.fieldStarts,
+          assembler.fieldEnds,
+          assembler.fieldQuoted,
+          assembler.fieldCount,
+        );
+      }
+    }
+    return this.convert(assembler.fields);
   }
 
   /** The record, or {@link BAD_RECORD} with the reason in `problem`. */
@@ -94,23 +114,44 @@ export class CsvRecordConverter {
     return record;
   }
 
-  /** {@link convert} of a plain line's fields given as ranges (see `CsvRecordAssembler.plainLine`). */
-  private convertLine(line: string, ends: Int32Array, count: number): unknown {
+  /**
+   * {@link convert} of a line's fields given as ranges: a plain line's (`starts` undefined: each field
+   * starts after the previous one's delimiter) or a quoted line's (see `CsvRecordAssembler.quotedLine`;
+   * the null literal applies only to unquoted fields, as when the scanner cuts them).
+   */
+  private convertLine(
+    line: string,
+    starts: Int32Array | undefined,
+    ends: Int32Array,
+    quoted: Uint8Array | undefined,
+    count: number,
+  ): unknown {
     const names = this.names as readonly string[];
     if (count !== names.length) return this.wrongFieldCount(count);
+    if (this.shared.length < names.length * SHARED_SLOTS) {
+      this.shared = new Array<string | undefined>(names.length * SHARED_SLOTS).fill(undefined);
+    }
     const types = this.types;
     const nullable = this.nullable;
-    const nullLiteral = this.nullLiteral;
     const record: Record<string, unknown> = {};
     let start = 0;
     for (let j = 0; j < names.length; j++) {
+      if (starts !== undefined) start = starts[j] as number;
       const end = ends[j] as number;
       const type = types === undefined ? 'string' : (types[j] as CsvColumnType);
+      // A quoted field is never the null literal.
+      const nullLiteral = quoted !== undefined && quoted[j] === 1 ? undefined : this.nullLiteral;
       let value: unknown = null;
       if (type === 'string') {
-        const text = line.slice(start, end);
-        if (text !== nullLiteral) value = text;
-        else if (nullable !== undefined && !nullable[j]) return this.bad(NOT_NULLABLE, j + 1);
+        if (
+          nullLiteral === undefined ||
+          end - start !== nullLiteral.length ||
+          !line.startsWith(nullLiteral, start)
+        ) {
+          value = this.text(j, line, start, end);
+        } else if (nullable !== undefined && !nullable[j]) {
+          return this.bad(NOT_NULLABLE, j + 1);
+        }
       } else if (
         start !== end &&
         (nullLiteral === undefined ||
@@ -126,6 +167,28 @@ export class CsvRecordConverter {
       start = end + 1;
     }
     return record;
+  }
+
+  /**
+   * The string `line[start, end)` of column `j`. A short field equal to one the column had recently
+   * (a country, a status, a product: what CSV columns mostly repeat) returns that earlier string, found
+   * by a hash of the characters read in place, so no new string is allocated: records wait in queues
+   * long enough for their strings to be copied by the young-generation GC and promoted, and a shared
+   * string is already old. Longer fields are cut as they are (V8 makes them slices of the line).
+   */
+  private text(j: number, line: string, start: number, end: number): string {
+    const length = end - start;
+    if (length === 0) return '';
+    if (length > MAX_SHARED_LENGTH) return line.slice(start, end);
+    let hash = length;
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + line.charCodeAt(i)) | 0;
+    const slot = j * SHARED_SLOTS + ((hash ^ (hash >>> 9)) & (SHARED_SLOTS - 1));
+    const shared = this.shared;
+    const seen = shared[slot];
+    if (seen !== undefined && seen.length === length && line.startsWith(seen, start)) return seen;
+    const text = line.slice(start, end);
+    shared[slot] = text;
+    return text;
   }
 
   private wrongFieldCount(count: number): typeof BAD_RECORD {
