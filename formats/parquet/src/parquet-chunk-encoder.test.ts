@@ -91,8 +91,9 @@ async function referenceFile(
           const raw = r[c.name];
           if (raw === null || raw === undefined) return null;
           const value = toColumnValue(c, raw);
-          // The library's own conversion of a timestamp Date (milliseconds).
-          return c.type === 'timestamp' ? BigInt((value as Date).getTime()) : value;
+          // The library's own conversion of a timestamp Date (milliseconds); int64 as bigints.
+          if (c.type === 'timestamp') return BigInt((value as Date).getTime());
+          return c.type === 'int64' && typeof value === 'number' ? BigInt(value) : value;
         }),
       })) as never,
       rowGroupSize: group.length,

@@ -90,8 +90,9 @@ async function referenceFile(
         data: group.map((r) => {
           const raw = r[c.name];
           if (raw === null || raw === undefined) return null;
-          // The old buffer held DATE values as day numbers already.
-          return toColumnValue(c, raw);
+          // The old buffer held DATE values as day numbers already; int64 numbers as bigints.
+          const value = toColumnValue(c, raw);
+          return c.type === 'int64' && typeof value === 'number' ? BigInt(value) : value;
         }),
       })) as never,
       rowGroupSize: group.length,

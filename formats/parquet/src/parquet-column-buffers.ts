@@ -34,7 +34,7 @@ export function columnBufferFor(column: ParquetColumn): ColumnBuffer {
     case 'timestamp':
       // `toColumnValue` checks the Date; the column stores its milliseconds (what the writer library
       // would convert the Date to), so no Date is kept.
-      return new Int64Buffer((v) => BigInt((v as Date).getTime()));
+      return new Int64Buffer((v) => (v as Date).getTime());
     case 'decimal':
       // Unscaled bigints; up to 18 digits they fit 64 bits, beyond that they stay bigints.
       return (column.precision ?? 38) <= 18 ? new Int64Buffer() : new ValueBuffer();
@@ -52,35 +52,40 @@ export function columnBufferFor(column: ParquetColumn): ColumnBuffer {
 
 const INITIAL_CAPACITY = 1024;
 
-/** A plain array of values. */
+/**
+ * A plain array of values, reused from one row group to the next: growing a new array by `push` for
+ * every row group allocates about three times its final size on the way.
+ */
 export class ValueBuffer implements ColumnBuffer {
-  private values: unknown[] = [];
+  protected values: unknown[] = [];
+  protected size = 0;
 
   get length(): number {
-    return this.values.length;
+    return this.size;
   }
 
   push(value: unknown): void {
-    this.values.push(value);
+    this.values[this.size++] = value;
   }
 
   pop(): void {
-    this.values.pop();
+    this.size--;
   }
 
   take(): unknown[] {
-    const values = this.values;
+    const values = this.size === this.values.length ? this.values : this.values.slice(0, this.size);
     this.values = [];
+    this.size = 0;
     return values;
   }
 
-  /** The values in place (read them before the next push). */
+  /** The values in place: rows `[0, length)` (read them before the next push). */
   get items(): readonly unknown[] {
     return this.values;
   }
 
   clear(): void {
-    this.values = [];
+    this.size = 0;
   }
 }
 
@@ -169,21 +174,46 @@ export abstract class TypedBuffer<A extends BigInt64Array | Float64Array> implem
 
 /** 64-bit integers (int64, timestamps, small decimals). */
 export class Int64Buffer extends TypedBuffer<BigInt64Array> {
-  private readonly toBigInt: ((value: unknown) => bigint) | undefined;
+  private readonly toInteger: ((value: unknown) => number | bigint) | undefined;
 
-  constructor(toBigInt?: (value: unknown) => bigint) {
+  /** `toInteger`: from the converted value to the integer stored (a safe-integer number or a bigint). */
+  constructor(toInteger?: (value: unknown) => number | bigint) {
     super();
-    this.toBigInt = toBigInt;
+    this.toInteger = toInteger;
   }
 
   protected allocate(capacity: number): BigInt64Array {
     return new BigInt64Array(capacity);
   }
 
-  protected store(index: number, value: unknown): void {
-    this.data[index] = this.toBigInt === undefined ? (value as bigint) : this.toBigInt(value);
+  protected store(index: number, converted: unknown): void {
+    const value = this.toInteger === undefined ? converted : this.toInteger(converted);
+    if (typeof value === 'number' && LITTLE_ENDIAN) {
+      // A safe integer (`toColumnValue` checked it) written as its two 32-bit halves: no bigint.
+      const words = this.words();
+      const high = Math.floor(value / 4294967296);
+      words[2 * index] = (value - high * 4294967296) | 0;
+      words[2 * index + 1] = high;
+      return;
+    }
+    this.data[index] = typeof value === 'number' ? BigInt(value) : (value as bigint);
+  }
+
+  private wordView: Int32Array | undefined;
+
+  /** The storage as 32-bit words (low word first on a little-endian host), renewed when it grew. */
+  private words(): Int32Array {
+    const data = this.data;
+    let view = this.wordView;
+    if (view === undefined || view.buffer !== data.buffer) {
+      view = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+      this.wordView = view;
+    }
+    return view;
   }
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Floating-point numbers (float columns are written as 32 bits by the writer library). */
 export class Float64Buffer extends TypedBuffer<Float64Array> {
@@ -204,47 +234,31 @@ const MAX_DISTINCT_STRINGS = 1024;
  * country, a status) then holds a handful of strings however many rows it has. Once a row group has
  * seen more distinct strings than {@link MAX_DISTINCT_STRINGS}, new ones are kept as they are.
  */
-export class StringBuffer implements ColumnBuffer {
-  private values: (string | null)[] = [];
+export class StringBuffer extends ValueBuffer {
   private distinct = new Map<string, string>();
 
-  get length(): number {
-    return this.values.length;
-  }
-
-  push(value: unknown): void {
+  override push(value: unknown): void {
     if (value === null) {
-      this.values.push(null);
+      this.values[this.size++] = null;
       return;
     }
     const text = value as string;
     const seen = this.distinct.get(text);
     if (seen !== undefined) {
-      this.values.push(seen);
+      this.values[this.size++] = seen;
       return;
     }
     if (this.distinct.size < MAX_DISTINCT_STRINGS) this.distinct.set(text, text);
-    this.values.push(text);
+    this.values[this.size++] = text;
   }
 
-  pop(): void {
-    this.values.pop();
+  override take(): unknown[] {
+    this.distinct.clear();
+    return super.take();
   }
 
-  take(): (string | null)[] {
-    const values = this.values;
-    this.values = [];
-    this.distinct = new Map();
-    return values;
-  }
-
-  /** The values in place (read them before the next push). */
-  get items(): readonly (string | null)[] {
-    return this.values;
-  }
-
-  clear(): void {
-    this.values = [];
-    this.distinct = new Map();
+  override clear(): void {
+    this.distinct.clear();
+    super.clear();
   }
 }

@@ -127,8 +127,9 @@ function bad(reason: string): typeof BAD_VALUE {
 const MS_PER_DAY = 86_400_000;
 
 /**
- * Checks a non-null value against the column type and converts it to what the writer library takes
- * (numbers to bigint for int64, dates to days since the epoch). The writer library's own errors print the value, so every value is
+ * Checks a non-null value against the column type and converts it to what the column buffers take
+ * (dates to days since the epoch; an int64 safe integer stays a number, which the buffer stores as
+ * 64 bits: the writer library gets bigints from it). The writer library's own errors print the value, so every value is
  * checked here first and errors name only the column.
  */
 export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
@@ -143,9 +144,8 @@ export function toColumnValue(column: ParquetColumn, v: unknown): unknown {
         : bad(`expected a 32-bit integer, got ${kind(v)}`);
     case 'int64':
       if (typeof v === 'bigint') return v >= INT64_MIN && v <= INT64_MAX ? v : bad('bigint beyond 64 bits');
-      return Number.isSafeInteger(v)
-        ? BigInt(v as number)
-        : bad(`expected a safe integer or bigint, got ${kind(v)}`);
+      // A safe integer stays a number: the column buffer stores it as 64 bits without a bigint.
+      return Number.isSafeInteger(v) ? v : bad(`expected a safe integer or bigint, got ${kind(v)}`);
     case 'float':
     case 'double':
       return typeof v === 'number' ? v : bad(`expected a number, got ${kind(v)}`);
