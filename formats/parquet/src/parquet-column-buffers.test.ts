@@ -135,6 +135,47 @@ describe('Parquet column buffers', () => {
     );
   });
 
+  it('are reused by the next part file of the same format, which writes what a fresh format writes (property)', async () => {
+    const fast = columns.filter((c) =>
+      ['int64', 'string', 'double', 'int32', 'date', 'timestamp'].includes(c.type),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(record, { maxLength: 30 }),
+        fc.array(record, { maxLength: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        async (first, second, rowGroupRows, allFast) => {
+          const options: ParquetFormatConfig = { columns: allFast ? fast : columns, rowGroupRows };
+          const clean = (rows: Row[]) => rows.filter((r) => !r.bad);
+          const write = async (format: ParquetWriterFormat<unknown>, rows: Row[]) => {
+            const output = new MemoryFileOutput();
+            const writer = format.createWriter(output);
+            await writer.writeBatch(rows);
+            await writer.finish();
+            return Buffer.from(output.bytes());
+          };
+          const shared = new ParquetWriterFormat<unknown>(options);
+          await write(shared, clean(first));
+          const reused = await write(shared, clean(second));
+          const fresh = await write(new ParquetWriterFormat<unknown>(options), clean(second));
+          expect(reused.equals(fresh)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuse records after finish() (the buffers went to the next part file)', async () => {
+    const writer = new ParquetWriterFormat<unknown>({
+      columns: [{ name: 'id', type: 'int64' }],
+    }).createWriter(new MemoryFileOutput());
+    await writer.writeBatch([{ id: 1 }]);
+    await writer.finish();
+    await writer.finish();
+    await expect(writer.writeBatch([{ id: 2 }])).rejects.toThrow('writeBatch after finish()');
+  });
+
   it('write the same bytes for a row group larger than the buffers start with, nulls included', async () => {
     const rows: Row[] = Array.from({ length: 3000 }, (_, i) => ({
       id: BigInt(i),

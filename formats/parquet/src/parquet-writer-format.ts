@@ -38,6 +38,13 @@ export class ParquetWriterFormat<T = Record<string, unknown>> implements FileWri
   readonly extension = '.parquet';
   readonly kind = 'bulk';
   private readonly options: ResolvedParquetFormatOptions;
+  /**
+   * Column buffers of finished part files, for the next writer (only with `columns`: a derived
+   * schema differs per file). The files connector rolls a part file at every checkpoint, so without
+   * this every file grew a fresh set of buffers to a row group's size (an array growing by `push`
+   * allocates about three times its final size on the way).
+   */
+  private readonly spareBuffers: ColumnBuffer[][] = [];
 
   constructor(options: ParquetFormatConfig = {}) {
     this.options = ParquetFormatOptions.parse(options);
@@ -45,9 +52,12 @@ export class ParquetWriterFormat<T = Record<string, unknown>> implements FileWri
   }
 
   createWriter(output: FileOutput): FileRecordWriter<T> {
-    return new ParquetRecordWriter<T>(output, this.options);
+    return new ParquetRecordWriter<T>(output, this.options, this.spareBuffers);
   }
 }
+
+/** Spare buffer sets kept per format (each holds up to a row group of every column). */
+const MAX_SPARE_BUFFER_SETS = 4;
 
 class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   private readonly output: FileOutput;
@@ -61,15 +71,20 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   /** Buffered values, one buffer per column. */
   private readonly data: ColumnBuffer[];
   private rows = 0;
+  private readonly spareBuffers: ColumnBuffer[][];
+  private finished = false;
 
-  constructor(output: FileOutput, options: ResolvedParquetFormatOptions) {
+  constructor(output: FileOutput, options: ResolvedParquetFormatOptions, spareBuffers: ColumnBuffer[][]) {
     this.output = output;
     this.options = options;
     this.columns = options.columns;
-    this.data = (options.columns ?? []).map(columnBufferFor);
+    this.spareBuffers = spareBuffers;
+    this.data =
+      options.columns === undefined ? [] : (spareBuffers.pop() ?? options.columns.map(columnBufferFor));
   }
 
   async writeBatch(records: readonly T[]): Promise<void> {
+    if (this.finished) throw new Error('Parquet writer: writeBatch after finish()');
     if (records.length === 0) return;
     const columns = this.columns ?? this.start(deriveColumns(records));
     const data = this.data;
@@ -113,9 +128,16 @@ class ParquetRecordWriter<T> implements FileRecordWriter<T> {
   async flush(): Promise<void> {}
 
   async finish(): Promise<void> {
+    if (this.finished) return;
     if (this.columns === undefined) this.start([]);
     await this.writeRowGroup();
     await (this.writer as ParquetWriter).finish();
+    this.finished = true;
+    // The buffers are empty now (the last row group took their rows); the next part file reuses them.
+    if (this.options.columns !== undefined && this.spareBuffers.length < MAX_SPARE_BUFFER_SETS) {
+      for (const buffer of this.data) buffer.clear();
+      this.spareBuffers.push(this.data);
+    }
   }
 
   private start(columns: ParquetColumn[]): ParquetColumn[] {
