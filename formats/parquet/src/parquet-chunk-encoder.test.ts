@@ -1,17 +1,11 @@
 import { MemoryFileOutput } from '@tributary/core';
 import fc from 'fast-check';
-import { ParquetWriter } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { isFastColumn } from './parquet-chunk-encoder.js';
-import {
-  PARQUET_WRITER_CODECS,
-  type ParquetWriterCompression,
-  parquetCompressors,
-} from './parquet-codecs.js';
-import { fileSchemaOf, toColumnValue } from './parquet-columns.js';
+import type { ParquetWriterCompression } from './parquet-codecs.js';
 import type { ParquetColumn } from './parquet-format-options.js';
-import { ParquetOutputWriter } from './parquet-output-writer.js';
 import { ParquetWriterFormat } from './parquet-writer-format.js';
+import { referenceParquetFile } from './testing-fixtures/reference-parquet-file.js';
 
 /** Every column type the chunk encoder writes, required and nullable. */
 const columns: ParquetColumn[] = [
@@ -65,45 +59,6 @@ const record = fc.record({
 });
 type Row = Record<string, unknown>;
 
-/** The file as hyparquet-writer writes it from plain arrays of the converted values. */
-async function referenceFile(
-  rows: readonly Row[],
-  compression: ParquetWriterCompression,
-  rowGroupRows: number,
-  pageSizeBytes: number,
-  statistics: boolean,
-): Promise<Uint8Array> {
-  const output = new MemoryFileOutput();
-  const writer = new ParquetWriter({
-    writer: new ParquetOutputWriter(output),
-    schema: fileSchemaOf(columns),
-    codec: PARQUET_WRITER_CODECS[compression],
-    compressors: await parquetCompressors(compression),
-    statistics,
-    createdBy: 'tributary (hyparquet-writer)',
-  });
-  for (let from = 0; from < rows.length; from += rowGroupRows) {
-    const group = rows.slice(from, from + rowGroupRows);
-    await writer.write({
-      columnData: columns.map((c) => ({
-        name: c.name,
-        data: group.map((r) => {
-          const raw = r[c.name];
-          if (raw === null || raw === undefined) return null;
-          const value = toColumnValue(c, raw);
-          // The library's own conversion of a timestamp Date (milliseconds); int64 as bigints.
-          if (c.type === 'timestamp') return BigInt((value as Date).getTime());
-          return c.type === 'int64' && typeof value === 'number' ? BigInt(value) : value;
-        }),
-      })) as never,
-      rowGroupSize: group.length,
-      pageSize: pageSizeBytes,
-    });
-  }
-  await writer.finish();
-  return output.bytes();
-}
-
 async function written(
   rows: readonly Row[],
   compression: ParquetWriterCompression,
@@ -139,7 +94,12 @@ describe('Parquet chunk encoder', () => {
         fc.boolean(),
         async (rows, rowGroupRows, pageSizeBytes, compression, statistics) => {
           const actual = await written(rows, compression, rowGroupRows, pageSizeBytes, statistics);
-          const expected = await referenceFile(rows, compression, rowGroupRows, pageSizeBytes, statistics);
+          const expected = await referenceParquetFile(columns, rows, {
+            compression,
+            rowGroupRows,
+            pageSizeBytes,
+            statistics,
+          });
           expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
         },
       ),
@@ -163,7 +123,12 @@ describe('Parquet chunk encoder', () => {
     }));
     for (const pageSizeBytes of [4096, 1024 * 1024]) {
       const actual = await written(rows, 'snappy', 4000, pageSizeBytes, true);
-      const expected = await referenceFile(rows, 'snappy', 4000, pageSizeBytes, true);
+      const expected = await referenceParquetFile(columns, rows, {
+        compression: 'snappy',
+        rowGroupRows: 4000,
+        pageSizeBytes,
+        statistics: true,
+      });
       expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
     }
   });

@@ -1,12 +1,9 @@
 import { MemoryFileOutput } from '@tributary/core';
 import fc from 'fast-check';
-import { ParquetWriter } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { PARQUET_WRITER_CODECS, parquetCompressors } from './parquet-codecs.js';
-import { fileSchemaOf, toColumnValue } from './parquet-columns.js';
 import type { ParquetColumn, ParquetFormatConfig } from './parquet-format-options.js';
-import { ParquetOutputWriter } from './parquet-output-writer.js';
 import { ParquetWriterFormat } from './parquet-writer-format.js';
+import { referenceParquetFile } from './testing-fixtures/reference-parquet-file.js';
 
 const columns: ParquetColumn[] = [
   { name: 'id', type: 'int64', nullable: false },
@@ -63,46 +60,6 @@ const record = fc.record({
 });
 type Row = Record<string, unknown> & { bad: boolean };
 
-/**
- * The file as hyparquet-writer writes it from plain arrays of the converted values (what the writer
- * buffered before its column buffers), with the same options, row group by row group.
- */
-async function referenceFile(
-  rows: readonly Row[],
-  compression: 'snappy' | 'uncompressed',
-  rowGroupRows: number,
-  statistics: boolean,
-): Promise<Uint8Array> {
-  const output = new MemoryFileOutput();
-  const writer = new ParquetWriter({
-    writer: new ParquetOutputWriter(output),
-    schema: fileSchemaOf(columns),
-    codec: PARQUET_WRITER_CODECS[compression],
-    compressors: await parquetCompressors(compression),
-    statistics,
-    createdBy: 'tributary (hyparquet-writer)',
-  });
-  for (let from = 0; from < rows.length; from += rowGroupRows) {
-    const group = rows.slice(from, from + rowGroupRows);
-    await writer.write({
-      columnData: columns.map((c) => ({
-        name: c.name,
-        data: group.map((r) => {
-          const raw = r[c.name];
-          if (raw === null || raw === undefined) return null;
-          // The old buffer held DATE values as day numbers already; int64 numbers as bigints.
-          const value = toColumnValue(c, raw);
-          return c.type === 'int64' && typeof value === 'number' ? BigInt(value) : value;
-        }),
-      })) as never,
-      rowGroupSize: group.length,
-      pageSize: 1024 * 1024,
-    });
-  }
-  await writer.finish();
-  return output.bytes();
-}
-
 describe('Parquet column buffers', () => {
   it('write the same bytes as hyparquet-writer given plain value arrays, any row group size, rows failing half-way dropped (property)', async () => {
     await fc.assert(
@@ -127,7 +84,11 @@ describe('Parquet column buffers', () => {
             if (!r.bad) kept.push(r);
           }
           await writer.finish();
-          const expected = await referenceFile(kept, compression, rowGroupRows, statistics);
+          const expected = await referenceParquetFile(columns, kept, {
+            compression,
+            rowGroupRows,
+            statistics,
+          });
           expect(Buffer.from(output.bytes()).equals(Buffer.from(expected))).toBe(true);
         },
       ),
@@ -200,7 +161,11 @@ describe('Parquet column buffers', () => {
     const writer = new ParquetWriterFormat<unknown>({ columns, rowGroupRows: 2500 }).createWriter(output);
     for (let i = 0; i < rows.length; i += 700) await writer.writeBatch(rows.slice(i, i + 700));
     await writer.finish();
-    const expected = await referenceFile(rows, 'snappy', 2500, true);
+    const expected = await referenceParquetFile(columns, rows, {
+      compression: 'snappy',
+      rowGroupRows: 2500,
+      statistics: true,
+    });
     expect(Buffer.from(output.bytes()).equals(Buffer.from(expected))).toBe(true);
   });
 });
