@@ -34,6 +34,16 @@ function batchOf(...messages: KafkaJsFetchedMessage[]): KafkaFetchedBatch {
   return kafkaFetchedBatch(messages, last === undefined ? 0 : Number(last.offset) + 1);
 }
 
+/** An emitter of UTF-8 values (`valueOnly`) that fails on a bad record, with its own metrics. */
+function utf8ValueEmitter(): KafkaRecordEmitter<string> {
+  return new KafkaRecordEmitter(
+    valueOnly(utf8Schema),
+    new SourceReaderMetricGroup(new MetricRegistry(), {}),
+    'fail',
+    silentLogger,
+  );
+}
+
 function collector<T>() {
   const out: { value: T; timestamp: number | undefined }[] = [];
   const output: SourceOutput<T> = {
@@ -72,12 +82,7 @@ describe('KafkaRecordEmitter', () => {
   });
 
   it('drops tombstones with valueOnly but still advances', () => {
-    const emitter = new KafkaRecordEmitter(
-      valueOnly(utf8Schema),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
+    const emitter = utf8ValueEmitter();
     const { out, output } = collector<string>();
     const s = state();
     emitter.emitRecord(batchOf(message(0, null)), output, s);
@@ -182,12 +187,7 @@ describe('KafkaRecordEmitter', () => {
   });
 
   it('moves the position past a batch without records (markers or an emptied batch only)', () => {
-    const emitter = new KafkaRecordEmitter(
-      valueOnly(utf8Schema),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
+    const emitter = utf8ValueEmitter();
     const { out, output } = collector<string>();
     const s = { ...state(), offset: 5 };
     emitter.emitRecords(kafkaFetchedBatch([], 9), 0, 0, output, s);
