@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import { type ChangeRecord, hasErrorCode, Pipeline, silentLogger } from '@tributary/core';
-import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { MySqlCdcErrorCodes } from '../mysql-cdc-error-codes.js';
-import { applyChange, cdcOptions, readTableText, textRow } from '../testing-fixtures/cdc-fixtures.js';
+import {
+  applyChange,
+  cdcOptions,
+  purgeBinlogsBeforeCurrent,
+  readTableText,
+  textRow,
+} from '../testing-fixtures/cdc-fixtures.js';
 import { useCdcTestDatabase } from '../testing-fixtures/cdc-test-database.js';
 import { MySqlCdcSource } from './mysql-cdc-source.js';
 
@@ -45,8 +50,7 @@ describe('a saved binlog position the server purged', () => {
     await t.connection.query('INSERT INTO t VALUES (4, 4)');
     await t.connection.query('FLUSH BINARY LOGS');
     await t.connection.query('UPDATE t SET v = 40 WHERE id = 4');
-    const [status] = await t.connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    await t.connection.query(`PURGE BINARY LOGS TO '${status[0]?.File}'`);
+    await purgeBinlogsBeforeCurrent(t.connection);
 
     const failing = Pipeline.from(new MySqlCdcSource(options)).executeAndCollect(
       { parallelism: 1, checkpointing: { intervalMs: 100 }, restoreFrom: savepoint },
@@ -54,9 +58,9 @@ describe('a saved binlog position the server purged', () => {
     );
     const error = await (async () => {
       try {
-        for await (const _ of failing) {
-          // nothing is expected
-        }
+        // A record here means the saved position was still readable: fail now instead of streaming on.
+        for await (const record of failing)
+          return new Error(`read a record from a purged position: ${String((record as ChangeRecord).op)}`);
       } catch (e) {
         return e;
       }
