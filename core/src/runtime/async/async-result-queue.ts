@@ -1,5 +1,6 @@
 /**
- * The queue of an async I/O stage (Flink's `StreamElementQueue`): every input in flight or waiting
+ * The queue of an async I/O stage with `retry` (Flink's `StreamElementQueue`; without retry the
+ * stage keeps its records in windows, see `async-windows.ts`): every input in flight or waiting
  * for its turn, plus the watermarks between them. `ordered` emits results in input order;
  * unordered emits them as they complete, but never across a watermark (a watermark waits for every
  * record before it, and records after it wait for the watermark), so event time stays correct.
@@ -14,7 +15,6 @@
  */
 
 import { RingQueue } from './ring-queue.js';
-import type { GroupMember, TimedGroup } from './timed-group.js';
 
 /** Receives the outcome of a slot's call (the stage: count it, schedule an emit or fail). */
 export interface AsyncSlotListener<T, R> {
@@ -23,7 +23,7 @@ export interface AsyncSlotListener<T, R> {
 }
 
 /** One input of the stage, from the moment it is issued until its result is emitted. */
-export class AsyncSlot<T, R> implements GroupMember<R> {
+export class AsyncSlot<T, R> {
   input: T | undefined = undefined;
   /** Event time of the input (NaN when none); the result keeps it. */
   timestamp = Number.NaN;
@@ -41,22 +41,10 @@ export class AsyncSlot<T, R> implements GroupMember<R> {
    */
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
-  /**
-   * With a time limit and no retry: the group of calls the slot's call runs in, whether the call
-   * still runs, and handlers that hand its outcome to the group (made once per slot, so a timed
-   * call allocates no closures of its own). A slot whose call timed out is never reused: the
-   * timeout fails the stage before it is emitted.
-   */
-  group: TimedGroup<R> | undefined = undefined;
-  open = false;
-  readonly groupValue: (result: R) => void;
-  readonly groupError: (error: unknown) => void;
 
   constructor(listener: AsyncSlotListener<T, R>) {
     this.resolve = (result) => listener.onResult(this, result);
     this.reject = (error) => listener.onError(this, error);
-    this.groupValue = (result) => this.group?.onValue(this, result);
-    this.groupError = (error) => this.group?.onError(this, error);
   }
 }
 
@@ -209,7 +197,6 @@ export class AsyncResultQueue<T, R> {
     if (!Number.isNaN(slot.timestamp)) this.timed--;
     slot.input = undefined;
     slot.result = undefined;
-    slot.group = undefined;
     if (this.ordered) return; // stays in its place on the ring
     slot.inUse = false;
     slot.segment = undefined;

@@ -315,7 +315,7 @@ describe('AsyncResultQueue', () => {
 });
 
 describe('AsyncStageWriter timeouts', () => {
-  it('with timeoutMs and no retry: answers within the limit go through reused slots in input order', async () => {
+  it('with timeoutMs and no retry: answers within the limit go through windows in input order', async () => {
     const inner = new RecordingWriter();
     const contexts = new Set<unknown>();
     const writer = new AsyncStageWriter<number, string>(
@@ -415,6 +415,20 @@ describe('AsyncStageWriter timeouts', () => {
     // The failing call fails on its own, long before the group's deadline.
     expect(String((failed as Error).message)).toContain('no 2');
     await failing.close();
+
+    // A deadline passing after the stage failed counts nothing: the stage is done already.
+    const failedFirst = stage(
+      { timeoutMs: 20 },
+      (n) => (n === 2 ? Promise.reject(new Error('no 2')) : new Promise(() => {})),
+      new RecordingWriter(),
+      none,
+      registry,
+    );
+    await failedFirst.write([1, 2], fakeBatchContext());
+    await new Promise((r) => setTimeout(r, 60));
+    expect(String(await failureOf(failedFirst.flush(true)))).toContain('no 2');
+    expect(registry.sum('numAsyncTimeouts')).toBe(2); // still only the two above
+    await failedFirst.close();
   });
 
   it('with retry: a timed-out call of a group is retried alone with a fresh deadline; the others keep their results', async () => {

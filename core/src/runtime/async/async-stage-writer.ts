@@ -19,8 +19,10 @@ import {
   type AsyncSlot,
   type AsyncSlotListener,
 } from './async-result-queue.js';
+import { type AsyncStageBuffer, AsyncWindow, OrderedWindows, UnorderedWindows } from './async-windows.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { type AttemptOwner, type GroupMember, TimedGroup } from './timed-group.js';
+import { TimedWindow, type WindowTimer } from './timed-window.js';
 
 const settled = Promise.resolve();
 
@@ -55,7 +57,14 @@ export interface AsyncStageState {
  * writer's flushed or pre-committed data) or as an input to re-issue, never both or neither.
  */
 export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<T, R>, BoundedWriter {
-  private readonly queue: AsyncResultQueue<T, R>;
+  /** Records in the stage: `windows` without retry, else `slots`. */
+  private readonly queue: AsyncStageBuffer<T, R>;
+  /** With retry: records in pooled slots, each call settled on its own. */
+  private readonly slots: AsyncResultQueue<T, R> | undefined;
+  /** Without retry: records per window, results stored by index (see `async-windows.ts`). */
+  private readonly windows: OrderedWindows<T, R> | UnorderedWindows<T, R> | undefined;
+  /** Without retry, with `timeoutMs`: what the timed windows share. */
+  private readonly windowTimer: WindowTimer<T, R>;
   private serial: Promise<unknown> = Promise.resolve();
   /** Actions chained on `serial` and not finished: while 0, an emission may start at once. */
   private serialPending = 0;
@@ -72,8 +81,6 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   private watermark: number | undefined;
   private readonly innerCtx: SinkWriterContext & { timestamps: number[] };
   private readonly firstAttempt: AsyncCallContext;
-  /** No retry and no timeout: a call is the user's function with the shared first-attempt context. */
-  private readonly plainCalls: boolean;
   /** With `timeoutMs`: the time limits of the calls running, on one timer. */
   private readonly deadlines: CallDeadlines | undefined;
   /** With `timeoutMs`: what its attempts share. */
@@ -91,7 +98,13 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     private readonly ctx: WriterInitContext,
     restored: { readonly inputs: readonly unknown[]; readonly timestamps: readonly number[] },
   ) {
-    this.queue = new AsyncResultQueue<T, R>(options.ordered, this);
+    if (options.retry === undefined) {
+      this.windows = options.ordered ? new OrderedWindows<T, R>() : new UnorderedWindows<T, R>();
+      this.queue = this.windows;
+    } else {
+      this.slots = new AsyncResultQueue<T, R>(options.ordered, this);
+      this.queue = this.slots;
+    }
     // Every call in flight (up to `capacity`) listens for the stage closing.
     setMaxListeners(0, this.abort.signal);
     const metrics = ctx.metricGroup.addGroup('operator', options.name);
@@ -99,7 +112,6 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     metrics.gauge('asyncQueueSize', () => this.queue.size);
     this.timeouts = metrics.counter('numAsyncTimeouts');
     this.retries = metrics.counter('numAsyncRetries');
-    this.plainCalls = options.retry === undefined && options.timeoutMs === undefined;
     const deadlines = options.timeoutMs === undefined ? undefined : new CallDeadlines(options.timeoutMs);
     this.deadlines = deadlines;
     this.timing =
@@ -107,6 +119,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
         ? undefined
         : { signal: this.abort.signal, deadlines, timedOut: (attempt) => this.timedOut(attempt, deadlines) };
     this.firstAttempt = { signal: this.abort.signal, attempt: 1, subtaskId: ctx.subtaskId };
+    this.windowTimer = { signal: this.abort.signal, expired: (window) => this.windowExpired(window) };
     const self = this;
     this.innerCtx = {
       timestamps: [],
@@ -126,9 +139,17 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     }
     // Restored inputs go first, in their order, even beyond capacity (a rescale may merge several).
     if (deadlines !== undefined) this.issueTime = deadlines.clock();
-    restored.inputs.forEach((input, i) => {
-      this.issue(input as T, restored.timestamps[i] ?? Number.NaN);
-    });
+    if (this.windows !== undefined) {
+      if (restored.inputs.length > 0) {
+        const timed = restored.timestamps.some((t) => !Number.isNaN(t));
+        const stamps = timed ? restored.inputs.map((_, i) => restored.timestamps[i] ?? Number.NaN) : [];
+        this.issueWindow([...restored.inputs] as T[], stamps);
+      }
+    } else {
+      restored.inputs.forEach((input, i) => {
+        this.issue(input as T, restored.timestamps[i] ?? Number.NaN);
+      });
+    }
   }
 
   async write(batch: readonly T[], ctx: SinkWriterContext): Promise<void> {
@@ -149,11 +170,18 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
       }
       // Calls settle in later microtasks at the earliest, so the room cannot shrink meanwhile.
       const end = Math.min(n, i + room);
-      if (this.deadlines !== undefined) this.issueTime = this.deadlines.clock();
-      if (untimed) {
-        for (; i < end; i++) this.issue(batch[i] as T, Number.NaN);
+      if (this.windows !== undefined) {
+        const timestamps: number[] = [];
+        if (!untimed) for (let k = i; k < end; k++) timestamps.push(ctx.timestamp(k) ?? Number.NaN);
+        this.issueWindow(batch.slice(i, end), timestamps);
+        i = end;
       } else {
-        for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+        if (this.deadlines !== undefined) this.issueTime = this.deadlines.clock();
+        if (untimed) {
+          for (; i < end; i++) this.issue(batch[i] as T, Number.NaN);
+        } else {
+          for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+        }
       }
       this.throwIfFailed();
     }
@@ -223,7 +251,9 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.abort.abort(new TributaryError(CoreErrorCodes.ABORTED, `async stage '${this.options.name}' closed`));
     if (this.deadlines !== undefined) {
       this.deadlines.stop();
-      for (const group of this.deadlines.running()) (group as TimedGroup<R>).abort(this.abort.signal.reason);
+      for (const call of this.deadlines.running()) {
+        (call as TimedGroup<R> | TimedWindow<T, R>).abort(this.abort.signal.reason);
+      }
     }
     this.failure ??= new TributaryError(CoreErrorCodes.CLOSED, `async stage '${this.options.name}' closed`);
     this.wake();
@@ -231,22 +261,83 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     await this.inner.close();
   }
 
+  /**
+   * Without retry: issues `inputs` as one window. Each call's result goes straight to its index in
+   * the window (one closure per call, which dies young with the window). With `timeoutMs` the
+   * window is one deadline entry and the calls' shared context (its calls start together).
+   */
+  private issueWindow(inputs: readonly T[], timestamps: readonly number[]): void {
+    const deadlines = this.deadlines;
+    let window: AsyncWindow<T, R>;
+    let ctx: AsyncCallContext;
+    if (deadlines === undefined) {
+      window = new AsyncWindow<T, R>(inputs, timestamps);
+      ctx = this.firstAttempt;
+    } else {
+      const timed = new TimedWindow<T, R>(inputs, timestamps, this.ctx.subtaskId, this.windowTimer);
+      deadlines.start(timed);
+      window = timed;
+      ctx = timed;
+    }
+    (this.windows as OrderedWindows<T, R> | UnorderedWindows<T, R>).add(window);
+    const n = inputs.length;
+    this.inFlight += n;
+    const fn = this.fn;
+    for (let i = 0; i < n; i++) {
+      let call: Promise<R>;
+      try {
+        call = fn(inputs[i] as T, ctx);
+      } catch (error) {
+        this.windowCallFailed(error);
+        continue;
+      }
+      (call instanceof Promise ? call : Promise.resolve(call)).then(
+        (result) => this.windowResult(window, i, result),
+        this.windowCallFailed,
+      );
+    }
+  }
+
+  private windowResult(window: AsyncWindow<T, R>, index: number, result: R): void {
+    const deadlines = this.deadlines;
+    if (deadlines !== undefined) {
+      const timed = window as TimedWindow<T, R>;
+      if (timed.expired) return; // the stage failed at the deadline
+      // The window's last call: its deadline is no longer needed.
+      if (timed.completed === timed.size - 1) deadlines.settle(timed);
+    }
+    (this.windows as OrderedWindows<T, R> | UnorderedWindows<T, R>).complete(window, index, result);
+    this.inFlight--;
+    this.scheduleEmit();
+  }
+
+  /**
+   * A window's deadline passed: each call still running is one timeout, and the stage fails. Once
+   * the stage failed (a call of the window may have been that failure) nothing more is counted.
+   */
+  private windowExpired(window: TimedWindow<T, R>): void {
+    if (this.failure !== undefined) return;
+    const deadlines = this.deadlines as CallDeadlines;
+    let first: unknown;
+    for (let i = window.running; i > 0; i--) {
+      const error = this.timedOut(1, deadlines);
+      first ??= error;
+    }
+    if (first === undefined) return;
+    window.abort(first);
+    this.fail(this.wrap(first, 1));
+  }
+
+  private readonly windowCallFailed = (error: unknown): void => {
+    this.inFlight--;
+    this.fail(this.wrap(error, 1));
+  };
+
+  /** With retry: one call in a pooled slot, its attempts run by the core `retry` helper. */
   private issue(input: T, timestamp: number): void {
     this.inFlight++;
-    const slot = this.queue.add(input, timestamp);
-    if (this.plainCalls) {
-      // The common case (no retry, no timeout) shares one call context and settles the slot
-      // directly: one reaction per call with the slot's own handlers; plain values allowed.
-      this.invoke(input, this.firstAttempt, slot.resolve, slot.reject);
-    } else if (this.options.retry === undefined) {
-      // A time limit, no retry: the call joins the group of calls issued with it, and the slot's
-      // own handlers go onto the call (no promise wraps it, no closure or context per call).
-      const group = this.groupFor(1, this.issueTime);
-      group.add(slot);
-      this.invoke(input, group, slot.groupValue, slot.groupError);
-    } else {
-      this.callWithRetry(input).then(slot.resolve, slot.reject);
-    }
+    const slot = (this.slots as AsyncResultQueue<T, R>).add(input, timestamp);
+    this.callWithRetry(input).then(slot.resolve, slot.reject);
   }
 
   /** Calls the function; its outcome, a synchronous throw included, goes to `onValue`/`onError`. */
@@ -283,7 +374,7 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
   /** @internal A call's result (see {@link AsyncSlotListener}). */
   onResult(slot: AsyncSlot<T, R>, result: R): void {
     this.inFlight--;
-    this.queue.complete(slot, result);
+    (this.slots as AsyncResultQueue<T, R>).complete(slot, result);
     this.scheduleEmit();
   }
 
