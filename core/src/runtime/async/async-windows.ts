@@ -1,12 +1,9 @@
 /**
  * The lean buffer of an async stage whose calls have no time limit and no retry (the common
  * case): inputs are kept per window (the run of records one `write` step issues together) and
- * each call writes its result straight into its window's array by index. Compared with pooled
- * slots (`AsyncResultQueue`), a record costs no long-lived object of its own: everything it
- * touches is made with its window and dies with it, which the young-generation collector handles
- * far more cheaply than young inputs and results stored into old pooled slots (each such store is
- * a remembered-set entry the next scavenge has to scan). A window whose calls all completed is
- * emitted as its own results array, without a copy.
+ * each call writes its result straight into its window's array by index: no slot per record, no
+ * result queue, and a window whose calls all completed is emitted as its own results array,
+ * without a copy.
  *
  * Ordered mode emits, from the oldest window on, the completed prefix of results; unordered mode
  * appends each result to its segment's ready arrays as it completes, and a drain hands those over
