@@ -1,6 +1,6 @@
 /**
- * The lean buffer of an async stage whose calls have no time limit and no retry (the common
- * case): inputs are kept per window (the run of records one `write` step issues together) and
+ * The lean buffer of an async stage without `retry` (with `timeoutMs` its windows are
+ * `TimedWindow`s, one deadline per window): inputs are kept per window (the run of records one `write` step issues together) and
  * each call writes its result straight into its window's array by index: no slot per record, no
  * result queue, and a window whose calls all completed is emitted as its own results array,
  * without a copy.
