@@ -80,6 +80,44 @@ describe('UnorderedWindows', () => {
     expect(windows.size).toBe(0);
   });
 
+  it("results completing in input order from a window's start go out uncopied; any other completion keeps completion order", () => {
+    const windows = new UnorderedWindows<number, string>();
+    const a = new AsyncWindow<number, string>([1, 2, 3], []);
+    const b = new AsyncWindow<number, string>([4, 5], []);
+    windows.add(a);
+    windows.add(b);
+    windows.complete(a, 0, 'r1');
+    windows.complete(a, 1, 'r2');
+    expect(windows.pendingInputs().map((p) => p.input)).toEqual([3, 4, 5, 1, 2]);
+    windows.complete(b, 0, 'r4'); // another window: the in-order run is copied first
+    windows.complete(a, 2, 'r3');
+    expect(windows.drain()).toEqual([{ kind: 'records', values: ['r1', 'r2', 'r4', 'r3'], timestamps: [] }]);
+    expect(windows.pendingInputs().map((p) => p.input)).toEqual([5]);
+
+    const c = new AsyncWindow<number, string>([6, 7], [60, 70]);
+    windows.add(c);
+    windows.complete(c, 0, 'r6');
+    windows.complete(c, 1, 'r7');
+    windows.complete(b, 1, 'r5');
+    expect(windows.drain()).toEqual([
+      { kind: 'records', values: ['r6', 'r7', 'r5'], timestamps: [60, 70, Number.NaN] },
+    ]);
+
+    const d = new AsyncWindow<number, string>([8, 9], []);
+    windows.add(d);
+    windows.complete(d, 0, 'r8');
+    expect(windows.drain()).toEqual([{ kind: 'records', values: ['r8'], timestamps: [] }]);
+    windows.complete(d, 1, 'r9'); // after a drained prefix: through the ready arrays
+    expect(windows.pendingInputs()).toEqual([{ input: 9, timestamp: Number.NaN }]);
+    expect(windows.drain()).toEqual([{ kind: 'records', values: ['r9'], timestamps: [] }]);
+    const f = new AsyncWindow<number, string>([11, 12], []);
+    windows.add(f);
+    windows.complete(f, 0, 'r11');
+    windows.complete(f, 1, 'r12');
+    const [whole] = windows.drain();
+    expect((whole as { values: unknown }).values).toBe(f.results);
+  });
+
   it('keeps timestamps aligned when untimed and timed results mix', () => {
     const windows = new UnorderedWindows<number, string>();
     const untimed = new AsyncWindow<number, string>([1, 2], []);

@@ -136,6 +136,14 @@ export interface UnorderedSegment<T, R> {
   windows: AsyncWindow<T, R>[];
   /** Records of this segment not emitted yet. */
   live: number;
+  /**
+   * Results completed in order from the first input of one window, with nothing else ready: the
+   * first `inOrderCount` results of `inOrder` are ready, in completion order, without being copied
+   * (the common case: a service answering in the order it was called). Any other completion copies
+   * them into the ready arrays first.
+   */
+  inOrder: AsyncWindow<T, R> | undefined;
+  inOrderCount: number;
   /** Completed results in completion order, their timestamps (empty when none has one) and inputs. */
   readyValues: R[];
   readyTimestamps: number[];
@@ -148,6 +156,8 @@ function newSegment<T, R>(): UnorderedSegment<T, R> {
   return {
     windows: [],
     live: 0,
+    inOrder: undefined,
+    inOrderCount: 0,
     readyValues: [],
     readyTimestamps: [],
     readyInputs: [],
@@ -172,21 +182,28 @@ export class UnorderedWindows<T, R> implements AsyncStageBuffer<T, R> {
     this.records += window.size;
   }
 
-  /** A call's result: marked in its window and appended to its segment's ready arrays. */
+  /** A call's result: marked in its window and made ready in completion order. */
   complete(window: AsyncWindow<T, R>, index: number, result: R): void {
     window.results[index] = result;
     window.completed++;
     const segment = window.segment as UnorderedSegment<T, R>;
-    segment.readyValues.push(result);
-    segment.readyInputs.push(window.inputs[index] as T);
-    const timestamps = segment.readyTimestamps;
-    if (window.timestamps.length > 0) {
-      // The first timed result: the untimed ones before it get NaN, so the arrays stay aligned.
-      while (timestamps.length < segment.readyValues.length - 1) timestamps.push(Number.NaN);
-      timestamps.push(window.timestamps[index] as number);
-    } else if (timestamps.length > 0) {
-      timestamps.push(Number.NaN);
+    if (segment.inOrder === window) {
+      if (index === segment.inOrderCount) {
+        segment.inOrderCount++;
+        return;
+      }
+    } else if (
+      index === 0 &&
+      window.completed === 1 &&
+      segment.readyValues.length === 0 &&
+      segment.inOrder === undefined
+    ) {
+      segment.inOrder = window;
+      segment.inOrderCount = 1;
+      return;
     }
+    if (segment.inOrder !== undefined) copyInOrder(segment);
+    ready(segment, window, index, result);
   }
 
   addWatermark(watermark: number): void {
@@ -199,6 +216,16 @@ export class UnorderedWindows<T, R> implements AsyncStageBuffer<T, R> {
     const out: AsyncEmission<R>[] = [];
     for (;;) {
       const first = this.segments[0] as UnorderedSegment<T, R>;
+      const inOrder = first.inOrder;
+      if (inOrder !== undefined) {
+        const n = first.inOrderCount;
+        out.push(slice(inOrder, 0, n));
+        first.inOrder = undefined;
+        first.inOrderCount = 0;
+        first.live -= n;
+        this.records -= n;
+        dropCompleted(first);
+      }
       const n = first.readyValues.length;
       if (n > 0) {
         out.push({ kind: 'records', values: first.readyValues, timestamps: first.readyTimestamps });
@@ -225,11 +252,42 @@ export class UnorderedWindows<T, R> implements AsyncStageBuffer<T, R> {
             pending.push({ input: window.inputs[i] as T, timestamp: window.timestampAt(i) });
         }
       }
+      const inOrder = segment.inOrder;
+      for (let i = 0; inOrder !== undefined && i < segment.inOrderCount; i++) {
+        pending.push({ input: inOrder.inputs[i] as T, timestamp: inOrder.timestampAt(i) });
+      }
       segment.readyInputs.forEach((input, i) => {
         pending.push({ input, timestamp: segment.readyTimestamps[i] ?? Number.NaN });
       });
     }
     return pending;
+  }
+}
+
+/** Copies a segment's in-order results into its ready arrays (another completion breaks the order). */
+function copyInOrder<T, R>(segment: UnorderedSegment<T, R>): void {
+  const window = segment.inOrder as AsyncWindow<T, R>;
+  segment.inOrder = undefined;
+  for (let i = 0; i < segment.inOrderCount; i++) ready(segment, window, i, window.results[i] as R);
+  segment.inOrderCount = 0;
+}
+
+/** Appends a completed result to its segment's ready arrays. */
+function ready<T, R>(
+  segment: UnorderedSegment<T, R>,
+  window: AsyncWindow<T, R>,
+  index: number,
+  result: R,
+): void {
+  segment.readyValues.push(result);
+  segment.readyInputs.push(window.inputs[index] as T);
+  const timestamps = segment.readyTimestamps;
+  if (window.timestamps.length > 0) {
+    // The first timed result: the untimed ones before it get NaN, so the arrays stay aligned.
+    while (timestamps.length < segment.readyValues.length - 1) timestamps.push(Number.NaN);
+    timestamps.push(window.timestamps[index] as number);
+  } else if (timestamps.length > 0) {
+    timestamps.push(Number.NaN);
   }
 }
 
