@@ -48,8 +48,9 @@ interface Profile {
   /**
    * The fake service: answers with a value derived from the key. Both sides hand it where its
    * abort signal is (the loop its window's controller, the stage the call's context); like most
-   * fast lookups, it never reads it. A function that does read `ctx.signal` makes the stage create
-   * one AbortController per call (the loop makes one per window).
+   * fast lookups, it never reads it. A function that does read `ctx.signal` with `timeoutMs` makes
+   * the stage create one AbortController per window of calls issued together (as the loop makes one
+   * per window); without a limit every call gets the stage's own signal.
    */
   readonly call: (row: Row, abort?: { readonly signal: AbortSignal }) => Promise<number>;
   /** Every call limited to this many ms (the stage's `timeoutMs`; the loop's window timer). */
