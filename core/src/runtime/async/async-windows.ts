@@ -1,14 +1,15 @@
 /**
  * The lean buffer of an async stage without `retry` (with `timeoutMs` its windows are
- * `TimedWindow`s, one deadline per window): inputs are kept per window (the run of records one `write` step issues together) and
- * each call writes its result straight into its window's array by index: no slot per record, no
- * result queue, and a window whose calls all completed is emitted as its own results array,
- * without a copy.
+ * `TimedWindow`s, one deadline per window): inputs are kept per window (the run of records one
+ * `write` step issues together) and each call writes its result straight into its window's array
+ * by index: no slot per record, no result queue, and a window whose calls all completed is
+ * emitted as its own results array, without a copy.
  *
- * Ordered mode emits, from the oldest window on, the completed prefix of results; unordered mode
- * appends each result to its segment's ready arrays as it completes, and a drain hands those over
- * as they are. A watermark ends a segment: unordered results never cross it (as in
- * `AsyncResultQueue`). What a checkpoint stores is every input not emitted yet.
+ * Ordered mode emits, from the oldest window on, the completed prefix of results. Unordered mode
+ * emits in completion order: a run of results completing in input order from a window's start is
+ * handed over uncopied, any other completion goes through its segment's ready arrays. A watermark
+ * ends a segment: unordered results never cross it (as in `AsyncResultQueue`). What a checkpoint
+ * stores is every input not emitted yet.
  */
 
 import type { AsyncEmission, RecordsEmission } from './async-result-queue.js';
