@@ -215,4 +215,37 @@ describe('KafkaRecordEmitter', () => {
     expect(out.map((o) => o.value)).toEqual(['a', 'b']);
     expect(s.offset).toBe(5);
   });
+
+  it('hands each range to an output that takes batches in one collectBatch, the emitted records before a failure too', () => {
+    const emitter = new KafkaRecordEmitter(
+      valueOnly({
+        deserialize: (bytes) => {
+          const text = Buffer.from(bytes).toString('utf8');
+          if (text === 'bad') throw new Error('bad record');
+          return text;
+        },
+      }),
+      new SourceReaderMetricGroup(new MetricRegistry(), {}),
+      'fail',
+      silentLogger,
+    );
+    const calls: { records: string[]; timestamps: number[] }[] = [];
+    const output: SourceOutput<string> = {
+      collect: () => {
+        throw new Error('collect() called: the emitter should hand over the range at once');
+      },
+      collectBatch: (records, timestamps) => calls.push({ records, timestamps }),
+      emitWatermark: () => undefined,
+      markIdle: () => undefined,
+      markActive: () => undefined,
+    };
+    const s = state();
+    const batch = batchOf(message(3, 'a'), message(4, null), message(5, 'b'), message(6, 'bad'));
+    emitter.emitRecords(batch, 0, 3, output, s);
+    expect(calls).toEqual([{ records: ['a', 'b'], timestamps: [1_700_000_000_003, 1_700_000_000_005] }]);
+    expect(s.offset).toBe(6);
+    expect(() => emitter.emitRecords(batch, 3, 4, output, s)).toThrow(/t-3@6/);
+    expect(calls).toHaveLength(1);
+    expect(s.offset).toBe(6);
+  });
 });
