@@ -54,6 +54,7 @@ export type {
   SplitEnumerator,
   SplitEnumeratorContext,
 } from './api/source.js';
+export { collectBatch } from './api/source.js';
 // Watermarks
 export type {
   TimestampAssigner,

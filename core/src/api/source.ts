@@ -120,6 +120,15 @@ export interface SplitEnumerator<
 export interface SourceOutput<T> {
   /** Emits one record; `timestamp` is its event time in ms since the epoch. */
   collect(record: T, timestamp?: number): void;
+  /**
+   * Emits `records` in order, `timestamps[i]` being the event time of `records[i]` (NaN, or no
+   * entry because the array is shorter, for a record without one): the same as `collect` for
+   * each, in one call, so a reader that decodes a whole batch pays the output's per-record work
+   * once per batch. The arrays are handed over (the output may keep them as they are): do not
+   * change or reuse them afterwards. Optional: call it through {@link collectBatch}, which falls
+   * back to `collect` for outputs without it.
+   */
+  collectBatch?(records: T[], timestamps: number[]): void;
   /** Emits a watermark explicitly (sources with their own watermarks, e.g. CDC heartbeats). */
   emitWatermark(watermark: number): void;
   /** Marks this output idle until the next record. */
@@ -219,3 +228,22 @@ export interface Source<
 /** Any source, for code that does not care about its split and state types. */
 // biome-ignore lint/suspicious/noExplicitAny: the split and state types are erased at the runtime boundary.
 export type AnySource<T = unknown> = Source<T, any, any, any>;
+
+/**
+ * Emits `records` (with `timestamps`, as {@link SourceOutput.collectBatch} takes them) into
+ * `output`: in one call when the output takes batches, else record by record. The arrays are
+ * handed over.
+ */
+export function collectBatch<T>(output: SourceOutput<T>, records: T[], timestamps: number[]): void {
+  if (output.collectBatch !== undefined) {
+    output.collectBatch(records, timestamps);
+    return;
+  }
+  for (let i = 0; i < records.length; i++) {
+    const timestamp = timestamps[i];
+    output.collect(
+      records[i] as T,
+      timestamp === undefined || Number.isNaN(timestamp) ? undefined : timestamp,
+    );
+  }
+}

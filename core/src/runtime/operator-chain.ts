@@ -80,27 +80,42 @@ function applyOperator(op: ChainOperator, batch: RecordBatch<unknown>, env: Chai
       return { values: outV, timestamps: outT };
     }
     case 'process': {
-      const outV: unknown[] = [];
-      const outT: number[] = [];
-      let ts = Number.NaN;
-      const ctx: ProcessContext<unknown> = {
-        get timestamp() {
-          return Number.isNaN(ts) ? undefined : ts;
-        },
-        get currentWatermark() {
-          return env.currentWatermark();
-        },
-        subtaskId: env.subtaskId,
-        emit(value: unknown, timestamp?: number) {
-          outV.push(value);
-          outT.push(timestamp ?? ts);
-        },
-      };
+      const ctx = new ChainProcessContext(env);
       for (let i = 0; i < n; i++) {
-        ts = timestamps[i] ?? Number.NaN;
+        const ts = timestamps[i] ?? Number.NaN;
+        ctx.inputTimestamp = ts;
+        ctx.timestamp = Number.isNaN(ts) ? undefined : ts;
         op.fn(values[i], ctx);
       }
-      return { values: outV, timestamps: outT };
+      return { values: ctx.values, timestamps: ctx.timestamps };
     }
+  }
+}
+
+/**
+ * The context of a `process` operator over one batch: one object whose fields move from record to
+ * record. A class with plain fields, not an object literal with getters per batch: each such
+ * literal has its own accessors, so after a few batches the user function's `ctx.timestamp`
+ * site sees many shapes and every access takes the slow path.
+ */
+class ChainProcessContext implements ProcessContext<unknown> {
+  timestamp: number | undefined = undefined;
+  /** The current record's timestamp, NaN for none (what `emit` without a timestamp passes on). */
+  inputTimestamp = Number.NaN;
+  readonly values: unknown[] = [];
+  readonly timestamps: number[] = [];
+  readonly subtaskId: number;
+
+  constructor(private readonly env: ChainEnv) {
+    this.subtaskId = env.subtaskId;
+  }
+
+  get currentWatermark(): number | undefined {
+    return this.env.currentWatermark();
+  }
+
+  emit(value: unknown, timestamp?: number): void {
+    this.values.push(value);
+    this.timestamps.push(timestamp ?? this.inputTimestamp);
   }
 }

@@ -40,6 +40,22 @@ class OutputState<T> implements SourceOutput<T>, WatermarkOutput {
     if (!Number.isNaN(ts)) this.generator.onEvent(record, ts, this);
   }
 
+  collectBatch(records: T[], timestamps: number[]): void {
+    if (records.length === 0) return;
+    if (this.owner.direct) {
+      this.owner.appendBatch(records, timestamps);
+      return;
+    }
+    // Watermarks: each record goes through the assigner and the generator, as with collect.
+    for (let i = 0; i < records.length; i++) {
+      const timestamp = timestamps[i];
+      this.collect(
+        records[i] as T,
+        timestamp === undefined || Number.isNaN(timestamp) ? undefined : timestamp,
+      );
+    }
+  }
+
   emitWatermark(watermark: number): void {
     if (watermark > this.watermark) this.watermark = watermark;
     this.idle = false;
@@ -113,9 +129,33 @@ export class BatchingReaderOutput<T> implements ReaderOutput<T> {
     this.timestamps.push(timestamp);
   }
 
+  /**
+   * @internal Appends a batch (no watermarks, no assigner): adopts the arrays when nothing is
+   * collected yet, which is the usual case (one batch per poll), else copies them in.
+   */
+  appendBatch(records: T[], timestamps: number[]): void {
+    const values = this.values;
+    if (values.length === 0) {
+      this.values = records;
+      this.timestamps = timestamps;
+      return;
+    }
+    const before = values.length;
+    for (let i = 0; i < records.length; i++) values.push(records[i] as T);
+    if (timestamps.length === 0) return;
+    const own = this.timestamps;
+    while (own.length < before) own.push(Number.NaN);
+    for (let i = 0; i < timestamps.length; i++) own.push(timestamps[i] as number);
+  }
+
   collect(record: T, timestamp?: number): void {
     this.mainUsed = true;
     this.main.collect(record, timestamp);
+  }
+
+  collectBatch(records: T[], timestamps: number[]): void {
+    this.mainUsed = true;
+    this.main.collectBatch(records, timestamps);
   }
 
   emitWatermark(watermark: number): void {

@@ -1,5 +1,6 @@
 import {
   type BatchRecordEmitter,
+  collectBatch,
   type DeserializationSchema,
   type Logger,
   type SourceOutput,
@@ -27,8 +28,9 @@ const NO_HEADERS: Readonly<Record<string, Buffer | Buffer[] | undefined>> = Obje
  *
  * A batch emitter ({@link BatchRecordEmitter}): the reader hands it one {@link KafkaFetchedBatch}
  * per partition and fetch and asks for ranges of records, so the per-record work is the value's
- * deserialization, its timestamp and the output; offsets come from the batch's first offset when
- * they are consecutive, the byte count and the position are updated once per range. After a
+ * deserialization and its timestamp; a range's records go to the output in one `collectBatch`,
+ * offsets come from the batch's first offset when they are consecutive, the byte count and the
+ * position are updated once per range. After a
  * batch's last record the position is the batch's `nextOffset` (past transaction markers and
  * compacted-away records, like the fetch position), not the last record's offset + 1.
  *
@@ -65,6 +67,9 @@ export class KafkaRecordEmitter<T>
     state: KafkaPartitionSplitState,
   ): void {
     const { records, consecutiveFrom } = batch;
+    // Collected here and handed to the output once per range (see SourceOutput.collectBatch).
+    const values: T[] = [];
+    const timestamps: number[] = [];
     let bytes = 0;
     let i = from;
     try {
@@ -73,9 +78,16 @@ export class KafkaRecordEmitter<T>
         const offset = consecutiveFrom === undefined ? Number(message.offset) : consecutiveFrom + i;
         const { key, value: raw } = message;
         bytes += (raw === null ? 0 : raw.length) + (key === null ? 0 : key.length);
-        this.emitOne(message, offset, output, state);
+        const timestamp = Number(message.timestamp);
+        const value = this.deserializeOrSkip(message, offset, timestamp, state);
+        if (value === undefined) continue;
+        if (isKafkaDeadLetter(value)) this.metrics.numRecordsInErrors.inc();
+        values.push(value);
+        timestamps.push(timestamp);
       }
     } finally {
+      // On a failure too: the records before the one that failed were emitted.
+      if (values.length > 0) collectBatch(output, values, timestamps);
       this.metrics.numBytesIn.inc(bytes);
       // Past what was emitted (on a failure, up to the record that failed).
       if (i === records.length) state.offset = batch.nextOffset;
@@ -87,16 +99,15 @@ export class KafkaRecordEmitter<T>
     }
   }
 
-  private emitOne(
+  /** The record's value, or undefined to emit nothing (dropped, or skipped after a failure). */
+  private deserializeOrSkip(
     message: KafkaJsFetchedMessage,
     offset: number,
-    output: SourceOutput<T>,
+    timestamp: number,
     state: KafkaPartitionSplitState,
-  ): void {
-    const timestamp = Number(message.timestamp);
-    let value: T | undefined;
+  ): T | undefined {
     try {
-      value = this.deserialize(message, offset, timestamp, state);
+      return this.deserialize(message, offset, timestamp, state);
     } catch (cause) {
       const error = new TributaryError(
         KafkaErrorCodes.DESERIALIZATION_FAILED,
@@ -106,10 +117,8 @@ export class KafkaRecordEmitter<T>
       if (this.onError === 'fail') throw error;
       this.metrics.numRecordsInErrors.inc();
       this.logger.warn({ err: error }, error.message);
+      return undefined;
     }
-    if (value === undefined) return;
-    if (isKafkaDeadLetter(value)) this.metrics.numRecordsInErrors.inc();
-    output.collect(value, timestamp);
   }
 
   private deserialize(

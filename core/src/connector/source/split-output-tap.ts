@@ -1,4 +1,4 @@
-import type { SourceOutput } from '../../api/source.js';
+import { collectBatch, type SourceOutput } from '../../api/source.js';
 
 /**
  * The output {@link SourceReaderBase} hands to the record emitter: forwards to the current
@@ -18,6 +18,18 @@ export class SplitOutputTap<T> implements SourceOutput<T> {
   collect(record: T, timestamp?: number): void {
     if (timestamp !== undefined) this.lastTimestamp = timestamp;
     (this.target as SourceOutput<T>).collect(record, timestamp);
+  }
+
+  collectBatch(records: T[], timestamps: number[]): void {
+    // The last record that has a timestamp, as collect() would have left it.
+    for (let i = Math.min(timestamps.length, records.length) - 1; i >= 0; i--) {
+      const timestamp = timestamps[i] as number;
+      if (!Number.isNaN(timestamp)) {
+        this.lastTimestamp = timestamp;
+        break;
+      }
+    }
+    collectBatch(this.target as SourceOutput<T>, records, timestamps);
   }
 
   emitWatermark(watermark: number): void {
