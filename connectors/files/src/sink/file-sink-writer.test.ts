@@ -191,3 +191,43 @@ describe('FileSinkWriter recovery', () => {
     }
   });
 });
+
+describe('FileSinkWriter batches', () => {
+  /** The fixture format, remembering every array its writers were given. */
+  function recordingFormat() {
+    const format = jsonLinesFixture<Rec>();
+    const given: (readonly Rec[])[] = [];
+    const recording: typeof format = {
+      ...format,
+      createWriter(output) {
+        const writer = format.createWriter(output);
+        return {
+          writeBatch: (records) => {
+            given.push(records);
+            return writer.writeBatch(records);
+          },
+          flush: () => writer.flush(),
+          finish: () => writer.finish(),
+        };
+      },
+    };
+    return { format: recording, given };
+  }
+
+  it('hands a batch for one bucket to the format as it is, and splits one that spans buckets in order', async () => {
+    const dir = await tempDir();
+    const { format, given } = recordingFormat();
+    const sink = FileSink.forFormat(dir, format, { bucketAssigner: BucketAssigners.field('b') });
+    const writer = (await sink.createWriter(writerInitContext())) as FileSinkWriter<Rec>;
+    const oneBucket = recs(0, 3, 'a');
+    await writer.write(oneBucket, writeContext());
+    // No copy per batch: the format gets the batch itself.
+    expect(given[0]).toBe(oneBucket);
+    const mixed = [...recs(3, 2, 'a'), ...recs(5, 1, 'b'), ...recs(6, 1, 'a'), ...recs(7, 1, 'c')];
+    await writer.write(mixed, writeContext());
+    expect(given.slice(1).map((records) => records.map((r) => r.id))).toEqual([[3, 4, 6], [5], [7]]);
+    await writer.write([], writeContext());
+    expect(given).toHaveLength(4);
+    await writer.close();
+  });
+});

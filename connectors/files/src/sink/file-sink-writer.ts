@@ -117,14 +117,24 @@ export class FileSinkWriter<T>
     bctx.currentWatermark = ctx.currentWatermark;
     if (ctx.currentWatermark !== undefined) this.watermark = ctx.currentWatermark;
     const assigner = this.deps.assigner;
-    // Consecutive records usually share a bucket: group without a map lookup per record.
-    const groups = new Map<string, T[]>();
+    // A batch usually goes to one bucket (a base-path assigner, a day's partition): it is written as
+    // it is, and only a batch that spans buckets is copied into one group each. Consecutive records
+    // usually share a bucket, so grouping needs no map lookup per record.
+    let firstId: string | undefined;
+    let groups: Map<string, T[]> | undefined;
     let lastId: string | undefined;
     let lastGroup: T[] | undefined;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i] as T;
       bctx.timestamp = ctx.timestamp(i);
       const id = assigner.getBucketId(record, bctx);
+      if (i === 0) firstId = id;
+      if (groups === undefined) {
+        if (id === firstId) continue;
+        lastId = firstId as string;
+        lastGroup = batch.slice(0, i);
+        groups = new Map([[lastId, lastGroup]]);
+      }
       if (id !== lastId || lastGroup === undefined) {
         lastId = id;
         lastGroup = groups.get(id);
@@ -135,7 +145,11 @@ export class FileSinkWriter<T>
       }
       lastGroup.push(record);
     }
-    for (const [id, records] of groups) await this.writeToBucket(id, records, now);
+    if (groups === undefined) {
+      if (firstId !== undefined) await this.writeToBucket(firstId, batch, now);
+    } else {
+      for (const [id, records] of groups) await this.writeToBucket(id, records, now);
+    }
     this.deps.ctx.metricGroup.numRecordsSend.inc(batch.length);
     if (
       now - this.lastInactivityScan >=
@@ -188,7 +202,7 @@ export class FileSinkWriter<T>
     await this.close();
   }
 
-  private async writeToBucket(id: string, records: T[], now: number): Promise<void> {
+  private async writeToBucket(id: string, records: readonly T[], now: number): Promise<void> {
     const bucket = this.buckets.get(id) ?? (await this.openBucket(id));
     if (bucket.part && this.rollDueBeforeWrite(bucket.part, now)) await this.roll(bucket);
     const part = bucket.part ?? (await this.openPart(bucket, now));
