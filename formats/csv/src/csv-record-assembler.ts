@@ -12,6 +12,13 @@ export interface CsvDialect {
 
 const CR = 13;
 
+/** `fieldQuoted` of an unquoted field of a {@link CsvRecordAssembler.quotedLine}. */
+export const UNQUOTED_FIELD = 0;
+/** `fieldQuoted` of a quoted field without doubled quotes: its range is its text. */
+export const QUOTED_FIELD = 1;
+/** `fieldQuoted` of a quoted field with doubled quotes: its range still needs unescaping. */
+export const ESCAPED_FIELD = 2;
+
 /**
  * Assembles CSV records (RFC 4180) from lines. A record is usually one line; a quoted field with a
  * line break spans several, so {@link feed} returns false until the record is complete. Fields are
@@ -23,7 +30,9 @@ const CR = 13;
  * read numbers and dates in place, and `fields` cuts the substrings only when asked. A one-line record
  * whose quoted fields need no unescaping (no doubled quote, nothing after the closing quote) stays
  * ranges too ({@link quotedLine}, {@link fieldStarts}, {@link fieldQuoted}): the demo's names such as
- * `"Smith, John"` take this path. Other lines go through a scanner that never looks at a character
+ * `"Smith, John"` take this path, and so do quoted fields with doubled quotes (`"mixer ""Pro"""`),
+ * marked for unescaping ({@link ESCAPED_FIELD}) so the converter cuts one string for such a field
+ * instead of the scanner's pieces. Other lines go through a scanner that never looks at a character
  * twice.
  *
  * A malformed record (text after a closing quote, an unterminated quote) is assembled to its end
@@ -37,9 +46,11 @@ export class CsvRecordAssembler {
    */
   plainLine: string | undefined;
   /**
-   * Set when the completed record is one line with quoted fields that need no unescaping: field `i`
-   * is `quotedLine[fieldStarts[i], fieldEnds[i])` (the quotes excluded), quoted when
-   * `fieldQuoted[i] === 1` (the null literal applies only to unquoted fields). Undefined otherwise.
+   * Set when the completed record is one line whose quoted fields end at their closing quote: field
+   * `i` is `quotedLine[fieldStarts[i], fieldEnds[i])` (the quotes excluded), quoted when
+   * `fieldQuoted[i]` is {@link QUOTED_FIELD} or {@link ESCAPED_FIELD} (the null literal applies only
+   * to unquoted fields); an escaped field's doubled quotes still need unescaping ({@link unescape}).
+   * Undefined otherwise.
    */
   quotedLine: string | undefined;
   fieldEnds = new Int32Array(16);
@@ -55,6 +66,7 @@ export class CsvRecordAssembler {
 
   private readonly d: CsvDialect;
   private readonly rfcEscape: boolean;
+  private readonly doubledQuote: string;
   /** Inside a quoted field carried over from the previous line; `content` holds its text so far. */
   private inQuotes = false;
   private content = '';
@@ -64,6 +76,7 @@ export class CsvRecordAssembler {
   constructor(dialect: CsvDialect) {
     this.d = dialect;
     this.rfcEscape = dialect.escape === dialect.quote;
+    this.doubledQuote = dialect.quote + dialect.quote;
   }
 
   /**
@@ -174,13 +187,19 @@ export class CsvRecordAssembler {
     for (let p = 0; ; ) {
       if (count === this.fieldEnds.length) this.growRanges();
       if (p < end && line.charCodeAt(p) === quoteCode) {
-        const q = line.indexOf(quote, p + 1);
-        // Unterminated on this line, an escaped (doubled) quote, or text after the closing quote.
+        let kind = QUOTED_FIELD;
+        let q = line.indexOf(quote, p + 1);
+        // A doubled quote is an escaped one: the field goes on.
+        while (q !== -1 && q + 1 < end && line.charCodeAt(q + 1) === quoteCode) {
+          kind = ESCAPED_FIELD;
+          q = line.indexOf(quote, q + 2);
+        }
+        // Unterminated on this line, or text after the closing quote: the scanner reads it.
         if (q === -1 || q >= end) return false;
         if (q + 1 < end && line.charCodeAt(q + 1) !== delimiterCode) return false;
         this.fieldStarts[count] = p + 1;
         this.fieldEnds[count] = q;
-        this.fieldQuoted[count++] = 1;
+        this.fieldQuoted[count++] = kind;
         if (q + 1 >= end) break;
         p = q + 2;
       } else {
@@ -188,7 +207,7 @@ export class CsvRecordAssembler {
         if (next === -1 || next >= end) next = end;
         this.fieldStarts[count] = p;
         this.fieldEnds[count] = next;
-        this.fieldQuoted[count++] = 0;
+        this.fieldQuoted[count++] = UNQUOTED_FIELD;
         if (next === end) break;
         p = next + 1;
       }
@@ -215,8 +234,10 @@ export class CsvRecordAssembler {
     const nullLiteral = this.d.nullLiteral;
     const fields: (string | null)[] = [];
     for (let i = 0; i < this.fieldCount; i++) {
+      const quoted = this.fieldQuoted[i];
       const text = line.slice(this.fieldStarts[i] as number, this.fieldEnds[i] as number);
-      fields.push(this.fieldQuoted[i] === 0 && text === nullLiteral ? null : text);
+      if (quoted === ESCAPED_FIELD) fields.push(this.unescape(text));
+      else fields.push(quoted === UNQUOTED_FIELD && text === nullLiteral ? null : text);
     }
     return fields;
   }
@@ -234,6 +255,11 @@ export class CsvRecordAssembler {
       start = end + 1;
     }
     return fields;
+  }
+
+  /** The text of an {@link ESCAPED_FIELD}, cut from its quoted line, with its doubled quotes made single. */
+  unescape(text: string): string {
+    return text.replaceAll(this.doubledQuote, this.d.quote);
   }
 
   /** Scans `line[0, end)`; true when the record ended on this line. */

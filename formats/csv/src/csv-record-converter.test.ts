@@ -168,11 +168,26 @@ describe('CsvRecordConverter on plain lines (fields read in place)', () => {
 
   it('reads a one-line quoted record in place too: same fields and records as the field list (property)', () => {
     // A cell: its text and whether it is written quoted; quoted text may hold delimiters and, now and
-    // then, a doubled quote (which leaves the line to the scanner).
+    // then, a doubled quote (read in place too, then unescaped), in columns of every type.
     const cell = fc.oneof(
       field.map((text) => ({ text, quoted: false })),
       fc
-        .oneof(field, fc.constantFrom('Smith, John', ',', '', 'a"b', '"', 'NULL', '\\N', ' 1,5'))
+        .oneof(
+          field,
+          fc.constantFrom(
+            'Smith, John',
+            ',',
+            '',
+            'a"b',
+            '"',
+            'NULL',
+            '\\N',
+            ' 1,5',
+            '"5"',
+            '""',
+            '2024-05-01"',
+          ),
+        )
         .map((text) => ({ text, quoted: true })),
     );
     fc.assert(
@@ -192,9 +207,8 @@ describe('CsvRecordConverter on plain lines (fields read in place)', () => {
           );
           const assembler = new CsvRecordAssembler(dialect(nullLiteral));
           expect(assembler.feed(line)).toBe(true);
-          if (!cells.some(([, c]) => c.quoted && c.text.includes('"'))) {
-            expect(assembler.quotedLine ?? assembler.plainLine).toBe(line);
-          }
+          // No cell holds a line break, so every record is read in place.
+          expect(assembler.quotedLine ?? assembler.plainLine).toBe(line);
           const converter = new CsvRecordConverter(columns, undefined, nullLiteral);
           const value = converter.convertAssembled(assembler);
           const actual = value === BAD_RECORD ? { bad: { ...converter.problem } } : value;
@@ -212,7 +226,7 @@ describe('CsvRecordConverter on plain lines (fields read in place)', () => {
     );
   });
 
-  it("leaves lines with escaped quotes to the scanner, reads the demo's quoted names in place", () => {
+  it("reads the demo's quoted names and escaped quotes in place, leaves malformed quoting to the scanner", () => {
     const assembler = new CsvRecordAssembler(dialect(undefined));
     const columns: CsvColumn[] = [
       { name: 'id', type: 'integer', nullable: false },
@@ -222,7 +236,8 @@ describe('CsvRecordConverter on plain lines (fields read in place)', () => {
     ];
     expect(assembler.feed('1,"Smith, John","say ""hi""",2.5')).toBe(true);
     expect(assembler.plainLine).toBeUndefined();
-    expect(assembler.quotedLine).toBeUndefined();
+    expect(assembler.quotedLine).toBe('1,"Smith, John","say ""hi""",2.5');
+    expect([...assembler.fieldQuoted.subarray(0, 4)]).toEqual([0, 1, 2, 0]);
     const converter = new CsvRecordConverter(columns, undefined, undefined);
     expect(converter.convertAssembled(assembler)).toEqual({
       id: 1,
@@ -242,6 +257,16 @@ describe('CsvRecordConverter on plain lines (fields read in place)', () => {
     expect(assembler.feed('3,"a"b,c,1')).toBe(true);
     expect(assembler.quotedLine).toBeUndefined();
     expect(assembler.problem).toBe('unexpected text after a closing quote');
+    expect(assembler.feed('4,"a""b"c,x,1')).toBe(true);
+    expect(assembler.quotedLine).toBeUndefined();
+    expect(assembler.problem).toBe('unexpected text after a closing quote');
+    // An escaped field of a typed column converts its unescaped text, as the field list does.
+    expect(assembler.feed('5,"""",x,"""1"""')).toBe(true);
+    expect(assembler.quotedLine).toBe('5,"""",x,"""1"""');
+    expect(converter.convertAssembled(assembler)).toBe(BAD_RECORD);
+    expect(converter.problem).toEqual({ reason: 'not a number, expected number', column: 4, field: 'price' });
+    expect(assembler.feed('6,"""",x,1')).toBe(true);
+    expect(converter.convertAssembled(assembler)).toEqual({ id: 6, who: '"', said: 'x', price: 1 });
   });
 
   it('shares a repeated short string between records, and never mixes up columns or lengths', () => {
@@ -293,4 +318,28 @@ describe('plainDecimal', () => {
     expect(plainDecimal('', 0, 0)).toBeNaN();
     expect(plainDecimal('1234567890123456', 0, 16)).toBeNaN();
   });
+});
+
+it('makes records that are plain objects, whichever path read them', () => {
+  const columns: CsvColumn[] = [
+    { name: 'id', type: 'integer', nullable: false },
+    { name: 'who', type: 'string', nullable: true },
+  ];
+  const converter = new CsvRecordConverter(columns, undefined, undefined);
+  const assembler = new CsvRecordAssembler(dialect(undefined));
+  const records = ['1,a', '2,"b"', '3,"b""c"', '4,"d\r'].map((line) => {
+    assembler.feed(line);
+    if (assembler.pending) assembler.finish();
+    return assembler.problem === undefined
+      ? converter.convertAssembled(assembler)
+      : converter.convert(assembler.fields);
+  });
+  records.push(converter.convert(['5', 'e']));
+  for (const record of records) {
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+    expect((record as object).constructor).toBe(Object);
+    expect(Object.keys(record as object)).toEqual(['id', 'who']);
+  }
+  expect(records[2]).toStrictEqual({ id: 3, who: 'b"c' });
+  expect(records[3]).toStrictEqual({ id: 4, who: 'd' });
 });

@@ -1,6 +1,6 @@
 import { BAD_VALUE, conversionProblem, parseCsvValue, parseCsvValueIn } from './csv-column-types.js';
 import type { CsvColumn, CsvColumnType } from './csv-format-options.js';
-import type { CsvRecordAssembler } from './csv-record-assembler.js';
+import { type CsvRecordAssembler, ESCAPED_FIELD, UNQUOTED_FIELD } from './csv-record-assembler.js';
 import { TimeZoneOffsets } from './csv-timestamps.js';
 
 /** Why the last conversion failed: reason, 1-based column and its name. */
@@ -20,6 +20,24 @@ const MAX_SHARED_LENGTH = 12;
 /** Remembered strings per column (a power of two). */
 const SHARED_SLOTS = 64;
 
+/** Makes an empty record: a plain object (prototype `Object.prototype`) laid out for a whole row. */
+type NewRecord = () => Record<string, unknown>;
+
+/**
+ * Records come from a constructor, not from `{}`: V8 lays out a constructor's objects with room for
+ * the properties its first objects got (8 more than its body assigns, then trimmed to what they
+ * use), while `{}` has room for 4 and moves the rest to a separate property array that grows as
+ * columns are added (the demo's 8-column rows: 88 bytes each instead of about 160 with the
+ * arrays it outgrew). The prototype is `Object.prototype`, so a record is the plain object it always
+ * was (`constructor` is `Object`, `Object.getPrototypeOf` is `Object.prototype`).
+ */
+function plainRecordMaker(): NewRecord {
+  function CsvRow(): void {}
+  CsvRow.prototype = Object.prototype;
+  const Row = CsvRow as unknown as new () => Record<string, unknown>;
+  return () => new Row();
+}
+
 /**
  * Turns a record's fields into the output value: an object keyed by column name when names are
  * known (from `columns` or the header), converted to the column types; otherwise the array of
@@ -37,6 +55,8 @@ export class CsvRecordConverter {
   /** Recent short strings per column ({@link text}): `SHARED_SLOTS` slots for column `j` from `j * SHARED_SLOTS`. */
   private shared: (string | undefined)[] = [];
   private readonly nullLiteral: string | undefined;
+  /** One maker per converter: its records share one layout, apart from other formats' records. */
+  private readonly newRecord: NewRecord = plainRecordMaker();
 
   /**
    * `timeZone`: the zone of timestamps written without an offset (UTC when undefined);
@@ -80,6 +100,7 @@ export class CsvRecordConverter {
           assembler.fieldEnds,
           assembler.fieldQuoted,
           assembler.fieldCount,
+          assembler,
         );
       }
     }
@@ -91,7 +112,7 @@ export class CsvRecordConverter {
     const names = this.names;
     if (names === undefined) return fields;
     if (fields.length !== names.length) return this.wrongFieldCount(fields.length);
-    const record: Record<string, unknown> = {};
+    const record = this.newRecord();
     if (this.allStrings) {
       for (let j = 0; j < names.length; j++) record[names[j] as string] = fields[j];
       return record;
@@ -117,7 +138,8 @@ export class CsvRecordConverter {
   /**
    * {@link convert} of a line's fields given as ranges: a plain line's (`starts` undefined: each field
    * starts after the previous one's delimiter) or a quoted line's (see `CsvRecordAssembler.quotedLine`;
-   * the null literal applies only to unquoted fields, as when the scanner cuts them).
+   * the null literal applies only to unquoted fields, as when the scanner cuts them; an escaped field
+   * is cut and unescaped by `unescaper`, then converted as {@link convert} converts it).
    */
   private convertLine(
     line: string,
@@ -125,6 +147,7 @@ export class CsvRecordConverter {
     ends: Int32Array,
     quoted: Uint8Array | undefined,
     count: number,
+    unescaper?: CsvRecordAssembler,
   ): unknown {
     const names = this.names as readonly string[];
     if (count !== names.length) return this.wrongFieldCount(count);
@@ -133,16 +156,22 @@ export class CsvRecordConverter {
     }
     const types = this.types;
     const nullable = this.nullable;
-    const record: Record<string, unknown> = {};
+    const record = this.newRecord();
     let start = 0;
     for (let j = 0; j < names.length; j++) {
       if (starts !== undefined) start = starts[j] as number;
       const end = ends[j] as number;
       const type = types === undefined ? 'string' : (types[j] as CsvColumnType);
+      const quoting = quoted === undefined ? UNQUOTED_FIELD : (quoted[j] as number);
       // A quoted field is never the null literal.
-      const nullLiteral = quoted !== undefined && quoted[j] === 1 ? undefined : this.nullLiteral;
+      const nullLiteral = quoting === UNQUOTED_FIELD ? this.nullLiteral : undefined;
       let value: unknown = null;
-      if (type === 'string') {
+      if (quoting === ESCAPED_FIELD) {
+        // Never empty (it holds a quote), never null.
+        const text = (unescaper as CsvRecordAssembler).unescape(line.slice(start, end));
+        value = type === 'string' ? this.text(j, text, 0, text.length) : parseCsvValue(type, text, this.zone);
+        if (value === BAD_VALUE) return this.badValue(type, j + 1);
+      } else if (type === 'string') {
         if (
           nullLiteral === undefined ||
           end - start !== nullLiteral.length ||
