@@ -1,7 +1,7 @@
 /**
  * One run of the workers bench's job on the single event loop (`workers: 1`), in this process,
  * for profiling (`--cpu-prof`, `--trace-gc`, SAMPLE_HEAP=1 for the sampling heap profiler).
- * Env: BENCH_RECORDS, BENCH_PIPELINE (csv→parquet), PARALLELISM (1), RUNS (1).
+ * Env: BENCH_RECORDS, BENCH_PIPELINE (csv→parquet), PARALLELISM (1), RUNS (1), BENCH_READ_CHUNK_KB.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -15,6 +15,8 @@ import type { WorkersBenchParams } from './workers-bench-job.js';
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const PARALLELISM = Number(process.env.PARALLELISM ?? 1);
 const RUNS = Number(process.env.RUNS ?? 1);
+const READ_CHUNK_BYTES =
+  process.env.BENCH_READ_CHUNK_KB === undefined ? undefined : Number(process.env.BENCH_READ_CHUNK_KB) * 1024;
 const dataDir = process.env.DATA_DIR ?? join(tmpdir(), `trib-single-loop-${RECORDS}`);
 await ensureDataset(dataDir, { ...DEFAULT_DATASET, records: RECORDS, badRatio: 0 });
 const work = await mkdtemp(join(tmpdir(), 'trib-single-loop-out-'));
@@ -32,6 +34,7 @@ for (let run = 0; run < RUNS; run++) {
     pipeline: 'csv→parquet',
     input: dataDir,
     output: join(work, `out${run}`, 'data'),
+    readChunkBytes: READ_CHUNK_BYTES,
   });
   const metrics = new MetricRegistry();
   const start = performance.now();
