@@ -20,7 +20,7 @@ import {
   resolveColumns,
 } from './csv-format-options.js';
 import { CsvRecordAssembler } from './csv-record-assembler.js';
-import { BAD_RECORD, CsvRecordConverter } from './csv-record-converter.js';
+import { BAD_RECORD, CsvRecordConverter, type NewRecord, plainRecordMaker } from './csv-record-converter.js';
 
 /**
  * Reads CSV files (RFC 4180): quoted fields with delimiters, quotes, CRLF and line breaks inside,
@@ -37,6 +37,8 @@ export class CsvFileFormat<T = unknown> implements FileFormat<T> {
   readonly name = 'csv';
   readonly splittable: boolean;
   private readonly options: ResolvedCsvFormatOptions;
+  /** Shared by the readers of every file, so all records of this format have one layout. */
+  private readonly newRecord = plainRecordMaker();
 
   constructor(options: CsvFormatConfig = {}) {
     this.options = CsvFormatOptions.parse(options);
@@ -44,7 +46,7 @@ export class CsvFileFormat<T = unknown> implements FileFormat<T> {
   }
 
   createReader(input: FileInput, region: FileRegion): FileRecordReader<T> {
-    return new CsvRecordReader<T>(input, region, this.options);
+    return new CsvRecordReader<T>(input, region, this.options, this.newRecord);
   }
 }
 
@@ -63,12 +65,17 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
   /** End offset of the last line fed into a record that is not complete yet. */
   private pendingEnd = 0;
 
-  constructor(input: FileInput, region: FileRegion, options: ResolvedCsvFormatOptions) {
+  constructor(input: FileInput, region: FileRegion, options: ResolvedCsvFormatOptions, newRecord: NewRecord) {
     // Keep '\r': inside quotes it is data; the assembler drops it at the end of a record.
     super(input, region, { stripCarriageReturn: false, maxLineBytes: options.maxLineBytes });
     this.options = options;
     this.assembler = new CsvRecordAssembler(dialectOf(options));
-    this.converter = new CsvRecordConverter(resolveColumns(options), options.timeZone, options.nullLiteral);
+    this.converter = new CsvRecordConverter(
+      resolveColumns(options),
+      options.timeZone,
+      options.nullLiteral,
+      newRecord,
+    );
     this.keepRaw = options.errors === 'dead-letter';
     this.headerNext = options.header && (region.restoredPosition?.offset ?? region.start) === 0;
   }

@@ -21,7 +21,7 @@ const MAX_SHARED_LENGTH = 12;
 const SHARED_SLOTS = 64;
 
 /** Makes an empty record: a plain object (prototype `Object.prototype`) laid out for a whole row. */
-type NewRecord = () => Record<string, unknown>;
+export type NewRecord = () => Record<string, unknown>;
 
 /**
  * Records come from a constructor, not from `{}`: V8 lays out a constructor's objects with room for
@@ -29,9 +29,10 @@ type NewRecord = () => Record<string, unknown>;
  * use), while `{}` has room for 4 and moves the rest to a separate property array that grows as
  * columns are added (the demo's 8-column rows: 88 bytes each instead of about 160 with the
  * arrays it outgrew). The prototype is `Object.prototype`, so a record is the plain object it always
- * was (`constructor` is `Object`, `Object.getPrototypeOf` is `Object.prototype`).
+ * was (`constructor` is `Object`, `Object.getPrototypeOf` is `Object.prototype`). One maker per
+ * format: its records share one layout.
  */
-function plainRecordMaker(): NewRecord {
+export function plainRecordMaker(): NewRecord {
   function CsvRow(): void {}
   CsvRow.prototype = Object.prototype;
   const Row = CsvRow as unknown as new () => Record<string, unknown>;
@@ -55,21 +56,28 @@ export class CsvRecordConverter {
   /** Recent short strings per column ({@link text}): `SHARED_SLOTS` slots for column `j` from `j * SHARED_SLOTS`. */
   private shared: (string | undefined)[] = [];
   private readonly nullLiteral: string | undefined;
-  /** One maker per converter: its records share one layout, apart from other formats' records. */
-  private readonly newRecord: NewRecord = plainRecordMaker();
+  private readonly newRecord: NewRecord;
 
   /**
    * `timeZone`: the zone of timestamps written without an offset (UTC when undefined);
-   * `nullLiteral`: the dialect's (what the assembler reads as null).
+   * `nullLiteral`: the dialect's (what the assembler reads as null); `newRecord`: the format's
+   * {@link plainRecordMaker} (a reader per file shares it).
    */
-  constructor(columns: readonly CsvColumn[] | undefined, timeZone?: string, nullLiteral?: string) {
+  constructor(
+    columns: readonly CsvColumn[] | undefined,
+    timeZone?: string,
+    nullLiteral?: string,
+    newRecord: NewRecord = plainRecordMaker(),
+  ) {
     this.nullLiteral = nullLiteral;
+    this.newRecord = newRecord;
     this.zone = timeZone === undefined || timeZone === 'UTC' ? undefined : new TimeZoneOffsets(timeZone);
     if (columns !== undefined) {
       this.names = columns.map((c) => c.name);
       this.types = columns.map((c) => c.type);
       this.nullable = columns.map((c) => c.nullable);
       this.allStrings = columns.every((c) => c.type === 'string' && c.nullable);
+      this.layOut(this.names);
     }
   }
 
@@ -81,6 +89,19 @@ export class CsvRecordConverter {
   /** Column names from a header line, when `columns` did not give them. */
   setNames(names: readonly string[]): void {
     this.names = names;
+    this.layOut(names);
+  }
+
+  /**
+   * Sets every column of one throwaway record to null, in column order, before any real record: the
+   * layout V8 shares between the records then starts with fields that hold any value. Left to the
+   * first real record, a number column gets a field kept as an unboxed double, so every record
+   * allocates a box for it when it is stored and every reader (the Parquet writer) a copy each time
+   * it reads it; as a field for any value it holds the parsed number itself.
+   */
+  private layOut(names: readonly string[]): void {
+    const record = this.newRecord();
+    for (const name of names) record[name] = null;
   }
 
   /**
