@@ -19,7 +19,6 @@ import { slowSink } from '../testing-fixtures/slow-sink.js';
 import { zstdRawFrame } from '../testing-fixtures/zstd-frame.js';
 import type { FileRecord } from './file-record-emitter.js';
 import { FileSource } from './file-source.js';
-import { FileSourceOptions } from './file-source-options.js';
 import { fileSourceSplitSerializer } from './file-source-split.js';
 
 const env = { logger: silentLogger };
@@ -178,9 +177,4 @@ describe('FileSource in a job', () => {
     expect(sorted(await readVisibleJsonLines<number>(output))).toEqual(range(0, 150));
     expect(await hiddenPartFiles(output)).toEqual([]);
   });
-});
-
-it('reads 64 KiB chunks by default (fewer records alive from read to write than with 256 KiB)', () => {
-  expect(FileSourceOptions.parse({}).readChunkBytes).toBe(64 * 1024);
-  expect(FileSourceOptions.parse({ readChunkBytes: 262_144 }).readChunkBytes).toBe(262_144);
 });
