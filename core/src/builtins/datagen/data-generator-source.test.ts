@@ -196,6 +196,45 @@ describe('DataGeneratorSource', () => {
     expect(output.values().map((r) => r.id)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('hands each poll to a batch-taking output in one collectBatch; a generator failure hands over what came before and keeps its index', async () => {
+    let failAt = 7;
+    const source = new DataGeneratorSource({
+      generator: (i) => {
+        if (i === failAt) throw new Error(`generator failed at ${i}`);
+        return record(i);
+      },
+      count: 10,
+      timestamp: (i) => 100 + i,
+      maxRecordsPerPoll: 4,
+    });
+    const reader = source.createReader(fakeReaderContext());
+    reader.addSplits([{ splitId: 'datagen-0', ordinal: 0, next: 0, end: 10, step: 1 }]);
+    const batches: { ids: number[]; timestamps: number[] }[] = [];
+    const output = new CollectingReaderOutput<{ id: number }>();
+    output.createOutputForSplit = () => ({
+      collect: () => {
+        throw new Error('a batch-taking output got a single record');
+      },
+      collectBatch: (records: { id: number }[], timestamps: number[]) =>
+        batches.push({ ids: records.map((r) => r.id), timestamps }),
+      emitWatermark: () => {},
+      markIdle: () => {},
+      markActive: () => {},
+    });
+    expect(reader.pollNext(output)).toBe('more');
+    expect(() => reader.pollNext(output)).toThrow('generator failed at 7');
+    expect(batches).toEqual([
+      { ids: [0, 1, 2, 3], timestamps: [100, 101, 102, 103] },
+      { ids: [4, 5, 6], timestamps: [104, 105, 106] },
+    ]);
+    // The checkpointed position is the failed index: a restore generates it again.
+    const [split] = reader.snapshotState(1) as DataGeneratorSplit[];
+    expect(split?.next).toBe(7);
+    failAt = -1;
+    expect(reader.pollNext(output)).toBe('more');
+    expect(batches[2]?.ids).toEqual([7, 8, 9]);
+  });
+
   it('rate limiting waits on a timer for the next permit instead of spinning', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
     const rate = 200; // records/s for the whole source; parallelism 2 → 100/s per reader

@@ -1,11 +1,12 @@
-import type {
-  Boundedness,
-  Source,
-  SourceOutput,
-  SourceReader,
-  SourceReaderContext,
-  SplitEnumerator,
-  SplitEnumeratorContext,
+import {
+  type Boundedness,
+  collectBatch,
+  type Source,
+  type SourceOutput,
+  type SourceReader,
+  type SourceReaderContext,
+  type SplitEnumerator,
+  type SplitEnumeratorContext,
 } from '../../api/source.js';
 import { jsonSerializer, type VersionedSerializer } from '../../serialization/versioned-serializer.js';
 import { SequenceReaderBase, type SplitCursor } from '../shared/sequence-reader-base.js';
@@ -153,13 +154,21 @@ class DataGeneratorReader<T> extends SequenceReaderBase<T, DataGeneratorSplit> {
 
   protected emit(cursor: SplitCursor<DataGeneratorSplit>, output: SourceOutput<T>, count: number): void {
     const { generator, timestamp } = this;
-    for (let k = 0; k < count; k++) {
-      const index = cursor.next;
-      const record = generator(index);
-      if (timestamp) output.collect(record, timestamp(index));
-      else output.collect(record);
-      // Advance per record: if the generator throws, the position is still the failed index.
-      cursor.next = index + cursor.step;
+    // One hand-over per poll: the output's per-record work runs once per batch.
+    const records: T[] = [];
+    const timestamps: number[] = [];
+    try {
+      for (let k = 0; k < count; k++) {
+        const index = cursor.next;
+        const record = generator(index);
+        if (timestamp) timestamps.push(timestamp(index));
+        records.push(record);
+        // Advance per record: if the generator throws, the position is still the failed index.
+        cursor.next = index + cursor.step;
+      }
+    } finally {
+      // What was generated before a throw is emitted, as record-by-record emission did.
+      if (records.length > 0) collectBatch(output, records, timestamps);
     }
   }
 }
