@@ -44,6 +44,7 @@ import { createCluster, ISOLATION_READ_COMMITTED } from '../src/client/kafkajs-i
 import { valueOnly } from '../src/source/kafka-record-deserializer.js';
 import { KafkaSource } from '../src/source/kafka-source.js';
 import { KafkaSourceOptions } from '../src/source/kafka-source-options.js';
+import { countFetches } from './fetch-counter.js';
 
 const PARTITIONS = 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -57,6 +58,8 @@ const SIZES = pick(ALL_SIZES, process.env.BENCH_SIZES, (s) => s.label, 'BENCH_SI
 const ALL_READERS = ['source', 'raw', 'kafkajs'] as const;
 type ReaderName = (typeof ALL_READERS)[number];
 const READERS = pick(ALL_READERS, process.env.BENCH_READERS, (r) => r, 'BENCH_READERS');
+/** `BENCH_COUNT_FETCHES=1`: prints each read's broker.fetch counts (see fetch-counter.ts). */
+const fetchCounter = process.env.BENCH_COUNT_FETCHES === '1' ? countFetches() : undefined;
 
 function pick<X>(all: readonly X[], list: string | undefined, name: (x: X) => string, key: string): X[] {
   if (list === undefined || list === '') return [...all];
@@ -338,6 +341,14 @@ async function benchSize(kafka: KafkaService<KafkaServiceName>, size: (typeof SI
         const profiled = round === WARMUP ? await startProfile() : undefined;
         const { ms, cpuUs, gcMs, minorGcMs } = await READ[reader](kafka, topic, size.records);
         await profiled?.(`${size.label}-${reader}`);
+        const fetches = fetchCounter?.take();
+        if (fetches !== undefined) {
+          const { settings, ...n } = fetches;
+          const perRequest = (x: number) => Math.round(x / Math.max(1, n.requests));
+          process.stdout.write(
+            `fetches ${kafka.brokers.length} broker(s) ${size.label} round ${round} ${reader}: ${JSON.stringify(n)} records/request ${perRequest(n.records)} bytes/request ${perRequest(n.valueBytes)} [${settings.join('; ')}]\n`,
+          );
+        }
         if (round >= WARMUP)
           runs.get(reader)?.push({
             ms,
