@@ -15,11 +15,15 @@ const require = createRequire(import.meta.url);
 const MODULE = 'kafkajs/src/protocol/requests/fetch/v4/decodeMessages';
 /** Bytes of a record batch header before its records. */
 const RECORD_BATCH_OVERHEAD = 49;
+/** Bytes of a record batch before its length field ends (base offset int64, length int32). */
+const BATCH_LENGTH_END = 12;
 /** The magic byte sits at the same position in every message format. */
 const MAGIC_OFFSET = 16;
 const RECORD_BATCH_MAGIC = 2;
 
 type DecoderT = {
+  buffer: Buffer;
+  offset: number;
   readInt32(): number;
   readBytes(n: number): Buffer;
   canReadBytes(n: number): boolean;
@@ -62,12 +66,17 @@ export function installBatchAwareDecoder(): boolean {
     const records: unknown[] = [];
     let nextBatchOffset: number | undefined;
     while (messages.canReadBytes(RECORD_BATCH_OVERHEAD)) {
+      // maxBytes cuts the last batch of (nearly) every full partition response short; it is fetched
+      // again next time. Checked here rather than through kafkajs's KafkaJSPartialMessageError,
+      // which captures two stack traces (~14 µs; ~1% of the CPU of a read of 1 KB records).
+      const length = messages.buffer.readInt32BE(messages.offset + 8);
+      if (!messages.canReadBytes(BATCH_LENGTH_END + length)) break;
       try {
         const batch = await RecordBatchDecoder(messages);
         for (const record of batch.records) records.push(record);
         nextBatchOffset = Number(batch.firstOffset) + batch.lastOffsetDelta + 1;
       } catch (error) {
-        // maxBytes may cut the last batch short: it is fetched again next time.
+        // A cut the length check above did not see (kept as kafkajs's own signal of one).
         if ((error as Error).name === 'KafkaJSPartialMessageError') break;
         throw error;
       }
