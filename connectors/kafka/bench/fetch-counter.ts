@@ -48,7 +48,9 @@ let inFlight = 0;
 
 /** Patches `Broker.prototype.fetch` once; `take()` returns the counts since the last take. */
 export function countFetches(): { take: () => FetchCounts } {
-  const Broker = require('kafkajs/src/broker') as { prototype: { fetch: (a: FetchArgs) => Promise<FetchResult> } };
+  const Broker = require('kafkajs/src/broker') as {
+    prototype: { fetch: (a: FetchArgs) => Promise<FetchResult> };
+  };
   const original = Broker.prototype.fetch;
   Broker.prototype.fetch = async function (this: unknown, args: FetchArgs) {
     counts.requests++;
@@ -77,7 +79,7 @@ export function countFetches(): { take: () => FetchCounts } {
     return fromString.call(this, str);
   };
   const capture = Error.captureStackTrace;
-  Error.captureStackTrace = (target: object, ctor?: Function) => {
+  Error.captureStackTrace = (target: object, ctor?: (...args: never) => unknown) => {
     const name = ctor?.name;
     if (name?.startsWith('KafkaJS')) counts.errors[name] = (counts.errors[name] ?? 0) + 1;
     capture(target, ctor);
