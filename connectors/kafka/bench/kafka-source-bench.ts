@@ -30,7 +30,9 @@
  * counts, 0.2 for a quick run), `BENCH_ROUNDS` (default 5), `BENCH_WARMUP` (warm-up rounds,
  * default 1), `BENCH_SERVICE=kafka|kafka-cluster` (one setup only; `BENCH_CLUSTER=0` skips the
  * cluster), `BENCH_SIZES=100B,1KB`, `BENCH_READERS=source,raw,kafkajs` (a subset, e.g. `source,raw`),
- * `BENCH_PROFILE=<dir>` (CPU profiles of each reader's first measured read).
+ * `BENCH_PROFILE=<dir>` (CPU profiles of each reader's first measured read),
+ * `BENCH_COUNT_FETCHES=1` (per read: broker.fetch requests, bytes, settings; see fetch-counter.ts),
+ * `BENCH_SOURCE_QUEUE=<n>` (the source's `elementQueueCapacity`, for experiments).
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -58,6 +60,8 @@ const SIZES = pick(ALL_SIZES, process.env.BENCH_SIZES, (s) => s.label, 'BENCH_SI
 const ALL_READERS = ['source', 'raw', 'kafkajs'] as const;
 type ReaderName = (typeof ALL_READERS)[number];
 const READERS = pick(ALL_READERS, process.env.BENCH_READERS, (r) => r, 'BENCH_READERS');
+/** `BENCH_SOURCE_QUEUE=<n>`: the source's `elementQueueCapacity` (default: the source's default). */
+const QUEUE = process.env.BENCH_SOURCE_QUEUE ? Number(process.env.BENCH_SOURCE_QUEUE) : undefined;
 /** `BENCH_COUNT_FETCHES=1`: prints each read's broker.fetch counts (see fetch-counter.ts). */
 const fetchCounter = process.env.BENCH_COUNT_FETCHES === '1' ? countFetches() : undefined;
 
@@ -154,7 +158,12 @@ async function sourceRead(
   const span = new Span(count);
   await Pipeline.from(
     new KafkaSource<Uint8Array>(
-      { brokers: kafka.brokers, topics: [topic], stoppingOffsets: 'latest' },
+      {
+        brokers: kafka.brokers,
+        topics: [topic],
+        stoppingOffsets: 'latest',
+        ...(QUEUE === undefined ? {} : { elementQueueCapacity: QUEUE }),
+      },
       valueOnly(BYTES),
     ),
   )
