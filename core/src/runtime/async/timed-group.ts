@@ -1,5 +1,6 @@
 import type { AsyncCallContext } from './async-io-options.js';
 import type { CallDeadlines, TimedCall } from './call-deadlines.js';
+import { abortLazy, type LazyAbort, lazySignal } from './lazy-abort.js';
 
 /** What the attempts of one stage share: its signal, its deadlines and its timeout error. */
 export interface AttemptOwner {
@@ -31,14 +32,14 @@ export interface GroupMember<R> {
  * deadline passes with any of its calls still running (with the first timeout error as reason) or
  * the stage closes. One read after that is already aborted.
  */
-export class TimedGroup<R> implements AsyncCallContext, TimedCall {
+export class TimedGroup<R> implements AsyncCallContext, TimedCall, LazyAbort {
   deadline = 0;
   index = -1;
   private readonly members: GroupMember<R>[] = [];
   private running = 0;
-  private controller: AbortController | undefined;
-  private abortReason: unknown;
-  private aborted = false;
+  controller: AbortController | undefined = undefined;
+  abortReason: unknown = undefined;
+  aborted = false;
 
   constructor(
     readonly attempt: number,
@@ -47,12 +48,7 @@ export class TimedGroup<R> implements AsyncCallContext, TimedCall {
   ) {}
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.abortReason);
-      else if (this.owner.signal.aborted) this.controller.abort(this.owner.signal.reason);
-    }
-    return this.controller.signal;
+    return lazySignal(this, this.owner.signal);
   }
 
   /** Whether an attempt `attempt` starting now (deadline `deadline`) can join: same limit, still timed. */
@@ -69,10 +65,7 @@ export class TimedGroup<R> implements AsyncCallContext, TimedCall {
 
   /** Aborts the group's signal (now, or when it is first read). */
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
+    abortLazy(this, reason);
   }
 
   /** Past the deadline: every call still running fails with its own retriable timeout error. */

@@ -1,6 +1,7 @@
 import type { AsyncCallContext } from './async-io-options.js';
 import { AsyncWindow } from './async-windows.js';
 import type { TimedCall } from './call-deadlines.js';
+import { abortLazy, type LazyAbort, lazySignal } from './lazy-abort.js';
 
 /** What the timed windows of one stage share: its signal, and what to do when one times out. */
 export interface WindowTimer<T, R> {
@@ -17,15 +18,15 @@ export interface WindowTimer<T, R> {
  * is made on first read (most functions never read it) and aborts when the deadline passes with
  * any call still running, or when the stage closes; one first read after that is already aborted.
  */
-export class TimedWindow<T, R> extends AsyncWindow<T, R> implements AsyncCallContext, TimedCall {
+export class TimedWindow<T, R> extends AsyncWindow<T, R> implements AsyncCallContext, TimedCall, LazyAbort {
   readonly attempt = 1;
   deadline = 0;
   index = -1;
   /** The deadline passed with calls running: later outcomes are ignored (the stage has failed). */
   expired = false;
-  private controller: AbortController | undefined;
-  private abortReason: unknown;
-  private aborted = false;
+  controller: AbortController | undefined = undefined;
+  abortReason: unknown = undefined;
+  aborted = false;
 
   constructor(
     inputs: readonly T[],
@@ -37,20 +38,12 @@ export class TimedWindow<T, R> extends AsyncWindow<T, R> implements AsyncCallCon
   }
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.abortReason);
-      else if (this.timer.signal.aborted) this.controller.abort(this.timer.signal.reason);
-    }
-    return this.controller.signal;
+    return lazySignal(this, this.timer.signal);
   }
 
   /** Aborts the window's signal (now, or when it is first read). */
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
+    abortLazy(this, reason);
   }
 
   expire(): void {
