@@ -44,6 +44,22 @@ function utf8ValueEmitter(): KafkaRecordEmitter<string> {
   );
 }
 
+/** An emitter of UTF-8 values whose schema throws on the value `bad` (error policy `fail`). */
+function badRecordEmitter(): KafkaRecordEmitter<string> {
+  return new KafkaRecordEmitter(
+    valueOnly({
+      deserialize: (bytes) => {
+        const text = Buffer.from(bytes).toString('utf8');
+        if (text === 'bad') throw new Error('bad record');
+        return text;
+      },
+    }),
+    new SourceReaderMetricGroup(new MetricRegistry(), {}),
+    'fail',
+    silentLogger,
+  );
+}
+
 function collector<T>() {
   const out: { value: T; timestamp: number | undefined }[] = [];
   const output: SourceOutput<T> = {
@@ -196,18 +212,7 @@ describe('KafkaRecordEmitter', () => {
   });
 
   it('leaves the position after the last emitted record when a record fails', () => {
-    const emitter = new KafkaRecordEmitter(
-      valueOnly({
-        deserialize: (bytes) => {
-          const text = Buffer.from(bytes).toString('utf8');
-          if (text === 'bad') throw new Error('bad record');
-          return text;
-        },
-      }),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
+    const emitter = badRecordEmitter();
     const { out, output } = collector<string>();
     const s = state();
     const batch = batchOf(message(3, 'a'), message(4, 'b'), message(5, 'bad'), message(6, 'c'));
@@ -217,18 +222,7 @@ describe('KafkaRecordEmitter', () => {
   });
 
   it('hands each range to an output that takes batches in one collectBatch, the emitted records before a failure too', () => {
-    const emitter = new KafkaRecordEmitter(
-      valueOnly({
-        deserialize: (bytes) => {
-          const text = Buffer.from(bytes).toString('utf8');
-          if (text === 'bad') throw new Error('bad record');
-          return text;
-        },
-      }),
-      new SourceReaderMetricGroup(new MetricRegistry(), {}),
-      'fail',
-      silentLogger,
-    );
+    const emitter = badRecordEmitter();
     const calls: { records: string[]; timestamps: number[] }[] = [];
     const output: SourceOutput<string> = {
       collect: () => {
