@@ -111,6 +111,15 @@ export interface TwoPhaseDialect {
    * (once the server has processed the disconnect: until then `commit` says `attached`).
    */
   readonly detachAfterPrepare: boolean;
+  /**
+   * With {@link detachAfterPrepare}: the server's id of this session, and whether a session has
+   * fully ended. MariaDB marks a closed session's prepared transaction committable by others
+   * before its storage engine has let go of it; an `XA COMMIT` in between answers success yet
+   * commits nothing (the transaction stays prepared, invisible to `XA RECOVER`). The writer
+   * therefore hands a committable over only once the preparing session is gone.
+   */
+  sessionId?(connection: SqlConnection): Promise<number>;
+  sessionEnded?(connection: SqlConnection, sessionId: number): Promise<boolean>;
   /** Throws TRIB_JDBC_TWO_PHASE_UNAVAILABLE when the server cannot prepare transactions. */
   checkAvailable(connection: SqlConnection): Promise<void>;
   begin(connection: SqlConnection, id: string): Promise<void>;

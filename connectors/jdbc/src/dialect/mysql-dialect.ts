@@ -163,6 +163,17 @@ async function listXaPrepared(connection: SqlConnection, prefix: string): Promis
 
 const twoPhase: TwoPhaseDialect = {
   detachAfterPrepare: true,
+  async sessionId(connection) {
+    const rows = await connection.query('SELECT CONNECTION_ID() AS id');
+    return Number(rows[0]?.id);
+  },
+  async sessionEnded(connection, sessionId) {
+    const rows = await connection.query(
+      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
+      [sessionId],
+    );
+    return Number(rows[0]?.n) === 0;
+  },
   async checkAvailable(connection) {
     try {
       await connection.query('XA RECOVER');

@@ -19,6 +19,9 @@ import { ReducingBuffer, type RowBatch } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
 import { parseTransactionId, transactionId } from './transaction-ids.js';
 
+/** How long a writer waits for the server to end the session that prepared a transaction. */
+const SESSION_END_WAIT_MS = 30_000;
+
 /** A prepared transaction handed to the committer. */
 export interface JdbcCommittable {
   readonly transactionId: string;
@@ -413,10 +416,13 @@ class TwoPhaseStrategy implements FlushStrategy {
     this.nextIndex++;
     if (id === undefined) return [];
     try {
-      await this.twoPhase.prepare(await this.connect(), id);
+      const connection = await this.connect();
+      await this.twoPhase.prepare(connection, id);
       if (this.twoPhase.detachAfterPrepare) {
-        await this.connection?.close();
+        const session = await this.twoPhase.sessionId?.(connection);
+        await connection.close();
         this.connection = undefined;
+        if (session !== undefined) await this.awaitSessionEnd(session, id);
       }
     } catch (error) {
       throw statementError(this.setup.dialect, error, {
@@ -426,6 +432,26 @@ class TwoPhaseStrategy implements FlushStrategy {
       });
     }
     return [{ transactionId: id }];
+  }
+
+  /**
+   * Waits until the server has fully ended the session that prepared `id` (see
+   * {@link TwoPhaseDialect.sessionId}): a commit before that may report success and commit nothing.
+   */
+  private async awaitSessionEnd(session: number, id: string): Promise<void> {
+    const sessionEnded = this.twoPhase.sessionEnded;
+    if (sessionEnded === undefined) return;
+    const connection = await this.connect();
+    const deadline = Date.now() + SESSION_END_WAIT_MS;
+    for (let delay = 2; !(await sessionEnded(connection, session)); delay = Math.min(delay * 2, 200)) {
+      if (Date.now() > deadline)
+        throw new TributaryError(
+          JdbcErrorCodes.PREPARED_ATTACHED,
+          `The session that prepared ${id} did not end within ${SESSION_END_WAIT_MS} ms`,
+          { retriable: true, context: { transactionId: id, sessionId: session } },
+        );
+      await sleep(delay);
+    }
   }
 
   async close(): Promise<void> {
