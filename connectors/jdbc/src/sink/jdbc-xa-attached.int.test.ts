@@ -136,6 +136,47 @@ describe('JdbcSink exactly-once on MariaDB: XA transactions still attached to th
     }
   });
 
+  it('prepareCommit returns only once the session that prepared the transaction has ended (an XA COMMIT before that can answer success and commit nothing)', async () => {
+    await db.exec('CREATE TABLE attached_session_end (id INT PRIMARY KEY)');
+    const sink = new JdbcSink({
+      ...db.connection,
+      table: 'attached_session_end',
+      deliveryGuarantee: 'exactly-once',
+      transactionIdPrefix: db.transactionPrefix('session-end'),
+    });
+    const observer = await session();
+    try {
+      const [[own]] = (await observer.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+      const sessionsOnDb = async () => {
+        const [rows] = (await observer.query(
+          'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> ?',
+          [own.id],
+        )) as unknown as [{ id: number }[]];
+        return rows.map((r) => Number(r.id));
+      };
+      for (let cycle = 0; cycle < 10; cycle++) {
+        const others = await sessionsOnDb();
+        const writer = (await sink.createWriter(
+          fakeWriterContext({ restoredCheckpointId: cycle }),
+        )) as unknown as EosWriter;
+        await writer.write([{ id: cycle }], fakeBatchContext());
+        await writer.flush(false);
+        const preparing = (await sessionsOnDb()).filter((id) => !others.includes(id));
+        expect(preparing.length, 'the writer has its session open').toBeGreaterThan(0);
+        await writer.prepareCommit();
+        const left = await sessionsOnDb();
+        expect(
+          left.filter((id) => preparing.includes(id)),
+          `cycle ${cycle}`,
+        ).toEqual([]);
+        await writer.close();
+        await db.exec(`XA COMMIT '${db.transactionPrefix('session-end')}-0-${cycle + 1}'`).catch(() => {});
+      }
+    } finally {
+      await observer.end();
+    }
+  });
+
   it('prepare, close, commit at once, 40 times: every prepared transaction is committed, none reported as committed before', async () => {
     await db.exec('CREATE TABLE attached_cycles (id INT PRIMARY KEY)');
     const prefix = db.transactionPrefix('cycles');
