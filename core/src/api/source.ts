@@ -235,10 +235,12 @@ export type AnySource<T = unknown> = Source<T, any, any, any>;
  * handed over.
  */
 export function collectBatch<T>(output: SourceOutput<T>, records: T[], timestamps: number[]): void {
-  if (output.collectBatch !== undefined) {
-    output.collectBatch(records, timestamps);
-    return;
-  }
+  if (output.collectBatch !== undefined) output.collectBatch(records, timestamps);
+  else collectEach(output, records, timestamps);
+}
+
+/** A batch (as {@link SourceOutput.collectBatch} takes it) emitted through `collect`, record by record. */
+export function collectEach<T>(output: SourceOutput<T>, records: T[], timestamps: number[]): void {
   for (let i = 0; i < records.length; i++) {
     const timestamp = timestamps[i];
     output.collect(

@@ -1,4 +1,4 @@
-import type { ReaderOutput, SourceOutput } from '../api/source.js';
+import { collectEach, type ReaderOutput, type SourceOutput } from '../api/source.js';
 import type { WatermarkGenerator, WatermarkOutput, WatermarkStrategy } from '../api/watermark.js';
 
 /**
@@ -47,13 +47,7 @@ class OutputState<T> implements SourceOutput<T>, WatermarkOutput {
       return;
     }
     // Watermarks: each record goes through the assigner and the generator, as with collect.
-    for (let i = 0; i < records.length; i++) {
-      const timestamp = timestamps[i];
-      this.collect(
-        records[i] as T,
-        timestamp === undefined || Number.isNaN(timestamp) ? undefined : timestamp,
-      );
-    }
+    collectEach(this, records, timestamps);
   }
 
   emitWatermark(watermark: number): void {
