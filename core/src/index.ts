@@ -81,7 +81,11 @@ export {
   DataGeneratorSource,
   type DataGeneratorSplit,
 } from './builtins/datagen/data-generator-source.js';
-export type { OrdinalSplit, StaticEnumeratorState } from './builtins/shared/static-split-enumerator.js';
+export {
+  type OrdinalSplit,
+  type StaticEnumeratorState,
+  StaticSplitEnumerator,
+} from './builtins/shared/static-split-enumerator.js';
 export {
   CollectSink,
   type CollectSinkCommittable,

@@ -33,9 +33,9 @@ import {
   type SourceReaderContext,
   type SplitReader,
   type SplitsChange,
+  StaticSplitEnumerator,
   silentLogger,
 } from '@tributary/core';
-import { StaticSplitEnumerator } from '../../../core/src/builtins/shared/static-split-enumerator.js';
 import type { KafkaJsFetchedMessage } from '../src/client/kafkajs-internals.js';
 import { type KafkaFetchedBatch, kafkaFetchedBatch } from '../src/source/kafka-fetched-batch.js';
 import type { KafkaPartitionSplitState } from '../src/source/kafka-partition-split.js';

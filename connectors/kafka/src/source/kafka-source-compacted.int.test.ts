@@ -121,13 +121,16 @@ describe('KafkaSource on a compacted topic (real broker, real log cleaner)', () 
     // plus some of the superseded values in their places.
     const isPartlyCompacted = (read: string[]) => {
       const positions = read.map((v) => all.indexOf(v));
-      const inOrder = positions.every((p, i) => p >= 0 && (i === 0 || positions[i - 1] < p));
+      const inOrder = positions.every((p, i) => p >= 0 && (i === 0 || (positions[i - 1] ?? -1) < p));
       return inOrder && survivors.every((v) => read.includes(v));
     };
     let values = await readAll(topic);
     const deadline = Date.now() + 90_000;
     while (values.length !== survivors.length && Date.now() < deadline) {
-      expect(isPartlyCompacted(values), `a read of the log before compaction ended: ${values.join(',')}`).toBe(true);
+      expect(
+        isPartlyCompacted(values),
+        `a read of the log before compaction ended: ${values.join(',')}`,
+      ).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 2000));
       values = await readAll(topic);
     }
