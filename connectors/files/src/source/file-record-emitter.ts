@@ -1,4 +1,10 @@
-import type { BatchRecordEmitter, FilePosition, FileReadBatch, SourceOutput } from '@tributary/core';
+import {
+  type BatchRecordEmitter,
+  collectBatch,
+  type FilePosition,
+  type FileReadBatch,
+  type SourceOutput,
+} from '@tributary/core';
 import type { FileSplitState } from './file-source-split.js';
 
 /** A record with where it came from (`withMetadata: true`). */
@@ -46,7 +52,11 @@ export class FileRecordEmitter<T>
     if (to <= from) return;
     const { records, positions } = batch;
     if (!this.withMetadata) {
-      for (let i = from; i < to; i++) output.collect(records[i] as T);
+      // One call per range: the runtime's output adopts the array instead of pushing each record.
+      // A whole chunk's array is handed over as it is (the reader is done with it); a part is a copy.
+      const range = from === 0 && to === records.length ? records : records.slice(from, to);
+      // A fresh timestamps array each time: the output may keep it and append to it.
+      collectBatch(output, range, []);
     } else {
       const { path, fileSize, modificationTime } = state.split;
       const lines = batch.lineNumbers;
