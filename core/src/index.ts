@@ -19,6 +19,7 @@ export type {
   RecordOrigin,
   SerializationSchema,
 } from './api/format.js';
+export { filePositionAt } from './api/format.js';
 // Sink API
 export {
   type CommitRequest,

@@ -64,11 +64,21 @@ export interface FileRegion {
   readonly restoredPosition?: FilePosition | undefined;
 }
 
-/** A batch of records read from a file, with the resume position after each record. */
+/**
+ * A batch of records read from a file, with the resume position after each record: given as
+ * `positions` or, by line formats, as `endOffsets` (exactly one of the two is set; read either
+ * through {@link filePositionAt}).
+ */
 export interface FileReadBatch<T> {
   readonly records: T[];
-  /** `positions[i]` is where to resume to continue right after `records[i]`. */
-  readonly positions: FilePosition[];
+  /** `positions[i]` is where to resume to continue right after `records[i]` (block formats). */
+  readonly positions?: FilePosition[];
+  /**
+   * `endOffsets[i]` is the byte offset right after `records[i]`, where reading resumes with nothing
+   * to skip (`{ offset: endOffsets[i], recordsToSkip: 0 }`). Line formats give this instead of
+   * `positions`, so a batch holds numbers rather than a position object per record.
+   */
+  readonly endOffsets?: number[];
   /** 1-based line (or record) number of each record, for metadata and error messages. */
   readonly lineNumbers?: number[];
   /** Bytes consumed from the input for this batch (numBytesIn). */
@@ -81,6 +91,13 @@ export interface FileReadBatch<T> {
    * `numRecordsInErrors` like skipped ones.
    */
   readonly deadLetters?: number;
+}
+
+/** Where to resume right after `batch.records[i]`, whichever way the batch gives its positions. */
+export function filePositionAt(batch: FileReadBatch<unknown>, i: number): FilePosition {
+  const ends = batch.endOffsets;
+  if (ends !== undefined) return { offset: ends[i] as number, recordsToSkip: 0 };
+  return (batch.positions as FilePosition[])[i] as FilePosition;
 }
 
 export interface FileRecordReader<T> {

@@ -1,4 +1,10 @@
-import type { FileFormat, FileInput, FilePosition, FileRegion } from '../api/format.js';
+import {
+  type FileFormat,
+  type FileInput,
+  type FilePosition,
+  type FileRegion,
+  filePositionAt,
+} from '../api/format.js';
 
 /** Everything one region of a file yields, gathered in memory. */
 export interface FileRegionContents<T> {
@@ -36,7 +42,7 @@ export async function readFileRegion<T>(
       batches++;
       for (let i = 0; i < batch.records.length; i++) {
         records.push(batch.records[i] as T);
-        positions.push(batch.positions[i] as FilePosition);
+        positions.push(filePositionAt(batch, i));
         lineNumbers.push(batch.lineNumbers?.[i]);
       }
       skippedErrors += batch.skippedErrors ?? 0;

@@ -1,4 +1,4 @@
-import type { FileInput, FilePosition, FileReadBatch, FileRecordReader, FileRegion } from '../api/format.js';
+import type { FileInput, FileReadBatch, FileRecordReader, FileRegion } from '../api/format.js';
 import type { TributaryError } from '../errors/tributary-error.js';
 import { fileDeadLetter, isFileDeadLetter } from './file-dead-letter.js';
 import {
@@ -11,8 +11,11 @@ import type { RecordErrorsMode } from './record-errors.js';
 /** Output a line parser fills for one batch. */
 export interface RecordBatchBuilder<T> {
   readonly records: T[];
-  /** One per record: where to resume right after it (line formats: `{ offset: lineEnd, recordsToSkip: 0 }`). */
-  readonly positions: FilePosition[];
+  /**
+   * One per record: the byte offset right after its last line, where reading resumes (numbers, not
+   * position objects: a batch's `endOffsets`).
+   */
+  readonly endOffsets: number[];
   /** One per record when line numbers are known (the reader started at byte 0), else undefined. */
   readonly lineNumbers: number[] | undefined;
   /** Records dropped because they failed to parse (`errors: 'skip-and-count'`). */
@@ -89,7 +92,7 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
     const where = { file: this.input.path, offset: rejected.start, line: rejected.line };
     // The caller typed the format as `T | FileDeadLetter` when it chose this mode.
     out.records.push(fileDeadLetter(error(), where, rejected.raw) as T);
-    out.positions.push({ offset: rejected.end, recordsToSkip: 0 });
+    out.endOffsets.push(rejected.end);
     out.lineNumbers?.push(rejected.line as number);
     out.deadLetters++;
   }
@@ -105,7 +108,7 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
       const batch = await this.lines.next();
       const out: RecordBatchBuilder<T> = {
         records: [],
-        positions: [],
+        endOffsets: [],
         lineNumbers: batch?.firstLineNumber === undefined ? undefined : [],
         skippedErrors: 0,
         deadLetters: 0,
@@ -121,7 +124,7 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
       if (out.records.length > 0 || out.skippedErrors > 0 || (this.ended && bytesRead > 0)) {
         return {
           records: out.records,
-          positions: out.positions,
+          endOffsets: out.endOffsets,
           bytesRead,
           ...(out.lineNumbers === undefined ? {} : { lineNumbers: out.lineNumbers }),
           ...(out.skippedErrors > 0 ? { skippedErrors: out.skippedErrors } : {}),
@@ -146,7 +149,7 @@ export abstract class LineRecordReaderBase<T> implements FileRecordReader<T> {
       if (isFileDeadLetter(record)) out.deadLetters -= record.records ?? 1;
     }
     out.records.splice(0, n);
-    out.positions.splice(0, n);
+    out.endOffsets.splice(0, n);
     out.lineNumbers?.splice(0, n);
   }
 }

@@ -160,7 +160,7 @@ class CsvRecordReader<T> extends LineRecordReaderBase<T> {
       return;
     }
     out.records.push(value as T);
-    out.positions.push({ offset: end, recordsToSkip: 0 });
+    out.endOffsets.push(end);
     out.lineNumbers?.push(this.recordLine as number);
   }
 

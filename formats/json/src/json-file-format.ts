@@ -46,7 +46,7 @@ class JsonLinesRecordReader<T> extends LineRecordReaderBase<T> {
 
   protected parseLines(batch: LineRegionBatch, out: RecordBatchBuilder<T>): void {
     const { lines, ends, firstLineNumber } = batch;
-    const { records, positions, lineNumbers } = out;
+    const { records, endOffsets, lineNumbers } = out;
     const parser = this.parser;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
@@ -65,7 +65,7 @@ class JsonLinesRecordReader<T> extends LineRecordReaderBase<T> {
         continue;
       }
       records.push(value as T);
-      positions.push({ offset: ends[i] as number, recordsToSkip: 0 });
+      endOffsets.push(ends[i] as number);
       if (lineNumbers !== undefined) lineNumbers.push((firstLineNumber as number) + i);
     }
   }

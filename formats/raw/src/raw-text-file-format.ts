@@ -53,8 +53,7 @@ class RawTextRecordReader extends LineRecordReaderBase<string> {
     if (!this.skipEmptyLines) {
       // Every line is a record: hand the line array over as it is.
       out.records.push(...lines);
-      for (let i = 0; i < ends.length; i++)
-        out.positions.push({ offset: ends[i] as number, recordsToSkip: 0 });
+      for (let i = 0; i < ends.length; i++) out.endOffsets.push(ends[i] as number);
       if (out.lineNumbers !== undefined) {
         for (let i = 0; i < lines.length; i++) out.lineNumbers.push((firstLineNumber as number) + i);
       }
@@ -64,7 +63,7 @@ class RawTextRecordReader extends LineRecordReaderBase<string> {
       const line = lines[i] as string;
       if (line.length === 0) continue;
       out.records.push(line);
-      out.positions.push({ offset: ends[i] as number, recordsToSkip: 0 });
+      out.endOffsets.push(ends[i] as number);
       out.lineNumbers?.push((firstLineNumber as number) + i);
     }
   }

@@ -73,6 +73,24 @@ describe('FileRecordEmitter', () => {
     expect(state.position).toEqual({ offset: 40, recordsToSkip: 0 });
   });
 
+  it("takes positions from a line format's end offsets, for the split state and each record's metadata", () => {
+    const records: unknown[] = [];
+    const output: SourceOutput<unknown> = {
+      collect: (record) => records.push(record),
+      emitWatermark: () => {},
+      markIdle: () => {},
+      markActive: () => {},
+    };
+    const state = stateOf();
+    const lines: FileReadBatch<string> = { records: ['a', 'b'], endOffsets: [5, 11], bytesRead: 11 };
+    new FileRecordEmitter<string>(true).emitRecords(lines, 0, 2, output, state);
+    expect(records.map((r) => (r as { position: unknown }).position)).toEqual([
+      { offset: 5, recordsToSkip: 0 },
+      { offset: 11, recordsToSkip: 0 },
+    ]);
+    expect(state.position).toEqual({ offset: 11, recordsToSkip: 0 });
+  });
+
   it('falls back to collect for an output without collectBatch', () => {
     const seen: string[] = [];
     const output: SourceOutput<string> = {

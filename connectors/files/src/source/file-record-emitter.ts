@@ -3,6 +3,7 @@ import {
   collectBatch,
   type FilePosition,
   type FileReadBatch,
+  filePositionAt,
   type SourceOutput,
 } from '@tributary/core';
 import type { FileSplitState } from './file-source-split.js';
@@ -50,7 +51,7 @@ export class FileRecordEmitter<T>
     state: FileSplitState,
   ): void {
     if (to <= from) return;
-    const { records, positions } = batch;
+    const records = batch.records;
     if (!this.withMetadata) {
       // One call per range: the runtime's output adopts the array instead of pushing each record.
       // A whole chunk's array is handed over as it is (the reader is done with it); a part is a copy.
@@ -67,10 +68,10 @@ export class FileRecordEmitter<T>
           size: fileSize,
           modificationTime,
           line: lines?.[i],
-          position: positions[i] as FilePosition,
+          position: filePositionAt(batch, i),
         });
       }
     }
-    state.position = positions[to - 1] as FilePosition;
+    state.position = filePositionAt(batch, to - 1);
   }
 }

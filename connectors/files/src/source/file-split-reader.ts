@@ -2,6 +2,7 @@ import {
   type FileFormat,
   type FileReadBatch,
   type FileRecordReader,
+  filePositionAt,
   RecordsBySplits,
   type RecordsWithSplitIds,
   type SourceReaderMetricGroup,
@@ -72,8 +73,8 @@ export class FileSplitReader<T> implements SplitReader<FileReadBatch<T>, FileSou
       return RecordsBySplits.finished([current.split.splitId]);
     }
     this.metrics.numBytesIn.inc(batch.bytesRead);
-    const last = batch.positions[batch.positions.length - 1];
-    if (last !== undefined) this.currentOffset = last.offset;
+    const count = batch.records.length;
+    if (count > 0) this.currentOffset = filePositionAt(batch, count - 1).offset;
     if (batch.skippedErrors) this.metrics.numRecordsInErrors.inc(batch.skippedErrors);
     if (batch.deadLetters) this.metrics.numRecordsInErrors.inc(batch.deadLetters);
     return RecordsBySplits.forSplit(current.split.splitId, [batch]);

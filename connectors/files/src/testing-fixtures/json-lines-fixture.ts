@@ -28,7 +28,7 @@ class JsonLinesReader extends LineRecordReaderBase<unknown> {
         continue;
       }
       out.records.push(JSON.parse(line));
-      out.positions.push({ offset: batch.ends[i] as number, recordsToSkip: 0 });
+      out.endOffsets.push(batch.ends[i] as number);
       if (batch.firstLineNumber !== undefined) out.lineNumbers?.push(batch.firstLineNumber + i);
     }
   }
