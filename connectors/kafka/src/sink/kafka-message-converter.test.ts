@@ -136,6 +136,30 @@ describe('KafkaMessageConverter', () => {
     expect(fake.targeted).toEqual([['t']]);
   });
 
+  it('gives the partitioner each record’s own topic partition count when topics alternate in a batch', async () => {
+    const converter = new KafkaMessageConverter<string>(
+      kafkaRecordSerializer<string>({
+        topic: (v) => v.slice(0, 1),
+        value: (v) => v,
+        partitioner: (_r, _m, count) => count - 1,
+      }),
+      { subtaskId: 0, parallelism: 1 },
+    );
+    const fake = fakeCluster({ a: 2, b: 5 });
+    const batch = await converter.convert(['a1', 'a2', 'b1', 'a3', 'b2', 'b3'], batchContext(), fake.cluster);
+    expect(batch.topicMessages.get('a')?.map((m) => [m.value?.toString(), m.partition])).toEqual([
+      ['a1', 1],
+      ['a2', 1],
+      ['a3', 1],
+    ]);
+    expect(batch.topicMessages.get('b')?.map((m) => [m.value?.toString(), m.partition])).toEqual([
+      ['b1', 4],
+      ['b2', 4],
+      ['b3', 4],
+    ]);
+    expect(fake.targeted).toEqual([['a', 'b']]);
+  });
+
   it('an explicit partition wins over the partitioner', async () => {
     const converter = new KafkaMessageConverter<number>(
       { serialize: (v) => ({ topic: 't', value: String(v), partition: v }), partitioner: 'fixed' },

@@ -60,6 +60,44 @@ export class KafkaMessageConverter<T> {
     writerContext: SinkWriterContext,
     cluster: KafkaJsCluster,
   ): Promise<ConvertedBatch> {
+    const records = this.serialize(batch, writerContext);
+    if (this.partition !== undefined && this.hasUnknownTopic(records))
+      await this.ensureTopics(records, cluster);
+    const topicMessages = new Map<string, KafkaJsMessage[]>();
+    let bytes = 0;
+    // Records of a batch mostly share one topic: its list and partition count are looked up once
+    // per run of records, not per record (metadata cannot change within this synchronous loop).
+    let topic: string | undefined;
+    let list: KafkaJsMessage[] = [];
+    let partitionCount = -1;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as KafkaProducerRecord;
+      if (record.topic !== topic) {
+        topic = record.topic;
+        const known = topicMessages.get(topic);
+        if (known === undefined) {
+          list = [];
+          topicMessages.set(topic, list);
+        } else list = known;
+        partitionCount = -1;
+      }
+      const message: KafkaJsMessage = { value: toBuffer(record.value) };
+      if (record.key !== undefined && record.key !== null) message.key = toBuffer(record.key);
+      if (record.headers !== undefined) message.headers = toHeaders(record.headers);
+      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+      if (record.partition !== undefined) {
+        message.partition = record.partition;
+      } else if (this.partition !== undefined) {
+        if (partitionCount < 0) partitionCount = cluster.findTopicPartitionMetadata(topic).length;
+        message.partition = this.partition(batch[i] as T, record, partitionCount, this.context);
+      }
+      bytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+      list.push(message);
+    }
+    return { topicMessages, count: records.length, bytes };
+  }
+
+  private serialize(batch: readonly T[], writerContext: SinkWriterContext): KafkaProducerRecord[] {
     const records: KafkaProducerRecord[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       try {
@@ -72,27 +110,18 @@ export class KafkaMessageConverter<T> {
         );
       }
     }
-    if (this.partition !== undefined) await this.ensureTopics(records, cluster);
-    const topicMessages = new Map<string, KafkaJsMessage[]>();
-    let bytes = 0;
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i] as KafkaProducerRecord;
-      const message: KafkaJsMessage = { value: toBuffer(record.value) };
-      if (record.key !== undefined && record.key !== null) message.key = toBuffer(record.key);
-      if (record.headers !== undefined) message.headers = toHeaders(record.headers);
-      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
-      if (record.partition !== undefined) {
-        message.partition = record.partition;
-      } else if (this.partition !== undefined) {
-        const count = cluster.findTopicPartitionMetadata(record.topic).length;
-        message.partition = this.partition(batch[i] as T, record, count, this.context);
-      }
-      bytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
-      const list = topicMessages.get(record.topic);
-      if (list) list.push(message);
-      else topicMessages.set(record.topic, [message]);
+    return records;
+  }
+
+  /** Whether a record goes to a topic whose metadata was not asked for yet (checked once per run of one topic). */
+  private hasUnknownTopic(records: readonly KafkaProducerRecord[]): boolean {
+    let last: string | undefined;
+    for (const { topic } of records) {
+      if (topic === last) continue;
+      if (!this.knownTopics.has(topic)) return true;
+      last = topic;
     }
-    return { topicMessages, count: records.length, bytes };
+    return false;
   }
 
   private async ensureTopics(

@@ -79,4 +79,67 @@ describe('KafkaRecordAccumulator', () => {
     expect(acc.hasFull).toBe(false);
     expect(acc.openRecords).toBe(0);
   });
+
+  it('closes a chunk at a record that reaches maxBytes even when the same write has records after it', () => {
+    const acc = new KafkaRecordAccumulator({ maxRecords: 100, maxBytes: 4 });
+    acc.append(write({ t: ['abcd', ''] })); // the empty record must not join the full chunk
+    expect([acc.takeFull(), acc.takeOpen()].map(values)).toEqual([{ t: ['abcd'] }, { t: [''] }]);
+  });
+
+  it('cuts writes of any size into the chunks record-by-record appends make', () => {
+    // Deterministic pseudo-random writes: 1–40 records over three topics, 0–12 bytes each (some
+    // at or past maxBytes), against the documented rule applied one record at a time.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const limits = { maxRecords: 16, maxBytes: 40 };
+    const acc = new KafkaRecordAccumulator(limits);
+    const expected: { values: Record<string, string[]>; positions: Record<string, number[]> }[] = [];
+    let open: (typeof expected)[number] | undefined;
+    let openCount = 0;
+    let openBytes = 0;
+    let position = 0;
+    const taken: KafkaRequestChunk[] = [];
+    for (let w = 0; w < 300; w++) {
+      const groups: Record<string, string[]> = {};
+      for (let r = 1 + next(40); r > 0; r--) {
+        const topic = `t${next(3)}`;
+        const value = String.fromCharCode(97 + next(26)).repeat(next(13));
+        groups[topic] = [...(groups[topic] ?? []), value];
+      }
+      for (const [topic, list] of Object.entries(groups)) {
+        for (const value of list) {
+          if (open !== undefined && openBytes + value.length > limits.maxBytes) open = undefined;
+          if (open === undefined) {
+            open = { values: {}, positions: {} };
+            expected.push(open);
+            openCount = 0;
+            openBytes = 0;
+          }
+          open.values[topic] = [...(open.values[topic] ?? []), value];
+          open.positions[topic] = [...(open.positions[topic] ?? []), position++];
+          openCount++;
+          openBytes += value.length;
+          if (openCount >= limits.maxRecords || openBytes >= limits.maxBytes) open = undefined;
+        }
+      }
+      acc.append(write(groups));
+      for (let c = acc.takeFull(); c !== undefined; c = acc.takeFull()) taken.push(c);
+    }
+    const last = acc.takeOpen();
+    if (last !== undefined) taken.push(last);
+    expect(taken.map(values)).toEqual(expected.map((e) => e.values));
+    expect(
+      taken.map((chunk) =>
+        Object.fromEntries(
+          [...chunk.topicMessages].map(([t, ms]) => [t, ms.map((_, i) => recordPosition(chunk, t, i))]),
+        ),
+      ),
+    ).toEqual(expected.map((e) => e.positions));
+    expect(taken.map((c) => c.count)).toEqual(
+      expected.map((e) => Object.values(e.values).reduce((n, l) => n + l.length, 0)),
+    );
+  });
 });

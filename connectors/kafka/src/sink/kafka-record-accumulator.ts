@@ -52,8 +52,15 @@ export class KafkaRecordAccumulator {
 
   constructor(private readonly limits: KafkaAccumulatorLimits) {}
 
-  /** Appends a converted write, closing chunks as they fill. */
+  /**
+   * Appends a converted write, closing chunks as they fill. Takes ownership of the batch's
+   * message lists (a list may become a chunk's own).
+   */
   append(batch: ConvertedBatch): void {
+    if (this.fitsOpen(batch)) {
+      this.appendWhole(batch);
+      return;
+    }
     for (const [topic, messages] of batch.topicMessages) {
       for (const message of messages) this.appendOne(topic, message);
     }
@@ -101,6 +108,62 @@ export class KafkaRecordAccumulator {
     return dropped;
   }
 
+  /**
+   * Whether the whole write fits the open chunk (or a new one) without any record closing it
+   * early: appended record by record, no record would cross `maxBytes` and only the last one could
+   * reach `maxRecords` (bytes stay strictly below `maxBytes`, so no record reaches it either).
+   */
+  private fitsOpen(batch: ConvertedBatch): boolean {
+    const count = this.open?.count ?? 0;
+    const bytes = this.open?.bytes ?? 0;
+    return (
+      batch.count > 0 &&
+      count + batch.count <= this.limits.maxRecords &&
+      bytes + batch.bytes < this.limits.maxBytes
+    );
+  }
+
+  /** {@link appendOne} for every record of a write that {@link fitsOpen}, one list and one run per topic. */
+  private appendWhole(batch: ConvertedBatch): void {
+    const chunk = this.open ?? this.openChunk();
+    for (const [topic, messages] of batch.topicMessages) {
+      if (messages.length === 0) continue;
+      const list = chunk.topicMessages.get(topic);
+      if (list === undefined) chunk.topicMessages.set(topic, messages);
+      else for (const message of messages) list.push(message);
+      this.addRun(chunk, topic, messages.length);
+      this.appended += messages.length;
+    }
+    chunk.count += batch.count;
+    chunk.bytes += batch.bytes;
+    if (chunk.count >= this.limits.maxRecords) {
+      this.full.push(chunk);
+      this.open = undefined;
+    }
+  }
+
+  private openChunk(): KafkaRequestChunk {
+    const chunk: KafkaRequestChunk = {
+      topicMessages: new Map(),
+      count: 0,
+      bytes: 0,
+      firstRecord: this.appended,
+      positions: new Map(),
+    };
+    this.open = chunk;
+    this.openSerial++;
+    return chunk;
+  }
+
+  /** Notes that the next `length` appended records go to `topic` of `chunk`. */
+  private addRun(chunk: KafkaRequestChunk, topic: string, length: number): void {
+    const runs = chunk.positions.get(topic);
+    if (runs === undefined) chunk.positions.set(topic, [this.appended, length]);
+    else if ((runs[runs.length - 2] as number) + (runs[runs.length - 1] as number) === this.appended) {
+      runs[runs.length - 1] = (runs[runs.length - 1] as number) + length;
+    } else runs.push(this.appended, length);
+  }
+
   private appendOne(topic: string, message: KafkaJsMessage): void {
     const size = (message.value?.length ?? 0) + (message.key?.length ?? 0);
     let chunk = this.open;
@@ -108,25 +171,11 @@ export class KafkaRecordAccumulator {
       this.full.push(chunk);
       chunk = undefined;
     }
-    if (chunk === undefined) {
-      chunk = {
-        topicMessages: new Map(),
-        count: 0,
-        bytes: 0,
-        firstRecord: this.appended,
-        positions: new Map(),
-      };
-      this.open = chunk;
-      this.openSerial++;
-    }
+    if (chunk === undefined) chunk = this.openChunk();
     const list = chunk.topicMessages.get(topic);
     if (list) list.push(message);
     else chunk.topicMessages.set(topic, [message]);
-    const runs = chunk.positions.get(topic);
-    if (runs === undefined) chunk.positions.set(topic, [this.appended, 1]);
-    else if ((runs[runs.length - 2] as number) + (runs[runs.length - 1] as number) === this.appended) {
-      runs[runs.length - 1] = (runs[runs.length - 1] as number) + 1;
-    } else runs.push(this.appended, 1);
+    this.addRun(chunk, topic, 1);
     chunk.count++;
     chunk.bytes += size;
     this.appended++;

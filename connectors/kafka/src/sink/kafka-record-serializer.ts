@@ -103,16 +103,17 @@ export function kafkaRecordSerializer<T>(spec: KafkaRecordSerializerSpec<T>): Ka
           : timestampMode === 'producer-time'
             ? undefined
             : timestampMode(record, eventTime);
-      return {
-        topic: topicOf(record),
-        value: serializeValue(record),
-        ...(key === undefined ? {} : { key }),
-        ...(headers === undefined ? {} : { headers }),
-        ...(timestamp === undefined ? {} : { timestamp }),
-      };
+      // Called per record: optional fields are set only when present, without spread temporaries.
+      const message: Mutable<KafkaProducerRecord> = { topic: topicOf(record), value: serializeValue(record) };
+      if (key !== undefined) message.key = key;
+      if (headers !== undefined) message.headers = headers;
+      if (timestamp !== undefined) message.timestamp = timestamp;
+      return message;
     },
   };
 }
+
+type Mutable<R> = { -readonly [K in keyof R]: R[K] };
 
 function constant<T>(value: string): (record: T) => string {
   return () => value;
