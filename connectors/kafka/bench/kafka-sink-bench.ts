@@ -12,8 +12,10 @@
  *      into full requests (`lingerMs`), the raw loop keeps its 1 000-record batches;
  *  (c) the same job with 1 s checkpoints, `exactly-once` vs `at-least-once`.
  * Each pair runs once to warm up, then ROUNDS rounds alternating the order within the pair;
- * medians of the runs and of the per-round ratios. Prints a table, the load average and one
- * `BENCH_JSON {...}` line. Targets: sink ≥ 0.9 of raw, exactly-once ≥ 0.85 of at-least-once;
+ * medians of the runs and of the per-round ratios. Each run's CPU time of this process is
+ * measured too (`process.cpuUsage`, all threads): CPU per record per side and the median of the
+ * per-round CPU ratios, steadier than wall time, which follows how the OS shares the cores with
+ * the brokers. Prints a table, the load average and one `BENCH_JSON {...}` line. Targets: sink ≥ 0.9 of raw, exactly-once ≥ 0.85 of at-least-once;
  * nothing fails on them.
  *
  * Run: `pnpm --filter @tributary/connector-kafka bench:sink` (`BENCH_ROUNDS`, default 5;
@@ -151,7 +153,25 @@ interface PairResult {
   readonly candidate: Throughput;
   /** Median of the per-round ratios candidate / baseline in records/s. */
   readonly ratio: number;
+  /** Median CPU time of this process per record (all threads, whole run), µs, per side. */
+  readonly cpuPerRecordUs: { readonly baseline: number; readonly candidate: number };
+  /** Median of the per-round ratios candidate / baseline of CPU per record (> 1: the candidate costs more). */
+  readonly cpuRatio: number;
 }
+
+/** `run` that also appends the process's CPU time (user + system, ms) of each call to `cpuMs`. */
+function withCpu(run: () => Promise<number>, cpuMs: number[]): () => Promise<number> {
+  return async () => {
+    const before = process.cpuUsage();
+    const ms = await run();
+    const used = process.cpuUsage(before);
+    cpuMs.push((used.user + used.system) / 1000);
+    return ms;
+  };
+}
+
+const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 async function pair(
   records: number,
@@ -159,12 +179,22 @@ async function pair(
   baseline: () => Promise<number>,
   candidate: () => Promise<number>,
 ): Promise<PairResult> {
-  const r = await alternatingRounds(ROUNDS, baseline, candidate);
+  // The wall clock follows how the OS shares the two cores between this process and the brokers;
+  // CPU per record is what each side itself costs (both sides are CPU-bound on this thread).
+  const baselineCpu: number[] = [];
+  const candidateCpu: number[] = [];
+  const r = await alternatingRounds(ROUNDS, withCpu(baseline, baselineCpu), withCpu(candidate, candidateCpu));
+  // The first call of each side is the warm-up; the rest pair up by round.
+  const b = baselineCpu.slice(1);
+  const c = candidateCpu.slice(1);
+  const perRecordUs = (ms: number) => Math.round((ms / records) * 1e5) / 100;
   return {
     baseline: throughput(records, bytes, r.baselineMs),
     candidate: throughput(records, bytes, r.candidateMs),
     // Time ratio baseline/candidate per round is the throughput ratio candidate/baseline.
     ratio: Math.round((1 / r.candidateOverBaseline) * 100) / 100,
+    cpuPerRecordUs: { baseline: perRecordUs(median(b)), candidate: perRecordUs(median(c)) },
+    cpuRatio: Math.round(median(c.map((ms, i) => ms / (b[i] as number))) * 100) / 100,
   };
 }
 
@@ -213,7 +243,8 @@ try {
     for (const [key, r] of Object.entries(row)) {
       const [b, c] = names[key] as [string, string];
       process.stdout.write(
-        `${size.label.padEnd(5)} ${b.padEnd(24)} ${fmt(r.baseline)} ${c.padEnd(27)} ${fmt(r.candidate)} ratio ${r.ratio}\n`,
+        `${size.label.padEnd(5)} ${b.padEnd(24)} ${fmt(r.baseline)} ${c.padEnd(27)} ${fmt(r.candidate)} ratio ${r.ratio}` +
+          ` · CPU/record ${r.cpuPerRecordUs.baseline} µs vs ${r.cpuPerRecordUs.candidate} µs, ratio ${r.cpuRatio}\n`,
       );
     }
   }
