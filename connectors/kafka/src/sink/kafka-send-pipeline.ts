@@ -79,7 +79,7 @@ export class KafkaSendPipeline {
     return this.accumulator.pendingRecords;
   }
 
-  /** Accumulates `batch`; waits while full requests wait for the in-flight window. */
+  /** Accumulates `batch` (taking over its message lists); waits while full requests wait for the in-flight window. */
   async send(batch: ConvertedBatch): Promise<void> {
     this.throwIfFailed();
     if (this.closed) throw closedError(this.options.producerName);
