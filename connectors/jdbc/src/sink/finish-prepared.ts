@@ -1,5 +1,13 @@
-import { CoreErrorCodes, hasErrorCode, type RetryOptions, retry } from '@tributary/core';
+import {
+  CoreErrorCodes,
+  hasErrorCode,
+  type RetryOptions,
+  retry,
+  sleep,
+  TributaryError,
+} from '@tributary/core';
 import type { PreparedFinish, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
+import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 
 /** How long to wait for a prepared transaction's session to end, before giving up for now. */
 export type DetachWait = Pick<RetryOptions, 'maxAttempts' | 'initialDelayMs' | 'maxDelayMs'>;
@@ -38,5 +46,45 @@ export async function finishWhenDetached(
     if (hasErrorCode(error, CoreErrorCodes.RETRIES_EXHAUSTED) && (error as Error).cause === STILL_ATTACHED)
       return 'attached';
     throw error;
+  }
+}
+
+/** How long to wait for the session that prepared a transaction to end, and the longest poll interval. */
+export interface SessionEndWait {
+  readonly timeoutMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** A session's end is processed within milliseconds; 30 s covers a loaded server. */
+export const DEFAULT_SESSION_END_WAIT: SessionEndWait = { timeoutMs: 30_000, maxDelayMs: 200 };
+
+/**
+ * Waits until the server has fully ended session `sessionId`, which prepared transaction `id`
+ * (see {@link TwoPhaseDialect.sessionId}): an XA COMMIT before that may answer success and commit
+ * nothing. Returns at once where the dialect cannot tell (no `sessionEnded`). Throws a retriable
+ * `TRIB_JDBC_PREPARED_ATTACHED` naming the transaction when the session outlives `wait`.
+ */
+export async function awaitSessionEnd(
+  twoPhase: TwoPhaseDialect,
+  connection: SqlConnection,
+  sessionId: number,
+  id: string,
+  wait: SessionEndWait = DEFAULT_SESSION_END_WAIT,
+): Promise<void> {
+  const sessionEnded = twoPhase.sessionEnded;
+  if (sessionEnded === undefined) return;
+  const deadline = Date.now() + wait.timeoutMs;
+  for (
+    let delay = 2;
+    !(await sessionEnded(connection, sessionId));
+    delay = Math.min(delay * 2, wait.maxDelayMs)
+  ) {
+    if (Date.now() > deadline)
+      throw new TributaryError(
+        JdbcErrorCodes.PREPARED_ATTACHED,
+        `The session (id ${sessionId}) that prepared transaction ${id} did not end within ${wait.timeoutMs} ms: committing it before that session has ended could report success and commit nothing`,
+        { retriable: true, context: { transactionId: id, sessionId } },
+      );
+    await sleep(delay);
   }
 }

@@ -15,17 +15,42 @@ class FakeXaServer {
   /** Prepared ids → XA COMMIT attempts still to refuse before the owner's session has ended. */
   readonly prepared = new Map<string, number>();
   readonly committed: string[] = [];
+  /**
+   * Sessions that have detached their prepared transaction but not ended yet → PROCESSLIST polls
+   * that still list them. Meanwhile MariaDB's XA COMMIT of that transaction from another session
+   * answers success and commits nothing (the transaction stays prepared).
+   */
+  readonly endingSessions = new Map<number, number>();
+  /** The session that prepared each id, while it is ending. */
+  private readonly preparedBy = new Map<string, number>();
+  readonly statements: string[] = [];
 
   /** A transaction prepared by a session that ends after `refusals` more commit attempts. */
   prepare(id: string, refusals: number): void {
     this.prepared.set(id, refusals);
   }
 
+  /** A transaction whose session `session` has detached it and is listed for `polls` more PROCESSLIST polls. */
+  prepareOnEndingSession(id: string, session: number, polls: number): void {
+    this.prepared.set(id, 0);
+    this.preparedBy.set(id, session);
+    this.endingSessions.set(session, polls);
+  }
+
   connection(): SqlConnection {
     const unknownXid = () => Object.assign(new Error('XAER_NOTA: Unknown XID'), { errno: 1397 });
     return {
       dialect: mysqlDialect,
-      query: async (sql: string): Promise<Row[]> => {
+      query: async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
+        this.statements.push(sql);
+        if (sql.includes('information_schema.PROCESSLIST')) {
+          const session = Number(params[0]);
+          const polls = this.endingSessions.get(session);
+          if (polls === undefined) return [{ n: 0 }];
+          if (polls <= 1) this.endingSessions.delete(session);
+          else this.endingSessions.set(session, polls - 1);
+          return [{ n: 1 }];
+        }
         if (sql !== 'XA RECOVER') throw new Error(`unexpected query ${sql}`);
         return [...this.prepared.keys()].map((id) => ({
           formatID: 1,
@@ -38,6 +63,10 @@ class FakeXaServer {
         const match = /^XA COMMIT '(.*)'$/.exec(sql);
         if (match === null) throw new Error(`unexpected statement ${sql}`);
         const id = match[1] as string;
+        this.statements.push(sql);
+        const session = this.preparedBy.get(id);
+        // Answers success, commits nothing: the window between the server's detach and the end.
+        if (session !== undefined && this.endingSessions.has(session)) return 0;
         const refusals = this.prepared.get(id);
         if (refusals === undefined) throw unknownXid();
         if (refusals > 0) {
@@ -64,13 +93,15 @@ const options = JdbcSinkOptions.parse({
   transactionIdPrefix: 'p',
 });
 
-function committerOn(server: FakeXaServer, detachPolls = 4): JdbcCommitter {
+function committerOn(server: FakeXaServer, detachPolls = 4, sessionEndTimeoutMs = 10_000): JdbcCommitter {
   const dialect: Dialect = { ...mysqlDialect, connect: async () => server.connection() };
-  return new JdbcCommitter(dialect, options, fakeCommitterContext().logger, {
-    maxAttempts: detachPolls,
-    initialDelayMs: 1,
-    maxDelayMs: 1,
-  });
+  return new JdbcCommitter(
+    dialect,
+    options,
+    fakeCommitterContext().logger,
+    { maxAttempts: detachPolls, initialDelayMs: 1, maxDelayMs: 1 },
+    { timeoutMs: sessionEndTimeoutMs, maxDelayMs: 2 },
+  );
 }
 
 describe('JdbcCommitter on MariaDB XA', () => {
@@ -131,5 +162,59 @@ describe('JdbcCommitter on MariaDB XA', () => {
     await committer.commit(requests);
     expect(outcomes).toEqual([{ kind: 'already' }, { kind: 'success' }]);
     expect(server.committed).toEqual(['p-0-4']);
+  });
+
+  describe('restoring a committable that names the session that prepared it', () => {
+    it('commits only once that session has ended (an XA COMMIT before then answers success and commits nothing)', async () => {
+      const server = new FakeXaServer();
+      server.prepareOnEndingSession('p-0-3', 42, 3);
+      const committer = committerOn(server);
+      const { requests, outcomes } = recordingCommitRequests([{ transactionId: 'p-0-3', sessionId: 42 }]);
+      await committer.commit(requests);
+      expect(outcomes).toEqual([{ kind: 'success' }]);
+      expect(server.committed).toEqual(['p-0-3']);
+      expect([...server.prepared.keys()]).toEqual([]);
+      // XA COMMIT went out once, after the session had left the process list.
+      expect(server.statements.filter((s) => s.startsWith('XA COMMIT'))).toEqual(["XA COMMIT 'p-0-3'"]);
+      expect(server.endingSessions.size).toBe(0);
+    });
+
+    it('commits a committable of the previous format (no session id) without waiting', async () => {
+      const server = new FakeXaServer();
+      server.prepare('p-0-3', 0);
+      const committer = committerOn(server);
+      const { requests, outcomes } = recordingCommitRequests([{ transactionId: 'p-0-3' }]);
+      await committer.commit(requests);
+      expect(outcomes).toEqual([{ kind: 'success' }]);
+      expect(server.committed).toEqual(['p-0-3']);
+      expect(server.statements.some((s) => s.includes('PROCESSLIST'))).toBe(false);
+    });
+
+    it('never commits while the session stays: a typed error naming the transaction, retried, then failing', async () => {
+      const server = new FakeXaServer();
+      server.prepareOnEndingSession('p-0-3', 42, Number.POSITIVE_INFINITY);
+      const committer = committerOn(server, 4, 20);
+      const first = recordingCommitRequests([{ transactionId: 'p-0-3', sessionId: 42 }]);
+      await committer.commit(first.requests);
+      expect(first.outcomes).toEqual([{ kind: 'retry' }]);
+      const last = recordingCommitRequests([{ transactionId: 'p-0-3', sessionId: 42 }], 10);
+      await committer.commit(last.requests);
+      expect(last.outcomes).toMatchObject([
+        {
+          kind: 'unknown',
+          error: {
+            code: JdbcErrorCodes.COMMIT_FAILED,
+            cause: {
+              code: JdbcErrorCodes.PREPARED_ATTACHED,
+              retriable: true,
+              message: expect.stringContaining('p-0-3'),
+              context: { transactionId: 'p-0-3', sessionId: 42 },
+            },
+          },
+        },
+      ]);
+      expect(server.statements.some((s) => s.startsWith('XA COMMIT'))).toBe(false);
+      expect(server.committed).toEqual([]);
+    });
   });
 });

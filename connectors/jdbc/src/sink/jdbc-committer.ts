@@ -1,9 +1,22 @@
-import { type CommitRequest, type Committer, type Logger, TributaryError } from '@tributary/core';
+import {
+  type CommitRequest,
+  type Committer,
+  hasErrorCode,
+  type Logger,
+  TributaryError,
+} from '@tributary/core';
 import { connectionOf } from '../dialect/connection-options.js';
 import type { Dialect, SqlConnection } from '../dialect/dialect.js';
 import { openConnection } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
-import { DEFAULT_DETACH_WAIT, type DetachWait, finishWhenDetached } from './finish-prepared.js';
+import {
+  awaitSessionEnd,
+  DEFAULT_DETACH_WAIT,
+  DEFAULT_SESSION_END_WAIT,
+  type DetachWait,
+  finishWhenDetached,
+  type SessionEndWait,
+} from './finish-prepared.js';
 import { emitPhaseMarker } from './jdbc-phase-markers.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import type { JdbcCommittable } from './jdbc-sink-writer.js';
@@ -13,7 +26,10 @@ import type { JdbcCommittable } from './jdbc-sink-writer.js';
  * Idempotent, as a restore requires: an id the server has no prepared transaction for, in any
  * session, was committed before. One still attached to the session that prepared it (MariaDB,
  * until that session's disconnect is processed) is waited for, then retried later: taking it for
- * committed would lose its rows. Connects on first use (at-least-once jobs never hand it anything).
+ * committed would lose its rows. A committable that names the session that prepared it (MariaDB)
+ * is committed only once that session has ended: after a crash right after the prepare, a restore
+ * can reach it while the server is still ending the session, when an XA COMMIT may answer success
+ * and commit nothing. Connects on first use (at-least-once jobs never hand it anything).
  */
 export class JdbcCommitter implements Committer<JdbcCommittable> {
   private connection: SqlConnection | undefined;
@@ -23,6 +39,7 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
     private readonly options: ResolvedJdbcSinkOptions,
     private readonly logger: Logger,
     private readonly detachWait: DetachWait = DEFAULT_DETACH_WAIT,
+    private readonly sessionEndWait: SessionEndWait = DEFAULT_SESSION_END_WAIT,
   ) {}
 
   async commit(requests: readonly CommitRequest<JdbcCommittable>[]): Promise<void> {
@@ -44,9 +61,12 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
     );
     const committed: string[] = [];
     for (const request of requests) {
-      const id = request.committable.transactionId;
+      const { transactionId: id, sessionId } = request.committable;
       try {
         this.connection ??= await openConnection(this.dialect, connectionOf(this.options));
+        // A committable of the previous format names no session: nothing to wait for.
+        if (sessionId !== undefined)
+          await awaitSessionEnd(twoPhase, this.connection, sessionId, id, this.sessionEndWait);
         const outcome = await finishWhenDetached(twoPhase, this.connection, 'commit', id, this.detachWait);
         if (outcome === 'finished') committed.push(id);
         else if (outcome === 'absent') request.signalAlreadyCommitted();
@@ -65,8 +85,11 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
           );
         }
       } catch (error) {
-        await this.connection?.close();
-        this.connection = undefined;
+        // The connection is fine when only the preparing session outlived the wait.
+        if (!hasErrorCode(error, JdbcErrorCodes.PREPARED_ATTACHED)) {
+          await this.connection?.close();
+          this.connection = undefined;
+        }
         this.logger.warn(
           { transactionId: id, error: String(error) },
           'committing a prepared transaction failed; retrying',

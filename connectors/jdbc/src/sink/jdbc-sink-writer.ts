@@ -13,18 +13,21 @@ import type { Dialect, SqlConnection, TwoPhaseDialect } from '../dialect/dialect
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { type BatchOutcome, BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
-import { finishWhenDetached } from './finish-prepared.js';
+import { awaitSessionEnd, finishWhenDetached } from './finish-prepared.js';
 import type { ResolvedJdbcSinkOptions } from './jdbc-sink-options.js';
 import { ReducingBuffer, type RowBatch } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
 import { parseTransactionId, transactionId } from './transaction-ids.js';
 
-/** How long a writer waits for the server to end the session that prepared a transaction. */
-const SESSION_END_WAIT_MS = 30_000;
-
 /** A prepared transaction handed to the committer. */
 export interface JdbcCommittable {
   readonly transactionId: string;
+  /**
+   * The server's id of the session that prepared it, where the dialect detaches prepared
+   * transactions (MariaDB XA): the committer waits until that session has ended before
+   * committing. Absent in committables of checkpoints written before it existed (no wait then).
+   */
+  readonly sessionId?: number;
 }
 
 /** How rows leave the buffer: in short transactions (at-least-once) or into one per checkpoint. */
@@ -422,7 +425,12 @@ class TwoPhaseStrategy implements FlushStrategy {
         const session = await this.twoPhase.sessionId?.(connection);
         await connection.close();
         this.connection = undefined;
-        if (session !== undefined) await this.awaitSessionEnd(session, id);
+        if (session !== undefined) {
+          // The session id goes along: the committer checks again that it has ended before
+          // committing (a restore commits whatever a checkpoint holds).
+          await awaitSessionEnd(this.twoPhase, await this.connect(), session, id);
+          return [{ transactionId: id, sessionId: session }];
+        }
       }
     } catch (error) {
       throw statementError(this.setup.dialect, error, {
@@ -432,26 +440,6 @@ class TwoPhaseStrategy implements FlushStrategy {
       });
     }
     return [{ transactionId: id }];
-  }
-
-  /**
-   * Waits until the server has fully ended the session that prepared `id` (see
-   * {@link TwoPhaseDialect.sessionId}): a commit before that may report success and commit nothing.
-   */
-  private async awaitSessionEnd(session: number, id: string): Promise<void> {
-    const sessionEnded = this.twoPhase.sessionEnded;
-    if (sessionEnded === undefined) return;
-    const connection = await this.connect();
-    const deadline = Date.now() + SESSION_END_WAIT_MS;
-    for (let delay = 2; !(await sessionEnded(connection, session)); delay = Math.min(delay * 2, 200)) {
-      if (Date.now() > deadline)
-        throw new TributaryError(
-          JdbcErrorCodes.PREPARED_ATTACHED,
-          `The session that prepared ${id} did not end within ${SESSION_END_WAIT_MS} ms`,
-          { retriable: true, context: { transactionId: id, sessionId: session } },
-        );
-      await sleep(delay);
-    }
   }
 
   async close(): Promise<void> {

@@ -12,8 +12,11 @@ import {
 } from '@tributary/core/testing';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TwoPhaseDialect } from '../dialect/dialect.js';
+import { dialectOf } from '../dialect/dialects.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { openTestDatabase, type TestDatabase } from '../testing-fixtures/test-databases.js';
+import { JdbcCommitter } from './jdbc-committer.js';
 import { JdbcSink } from './jdbc-sink.js';
 import type { JdbcCommittable } from './jdbc-sink-writer.js';
 
@@ -97,6 +100,59 @@ describe('JdbcSink exactly-once on MariaDB: XA transactions still attached to th
     }
   });
 
+  it('a restored committable naming the session that prepared it is committed once that session has ended, on the first attempt', async () => {
+    await db.exec('CREATE TABLE attached_restore (id INT PRIMARY KEY)');
+    const prefix = db.transactionPrefix('restore');
+    const id = `${prefix}-0-2`;
+    // The job crashed right after XA PREPARE: its session is still open when the restore commits.
+    const owner = await preparedOnOpenSession(id, 'attached_restore', 3);
+    const [[{ sessionId }]] = (await owner.query('SELECT CONNECTION_ID() AS sessionId')) as unknown as [
+      [{ sessionId: number }],
+    ];
+    const sink = new JdbcSink({
+      ...db.connection,
+      table: 'attached_restore',
+      deliveryGuarantee: 'exactly-once',
+      transactionIdPrefix: prefix,
+    });
+    // The dialect's own session check, with a signal when the committer first asks it.
+    let asked!: () => void;
+    const waiting = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    const dialect = dialectOf(sink.options.dialect);
+    const twoPhase = dialect.twoPhase as TwoPhaseDialect;
+    const sessionEnded = twoPhase.sessionEnded as NonNullable<TwoPhaseDialect['sessionEnded']>;
+    const committer = new JdbcCommitter(
+      {
+        ...dialect,
+        twoPhase: {
+          ...twoPhase,
+          sessionEnded: (connection, session) => {
+            asked();
+            return sessionEnded(connection, session);
+          },
+        },
+      },
+      sink.options,
+      fakeCommitterContext().logger,
+    );
+    try {
+      const restored = recordingCommitRequests([{ transactionId: id, sessionId: Number(sessionId) }]);
+      const committing = committer.commit(restored.requests);
+      // Without the wait, the commit gives up first ('retry': still attached to the open session).
+      await Promise.race([waiting, committing]);
+      await owner.end();
+      await committing;
+      expect(restored.outcomes).toEqual([{ kind: 'success' }]);
+      expect(await ids('attached_restore')).toEqual([3]);
+      expect(await db.preparedTransactions()).not.toContain(id);
+    } finally {
+      await committer.close();
+      await owner.end().catch(() => {});
+    }
+  });
+
   it('a restored writer fails with PREPARED_ATTACHED while a failed attempt still holds its transaction, and rolls it back once that session ended', async () => {
     await db.exec('CREATE TABLE attached_rollback (id INT PRIMARY KEY)');
     const prefix = db.transactionPrefix('lingering');
@@ -124,7 +180,7 @@ describe('JdbcSink exactly-once on MariaDB: XA transactions still attached to th
       // Its locks are free: the restored attempt writes the same key.
       await writer.write([{ id: 1 }], fakeBatchContext());
       await writer.flush(false);
-      expect(await writer.prepareCommit()).toEqual([{ transactionId: id }]);
+      expect(await writer.prepareCommit()).toEqual([{ transactionId: id, sessionId: expect.any(Number) }]);
       await writer.close();
       const committer = sink.createCommitter(fakeCommitterContext());
       const outcomes = await commitRetrying(committer, [{ transactionId: id }]);
