@@ -6,6 +6,23 @@ export type Row = Record<string, unknown>;
 
 /** Converts a value to what the driver binds for one column (chosen once per column by its type). */
 export type ValueEncoder = (value: unknown) => unknown;
+/** Encoders that return every string and every number unchanged (see {@link passingStringsAndNumbers}). */
+const passThrough = new WeakSet<ValueEncoder>();
+
+/**
+ * Marks `encoder` as returning strings and numbers unchanged (most values): the sink's compiled
+ * encoding loop binds those itself and calls the encoder only for other values.
+ */
+export function passingStringsAndNumbers(encoder: ValueEncoder): ValueEncoder {
+  passThrough.add(encoder);
+  return encoder;
+}
+
+/** Whether `encoder` was marked by {@link passingStringsAndNumbers}. */
+export function passesStringsAndNumbers(encoder: ValueEncoder): boolean {
+  return passThrough.has(encoder);
+}
+
 /** Encodes a value of one column as a field of COPY's text format (escaped; `\N` for NULL). */
 export type CopyFieldEncoder = (value: unknown) => string;
 

@@ -12,6 +12,7 @@ import type {
   TwoPhaseDialect,
   ValueEncoder,
 } from './dialect.js';
+import { passingStringsAndNumbers } from './dialect.js';
 import { loadDriver } from './load-driver.js';
 import { decimalParameter, isConnectionErrorCode, isJsonLike, readDecimal, toJsonText } from './values.js';
 
@@ -309,6 +310,8 @@ export const mysqlDialect: Dialect = {
   },
   parameterEncoder() {
     // The conversion depends on the value only (JSON, booleans, dates), not on the column.
-    return mysqlDialect.toParameter as ValueEncoder;
+    return mysqlParameter;
   },
 };
+
+const mysqlParameter = passingStringsAndNumbers(mysqlDialect.toParameter as ValueEncoder);

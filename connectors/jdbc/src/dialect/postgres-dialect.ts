@@ -13,6 +13,7 @@ import type {
   TwoPhaseDialect,
   ValueEncoder,
 } from './dialect.js';
+import { passingStringsAndNumbers } from './dialect.js';
 import { loadDriver } from './load-driver.js';
 import { copyFieldEncoder, copyFrom } from './postgres-copy.js';
 import { decimalParameter, isConnectionErrorCode, readDecimal, toJsonText } from './values.js';
@@ -297,8 +298,8 @@ function jsonParameter(value: unknown): unknown {
 }
 
 /** pg converts the rest itself (dates, arrays, buffers); exact decimals are bound as their text. */
-function plainParameter(value: unknown): unknown {
+const plainParameter = passingStringsAndNumbers((value: unknown): unknown => {
   if (typeof value === 'string' || typeof value === 'number') return value;
   if (value === undefined) return null;
   return decimalParameter(value);
-}
+});

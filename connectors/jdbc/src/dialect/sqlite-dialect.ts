@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import type { JdbcConnectionOptions } from './connection-options.js';
-import type { ColumnInfo, Dialect, ErrorKind, Row, SqlConnection, ValueEncoder } from './dialect.js';
+import {
+  type ColumnInfo,
+  type Dialect,
+  type ErrorKind,
+  passingStringsAndNumbers,
+  type Row,
+  type SqlConnection,
+  type ValueEncoder,
+} from './dialect.js';
 import { loadDriver } from './load-driver.js';
 import { decimalParameter, isJsonLike, readDecimal, toJsonText } from './values.js';
 
@@ -204,5 +212,6 @@ export const sqliteDialect: Dialect = {
  * The sink's per-value encoder: strings and numbers (most values) in a function small enough
  * for V8 to inline into the encoding loop; the rest through `toParameter`.
  */
-const sqliteParameter: ValueEncoder = (value) =>
-  typeof value === 'string' || typeof value === 'number' ? value : sqliteDialect.toParameter(value, '');
+const sqliteParameter: ValueEncoder = passingStringsAndNumbers((value) =>
+  typeof value === 'string' || typeof value === 'number' ? value : sqliteDialect.toParameter(value, ''),
+);

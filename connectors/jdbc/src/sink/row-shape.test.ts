@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { CopyFieldEncoder, Row, ValueEncoder } from '../dialect/dialect.js';
+import {
+  type CopyFieldEncoder,
+  passingStringsAndNumbers,
+  type Row,
+  type ValueEncoder,
+} from '../dialect/dialect.js';
 import { compileCopyLines, compileFill, copyLineGeneric, fillGeneric, RowShape } from './row-shape.js';
 
 /** Awkward column names: quotes, a backslash, a newline, a template and a line separator. */
@@ -112,5 +117,38 @@ describe('RowShape encoding loop', () => {
     expect(input.map((row) => compiled.byName(row))).toEqual(
       input.map((row) => copyLineGeneric(columns, copyEncoders, row, false)),
     );
+  });
+
+  it('binds strings and numbers itself for encoders that pass them through, and calls the encoder for other values', () => {
+    const seen: unknown[] = [];
+    const passing = passingStringsAndNumbers((value) => {
+      seen.push(value);
+      return typeof value === 'string' || typeof value === 'number'
+        ? value
+        : value === true
+          ? 1
+          : value instanceof Uint8Array
+            ? value
+            : null;
+    });
+    const cols = ['a', 'b'];
+    const shape = new RowShape(cols, [passing, passing], undefined);
+    const bytes = new Uint8Array(5);
+    const input: Row[] = [
+      { a: 7, b: 'text' },
+      { a: true, b: null },
+      { a: 1.5, b: bytes },
+    ];
+    const compiled = new Array<unknown>(6);
+    expect(shape.fillChunk(input, undefined, 0, 3, 3, compiled, [])).toBe(3);
+    expect(compiled).toEqual([7, 'text', 1, null, 1.5, bytes]);
+    // 8 per number, a string's length, 8 per other value, a binary's size.
+    expect(shape.chunkBytes).toBe(8 + 4 + 8 + 8 + 8 + 5);
+    expect(seen).toEqual([true, null, bytes]);
+    // The same values and bytes as the generic loop, which calls the encoder for every value.
+    const generic = new Array<unknown>(6);
+    fillGeneric(shape, cols, [passing, passing], input, undefined, 0, 3, 3, generic, []);
+    expect(generic).toEqual(compiled);
+    expect(shape.chunkBytes).toBe(8 + 4 + 8 + 8 + 8 + 5);
   });
 });

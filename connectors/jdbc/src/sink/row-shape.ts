@@ -1,4 +1,9 @@
-import type { CopyFieldEncoder, Row, ValueEncoder } from '../dialect/dialect.js';
+import {
+  type CopyFieldEncoder,
+  passesStringsAndNumbers,
+  type Row,
+  type ValueEncoder,
+} from '../dialect/dialect.js';
 
 /** The bytes metric of one bound value: a string's length, a binary's size, 8 for any other. */
 export function parameterBytes(value: unknown): number {
@@ -7,6 +12,25 @@ export function parameterBytes(value: unknown): number {
     : typeof value === 'object' && value instanceof Uint8Array
       ? value.byteLength
       : 8;
+}
+
+/**
+ * {@link parameterBytes} of `e`, written into the compiled loop: a call per value was not always
+ * inlined there (the loop itself is inlined into its caller, which uses up V8's inlining budget).
+ */
+const BYTES_OF_E =
+  "(typeof e === 'string' ? e.length : typeof e === 'object' && e instanceof Uint8Array ? e.byteLength : 8)";
+
+/**
+ * The compiled loop's step for column `i`: its value `v{i}` encoded by `e{i}` into `out`, its
+ * bytes counted. An encoder that passes strings and numbers through is called only for other values.
+ */
+function encodeStep(i: number, passThrough: boolean): string {
+  const general = `e = e${i}(v${i}); out[offset + ${i}] = e; bytes += ${BYTES_OF_E};`;
+  if (!passThrough) return `    ${general}`;
+  return `    if (typeof v${i} === 'string') { out[offset + ${i}] = v${i}; bytes += v${i}.length; }
+    else if (typeof v${i} === 'number') { out[offset + ${i}] = v${i}; bytes += 8; }
+    else { ${general} }`;
 }
 
 /** {@link RowShape.fillChunk} of one shape, its result counts written to `shape`. */
@@ -59,7 +83,7 @@ ${ids.map((i) => `    const ${v(i)} = row[${JSON.stringify(columns[i])}];`).join
     if (rest !== undefined && (${ids.map((i) => `${v(i)} === undefined`).join(' || ')})) { rest.push(index); continue; }
     const offset = count * ${width};
     let e;
-${ids.map((i) => `    e = e${i}(${v(i)}); out[offset + ${i}] = e; bytes += parameterBytes(e);`).join('\n')}
+${ids.map((i) => encodeStep(i, passesStringsAndNumbers(encoders[i] as ValueEncoder))).join('\n')}
     count++;
   }
   shape.chunkRows = count;
