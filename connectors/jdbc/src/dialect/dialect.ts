@@ -120,6 +120,17 @@ export interface Dialect {
  */
 export type PreparedFinish = 'finished' | 'absent' | 'attached';
 
+/**
+ * The session that prepared a transaction (MariaDB XA): the server's id of it, and when that
+ * server started (epoch seconds). Ids start again from 1 when the server restarts, so the same id
+ * on a server started since names another session.
+ */
+export interface PreparingSession {
+  readonly sessionId: number;
+  /** Absent in committables written before it was recorded: the id alone is checked then. */
+  readonly serverStartedAt?: number;
+}
+
 /** Prepared (XA) transactions. Ids are plain strings the connector derives (job, subtask, index). */
 export interface TwoPhaseDialect {
   /**
@@ -135,8 +146,8 @@ export interface TwoPhaseDialect {
    * commits nothing (the transaction stays prepared, invisible to `XA RECOVER`). The writer
    * therefore hands a committable over only once the preparing session is gone.
    */
-  sessionId?(connection: SqlConnection): Promise<number>;
-  sessionEnded?(connection: SqlConnection, sessionId: number): Promise<boolean>;
+  preparingSession?(connection: SqlConnection): Promise<PreparingSession>;
+  sessionEnded?(connection: SqlConnection, session: PreparingSession): Promise<boolean>;
   /** Throws TRIB_JDBC_TWO_PHASE_UNAVAILABLE when the server cannot prepare transactions. */
   checkAvailable(connection: SqlConnection): Promise<void>;
   begin(connection: SqlConnection, id: string): Promise<void>;

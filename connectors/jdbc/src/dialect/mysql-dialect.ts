@@ -162,18 +162,31 @@ async function listXaPrepared(connection: SqlConnection, prefix: string): Promis
     .sort();
 }
 
+/** `now − Uptime` moves by a second as both tick: a restart shows as a larger step. */
+const SERVER_START_JITTER_S = 2;
+
+/** When the server started, in epoch seconds (`SHOW GLOBAL STATUS` works on MySQL and MariaDB). */
+async function serverStartedAt(connection: SqlConnection): Promise<number> {
+  const [now] = await connection.query('SELECT UNIX_TIMESTAMP() AS now');
+  const [uptime] = await connection.query("SHOW GLOBAL STATUS LIKE 'Uptime'");
+  return Math.round(Number(now?.now) - Number(uptime?.Value));
+}
+
 const twoPhase: TwoPhaseDialect = {
   detachAfterPrepare: true,
-  async sessionId(connection) {
+  async preparingSession(connection) {
     const rows = await connection.query('SELECT CONNECTION_ID() AS id');
-    return Number(rows[0]?.id);
+    return { sessionId: Number(rows[0]?.id), serverStartedAt: await serverStartedAt(connection) };
   },
-  async sessionEnded(connection, sessionId) {
+  async sessionEnded(connection, { sessionId, serverStartedAt: startedThen }) {
     const rows = await connection.query(
       'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
       [sessionId],
     );
-    return Number(rows[0]?.n) === 0;
+    if (Number(rows[0]?.n) === 0) return true;
+    // A server restarted since numbers sessions from 1 again: this id is another session.
+    if (startedThen === undefined) return false;
+    return Math.abs((await serverStartedAt(connection)) - startedThen) > SERVER_START_JITTER_S;
   },
   async checkAvailable(connection) {
     try {

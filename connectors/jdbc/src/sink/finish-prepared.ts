@@ -6,7 +6,7 @@ import {
   sleep,
   TributaryError,
 } from '@tributary/core';
-import type { PreparedFinish, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
+import type { PreparedFinish, PreparingSession, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 
 /** How long to wait for a prepared transaction's session to end, before giving up for now. */
@@ -59,15 +59,15 @@ export interface SessionEndWait {
 export const DEFAULT_SESSION_END_WAIT: SessionEndWait = { timeoutMs: 30_000, maxDelayMs: 200 };
 
 /**
- * Waits until the server has fully ended session `sessionId`, which prepared transaction `id`
- * (see {@link TwoPhaseDialect.sessionId}): an XA COMMIT before that may answer success and commit
+ * Waits until the server has fully ended `session`, which prepared transaction `id`
+ * (see {@link TwoPhaseDialect.preparingSession}): an XA COMMIT before that may answer success and commit
  * nothing. Returns at once where the dialect cannot tell (no `sessionEnded`). Throws a retriable
  * `TRIB_JDBC_PREPARED_ATTACHED` naming the transaction when the session outlives `wait`.
  */
 export async function awaitSessionEnd(
   twoPhase: TwoPhaseDialect,
   connection: SqlConnection,
-  sessionId: number,
+  session: PreparingSession,
   id: string,
   wait: SessionEndWait = DEFAULT_SESSION_END_WAIT,
 ): Promise<void> {
@@ -76,14 +76,14 @@ export async function awaitSessionEnd(
   const deadline = Date.now() + wait.timeoutMs;
   for (
     let delay = 2;
-    !(await sessionEnded(connection, sessionId));
+    !(await sessionEnded(connection, session));
     delay = Math.min(delay * 2, wait.maxDelayMs)
   ) {
     if (Date.now() > deadline)
       throw new TributaryError(
         JdbcErrorCodes.PREPARED_ATTACHED,
-        `The session (id ${sessionId}) that prepared transaction ${id} did not end within ${wait.timeoutMs} ms: committing it before that session has ended could report success and commit nothing`,
-        { retriable: true, context: { transactionId: id, sessionId } },
+        `The session (id ${session.sessionId}) that prepared transaction ${id} did not end within ${wait.timeoutMs} ms: committing it before that session has ended could report success and commit nothing`,
+        { retriable: true, context: { transactionId: id, sessionId: session.sessionId } },
       );
     await sleep(delay);
   }

@@ -24,6 +24,9 @@ class FakeXaServer {
   /** The session that prepared each id, while it is ending. */
   private readonly preparedBy = new Map<string, number>();
   readonly statements: string[] = [];
+  /** When this server (re)started, in epoch seconds, and its clock. */
+  startedAt = 1_700_000_000;
+  now = this.startedAt + 600;
 
   /** A transaction prepared by a session that ends after `refusals` more commit attempts. */
   prepare(id: string, refusals: number): void {
@@ -43,6 +46,9 @@ class FakeXaServer {
       dialect: mysqlDialect,
       query: async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
         this.statements.push(sql);
+        if (sql === 'SELECT UNIX_TIMESTAMP() AS now') return [{ now: this.now }];
+        if (sql === "SHOW GLOBAL STATUS LIKE 'Uptime'")
+          return [{ Variable_name: 'Uptime', Value: String(this.now - this.startedAt) }];
         if (sql.includes('information_schema.PROCESSLIST')) {
           const session = Number(params[0]);
           const polls = this.endingSessions.get(session);
@@ -177,6 +183,37 @@ describe('JdbcCommitter on MariaDB XA', () => {
       // XA COMMIT went out once, after the session had left the process list.
       expect(server.statements.filter((s) => s.startsWith('XA COMMIT'))).toEqual(["XA COMMIT 'p-0-3'"]);
       expect(server.endingSessions.size).toBe(0);
+    });
+
+    it('waits for a session of the same server run, as `now − Uptime` tells it (a second of jitter is the same run)', async () => {
+      const server = new FakeXaServer();
+      server.prepareOnEndingSession('p-0-3', 42, 3);
+      const committer = committerOn(server);
+      const serverStartedAt = server.startedAt + 1;
+      const { requests, outcomes } = recordingCommitRequests([
+        { transactionId: 'p-0-3', sessionId: 42, serverStartedAt },
+      ]);
+      await committer.commit(requests);
+      expect(outcomes).toEqual([{ kind: 'success' }]);
+      expect(server.endingSessions.size).toBe(0);
+      expect(server.statements.filter((s) => s.includes('PROCESSLIST'))).toHaveLength(4);
+    });
+
+    it('does not wait for a session id of a server run before a restart (ids start again at 1: it is another session now)', async () => {
+      const server = new FakeXaServer();
+      const serverStartedAt = server.startedAt;
+      // The server restarted an hour later; a new, unrelated session 42 stays connected.
+      server.startedAt += 3600;
+      server.now = server.startedAt + 5;
+      server.prepare('p-0-3', 0);
+      server.endingSessions.set(42, Number.POSITIVE_INFINITY);
+      const committer = committerOn(server, 4, 50);
+      const { requests, outcomes } = recordingCommitRequests([
+        { transactionId: 'p-0-3', sessionId: 42, serverStartedAt },
+      ]);
+      await committer.commit(requests);
+      expect(outcomes).toEqual([{ kind: 'success' }]);
+      expect(server.committed).toEqual(['p-0-3']);
     });
 
     it('commits a committable of the previous format (no session id) without waiting', async () => {

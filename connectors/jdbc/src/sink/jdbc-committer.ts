@@ -61,12 +61,19 @@ export class JdbcCommitter implements Committer<JdbcCommittable> {
     );
     const committed: string[] = [];
     for (const request of requests) {
-      const { transactionId: id, sessionId } = request.committable;
+      const committable = request.committable;
+      const { transactionId: id, sessionId } = committable;
       try {
         this.connection ??= await openConnection(this.dialect, connectionOf(this.options));
         // A committable of the previous format names no session: nothing to wait for.
         if (sessionId !== undefined)
-          await awaitSessionEnd(twoPhase, this.connection, sessionId, id, this.sessionEndWait);
+          await awaitSessionEnd(
+            twoPhase,
+            this.connection,
+            { ...committable, sessionId },
+            id,
+            this.sessionEndWait,
+          );
         const outcome = await finishWhenDetached(twoPhase, this.connection, 'commit', id, this.detachWait);
         if (outcome === 'finished') committed.push(id);
         else if (outcome === 'absent') request.signalAlreadyCommitted();

@@ -9,7 +9,7 @@ import {
 } from '@tributary/core';
 import { JdbcCatalog, type TableInfo } from '../catalog/jdbc-catalog.js';
 import { connectionOf } from '../dialect/connection-options.js';
-import type { Dialect, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
+import type { Dialect, PreparingSession, SqlConnection, TwoPhaseDialect } from '../dialect/dialect.js';
 import { openConnection, statementError } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { type BatchOutcome, BatchStatements, RejectedRowsNeedReplay } from './batch-statements.js';
@@ -19,15 +19,13 @@ import { ReducingBuffer, type RowBatch } from './row-ops.js';
 import { TableEvolution } from './table-evolution.js';
 import { parseTransactionId, transactionId } from './transaction-ids.js';
 
-/** A prepared transaction handed to the committer. */
-export interface JdbcCommittable {
+/**
+ * A prepared transaction handed to the committer. Where the dialect detaches prepared transactions
+ * (MariaDB XA) it names the session that prepared it, and the committer waits until that session
+ * has ended before committing. Committables of checkpoints written before that name none: no wait.
+ */
+export interface JdbcCommittable extends Partial<PreparingSession> {
   readonly transactionId: string;
-  /**
-   * The server's id of the session that prepared it, where the dialect detaches prepared
-   * transactions (MariaDB XA): the committer waits until that session has ended before
-   * committing. Absent in committables of checkpoints written before it existed (no wait then).
-   */
-  readonly sessionId?: number;
 }
 
 /** How rows leave the buffer: in short transactions (at-least-once) or into one per checkpoint. */
@@ -422,14 +420,14 @@ class TwoPhaseStrategy implements FlushStrategy {
       const connection = await this.connect();
       await this.twoPhase.prepare(connection, id);
       if (this.twoPhase.detachAfterPrepare) {
-        const session = await this.twoPhase.sessionId?.(connection);
+        const session = await this.twoPhase.preparingSession?.(connection);
         await connection.close();
         this.connection = undefined;
         if (session !== undefined) {
           // The session id goes along: the committer checks again that it has ended before
           // committing (a restore commits whatever a checkpoint holds).
           await awaitSessionEnd(this.twoPhase, await this.connect(), session, id);
-          return [{ transactionId: id, sessionId: session }];
+          return [{ transactionId: id, ...session }];
         }
       }
     } catch (error) {

@@ -279,7 +279,9 @@ describe.each(ALL_KINDS)('JdbcSink on %s', (kind) => {
   if (kind !== 'sqlite') {
     /** A committable as the writer hands it over: on MariaDB with the id of the session that prepared it. */
     const committable = (transactionId: string) =>
-      kind === 'mariadb' ? { transactionId, sessionId: expect.any(Number) } : { transactionId };
+      kind === 'mariadb'
+        ? { transactionId, sessionId: expect.any(Number), serverStartedAt: expect.any(Number) }
+        : { transactionId };
     it('refuses wrong credentials with TRIB_JDBC_AUTH_FAILED and never shows the password', async () => {
       const password = 'definitely-wrong-secret';
       const error = await new JdbcSink({ ...db.connection, user: 'no_such_user_x', password, table: 'items' })

@@ -12,8 +12,10 @@ import {
 } from '@tributary/core/testing';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionOf } from '../dialect/connection-options.js';
 import type { TwoPhaseDialect } from '../dialect/dialect.js';
 import { dialectOf } from '../dialect/dialects.js';
+import { openConnection } from '../dialect/jdbc-errors.js';
 import { JdbcErrorCodes } from '../jdbc-error-codes.js';
 import { openTestDatabase, type TestDatabase } from '../testing-fixtures/test-databases.js';
 import { JdbcCommitter } from './jdbc-committer.js';
@@ -100,6 +102,28 @@ describe('JdbcSink exactly-once on MariaDB: XA transactions still attached to th
     }
   });
 
+  it("names a preparing session by its id and its server run's start, so an id reused after a restart is not waited for", async () => {
+    const sink = new JdbcSink({ ...db.connection, table: 'unused' });
+    const dialect = dialectOf(sink.options.dialect);
+    const twoPhase = dialect.twoPhase as Required<TwoPhaseDialect>;
+    const probe = await openConnection(dialect, connectionOf(sink.options));
+    const reference = await session();
+    try {
+      const live = await twoPhase.preparingSession(probe);
+      // The server's start by the test's own query: within the second both clocks tick.
+      const [[{ started }]] = (await reference.query(
+        "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE AS started FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'",
+      )) as unknown as [[{ started: number }]];
+      expect(Math.abs((live.serverStartedAt ?? 0) - Number(started))).toBeLessThanOrEqual(2);
+      expect(await twoPhase.sessionEnded(probe, live)).toBe(false);
+      const beforeRestart = { ...live, serverStartedAt: (live.serverStartedAt ?? 0) - 3600 };
+      expect(await twoPhase.sessionEnded(probe, beforeRestart)).toBe(true);
+    } finally {
+      await probe.close();
+      await reference.end();
+    }
+  });
+
   it('a restored committable naming the session that prepared it is committed once that session has ended, on the first attempt', async () => {
     await db.exec('CREATE TABLE attached_restore (id INT PRIMARY KEY)');
     const prefix = db.transactionPrefix('restore');
@@ -180,7 +204,9 @@ describe('JdbcSink exactly-once on MariaDB: XA transactions still attached to th
       // Its locks are free: the restored attempt writes the same key.
       await writer.write([{ id: 1 }], fakeBatchContext());
       await writer.flush(false);
-      expect(await writer.prepareCommit()).toEqual([{ transactionId: id, sessionId: expect.any(Number) }]);
+      expect(await writer.prepareCommit()).toEqual([
+        { transactionId: id, sessionId: expect.any(Number), serverStartedAt: expect.any(Number) },
+      ]);
       await writer.close();
       const committer = sink.createCommitter(fakeCommitterContext());
       const outcomes = await commitRetrying(committer, [{ transactionId: id }]);
