@@ -10,12 +10,24 @@
  * each worker thread compiles it again (`BENCH_IN_PROCESS=1` measures that way, to compare).
  * Rounds rotate the order, the first round is a warm-up, the median of the others counts.
  *
+ * Two rates per mode. The whole-run rate counts every record from `running` to the end, so it
+ * includes what each fresh isolate pays first: V8's optimising compiler warming up (about 0.3 s of
+ * CPU per worker at 1 M records), which in worker mode runs on the cores the workers need, while the
+ * single loop's JIT uses the otherwise idle second core; the whole-run ratio therefore grows with
+ * the job's length. The steady-state rate (as JMH and flink-benchmarks measure after warm-up) counts
+ * only from when `BENCH_WARMUP_FRACTION` of the records (default 0.25) has been written to when
+ * 95 % has (the drain and close left out too), from the sink's `numRecordsSend` read every 50 ms;
+ * worker threads send their counters to the main registry every 250 ms, so the window's ends are
+ * interpolated between those updates and the bench prints how far apart they were. It is what a
+ * long-running job gets.
+ *
  * Prints records/s, the ratios `threads:2 / workers:1` (target ≥ 1.7 on 2 idle cores) and
  * `threads:1 / workers:1` (the overhead, target ≥ 0.97), `os.availableParallelism()`, the load
  * average (a loaded machine cannot show the speed-up), and where the CPU went (Linux): the main
  * thread, the worker threads, and the helper threads every Node process has (V8's GC and JIT,
  * libuv's pool). From that, the speed-up two cores allow at the CPU cost per record that two
- * workers measured. Ends with one `BENCH_JSON {...}` line.
+ * workers measured. The same two ratios follow for the steady state. Ends with one
+ * `BENCH_JSON {...}` line (both rates, the steady state under `steadyState`).
  * Run: pnpm --filter @tributary/example-demo bench:workers (BENCH_SMOKE=1: small and one round).
  */
 import { execFile } from 'node:child_process';
@@ -27,6 +39,7 @@ import { promisify } from 'node:util';
 import { type JobOptionsInput, loadJob, MetricRegistry, silentLogger } from '@tributary/core';
 import { DEFAULT_DATASET, ensureDataset } from '../src/demo-dataset.js';
 import { writeJsonLinesCopy } from './jsonl-dataset.js';
+import { type ProgressSample, type SteadyStateRate, steadyStateRate } from './steady-state-rate.js';
 import { type CpuSplit, readThreadCpu, splitCpu } from './thread-cpu.js';
 import type { WorkersBenchParams } from './workers-bench-job.js';
 
@@ -48,6 +61,18 @@ const READ_CHUNK_BYTES =
   process.env.BENCH_READ_CHUNK_KB === undefined ? undefined : Number(process.env.BENCH_READ_CHUNK_KB) * 1024;
 /** BENCH_YOUNG_MB: the worker threads' young generation (MB), to compare with the default. */
 const YOUNG_MB = process.env.BENCH_YOUNG_MB === undefined ? undefined : Number(process.env.BENCH_YOUNG_MB);
+/**
+ * BENCH_WARMUP_FRACTION: the steady-state rate counts from when this fraction of the records has
+ * been written (default 0.25) to when 95 % has, leaving out JIT warm-up and the drain and close.
+ */
+const WARMUP_FRACTION = Number(process.env.BENCH_WARMUP_FRACTION ?? 0.25);
+const STEADY_END_FRACTION = 0.95;
+/**
+ * How often the job process reads the sink's record counter. Counters of worker threads reach the
+ * main registry every 250 ms (the workers' metrics interval), so the window's ends are interpolated
+ * between updates; the bench prints how far apart the updates around them were.
+ */
+const PROGRESS_SAMPLE_MS = 50;
 const jobModule = new URL('./workers-bench-job.ts', import.meta.url);
 /** Argument that makes this script run one job and print its timing (the fresh process per job). */
 const CHILD_FLAG = '--one-job';
@@ -68,6 +93,8 @@ interface Timing {
   readonly processingMs: number;
   readonly cpuMs: number;
   readonly cpu: CpuSplit | undefined;
+  /** Records/s once warmed up (see BENCH_WARMUP_FRACTION); undefined when too short to sample. */
+  readonly steady: SteadyStateRate | undefined;
 }
 
 interface JobSpec {
@@ -91,6 +118,12 @@ async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing
   let runningAt = start;
   let cpuAtRunning = process.cpuUsage();
   let threadsAtRunning = readThreadCpu();
+  // Progress of the sink (records written), from the main registry: workers' counters arrive there.
+  // Sampled from `running` on, like the whole-run rate, so start-up never stretches the window.
+  const progress: ProgressSample[] = [];
+  const sampleProgress = () =>
+    progress.push({ atMs: performance.now(), records: metrics.sum('numRecordsSend') });
+  let sampler: ReturnType<typeof setInterval> | undefined;
   const client = job.start(
     {
       parallelism: PARALLELISM,
@@ -104,9 +137,12 @@ async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing
     runningAt = performance.now();
     cpuAtRunning = process.cpuUsage();
     threadsAtRunning = readThreadCpu();
+    sampleProgress();
+    sampler = setInterval(sampleProgress, PROGRESS_SAMPLE_MS);
   });
-  const result = await client.result;
+  const result = await client.result.finally(() => clearInterval(sampler));
   const end = performance.now();
+  sampleProgress();
   const cpu = process.cpuUsage(cpuAtRunning);
   const threadsAtEnd = readThreadCpu();
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -122,6 +158,7 @@ async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing
     processingMs: end - runningAt,
     cpuMs,
     cpu: threadsAtRunning && threadsAtEnd ? splitCpu(threadsAtRunning, threadsAtEnd, cpuMs) : undefined,
+    steady: steadyStateRate(progress, RECORDS, WARMUP_FRACTION, STEADY_END_FRACTION),
   };
 }
 
@@ -197,6 +234,26 @@ async function main(): Promise<void> {
           helpers: perK(t.cpu.helpers),
         };
       };
+      // Steady state: the median over rounds of the rate from WARMUP_FRACTION to 95 % of the records;
+      // undefined when any round was too short to time its window.
+      const steadyRuns = (name: ConfigName) =>
+        of(name).flatMap((t) => (t.steady === undefined ? [] : [t.steady]));
+      const steadyRate = (name: ConfigName) => {
+        const runs = steadyRuns(name);
+        return runs.length === 0 || runs.length < of(name).length
+          ? undefined
+          : median(runs.map((r) => r.recordsPerSecond));
+      };
+      const steadyWindowMs = (name: ConfigName) => median(steadyRuns(name).map((r) => r.windowMs));
+      /** The widest gap between counter updates that any round's window ends fell in. */
+      const steadyResolutionMs = (name: ConfigName) =>
+        Math.max(...steadyRuns(name).map((r) => r.resolutionMs));
+      const steadyRatio = (a: ConfigName, b: ConfigName) => {
+        const x = steadyRate(a);
+        const y = steadyRate(b);
+        return x === undefined || y === undefined ? undefined : x / y;
+      };
+      const steadyLabel = `${Math.round(WARMUP_FRACTION * 100)}–${Math.round(STEADY_END_FRACTION * 100)} % of the records`;
       const single = rate('workers:1');
       const one = rate('threads:1');
       const two = rate('threads:2');
@@ -206,6 +263,10 @@ async function main(): Promise<void> {
           `  ${pipeline.padEnd(12)} ${c.name.padEnd(10)} ${Math.round(rate(c.name)).toLocaleString('en-US').padStart(9)} records/s ` +
             `(start-up ${Math.round(startup(c.name))} ms; with start-up ${Math.round(wallRate(c.name)).toLocaleString('en-US')} records/s; ` +
             `cores busy ${coresBusy(c.name).toFixed(2)})` +
+            (steadyRate(c.name) === undefined
+              ? `\n      steady state (${steadyLabel}): run too short to time at ${PROGRESS_SAMPLE_MS} ms samples`
+              : `\n      steady state (${steadyLabel}) ${Math.round(steadyRate(c.name) as number).toLocaleString('en-US')} records/s ` +
+                `over ${Math.round(steadyWindowMs(c.name))} ms (window ends interpolated within counter updates at most ${Math.round(steadyResolutionMs(c.name))} ms apart)`) +
             (s
               ? `\n      CPU ms per 1000 records: ${s.total.toFixed(2)} = main thread ${s.main.toFixed(2)} + worker threads ${s.workers.toFixed(2)} + helper threads (V8 GC/JIT, libuv) ${s.helpers.toFixed(2)}`
               : '') +
@@ -224,6 +285,19 @@ async function main(): Promise<void> {
             : `   at most ${cpuBound.toFixed(2)} on ${usable} cores at the CPU per record threads:2 spent`) +
           '\n',
       );
+      const steady2 = steadyRatio('threads:2', 'workers:1');
+      const steady1 = steadyRatio('threads:1', 'workers:1');
+      process.stdout.write(
+        `  ${pipeline.padEnd(12)} steady state (${steadyLabel}): ` +
+          (steady2 === undefined || steady1 === undefined
+            ? 'not measured (a run too short to time)'
+            : `threads:2 / workers:1 = ${steady2.toFixed(2)}   threads:1 / workers:1 = ${steady1.toFixed(2)}`) +
+          '\n',
+      );
+      const steadyOf = (name: ConfigName) => {
+        const r = steadyRate(name);
+        return r === undefined ? undefined : Math.round(r);
+      };
       report.push({
         pipeline,
         recordsPerSecond: {
@@ -238,6 +312,21 @@ async function main(): Promise<void> {
         overheadRatio: Number((one / single).toFixed(3)),
         wallSpeedup2vs1: Number((wallRate('threads:2') / wallRate('workers:1')).toFixed(3)),
         cpuBoundSpeedup2vs1: cpuBound === undefined ? undefined : Number(cpuBound.toFixed(3)),
+        steadyState: {
+          fromFraction: WARMUP_FRACTION,
+          toFraction: STEADY_END_FRACTION,
+          recordsPerSecond: {
+            single: steadyOf('workers:1'),
+            threads1: steadyOf('threads:1'),
+            threads2: steadyOf('threads:2'),
+          },
+          windowMs: Object.fromEntries(configs.map((c) => [c.name, Math.round(steadyWindowMs(c.name))])),
+          resolutionMs: Object.fromEntries(
+            configs.map((c) => [c.name, Math.round(steadyResolutionMs(c.name))]),
+          ),
+          speedup2vs1: steady2 === undefined ? undefined : Number(steady2.toFixed(3)),
+          overheadRatio: steady1 === undefined ? undefined : Number(steady1.toFixed(3)),
+        },
       });
     }
     const loadAfter = loadavg()[0] ?? 0;
