@@ -16,10 +16,11 @@
  * single loop's JIT uses the otherwise idle second core; the whole-run ratio therefore grows with
  * the job's length. The steady-state rate (as JMH and flink-benchmarks measure after warm-up) counts
  * only from when `BENCH_WARMUP_FRACTION` of the records (default 0.25) has been written to when
- * 95 % has (the drain and close left out too), from the sink's `numRecordsSend` read every 50 ms;
- * worker threads send their counters to the main registry every 250 ms, so the window's ends are
- * interpolated between those updates and the bench prints how far apart they were. It is what a
- * long-running job gets.
+ * 95 % has (the drain and close left out too), from each sink subtask's `numRecordsSend` read every
+ * 50 ms. Worker threads send their counters to the main registry every 250 ms, so each counter's
+ * progress is interpolated between its own updates (summing first would pair one worker's fresh
+ * value with the other's stale one) and the bench prints how far apart the updates around the
+ * window's ends were. It is what a long-running job gets.
  *
  * Prints records/s, the ratios `threads:2 / workers:1` (target ≥ 1.7 on 2 idle cores) and
  * `threads:1 / workers:1` (the overhead, target ≥ 0.97), `os.availableParallelism()`, the load
@@ -118,11 +119,26 @@ async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing
   let runningAt = start;
   let cpuAtRunning = process.cpuUsage();
   let threadsAtRunning = readThreadCpu();
-  // Progress of the sink (records written), from the main registry: workers' counters arrive there.
-  // Sampled from `running` on, like the whole-run rate, so start-up never stretches the window.
-  const progress: ProgressSample[] = [];
-  const sampleProgress = () =>
-    progress.push({ atMs: performance.now(), records: metrics.sum('numRecordsSend') });
+  // Progress of each sink subtask (records written), from the main registry: workers' counters
+  // arrive there. Sampled from `running` on, like the whole-run rate, so start-up never stretches
+  // the window; a counter first seen later counted 0 at `running` (no worker had sent it yet).
+  const progress = new Map<string, ProgressSample[]>();
+  let sampledFrom: number | undefined;
+  const sampleProgress = () => {
+    const atMs = performance.now();
+    const firstPoll = sampledFrom === undefined;
+    sampledFrom ??= runningAt;
+    for (const m of metrics.metrics()) {
+      if (m.name !== 'numRecordsSend') continue;
+      const key = JSON.stringify(m.labels);
+      let series = progress.get(key);
+      if (series === undefined) {
+        series = firstPoll ? [] : [{ atMs: sampledFrom, records: 0 }];
+        progress.set(key, series);
+      }
+      series.push({ atMs, records: m.read() ?? 0 });
+    }
+  };
   let sampler: ReturnType<typeof setInterval> | undefined;
   const client = job.start(
     {
@@ -158,7 +174,7 @@ async function runJob({ pipeline, input, out, config }: JobSpec): Promise<Timing
     processingMs: end - runningAt,
     cpuMs,
     cpu: threadsAtRunning && threadsAtEnd ? splitCpu(threadsAtRunning, threadsAtEnd, cpuMs) : undefined,
-    steady: steadyStateRate(progress, RECORDS, WARMUP_FRACTION, STEADY_END_FRACTION),
+    steady: steadyStateRate([...progress.values()], RECORDS, WARMUP_FRACTION, STEADY_END_FRACTION),
   };
 }
 
