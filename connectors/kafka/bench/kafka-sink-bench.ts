@@ -32,6 +32,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
 import { KafkaSink } from '../src/sink/kafka-sink.js';
 import { alternatingRounds } from './alternating-rounds.js';
+import { rawSendLoop } from './raw-send-loop.js';
 
 const PARTITIONS = 3;
 /** The sink's defaults: a request is full at 1 000 records or 1 MB of values. */
@@ -76,18 +77,7 @@ async function rawProduce(
     maxInFlightRequests: 1,
   });
   await producer.connect();
-  const batch = (from: number) =>
-    Array.from({ length: Math.min(requestRecords(payload.length), count - from) }, (_, i) => ({
-      partition: (from + i) % PARTITIONS,
-      value: payload,
-    }));
-  let next = batch(0);
-  for (let sent = 0; sent < count; ) {
-    const sending = producer.send({ topic, acks: -1, messages: next });
-    sent += next.length;
-    if (sent < count) next = batch(sent);
-    await sending;
-  }
+  await rawSendLoop(producer, topic, payload, count, requestRecords(payload.length), PARTITIONS);
   await producer.disconnect();
   return performance.now() - start;
 }

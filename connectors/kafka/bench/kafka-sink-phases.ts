@@ -24,6 +24,7 @@ import { type KafkaService, type KafkaServiceName, useService } from '@tributary
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaRecordSerializer } from '../src/sink/kafka-record-serializer.js';
 import { KafkaSink } from '../src/sink/kafka-sink.js';
+import { rawSendLoop } from './raw-send-loop.js';
 
 const PARTITIONS = 3;
 const BYTES = Number(process.env.BENCH_BYTES ?? 100);
@@ -52,18 +53,7 @@ async function raw(kafka: KafkaService<KafkaServiceName>, topic: string, payload
   const c1 = process.cpuUsage();
   marks.length = 0;
   marks.push(mark());
-  const batch = (from: number) =>
-    Array.from({ length: Math.min(PER_REQUEST, RECORDS - from) }, (_, i) => ({
-      partition: (from + i) % PARTITIONS,
-      value: payload,
-    }));
-  let next = batch(0);
-  for (let sent = 0; sent < RECORDS; ) {
-    const sending = producer.send({ topic, acks: -1, messages: next });
-    sent += next.length;
-    if (sent < RECORDS) next = batch(sent);
-    await sending;
-  }
+  await rawSendLoop(producer, topic, payload, RECORDS, PER_REQUEST, PARTITIONS);
   const t2 = performance.now();
   marks.push(mark());
   const cpu = cpuMs(process.cpuUsage(c1));
