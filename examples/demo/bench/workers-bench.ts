@@ -45,8 +45,9 @@ import { type CpuSplit, readThreadCpu, splitCpu } from './thread-cpu.js';
 import type { WorkersBenchParams } from './workers-bench-job.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
-// 1 M by default: each job starts fresh worker threads (cold JIT), so short runs measure warm-up.
-const RECORDS = Number(process.env.BENCH_RECORDS ?? (SMOKE ? 20_000 : 1_000_000));
+// 3 M by default: each job starts fresh worker threads (cold JIT), so short runs measure warm-up
+// (at 1 M records each isolate's optimising compiler is about a tenth of the job's CPU).
+const RECORDS = Number(process.env.BENCH_RECORDS ?? (SMOKE ? 20_000 : 3_000_000));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 3));
 const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
 const PARALLELISM = 2;
