@@ -25,6 +25,23 @@ export function passesStringsAndNumbers(encoder: ValueEncoder): boolean {
 
 /** Encodes a value of one column as a field of COPY's text format (escaped; `\N` for NULL). */
 export type CopyFieldEncoder = (value: unknown) => string;
+/** COPY encoders marked by {@link escapingStringsAndNumbers}. */
+const copyPlain = new WeakSet<CopyFieldEncoder>();
+
+/**
+ * Marks `encoder` as giving a string its COPY escaping (`escapeCopyText`) and a number its
+ * `String` text (most values): the sink's compiled COPY loop writes those itself, inline, and
+ * calls the encoder only for other values (the calls were not inlined there).
+ */
+export function escapingStringsAndNumbers(encoder: CopyFieldEncoder): CopyFieldEncoder {
+  copyPlain.add(encoder);
+  return encoder;
+}
+
+/** Whether `encoder` was marked by {@link escapingStringsAndNumbers}. */
+export function escapesStringsAndNumbers(encoder: CopyFieldEncoder): boolean {
+  return copyPlain.has(encoder);
+}
 
 /** A column as the catalog reports it. */
 export interface ColumnInfo {

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { CopyFieldEncoder } from './dialect.js';
+import { type CopyFieldEncoder, escapingStringsAndNumbers } from './dialect.js';
 
 /** What pg's connection offers a custom query during COPY FROM STDIN. */
 interface CopyConnection {
@@ -8,14 +8,15 @@ interface CopyConnection {
   endCopyFrom(): void;
 }
 
-const SPECIAL = /[\\\t\n\r]/;
+/** A character COPY's text format escapes. */
+export const COPY_SPECIAL = /[\\\t\n\r]/;
 
 /**
  * A text value in COPY's text format (backslash escapes; `\N` is NULL). One regex scan finds
  * whether anything needs escaping (faster than a `charCodeAt` loop in V8); most text is returned as is.
  */
 export function escapeCopyText(text: string): string {
-  if (!SPECIAL.test(text)) return text;
+  if (!COPY_SPECIAL.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );
@@ -43,13 +44,13 @@ export function copyFieldEncoder(
   if (json)
     return (value) =>
       value === null || value === undefined ? NULL_FIELD : escapeCopyText(String(toParameter(value)));
-  return (value) => {
+  return escapingStringsAndNumbers((value) => {
     if (typeof value === 'string') return escapeCopyText(value);
     // Number text (digits, '.', 'e', '-', 'NaN', 'Infinity') never needs escaping.
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
     if (value === null || value === undefined) return NULL_FIELD;
     return general(value);
-  };
+  });
 }
 
 const CHUNK_BYTES = 1 << 20;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CopyFieldEncoder,
+  escapingStringsAndNumbers,
   passingStringsAndNumbers,
   type Row,
   type ValueEncoder,
 } from '../dialect/dialect.js';
+import { copyFieldEncoder } from '../dialect/postgres-copy.js';
 import { compileCopyLines, compileFill, copyLineGeneric, fillGeneric, RowShape } from './row-shape.js';
 
 /** Awkward column names: quotes, a backslash, a newline, a template and a line separator. */
@@ -150,5 +152,38 @@ describe('RowShape encoding loop', () => {
     fillGeneric(shape, cols, [passing, passing], input, undefined, 0, 3, 3, generic, []);
     expect(generic).toEqual(compiled);
     expect(shape.chunkBytes).toBe(8 + 4 + 8 + 8 + 8 + 5);
+  });
+
+  it('writes strings (escaped) and numbers of COPY encoders that mark them inline, and calls the encoder for other values', () => {
+    const seen: unknown[] = [];
+    const real = copyFieldEncoder(
+      (value) => (value === undefined ? null : value),
+      (value) => (value instanceof Date ? value.toISOString() : value),
+      false,
+    );
+    const marked = escapingStringsAndNumbers((value) => {
+      seen.push(value);
+      return real(value);
+    });
+    const cols = ['a', 'b', 'c'];
+    const input: Row[] = [
+      { a: 'tab\there', b: 'new\nline\rcr', c: 'back\\slash \\N' },
+      { a: 42, b: -1.5e-7, c: Number.NaN },
+      { a: null, b: 2n ** 63n, c: new Date(Date.UTC(2024, 0, 2)) },
+      { a: 'plain «ü» 😀', b: -0, c: Number.POSITIVE_INFINITY },
+    ];
+    const compiled = compileCopyLines(cols, [marked, marked, marked]);
+    const lines = input.map((row) => compiled.checked(row));
+    expect(lines).toEqual([
+      'tab\\there\tnew\\nline\\rcr\tback\\\\slash \\\\N\n',
+      '42\t-1.5e-7\tNaN\n',
+      '\\N\t9223372036854775808\t2024-01-02T00:00:00.000Z\n',
+      'plain «ü» 😀\t0\tInfinity\n',
+    ]);
+    // Only the values that are neither strings nor numbers reached the encoder.
+    expect(seen).toEqual([null, 2n ** 63n, new Date(Date.UTC(2024, 0, 2))]);
+    // The same lines as the generic loop and the real encoder, which it calls for every value.
+    expect(lines).toEqual(input.map((row) => copyLineGeneric(cols, [real, real, real], row, true)));
+    expect(input.map((row) => compiled.byName(row))).toEqual(lines);
   });
 });

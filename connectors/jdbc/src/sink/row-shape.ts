@@ -1,9 +1,11 @@
 import {
   type CopyFieldEncoder,
+  escapesStringsAndNumbers,
   passesStringsAndNumbers,
   type Row,
   type ValueEncoder,
 } from '../dialect/dialect.js';
+import { COPY_SPECIAL, escapeCopyText } from '../dialect/postgres-copy.js';
 
 /** The bytes metric of one bound value: a string's length, a binary's size, 8 for any other. */
 export function parameterBytes(value: unknown): number {
@@ -190,6 +192,17 @@ export function fillGeneric(
   return p;
 }
 
+/**
+ * The compiled COPY line's field of column `i`: where the encoder escapes strings and writes
+ * numbers as `String` does, those are written inline (the regex test first, as `escapeCopyText`
+ * does) and the encoder is called only for other values.
+ */
+function copyField(i: number, inline: boolean): string {
+  const v = `v${i}`;
+  if (!inline) return `e${i}(${v})`;
+  return `(typeof ${v} === 'string' ? (special.test(${v}) ? escape(${v}) : ${v}) : typeof ${v} === 'number' ? '' + ${v} : e${i}(${v}))`;
+}
+
 /** A shape's COPY text line of a row: checked against the shape (else undefined), or read by name. */
 interface CopyLines {
   checked(row: Row): string | undefined;
@@ -208,7 +221,9 @@ export function compileCopyLines(
   if (width > 0 && width <= MAX_COMPILED_COLUMNS) {
     const ids = columns.map((_, i) => i);
     const reads = ids.map((i) => `  const v${i} = row[${JSON.stringify(columns[i])}];`).join('\n');
-    const line = `${ids.map((i) => `e${i}(v${i})`).join(" + '\\t' + ")} + '\\n'`;
+    const line = `${ids
+      .map((i) => copyField(i, escapesStringsAndNumbers(encoders[i] as CopyFieldEncoder)))
+      .join(" + '\\t' + ")} + '\\n'`;
     const body = `
 function checked(row) {
   let i = 0;
@@ -226,8 +241,9 @@ ${reads}
   return ${line};
 }
 return { checked, byName };`;
-    const factory = compiled(['columns', ...ids.map((i) => `e${i}`)], body);
-    if (factory !== undefined) return factory(columns, ...encoders) as CopyLines;
+    const factory = compiled(['columns', 'special', 'escape', ...ids.map((i) => `e${i}`)], body);
+    if (factory !== undefined)
+      return factory(columns, COPY_SPECIAL, escapeCopyText, ...encoders) as CopyLines;
   }
   return {
     checked: (row) => copyLineGeneric(columns, encoders, row, true),
