@@ -6,42 +6,41 @@ export type Row = Record<string, unknown>;
 
 /** Converts a value to what the driver binds for one column (chosen once per column by its type). */
 export type ValueEncoder = (value: unknown) => unknown;
-/** Encoders that return every string and every number unchanged (see {@link passingStringsAndNumbers}). */
-const passThrough = new WeakSet<ValueEncoder>();
+/**
+ * A mark some encoders carry to say how they treat strings and numbers, so the sink's compiled
+ * loops can handle those values inline and call the encoder only for others.
+ */
+function encoderMark<E extends object>(): { mark(encoder: E): E; has(encoder: E): boolean } {
+  const marked = new WeakSet<E>();
+  return {
+    mark(encoder) {
+      marked.add(encoder);
+      return encoder;
+    },
+    has: (encoder) => marked.has(encoder),
+  };
+}
 
+const passThrough = encoderMark<ValueEncoder>();
 /**
  * Marks `encoder` as returning strings and numbers unchanged (most values): the sink's compiled
  * encoding loop binds those itself and calls the encoder only for other values.
  */
-export function passingStringsAndNumbers(encoder: ValueEncoder): ValueEncoder {
-  passThrough.add(encoder);
-  return encoder;
-}
-
+export const passingStringsAndNumbers = passThrough.mark;
 /** Whether `encoder` was marked by {@link passingStringsAndNumbers}. */
-export function passesStringsAndNumbers(encoder: ValueEncoder): boolean {
-  return passThrough.has(encoder);
-}
+export const passesStringsAndNumbers = passThrough.has;
 
 /** Encodes a value of one column as a field of COPY's text format (escaped; `\N` for NULL). */
 export type CopyFieldEncoder = (value: unknown) => string;
-/** COPY encoders marked by {@link escapingStringsAndNumbers}. */
-const copyPlain = new WeakSet<CopyFieldEncoder>();
-
+const copyPlain = encoderMark<CopyFieldEncoder>();
 /**
  * Marks `encoder` as giving a string its COPY escaping (`escapeCopyText`) and a number its
  * `String` text (most values): the sink's compiled COPY loop writes those itself, inline, and
  * calls the encoder only for other values (the calls were not inlined there).
  */
-export function escapingStringsAndNumbers(encoder: CopyFieldEncoder): CopyFieldEncoder {
-  copyPlain.add(encoder);
-  return encoder;
-}
-
+export const escapingStringsAndNumbers = copyPlain.mark;
 /** Whether `encoder` was marked by {@link escapingStringsAndNumbers}. */
-export function escapesStringsAndNumbers(encoder: CopyFieldEncoder): boolean {
-  return copyPlain.has(encoder);
-}
+export const escapesStringsAndNumbers = copyPlain.has;
 
 /** A column as the catalog reports it. */
 export interface ColumnInfo {
