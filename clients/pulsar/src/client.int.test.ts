@@ -388,6 +388,47 @@ describe('pulsar client against the local broker', () => {
     await producer.close();
   });
 
+  it('acks whole entries with a receipt outside a transaction, again without error', async () => {
+    const topic = await pulsar.createTopic();
+    const reader = await client.subscribe({
+      topic,
+      subscription: 'receipts',
+      subscriptionType: 'Key_Shared',
+      initialPosition: 'earliest',
+    });
+    const producer = await client.createProducer({
+      topic,
+      batchingMaxMessages: 3,
+      batchingMaxPublishDelayMs: 50,
+    });
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => producer.send({ payload: text(`r${i}`), key: `k${i}` })),
+    );
+    await waitForQueued(reader, 6);
+    const entries = [
+      ...new Map(
+        reader.takeQueued(100).map((m) => [`${m.messageId.ledgerId}:${m.messageId.entryId}`, m.messageId]),
+      ).values(),
+    ];
+    // Another consumer of the subscription without permits acks them: the broker applies acks of
+    // entries a consumer was never given.
+    const acker = await client.subscribe({
+      topic,
+      subscription: 'receipts',
+      subscriptionType: 'Key_Shared',
+      deferFlow: true,
+    });
+    await acker.acknowledgeEntries(topic, entries);
+    await acker.acknowledgeEntries(topic, entries);
+    await reader.close();
+    await acker.close();
+    const after = await client.subscribe({ topic, subscription: 'receipts', subscriptionType: 'Key_Shared' });
+    expect(await drain(after, 1, 1000)).toEqual([]);
+    await waitForBacklog(after, topic, 0);
+    await after.close();
+    await producer.close();
+  });
+
   it('acks whole entries in a transaction: applied on commit, redelivered after abort', async () => {
     const topic = await pulsar.createTopic();
     const coordinator = await client.transactions();

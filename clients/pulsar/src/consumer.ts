@@ -418,6 +418,16 @@ export class Consumer {
   }
 
   /**
+   * Acknowledges whole entries of `topic` (a partition name) outside any transaction and waits
+   * for the broker's answer (an ACK with a request id): unlike {@link acknowledge}, which groups
+   * acks and sends them without a receipt, a resolved promise means the broker applied them.
+   * Entries already acknowledged are accepted again (an individual ack is idempotent).
+   */
+  acknowledgeEntries(topic: string, entries: readonly MessageId[]): Promise<void> {
+    return this.member(topic).acknowledgeEntries(entries);
+  }
+
+  /**
    * The subscription's backlog per partition (CONSUMER_STATS `msgBacklog`). The broker counts
    * entries, not messages: a batch counts once (as in `pulsar-admin topics stats`).
    */
@@ -811,6 +821,24 @@ export class PartitionConsumer implements ConnectionListener {
       .then(() => undefined);
     transaction.trackAck(done);
     await done;
+  }
+
+  /** See {@link Consumer.acknowledgeEntries}. */
+  async acknowledgeEntries(entries: readonly MessageId[]): Promise<void> {
+    if (entries.length === 0) return;
+    const connection = this.connection;
+    if (connection === undefined || connection.closed) {
+      throw new PulsarConnectionError(`ack on ${this.topic}: not connected`);
+    }
+    await connection.request(`ack of ${entries.length} entries on ${this.topic}`, (requestId) => ({
+      type: BaseCommand_Type.ACK,
+      ack: {
+        consumerId: this.consumerId,
+        ackType: CommandAck_AckType.Individual,
+        messageId: entries.map((id) => messageIdToData({ ...id, batchIndex: -1, batchSize: 0 })),
+        requestId,
+      },
+    }));
   }
 
   /** See {@link Consumer.acknowledgeEntriesInTransaction}. */
