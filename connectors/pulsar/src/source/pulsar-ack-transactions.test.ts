@@ -88,6 +88,7 @@ async function usable(acks: PulsarAckTransactions, id: number): Promise<void> {
 }
 
 const split = (c: ReturnType<typeof recordingConsumer>, ...entries: number[]): SplitAcks => ({
+  splitId: 't@0',
   consumer: c.consumer,
   topic: 't',
   entries: entries.map(entry),
@@ -193,6 +194,27 @@ describe('PulsarAckTransactions', () => {
     expect(acks.snapshot(4, []).commit).toEqual([]);
   });
 
+  it('gives each split the entries of every transaction not yet committed, for the checkpoint to carry', async () => {
+    // The acks go out while the checkpoint completes: a crash right after it is stored can lose
+    // them, so the checkpoint must hold the entries a restore acks again.
+    const fake = fakeCoordinator();
+    const acks = ackTransactions(fake.coordinator);
+    const c = recordingConsumer();
+    await usable(acks, 1);
+    acks.snapshot(2, [split(c, 1, 2, 3), { ...split(c, 9), splitId: 'u@0', topic: 'u' }]);
+    expect(acks.pendingEntries('t@0')).toEqual({ '(0,0)': '1:1-3' });
+    expect(acks.pendingEntries('u@0')).toEqual({ '(0,0)': '1:9' });
+    expect(acks.isReady).toBe(true);
+    acks.snapshot(3, [split(c, 5)]);
+    expect(acks.pendingEntries('t@0')).toEqual({ '(0,0)': '1:1-3', '(0,1)': '1:5' });
+    expect(acks.pendingEntries('u@0')).toEqual({ '(0,0)': '1:9' });
+    acks.notifyCheckpointComplete(2);
+    await acks.settled();
+    // Committed: the coordinator holds them now, the checkpoint no longer needs to.
+    expect(acks.pendingEntries('t@0')).toEqual({ '(0,1)': '1:5' });
+    expect(acks.pendingEntries('u@0')).toBeUndefined();
+  });
+
   it('commits an aborted checkpoint’s acks with the next completed one, in order', async () => {
     const fake = fakeCoordinator();
     const acks = ackTransactions(fake.coordinator);
@@ -233,7 +255,7 @@ describe('PulsarAckTransactions', () => {
         throw new Error('not connected');
       },
     };
-    acks.snapshot(2, [{ consumer: failing, topic: 't', entries: [entry(1)] }]);
+    acks.snapshot(2, [{ splitId: 't@0', consumer: failing, topic: 't', entries: [entry(1)] }]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(() => acks.throwIfFailed()).toThrow(/acking 1 entries of t in \(0,0\) failed: not connected/);
   });

@@ -6,11 +6,13 @@ import type {
   TransactionCoordinatorClient,
 } from '@tributary/pulsar-client';
 import { txnIdToString } from '@tributary/pulsar-client';
+import { encodeEntries } from './pulsar-entry-ranges.js';
 import type { AckTransactions } from './pulsar-partition-split.js';
 import { PulsarSourceErrorCodes } from './pulsar-source-error-codes.js';
 
 /** Acks of one split for a checkpoint: the entries its reader emitted since the previous one. */
 export interface SplitAcks {
+  readonly splitId: string;
   readonly consumer: Pick<Consumer, 'acknowledgeEntriesInTransaction'>;
   readonly topic: string;
   readonly entries: readonly MessageId[];
@@ -70,10 +72,7 @@ export class PulsarAckTransactions {
    * next checkpoint still records it for commit on restore (a crash before the commit arrives would
    * otherwise leave it open until its timeout aborts it, and its messages come again).
    */
-  private readonly pendingCommits = new Map<
-    number,
-    { txn: Transaction; acked: Promise<boolean[]>; committing: boolean }
-  >();
+  private readonly pendingCommits = new Map<number, PendingCommit>();
   private committing: Promise<void> = Promise.resolve();
   private closed = false;
   /** The highest checkpoint known to be complete. */
@@ -148,8 +147,10 @@ export class PulsarAckTransactions {
         );
       }
       const sent: Promise<boolean>[] = [];
-      for (const { consumer, topic, entries } of acks) {
+      const entriesBySplit = new Map<string, string>();
+      for (const { splitId, consumer, topic, entries } of acks) {
         if (entries.length === 0) continue;
+        entriesBySplit.set(splitId, encodeEntries(entries));
         sent.push(
           consumer.acknowledgeEntriesInTransaction(topic, entries, next.txn).then(
             () => true,
@@ -164,7 +165,12 @@ export class PulsarAckTransactions {
         );
       }
       // The commit waits for these: an ACK still registering its subscription must not miss it.
-      this.pendingCommits.set(checkpointId, { txn: next.txn, acked: Promise.all(sent), committing: false });
+      this.pendingCommits.set(checkpointId, {
+        txn: next.txn,
+        acked: Promise.all(sent),
+        committing: false,
+        entriesBySplit,
+      });
       this.refill();
     }
     this.taken = false;
@@ -174,6 +180,24 @@ export class PulsarAckTransactions {
       // Every open one: each may take acks after this checkpoint (the first, or a later one once it is replaced as stale).
       abort: this.ready.map((r) => txnIdToString(r.txn.id)),
     };
+  }
+
+  /**
+   * The entries of `splitId` acked in each transaction the last {@link snapshot} listed for
+   * commit (transaction id → {@link encodeEntries} text), for the checkpoint's split state. The
+   * ack requests are sent while the checkpoint completes, so a crash right after it is stored can
+   * lose them: a restore acks these entries again after committing the transactions (see
+   * `PulsarSplitConsumers.endRestoredTransactions`). Undefined when there are none.
+   */
+  pendingEntries(splitId: string): Record<string, string> | undefined {
+    let pending: Record<string, string> | undefined;
+    for (const { txn, entriesBySplit } of this.pendingCommits.values()) {
+      const entries = entriesBySplit.get(splitId);
+      if (entries === undefined) continue;
+      pending ??= {};
+      pending[txnIdToString(txn.id)] = entries;
+    }
+    return pending;
   }
 
   /**
@@ -281,6 +305,16 @@ export class PulsarAckTransactions {
           );
     this.logger.error({ err: toError(this.failure) }, `Pulsar ${what} failed`);
   }
+}
+
+/** A checkpoint's ack transaction until the coordinator confirmed its commit. */
+interface PendingCommit {
+  readonly txn: Transaction;
+  /** One per ack request: false when it failed. */
+  readonly acked: Promise<boolean[]>;
+  committing: boolean;
+  /** Split id → its entries acked in `txn` ({@link encodeEntries} text). */
+  readonly entriesBySplit: ReadonlyMap<string, string>;
 }
 
 function signal(): { promise: Promise<void>; resolve: () => void } {

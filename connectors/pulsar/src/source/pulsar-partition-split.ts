@@ -19,6 +19,13 @@ export interface PulsarPartitionSplit extends SourceSplit {
   readonly slot?: number;
   /** Shared/Key_Shared: the reader's ack transactions at the checkpoint (see {@link AckTransactions}). */
   readonly transactions?: AckTransactions;
+  /**
+   * Shared/Key_Shared: this split's entries acked in each transaction of `transactions.commit`
+   * whose commit was not confirmed at the checkpoint (transaction id → entries as
+   * `ledger:first-last,…`). A restore acks them again: their ack requests may not have reached the
+   * broker before a crash.
+   */
+  readonly pendingAcks?: Readonly<Record<string, string>>;
 }
 
 /** Ids (`(most,least)`) of a Shared/Key_Shared reader's ack transactions at a checkpoint. */

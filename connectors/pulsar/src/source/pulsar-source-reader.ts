@@ -11,6 +11,7 @@ import {
 } from '@tributary/core';
 import type { MessageId, PulsarClient } from '@tributary/pulsar-client';
 import { PulsarAckTransactions, type SplitAcks } from './pulsar-ack-transactions.js';
+import { decodeEntries } from './pulsar-entry-ranges.js';
 import type { PulsarMessageDeserializer } from './pulsar-message-deserializer.js';
 import type { AckTransactions, PulsarPartitionSplit, PulsarSplitState } from './pulsar-partition-split.js';
 import { formatMessageId } from './pulsar-positions.js';
@@ -63,7 +64,10 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
   ) {
     const logger = context.logger.child({ component: 'pulsar-source', subtask: context.subtaskId });
     const shared = isSharedType(options.subscriptionType);
-    const consumers = new PulsarSplitConsumers(client, logger);
+    const consumers = new PulsarSplitConsumers(client, logger, {
+      name: options.subscriptionName,
+      type: options.subscriptionType,
+    });
     super(
       new SingleSplitFetcherManager<PulsarEntry, PulsarPartitionSplit>(
         () => new PulsarSplitReader(client, options, consumers, logger),
@@ -166,7 +170,8 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
 
   /**
    * Shared/Key_Shared: ends the restored checkpoint's ack transactions (commit what it covered,
-   * abort what came after) before any reader subscribes, then tells the enumerator; it lets every
+   * abort what came after) and acks the covered entries again (their requests may have been lost
+   * in the crash) before any reader subscribes, then tells the enumerator; it lets every
    * reader subscribe once all did (see {@link PulsarSplitConsumers.subscriptionsAllowed}).
    */
   override async start(): Promise<void> {
@@ -180,11 +185,18 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
     if (this.acks === undefined) return;
     const commit = new Set<string>();
     const abort = new Set<string>();
+    const reack = new Map<string, MessageId[]>();
     for (const state of this.states.values()) {
-      for (const id of state.split.transactions?.commit ?? []) commit.add(id);
-      for (const id of state.split.transactions?.abort ?? []) abort.add(id);
+      const { transactions, pendingAcks, topic } = state.split;
+      for (const id of transactions?.commit ?? []) commit.add(id);
+      for (const id of transactions?.abort ?? []) abort.add(id);
+      for (const entries of Object.values(pendingAcks ?? {})) {
+        const list = reack.get(topic) ?? [];
+        list.push(...decodeEntries(entries));
+        reack.set(topic, list);
+      }
     }
-    await this.consumers.endRestoredTransactions({ commit: [...commit], abort: [...abort] });
+    await this.consumers.endRestoredTransactions({ commit: [...commit], abort: [...abort] }, reack);
     this.context.sendSourceEventToCoordinator({ type: RESTORED_EVENT });
   }
 
@@ -209,8 +221,14 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
   protected toSplitType(splitId: string, state: PulsarSplitState): PulsarPartitionSplit {
     const split = state.split;
     if (this.acks !== undefined) {
-      const transactions = this.snapshotTransactions ?? split.transactions;
-      return { ...split, ...(transactions === undefined ? {} : { transactions }) };
+      if (this.snapshotTransactions === undefined) return split;
+      const { pendingAcks: _restored, ...rest } = split;
+      const pendingAcks = this.acks.pendingEntries(splitId);
+      return {
+        ...rest,
+        transactions: this.snapshotTransactions,
+        ...(pendingAcks === undefined ? {} : { pendingAcks }),
+      };
     }
     if (state.lastEmitted === undefined) return split;
     return { ...split, splitId, start: { kind: 'after', messageId: formatMessageId(state.lastEmitted) } };
@@ -238,7 +256,7 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
           { context: { splitId } },
         );
       }
-      acks.push({ consumer, topic: state.split.topic, entries: state.unackedEntries.splice(0) });
+      acks.push({ splitId, consumer, topic: state.split.topic, entries: state.unackedEntries.splice(0) });
     }
     return acks;
   }

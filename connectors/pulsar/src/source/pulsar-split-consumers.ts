@@ -1,5 +1,11 @@
 import { type Logger, toError } from '@tributary/core';
-import { type Consumer, type MessageId, type PulsarClient, parseTxnId } from '@tributary/pulsar-client';
+import {
+  type Consumer,
+  type ConsumerOptions,
+  type MessageId,
+  type PulsarClient,
+  parseTxnId,
+} from '@tributary/pulsar-client';
 import type { AckTransactions, PulsarPartitionSplit } from './pulsar-partition-split.js';
 
 interface SplitConsumer {
@@ -30,6 +36,11 @@ export class PulsarSplitConsumers {
   constructor(
     private readonly client: PulsarClient,
     private readonly logger: Logger,
+    /** The reader's subscription: a restore acks covered entries again on it. */
+    private readonly subscription: {
+      readonly name: string;
+      readonly type: NonNullable<ConsumerOptions['subscriptionType']>;
+    },
   ) {}
 
   /** True once the reader started closing: nothing subscribes any more. */
@@ -84,8 +95,18 @@ export class PulsarSplitConsumers {
    * Shared/Key_Shared after a restore: commits the transactions the checkpoint covered (again,
    * when `notifyCheckpointComplete` already did: `not-found` then) and aborts the one opened
    * after it, so its acks never apply and the broker redelivers those messages. Each id once.
+   *
+   * Then acks `reack` (the committed transactions' entries by partition) again, outside any
+   * transaction: the checkpoint is stored before the broker confirmed those acks, so a crash
+   * can have lost them, and committing a transaction without them would let the broker
+   * redeliver records the checkpoint's output already holds. Acking an acked entry again
+   * changes nothing. A consumer that requests no messages (no permits) does it: no reader of
+   * the job subscribes before every reader got here.
    */
-  async endRestoredTransactions(transactions: AckTransactions): Promise<void> {
+  async endRestoredTransactions(
+    transactions: AckTransactions,
+    reack: ReadonlyMap<string, readonly MessageId[]> = new Map(),
+  ): Promise<void> {
     if (transactions.commit.length === 0 && transactions.abort.length === 0) return;
     const coordinator = await this.client.transactions();
     const todo: [string, 'commit' | 'abort'][] = [
@@ -101,6 +122,24 @@ export class PulsarSplitConsumers {
         outcome === 'not-found'
           ? `restored ack transaction ${id} had already ended (committed at checkpoint completion, or timed out)`
           : `restored ack transaction ${id}: ${outcome}`,
+      );
+    }
+    for (const [topic, entries] of reack) {
+      if (entries.length === 0) continue;
+      const consumer = await this.client.subscribe({
+        topic,
+        subscription: this.subscription.name,
+        subscriptionType: this.subscription.type,
+        deferFlow: true,
+      });
+      try {
+        await consumer.acknowledgeEntries(topic, entries);
+      } finally {
+        await consumer.close();
+      }
+      this.logger.info(
+        { topic, entries: entries.length },
+        `acked the restored checkpoint's ${entries.length} entries of ${topic} again`,
       );
     }
   }
