@@ -124,24 +124,30 @@ export class PulsarSplitConsumers {
           : `restored ack transaction ${id}: ${outcome}`,
       );
     }
-    for (const [topic, entries] of reack) {
-      if (entries.length === 0) continue;
-      const consumer = await this.client.subscribe({
-        topic,
-        subscription: this.subscription.name,
-        subscriptionType: this.subscription.type,
-        deferFlow: true,
-      });
-      try {
-        await consumer.acknowledgeEntries(topic, entries);
-      } finally {
-        await consumer.close();
-      }
-      this.logger.info(
-        { topic, entries: entries.length },
-        `acked the restored checkpoint's ${entries.length} entries of ${topic} again`,
-      );
+    // Partitions in parallel: a restore of many partitions should not pay a subscribe each in turn.
+    await Promise.all(
+      [...reack]
+        .filter(([, entries]) => entries.length > 0)
+        .map(([topic, entries]) => this.ackAgain(topic, entries)),
+    );
+  }
+
+  private async ackAgain(topic: string, entries: readonly MessageId[]): Promise<void> {
+    const consumer = await this.client.subscribe({
+      topic,
+      subscription: this.subscription.name,
+      subscriptionType: this.subscription.type,
+      deferFlow: true,
+    });
+    try {
+      await consumer.acknowledgeEntries(topic, entries);
+    } finally {
+      await consumer.close();
     }
+    this.logger.info(
+      { topic, entries: entries.length },
+      `acked the restored checkpoint's ${entries.length} entries of ${topic} again`,
+    );
   }
 
   async close(splitId: string): Promise<void> {
