@@ -80,6 +80,46 @@ describe('BatchStatements on a database where a failed statement aborts the tran
   });
 });
 
+describe('BatchStatements with a ready promise (the caller BEGIN in flight)', () => {
+  /** Rows whose `v` is read through a getter, so the test sees when they are encoded. */
+  const watchedRows = (n: number, reads: number[]) =>
+    rowBatch(
+      Array.from({ length: n }, (_, id) => ({
+        id,
+        get v() {
+          reads.push(id);
+          return id;
+        },
+      })),
+    );
+
+  it('encodes the first chunk before ready settles and sends nothing until it has', async () => {
+    const connection = recordingConnection();
+    const reads: number[] = [];
+    let begin!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      begin = resolve;
+    });
+    const written = statements().write(connection, watchedRows(3, reads), { optimistic: true, ready });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toEqual([0, 1, 2]);
+    expect(connection.statements).toEqual([]);
+    begin();
+    expect(await written).toMatchObject({ written: 3, rejected: 0 });
+    expect(connection.statements).toEqual(['INSERT']);
+  });
+
+  it('throws a rejected ready as is, before any statement', async () => {
+    const connection = recordingConnection();
+    const beginFailed = new Error('BEGIN failed');
+    const error = await statements()
+      .write(connection, ops([1, 2]), { optimistic: true, ready: Promise.reject(beginFailed) })
+      .catch((e: unknown) => e);
+    expect(error).toBe(beginFailed);
+    expect(connection.statements).toEqual([]);
+  });
+});
+
 describe('BatchStatements full chunks', () => {
   it('sends full chunks as a repeated statement with one refilled parameter array, the tail as a plain one', async () => {
     const sent: { how: string; params: unknown[] }[] = [];

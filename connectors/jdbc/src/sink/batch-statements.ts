@@ -35,6 +35,12 @@ export interface WriteMode {
    * instead of being isolated. Only for a caller that owns the whole transaction and can replay it.
    */
   readonly optimistic?: boolean;
+  /**
+   * Settles when statements may be sent (the caller's BEGIN, in flight): the first chunk is
+   * encoded before it is awaited, so the encoding overlaps that round trip. Its rejection is
+   * thrown as is, before any statement.
+   */
+  readonly ready?: Promise<unknown>;
 }
 
 /** Result of writing one batch. */
@@ -55,6 +61,8 @@ export class BatchStatements {
   private columnTypes: Map<string, string>;
   /** The current write is optimistic (see {@link WriteMode}). */
   private optimistic = false;
+  /** What the current write's first statement waits for (see {@link WriteMode.ready}); cleared once awaited. */
+  private ready: Promise<unknown> | undefined;
 
   constructor(
     private readonly dialect: Dialect,
@@ -78,6 +86,7 @@ export class BatchStatements {
 
   async write(connection: SqlConnection, batch: RowBatch, mode: WriteMode = {}): Promise<BatchOutcome> {
     this.optimistic = mode.optimistic === true && this.dialect.errorAbortsTransaction;
+    this.ready = mode.ready;
     const n = batch.rows.length;
     // Appends and upserts (no deletes): every index of the batch, no list built.
     if (batch.deletes === undefined) return n === 0 ? NOTHING : this.runWrites(connection, batch, undefined);
@@ -290,6 +299,11 @@ export class BatchStatements {
     /** What the chunk sends, for the bytes metric (also counted when rows are then written one by one). */
     bytes: number,
   ): Promise<BatchOutcome> {
+    const ready = this.ready;
+    if (ready !== undefined) {
+      this.ready = undefined;
+      await ready;
+    }
     try {
       if (this.optimistic) await run();
       else await this.guarded(connection, run);

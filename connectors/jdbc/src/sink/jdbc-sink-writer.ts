@@ -145,8 +145,13 @@ export class JdbcSinkWriter<T> implements CommittingSinkWriter<T, JdbcCommittabl
     if (this.buffer.size === 0) return this.chain;
     const batch = this.buffer.drain();
     return this.serialized(async () => {
-      const evolved = await this.evolution?.ensure(batch.rows);
-      if (evolved !== undefined) this.statements.setTable(evolved);
+      // No await unless there is something to wait for: the flush's first statement goes out in
+      // the same turn as the previous flush's end, before the job makes its next batch (each
+      // await would let the job run first, with the database idle meanwhile).
+      if (this.evolution !== undefined) {
+        const evolved = await this.evolution.ensure(batch.rows);
+        if (evolved !== undefined) this.statements.setTable(evolved);
+      }
       await this.strategy.write(batch);
     });
   }
@@ -245,8 +250,10 @@ class ShortTransactionStrategy implements FlushStrategy {
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
       try {
-        const connection = await this.connect();
-        const release = await connection.acquireWriteLock?.();
+        // Awaited only when pending (see flushBuffer).
+        const connection = this.connection ?? (await this.connect());
+        const release =
+          connection.acquireWriteLock === undefined ? undefined : await connection.acquireWriteLock();
         let outcome: BatchOutcome;
         try {
           outcome = await this.inTransaction(connection, batch, true).catch(async (error: unknown) => {
@@ -276,20 +283,34 @@ class ShortTransactionStrategy implements FlushStrategy {
     }
   }
 
-  /** One transaction around the batch; optimistic first (no savepoints: two round trips fewer per chunk). */
+  /**
+   * One transaction around the batch; optimistic first (no savepoints: two round trips fewer per
+   * chunk). BEGIN is sent first and the batch's first chunk is encoded while it is in flight (the
+   * statements wait for it before sending anything), as a loop that prepares its rows before
+   * it starts the transaction: the encoding is not added to the batch's round trips.
+   */
   private async inTransaction(
     connection: SqlConnection,
     batch: RowBatch,
     optimistic: boolean,
   ): Promise<BatchOutcome> {
     const { dialect } = this.setup;
-    await connection.execute(dialect.beginSql());
+    let begun = false;
+    const ready = connection.execute(dialect.beginSql()).then(() => {
+      begun = true;
+    });
+    // Observed below in every case; this only keeps a failure while encoding from leaving it unhandled.
+    ready.catch(() => {});
     try {
-      const outcome = await this.statements.write(connection, batch, { optimistic });
+      const outcome = await this.statements.write(connection, batch, { optimistic, ready });
+      await ready;
       await connection.execute('COMMIT');
       return outcome;
     } catch (error) {
-      if (!isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
+      // Encoding may have failed before BEGIN completed: roll back only a transaction that began
+      // (a failed BEGIN left none, as when it was awaited first).
+      await ready.catch(() => {});
+      if (begun && !isConnectionLoss(dialect, error)) await connection.execute('ROLLBACK').catch(() => {});
       throw error;
     }
   }
