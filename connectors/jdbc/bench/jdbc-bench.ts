@@ -24,7 +24,10 @@
  *
  * Run: `pnpm --filter @tributary/connector-jdbc bench` (`BENCH_SCALE=0.2` for a quick run;
  * `BENCH_CASES=insert,upsert,copy,scan` picks cases, to split a run; `BENCH_ONLY=raw|sink` runs
- * one side of the sink cases alone, no ratio, to profile it with `--cpu-prof` or `--trace-gc`).
+ * one side of the sink cases alone, no ratio, to profile it with `--cpu-prof` or `--trace-gc`;
+ * `BENCH_PG_IDLE=1` writes to stderr, per timed INSERT run on PostgreSQL, the time no query was
+ * outstanding: the server idle as the client sees it, while the client makes rows, encodes them,
+ * serializes a statement or goes from one statement to the next).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -242,6 +245,27 @@ async function openMariaDb(): Promise<Raw> {
   };
 }
 
+/**
+ * Time with some pg query outstanding since the last reset (`BENCH_PG_IDLE=1`): queries that
+ * return a promise, so not the COPY cases (a COPY is a submittable), whose runs report nothing.
+ */
+const pgQueries = { outstanding: 0, since: 0, busyMs: 0, count: 0 };
+if (process.env.BENCH_PG_IDLE === '1') {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  const settled = () => {
+    if (--pgQueries.outstanding === 0) pgQueries.busyMs += performance.now() - pgQueries.since;
+  };
+  (pg.Client.prototype as { query: unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+    const result = query.apply(this, args);
+    if (result instanceof Promise) {
+      pgQueries.count++;
+      if (pgQueries.outstanding++ === 0) pgQueries.since = performance.now();
+      result.then(settled, settled);
+    }
+    return result;
+  };
+}
+
 // A full collection before every timed run: neither side pays for the garbage the other left.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -249,14 +273,22 @@ const collectGarbage = runInNewContext('gc') as () => void;
 /** CPU time (user + system, ms) of this process in the last {@link timed} run. */
 let lastCpuMs = 0;
 
-async function timed(run: () => Promise<unknown>): Promise<number> {
+async function timed(run: () => Promise<unknown>, label?: string): Promise<number> {
   collectGarbage();
+  pgQueries.busyMs = 0;
+  pgQueries.count = 0;
   const cpu = process.cpuUsage();
   const start = performance.now();
   await run();
   const elapsed = performance.now() - start;
   const used = process.cpuUsage(cpu);
   lastCpuMs = (used.user + used.system) / 1000;
+  if (pgQueries.count > 0 && label !== undefined) {
+    const idle = elapsed - pgQueries.busyMs;
+    process.stderr.write(
+      `${label}: no query outstanding ${idle.toFixed(1)} of ${elapsed.toFixed(1)} ms (${pgQueries.count} queries)\n`,
+    );
+  }
   return elapsed;
 }
 
@@ -423,15 +455,19 @@ async function benchDatabase(name: string, raw: Raw): Promise<Record<string, num
       let tribCpuMs = Number.NaN;
       const runRaw = async () => {
         await raw.settle();
-        const ms = await timed(() =>
-          method === 'copy' ? rawCopyLoop(raw, rawTable) : rawInsertLoop(raw, rawTable, upsert),
+        const ms = await timed(
+          () => (method === 'copy' ? rawCopyLoop(raw, rawTable) : rawInsertLoop(raw, rawTable, upsert)),
+          method === 'copy' ? undefined : `${name} ${method} raw`,
         );
         rawCpuMs = lastCpuMs;
         return ms;
       };
       const runTrib = async () => {
         await raw.settle();
-        const ms = await timed(() => tributaryInsert(raw, tribTable, method));
+        const ms = await timed(
+          () => tributaryInsert(raw, tribTable, method),
+          method === 'copy' ? undefined : `${name} ${method} sink`,
+        );
         tribCpuMs = lastCpuMs;
         return ms;
       };
