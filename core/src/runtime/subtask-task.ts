@@ -152,7 +152,8 @@ export class SubtaskTask {
       const status = reader.pollNext(this.output);
       if (this.output.size > 0) {
         this.emptyPolls = 0;
-        await this.processBatch();
+        const writing = this.processBatch();
+        if (writing !== undefined) await writing;
       }
       if (status === 'end') {
         this.readerEnded = true;
@@ -171,7 +172,8 @@ export class SubtaskTask {
     }
   }
 
-  private async processBatch(): Promise<void> {
+  /** Hands the polled batch through the chain to the writer; a promise while the writer takes it. */
+  private processBatch(): Promise<void> | undefined {
     const { deps } = this;
     const batch = this.output.takeBatch();
     const metrics = deps.readerMetrics;
@@ -187,11 +189,21 @@ export class SubtaskTask {
             subtaskId: deps.index,
             currentWatermark: () => this.writerCtx.currentWatermark,
           });
-    if (out.values.length === 0) return;
+    if (out.values.length === 0) return undefined;
     this.writerCtx.timestamps = out.timestamps;
-    const written = (this.writer as SinkWriter<unknown>).write(out.values, this.writerCtx);
+    const bounded = this.bounded;
+    if (bounded !== undefined && out.values.length <= bounded.recordsAccepted()) {
+      // The usual case with an async stage (the poll was cut to its room): taken at once, nothing
+      // to wait for, so no back-pressured time and no promise per batch.
+      bounded.writeAccepted(out.values, this.writerCtx);
+      return undefined;
+    }
+    return this.awaitWrite((this.writer as SinkWriter<unknown>).write(out.values, this.writerCtx));
+  }
+
+  private async awaitWrite(written: Promise<void>): Promise<void> {
     // Blocked time starts when write() returned: its synchronous part is work, not waiting.
-    const backPressure = deps.writerMetrics.backPressure;
+    const backPressure = this.deps.writerMetrics.backPressure;
     backPressure.begin(Date.now());
     try {
       await written;

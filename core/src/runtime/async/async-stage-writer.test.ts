@@ -205,6 +205,37 @@ describe('AsyncStageWriter', () => {
     expect(String((error as Error).message)).toContain('service down');
     expect(inner.written).toEqual([]);
   });
+
+  it('writeAccepted issues a batch that fits at once, refuses one past the room, and throws the failure', async () => {
+    for (const retry of [undefined, { maxAttempts: 1 }]) {
+      const service = manualService();
+      const inner = new RecordingWriter();
+      const writer = stage({ capacity: 3, ...(retry ? { retry } : {}) }, service.fn, inner);
+      writer.writeAccepted([1, 2], fakeBatchContext());
+      expect(service.issued()).toBe(2); // no promise to wait for: issued in the call
+      expect(writer.recordsAccepted()).toBe(1);
+      expect(() => writer.writeAccepted([3, 4], fakeBatchContext())).toThrow(
+        expect.objectContaining({ code: 'TRIB_CONTRACT_VIOLATION', context: { operator: 'mapAsync' } }),
+      );
+      expect(service.issued()).toBe(2); // nothing of the refused batch was issued
+      writer.writeAccepted([3], fakeBatchContext());
+      for (const n of [3, 1, 2]) service.complete(n);
+      await writer.flush(true);
+      expect(inner.written).toEqual(['r1', 'r2', 'r3']);
+      await writer.close();
+    }
+
+    const failing = stage(
+      { name: 'lookup' },
+      () => Promise.reject(new Error('service down')),
+      new RecordingWriter(),
+    );
+    failing.writeAccepted([1], fakeBatchContext());
+    await settle();
+    expect(() => failing.writeAccepted([2], fakeBatchContext())).toThrow(
+      expect.objectContaining({ code: 'TRIB_ASYNC_CALL_FAILED' }),
+    );
+  });
 });
 
 describe('AsyncResultQueue', () => {

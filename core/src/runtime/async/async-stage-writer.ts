@@ -156,10 +156,6 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
     this.resume();
     const capacity = this.options.capacity;
     const n = batch.length;
-    // The runtime's contexts hold the batch's timestamps in an array that is empty when no record
-    // has one: then every input gets NaN without a call per record.
-    const stamps = (ctx as { readonly timestamps?: unknown }).timestamps;
-    const untimed = Array.isArray(stamps) && stamps.length === 0;
     let i = 0;
     while (i < n) {
       const room = capacity - this.queue.size;
@@ -168,23 +164,51 @@ export class AsyncStageWriter<T, R> implements SinkWriter<T>, AsyncSlotListener<
         this.throwIfFailed();
         continue;
       }
-      // Calls settle in later microtasks at the earliest, so the room cannot shrink meanwhile.
-      const end = Math.min(n, i + room);
-      if (this.windows !== undefined) {
-        const timestamps: number[] = [];
-        if (!untimed) for (let k = i; k < end; k++) timestamps.push(ctx.timestamp(k) ?? Number.NaN);
-        this.issueWindow(batch.slice(i, end), timestamps);
-        i = end;
-      } else {
-        if (this.deadlines !== undefined) this.issueTime = this.deadlines.clock();
-        if (untimed) {
-          for (; i < end; i++) this.issue(batch[i] as T, Number.NaN);
-        } else {
-          for (; i < end; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
-        }
-      }
-      this.throwIfFailed();
+      i = this.take(batch, i, Math.min(n, i + room), ctx);
     }
+  }
+
+  /**
+   * @internal Takes a whole batch that fits (`batch.length <= recordsAccepted()`, see
+   * `BoundedWriter`) without a promise: the runtime's usual hand-over, its poll cut to the room.
+   */
+  writeAccepted(batch: readonly T[], ctx: SinkWriterContext): void {
+    this.resume();
+    if (batch.length > this.options.capacity - this.queue.size) {
+      throw new TributaryError(
+        CoreErrorCodes.CONTRACT_VIOLATION,
+        `writeAccepted() of ${batch.length} records with room for ${this.options.capacity - this.queue.size} in async stage '${this.options.name}'`,
+        { context: { operator: this.options.name } },
+      );
+    }
+    this.take(batch, 0, batch.length, ctx);
+  }
+
+  /**
+   * Issues `batch[from..to)`, which fits in the stage (calls settle in later microtasks at the
+   * earliest, so the room cannot shrink meanwhile); returns `to`. A whole batch becomes a window
+   * as it is, not a copy: every caller hands its batch over (the runtime takes a new array per
+   * poll, an earlier stage emits arrays it no longer holds).
+   */
+  private take(batch: readonly T[], from: number, to: number, ctx: SinkWriterContext): number {
+    // The runtime's contexts hold the batch's timestamps in an array that is empty when no record
+    // has one: then every input gets NaN without a call per record.
+    const stamps = (ctx as { readonly timestamps?: unknown }).timestamps;
+    const untimed = Array.isArray(stamps) && stamps.length === 0;
+    if (this.windows !== undefined) {
+      const timestamps: number[] = [];
+      if (!untimed) for (let k = from; k < to; k++) timestamps.push(ctx.timestamp(k) ?? Number.NaN);
+      this.issueWindow(from === 0 && to === batch.length ? batch : batch.slice(from, to), timestamps);
+    } else {
+      if (this.deadlines !== undefined) this.issueTime = this.deadlines.clock();
+      if (untimed) {
+        for (let i = from; i < to; i++) this.issue(batch[i] as T, Number.NaN);
+      } else {
+        for (let i = from; i < to; i++) this.issue(batch[i] as T, ctx.timestamp(i) ?? Number.NaN);
+      }
+    }
+    this.throwIfFailed();
+    return to;
   }
 
   /** @internal Records `write` takes now without waiting (see `BoundedWriter`). */

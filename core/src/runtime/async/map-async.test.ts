@@ -125,6 +125,29 @@ describe('DataStream.mapAsync in a job', () => {
     expect(mostAhead).toBeLessThanOrEqual(5);
   });
 
+  it('a batch the operators before the stage grow past its room waits for room inside write', async () => {
+    // Polls are cut to the room, but a flatMap before the stage makes 3 records of each: the
+    // subtask then hands the batch to write(), which issues what fits and waits for the rest.
+    let inFlight = 0;
+    let mostInFlight = 0;
+    using results = CollectSink.create<number>();
+    await Pipeline.from(new DataGeneratorSource<number>({ generator: (i) => i, count: 200 }))
+      .flatMap((n) => [3 * n, 3 * n + 1, 3 * n + 2])
+      .mapAsync(
+        async (n: number) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          await sleepMs(0);
+          inFlight--;
+          return n;
+        },
+        { capacity: 4 },
+      )
+      .sinkTo(results.sink)
+      .execute({ parallelism: 1 }, { logger: silentLogger });
+    expect(results.results()).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    expect(mostInFlight).toBe(4);
+  });
+
   it('reports timeouts, retries and calls in flight as metrics', async () => {
     const registry = new MetricRegistry();
     using results = CollectSink.create<number>();
