@@ -118,6 +118,33 @@ describe('UnorderedWindows', () => {
     expect((whole as { values: unknown }).values).toBe(f.results);
   });
 
+  it('drops a window completed before older ones; the windows after it keep issue order in pending inputs', () => {
+    const windows = new UnorderedWindows<number, string>();
+    const a = new AsyncWindow<number, string>([1, 2], []);
+    const b = new AsyncWindow<number, string>([3], []);
+    const c = new AsyncWindow<number, string>([4, 5], []);
+    windows.add(a);
+    windows.add(b);
+    windows.add(c);
+    windows.complete(a, 1, 'r2');
+    windows.complete(b, 0, 'r3');
+    expect(windows.drain()).toEqual([{ kind: 'records', values: ['r2', 'r3'], timestamps: [] }]);
+    expect(inputsOf(windows.pendingInputs())).toEqual([1, 4, 5]);
+    // A window added now goes after the ones kept, in the places the dropped ones left.
+    const d = new AsyncWindow<number, string>([6], []);
+    windows.add(d);
+    expect(inputsOf(windows.pendingInputs())).toEqual([1, 4, 5, 6]);
+    windows.complete(c, 0, 'r4');
+    windows.complete(c, 1, 'r5');
+    windows.complete(a, 0, 'r1');
+    expect(windows.drain()).toEqual([{ kind: 'records', values: ['r4', 'r5', 'r1'], timestamps: [] }]);
+    expect(inputsOf(windows.pendingInputs())).toEqual([6]);
+    windows.complete(d, 0, 'r6');
+    expect(windows.drain()).toEqual([{ kind: 'records', values: ['r6'], timestamps: [] }]);
+    expect(windows.size).toBe(0);
+    expect(windows.pendingInputs()).toEqual([]);
+  });
+
   it('keeps timestamps aligned when untimed and timed results mix', () => {
     const windows = new UnorderedWindows<number, string>();
     const untimed = new AsyncWindow<number, string>([1, 2], []);

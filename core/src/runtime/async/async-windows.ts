@@ -133,8 +133,13 @@ export class OrderedWindows<T, R> implements AsyncStageBuffer<T, R> {
 
 /** Unordered mode: the records between two watermarks, and their results ready to go. */
 export interface UnorderedSegment<T, R> {
-  /** Windows with calls in flight, in issue order. */
-  windows: AsyncWindow<T, R>[];
+  /**
+   * Windows with calls in flight, in issue order: the first `windowCount` entries. The array keeps
+   * its store when windows are dropped (emptied with `length = 0`, V8 drops the store and regrows
+   * it for the next window, once per window of calls).
+   */
+  readonly windows: (AsyncWindow<T, R> | undefined)[];
+  windowCount: number;
   /** Records of this segment not emitted yet. */
   live: number;
   /**
@@ -156,6 +161,7 @@ export interface UnorderedSegment<T, R> {
 function newSegment<T, R>(): UnorderedSegment<T, R> {
   return {
     windows: [],
+    windowCount: 0,
     live: 0,
     inOrder: undefined,
     inOrderCount: 0,
@@ -178,7 +184,7 @@ export class UnorderedWindows<T, R> implements AsyncStageBuffer<T, R> {
   add(window: AsyncWindow<T, R>): void {
     const segment = this.segments[this.segments.length - 1] as UnorderedSegment<T, R>;
     window.segment = segment;
-    segment.windows.push(window);
+    segment.windows[segment.windowCount++] = window;
     segment.live += window.size;
     this.records += window.size;
   }
@@ -247,7 +253,8 @@ export class UnorderedWindows<T, R> implements AsyncStageBuffer<T, R> {
   pendingInputs(): { readonly input: T; readonly timestamp: number }[] {
     const pending: { readonly input: T; readonly timestamp: number }[] = [];
     for (const segment of this.segments) {
-      for (const window of segment.windows) {
+      for (let w = 0; w < segment.windowCount; w++) {
+        const window = segment.windows[w] as AsyncWindow<T, R>;
         for (let i = 0; i < window.size; i++) {
           if (window.results[i] === IN_FLIGHT)
             pending.push({ input: window.inputs[i] as T, timestamp: window.timestampAt(i) });
@@ -295,12 +302,14 @@ function ready<T, R>(
 /** Forgets the windows whose calls all completed (their results went to the ready arrays). */
 function dropCompleted<T, R>(segment: UnorderedSegment<T, R>): void {
   const windows = segment.windows;
+  const count = segment.windowCount;
   let kept = 0;
-  for (let i = 0; i < windows.length; i++) {
+  for (let i = 0; i < count; i++) {
     const window = windows[i] as AsyncWindow<T, R>;
     if (window.completed < window.size) windows[kept++] = window;
   }
-  windows.length = kept;
+  for (let i = kept; i < count; i++) windows[i] = undefined;
+  segment.windowCount = kept;
 }
 
 /** Results `from..to` of a window as an emission: the window's own arrays when it is whole. */
