@@ -15,7 +15,8 @@
  * same as the window loop on both profiles (1.006 and 0.998, 2026-12-06): every call of a window
  * answers in the same turn, so the window loop is the strongest raw loop here, not a weak one.
  * The source may poll 1 000 records at a time (`BENCH_ASYNC_POLL_RECORDS`), but the subtask asks it
- * for no more than the stage has room for (`ReaderOutput.recordsWanted`), as the loop reads lazily.
+ * for no more than the stage has room for (`ReaderOutput.recordsWanted`), as the loop reads lazily,
+ * and hands that batch to the stage without a promise (`BoundedWriter.writeAccepted`).
  * Knobs: `BENCH_ASYNC_PROFILES=turn,turn-timeout,1ms` (which services), `BENCH_PROCESSES=N`
  * (the next-turn services in N separate processes, default 5; see below), `BENCH_ROUNDS`,
  * `BENCH_ASYNC_RECORDS`, `BENCH_ASYNC_SLOW_RECORDS`, `BENCH_ASYNC_WARMUP` (runs of each variant
