@@ -192,7 +192,8 @@ export class PulsarSourceReader<T> extends SourceReaderBase<
       for (const id of transactions?.abort ?? []) abort.add(id);
       for (const entries of Object.values(pendingAcks ?? {})) {
         const list = reack.get(topic) ?? [];
-        list.push(...decodeEntries(entries));
+        // A loop, not a spread: a checkpoint's entries can outnumber a call's argument limit.
+        for (const id of decodeEntries(entries)) list.push(id);
         reack.set(topic, list);
       }
     }
